@@ -1,0 +1,170 @@
+//! `premix apply PATH... (--out DIR | --in-place)`: apply the rules and write the projects.
+
+use super::run::{self, Planned, flagged};
+use super::{EXIT_ERROR, EXIT_OK, RunArgs};
+use crate::batch::{self, Target};
+use crate::report::json::{ProjectEntry, RUN_DOCUMENT_VERSION, RunDocument, Summary};
+use crate::report::style::{ColorChoice, Style};
+use crate::report::{diff, human};
+use crate::write;
+use clap::Args;
+use std::path::{Path, PathBuf};
+
+#[derive(Args, Debug)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Write every processed project under DIR, keeping its path relative to the PATH given
+    /// (unchanged projects are copied byte for byte).
+    #[arg(long, value_name = "DIR", conflicts_with = "in_place", required_unless_present_any = ["in_place", "dry_run"])]
+    pub out: Option<PathBuf>,
+    /// Replace changed projects where they are, atomically, after keeping a backup
+    /// (`NAME.premix-bak`, numbered when one exists).
+    #[arg(long)]
+    pub in_place: bool,
+    /// With --in-place: keep no backup.
+    #[arg(long, requires = "in_place")]
+    pub no_backup: bool,
+    /// Plan and verify everything, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Show, per changed project, the tracks before → after.
+    #[arg(long)]
+    pub diff: bool,
+}
+
+/// What happened to one project.
+struct Written {
+    planned: Planned,
+    output: Option<PathBuf>,
+    backup: Option<PathBuf>,
+}
+
+fn write_one(args: &ApplyArgs, target: &Target, planned: Planned) -> Result<Written, String> {
+    let mut written = Written {
+        planned,
+        output: None,
+        backup: None,
+    };
+    if args.dry_run {
+        return Ok(written);
+    }
+    let p = &written.planned;
+    let bytes = p.processed.output.as_deref().unwrap_or(&p.bytes);
+    if let Some(dir) = &args.out {
+        let dest = dir.join(target.relative());
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        let meta = std::fs::metadata(&target.path).ok();
+        write::atomic_write(&dest, bytes, meta.as_ref())
+            .map_err(|e| format!("{}: {e}", dest.display()))?;
+        written.output = Some(dest);
+    } else if args.in_place && bytes != p.bytes.as_slice() {
+        written.backup =
+            write::replace_in_place(&target.path, &p.bytes, &p.snapshot, bytes, !args.no_backup)
+                .map_err(|e| e.to_string())?;
+        written.output = Some(target.path.clone());
+    }
+    Ok(written)
+}
+
+pub fn run(args: &ApplyArgs, color: ColorChoice) -> u8 {
+    let style = Style::for_stdout(color);
+    let prepared = match run::prepare(&args.run, args.out.as_deref()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let rules = &prepared.rules;
+    let results = batch::run_all(&prepared.targets, |t| {
+        run::plan_one(t, rules, true).and_then(|planned| write_one(args, t, planned))
+    });
+
+    let mut summary = Summary {
+        errors: prepared.problems.len(),
+        ..Summary::default()
+    };
+    let mut entries = Vec::new();
+    run::print_problems(&prepared.problems, args.run.json, &mut entries);
+    let show = |p: &Path| p.display().to_string();
+    for (target, result) in prepared.targets.iter().zip(&results) {
+        summary.projects += 1;
+        match result {
+            Ok(w) => {
+                let p = &w.planned.processed;
+                summary.changed += usize::from(p.plan.edits_file());
+                summary.flagged_tracks += flagged(p);
+                if args.run.json {
+                    let mut entry = ProjectEntry::planned(
+                        show(&target.path),
+                        &rules.source,
+                        &p.session,
+                        &p.plan,
+                    );
+                    if w.output.is_some() && p.plan.edits_file() {
+                        entry.status = "written";
+                    }
+                    entry.output = w.output.as_deref().map(show);
+                    entry.backup = w.backup.as_deref().map(show);
+                    entries.push(entry);
+                    continue;
+                }
+                print!(
+                    "{}",
+                    human::plan_lines(&target.path, &p.session, &p.plan, style)
+                );
+                if args.diff && p.plan.edits_file() {
+                    print!(
+                        "{}",
+                        diff::semantic(&target.path, &p.session, &p.plan, style)
+                    );
+                }
+                if let Some(out) = &w.output {
+                    let backup = w
+                        .backup
+                        .as_ref()
+                        .map_or_else(String::new, |b| format!(" (backup: {})", b.display()));
+                    let verb = if p.plan.edits_file() {
+                        "wrote"
+                    } else {
+                        "copied unchanged"
+                    };
+                    println!("{}: {verb} {}{backup}", show(&target.path), out.display());
+                }
+            }
+            Err(e) => {
+                summary.errors += 1;
+                if args.run.json {
+                    entries.push(ProjectEntry::failed(show(&target.path), e.clone()));
+                } else {
+                    eprint!("{}", human::error_line(&target.path, e, Style::plain()));
+                }
+            }
+        }
+    }
+    let code = if summary.errors > 0 {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
+    };
+    if args.run.json {
+        let doc = RunDocument {
+            version: RUN_DOCUMENT_VERSION,
+            command: "apply",
+            projects: entries,
+            summary,
+        };
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        let verb = if args.dry_run {
+            "would change"
+        } else {
+            "changed"
+        };
+        print!("{}", run::summary_line(verb, &summary, rules, style));
+    }
+    code
+}

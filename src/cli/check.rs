@@ -1,0 +1,89 @@
+//! `premix check PATH...`: what the rules would change, linter style.
+
+use super::run::{self, flagged};
+use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, RunArgs};
+use crate::batch;
+use crate::report::human;
+use crate::report::json::{ProjectEntry, RUN_DOCUMENT_VERSION, RunDocument, Summary};
+use crate::report::style::{ColorChoice, Style};
+use clap::Args;
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+pub fn run(args: &CheckArgs, color: ColorChoice) -> u8 {
+    let style = Style::for_stdout(color);
+    let prepared = match run::prepare(&args.run, None) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let rules = &prepared.rules;
+    let results = batch::run_all(&prepared.targets, |t| run::plan_one(t, rules, false));
+
+    let mut summary = Summary {
+        errors: prepared.problems.len(),
+        ..Summary::default()
+    };
+    let mut entries = Vec::new();
+    run::print_problems(&prepared.problems, args.run.json, &mut entries);
+    for (target, result) in prepared.targets.iter().zip(&results) {
+        summary.projects += 1;
+        let shown = target.path.display().to_string();
+        match result {
+            Ok(planned) => {
+                let p = &planned.processed;
+                summary.changed += usize::from(p.plan.edits_file());
+                summary.flagged_tracks += flagged(p);
+                if args.run.json {
+                    entries.push(ProjectEntry::planned(
+                        shown,
+                        &rules.source,
+                        &p.session,
+                        &p.plan,
+                    ));
+                } else {
+                    print!(
+                        "{}",
+                        human::plan_lines(&target.path, &p.session, &p.plan, style)
+                    );
+                }
+            }
+            Err(e) => {
+                summary.errors += 1;
+                if args.run.json {
+                    entries.push(ProjectEntry::failed(shown, e.clone()));
+                } else {
+                    eprint!("{}", human::error_line(&target.path, e, Style::plain()));
+                }
+            }
+        }
+    }
+    let code = if summary.errors > 0 {
+        EXIT_ERROR
+    } else if summary.changed > 0 || summary.flagged_tracks > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    };
+    if args.run.json {
+        let doc = RunDocument {
+            version: RUN_DOCUMENT_VERSION,
+            command: "check",
+            projects: entries,
+            summary,
+        };
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        print!(
+            "{}",
+            run::summary_line("would change", &summary, rules, style)
+        );
+    }
+    code
+}

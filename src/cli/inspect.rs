@@ -1,0 +1,65 @@
+//! `premix inspect FILE [--json]`: the tracks as premix sees them.
+
+use super::{EXIT_ERROR, EXIT_OK};
+use crate::formats::{self, format_for_path};
+use crate::report::style::{ColorChoice, Style};
+use crate::report::{human, json};
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Rules whose `unused` section decides which tracks are shown as unused (default: the
+    /// embedded convention).
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Print one JSON document.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: &InspectArgs, color: ColorChoice) -> u8 {
+    let fail = |message: String| {
+        eprint!(
+            "{}",
+            human::error_line(&args.file, &message, Style::plain())
+        );
+        EXIT_ERROR
+    };
+    let rules = match super::rules::load(args.rules.as_deref()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let Some(format) = format_for_path(&args.file) else {
+        return fail("not a supported project file (expected .rpp)".into());
+    };
+    let bytes = match crate::write::read(&args.file) {
+        Ok((bytes, _)) => bytes,
+        Err(e) => return fail(e.to_string()),
+    };
+    let project = match formats::open(format, &bytes) {
+        Ok(p) => p,
+        Err(e) => return fail(e.to_string()),
+    };
+    let session = project.session();
+    let unused: Vec<_> = session
+        .tracks
+        .iter()
+        .map(|t| rules.unused_reasons(t))
+        .collect();
+    if args.json {
+        let doc = json::inspect_document(&args.file, session, &unused);
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        print!(
+            "{}",
+            human::inspect(&args.file, session, &unused, Style::for_stdout(color))
+        );
+    }
+    EXIT_OK
+}

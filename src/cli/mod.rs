@@ -1,0 +1,70 @@
+//! The command line: argument parsing and dispatch to one module per subcommand. Exit codes:
+//! 0 done / nothing to change, 1 `check` found changes or flagged tracks, 2 any error.
+
+mod apply;
+mod check;
+mod inspect;
+mod rules;
+mod run;
+
+use crate::report::style::ColorChoice;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "premix",
+    version,
+    about = "Organise DAW projects before mixing: name, colour, bus and flag tracks from a YAML rules file",
+    after_help = "Exit codes: 0 done or nothing to change; 1 `check` found changes or flagged tracks; 2 error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// When to colour the output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Show the tracks of a project as premix sees them.
+    Inspect(inspect::InspectArgs),
+    /// Report what the rules would change and which tracks are flagged (exit 1 if any).
+    Check(check::CheckArgs),
+    /// Apply the rules and write the projects.
+    Apply(apply::ApplyArgs),
+    /// Work with rules files.
+    #[command(subcommand)]
+    Rules(rules::RulesCommand),
+}
+
+/// Options shared by `check` and `apply`.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Project files or folders to walk for projects.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The rules file (default: the embedded convention, rules/default.yaml).
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Print one JSON document for the whole run.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match &cli.command {
+        Command::Inspect(args) => inspect::run(args, cli.color),
+        Command::Check(args) => check::run(args, cli.color),
+        Command::Apply(args) => apply::run(args, cli.color),
+        Command::Rules(cmd) => rules::run(cmd),
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,92 @@
+//! Byte-range edits against the original file, and splicing them in.
+//!
+//! Backends never re-serialise a document: they describe each change as "replace these bytes
+//! of the input with these", and [`splice`] copies every byte nobody edited verbatim. A plan
+//! with no edits therefore yields the input unchanged, byte for byte.
+
+use std::ops::Range;
+
+/// Replace `range` of the original bytes with `content` (an insertion when the range is empty).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub range: Range<usize>,
+    pub content: Vec<u8>,
+}
+
+impl Edit {
+    pub fn replace(range: Range<usize>, content: impl Into<Vec<u8>>) -> Self {
+        Edit {
+            range,
+            content: content.into(),
+        }
+    }
+
+    pub fn insert(at: usize, content: impl Into<Vec<u8>>) -> Self {
+        Edit::replace(at..at, content)
+    }
+
+    pub fn delete(range: Range<usize>) -> Self {
+        Edit::replace(range, Vec::new())
+    }
+}
+
+/// Edits overlapped or fell outside the input: a backend bug, never a user error.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("overlapping or out-of-range edits at bytes {0:?}")]
+pub struct EditConflict(pub Range<usize>);
+
+/// Applies `edits` to `original`. Edits may come in any order; insertions at the same offset
+/// keep the order they were given in. Overlapping edits are refused.
+pub fn splice(original: &[u8], mut edits: Vec<Edit>) -> Result<Vec<u8>, EditConflict> {
+    // Stable sort: same-offset insertions keep their given order.
+    edits.sort_by_key(|e| (e.range.start, e.range.end));
+    let grow: usize = edits.iter().map(|e| e.content.len()).sum();
+    let mut out = Vec::with_capacity(original.len() + grow);
+    let mut cursor = 0;
+    for edit in &edits {
+        if edit.range.start < cursor
+            || edit.range.end < edit.range.start
+            || edit.range.end > original.len()
+        {
+            return Err(EditConflict(edit.range.clone()));
+        }
+        out.extend_from_slice(&original[cursor..edit.range.start]);
+        out.extend_from_slice(&edit.content);
+        cursor = edit.range.end;
+    }
+    out.extend_from_slice(&original[cursor..]);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_edits_returns_the_original_bytes() {
+        let input = b"a\r\nb\n\xff";
+        assert_eq!(splice(input, vec![]).unwrap(), input);
+    }
+
+    #[test]
+    fn edits_apply_in_offset_order_whatever_their_given_order() {
+        let out = splice(
+            b"hello world",
+            vec![
+                Edit::replace(6..11, "there"),
+                Edit::insert(0, ">"),
+                Edit::insert(0, ">"),
+                Edit::delete(5..6),
+            ],
+        )
+        .unwrap();
+        assert_eq!(out, b">>hellothere");
+    }
+
+    #[test]
+    fn overlapping_edits_are_refused() {
+        let err = splice(b"abcdef", vec![Edit::delete(0..3), Edit::delete(2..4)]).unwrap_err();
+        assert_eq!(err, EditConflict(2..4));
+        assert!(splice(b"abc", vec![Edit::delete(2..9)]).is_err());
+    }
+}

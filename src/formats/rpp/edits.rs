@@ -1,0 +1,208 @@
+//! Spells a [`Plan`] as byte edits to an `.RPP` file.
+//!
+//! Renames, colours and mutes replace one token each. When the plan regroups tracks, the
+//! `<TRACK` chunks are re-emitted in the new order (each chunk's own bytes, with its token
+//! edits applied), new folder tracks are inserted, `ISBUS` is rewritten on exactly the
+//! tracks whose folder state changed, and every `AUXRECV` source index is renumbered so that
+//! each receive still comes from the same track.
+
+use super::RppProject;
+use super::color::{self, NO_COLOR};
+use super::quote::quote;
+use super::scan::RppTrack;
+use crate::edit::{Edit, splice};
+use crate::formats::FormatError;
+use crate::plan::{Plan, Slot};
+
+fn line(indent: &[u8], text: &str, eol: &[u8]) -> Vec<u8> {
+    [indent, text.as_bytes(), eol].concat()
+}
+
+/// `ISBUS` values for a track at `depth` followed by one at `next_depth`.
+fn folder_state(depth: usize, next_depth: usize) -> (i32, i32) {
+    let delta = next_depth as i32 - depth as i32;
+    match delta {
+        d if d > 0 => (1, 1),
+        0 => (0, 0),
+        d => (2, d),
+    }
+}
+
+/// A deterministic GUID for a new bus: the same project and bus name give the same GUID on
+/// every machine, and different projects give different ones.
+fn bus_guid(project: &RppProject<'_>, name: &str) -> String {
+    let mut seed = b"premix bus\0".to_vec();
+    seed.extend_from_slice(name.as_bytes());
+    for t in &project.doc.tracks {
+        seed.push(0);
+        seed.extend_from_slice(t.guid.as_deref().unwrap_or("").as_bytes());
+    }
+    let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, &seed);
+    format!("{{{}}}", id.hyphenated().to_string().to_ascii_uppercase())
+}
+
+fn new_bus_chunk(project: &RppProject<'_>, name: &str, peakcol: u32) -> Vec<u8> {
+    let doc = &project.doc;
+    let eol = doc.line_ending;
+    let ti = &doc.track_indent;
+    let ki = [ti.as_slice(), b"  "].concat();
+    let guid = bus_guid(project, name);
+    let mut out = line(ti, &format!("<TRACK {guid}"), eol);
+    let keys = [
+        format!("NAME {}", quote(name)),
+        format!("PEAKCOL {peakcol}"),
+        "BEAT -1".into(),
+        "AUTOMODE 0".into(),
+        "VOLPAN 1 0 -1 -1 1".into(),
+        "MUTESOLO 0 0 0".into(),
+        "IPHASE 0".into(),
+        "PLAYOFFS 0 1".into(),
+        "ISBUS 1 1".into(),
+        "BUSCOMP 0 0 0 0 0".into(),
+        "SHOWINMIX 1 0.6667 0.5 1 0.5 0 0 0".into(),
+        "SEL 0".into(),
+        "REC 0 0 1 0 0 0 0".into(),
+        "VU 2".into(),
+        "TRACKHEIGHT 0 0 0 0 0 0".into(),
+        "INQ 0 0 0 0.5 100 0 0 100".into(),
+        "NCHAN 2".into(),
+        "FX 1".into(),
+        format!("TRACKID {guid}"),
+        "PERF 0".into(),
+        "MIDIOUT -1".into(),
+        "MAINSEND 1 0".into(),
+    ];
+    for key in keys {
+        out.extend(line(&ki, &key, eol));
+    }
+    out.extend(line(ti, ">", eol));
+    out
+}
+
+/// Token edits inside one track chunk (absolute offsets).
+fn token_edits(project: &RppProject<'_>, plan: &Plan, index: usize) -> Vec<Edit> {
+    let t: &RppTrack = &project.doc.tracks[index];
+    let eol = project.doc.line_ending;
+    let mut edits = Vec::new();
+    if let Some(name) = plan.renames().get(&index) {
+        let text = quote(name);
+        edits.push(match &t.name {
+            Some(field) => Edit::replace(field.span.clone(), text),
+            None => Edit::insert(
+                t.after_header,
+                line(&t.key_indent, &format!("NAME {text}"), eol),
+            ),
+        });
+    }
+    if let Some(rgb) = plan.recolors().get(&index) {
+        let value = color::encode(*rgb, project.order).to_string();
+        edits.push(match &t.peakcol {
+            Some(field) => Edit::replace(field.span.clone(), value),
+            None => Edit::insert(
+                t.after_header,
+                line(&t.key_indent, &format!("PEAKCOL {value}"), eol),
+            ),
+        });
+    }
+    if plan.mutes().contains(&index) {
+        edits.push(match &t.mute {
+            Some(field) => Edit::replace(field.span.clone(), "1"),
+            None => Edit::insert(t.after_header, line(&t.key_indent, "MUTESOLO 1 0 0", eol)),
+        });
+    }
+    edits
+}
+
+pub(super) fn write(project: &RppProject<'_>, plan: &Plan) -> Result<Vec<u8>, FormatError> {
+    let src = project.src;
+    let doc = &project.doc;
+    let session = &project.session;
+    let layout = plan.layout(session);
+    let internal =
+        |e: crate::edit::EditConflict| FormatError::whole(format!("internal error: {e}"));
+
+    if layout.is_unchanged(session) {
+        let edits = (0..doc.tracks.len())
+            .flat_map(|i| token_edits(project, plan, i))
+            .collect();
+        return splice(src, edits).map_err(internal);
+    }
+
+    // The order changes: rebuild the run of track chunks.
+    let positions = layout.new_positions(doc.tracks.len());
+    let depths = layout.depths();
+    let mut region = Vec::with_capacity(src.len());
+    for (slot_index, slot) in layout.slots.iter().enumerate() {
+        let depth = depths[slot_index];
+        let next_depth = depths.get(slot_index + 1).copied().unwrap_or(0);
+        let (flag, delta) = folder_state(depth, next_depth);
+        match *slot {
+            Slot::NewBus(k) => {
+                let bus = &plan.new_buses[k];
+                let peakcol = bus
+                    .color
+                    .map_or(NO_COLOR, |c| color::encode(c, project.order));
+                // A new bus always opens a folder, so its ISBUS is `1 1`.
+                debug_assert_eq!((flag, delta), (1, 1));
+                region.extend(new_bus_chunk(project, &bus.name, peakcol));
+            }
+            Slot::Track(t) => {
+                let track = &doc.tracks[t];
+                let mut edits = token_edits(project, plan, t);
+                let wanted_unchanged = track
+                    .folder
+                    .as_ref()
+                    .is_some_and(|f| (f.flag, f.delta) == (flag, delta));
+                let wanted_default = track.folder.is_none() && (flag, delta) == (0, 0);
+                if !wanted_unchanged && !wanted_default {
+                    edits.push(match &track.folder {
+                        Some(f) => {
+                            let short = f.single_argument && matches!(delta, -1..=1);
+                            let text = if short {
+                                flag.to_string()
+                            } else {
+                                format!("{flag} {delta}")
+                            };
+                            Edit::replace(f.args.clone(), text)
+                        }
+                        None => Edit::insert(
+                            track.after_header,
+                            line(
+                                &track.key_indent,
+                                &format!("ISBUS {flag} {delta}"),
+                                doc.line_ending,
+                            ),
+                        ),
+                    });
+                }
+                for r in &track.receives {
+                    let new_source = positions.get(r.source.value).copied().flatten();
+                    match new_source {
+                        Some(p) if p != r.source.value => {
+                            edits.push(Edit::replace(r.source.span.clone(), p.to_string()))
+                        }
+                        Some(_) => {}
+                        None => {
+                            return Err(FormatError::whole(format!(
+                                "track {} receives from track {}, which this plan removes",
+                                t + 1,
+                                r.source.value + 1
+                            )));
+                        }
+                    }
+                }
+                let base = track.chunk.start;
+                let local = edits
+                    .into_iter()
+                    .map(|e| Edit::replace(e.range.start - base..e.range.end - base, e.content))
+                    .collect();
+                region.extend(splice(&src[track.chunk.clone()], local).map_err(internal)?);
+            }
+        }
+    }
+    let region_range = match (doc.tracks.first(), doc.tracks.last()) {
+        (Some(first), Some(last)) => first.chunk.start..last.chunk.end,
+        _ => doc.root_close..doc.root_close,
+    };
+    splice(src, vec![Edit::replace(region_range, region)]).map_err(internal)
+}

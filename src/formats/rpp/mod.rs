@@ -1,0 +1,221 @@
+//! REAPER `.RPP` projects: a line-based chunk format (see `FORMATS.md` §1).
+//!
+//! [`scan`] finds the tracks and the byte spans of the values premix may change; [`edits`]
+//! spells a plan as edits to those spans. Folders are not nested chunks but a running sum of
+//! `ISBUS` depth deltas over the flat track list, and receives name their source by track
+//! index, so any change of order rewrites `ISBUS` and `AUXRECV` lines as well.
+
+pub mod color;
+mod edits;
+pub mod quote;
+pub mod scan;
+
+use crate::formats::{FormatError, Project};
+use crate::plan::{Action, Note, Plan};
+use crate::session::{Format, Session, Track, TrackKind};
+use color::ByteOrder;
+use scan::RppDocument;
+
+pub struct RppProject<'a> {
+    src: &'a [u8],
+    doc: RppDocument,
+    order: ByteOrder,
+    session: Session,
+}
+
+impl<'a> RppProject<'a> {
+    pub fn read(src: &'a [u8]) -> Result<Self, FormatError> {
+        let doc = scan::scan(src)?;
+        let order = ByteOrder::for_platform(doc.platform.as_deref());
+        let session = session_of(&doc, order);
+        Ok(RppProject {
+            src,
+            doc,
+            order,
+            session,
+        })
+    }
+
+    pub fn document(&self) -> &RppDocument {
+        &self.doc
+    }
+
+    /// True when the `<TRACK` chunks follow one another with nothing in between, which is how
+    /// REAPER writes them and what reordering them requires.
+    fn tracks_contiguous(&self) -> bool {
+        self.doc
+            .tracks
+            .windows(2)
+            .all(|w| w[0].chunk.end == w[1].chunk.start)
+    }
+}
+
+/// Rebuilds the folder tree from the running sum of `ISBUS` depth deltas.
+fn parents_of(doc: &RppDocument) -> Vec<Option<usize>> {
+    let mut open: Vec<usize> = Vec::new();
+    let mut parents = Vec::with_capacity(doc.tracks.len());
+    for (i, t) in doc.tracks.iter().enumerate() {
+        parents.push(open.last().copied());
+        let delta = t.folder.as_ref().map_or(0, |f| f.delta);
+        if delta > 0 {
+            open.push(i);
+        } else {
+            for _ in 0..delta.unsigned_abs() {
+                open.pop();
+            }
+        }
+    }
+    parents
+}
+
+fn is_instrument(plugin: &str) -> bool {
+    let prefix = plugin.split(':').next().unwrap_or("");
+    matches!(prefix, "VSTi" | "VST3i" | "AUi" | "CLAPi" | "LV2i" | "DXi")
+}
+
+fn session_of(doc: &RppDocument, order: ByteOrder) -> Session {
+    let parents = parents_of(doc);
+    let mut has_children = vec![false; doc.tracks.len()];
+    for p in parents.iter().flatten() {
+        has_children[*p] = true;
+    }
+    let tracks = doc
+        .tracks
+        .iter()
+        .enumerate()
+        .map(|(index, t)| {
+            let kind = if has_children[index] {
+                TrackKind::Bus
+            } else if t.items.iter().any(|i| i.midi) {
+                TrackKind::Midi
+            } else if !t.items.is_empty() {
+                TrackKind::Audio
+            } else if !t.receives.is_empty() {
+                TrackKind::Return
+            } else if t.plugins.iter().any(|p| is_instrument(p)) {
+                TrackKind::Midi
+            } else {
+                TrackKind::Audio
+            };
+            Track {
+                index,
+                name: t.name.as_ref().map(|n| n.value.clone()).unwrap_or_default(),
+                kind,
+                color: t
+                    .peakcol
+                    .as_ref()
+                    .and_then(|c| color::decode(c.value, order)),
+                parent: parents[index],
+                muted: t.mute.as_ref().is_some_and(|m| m.value),
+                media_files: t.items.iter().flat_map(|i| i.files.clone()).collect(),
+                media_count: t.items.len(),
+                muted_media_count: t.items.iter().filter(|i| i.muted).count(),
+                plugins: t.plugins.clone(),
+            }
+        })
+        .collect();
+    Session {
+        format: Format::Rpp,
+        tracks,
+    }
+}
+
+impl Project for RppProject<'_> {
+    fn session(&self) -> &Session {
+        &self.session
+    }
+
+    fn vet(&self, plan: &mut Plan) {
+        let reorders = !plan.new_buses.is_empty()
+            || plan
+                .changes
+                .iter()
+                .any(|c| matches!(c.action, Action::MoveToBus { .. } | Action::Remove));
+        if reorders && !self.tracks_contiguous() {
+            plan.notes.push(Note {
+                track: None,
+                message: "tracks are not stored one after another in this file; \
+                          buses and removals skipped"
+                    .into(),
+                origin: None,
+            });
+            plan.new_buses.clear();
+            plan.changes
+                .retain(|c| !matches!(c.action, Action::MoveToBus { .. } | Action::Remove));
+            return;
+        }
+        // Removing a track that feeds a send would silently drop that routing.
+        let feeds: Vec<bool> = {
+            let mut feeds = vec![false; self.doc.tracks.len()];
+            for r in self.doc.tracks.iter().flat_map(|t| &t.receives) {
+                if let Some(f) = feeds.get_mut(r.source.value) {
+                    *f = true;
+                }
+            }
+            feeds
+        };
+        let mut notes = Vec::new();
+        plan.changes.retain(|c| {
+            if matches!(c.action, Action::Remove) && feeds[c.track] {
+                notes.push(Note {
+                    track: Some(c.track),
+                    message: "not removed: the track feeds a send (AUXRECV) of another track"
+                        .into(),
+                    origin: Some(c.origin.clone()),
+                });
+                return false;
+            }
+            true
+        });
+        plan.notes.extend(notes);
+    }
+
+    fn write(&self, plan: &Plan) -> Result<Vec<u8>, FormatError> {
+        if !plan.edits_file() {
+            return Ok(self.src.to_vec());
+        }
+        edits::write(self, plan)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TWO_FOLDERS: &str = "<REAPER_PROJECT 0.1 \"7.0/win64\" 1\n  <TRACK {A}\n    NAME Drums\n    ISBUS 1 1\n  >\n  <TRACK {B}\n    NAME Kick\n    ISBUS 2 -1\n    <ITEM\n      MUTE 1 0\n      <SOURCE WAVE\n        FILE \"C:\\audio\\kick.wav\"\n      >\n    >\n  >\n  <TRACK {C}\n    NAME \"Verb Return\"\n    AUXRECV 1 0 1 0 0 0 0 0 0 -1:U 0 -1 ''\n  >\n>\n";
+
+    #[test]
+    fn reads_folders_items_and_receives() {
+        let p = RppProject::read(TWO_FOLDERS.as_bytes()).unwrap();
+        let s = p.session();
+        let summary: Vec<_> = s
+            .tracks
+            .iter()
+            .map(|t| (t.name.as_str(), t.kind, t.parent))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("Drums", TrackKind::Bus, None),
+                ("Kick", TrackKind::Audio, Some(0)),
+                ("Verb Return", TrackKind::Return, None)
+            ]
+        );
+        assert_eq!(s.tracks[1].media_files, ["kick.wav"]);
+        assert!(s.tracks[1].all_media_muted());
+    }
+
+    #[test]
+    fn damaged_files_are_refused_with_the_line() {
+        let unclosed = "<REAPER_PROJECT 0.1\n  <TRACK\n    NAME x\n";
+        let err = RppProject::read(unclosed.as_bytes()).err().unwrap();
+        assert_eq!(err.place, crate::formats::Place::Line(2, None));
+        let quote = "<REAPER_PROJECT 0.1\n  <TRACK\n    NAME \"x\n  >\n>\n";
+        let err = RppProject::read(quote.as_bytes()).err().unwrap();
+        assert_eq!(err.place, crate::formats::Place::Line(3, Some(10)));
+        let extra = "<REAPER_PROJECT 0.1\n>\n>\n";
+        assert!(RppProject::read(extra.as_bytes()).is_err());
+        assert!(RppProject::read(b"").is_err());
+        assert!(RppProject::read(b"hello").is_err());
+    }
+}

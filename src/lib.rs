@@ -1,0 +1,17 @@
+//! premix: organise DAW projects before mixing.
+//!
+//! Data flows one way: bytes → [`formats`] (a backend reads a [`session::Session`]) →
+//! [`rules`] (a [`plan::Plan`]) → [`formats`] again (the plan spelled as [`edit::Edit`]s on
+//! the original bytes) → [`pipeline`] (verified by reading the output back) → [`write`]
+//! (atomic, with backups). [`report`] shows plans; [`batch`] finds projects and runs many.
+
+pub mod batch;
+pub mod cli;
+pub mod edit;
+pub mod formats;
+pub mod pipeline;
+pub mod plan;
+pub mod report;
+pub mod rules;
+pub mod session;
+pub mod write;

@@ -1,0 +1,92 @@
+//! One project through the house: read, plan, vet, write in memory, verify.
+//!
+//! Verification reads the new bytes back with the same backend and compares the tracks with
+//! what the plan predicts (names, colours, hierarchy, mute). A backend bug therefore surfaces
+//! as an error before anything reaches the disk, never as a damaged project.
+
+use crate::formats::{self, FormatError};
+use crate::plan::Plan;
+use crate::rules::{self, RuleSet};
+use crate::session::{Format, Session};
+
+/// A project after planning, and (when asked for) its new bytes.
+#[derive(Debug)]
+pub struct Processed {
+    pub session: Session,
+    pub plan: Plan,
+    /// The project's bytes after the plan; the original bytes when the plan edits nothing.
+    /// `None` when only a plan was asked for.
+    pub output: Option<Vec<u8>>,
+}
+
+/// Reads `bytes` as `format`, plans `rules` on it and, with `render`, writes and verifies the
+/// result in memory.
+pub fn process(
+    format: Format,
+    bytes: &[u8],
+    rules: &RuleSet,
+    render: bool,
+) -> Result<Processed, FormatError> {
+    let project = formats::open(format, bytes)?;
+    let mut plan = rules::plan(rules, project.session());
+    project.vet(&mut plan);
+    let output = if render {
+        let output = project.write(&plan)?;
+        if plan.edits_file() {
+            verify(format, &output, &plan, project.session())?;
+        }
+        Some(output)
+    } else {
+        None
+    };
+    Ok(Processed {
+        session: project.session().clone(),
+        plan,
+        output,
+    })
+}
+
+/// Reads `output` back and checks that it holds exactly what `plan` predicts.
+fn verify(format: Format, output: &[u8], plan: &Plan, before: &Session) -> Result<(), FormatError> {
+    let reread = formats::open(format, output).map_err(|e| {
+        FormatError::whole(format!(
+            "internal error: the rewritten project does not read back ({e}); nothing written"
+        ))
+    })?;
+    let expected = plan.predict(before);
+    let got = reread.session();
+    let mismatch = |what: String| {
+        Err(FormatError::whole(format!(
+            "internal error: the rewritten project does not hold the plan ({what}); nothing written"
+        )))
+    };
+    if got.tracks.len() != expected.tracks.len() {
+        return mismatch(format!(
+            "{} tracks instead of {}",
+            got.tracks.len(),
+            expected.tracks.len()
+        ));
+    }
+    for (g, e) in got.tracks.iter().zip(&expected.tracks) {
+        if g.name != e.name
+            || g.color != e.color
+            || g.parent != e.parent
+            || g.muted != e.muted
+            || g.media_count != e.media_count
+        {
+            return mismatch(format!(
+                "track {}: got {:?} {:?} parent {:?} muted {}, expected {:?} {:?} parent {:?} muted {}",
+                g.index + 1,
+                g.name,
+                g.color,
+                g.parent,
+                g.muted,
+                e.name,
+                e.color,
+                e.parent,
+                e.muted
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,498 @@
+//! What the rules want done to one session, independent of any file format.
+//!
+//! A [`Plan`] is a list of [`Change`]s, each naming the track it touches, what to do and the
+//! rule that asked for it ([`Origin`]). Backends spell a plan as byte edits; the report shows
+//! it; [`Plan::predict`] says what the session must look like afterwards, which is how every
+//! write is verified before it reaches the disk.
+//!
+//! Grouping into buses changes the track order (REAPER folders and Live groups hold their
+//! members contiguously after the bus), so the new order is computed here once, in
+//! [`Plan::layout`], for every backend and for the prediction alike.
+
+use crate::session::{Rgb, Session, Track, TrackKind};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+/// Where a change came from: a rule (or bus declaration, or the `unused` section) of a rules file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    /// The rules file as the user named it, or `<default rules>`.
+    pub file: Arc<str>,
+    /// 1-based line of the rule in that file.
+    pub line: usize,
+    /// The rule's `name:` label, or what the origin is (`unused`, `bus DRUMS`).
+    pub label: String,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{} ({})", self.file, self.line, self.label)
+    }
+}
+
+/// Why a track counts as unused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum UnusedReason {
+    NoMedia,
+    Muted,
+    AllMediaMuted,
+}
+
+impl UnusedReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnusedReason::NoMedia => "no_media",
+            UnusedReason::Muted => "muted",
+            UnusedReason::AllMediaMuted => "all_media_muted",
+        }
+    }
+}
+
+/// The bus a track is moved into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BusRef {
+    /// An existing bus track, by index.
+    Existing(usize),
+    /// A bus the plan creates, by index into [`Plan::new_buses`].
+    New(usize),
+}
+
+/// A bus track the plan creates.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NewBus {
+    pub name: String,
+    pub color: Option<Rgb>,
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    Rename {
+        to: String,
+    },
+    Recolor {
+        to: Rgb,
+    },
+    MoveToBus {
+        bus: BusRef,
+    },
+    Mute,
+    Remove,
+    /// Report only: the file is not changed.
+    Flag {
+        reasons: Vec<UnusedReason>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Change {
+    /// Index of the track in the session as read.
+    pub track: usize,
+    #[serde(flatten)]
+    pub action: Action,
+    pub origin: Origin,
+}
+
+/// Something the rules asked for that the planner or a backend declined, with the reason.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Note {
+    pub track: Option<usize>,
+    pub message: String,
+    pub origin: Option<Origin>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Plan {
+    pub new_buses: Vec<NewBus>,
+    pub changes: Vec<Change>,
+    pub notes: Vec<Note>,
+}
+
+/// One position in the new track order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Slot {
+    Track(usize),
+    NewBus(usize),
+}
+
+/// The track order and hierarchy after the plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    pub slots: Vec<Slot>,
+    /// For each slot, the index of its enclosing slot.
+    pub parents: Vec<Option<usize>>,
+}
+
+impl Layout {
+    /// True when the plan keeps every track where it was, under the same parent.
+    pub fn is_unchanged(&self, session: &Session) -> bool {
+        self.slots.len() == session.tracks.len()
+            && self
+                .slots
+                .iter()
+                .enumerate()
+                .all(|(i, slot)| *slot == Slot::Track(i))
+            && self
+                .parents
+                .iter()
+                .zip(&session.tracks)
+                .all(|(p, t)| *p == t.parent)
+    }
+
+    /// Nesting depth of every slot.
+    pub fn depths(&self) -> Vec<usize> {
+        // Parents always precede their children in a layout, so one pass suffices.
+        let mut depths = vec![0; self.slots.len()];
+        for i in 0..self.slots.len() {
+            depths[i] = self.parents[i].map_or(0, |p| depths[p] + 1);
+        }
+        depths
+    }
+
+    /// New position of every original track (`None` for removed ones).
+    pub fn new_positions(&self, track_count: usize) -> Vec<Option<usize>> {
+        let mut positions = vec![None; track_count];
+        for (i, slot) in self.slots.iter().enumerate() {
+            if let Slot::Track(t) = slot {
+                positions[*t] = Some(i);
+            }
+        }
+        positions
+    }
+}
+
+impl Plan {
+    /// True when the plan asks for something that must be written to the file.
+    pub fn edits_file(&self) -> bool {
+        !self.new_buses.is_empty() || self.changes.iter().any(Change::edits_file)
+    }
+
+    pub fn flags(&self) -> impl Iterator<Item = &Change> {
+        self.changes
+            .iter()
+            .filter(|c| matches!(c.action, Action::Flag { .. }))
+    }
+
+    /// The final name each track gets, if renamed.
+    pub fn renames(&self) -> BTreeMap<usize, &str> {
+        let mut out = BTreeMap::new();
+        for c in &self.changes {
+            if let Action::Rename { to } = &c.action {
+                out.insert(c.track, to.as_str());
+            }
+        }
+        out
+    }
+
+    pub fn recolors(&self) -> BTreeMap<usize, Rgb> {
+        let mut out = BTreeMap::new();
+        for c in &self.changes {
+            if let Action::Recolor { to } = &c.action {
+                out.insert(c.track, *to);
+            }
+        }
+        out
+    }
+
+    pub fn mutes(&self) -> Vec<usize> {
+        self.changes
+            .iter()
+            .filter(|c| matches!(c.action, Action::Mute))
+            .map(|c| c.track)
+            .collect()
+    }
+
+    fn removed(&self, track_count: usize) -> Vec<bool> {
+        let mut removed = vec![false; track_count];
+        for c in &self.changes {
+            if matches!(c.action, Action::Remove) {
+                removed[c.track] = true;
+            }
+        }
+        removed
+    }
+
+    fn moves(&self) -> BTreeMap<usize, BusRef> {
+        let mut out = BTreeMap::new();
+        for c in &self.changes {
+            if let Action::MoveToBus { bus } = c.action {
+                out.insert(c.track, bus);
+            }
+        }
+        out
+    }
+
+    /// The track order and hierarchy after the plan.
+    ///
+    /// A new bus takes the place of its first member (in the original order) under that
+    /// member's original parent; every bus holds its children in their original relative
+    /// order, contiguously after it. Moving a track moves its whole subtree. A move that would
+    /// put a bus inside itself is ignored here (the planner never emits one).
+    pub fn layout(&self, session: &Session) -> Layout {
+        let n = session.tracks.len();
+        let removed = self.removed(n);
+        let moves = self.moves();
+        // Node ids: 0..n are tracks, n.. are new buses.
+        let node_count = n + self.new_buses.len();
+        let mut parent: Vec<Option<usize>> = vec![None; node_count];
+        // Sort key: position in the original order; a new bus sorts just before its first member.
+        let mut key: Vec<(usize, u8)> = (0..n).map(|i| (i, 1)).collect();
+        key.extend(std::iter::repeat_n((usize::MAX, 0), self.new_buses.len()));
+
+        let nearest_kept = |mut p: Option<usize>| {
+            while let Some(i) = p {
+                if !removed[i] {
+                    break;
+                }
+                p = session.tracks[i].parent;
+            }
+            p
+        };
+        for (i, track) in session.tracks.iter().enumerate() {
+            parent[i] = nearest_kept(track.parent);
+        }
+        let mut first_member: Vec<Option<usize>> = vec![None; self.new_buses.len()];
+        for (&track, &bus) in &moves {
+            if let BusRef::New(k) = bus {
+                first_member[k] = Some(first_member[k].map_or(track, |f: usize| f.min(track)));
+            }
+        }
+        for (k, first) in first_member.iter().enumerate() {
+            let node = n + k;
+            let Some(first) = *first else { continue };
+            key[node] = (first, 0);
+            // Under the first member's parent, unless that parent is itself moved into this bus.
+            let mut p = parent[first];
+            while let Some(pi) = p {
+                if moves.get(&pi) == Some(&BusRef::New(k)) {
+                    p = parent[pi];
+                } else {
+                    break;
+                }
+            }
+            parent[node] = p;
+        }
+        for (&track, &bus) in &moves {
+            if removed[track] {
+                continue;
+            }
+            let target = match bus {
+                BusRef::Existing(b) => b,
+                BusRef::New(k) => n + k,
+            };
+            let saved = parent[track];
+            parent[track] = Some(target);
+            if creates_cycle(&parent, track) {
+                parent[track] = saved;
+            }
+        }
+        // A new bus whose chosen parent ended up inside it goes to the top level.
+        for node in n..node_count {
+            if creates_cycle(&parent, node) {
+                parent[node] = None;
+            }
+        }
+
+        let mut children: Vec<Vec<usize>> = vec![Vec::new(); node_count];
+        let mut roots = Vec::new();
+        let alive = |node: usize| node >= n || !removed[node];
+        for node in (0..node_count).filter(|&node| alive(node)) {
+            if node >= n && first_member[node - n].is_none() {
+                continue; // a new bus nobody moved into is not created
+            }
+            match parent[node] {
+                Some(p) => children[p].push(node),
+                None => roots.push(node),
+            }
+        }
+        for list in children.iter_mut().chain(std::iter::once(&mut roots)) {
+            list.sort_by_key(|&node| key[node]);
+        }
+
+        let mut slots = Vec::with_capacity(node_count);
+        let mut parents = Vec::with_capacity(node_count);
+        // Iterative depth-first walk: (node, slot of its parent).
+        let mut stack: Vec<(usize, Option<usize>)> =
+            roots.iter().rev().map(|&r| (r, None)).collect();
+        while let Some((node, parent_slot)) = stack.pop() {
+            let slot_index = slots.len();
+            slots.push(if node < n {
+                Slot::Track(node)
+            } else {
+                Slot::NewBus(node - n)
+            });
+            parents.push(parent_slot);
+            for &child in children[node].iter().rev() {
+                stack.push((child, Some(slot_index)));
+            }
+        }
+        Layout { slots, parents }
+    }
+
+    /// The session as it must read after the plan is written. Kinds are kept as read, except
+    /// that new buses are buses; a backend may re-derive kinds differently (a REAPER folder
+    /// that loses its last child is an ordinary track again).
+    pub fn predict(&self, session: &Session) -> Session {
+        let layout = self.layout(session);
+        let renames = self.renames();
+        let recolors = self.recolors();
+        let mutes = self.mutes();
+        let tracks = layout
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(index, slot)| {
+                let parent = layout.parents[index];
+                match *slot {
+                    Slot::Track(t) => {
+                        let original = &session.tracks[t];
+                        Track {
+                            index,
+                            name: renames
+                                .get(&t)
+                                .map_or_else(|| original.name.clone(), |s| s.to_string()),
+                            color: recolors.get(&t).copied().or(original.color),
+                            parent,
+                            muted: original.muted || mutes.contains(&t),
+                            ..original.clone()
+                        }
+                    }
+                    Slot::NewBus(k) => Track {
+                        index,
+                        name: self.new_buses[k].name.clone(),
+                        kind: TrackKind::Bus,
+                        color: self.new_buses[k].color,
+                        parent,
+                        muted: false,
+                        media_files: Vec::new(),
+                        media_count: 0,
+                        muted_media_count: 0,
+                        plugins: Vec::new(),
+                    },
+                }
+            })
+            .collect();
+        Session {
+            format: session.format,
+            tracks,
+        }
+    }
+}
+
+fn creates_cycle(parent: &[Option<usize>], start: usize) -> bool {
+    let mut p = parent[start];
+    let mut budget = parent.len();
+    while let Some(i) = p {
+        if i == start || budget == 0 {
+            return true;
+        }
+        budget -= 1;
+        p = parent[i];
+    }
+    false
+}
+
+impl Change {
+    /// True when the change must be written to the file (a flag is report-only).
+    pub fn edits_file(&self) -> bool {
+        !matches!(self.action, Action::Flag { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::Format;
+
+    fn track(index: usize, name: &str, parent: Option<usize>, kind: TrackKind) -> Track {
+        Track {
+            index,
+            name: name.into(),
+            kind,
+            color: None,
+            parent,
+            muted: false,
+            media_files: vec![],
+            media_count: 1,
+            muted_media_count: 0,
+            plugins: vec![],
+        }
+    }
+
+    fn origin() -> Origin {
+        Origin {
+            file: "r.yaml".into(),
+            line: 1,
+            label: "t".into(),
+        }
+    }
+
+    fn mv(track: usize, bus: BusRef) -> Change {
+        Change {
+            track,
+            action: Action::MoveToBus { bus },
+            origin: origin(),
+        }
+    }
+
+    #[test]
+    fn new_bus_takes_first_member_place_and_gathers_members() {
+        use TrackKind::*;
+        let session = Session {
+            format: Format::Rpp,
+            tracks: vec![
+                track(0, "vox", None, Audio),
+                track(1, "kick", None, Audio),
+                track(2, "bass", None, Audio),
+                track(3, "snare", None, Audio),
+            ],
+        };
+        let plan = Plan {
+            new_buses: vec![NewBus {
+                name: "DRUMS".into(),
+                color: None,
+                origin: origin(),
+            }],
+            changes: vec![mv(1, BusRef::New(0)), mv(3, BusRef::New(0))],
+            notes: vec![],
+        };
+        let layout = plan.layout(&session);
+        assert_eq!(
+            layout.slots,
+            vec![
+                Slot::Track(0),
+                Slot::NewBus(0),
+                Slot::Track(1),
+                Slot::Track(3),
+                Slot::Track(2)
+            ]
+        );
+        assert_eq!(layout.parents, vec![None, None, Some(1), Some(1), None]);
+        let predicted = plan.predict(&session);
+        let names: Vec<_> = predicted.tracks.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["vox", "DRUMS", "kick", "snare", "bass"]);
+    }
+
+    #[test]
+    fn a_bus_is_never_moved_into_itself() {
+        use TrackKind::*;
+        let session = Session {
+            format: Format::Rpp,
+            tracks: vec![
+                track(0, "DRUMS", None, Bus),
+                track(1, "kick", Some(0), Audio),
+            ],
+        };
+        let plan = Plan {
+            changes: vec![mv(0, BusRef::Existing(0)), mv(0, BusRef::Existing(1))],
+            ..Plan::default()
+        };
+        let layout = plan.layout(&session);
+        assert!(layout.is_unchanged(&session));
+    }
+}

@@ -1,0 +1,71 @@
+//! The semantic diff of a plan: track by track, name, colour and bus before → after.
+
+use super::style::Style;
+use crate::plan::{Plan, Slot};
+use crate::session::Session;
+use std::fmt::Write;
+use std::path::Path;
+
+fn parent_name(session: &Session, parent: Option<usize>) -> String {
+    parent.map_or_else(|| "—".to_string(), |p| session.tracks[p].name.clone())
+}
+
+pub fn semantic(path: &Path, before: &Session, plan: &Plan, style: Style) -> String {
+    let after = plan.predict(before);
+    let layout = plan.layout(before);
+    let mut out = format!(
+        "--- {}\n+++ {} (after premix)\n",
+        path.display(),
+        path.display()
+    );
+    let mut kept = vec![false; before.tracks.len()];
+    for (i, slot) in layout.slots.iter().enumerate() {
+        let a = &after.tracks[i];
+        match *slot {
+            Slot::NewBus(_) => {
+                let _ = writeln!(
+                    out,
+                    "+ new {}{:?} (bus{})",
+                    style.swatch(a.color),
+                    a.name,
+                    a.color.map_or_else(String::new, |c| format!(", {c}"))
+                );
+            }
+            Slot::Track(t) => {
+                kept[t] = true;
+                let b = &before.tracks[t];
+                let mut parts = Vec::new();
+                if a.name != b.name {
+                    parts.push(format!("name {:?} → {:?}", b.name, a.name));
+                }
+                if a.color != b.color {
+                    let show =
+                        |c: Option<crate::session::Rgb>| c.map_or("none".into(), |c| c.to_string());
+                    parts.push(format!(
+                        "colour {}{} → {}{}",
+                        style.swatch(b.color),
+                        show(b.color),
+                        style.swatch(a.color),
+                        show(a.color)
+                    ));
+                }
+                let (pb, pa) = (parent_name(before, b.parent), parent_name(&after, a.parent));
+                if pb != pa {
+                    parts.push(format!("bus {pb} → {pa}"));
+                }
+                if a.muted != b.muted {
+                    parts.push("muted".to_string());
+                }
+                if !parts.is_empty() {
+                    let _ = writeln!(out, "~ {:>3} {:?}: {}", t + 1, b.name, parts.join(", "));
+                }
+            }
+        }
+    }
+    for (t, kept) in kept.iter().enumerate() {
+        if !kept {
+            let _ = writeln!(out, "- {:>3} {:?} (removed)", t + 1, before.tracks[t].name);
+        }
+    }
+    out
+}

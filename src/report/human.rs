@@ -1,0 +1,113 @@
+//! Human-readable output: an inspect table, linter-style change lines, summaries.
+
+use super::style::Style;
+use super::{describe, track_label};
+use crate::plan::{Plan, UnusedReason};
+use crate::session::Session;
+use std::fmt::Write;
+use std::path::Path;
+
+/// The tracks of a session as a table, the bus tree indented.
+pub fn inspect(
+    path: &Path,
+    session: &Session,
+    unused: &[Vec<UnusedReason>],
+    style: Style,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} ({}, {} tracks)",
+        style.bold(&path.display().to_string()),
+        session.format,
+        session.tracks.len()
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        style.dim(&format!(
+            "{:>4}  {:<36} {:<7} {:<8} {:>5}  {}",
+            "#", "name", "kind", "colour", "media", "state"
+        ))
+    );
+    for t in &session.tracks {
+        let depth = session.depth(t.index);
+        let name = format!("{}{}{}", "  ".repeat(depth), style.swatch(t.color), t.name);
+        // Pad by visible width: escape codes take no columns.
+        let visible = 2 * depth + t.name.chars().count() + if style.color { 3 } else { 0 };
+        let pad = 36usize.saturating_sub(visible);
+        let mut state = Vec::new();
+        if t.muted {
+            state.push("muted".to_string());
+        }
+        if let Some(reasons) = unused.get(t.index).filter(|r| !r.is_empty()) {
+            let why: Vec<&str> = reasons.iter().map(|r| r.as_str()).collect();
+            state.push(format!("unused ({})", why.join(", ")));
+        }
+        let line = format!(
+            "{:>4}  {}{} {:<7} {:<8} {:>5}  {}",
+            t.index + 1,
+            name,
+            " ".repeat(pad),
+            t.kind.as_str(),
+            t.color.map_or_else(|| "-".to_string(), |c| c.to_string()),
+            t.media_count,
+            state.join(", ")
+        );
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    out
+}
+
+/// One line per change and note, each naming the rule that asked: `path: track 3 "kick": rename
+/// to "Kick 1"  [rules.yaml:12 kick]`.
+pub fn plan_lines(path: &Path, session: &Session, plan: &Plan, style: Style) -> String {
+    let mut out = String::new();
+    let shown = path.display().to_string();
+    for bus in &plan.new_buses {
+        let _ = writeln!(
+            out,
+            "{shown}: new bus {:?}{}  {}",
+            bus.name,
+            bus.color
+                .map_or_else(String::new, |c| format!(" {}{c}", style.swatch(Some(c)))),
+            style.dim(&format!(
+                "[{}:{} {}]",
+                bus.origin.file, bus.origin.line, bus.origin.label
+            ))
+        );
+    }
+    for change in &plan.changes {
+        let o = &change.origin;
+        let _ = writeln!(
+            out,
+            "{shown}: {}: {}  {}",
+            track_label(session, change.track),
+            describe(session, plan, change),
+            style.dim(&format!("[{}:{} {}]", o.file, o.line, o.label))
+        );
+    }
+    for note in &plan.notes {
+        let track = note
+            .track
+            .map_or_else(String::new, |t| format!("{}: ", track_label(session, t)));
+        let origin = note.origin.as_ref().map_or_else(String::new, |o| {
+            format!(
+                "  {}",
+                style.dim(&format!("[{}:{} {}]", o.file, o.line, o.label))
+            )
+        });
+        let _ = writeln!(
+            out,
+            "{shown}: {}{track}{}{origin}",
+            style.yellow("note: "),
+            note.message
+        );
+    }
+    out
+}
+
+/// `error: path: line 3: unterminated quoted string`.
+pub fn error_line(path: &Path, message: &str, style: Style) -> String {
+    format!("{} {}: {message}\n", style.red("error:"), path.display())
+}

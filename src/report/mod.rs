@@ -1,0 +1,52 @@
+//! Showing sessions and plans to people and programs. What is shown is computed elsewhere;
+//! this module only formats it: [`human`] for terminals and logs, [`json`] for programs,
+//! [`diff`] for before/after views.
+
+pub mod diff;
+pub mod human;
+pub mod json;
+pub mod style;
+
+use crate::plan::{Action, BusRef, Change, Plan};
+use crate::session::Session;
+
+/// `track 3 "kick in"` (1-based, as DAWs number tracks).
+pub fn track_label(session: &Session, index: usize) -> String {
+    let name = session.tracks.get(index).map_or("", |t| t.name.as_str());
+    format!("track {} {:?}", index + 1, name)
+}
+
+pub fn bus_name<'a>(session: &'a Session, plan: &'a Plan, bus: BusRef) -> &'a str {
+    match bus {
+        BusRef::Existing(i) => session.tracks.get(i).map_or("?", |t| t.name.as_str()),
+        BusRef::New(k) => plan.new_buses.get(k).map_or("?", |b| b.name.as_str()),
+    }
+}
+
+/// What a change does, in words: `rename to "Kick 1"`, `colour none → #d94f3d`.
+pub fn describe(session: &Session, plan: &Plan, change: &Change) -> String {
+    let track = session.tracks.get(change.track);
+    match &change.action {
+        Action::Rename { to } => format!("rename to {to:?}"),
+        Action::Recolor { to } => {
+            let from = track
+                .and_then(|t| t.color)
+                .map_or_else(|| "none".to_string(), |c| c.to_string());
+            format!("colour {from} → {to}")
+        }
+        Action::MoveToBus { bus } => {
+            let new = if matches!(bus, BusRef::New(_)) {
+                " (new)"
+            } else {
+                ""
+            };
+            format!("into bus {}{new}", bus_name(session, plan, *bus))
+        }
+        Action::Mute => "mute".to_string(),
+        Action::Remove => "remove".to_string(),
+        Action::Flag { reasons } => {
+            let why: Vec<&str> = reasons.iter().map(|r| r.as_str()).collect();
+            format!("unused ({})", why.join(", "))
+        }
+    }
+}

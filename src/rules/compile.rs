@@ -1,0 +1,354 @@
+//! Loading a rules file: YAML to [`RuleSet`], every mistake reported with file, line, column.
+
+use super::positions::{Position, Positions};
+use super::schema::{RawKind, RawMatch, RawRules, RawUnusedAction};
+use super::template::Template;
+use super::{
+    BusDecl, Condition, KindFilter, Rule, RuleSet, RulesError, UnusedAction, UnusedPolicy,
+};
+use crate::session::{Rgb, TrackKind};
+use regex::{Regex, RegexBuilder};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The only rules-file version this premix understands.
+pub const VERSION: u32 = 1;
+
+struct Compiler<'a> {
+    file: Arc<str>,
+    positions: &'a Positions,
+    colors: BTreeMap<String, Rgb>,
+}
+
+impl Compiler<'_> {
+    fn error(&self, path: &str, message: impl Into<String>) -> RulesError {
+        RulesError {
+            file: self.file.clone(),
+            position: self.positions.get(path),
+            message: message.into(),
+        }
+    }
+
+    fn line(&self, path: &str) -> usize {
+        self.positions.get(path).map_or(0, |p| p.line)
+    }
+
+    fn color(&self, path: &str, text: &str) -> Result<Rgb, RulesError> {
+        if let Some(rgb) = self.colors.get(text) {
+            return Ok(*rgb);
+        }
+        Rgb::parse_hex(text).ok_or_else(|| {
+            let names: Vec<&str> = self.colors.keys().map(String::as_str).collect();
+            self.error(
+                path,
+                format!(
+                    "bad colour `{text}`: write \"#rrggbb\" or a name from `colors` ({})",
+                    if names.is_empty() {
+                        "none declared".to_string()
+                    } else {
+                        names.join(", ")
+                    }
+                ),
+            )
+        })
+    }
+
+    fn regex(&self, path: &str, pattern: &str) -> Result<Regex, RulesError> {
+        RegexBuilder::new(pattern)
+            .case_insensitive(true)
+            .build()
+            .map_err(|e| self.error(path, format!("bad regex `{pattern}`: {e}")))
+    }
+
+    fn condition(&self, path: &str, raw: &RawMatch) -> Result<Condition, RulesError> {
+        let mut all = Vec::new();
+        let at = |key: &str| format!("{path}.{key}");
+        if let Some(p) = &raw.name {
+            all.push(Condition::Name(self.regex(&at("name"), p)?));
+        }
+        if let Some(kind) = raw.kind {
+            all.push(Condition::Kind(match kind {
+                RawKind::Audio => KindFilter::Only(TrackKind::Audio),
+                RawKind::Midi => KindFilter::Only(TrackKind::Midi),
+                RawKind::Bus => KindFilter::Only(TrackKind::Bus),
+                RawKind::Return => KindFilter::Only(TrackKind::Return),
+                RawKind::Any => KindFilter::Any,
+            }));
+        }
+        if let Some(p) = &raw.media {
+            all.push(Condition::Media(self.regex(&at("media"), p)?));
+        }
+        if let Some(p) = &raw.plugin {
+            all.push(Condition::Plugin(self.regex(&at("plugin"), p)?));
+        }
+        if let Some(p) = &raw.inside {
+            all.push(Condition::Inside(self.regex(&at("inside"), p)?));
+        }
+        if let Some(m) = raw.muted {
+            all.push(Condition::Muted(m));
+        }
+        if let Some(e) = raw.empty {
+            all.push(Condition::Empty(e));
+        }
+        if let Some(any) = &raw.any {
+            if any.is_empty() {
+                return Err(self.error(&at("any"), "`any` needs at least one condition"));
+            }
+            let conditions = any
+                .iter()
+                .enumerate()
+                .map(|(i, m)| self.condition(&format!("{path}.any[{i}]"), m))
+                .collect::<Result<_, _>>()?;
+            all.push(Condition::Any(conditions));
+        }
+        if let Some(not) = &raw.not {
+            all.push(Condition::Not(Box::new(self.condition(&at("not"), not)?)));
+        }
+        Ok(Condition::All(all))
+    }
+}
+
+fn bus_index(buses: &[BusDecl], name: &str) -> Option<usize> {
+    buses.iter().position(|b| b.name.eq_ignore_ascii_case(name))
+}
+
+/// Parses and validates a rules file. `file` is how errors and reports name it.
+pub fn load(text: &str, file: &str) -> Result<RuleSet, RulesError> {
+    let file: Arc<str> = file.into();
+    let raw: RawRules = serde_yaml::from_str(text).map_err(|e| RulesError {
+        file: file.clone(),
+        position: e.location().map(|l| Position {
+            line: l.line(),
+            column: l.column(),
+        }),
+        message: e
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or("")
+            .to_string(),
+    })?;
+    let positions = Positions::index(text);
+    let mut c = Compiler {
+        file: file.clone(),
+        positions: &positions,
+        colors: BTreeMap::new(),
+    };
+    if raw.version != VERSION {
+        return Err(c.error(
+            "version",
+            format!(
+                "rules version {} is not supported (this premix reads version {VERSION})",
+                raw.version
+            ),
+        ));
+    }
+    for (name, value) in &raw.colors {
+        let rgb = Rgb::parse_hex(value).ok_or_else(|| {
+            c.error(
+                &format!("colors.{name}"),
+                format!("bad colour `{value}` for `{name}`: write \"#rrggbb\""),
+            )
+        })?;
+        c.colors.insert(name.clone(), rgb);
+    }
+
+    let mut buses: Vec<BusDecl> = Vec::new();
+    for (i, bus) in raw.buses.iter().enumerate() {
+        let path = format!("buses[{i}]");
+        if bus.name.trim().is_empty() {
+            return Err(c.error(&format!("{path}.name"), "a bus needs a name"));
+        }
+        if bus_index(&buses, &bus.name).is_some() {
+            return Err(c.error(
+                &format!("{path}.name"),
+                format!("bus `{}` is declared twice", bus.name),
+            ));
+        }
+        let color = match &bus.color {
+            Some(text) => Some(c.color(&format!("{path}.color"), text)?),
+            None => None,
+        };
+        buses.push(BusDecl {
+            name: bus.name.clone(),
+            color,
+            line: c.line(&path),
+        });
+    }
+    let declared_bus = |c: &Compiler<'_>, path: &str, name: &str| {
+        bus_index(&buses, name)
+            .ok_or_else(|| c.error(path, format!("bus `{name}` is not declared under `buses`")))
+    };
+
+    let mut rules = Vec::new();
+    for (i, r) in raw.rules.iter().enumerate() {
+        let path = format!("rules[{i}]");
+        let raw_match = r.matches.as_ref();
+        let condition = match raw_match {
+            Some(m) => c.condition(&format!("{path}.match"), m)?,
+            None => Condition::All(Vec::new()),
+        };
+        let captures = match raw_match.and_then(|m| m.name.as_deref()) {
+            Some(p) => c.regex(&format!("{path}.match.name"), p)?.captures_len() - 1,
+            None => 0,
+        };
+        let rename = match &r.rename {
+            Some(t) => {
+                if t.contains(['\n', '\r']) {
+                    return Err(c.error(
+                        &format!("{path}.rename"),
+                        "a track name cannot hold a line break",
+                    ));
+                }
+                Some(
+                    Template::parse(t, captures)
+                        .map_err(|m| c.error(&format!("{path}.rename"), m))?,
+                )
+            }
+            None => None,
+        };
+        let color = match &r.color {
+            Some(text) => Some(c.color(&format!("{path}.color"), text)?),
+            None => None,
+        };
+        let bus = match &r.bus {
+            Some(name) => Some(declared_bus(&c, &format!("{path}.bus"), name)?),
+            None => None,
+        };
+        let default_kind = (!condition.has_top_level_kind()).then_some(KindFilter::Tracks);
+        rules.push(Rule {
+            label: r.name.clone().unwrap_or_else(|| format!("rule {}", i + 1)),
+            line: c.line(&path),
+            condition,
+            default_kind,
+            rename,
+            color,
+            bus,
+            continue_: r.continue_,
+        });
+    }
+
+    let unused = match &raw.unused {
+        None => None,
+        Some(u) => {
+            let needs = |field: &str| {
+                c.error(
+                    "unused.action",
+                    format!("this action needs `unused.{field}`"),
+                )
+            };
+            let action = match u.action {
+                RawUnusedAction::Flag => UnusedAction::Flag,
+                RawUnusedAction::Color => {
+                    let text = u.color.as_deref().ok_or_else(|| needs("color"))?;
+                    UnusedAction::Color(c.color("unused.color", text)?)
+                }
+                RawUnusedAction::Prefix => {
+                    let prefix = u.prefix.clone().ok_or_else(|| needs("prefix"))?;
+                    if prefix.is_empty() || prefix.contains(['\n', '\r']) {
+                        return Err(c.error(
+                            "unused.prefix",
+                            "the prefix must be non-empty text on one line",
+                        ));
+                    }
+                    UnusedAction::Prefix(prefix)
+                }
+                RawUnusedAction::Mute => UnusedAction::Mute,
+                RawUnusedAction::Bus => {
+                    let name = u.bus.as_deref().ok_or_else(|| needs("bus"))?;
+                    UnusedAction::Bus(declared_bus(&c, "unused.bus", name)?)
+                }
+                RawUnusedAction::Remove => UnusedAction::Remove,
+            };
+            // Validate the optional fields even when the action does not use them.
+            if let Some(text) = &u.color {
+                c.color("unused.color", text)?;
+            }
+            if let Some(name) = &u.bus {
+                declared_bus(&c, "unused.bus", name)?;
+            }
+            let mut when = u.when.clone();
+            when.sort();
+            when.dedup();
+            Some(UnusedPolicy {
+                when,
+                action,
+                line: c.line("unused"),
+            })
+        }
+    };
+
+    Ok(RuleSet {
+        source: file,
+        buses,
+        rules,
+        unused,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> RulesError {
+        load(text, "r.yaml").unwrap_err()
+    }
+
+    fn at(e: &RulesError) -> (usize, usize) {
+        let p = e.position.expect("a position");
+        (p.line, p.column)
+    }
+
+    #[test]
+    fn only_a_version_is_a_valid_rules_file() {
+        let rules = load("version: 1\n", "r.yaml").unwrap();
+        assert!(rules.rules.is_empty() && rules.buses.is_empty() && rules.unused.is_none());
+    }
+
+    #[test]
+    fn mistakes_name_line_and_column() {
+        let e = err("version: 1\nrules:\n  - match: {name: 'a'}\n    colour: red\n");
+        assert_eq!(at(&e).0, 4, "{e}");
+        assert!(e.message.contains("unknown field `colour`"), "{e}");
+
+        let e = err("version: 1\nrules:\n  - match:\n      name: '(kick'\n");
+        assert_eq!(at(&e), (4, 13), "{e}");
+        assert!(e.message.contains("bad regex"), "{e}");
+
+        let e = err("version: 1\nrules:\n  - color: '#12345'\n");
+        assert_eq!(at(&e), (3, 12), "{e}");
+
+        let e = err("version: 1\nrules:\n  - bus: DRUMS\n");
+        assert_eq!(at(&e), (3, 10), "{e}");
+        assert!(e.message.contains("not declared"), "{e}");
+
+        let e = err("version: 2\n");
+        assert_eq!(at(&e), (1, 10), "{e}");
+
+        let e = err("version: 1\nrules: [\n");
+        assert!(e.position.is_some(), "{e}");
+
+        let e = err("version: 1\nrules:\n  - match: {kind: tape}\n");
+        assert_eq!(at(&e).0, 3, "{e}");
+        assert!(e.to_string().starts_with("r.yaml:3:"), "{e}");
+    }
+
+    #[test]
+    fn colour_names_resolve_and_buses_match_case_insensitively() {
+        let rules = load(
+            "version: 1\ncolors: {drums: '#D94F3D'}\nbuses: [{name: DRUMS, color: drums}]\nrules:\n  - bus: drums\n    color: drums\n",
+            "r.yaml",
+        )
+        .unwrap();
+        assert_eq!(rules.buses[0].color, Some(Rgb::new(0xd9, 0x4f, 0x3d)));
+        assert_eq!(rules.rules[0].bus, Some(0));
+        assert_eq!(rules.rules[0].line, 5);
+    }
+
+    #[test]
+    fn the_embedded_default_rules_load() {
+        let rules = RuleSet::default_rules();
+        assert!(!rules.rules.is_empty());
+        assert!(rules.unused.is_some());
+    }
+}

@@ -1,0 +1,150 @@
+//! The YAML rules: loading with line:column errors, matching tracks, planning changes.
+//!
+//! One rules file serves every DAW: rules see only [`crate::session::Session`] and produce a
+//! [`crate::plan::Plan`]. Semantics, decided here once:
+//! - Rules are tried in order for each track; the first match wins unless it says
+//!   `continue: true`, in which case later matching rules apply too, and a later rule's
+//!   `rename`/`color`/`bus` replaces an earlier one's. Conditions always see the track as read.
+//! - Unless its `match` has a `kind` key of its own, a rule only matches audio and MIDI
+//!   tracks, so buses and returns are left alone unless a rule asks for them. A `kind` nested
+//!   in `any`/`not` narrows that default rather than replacing it.
+//! - Regexes are case-insensitive (`name`, `media`, `plugin`, `inside`).
+//! - A rendered name is trimmed of surrounding whitespace, so `'Kick {1}'` on `kick` gives `Kick`.
+//! - `unused` considers audio and MIDI tracks only (a bus or a return has no media of its own).
+//! - A declared bus that already exists (a bus track of that name, any case) is reused and
+//!   given its declared colour; otherwise it is created where its first member sits.
+
+mod compile;
+mod condition;
+mod planner;
+mod positions;
+mod schema;
+mod template;
+
+pub use compile::load;
+pub use condition::Condition;
+pub use planner::plan;
+pub use positions::Position;
+
+use crate::plan::UnusedReason;
+use crate::session::{Rgb, TrackKind};
+use std::fmt;
+use std::sync::Arc;
+use template::Template;
+
+/// The embedded default convention (`rules/default.yaml`).
+pub const DEFAULT_RULES: &str = include_str!("../../rules/default.yaml");
+/// How the embedded default names itself in reports.
+pub const DEFAULT_RULES_NAME: &str = "<default rules>";
+
+/// A rules file that cannot be used, with the place of the mistake.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct RulesError {
+    pub file: Arc<str>,
+    pub position: Option<Position>,
+    pub message: String,
+}
+
+impl fmt::Display for RulesError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.position {
+            Some(p) => write!(f, "{}:{}:{}: {}", self.file, p.line, p.column, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// Which track kinds a rule applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KindFilter {
+    Only(TrackKind),
+    Any,
+    /// The default: audio or MIDI tracks.
+    Tracks,
+}
+
+impl KindFilter {
+    pub fn accepts(self, kind: TrackKind) -> bool {
+        match self {
+            KindFilter::Only(k) => k == kind,
+            KindFilter::Any => true,
+            KindFilter::Tracks => matches!(kind, TrackKind::Audio | TrackKind::Midi),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct BusDecl {
+    pub name: String,
+    pub color: Option<Rgb>,
+    pub line: usize,
+}
+
+#[derive(Clone, Debug)]
+pub struct Rule {
+    /// The rule's `name:`, or `rule N` when it has none.
+    pub label: String,
+    pub line: usize,
+    pub condition: Condition,
+    /// The default kind filter, when the rule's `match` names no `kind`.
+    pub default_kind: Option<KindFilter>,
+    pub rename: Option<Template>,
+    pub color: Option<Rgb>,
+    /// Index into [`RuleSet::buses`].
+    pub bus: Option<usize>,
+    pub continue_: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum UnusedAction {
+    Flag,
+    Color(Rgb),
+    Prefix(String),
+    Mute,
+    Bus(usize),
+    Remove,
+}
+
+#[derive(Clone, Debug)]
+pub struct UnusedPolicy {
+    pub when: Vec<UnusedReason>,
+    pub action: UnusedAction,
+    pub line: usize,
+}
+
+/// A validated rules file.
+#[derive(Clone, Debug)]
+pub struct RuleSet {
+    /// The file the rules came from, as the user named it, or [`DEFAULT_RULES_NAME`].
+    pub source: Arc<str>,
+    pub buses: Vec<BusDecl>,
+    pub rules: Vec<Rule>,
+    pub unused: Option<UnusedPolicy>,
+}
+
+impl RuleSet {
+    /// The embedded default convention.
+    pub fn default_rules() -> RuleSet {
+        load(DEFAULT_RULES, DEFAULT_RULES_NAME).expect("the embedded default rules are valid")
+    }
+
+    /// Why `track` counts as unused under this rule set (empty when it does not).
+    pub fn unused_reasons(&self, track: &crate::session::Track) -> Vec<UnusedReason> {
+        let Some(policy) = &self.unused else {
+            return Vec::new();
+        };
+        if !KindFilter::Tracks.accepts(track.kind) {
+            return Vec::new();
+        }
+        policy
+            .when
+            .iter()
+            .copied()
+            .filter(|reason| match reason {
+                UnusedReason::NoMedia => track.media_count == 0,
+                UnusedReason::Muted => track.muted,
+                UnusedReason::AllMediaMuted => track.all_media_muted(),
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,105 @@
+//! The rules file as written (version 1), before validation. serde rejects unknown keys and
+//! wrong types here, with the line and column; [`super::compile`] checks the rest.
+
+use crate::plan::UnusedReason;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRules {
+    pub version: u32,
+    #[serde(default)]
+    pub colors: BTreeMap<String, String>,
+    #[serde(default)]
+    pub buses: Vec<RawBus>,
+    #[serde(default)]
+    pub rules: Vec<RawRule>,
+    #[serde(default)]
+    pub unused: Option<RawUnused>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBus {
+    pub name: String,
+    #[serde(default)]
+    pub color: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default, rename = "match")]
+    pub matches: Option<RawMatch>,
+    #[serde(default)]
+    pub rename: Option<String>,
+    #[serde(default)]
+    pub color: Option<String>,
+    #[serde(default)]
+    pub bus: Option<String>,
+    #[serde(default, rename = "continue")]
+    pub continue_: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMatch {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub kind: Option<RawKind>,
+    #[serde(default)]
+    pub media: Option<String>,
+    #[serde(default)]
+    pub plugin: Option<String>,
+    #[serde(default)]
+    pub inside: Option<String>,
+    #[serde(default)]
+    pub muted: Option<bool>,
+    #[serde(default)]
+    pub empty: Option<bool>,
+    #[serde(default)]
+    pub any: Option<Vec<RawMatch>>,
+    #[serde(default)]
+    pub not: Option<Box<RawMatch>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawKind {
+    Audio,
+    Midi,
+    Bus,
+    Return,
+    Any,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUnused {
+    #[serde(default)]
+    pub when: Vec<UnusedReason>,
+    #[serde(default)]
+    pub action: RawUnusedAction,
+    #[serde(default)]
+    pub color: Option<String>,
+    #[serde(default)]
+    pub prefix: Option<String>,
+    #[serde(default)]
+    pub bus: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawUnusedAction {
+    #[default]
+    Flag,
+    Color,
+    Prefix,
+    Mute,
+    Bus,
+    Remove,
+}

@@ -1,0 +1,168 @@
+//! The format-agnostic view of a project: tracks as a mixing engineer sees them.
+//!
+//! Every backend reads its format into a [`Session`]; the rules engine only ever sees this
+//! type, so one rules file serves every DAW. Nothing here knows a file format.
+
+use serde::Serialize;
+use std::fmt;
+
+/// A colour as the DAW displays it, 8 bits per channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Rgb {
+    pub r: u8,
+    pub g: u8,
+    pub b: u8,
+}
+
+impl Rgb {
+    pub const fn new(r: u8, g: u8, b: u8) -> Self {
+        Rgb { r, g, b }
+    }
+
+    /// Parses `#rrggbb` (the leading `#` is required, hex digits in either case).
+    pub fn parse_hex(text: &str) -> Option<Rgb> {
+        let hex = text.strip_prefix('#')?;
+        if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+        Some(Rgb::new(channel(0)?, channel(2)?, channel(4)?))
+    }
+}
+
+impl fmt::Display for Rgb {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{:02x}{:02x}{:02x}", self.r, self.g, self.b)
+    }
+}
+
+impl Serialize for Rgb {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// What a track is, as far as the rules are concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrackKind {
+    Audio,
+    Midi,
+    /// A track that sums other tracks: a REAPER folder parent, a Live group track, an Ardour bus.
+    Bus,
+    /// An effects return: a track fed only by sends.
+    Return,
+}
+
+impl TrackKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrackKind::Audio => "audio",
+            TrackKind::Midi => "midi",
+            TrackKind::Bus => "bus",
+            TrackKind::Return => "return",
+        }
+    }
+}
+
+impl fmt::Display for TrackKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One track, in display order.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Track {
+    /// 0-based position in the project's track list.
+    pub index: usize,
+    pub name: String,
+    pub kind: TrackKind,
+    /// `None` when the track has no custom colour (the DAW's default).
+    pub color: Option<Rgb>,
+    /// Index of the enclosing folder/group/bus, if any.
+    pub parent: Option<usize>,
+    /// The track itself is muted (not its items).
+    pub muted: bool,
+    /// File names (no folders) of the media the track's items/clips/regions play.
+    pub media_files: Vec<String>,
+    /// Number of items/clips/regions on the track, with or without a media file.
+    pub media_count: usize,
+    /// How many of those items are muted.
+    pub muted_media_count: usize,
+    /// Plugin (effect and instrument) names on the track.
+    pub plugins: Vec<String>,
+}
+
+impl Track {
+    /// True when the track has items and every one of them is muted.
+    pub fn all_media_muted(&self) -> bool {
+        self.media_count > 0 && self.muted_media_count == self.media_count
+    }
+}
+
+/// Which file format a session was read from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Rpp,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Rpp => "rpp",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The tracks of one project, in display order.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Session {
+    pub format: Format,
+    pub tracks: Vec<Track>,
+}
+
+impl Session {
+    /// The chain of enclosing buses of `index`, innermost first.
+    pub fn ancestors(&self, index: usize) -> impl Iterator<Item = usize> + '_ {
+        let mut next = self.tracks[index].parent;
+        // A well-formed hierarchy has fewer ancestors than tracks; the bound guards against a
+        // backend that produced a cycle.
+        let mut budget = self.tracks.len();
+        std::iter::from_fn(move || {
+            let current = next?;
+            if budget == 0 {
+                return None;
+            }
+            budget -= 1;
+            next = self.tracks.get(current).and_then(|t| t.parent);
+            Some(current)
+        })
+    }
+
+    /// Nesting depth of a track: 0 at the top level.
+    pub fn depth(&self, index: usize) -> usize {
+        self.ancestors(index).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_colours_parse_and_print_lowercase() {
+        assert_eq!(Rgb::parse_hex("#D94f3d"), Some(Rgb::new(0xd9, 0x4f, 0x3d)));
+        assert_eq!(Rgb::new(0xd9, 0x4f, 0x3d).to_string(), "#d94f3d");
+        for bad in ["d94f3d", "#d94f3", "#d94f3dd", "#gg0000", "", "#"] {
+            assert_eq!(Rgb::parse_hex(bad), None, "{bad}");
+        }
+    }
+}

@@ -8,7 +8,7 @@
 
 use super::RppProject;
 use super::color::{self, NO_COLOR};
-use super::quote::quote;
+use super::quote::{quote, wants_block};
 use super::scan::RppTrack;
 use crate::edit::{Edit, splice};
 use crate::formats::FormatError;
@@ -79,6 +79,17 @@ fn new_bus_chunk(project: &RppProject<'_>, name: &str, peakcol: u32) -> Vec<u8> 
     out
 }
 
+/// REAPER's block encoding of a name: `<NAME`, one `|` line per line of text, `>`.
+fn name_block(indent: &[u8], name: &str, eol: &[u8]) -> Vec<u8> {
+    let mut out = line(indent, "<NAME", eol);
+    let inner = [indent, b"  "].concat();
+    for text in name.split('\n') {
+        out.extend(line(&inner, &format!("|{text}"), eol));
+    }
+    out.extend(line(indent, ">", eol));
+    out
+}
+
 /// Token edits inside one track chunk (absolute offsets).
 fn token_edits(project: &RppProject<'_>, plan: &Plan, index: usize) -> Vec<Edit> {
     let t: &RppTrack = &project.doc.tracks[index];
@@ -86,13 +97,24 @@ fn token_edits(project: &RppProject<'_>, plan: &Plan, index: usize) -> Vec<Edit>
     let mut edits = Vec::new();
     if let Some(name) = plan.renames().get(&index) {
         let text = quote(name);
-        edits.push(match &t.name {
-            Some(field) => Edit::replace(field.span.clone(), text),
-            None => Edit::insert(
-                t.after_header,
-                line(&t.key_indent, &format!("NAME {text}"), eol),
-            ),
-        });
+        let block = wants_block(name).then(|| name_block(&t.key_indent, name, eol));
+        match (&t.name, t.name_line_end) {
+            (Some(field), Some(line_end)) => {
+                edits.push(Edit::replace(field.span.clone(), text));
+                // The block, if any, follows the NAME line: replace it, drop it, or add one.
+                match (&t.name_block, block) {
+                    (Some(old), Some(new)) => edits.push(Edit::replace(old.span.clone(), new)),
+                    (Some(old), None) => edits.push(Edit::delete(old.span.clone())),
+                    (None, Some(new)) => edits.push(Edit::insert(line_end, new)),
+                    (None, None) => {}
+                }
+            }
+            _ => {
+                let mut lines = line(&t.key_indent, &format!("NAME {text}"), eol);
+                lines.extend(block.unwrap_or_default());
+                edits.push(Edit::insert(t.after_header, lines));
+            }
+        }
     }
     if let Some(rgb) = plan.recolors().get(&index) {
         let value = color::encode(*rgb, project.order).to_string();

@@ -99,7 +99,12 @@ fn session_of(doc: &RppDocument, order: ByteOrder) -> Session {
             };
             Track {
                 index,
-                name: t.name.as_ref().map(|n| n.value.clone()).unwrap_or_default(),
+                name: t
+                    .name_block
+                    .as_ref()
+                    .or(t.name.as_ref())
+                    .map(|n| n.value.clone())
+                    .unwrap_or_default(),
                 kind,
                 color: t
                     .peakcol

@@ -94,6 +94,13 @@ pub fn quote(text: &str) -> String {
     format!("`{}`", text.replace('`', "'"))
 }
 
+/// True when REAPER writes `text` as a `<NAME` block of `|` lines after a lossy `NAME` line:
+/// it holds all three quote characters or a line break, or is 1024 bytes or longer (WDL's
+/// `configStringWantsBlockEncoding`).
+pub fn wants_block(text: &str) -> bool {
+    text.len() >= 1023 || text.contains('\n') || ['"', '\'', '`'].iter().all(|q| text.contains(*q))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -53,6 +53,12 @@ pub struct RppTrack {
     /// Leading whitespace of the chunk's key lines.
     pub key_indent: Vec<u8>,
     pub name: Option<Field<String>>,
+    /// End of the `NAME` line (line ending included).
+    pub name_line_end: Option<usize>,
+    /// A `<NAME` chunk of `|` lines: REAPER's block encoding of a name that no quote
+    /// character can hold (it holds all three). It follows the `NAME` line, which then carries
+    /// a lossy copy; the chunk is the real name. `span` covers the whole chunk.
+    pub name_block: Option<Field<String>>,
     pub peakcol: Option<Field<u32>>,
     pub folder: Option<FolderState>,
     /// `MUTESOLO <mute> ...`: the mute token.
@@ -140,6 +146,7 @@ enum Chunk {
     Item,
     Source,
     FxChain,
+    NameBlock,
     Other,
 }
 
@@ -203,6 +210,7 @@ pub fn scan(src: &[u8]) -> Result<RppDocument, FormatError> {
                 (Some(Chunk::Root), b"TRACK") => Chunk::Track,
                 (Some(Chunk::Track), b"ITEM") => Chunk::Item,
                 (Some(Chunk::Track), b"FXCHAIN") => Chunk::FxChain,
+                (Some(Chunk::Track), b"NAME") => Chunk::NameBlock,
                 (Some(Chunk::Item | Chunk::Source), b"SOURCE") => Chunk::Source,
                 _ => Chunk::Other,
             };
@@ -221,6 +229,14 @@ pub fn scan(src: &[u8]) -> Result<RppDocument, FormatError> {
                     });
                 }
                 Chunk::Item => item = Some(Item::default()),
+                Chunk::NameBlock => {
+                    if let Some(t) = track.as_mut() {
+                        t.name_block = Some(Field {
+                            value: String::new(),
+                            span: line.start..line.start,
+                        });
+                    }
+                }
                 Chunk::Source => {
                     if let Some(item) = item.as_mut() {
                         let source_type = &body[tag_end..];
@@ -269,6 +285,11 @@ pub fn scan(src: &[u8]) -> Result<RppDocument, FormatError> {
                         t.items.push(i);
                     }
                 }
+                Chunk::NameBlock => {
+                    if let Some(block) = track.as_mut().and_then(|t| t.name_block.as_mut()) {
+                        block.span.end = line.end;
+                    }
+                }
                 _ => {}
             }
             continue;
@@ -278,6 +299,14 @@ pub fn scan(src: &[u8]) -> Result<RppDocument, FormatError> {
             Some(Chunk::Track) => {
                 if let Some(t) = track.as_mut() {
                     read_track_key(t, &line, body_start)?;
+                }
+            }
+            Some(Chunk::NameBlock) if body[0] == b'|' => {
+                if let Some(block) = track.as_mut().and_then(|t| t.name_block.as_mut()) {
+                    if !block.value.is_empty() {
+                        block.value.push('\n');
+                    }
+                    block.value.push_str(&lossy(&body[1..]));
                 }
             }
             Some(Chunk::Item) if body.starts_with(b"MUTE ") => {
@@ -347,6 +376,7 @@ fn read_track_key(t: &mut RppTrack, line: &Line<'_>, body_start: usize) -> Resul
                     value: lossy(v.text),
                     span: abs(&v.raw),
                 });
+                t.name_line_end = Some(line.end);
             }
         }
         b"PEAKCOL" => {

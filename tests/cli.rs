@@ -1,0 +1,313 @@
+//! The command-line contract: exit codes, outputs, files written and files left alone.
+
+mod common;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn premix() -> Command {
+    let mut cmd = Command::cargo_bin("premix").unwrap();
+    cmd.env_remove("NO_COLOR");
+    cmd
+}
+
+fn messy() -> PathBuf {
+    common::sample("reaper/messy-session.rpp")
+}
+
+/// A scratch folder holding a copy of the messy sample and a damaged project.
+fn scratch() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("songs/good.rpp");
+    fs::create_dir_all(good.parent().unwrap()).unwrap();
+    fs::copy(messy(), &good).unwrap();
+    let bad = dir.path().join("songs/broken.RPP");
+    fs::write(
+        &bad,
+        "<REAPER_PROJECT 0.1 \"7.0/win64\" 1\n  <TRACK\n    NAME \"unterminated\n",
+    )
+    .unwrap();
+    (dir, good, bad)
+}
+
+fn write_rules(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("rules.yaml");
+    fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn inspect_json_lists_tracks_with_the_contracted_fields() {
+    let out = premix()
+        .args(["inspect", "--json"])
+        .arg(messy())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["format"], "rpp");
+    let tracks = doc["tracks"].as_array().unwrap();
+    assert_eq!(tracks.len(), 25);
+    let kick = &tracks[1];
+    assert_eq!(kick["index"], 1);
+    assert_eq!(kick["name"], "kick in");
+    assert_eq!(kick["kind"], "audio");
+    assert_eq!(kick["parent"], 0);
+    assert!(kick["color"].as_str().unwrap().starts_with('#'));
+    assert_eq!(kick["muted"], false);
+    assert_eq!(kick["media"], 1);
+    assert_eq!(tracks[21]["unused"], true);
+    assert_eq!(tracks[0]["parent"], serde_json::Value::Null);
+}
+
+#[test]
+fn inspect_in_a_terminal_style_shows_true_colour_swatches_and_none_when_piped() {
+    premix()
+        .args(["inspect", "--color", "always"])
+        .arg(messy())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\x1b[48;2;"));
+    premix()
+        .arg("inspect")
+        .arg(messy())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\x1b[").not());
+}
+
+#[test]
+fn check_exits_1_with_rule_locations_when_the_rules_want_changes() {
+    premix()
+        .arg("check")
+        .arg(messy())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "track 2 \"kick in\": rename to \"Kick in\"  [<default rules>:",
+        ))
+        .stdout(predicate::str::contains("1 would change"));
+}
+
+#[test]
+fn check_exits_0_when_nothing_is_wanted_and_a_version_only_file_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = write_rules(dir.path(), "version: 1\n");
+    premix()
+        .arg("check")
+        .arg(messy())
+        .arg("--rules")
+        .arg(&rules)
+        .assert()
+        .code(0);
+    let out = dir.path().join("out");
+    premix()
+        .arg("apply")
+        .arg(messy())
+        .arg("--rules")
+        .arg(&rules)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0);
+    assert_eq!(
+        fs::read(out.join("messy-session.rpp")).unwrap(),
+        fs::read(messy()).unwrap()
+    );
+}
+
+#[test]
+fn bad_rules_exit_2_naming_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = write_rules(
+        dir.path(),
+        "version: 1\nrules:\n  - match: {name: '(kick'}\n    color: red\n",
+    );
+    let shown = rules.display().to_string();
+    premix()
+        .args(["rules", "check"])
+        .arg(&rules)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains(format!("{shown}:3:"))
+                .and(predicate::str::contains("bad regex")),
+        );
+    premix()
+        .arg("check")
+        .arg(messy())
+        .arg("--rules")
+        .arg(&rules)
+        .assert()
+        .code(2);
+    let good = write_rules(dir.path(), "version: 1\nrules: []\n");
+    premix()
+        .args(["rules", "check"])
+        .arg(&good)
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn the_embedded_default_rules_pass_rules_check() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/default.yaml");
+    premix().args(["rules", "check"]).arg(path).assert().code(0);
+}
+
+#[test]
+fn a_damaged_project_is_reported_and_untouched_while_the_others_are_processed() {
+    let (dir, good, bad) = scratch();
+    let bad_before = fs::read(&bad).unwrap();
+    premix()
+        .arg("check")
+        .arg(dir.path().join("songs"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "broken.RPP: line 3, column 10: unterminated quoted string",
+        ))
+        .stdout(predicate::str::contains("good.rpp: track 2"));
+    premix()
+        .arg("apply")
+        .arg(dir.path().join("songs"))
+        .arg("--in-place")
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("good.rpp: wrote"));
+    assert_eq!(fs::read(&bad).unwrap(), bad_before);
+    assert_ne!(fs::read(&good).unwrap(), fs::read(messy()).unwrap());
+    let unclosed = dir.path().join("unclosed.rpp");
+    fs::write(
+        &unclosed,
+        "<REAPER_PROJECT 0.1\n  <TRACK\n    NAME x\n  >\n",
+    )
+    .unwrap();
+    premix()
+        .arg("apply")
+        .arg(&unclosed)
+        .arg("--in-place")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "unclosed.rpp: line 1: the project opened here is never closed",
+        ));
+    assert_eq!(
+        fs::read_to_string(&unclosed).unwrap(),
+        "<REAPER_PROJECT 0.1\n  <TRACK\n    NAME x\n  >\n"
+    );
+}
+
+#[test]
+fn a_missing_path_or_an_unsupported_file_is_an_error() {
+    premix()
+        .args(["check", "/no/such/project.rpp"])
+        .assert()
+        .code(2);
+    let dir = tempfile::tempdir().unwrap();
+    let txt = dir.path().join("notes.txt");
+    fs::write(&txt, "hello").unwrap();
+    premix().arg("check").arg(&txt).assert().code(2);
+}
+
+#[test]
+fn apply_out_keeps_paths_relative_to_the_folder_given() {
+    let (dir, _good, bad) = scratch();
+    fs::remove_file(bad).unwrap();
+    let out = dir.path().join("premixed");
+    premix()
+        .arg("apply")
+        .arg(dir.path().join("songs"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(0);
+    let written = out.join("good.rpp");
+    assert!(written.is_file());
+    // The output is tidy: a check of it wants no change (flags only: exit 1, 0 would change).
+    premix()
+        .arg("check")
+        .arg(&written)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("0 would change"));
+}
+
+#[test]
+fn in_place_keeps_a_backup_of_the_original_bytes_and_a_second_run_writes_nothing() {
+    let (dir, good, bad) = scratch();
+    fs::remove_file(bad).unwrap();
+    let original = fs::read(&good).unwrap();
+    premix()
+        .arg("apply")
+        .arg(&good)
+        .arg("--in-place")
+        .assert()
+        .code(0);
+    let backup = dir.path().join("songs/good.rpp.premix-bak");
+    assert_eq!(fs::read(&backup).unwrap(), original);
+    let tidy = fs::read(&good).unwrap();
+    assert_ne!(tidy, original);
+    premix()
+        .arg("apply")
+        .arg(&good)
+        .arg("--in-place")
+        .assert()
+        .code(0);
+    assert_eq!(fs::read(&good).unwrap(), tidy);
+    assert!(!dir.path().join("songs/good.rpp.premix-bak.2").exists());
+}
+
+#[test]
+fn no_backup_and_dry_run_do_what_they_say() {
+    let (dir, good, bad) = scratch();
+    fs::remove_file(bad).unwrap();
+    let original = fs::read(&good).unwrap();
+    premix()
+        .arg("apply")
+        .arg(&good)
+        .args(["--in-place", "--dry-run", "--diff"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("name \"kick in\" → \"Kick in\""));
+    assert_eq!(fs::read(&good).unwrap(), original);
+    premix()
+        .arg("apply")
+        .arg(&good)
+        .args(["--in-place", "--no-backup"])
+        .assert()
+        .code(0);
+    assert_ne!(fs::read(&good).unwrap(), original);
+    let names: Vec<_> = fs::read_dir(dir.path().join("songs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["good.rpp"]);
+}
+
+#[test]
+fn apply_needs_a_destination() {
+    premix().arg("apply").arg(messy()).assert().code(2);
+}
+
+#[test]
+fn check_json_is_one_versioned_document() {
+    let (dir, _good, _bad) = scratch();
+    let out = premix()
+        .args(["check", "--json"])
+        .arg(dir.path().join("songs"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["version"], 1);
+    let projects = doc["projects"].as_array().unwrap();
+    assert_eq!(projects.len(), 2);
+    assert_eq!(projects[0]["status"], "error");
+    assert_eq!(projects[1]["status"], "changed");
+    assert_eq!(projects[1]["rules"], "<default rules>");
+    let change = &projects[1]["changes"][0];
+    assert!(change["origin"]["line"].as_u64().unwrap() > 0);
+    assert_eq!(doc["summary"]["errors"], 1);
+}

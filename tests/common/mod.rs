@@ -1,0 +1,46 @@
+//! Shared helpers for the integration tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// The shared corpus of real projects (`../shared/corpus`), or `None` with a message saying
+/// the corpus-based checks are skipped.
+pub fn corpus(sub: &str) -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus")
+        .join(sub);
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "corpus absent: {} not found; skipping the corpus checks of this test",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// Every file of a corpus folder with one of `extensions` (lower case), sorted.
+pub fn corpus_files(sub: &str, extensions: &[&str]) -> Vec<PathBuf> {
+    let Some(dir) = corpus(sub) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("corpus folder readable")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| extensions.contains(&e.to_ascii_lowercase().as_str()))
+        })
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "corpus folder {sub} holds no project");
+    files
+}
+
+pub fn sample(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(rel)
+}

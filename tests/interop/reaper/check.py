@@ -61,7 +61,7 @@ def norm_guid(token) -> str | None:
     return token.upper() if GUID_RE.match(token) else None
 
 
-def track_from_lines(header: list, lines: list) -> Track:
+def track_from_lines(header: list, lines: list, name_block: list | None = None) -> Track:
     """Build a Track from the chunk header tokens and its direct (non-chunk) lines.
 
     `lines` holds one token list per line; nested chunks (ITEM, FXCHAIN, ...) are left out,
@@ -76,6 +76,10 @@ def track_from_lines(header: list, lines: list) -> Track:
 
     name_line = first("NAME")
     name = name_line[1] if name_line and len(name_line) > 1 else ""
+    if name_block is not None:
+        # A name holding all three quote characters: REAPER writes a lossy NAME line, then a
+        # `<NAME` chunk of `|` lines holding the real name (WDL's block encoding).
+        name = "\n".join(name_block)
     if name_line and len(name_line) > 2:
         # REAPER writes one token; more means a name with spaces was left unquoted, and a
         # reader that shares premix's idea of the line could not tell.
@@ -114,7 +118,10 @@ def parse_rppxml(path: str):
     for child in root.children:
         if isinstance(child, rppxml.RPPXML) and child.name == "TRACK":
             lines = [list(c) for c in child.children if isinstance(c, list)]
-            tracks.append(track_from_lines(list(child.params), lines))
+            block = next((["".join(map(str, line)) for line in c.children]
+                          for c in child.children
+                          if isinstance(c, rppxml.RPPXML) and c.name == "NAME"), None)
+            tracks.append(track_from_lines(list(child.params), lines, block))
     return tracks, None
 
 
@@ -140,7 +147,10 @@ def parse_rpp(path: str):
         if isinstance(child, rpp.Element) and child.tag == "TRACK":
             lines = [c if isinstance(c, list) else [c] for c in child.children
                      if not isinstance(c, rpp.Element)]
-            tracks.append(track_from_lines(list(child.attrib), lines))
+            block = next(([str(line).lstrip("|") for line in c.children]
+                          for c in child.children
+                          if isinstance(c, rpp.Element) and c.tag == "NAME"), None)
+            tracks.append(track_from_lines(list(child.attrib), lines, block))
     return tracks, None
 
 

@@ -2,7 +2,7 @@
 
 use super::run::{self, Planned, flagged};
 use super::{EXIT_ERROR, EXIT_OK, RunArgs};
-use crate::batch::{self, Target};
+use crate::batch::Target;
 use crate::report::json::{ProjectEntry, RUN_DOCUMENT_VERSION, RunDocument, Summary};
 use crate::report::style::{ColorChoice, Style};
 use crate::report::{diff, human};
@@ -78,9 +78,9 @@ pub fn run(args: &ApplyArgs, color: ColorChoice) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let rules = &prepared.rules;
-    let results = batch::run_all(&prepared.targets, |t| {
-        run::plan_one(t, rules, true).and_then(|planned| write_one(args, t, planned))
+    let finder = &prepared.finder;
+    let results = run::run_with_progress(&args.run, &prepared.targets, |t| {
+        run::plan_one(t, finder, true).and_then(|planned| write_one(args, t, planned))
     });
 
     let mut summary = Summary {
@@ -88,7 +88,16 @@ pub fn run(args: &ApplyArgs, color: ColorChoice) -> u8 {
         ..Summary::default()
     };
     let mut entries = Vec::new();
-    run::print_problems(&prepared.problems, args.run.json, &mut entries);
+    for p in &prepared.problems {
+        if args.run.json {
+            entries.push(ProjectEntry::failed(
+                p.path.display().to_string(),
+                p.reason.clone(),
+            ));
+        } else {
+            eprint!("{}", human::error_line(&p.path, &p.reason, Style::plain()));
+        }
+    }
     let show = |p: &Path| p.display().to_string();
     for (target, result) in prepared.targets.iter().zip(&results) {
         summary.projects += 1;
@@ -100,7 +109,7 @@ pub fn run(args: &ApplyArgs, color: ColorChoice) -> u8 {
                 if args.run.json {
                     let mut entry = ProjectEntry::planned(
                         show(&target.path),
-                        &rules.source,
+                        &w.planned.rules.source,
                         &p.session,
                         &p.plan,
                     );
@@ -122,6 +131,12 @@ pub fn run(args: &ApplyArgs, color: ColorChoice) -> u8 {
                         diff::semantic(&target.path, &p.session, &p.plan, style)
                     );
                 }
+                let needs_nothing = !p.plan.edits_file() && flagged(p) == 0;
+                if !(args.run.quiet && needs_nothing) {
+                    let verb = if args.dry_run { "wanted" } else { "made" };
+                    let status = run::status_line(&target.path, p, &w.planned.rules, verb, style);
+                    print!("{status}");
+                }
                 if let Some(out) = &w.output {
                     let backup = w
                         .backup
@@ -132,7 +147,9 @@ pub fn run(args: &ApplyArgs, color: ColorChoice) -> u8 {
                     } else {
                         "copied unchanged"
                     };
-                    println!("{}: {verb} {}{backup}", show(&target.path), out.display());
+                    if !(args.run.quiet && needs_nothing) {
+                        println!("{}: {verb} {}{backup}", show(&target.path), out.display());
+                    }
                 }
             }
             Err(e) => {
@@ -164,7 +181,7 @@ pub fn run(args: &ApplyArgs, color: ColorChoice) -> u8 {
         } else {
             "changed"
         };
-        print!("{}", run::summary_line(verb, &summary, rules, style));
+        print!("{}", run::summary_line(verb, &summary, style));
     }
     code
 }

@@ -2,7 +2,6 @@
 
 use super::run::{self, flagged};
 use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, RunArgs};
-use crate::batch;
 use crate::report::human;
 use crate::report::json::{ProjectEntry, RUN_DOCUMENT_VERSION, RunDocument, Summary};
 use crate::report::style::{ColorChoice, Style};
@@ -23,15 +22,26 @@ pub fn run(args: &CheckArgs, color: ColorChoice) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let rules = &prepared.rules;
-    let results = batch::run_all(&prepared.targets, |t| run::plan_one(t, rules, false));
+    let finder = &prepared.finder;
+    let results = run::run_with_progress(&args.run, &prepared.targets, |t| {
+        run::plan_one(t, finder, false)
+    });
 
     let mut summary = Summary {
         errors: prepared.problems.len(),
         ..Summary::default()
     };
     let mut entries = Vec::new();
-    run::print_problems(&prepared.problems, args.run.json, &mut entries);
+    for p in &prepared.problems {
+        if args.run.json {
+            entries.push(ProjectEntry::failed(
+                p.path.display().to_string(),
+                p.reason.clone(),
+            ));
+        } else {
+            eprint!("{}", human::error_line(&p.path, &p.reason, Style::plain()));
+        }
+    }
     for (target, result) in prepared.targets.iter().zip(&results) {
         summary.projects += 1;
         let shown = target.path.display().to_string();
@@ -43,7 +53,7 @@ pub fn run(args: &CheckArgs, color: ColorChoice) -> u8 {
                 if args.run.json {
                     entries.push(ProjectEntry::planned(
                         shown,
-                        &rules.source,
+                        &planned.rules.source,
                         &p.session,
                         &p.plan,
                     ));
@@ -52,6 +62,12 @@ pub fn run(args: &CheckArgs, color: ColorChoice) -> u8 {
                         "{}",
                         human::plan_lines(&target.path, &p.session, &p.plan, style)
                     );
+                    let needs_nothing = !p.plan.edits_file() && flagged(p) == 0;
+                    if !(args.run.quiet && needs_nothing) {
+                        let status =
+                            run::status_line(&target.path, p, &planned.rules, "wanted", style);
+                        print!("{status}");
+                    }
                 }
             }
             Err(e) => {
@@ -80,10 +96,7 @@ pub fn run(args: &CheckArgs, color: ColorChoice) -> u8 {
         };
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
-        print!(
-            "{}",
-            run::summary_line("would change", &summary, rules, style)
-        );
+        print!("{}", run::summary_line("would change", &summary, style));
     }
     code
 }

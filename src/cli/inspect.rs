@@ -12,7 +12,7 @@ pub struct InspectArgs {
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
     /// Rules whose `unused` section decides which tracks are shown as unused (default: the
-    /// embedded convention).
+    /// nearest `.premix.yaml`, else the embedded convention).
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
     /// Print one JSON document.
@@ -28,7 +28,9 @@ pub fn run(args: &InspectArgs, color: ColorChoice) -> u8 {
         );
         EXIT_ERROR
     };
-    let rules = match super::rules::load(args.rules.as_deref()) {
+    let rules = match crate::config::RulesFinder::new(args.rules.as_deref())
+        .and_then(|finder| finder.for_project(&args.file))
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");

@@ -48,14 +48,22 @@ pub enum Command {
 #[derive(Args, Debug)]
 pub struct RunArgs {
     /// Project files or folders to walk for projects.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "files_from", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// The rules file (default: the embedded convention, rules/default.yaml).
+    /// Read more PATHs from FILE, one per line (`-` for standard input): shard a large
+    /// archive across machines by giving each one part of the list.
+    #[arg(long, value_name = "FILE")]
+    pub files_from: Option<PathBuf>,
+    /// The rules file for every project. Without it, each project uses the nearest
+    /// `.premix.yaml` or `premix.yaml` from its folder upwards, else the embedded default.
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
     /// Print one JSON document for the whole run.
     #[arg(long)]
     pub json: bool,
+    /// No progress bar and no line for projects that need nothing.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 pub fn main() -> ExitCode {

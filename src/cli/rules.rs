@@ -1,7 +1,7 @@
 //! `premix rules check FILE`: validate a rules file.
 
 use super::{EXIT_ERROR, EXIT_OK};
-use crate::rules::{self, RuleSet};
+use crate::rules::RuleSet;
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
 
@@ -14,19 +14,14 @@ pub enum RulesCommand {
     },
 }
 
-/// Loads the rules a run uses: `file`, or the embedded default.
-pub fn load(file: Option<&Path>) -> Result<RuleSet, String> {
-    let Some(path) = file else {
-        return Ok(RuleSet::default_rules());
-    };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: cannot read rules file: {e}", path.display()))?;
-    rules::load(&text, &path.display().to_string()).map_err(|e| e.to_string())
+/// Loads a rules file (and what it extends).
+pub fn load(file: &Path) -> Result<RuleSet, String> {
+    crate::config::load_file(file).map_err(|e| e.to_string())
 }
 
 pub fn run(cmd: &RulesCommand) -> u8 {
     match cmd {
-        RulesCommand::Check { file } => match load(Some(file)) {
+        RulesCommand::Check { file } => match load(file) {
             Ok(rules) => {
                 println!(
                     "{}: ok ({} rules, {} buses{})",

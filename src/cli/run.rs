@@ -1,81 +1,148 @@
-//! What `check` and `apply` share: loading the rules, finding the projects, reading and
-//! planning each one, and printing the per-project lines and the run summary.
+//! What `check` and `apply` share: finding the projects and their rules, reading and
+//! planning each one in parallel with a progress bar, and the run summary.
 
 use super::RunArgs;
 use crate::batch::{self, NotAProject, Target};
+use crate::config::RulesFinder;
 use crate::pipeline::{self, Processed};
-use crate::report::human;
-use crate::report::json::{ProjectEntry, Summary};
+use crate::report::json::Summary;
 use crate::report::style::Style;
 use crate::rules::RuleSet;
 use crate::write::Snapshot;
-use std::path::Path;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A project read and planned.
 pub struct Planned {
+    pub rules: Arc<RuleSet>,
     pub bytes: Vec<u8>,
     pub snapshot: Snapshot,
     pub processed: Processed,
 }
 
 pub struct Prepared {
-    pub rules: RuleSet,
+    pub finder: RulesFinder,
     pub targets: Vec<Target>,
     pub problems: Vec<NotAProject>,
 }
 
-/// Loads the rules and finds the projects; `Err` is a message for a run that cannot start.
+/// The paths given, plus those of `--files-from`.
+fn all_paths(args: &RunArgs) -> Result<Vec<PathBuf>, String> {
+    let mut paths = args.paths.clone();
+    if let Some(list) = &args.files_from {
+        let reader: Box<dyn BufRead> = if list.as_os_str() == "-" {
+            Box::new(std::io::stdin().lock())
+        } else {
+            let file = std::fs::File::open(list)
+                .map_err(|e| format!("{}: cannot read the list of paths: {e}", list.display()))?;
+            Box::new(std::io::BufReader::new(file))
+        };
+        for line in reader.lines() {
+            let line = line.map_err(|e| format!("{}: {e}", list.display()))?;
+            let line = line.trim_end_matches('\r');
+            if !line.trim().is_empty() {
+                paths.push(PathBuf::from(line));
+            }
+        }
+    }
+    Ok(paths)
+}
+
+/// Loads `--rules` if given and finds the projects; `Err` is a message for a run that
+/// cannot start.
 pub fn prepare(args: &RunArgs, skip: Option<&Path>) -> Result<Prepared, String> {
-    let rules = super::rules::load(args.rules.as_deref())?;
-    let (targets, problems) = batch::discover(&args.paths, skip);
+    let finder = RulesFinder::new(args.rules.as_deref()).map_err(|e| e.to_string())?;
+    let (targets, problems) = batch::discover(&all_paths(args)?, skip);
     Ok(Prepared {
-        rules,
+        finder,
         targets,
         problems,
     })
 }
 
 /// Reads and plans one project (and renders it with `render`).
-pub fn plan_one(target: &Target, rules: &RuleSet, render: bool) -> Result<Planned, String> {
+pub fn plan_one(target: &Target, finder: &RulesFinder, render: bool) -> Result<Planned, String> {
+    let rules = finder
+        .for_project(&target.path)
+        .map_err(|e| e.to_string())?;
     let (bytes, snapshot) = crate::write::read(&target.path).map_err(|e| e.to_string())?;
     let processed =
-        pipeline::process(target.format, &bytes, rules, render).map_err(|e| e.to_string())?;
+        pipeline::process(target.format, &bytes, &rules, render).map_err(|e| e.to_string())?;
     Ok(Planned {
+        rules,
         bytes,
         snapshot,
         processed,
     })
 }
 
+/// Runs `work` on every target in parallel, with a progress bar on a terminal (never when
+/// piped, with `--quiet` or with `--json`). Results come back in target order.
+pub fn run_with_progress<T: Send>(
+    args: &RunArgs,
+    targets: &[Target],
+    work: impl Fn(&Target) -> T + Sync + Send,
+) -> Vec<T> {
+    let show = !args.quiet && !args.json && std::io::stderr().is_terminal() && targets.len() > 1;
+    let bar = if show {
+        let bar = ProgressBar::new(targets.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} projects {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let results = batch::run_all(targets, |t| {
+        let r = work(t);
+        bar.inc(1);
+        r
+    });
+    bar.finish_and_clear();
+    results
+}
+
 pub fn flagged(p: &Processed) -> usize {
     p.plan.flags().count()
 }
 
-pub fn print_problems(problems: &[NotAProject], json: bool, entries: &mut Vec<ProjectEntry<'_>>) {
-    for p in problems {
-        if json {
-            entries.push(ProjectEntry::failed(
-                p.path.display().to_string(),
-                p.reason.clone(),
-            ));
-        } else {
-            eprint!("{}", human::error_line(&p.path, &p.reason, Style::plain()));
-        }
-    }
-}
-
-pub fn summary_line(verb: &str, summary: &Summary, rules: &RuleSet, style: Style) -> String {
+pub fn summary_line(verb: &str, summary: &Summary, style: Style) -> String {
     let errors = if summary.errors > 0 {
         style.red(&format!("{} errors", summary.errors))
     } else {
         "0 errors".to_string()
     };
     format!(
-        "{} {} projects with {}: {} {verb}, {} tracks flagged, {errors}\n",
+        "{} {} projects: {} {verb}, {} tracks flagged, {errors}\n",
         style.bold("premix:"),
         summary.projects,
-        rules.source,
         summary.changed,
         summary.flagged_tracks,
+    )
+}
+
+/// `path: 3 changes, 1 flagged (rules .premix.yaml)`: one status line per project.
+pub fn status_line(
+    path: &Path,
+    p: &Processed,
+    rules: &RuleSet,
+    verb: &str,
+    style: Style,
+) -> String {
+    let changes = p.plan.changes.iter().filter(|c| c.edits_file()).count() + p.plan.new_buses.len();
+    let flagged = flagged(p);
+    let what = match (changes, flagged) {
+        (0, 0) => "ok".to_string(),
+        (c, 0) => format!("{c} changes {verb}"),
+        (0, f) => format!("{f} tracks flagged"),
+        (c, f) => format!("{c} changes {verb}, {f} tracks flagged"),
+    };
+    format!(
+        "{}: {what} {}\n",
+        path.display(),
+        style.dim(&format!("(rules {})", rules.source))
     )
 }

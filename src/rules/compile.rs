@@ -112,8 +112,29 @@ fn bus_index(buses: &[BusDecl], name: &str) -> Option<usize> {
     buses.iter().position(|b| b.name.eq_ignore_ascii_case(name))
 }
 
-/// Parses and validates a rules file. `file` is how errors and reports name it.
+/// Parses and validates rules text that extends nothing (or extends only `default`).
+/// `file` is how errors and reports name it.
 pub fn load(text: &str, file: &str) -> Result<RuleSet, RulesError> {
+    load_layered(text, file, &mut |name, at| {
+        Err(RulesError {
+            file: file.into(),
+            position: at,
+            message: format!("`extends: {name}` needs a rules file on disk to resolve it against"),
+        })
+    })
+}
+
+/// Resolves `extends:` names to the rule set they name (`at` is the position of the value,
+/// for errors). Given by the caller, which knows where files are.
+pub type Resolve<'a> = dyn FnMut(&str, Option<Position>) -> Result<RuleSet, RulesError> + 'a;
+
+/// Parses and validates a rules file, layering it on the rule set its `extends:` names.
+/// `extends: default` is the embedded convention; any other name goes to `resolve`.
+pub fn load_layered(
+    text: &str,
+    file: &str,
+    resolve: &mut Resolve<'_>,
+) -> Result<RuleSet, RulesError> {
     let file: Arc<str> = file.into();
     let raw: RawRules = serde_yaml::from_str(text).map_err(|e| RulesError {
         file: file.clone(),
@@ -143,6 +164,18 @@ pub fn load(text: &str, file: &str) -> Result<RuleSet, RulesError> {
             ),
         ));
     }
+    let base = match raw.extends.as_deref() {
+        None => None,
+        Some("default") => Some(RuleSet::default_rules()),
+        Some(name) => Some(resolve(name, positions.get("extends"))?),
+    };
+    let (mut buses, base_rules, base_unused) = match base {
+        Some(base) => {
+            c.colors = base.colors;
+            (base.buses, base.rules, base.unused)
+        }
+        None => (Vec::new(), Vec::new(), None),
+    };
     for (name, value) in &raw.colors {
         let rgb = Rgb::parse_hex(value).ok_or_else(|| {
             c.error(
@@ -153,27 +186,38 @@ pub fn load(text: &str, file: &str) -> Result<RuleSet, RulesError> {
         c.colors.insert(name.clone(), rgb);
     }
 
-    let mut buses: Vec<BusDecl> = Vec::new();
+    // Buses: a layer may redeclare a base bus (its colour wins) or add new ones. Base indices
+    // stay valid, so base rules keep pointing at the right bus.
+    let mut declared_here: Vec<String> = Vec::new();
     for (i, bus) in raw.buses.iter().enumerate() {
         let path = format!("buses[{i}]");
         if bus.name.trim().is_empty() {
             return Err(c.error(&format!("{path}.name"), "a bus needs a name"));
         }
-        if bus_index(&buses, &bus.name).is_some() {
+        if declared_here
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(&bus.name))
+        {
             return Err(c.error(
                 &format!("{path}.name"),
                 format!("bus `{}` is declared twice", bus.name),
             ));
         }
+        declared_here.push(bus.name.clone());
         let color = match &bus.color {
             Some(text) => Some(c.color(&format!("{path}.color"), text)?),
             None => None,
         };
-        buses.push(BusDecl {
+        let decl = BusDecl {
             name: bus.name.clone(),
             color,
+            file: file.clone(),
             line: c.line(&path),
-        });
+        };
+        match bus_index(&buses, &bus.name) {
+            Some(k) => buses[k] = decl,
+            None => buses.push(decl),
+        }
     }
     let declared_bus = |c: &Compiler<'_>, path: &str, name: &str| {
         bus_index(&buses, name)
@@ -218,6 +262,7 @@ pub fn load(text: &str, file: &str) -> Result<RuleSet, RulesError> {
         let default_kind = (!condition.has_top_level_kind()).then_some(KindFilter::Tracks);
         rules.push(Rule {
             label: r.name.clone().unwrap_or_else(|| format!("rule {}", i + 1)),
+            file: file.clone(),
             line: c.line(&path),
             condition,
             default_kind,
@@ -227,9 +272,11 @@ pub fn load(text: &str, file: &str) -> Result<RuleSet, RulesError> {
             continue_: r.continue_,
         });
     }
+    // A layer's rules come first: they refine the base, which still catches the rest.
+    rules.extend(base_rules);
 
     let unused = match &raw.unused {
-        None => None,
+        None => base_unused,
         Some(u) => {
             let needs = |field: &str| {
                 c.error(
@@ -273,6 +320,7 @@ pub fn load(text: &str, file: &str) -> Result<RuleSet, RulesError> {
             Some(UnusedPolicy {
                 when,
                 action,
+                file: file.clone(),
                 line: c.line("unused"),
             })
         }
@@ -280,6 +328,7 @@ pub fn load(text: &str, file: &str) -> Result<RuleSet, RulesError> {
 
     Ok(RuleSet {
         source: file,
+        colors: c.colors,
         buses,
         rules,
         unused,

@@ -11,6 +11,9 @@
 //! - Regexes are case-insensitive (`name`, `media`, `plugin`, `inside`).
 //! - A rendered name is trimmed of surrounding whitespace, so `'Kick {1}'` on `kick` gives `Kick`.
 //! - `unused` considers audio and MIDI tracks only (a bus or a return has no media of its own).
+//! - `extends: FILE` (relative to the extending file) or `extends: default` layers a file on
+//!   another: its colours and buses add to or replace the base's (by name), its rules come
+//!   before the base's, and its `unused` section, when given, replaces the base's.
 //! - A declared bus that already exists (a bus track of that name, any case) is reused and
 //!   given its declared colour; otherwise it is created where its first member sits.
 
@@ -21,7 +24,7 @@ mod positions;
 mod schema;
 mod template;
 
-pub use compile::load;
+pub use compile::{Resolve, load, load_layered};
 pub use condition::Condition;
 pub use planner::plan;
 pub use positions::Position;
@@ -77,6 +80,8 @@ impl KindFilter {
 pub struct BusDecl {
     pub name: String,
     pub color: Option<Rgb>,
+    /// Where it was declared (a layered rule set mixes files).
+    pub file: Arc<str>,
     pub line: usize,
 }
 
@@ -84,6 +89,7 @@ pub struct BusDecl {
 pub struct Rule {
     /// The rule's `name:`, or `rule N` when it has none.
     pub label: String,
+    pub file: Arc<str>,
     pub line: usize,
     pub condition: Condition,
     /// The default kind filter, when the rule's `match` names no `kind`.
@@ -109,6 +115,7 @@ pub enum UnusedAction {
 pub struct UnusedPolicy {
     pub when: Vec<UnusedReason>,
     pub action: UnusedAction,
+    pub file: Arc<str>,
     pub line: usize,
 }
 
@@ -117,6 +124,8 @@ pub struct UnusedPolicy {
 pub struct RuleSet {
     /// The file the rules came from, as the user named it, or [`DEFAULT_RULES_NAME`].
     pub source: Arc<str>,
+    /// Named colours, the base's included.
+    pub colors: std::collections::BTreeMap<String, Rgb>,
     pub buses: Vec<BusDecl>,
     pub rules: Vec<Rule>,
     pub unused: Option<UnusedPolicy>,

@@ -14,8 +14,8 @@ struct Wanted {
 }
 
 pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
-    let origin = |line: usize, label: &str| Origin {
-        file: rules.source.clone(),
+    let origin = |file: &std::sync::Arc<str>, line: usize, label: &str| Origin {
+        file: file.clone(),
         line,
         label: label.to_string(),
     };
@@ -31,7 +31,7 @@ pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
                 continue;
             }
             counters[r] += 1;
-            let o = origin(rule.line, &rule.label);
+            let o = origin(&rule.file, rule.line, &rule.label);
             if let Some(b) = rule.bus {
                 w.bus = Some((b, o.clone()));
             }
@@ -60,7 +60,7 @@ pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
 
         let reasons = rules.unused_reasons(track);
         if let (false, Some(policy)) = (reasons.is_empty(), &rules.unused) {
-            let o = origin(policy.line, "unused");
+            let o = origin(&policy.file, policy.line, "unused");
             plan.changes.push(Change {
                 track: track.index,
                 action: Action::Flag {
@@ -115,8 +115,10 @@ pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
         if let (Some(index), Some(color)) = (existing[b], decl.color) {
             let already = wanted[index].color.is_some();
             if !already {
-                wanted[index].color =
-                    Some((color, origin(decl.line, &format!("bus {}", decl.name))));
+                wanted[index].color = Some((
+                    color,
+                    origin(&decl.file, decl.line, &format!("bus {}", decl.name)),
+                ));
             }
         }
     }
@@ -167,6 +169,7 @@ pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
                         name: rules.buses[b].name.clone(),
                         color: rules.buses[b].color,
                         origin: origin(
+                            &rules.buses[b].file,
                             rules.buses[b].line,
                             &format!("bus {}", rules.buses[b].name),
                         ),

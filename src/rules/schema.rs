@@ -9,6 +9,9 @@ use std::collections::BTreeMap;
 #[serde(deny_unknown_fields)]
 pub struct RawRules {
     pub version: u32,
+    /// A rules file (relative to this one) or `default`, that this file layers on.
+    #[serde(default)]
+    pub extends: Option<String>,
     #[serde(default)]
     pub colors: BTreeMap<String, String>,
     #[serde(default)]

@@ -2,6 +2,14 @@
 //!
 //! Results always come back in the order the projects were found (paths sorted by name), so
 //! output is stable however the work was scheduled.
+//!
+//! A folder walk takes files whose extension names a supported format and skips what is not
+//! a project to mix: backup and history files (REAPER `.rpp-bak`/`.rpp-undo`, Ardour `.bak`,
+//! `.pending`, `.history`, premix's own `.premix-bak`; none has a project extension), the
+//! backup folders DAWs keep beside a project (REAPER's and Live's `Backups`/`Backup`,
+//! Ardour's `backup`), Ardour's `interchange/` media, and premix's temporary files. Symbolic
+//! links are never followed, so a walk never leaves the tree or goes round a loop. A folder
+//! named like a project (`x.rpp/`) is walked as a folder.
 
 use crate::formats::format_for_path;
 use crate::session::Format;
@@ -37,6 +45,20 @@ impl Target {
 pub struct NotAProject {
     pub path: PathBuf,
     pub reason: String,
+}
+
+/// Folders that hold copies or media, never a project to mix.
+const SKIPPED_FOLDERS: [&str; 4] = ["backup", "backups", "interchange", "peaks"];
+
+fn skipped_folder(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy().to_ascii_lowercase();
+    SKIPPED_FOLDERS.contains(&name.as_str())
+}
+
+fn skipped_file(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    // premix's own temporary files, and editors' lock/swap files.
+    (name.starts_with(".premix-") && name.ends_with(".tmp")) || name.starts_with(".~lock")
 }
 
 /// Expands files and folders into project targets. Folders are walked without following
@@ -75,10 +97,16 @@ pub fn discover(paths: &[PathBuf], skip: Option<&Path>) -> (Vec<Target>, Vec<Not
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|e| {
-                let inside_skip = skip.as_ref().is_some_and(|s| {
-                    e.file_type().is_dir() && e.path().canonicalize().is_ok_and(|p| &p == s)
-                });
-                !inside_skip
+                if e.depth() == 0 {
+                    return true;
+                }
+                if e.file_type().is_dir() {
+                    let is_output = skip
+                        .as_ref()
+                        .is_some_and(|s| e.path().canonicalize().is_ok_and(|p| &p == s));
+                    return !is_output && !skipped_folder(e.file_name());
+                }
+                !skipped_file(e.file_name())
             });
         for entry in walker {
             match entry {
@@ -105,4 +133,46 @@ pub fn discover(paths: &[PathBuf], skip: Option<&Path>) -> (Vec<Target>, Vec<Not
 /// Runs `work` on every target on all cores; results come back in target order.
 pub fn run_all<T: Send>(targets: &[Target], work: impl Fn(&Target) -> T + Sync + Send) -> Vec<T> {
     targets.par_iter().map(work).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    #[test]
+    fn walks_nested_folders_and_skips_backups_media_and_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let project = b"<REAPER_PROJECT 0.1\n>\n";
+        for p in [
+            "a/song.rpp",
+            "a/b/c/deep.RPP",
+            "a/song.rpp-bak",
+            "a/Backups/song-2026-01-01.rpp",
+            "a/Backup/old.rpp",
+            "a/interchange/x/x.rpp",
+            "a/.premix-abc.tmp",
+            "folder.rpp/inner.rpp",
+        ] {
+            let path = root.join(p);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, project).unwrap();
+        }
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(root, root.join("a/loop")).unwrap();
+            std::os::unix::fs::symlink(root.join("a/song.rpp"), root.join("a/link.rpp")).unwrap();
+        }
+        let (targets, problems) = discover(&[root.to_path_buf()], None);
+        assert!(problems.is_empty(), "{problems:?}");
+        let found: Vec<String> = targets
+            .iter()
+            .map(|t| t.relative().display().to_string())
+            .collect();
+        assert_eq!(
+            found,
+            ["a/b/c/deep.RPP", "a/song.rpp", "folder.rpp/inner.rpp"]
+        );
+    }
 }

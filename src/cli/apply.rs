@@ -28,9 +28,16 @@ pub struct ApplyArgs {
     /// Plan and verify everything, write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Show, per changed project, the tracks before → after.
-    #[arg(long)]
-    pub diff: bool,
+    /// Show each changed project's difference: `--diff` track by track (name, colour, bus
+    /// before → after), `--diff=text` as a unified diff of the project text.
+    #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "semantic")]
+    pub diff: Option<DiffKind>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffKind {
+    Semantic,
+    Text,
 }
 
 /// What happened to one project.
@@ -125,11 +132,19 @@ pub fn run(args: &ApplyArgs, color: ColorChoice) -> u8 {
                     "{}",
                     human::plan_lines(&target.path, &p.session, &p.plan, style)
                 );
-                if args.diff && p.plan.edits_file() {
-                    print!(
-                        "{}",
-                        diff::semantic(&target.path, &p.session, &p.plan, style)
-                    );
+                match (args.diff, &p.output) {
+                    (Some(DiffKind::Semantic), _) if p.plan.edits_file() => {
+                        print!(
+                            "{}",
+                            diff::semantic(&target.path, &p.session, &p.plan, style)
+                        );
+                    }
+                    (Some(DiffKind::Text), Some(output)) if p.plan.edits_file() => {
+                        let before = crate::formats::text_view(target.format, &w.planned.bytes);
+                        let after = crate::formats::text_view(target.format, output);
+                        print!("{}", diff::text(&target.path, &before, &after));
+                    }
+                    _ => {}
                 }
                 let needs_nothing = !p.plan.edits_file() && flagged(p) == 0;
                 if !(args.run.quiet && needs_nothing) {

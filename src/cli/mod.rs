@@ -3,6 +3,7 @@
 
 mod apply;
 mod check;
+mod init;
 mod inspect;
 mod rules;
 mod run;
@@ -42,6 +43,15 @@ pub enum Command {
     /// Work with rules files.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Write a commented starter .premix.yaml.
+    Init(init::InitArgs),
+    /// Print a shell completion script (bash, zsh, fish, ...).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `premix man > premix.1`.
+    Man,
 }
 
 /// Options shared by `check` and `apply`.
@@ -73,6 +83,22 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args, cli.color),
         Command::Apply(args) => apply::run(args, cli.color),
         Command::Rules(cmd) => rules::run(cmd),
+        Command::Init(args) => init::run(args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "premix", &mut std::io::stdout());
+            EXIT_OK
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
+                Ok(()) => EXIT_OK,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    EXIT_ERROR
+                }
+            }
+        }
     };
     ExitCode::from(code)
 }

@@ -12,7 +12,12 @@ pub enum RulesCommand {
         #[arg(value_name = "FILE")]
         file: PathBuf,
     },
+    /// Print the JSON Schema of rules files, for editors to complete and validate them.
+    Schema,
 }
+
+/// The JSON Schema of rules files, version 1 (`rules/schema.json`).
+pub const SCHEMA: &str = include_str!("../../rules/schema.json");
 
 /// Loads a rules file (and what it extends).
 pub fn load(file: &Path) -> Result<RuleSet, String> {
@@ -41,5 +46,9 @@ pub fn run(cmd: &RulesCommand) -> u8 {
                 EXIT_ERROR
             }
         },
+        RulesCommand::Schema => {
+            print!("{SCHEMA}");
+            EXIT_OK
+        }
     }
 }

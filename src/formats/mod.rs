@@ -93,6 +93,14 @@ pub fn format_for_path(path: &Path) -> Option<Format> {
     }
 }
 
+/// The project as text, for a textual diff: the file itself for text formats (a compressed
+/// format returns its decompressed text).
+pub fn text_view(format: Format, bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    match format {
+        Format::Rpp => std::borrow::Cow::Borrowed(bytes),
+    }
+}
+
 /// Reads a project of a known format.
 pub fn open<'a>(format: Format, bytes: &'a [u8]) -> Result<Box<dyn Project + 'a>, FormatError> {
     match format {

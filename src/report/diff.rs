@@ -1,4 +1,5 @@
-//! The semantic diff of a plan: track by track, name, colour and bus before → after.
+//! Differences a plan makes: semantic (track by track, name, colour and bus before → after)
+//! and textual (a unified diff of the project text).
 
 use super::style::Style;
 use crate::plan::{Plan, Slot};
@@ -68,4 +69,16 @@ pub fn semantic(path: &Path, before: &Session, plan: &Plan, style: Style) -> Str
         }
     }
     out
+}
+
+/// A unified diff of the project text (decoded lossily where it is not UTF-8).
+pub fn text(path: &Path, before: &[u8], after: &[u8]) -> String {
+    let before = String::from_utf8_lossy(before);
+    let after = String::from_utf8_lossy(after);
+    let shown = path.display().to_string();
+    similar::TextDiff::from_lines(before.as_ref(), after.as_ref())
+        .unified_diff()
+        .context_radius(3)
+        .header(&shown, &format!("{shown} (after premix)"))
+        .to_string()
 }

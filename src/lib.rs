@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod edit;
 pub mod formats;
+pub mod limits;
 pub mod pipeline;
 pub mod plan;
 pub mod report;

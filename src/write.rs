@@ -11,6 +11,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use crate::limits::Limits;
+
 /// What a file looked like when it was read, to notice a change before replacing it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Snapshot {
@@ -27,15 +29,27 @@ impl Snapshot {
     }
 }
 
-/// Reads a file and notes its size and modification time.
-pub fn read(path: &Path) -> io::Result<(Vec<u8>, Snapshot)> {
-    let mut file = File::open(path)?;
+/// Reads a file and notes its size and modification time; a file over `limits` is refused
+/// before it is read (and reading stops at the limit if it grows meanwhile).
+pub fn read(path: &Path, limits: &Limits) -> io::Result<(Vec<u8>, Snapshot)> {
+    let file = File::open(path)?;
     let meta = file.metadata()?;
     if meta.is_dir() {
         return Err(io::Error::other("is a folder, not a project file"));
     }
+    let max = limits.max_project_bytes;
+    if meta.len() > max {
+        return Err(io::Error::other(
+            limits.too_large(meta.len(), "the project"),
+        ));
+    }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    io::Read::read_to_end(&mut file, &mut bytes)?;
+    io::Read::read_to_end(&mut io::Read::take(file, max + 1), &mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(io::Error::other(
+            limits.too_large(bytes.len() as u64, "the project"),
+        ));
+    }
     Ok((bytes, Snapshot::of(&meta)))
 }
 
@@ -142,13 +156,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("song.rpp");
         fs::write(&path, b"one").unwrap();
-        let (bytes, snap) = read(&path).unwrap();
+        let (bytes, snap) = read(&path, &Limits::default()).unwrap();
         let b1 = replace_in_place(&path, &bytes, &snap, b"two", true)
             .unwrap()
             .unwrap();
         assert_eq!(b1.file_name().unwrap(), "song.rpp.premix-bak");
         assert_eq!(fs::read(&b1).unwrap(), b"one");
-        let (bytes, snap) = read(&path).unwrap();
+        let (bytes, snap) = read(&path, &Limits::default()).unwrap();
         let b2 = replace_in_place(&path, &bytes, &snap, b"three", true)
             .unwrap()
             .unwrap();
@@ -168,7 +182,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("song.rpp");
         fs::write(&path, b"one").unwrap();
-        let (bytes, snap) = read(&path).unwrap();
+        let (bytes, snap) = read(&path, &Limits::default()).unwrap();
         fs::write(&path, b"edited by the DAW").unwrap();
         let err = replace_in_place(&path, &bytes, &snap, b"two", true).unwrap_err();
         assert!(matches!(err, InPlaceError::ChangedOnDisk));

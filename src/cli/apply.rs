@@ -76,7 +76,7 @@ fn write_one(args: &ApplyArgs, target: &Target, planned: Planned) -> Result<Writ
     Ok(written)
 }
 
-pub fn run(args: &ApplyArgs, color: ColorChoice) -> u8 {
+pub fn run(args: &ApplyArgs, color: ColorChoice, limits: &crate::limits::Limits) -> u8 {
     let style = Style::for_stdout(color);
     let prepared = match run::prepare(&args.run, args.out.as_deref()) {
         Ok(p) => p,
@@ -87,7 +87,7 @@ pub fn run(args: &ApplyArgs, color: ColorChoice) -> u8 {
     };
     let finder = &prepared.finder;
     let results = run::run_with_progress(&args.run, &prepared.targets, |t| {
-        run::plan_one(t, finder, true).and_then(|planned| write_one(args, t, planned))
+        run::plan_one(t, finder, limits, true).and_then(|planned| write_one(args, t, planned))
     });
 
     let mut summary = Summary {

@@ -13,7 +13,7 @@ pub struct CheckArgs {
     pub run: RunArgs,
 }
 
-pub fn run(args: &CheckArgs, color: ColorChoice) -> u8 {
+pub fn run(args: &CheckArgs, color: ColorChoice, limits: &crate::limits::Limits) -> u8 {
     let style = Style::for_stdout(color);
     let prepared = match run::prepare(&args.run, None) {
         Ok(p) => p,
@@ -24,7 +24,7 @@ pub fn run(args: &CheckArgs, color: ColorChoice) -> u8 {
     };
     let finder = &prepared.finder;
     let results = run::run_with_progress(&args.run, &prepared.targets, |t| {
-        run::plan_one(t, finder, false)
+        run::plan_one(t, finder, limits, false)
     });
 
     let mut summary = Summary {

@@ -20,7 +20,7 @@ pub struct InspectArgs {
     pub json: bool,
 }
 
-pub fn run(args: &InspectArgs, color: ColorChoice) -> u8 {
+pub fn run(args: &InspectArgs, color: ColorChoice, limits: &crate::limits::Limits) -> u8 {
     let fail = |message: String| {
         eprint!(
             "{}",
@@ -40,7 +40,7 @@ pub fn run(args: &InspectArgs, color: ColorChoice) -> u8 {
     let Some(format) = format_for_path(&args.file) else {
         return fail("not a supported project file (expected .rpp)".into());
     };
-    let bytes = match crate::write::read(&args.file) {
+    let bytes = match crate::write::read(&args.file, limits) {
         Ok((bytes, _)) => bytes,
         Err(e) => return fail(e.to_string()),
     };

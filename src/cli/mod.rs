@@ -30,6 +30,9 @@ pub struct Cli {
     /// When to colour the output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Largest project premix reads, in MiB (file size, or decompressed size for Live sets).
+    #[arg(long, global = true, value_name = "MIB", default_value_t = crate::limits::DEFAULT_MAX_PROJECT_MIB)]
+    pub max_size: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -78,10 +81,11 @@ pub struct RunArgs {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let limits = crate::limits::Limits::from_mib(cli.max_size);
     let code = match &cli.command {
-        Command::Inspect(args) => inspect::run(args, cli.color),
-        Command::Check(args) => check::run(args, cli.color),
-        Command::Apply(args) => apply::run(args, cli.color),
+        Command::Inspect(args) => inspect::run(args, cli.color, &limits),
+        Command::Check(args) => check::run(args, cli.color, &limits),
+        Command::Apply(args) => apply::run(args, cli.color, &limits),
         Command::Rules(cmd) => rules::run(cmd),
         Command::Init(args) => init::run(args),
         Command::Completions { shell } => {

@@ -63,11 +63,16 @@ pub fn prepare(args: &RunArgs, skip: Option<&Path>) -> Result<Prepared, String> 
 }
 
 /// Reads and plans one project (and renders it with `render`).
-pub fn plan_one(target: &Target, finder: &RulesFinder, render: bool) -> Result<Planned, String> {
+pub fn plan_one(
+    target: &Target,
+    finder: &RulesFinder,
+    limits: &crate::limits::Limits,
+    render: bool,
+) -> Result<Planned, String> {
     let rules = finder
         .for_project(&target.path)
         .map_err(|e| e.to_string())?;
-    let (bytes, snapshot) = crate::write::read(&target.path).map_err(|e| e.to_string())?;
+    let (bytes, snapshot) = crate::write::read(&target.path, limits).map_err(|e| e.to_string())?;
     let processed =
         pipeline::process(target.format, &bytes, &rules, render).map_err(|e| e.to_string())?;
     Ok(Planned {

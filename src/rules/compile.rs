@@ -14,6 +14,67 @@ use std::sync::Arc;
 /// The only rules-file version this premix understands.
 pub const VERSION: u32 = 1;
 
+/// Rules files are small; anything larger is not a rules file.
+const MAX_RULES_BYTES: usize = 1 << 20;
+/// Deeper flow nesting (`[[[...`) is refused before parsing: the YAML parser's time grows
+/// with the square of the flow depth (200 000 levels took minutes), and no rules file needs it.
+const MAX_FLOW_DEPTH: usize = 64;
+
+/// Finds the first flow collection (`[` or `{`) nested deeper than [`MAX_FLOW_DEPTH`], outside
+/// quoted strings and comments.
+fn too_deep(text: &str) -> Option<Position> {
+    let mut depth = 0usize;
+    for (line_index, line) in text.lines().enumerate() {
+        let mut quote: Option<char> = None;
+        let mut previous = ' ';
+        let mut last_token_char: Option<char> = None;
+        let mut chars = line.char_indices().peekable();
+        while let Some((column, c)) = chars.next() {
+            match quote {
+                Some('\'') if c == '\'' => {
+                    if chars.peek().map(|(_, n)| *n) == Some('\'') {
+                        chars.next();
+                    } else {
+                        quote = None;
+                    }
+                }
+                Some('"') if c == '\\' => {
+                    chars.next();
+                }
+                Some('"') if c == '"' => quote = None,
+                Some(_) => {}
+                None => match c {
+                    '#' if previous.is_whitespace() || column == 0 => break,
+                    '\'' | '"' if !matches!(last_token_char, Some(ch) if ch.is_alphanumeric()) => {
+                        quote = Some(c)
+                    }
+                    '[' | '{'
+                        if matches!(
+                            last_token_char,
+                            None | Some(':' | '-' | ',' | '[' | '{' | '?')
+                        ) =>
+                    {
+                        depth += 1;
+                        if depth > MAX_FLOW_DEPTH {
+                            return Some(Position {
+                                line: line_index + 1,
+                                column: column + 1,
+                            });
+                        }
+                    }
+                    ']' | '}' => depth = depth.saturating_sub(1),
+                    _ => {}
+                },
+            }
+            if !c.is_whitespace() {
+                last_token_char = Some(c);
+            }
+            previous = c;
+        }
+    }
+    None
+}
+
 struct Compiler<'a> {
     file: Arc<str>,
     positions: &'a Positions,
@@ -136,6 +197,23 @@ pub fn load_layered(
     resolve: &mut Resolve<'_>,
 ) -> Result<RuleSet, RulesError> {
     let file: Arc<str> = file.into();
+    if text.len() > MAX_RULES_BYTES {
+        return Err(RulesError {
+            file,
+            position: None,
+            message: format!(
+                "{} bytes is too large for a rules file (at most 1 MiB)",
+                text.len()
+            ),
+        });
+    }
+    if let Some(at) = too_deep(text) {
+        return Err(RulesError {
+            file,
+            position: Some(at),
+            message: format!("nested deeper than {MAX_FLOW_DEPTH} levels"),
+        });
+    }
     let raw: RawRules = serde_yaml::from_str(text).map_err(|e| RulesError {
         file: file.clone(),
         position: e.location().map(|l| Position {
@@ -346,6 +424,16 @@ mod tests {
     fn at(e: &RulesError) -> (usize, usize) {
         let p = e.position.expect("a position");
         (p.line, p.column)
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_refused_but_brackets_in_strings_are_not() {
+        let deep = format!("version: 1\nrules: {}", "[".repeat(100));
+        let e = err(&deep);
+        assert_eq!(at(&e), (2, 72), "{e}");
+        let fine = "version: 1\nrules:\n  - match: {name: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[['}  # [[[[\n";
+        assert!(too_deep(fine).is_none());
+        assert!(too_deep(&"x: \"[[[\\\"[[[\"\n".repeat(100)).is_none());
     }
 
     #[test]

@@ -1,0 +1,38 @@
+//! How much premix agrees to hold in memory for one project.
+//!
+//! Peak memory is about twice the project's (decompressed) size: the original bytes plus the
+//! rewritten ones. A project over the limit is refused with a message saying so, before it is
+//! read, so no input can make premix exhaust memory. The limit applies to the file on disk and,
+//! for compressed formats, to the decompressed text (a gzip bomb stops at the limit).
+
+/// The default limit, in MiB: peak memory stays under 1 GB at this size.
+pub const DEFAULT_MAX_PROJECT_MIB: u64 = 400;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest project accepted, in bytes (file size, or decompressed size).
+    pub max_project_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::from_mib(DEFAULT_MAX_PROJECT_MIB)
+    }
+}
+
+impl Limits {
+    pub fn from_mib(mib: u64) -> Limits {
+        Limits {
+            max_project_bytes: mib.saturating_mul(1 << 20),
+        }
+    }
+
+    /// The message for a project of `size` bytes over the limit.
+    pub fn too_large(&self, size: u64, what: &str) -> String {
+        format!(
+            "{what} is {} MiB, over the limit of {} MiB (raise it with --max-size MIB)",
+            size.div_ceil(1 << 20),
+            self.max_project_bytes >> 20
+        )
+    }
+}

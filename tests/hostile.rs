@@ -1,0 +1,272 @@
+//! Hostile and damaged input, generated here (no stored binaries): premix answers each with a
+//! clear error (exit 2, file and place named) or a correct result, never a crash, and never
+//! leaves a file worse than it found it.
+
+mod common;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::fs;
+use std::path::Path;
+
+fn premix() -> Command {
+    Command::cargo_bin("premix").unwrap()
+}
+
+/// A tiny deterministic generator (xorshift), so failures reproduce.
+fn noise(seed: u64, len: usize) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+/// Runs `apply --in-place` on `bytes` saved as `name`; returns the output and asserts the
+/// file is byte-identical afterwards when the run failed.
+fn apply_in_place(name: &str, bytes: &[u8]) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    fs::write(&path, bytes).unwrap();
+    let out = premix()
+        .arg("apply")
+        .arg(&path)
+        .arg("--in-place")
+        .output()
+        .unwrap();
+    assert!(out.status.code().is_some(), "{name}: killed by a signal");
+    if out.status.code() == Some(2) {
+        assert_eq!(
+            fs::read(&path).unwrap(),
+            bytes,
+            "{name}: changed although refused"
+        );
+        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "{name}: files left behind");
+    }
+    out
+}
+
+fn assert_refused(name: &str, bytes: &[u8], place: &str) {
+    let out = apply_in_place(name, bytes);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+    assert!(
+        stderr.contains(name) && stderr.contains(place),
+        "{name}: {stderr}"
+    );
+}
+
+#[test]
+fn damaged_reaper_projects_are_refused_with_the_place() {
+    assert_refused("empty.rpp", b"", "empty project");
+    assert_refused("noise.rpp", &noise(7, 4096), "line 1");
+    assert_refused("text.rpp", b"hello, I am not a project\n", "line 1");
+    assert_refused(
+        "unclosed.rpp",
+        b"<REAPER_PROJECT 0.1\n  <TRACK\n    NAME a\n",
+        "line 2",
+    );
+    assert_refused("stray.rpp", b"<REAPER_PROJECT 0.1\n>\n>\n", "line 3");
+    assert_refused(
+        "quote.rpp",
+        b"<REAPER_PROJECT 0.1\n  <TRACK\n    NAME \"open\n  >\n>\n",
+        "line 3, column 10",
+    );
+    assert_refused(
+        "badnum.rpp",
+        b"<REAPER_PROJECT 0.1\n  <TRACK\n    ISBUS x\n  >\n>\n",
+        "line 3",
+    );
+}
+
+#[test]
+fn every_truncation_of_a_real_project_is_refused_or_read_never_crashes() {
+    let bytes = fs::read(common::sample("reaper/messy-session.rpp")).unwrap();
+    let rules = premix::rules::RuleSet::default_rules();
+    // Every 97th cut, and the last bytes: each either reads (a cut at a chunk boundary can
+    // still be a whole project) or is refused with a line.
+    let cuts = (0..bytes.len())
+        .step_by(97)
+        .chain(bytes.len() - 3..bytes.len());
+    for cut in cuts {
+        let head = &bytes[..cut];
+        match premix::pipeline::process(premix::session::Format::Rpp, head, &rules, true) {
+            Ok(p) => assert!(p.output.is_some()),
+            Err(e) => assert!(
+                matches!(e.place, premix::formats::Place::Line(..)),
+                "cut at {cut}: {e}"
+            ),
+        }
+    }
+}
+
+#[test]
+fn random_bytes_after_a_valid_header_never_crash_the_reader() {
+    for seed in 1..200u64 {
+        let mut bytes = b"<REAPER_PROJECT 0.1 \"7.0/win64\" 1\n  <TRACK\n".to_vec();
+        let mut body = noise(seed, 2000);
+        // Sprinkle the bytes the scanner reacts to.
+        for (i, b) in body.iter_mut().enumerate() {
+            if i % 37 == 0 {
+                *b = b"<>\n\"'` |"[(seed as usize + i) % 8];
+            }
+        }
+        bytes.extend(body);
+        let _ = premix::formats::rpp::RppProject::read(&bytes);
+    }
+}
+
+#[test]
+fn two_hundred_thousand_nested_chunks_do_not_overflow_the_stack() {
+    let depth = 200_000;
+    let mut text = String::from("<REAPER_PROJECT 0.1\n  <TRACK\n    NAME deep\n");
+    text.push_str(&"<X\n".repeat(depth));
+    text.push_str(&">\n".repeat(depth));
+    text.push_str("  >\n>\n");
+    let out = apply_in_place("deep.rpp", text.as_bytes());
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The same depth left unclosed is refused.
+    let unclosed = &text[..text.len() - 4 - 2 * depth];
+    assert_refused("deep-unclosed.rpp", unclosed.as_bytes(), "never closed");
+}
+
+#[test]
+fn deeply_nested_rules_are_an_error_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        (
+            "seq.yaml",
+            format!("version: 1\nrules: {}", "[".repeat(200_000)),
+        ),
+        (
+            "not.yaml",
+            format!(
+                "version: 1\nrules:\n  - match: {}\n",
+                "{not: ".repeat(100_000)
+            ),
+        ),
+    ] {
+        let path = dir.path().join(name);
+        fs::write(&path, text).unwrap();
+        premix()
+            .args(["rules", "check"])
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!("{name}:")));
+    }
+}
+
+#[test]
+fn every_kind_of_rules_mistake_names_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("syntax", "version: 1\nrules: [\n  - {", ":3:"),
+        ("unknown key", "version: 1\nrulez: []\n", ":2:1:"),
+        (
+            "bad regex",
+            "version: 1\nrules:\n  - match: {name: '('}\n",
+            ":3:",
+        ),
+        (
+            "bad colour",
+            "version: 1\nrules:\n  - color: '#12'\n",
+            ":3:",
+        ),
+        ("undeclared bus", "version: 1\nrules:\n  - bus: X\n", ":3:"),
+        ("wrong version", "version: 7\n", ":1:"),
+        ("wrong type", "version: 1\nrules: {a: 1}\n", ":2:"),
+        ("not a mapping", "- 1\n", ":1:"),
+        ("binary", "\u{0}\u{1}\u{2}", ":1:"),
+    ];
+    for (what, text, place) in cases {
+        let path = dir.path().join("r.yaml");
+        fs::write(&path, text).unwrap();
+        premix()
+            .args(["rules", "check"])
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!("r.yaml{place}")).name(what));
+    }
+}
+
+#[test]
+fn non_utf8_names_survive_untouched() {
+    let text: &[u8] = b"<REAPER_PROJECT 0.1 \"7.0/win64\" 1\n  <TRACK {A}\n    NAME caf\xe9\n    PEAKCOL 16576\n  >\n  <TRACK {B}\n    NAME kick\n    PEAKCOL 16576\n  >\n>\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latin1.rpp");
+    fs::write(&path, text).unwrap();
+    let rules = dir.path().join("r.yaml");
+    fs::write(&rules, "version: 1\n").unwrap();
+    premix()
+        .arg("apply")
+        .arg(&path)
+        .arg("--in-place")
+        .arg("--rules")
+        .arg(&rules)
+        .assert()
+        .code(0);
+    assert_eq!(fs::read(&path).unwrap(), text);
+    // An edit elsewhere keeps the Latin-1 name byte for byte.
+    fs::write(
+        &rules,
+        "version: 1\nrules:\n  - match: {name: kick}\n    color: '#ff0000'\n",
+    )
+    .unwrap();
+    premix()
+        .arg("apply")
+        .arg(&path)
+        .arg("--in-place")
+        .arg("--rules")
+        .arg(&rules)
+        .assert()
+        .code(0);
+    let after = fs::read(&path).unwrap();
+    assert!(after.windows(10).any(|w| w == b"NAME caf\xe9\n"));
+    assert_ne!(after, text);
+}
+
+#[test]
+fn a_project_over_the_size_limit_is_refused_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.rpp");
+    let mut text = b"<REAPER_PROJECT 0.1\n".to_vec();
+    text.extend(std::iter::repeat_n(b'A', 3 << 20));
+    fs::write(&path, &text).unwrap();
+    premix()
+        .args(["check", "--max-size", "1"])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("over the limit of 1 MiB"));
+}
+
+#[cfg(unix)]
+#[test]
+fn in_place_writes_keep_the_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("song.rpp");
+    fs::copy(common::sample("reaper/messy-session.rpp"), &path).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+    premix()
+        .arg("apply")
+        .arg(&path)
+        .arg("--in-place")
+        .assert()
+        .code(0);
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&path), 0o640);
+    assert_eq!(mode(&dir.path().join("song.rpp.premix-bak")), 0o640);
+}

@@ -285,3 +285,62 @@ fn unclosed_xml_is_refused_with_its_line() {
         );
     }
 }
+
+#[test]
+fn buses_get_fresh_ids_a_group_and_the_members_outputs() {
+    let Some(files) = corpus() else { return };
+    let Some((_, bytes)) = files.iter().find(|(n, _)| n.starts_with("partaeklipso")) else {
+        return;
+    };
+    let processed =
+        pipeline::process(Format::Ardour, bytes, &RuleSet::default_rules(), true).unwrap();
+    assert!(!processed.plan.new_buses.is_empty());
+    let out = processed.output.unwrap();
+    let ids = |src: &[u8]| -> (u64, Vec<u64>) {
+        let doc = scan(src).unwrap();
+        let counter = doc.root().get("id-counter").unwrap().parse().unwrap();
+        let ids = doc
+            .elements
+            .iter()
+            .filter(|e| {
+                matches!(
+                    &*e.name,
+                    "Route" | "IO" | "Controllable" | "Processor" | "AutomationList" | "RouteGroup"
+                )
+            })
+            .filter_map(|e| e.get("id").and_then(|i| i.parse().ok()))
+            .collect();
+        (counter, ids)
+    };
+    let (old_counter, old_ids) = ids(bytes);
+    let (new_counter, new_ids) = ids(&out);
+    let fresh: Vec<u64> = new_ids
+        .iter()
+        .copied()
+        .filter(|i| !old_ids.contains(i))
+        .collect();
+    assert!(!fresh.is_empty());
+    assert!(
+        fresh.iter().all(|&i| i >= old_counter && i < new_counter),
+        "{fresh:?}"
+    );
+    let mut sorted = fresh.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), fresh.len(), "fresh ids are unique");
+    let text = String::from_utf8_lossy(&out);
+    assert!(
+        text.contains("name=\"DRUMS\" hidden=\"0\""),
+        "a DRUMS route group"
+    );
+    assert!(text.contains("<Connection other=\"DRUMS/audio_in 1\"/>"));
+    assert!(text.contains("<Connection other=\"DRUMS/audio_out 1\"/>"));
+    let reread = ArdourProject::read(&out).unwrap();
+    let s = reread.session();
+    let drums = s.tracks.iter().position(|t| t.name == "DRUMS").unwrap();
+    assert!(
+        s.tracks
+            .iter()
+            .any(|t| t.name == "Kick" && t.parent == Some(drums))
+    );
+}

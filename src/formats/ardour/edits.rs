@@ -132,7 +132,17 @@ pub(super) fn write(project: &ArdourProject<'_>, plan: &Plan) -> Result<Vec<u8>,
         }
     }
 
-    edits.extend(super::bus::edits(project, plan)?);
+    let bus = super::bus::edits(project, plan)?;
+    // Value edits inside replaced or deleted elements are moot (a connection that goes).
+    edits.retain(|e| {
+        !bus.structural.iter().any(|s| {
+            s.range.start < s.range.end
+                && s.range.start <= e.range.start
+                && e.range.end <= s.range.end
+        })
+    });
+    edits.extend(bus.values);
+    edits.extend(bus.structural);
 
     splice(project.src, edits).map_err(|e| FormatError::whole(format!("internal error: {e}")))
 }

@@ -11,7 +11,8 @@
 //!   no GUI colour yet); pre-5 colours are otherwise written in their own 16-bit `r:g:b` form;
 //! - removing a route (not supported: routes are referenced by id and port name from sends,
 //!   groups, connections and the GUI state);
-//! - buses (not supported yet).
+//! - buses in sessions older than Ardour 7 (format 7000), and a new bus whose name is taken
+//!   by a route that is not a bus (see [`bus`]).
 
 pub mod bus;
 mod edits;
@@ -19,7 +20,7 @@ pub mod read;
 pub mod xml;
 
 use crate::formats::{FormatError, Project};
-use crate::plan::{Action, Note, Plan};
+use crate::plan::{Action, BusRef, Note, Plan};
 use crate::session::Session;
 use read::ArdourDoc;
 use std::collections::HashSet;
@@ -52,6 +53,108 @@ impl<'a> ArdourProject<'a> {
     }
 }
 
+impl ArdourProject<'_> {
+    /// Buses need a 7000+ session (the bus route is written the way Ardour 7 writes it) with
+    /// `<RouteGroups>` and `id-counter`; a new bus needs a free, port-safe name.
+    fn vet_buses(&self, plan: &mut Plan, final_names: &[String]) {
+        if !bus::plan_has_buses(plan) {
+            return;
+        }
+        let doc = &self.doc;
+        let supported = doc.version >= bus::MIN_VERSION
+            && doc.xml.child_named(0, "RouteGroups").is_some()
+            && doc.xml.root().get("id-counter").is_some()
+            && doc.routes_elem.is_some()
+            && !doc.routes.is_empty();
+        let mut refused: Vec<Option<String>> = plan
+            .new_buses
+            .iter()
+            .map(|b| {
+                if !supported {
+                    Some(format!(
+                        "bus {:?} not made: buses are written into Ardour 7+ sessions only (this is session format {})",
+                        b.name, doc.version
+                    ))
+                } else if b.name.contains(['/', ':']) || b.name.is_empty() {
+                    Some(format!(
+                        "bus {:?} not made: Ardour route names cannot be empty or contain '/' or ':'",
+                        b.name
+                    ))
+                } else if final_names.contains(&b.name) {
+                    Some(format!(
+                        "bus {:?} not made: a route that is not a bus already has that name",
+                        b.name
+                    ))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        // Two new buses with one name cannot happen (the planner merges them), but be safe.
+        let names: Vec<&str> = plan.new_buses.iter().map(|b| b.name.as_str()).collect();
+        for (k, why) in refused.iter_mut().enumerate() {
+            if why.is_none() && names[..k].contains(&names[k]) {
+                *why = Some(format!("bus {:?} not made: declared twice", names[k]));
+            }
+        }
+        let mut notes = Vec::new();
+        plan.changes.retain(|c| {
+            let Action::MoveToBus { bus } = c.action else {
+                return true;
+            };
+            let why = match bus {
+                BusRef::New(k) => refused[k].clone(),
+                BusRef::Existing(_) if !supported => Some(format!(
+                    "not moved into a bus: buses are written into Ardour 7+ sessions only (this is session format {})",
+                    doc.version
+                )),
+                BusRef::Existing(_) => None,
+            };
+            match why {
+                Some(message) => {
+                    notes.push(Note {
+                        track: Some(c.track),
+                        message,
+                        origin: Some(c.origin.clone()),
+                    });
+                    false
+                }
+                None => true,
+            }
+        });
+        // Drop refused buses and renumber the rest.
+        let mut new_index = Vec::with_capacity(refused.len());
+        let mut kept = Vec::new();
+        for (k, bus) in std::mem::take(&mut plan.new_buses).into_iter().enumerate() {
+            match &refused[k] {
+                Some(message) => {
+                    new_index.push(None);
+                    plan.notes.push(Note {
+                        track: None,
+                        message: message.clone(),
+                        origin: Some(bus.origin.clone()),
+                    });
+                }
+                None => {
+                    new_index.push(Some(kept.len()));
+                    kept.push(bus);
+                }
+            }
+        }
+        plan.new_buses = kept;
+        for c in &mut plan.changes {
+            if let Action::MoveToBus {
+                bus: BusRef::New(k),
+            } = &mut c.action
+                && let Some(Some(n)) = new_index.get(*k)
+            {
+                *k = *n;
+            }
+        }
+        plan.notes.extend(notes);
+    }
+}
+
 impl Project for ArdourProject<'_> {
     fn session(&self) -> &Session {
         &self.session
@@ -77,7 +180,9 @@ impl Project for ArdourProject<'_> {
                 ))
             } else if to.is_empty() {
                 Some("not renamed: an Ardour route name cannot be empty".to_string())
-            } else if names.iter().enumerate().any(|(j, n)| j != ri && n == to) {
+            } else if names.iter().enumerate().any(|(j, n)| j != ri && n == to)
+                || plan.new_buses.iter().any(|b| b.name == *to)
+            {
                 Some(format!(
                     "not renamed to {to:?}: another route already has that name (Ardour route names are unique)"
                 ))
@@ -105,9 +210,6 @@ impl Project for ArdourProject<'_> {
                     "not removed: removing Ardour routes is not supported (flag or colour unused tracks instead)"
                         .to_string(),
                 ),
-                Action::MoveToBus { .. } => {
-                    Some("not moved into a bus: Ardour buses are not supported yet".to_string())
-                }
                 _ => None,
             };
             if let Some(m) = message {
@@ -131,18 +233,7 @@ impl Project for ArdourProject<'_> {
             index += 1;
             keep
         });
-        if !plan.new_buses.is_empty() {
-            for bus in plan.new_buses.drain(..) {
-                plan.notes.push(Note {
-                    track: None,
-                    message: format!(
-                        "bus {:?} not created: Ardour buses are not supported yet",
-                        bus.name
-                    ),
-                    origin: Some(bus.origin),
-                });
-            }
-        }
+        self.vet_buses(plan, &names);
     }
 
     fn write(&self, plan: &Plan) -> Result<Vec<u8>, FormatError> {

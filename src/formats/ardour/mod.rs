@@ -109,7 +109,15 @@ impl ArdourProject<'_> {
                     doc.version
                 )),
                 BusRef::Existing(_) => None,
-            };
+            }
+            .or_else(|| {
+                let route = &doc.routes[doc.track_routes[c.track]];
+                (route.audio_outputs == 0).then(|| {
+                    "not moved into a bus: the route has no audio outputs to feed an audio bus \
+                     (a MIDI track without an instrument)"
+                        .to_string()
+                })
+            });
             match why {
                 Some(message) => {
                     notes.push(Note {

@@ -79,6 +79,8 @@ pub struct Route {
     pub input_ports: Vec<String>,
     /// Port names this route's outputs connect to.
     pub feeds: Vec<String>,
+    /// How many audio output ports the route has (what can feed an audio bus).
+    pub audio_outputs: usize,
     /// Current playlist elements.
     pub playlists: Vec<usize>,
     pub media_files: Vec<String>,
@@ -322,6 +324,7 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
         // Ports and connections.
         let mut input_ports = Vec::new();
         let mut feeds = Vec::new();
+        let mut audio_outputs = 0;
         for &io in &ios {
             let io_el = &xml.elements[io];
             let direction = io_el.get("direction");
@@ -332,6 +335,9 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
                 if direction == Some("Input") {
                     input_ports.push(pname.to_string());
                 } else if direction == Some("Output") {
+                    if xml.elements[port].get("type") == Some("audio") {
+                        audio_outputs += 1;
+                    }
                     for c in xml.children_named(port, "Connection") {
                         if let Some(other) = xml.elements[c].get("other") {
                             feeds.push(other.to_string());
@@ -441,6 +447,7 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
             ios,
             input_ports,
             feeds,
+            audio_outputs,
             playlists,
             media_files,
             media_count,

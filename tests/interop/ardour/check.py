@@ -168,7 +168,7 @@ def main():
         return 1
     print(f"ok: {len(after)} routes, {len(renames)} renamed, {len(recolors)} recoloured, "
           f"{len(moves)} moved into {len(new_buses)} new buses, {len(before_errors)} errors as before"
-          + (f", {unobservable} colours not observable headless (pre-5 GUI state)" if unobservable else ""))
+          + (f", {unobservable} routes with colour 0 in and out (unset, or pre-5 GUI state headless Ardour does not read)" if unobservable else ""))
     return 0
 
 

@@ -4,6 +4,7 @@
 //! Adding a format means one new module here and one arm in [`Format`] dispatch below; the
 //! rules engine, reports and CLI stay as they are.
 
+pub mod ardour;
 pub mod rpp;
 
 use crate::plan::Plan;
@@ -89,6 +90,7 @@ pub fn format_for_path(path: &Path) -> Option<Format> {
     let ext = path.extension()?.to_str()?.to_ascii_lowercase();
     match ext.as_str() {
         "rpp" => Some(Format::Rpp),
+        "ardour" | "template" => Some(Format::Ardour),
         _ => None,
     }
 }
@@ -105,5 +107,6 @@ pub fn text_view(format: Format, bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 pub fn open<'a>(format: Format, bytes: &'a [u8]) -> Result<Box<dyn Project + 'a>, FormatError> {
     match format {
         Format::Rpp => Ok(Box::new(rpp::RppProject::read(bytes)?)),
+        Format::Ardour => Ok(Box::new(ardour::ArdourProject::read(bytes)?)),
     }
 }

@@ -1,0 +1,253 @@
+//! Ardour sessions (`NAME.ardour`, `.template`): XML, read and written on byte spans
+//! (see `FORMATS.md` §3 and §6).
+//!
+//! [`xml`] scans the document once, recording element and attribute-value spans; [`read`]
+//! turns the routes into a [`Session`] (what counts as a track, its order, parent and colour is
+//! documented there); [`edits`] spells a plan as attribute-value replacements; [`bus`] creates
+//! buses. [`ArdourProject::vet`] drops, with a note, what cannot be written:
+//! - a rename that would give two routes the same name (Ardour requires unique route names),
+//!   or a name containing `/` or `:` (they would break port names);
+//! - a colour for a route with no colour attribute to change (a pre-5 session whose route has
+//!   no GUI colour yet); pre-5 colours are otherwise written in their own 16-bit `r:g:b` form;
+//! - removing a route (not supported: routes are referenced by id and port name from sends,
+//!   groups, connections and the GUI state);
+//! - buses in sessions older than Ardour 7 (format 7000), and a new bus whose name is taken
+//!   by a route that is not a bus (see [`bus`]).
+
+pub mod bus;
+mod edits;
+pub mod read;
+pub mod xml;
+
+use crate::formats::{FormatError, Project};
+use crate::plan::{Action, BusRef, Note, Plan};
+use crate::session::Session;
+use read::ArdourDoc;
+use std::collections::HashSet;
+
+pub struct ArdourProject<'a> {
+    src: &'a [u8],
+    doc: ArdourDoc,
+    session: Session,
+}
+
+impl<'a> ArdourProject<'a> {
+    pub fn read(src: &'a [u8]) -> Result<Self, FormatError> {
+        let xml = xml::scan(src)?;
+        if &*xml.root().name != "Session" {
+            return Err(FormatError::at_line(
+                1,
+                format!(
+                    "not an Ardour session: the root element is <{}>, not <Session>",
+                    xml.root().name
+                ),
+            ));
+        }
+        let doc = read::read(xml);
+        let session = doc.session();
+        Ok(ArdourProject { src, doc, session })
+    }
+
+    pub fn document(&self) -> &ArdourDoc {
+        &self.doc
+    }
+}
+
+impl ArdourProject<'_> {
+    /// Buses need a 7000+ session (the bus route is written the way Ardour 7 writes it) with
+    /// `<RouteGroups>` and `id-counter`; a new bus needs a free, port-safe name.
+    fn vet_buses(&self, plan: &mut Plan, final_names: &[String]) {
+        if !bus::plan_has_buses(plan) {
+            return;
+        }
+        let doc = &self.doc;
+        let supported = doc.version >= bus::MIN_VERSION
+            && doc.xml.child_named(0, "RouteGroups").is_some()
+            && doc.xml.root().get("id-counter").is_some()
+            && doc.routes_elem.is_some()
+            && !doc.routes.is_empty();
+        let mut refused: Vec<Option<String>> = plan
+            .new_buses
+            .iter()
+            .map(|b| {
+                if !supported {
+                    Some(format!(
+                        "bus {:?} not made: buses are written into Ardour 7+ sessions only (this is session format {})",
+                        b.name, doc.version
+                    ))
+                } else if b.name.contains(['/', ':']) || b.name.is_empty() {
+                    Some(format!(
+                        "bus {:?} not made: Ardour route names cannot be empty or contain '/' or ':'",
+                        b.name
+                    ))
+                } else if final_names.contains(&b.name) {
+                    Some(format!(
+                        "bus {:?} not made: a route that is not a bus already has that name",
+                        b.name
+                    ))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        // Two new buses with one name cannot happen (the planner merges them), but be safe.
+        let names: Vec<&str> = plan.new_buses.iter().map(|b| b.name.as_str()).collect();
+        for (k, why) in refused.iter_mut().enumerate() {
+            if why.is_none() && names[..k].contains(&names[k]) {
+                *why = Some(format!("bus {:?} not made: declared twice", names[k]));
+            }
+        }
+        let mut notes = Vec::new();
+        plan.changes.retain(|c| {
+            let Action::MoveToBus { bus } = c.action else {
+                return true;
+            };
+            let why = match bus {
+                BusRef::New(k) => refused[k].clone(),
+                BusRef::Existing(_) if !supported => Some(format!(
+                    "not moved into a bus: buses are written into Ardour 7+ sessions only (this is session format {})",
+                    doc.version
+                )),
+                BusRef::Existing(_) => None,
+            }
+            .or_else(|| {
+                let route = &doc.routes[doc.track_routes[c.track]];
+                (route.audio_outputs == 0).then(|| {
+                    "not moved into a bus: the route has no audio outputs to feed an audio bus \
+                     (a MIDI track without an instrument)"
+                        .to_string()
+                })
+            });
+            match why {
+                Some(message) => {
+                    notes.push(Note {
+                        track: Some(c.track),
+                        message,
+                        origin: Some(c.origin.clone()),
+                    });
+                    false
+                }
+                None => true,
+            }
+        });
+        // Drop refused buses and renumber the rest.
+        let mut new_index = Vec::with_capacity(refused.len());
+        let mut kept = Vec::new();
+        for (k, bus) in std::mem::take(&mut plan.new_buses).into_iter().enumerate() {
+            match &refused[k] {
+                Some(message) => {
+                    new_index.push(None);
+                    plan.notes.push(Note {
+                        track: None,
+                        message: message.clone(),
+                        origin: Some(bus.origin.clone()),
+                    });
+                }
+                None => {
+                    new_index.push(Some(kept.len()));
+                    kept.push(bus);
+                }
+            }
+        }
+        plan.new_buses = kept;
+        for c in &mut plan.changes {
+            if let Action::MoveToBus {
+                bus: BusRef::New(k),
+            } = &mut c.action
+                && let Some(Some(n)) = new_index.get(*k)
+            {
+                *k = *n;
+            }
+        }
+        plan.notes.extend(notes);
+    }
+}
+
+impl Project for ArdourProject<'_> {
+    fn session(&self) -> &Session {
+        &self.session
+    }
+
+    fn vet(&self, plan: &mut Plan) {
+        let doc = &self.doc;
+        let mut notes = Vec::new();
+        let route_of = |track: usize| &doc.routes[doc.track_routes[track]];
+
+        // Renames: unique names (checked in track order against the names other routes will
+        // have), no port-breaking characters.
+        let mut names: Vec<String> = doc.routes.iter().map(|r| r.name.clone()).collect();
+        let mut accepted: HashSet<usize> = HashSet::new();
+        for (i, c) in plan.changes.iter().enumerate() {
+            let Action::Rename { to } = &c.action else {
+                continue;
+            };
+            let ri = doc.track_routes[c.track];
+            let refuse = if to.contains(['/', ':']) {
+                Some(format!(
+                    "not renamed to {to:?}: Ardour route names cannot contain '/' or ':'"
+                ))
+            } else if to.is_empty() {
+                Some("not renamed: an Ardour route name cannot be empty".to_string())
+            } else if names.iter().enumerate().any(|(j, n)| j != ri && n == to)
+                || plan.new_buses.iter().any(|b| b.name == *to)
+            {
+                Some(format!(
+                    "not renamed to {to:?}: another route already has that name (Ardour route names are unique)"
+                ))
+            } else {
+                None
+            };
+            match refuse {
+                Some(message) => notes.push((i, message)),
+                None => {
+                    names[ri] = to.clone();
+                    accepted.insert(i);
+                }
+            }
+        }
+        for (i, c) in plan.changes.iter().enumerate() {
+            let message = match &c.action {
+                Action::Recolor { .. } if route_of(c.track).color_spot.is_none() => Some(
+                    "colour not changed: this pre-Ardour-5 route has no colour setting to change"
+                        .to_string(),
+                ),
+                Action::Mute if route_of(c.track).mute_spots.is_empty() => {
+                    Some("not muted: the route has no mute control in this file".to_string())
+                }
+                Action::Remove => Some(
+                    "not removed: removing Ardour routes is not supported (flag or colour unused tracks instead)"
+                        .to_string(),
+                ),
+                _ => None,
+            };
+            if let Some(m) = message {
+                notes.push((i, m));
+            }
+        }
+        notes.sort_by_key(|(i, _)| *i);
+        notes.dedup_by_key(|(i, _)| *i);
+        let dropped: HashSet<usize> = notes.iter().map(|(i, _)| *i).collect();
+        for (i, message) in &notes {
+            let c = &plan.changes[*i];
+            plan.notes.push(Note {
+                track: Some(c.track),
+                message: message.clone(),
+                origin: Some(c.origin.clone()),
+            });
+        }
+        let mut index = 0;
+        plan.changes.retain(|_| {
+            let keep = !dropped.contains(&index);
+            index += 1;
+            keep
+        });
+        self.vet_buses(plan, &names);
+    }
+
+    fn write(&self, plan: &Plan) -> Result<Vec<u8>, FormatError> {
+        if !plan.edits_file() {
+            return Ok(self.src.to_vec());
+        }
+        edits::write(self, plan)
+    }
+}

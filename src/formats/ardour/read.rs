@@ -1,0 +1,581 @@
+//! Reads the routes of an Ardour session out of the scanned XML, for every session version
+//! seen (2.0.0, 3.0.0/3001, 3002 and 5990–7003; see `FORMATS.md` §3).
+//!
+//! What premix calls the session's tracks:
+//! - **Tracks** are the routes of `Session/Routes` except the master and the monitor section.
+//!   Hidden routes are included (they are real tracks the user hid, with media and wiring).
+//! - **Order**: `PresentationInfo@order` (Ardour 5+), the first `order-keys` value (3.x), file
+//!   order (2.0); ties keep file order. Then every bus is followed by the routes it sums (see
+//!   parents), the way a folder is shown, so that the order premix reports is also what
+//!   [`crate::plan::Plan::layout`] predicts.
+//! - **Parent**: the bus route (audio or MIDI bus, not master/monitor) that the route's output
+//!   ports feed, i.e. one of its output `Connection@other`s (Ardour 2: the IO `outputs` list)
+//!   names an input port of that bus. When a route feeds several buses the first connection
+//!   wins. Route groups are membership only and do not make a parent.
+//! - **Kind**: audio/MIDI track from the flags (or `Diskstream` / `diskstream-id` before 5);
+//!   a bus that sums routes is a bus, a bus only fed by aux sends is a return.
+//! - **Colour**: `PresentationInfo@color` RGBA (0 = none) in 5+; `GUIObjectState`
+//!   `<Object id="route ID" color="r:g:b">` (16-bit channels) in 3.x; `<GUI color=…>` in 2.0.
+//! - **Media**: regions of the route's current playlist(s) and the names of their sources.
+
+use super::xml::{Attr, XmlDoc};
+use crate::session::{Format, Rgb, Session, Track, TrackKind};
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// What a route is in Ardour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RouteKind {
+    Master,
+    Monitor,
+    AudioTrack,
+    MidiTrack,
+    AudioBus,
+    MidiBus,
+}
+
+impl RouteKind {
+    pub fn is_track(self) -> bool {
+        matches!(self, RouteKind::AudioTrack | RouteKind::MidiTrack)
+    }
+    pub fn is_bus(self) -> bool {
+        matches!(self, RouteKind::AudioBus | RouteKind::MidiBus)
+    }
+}
+
+/// How a route's colour is stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ColorSpot {
+    /// `PresentationInfo@color`, 32-bit RGBA as a decimal integer.
+    Rgba(Range<usize>),
+    /// `r:g:b` with 16-bit channels (3.x GUIObjectState, 2.0 `<GUI>`).
+    Rgb16(Range<usize>),
+}
+
+/// A value span that means "muted" in some spelling.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MuteSpot {
+    pub span: Range<usize>,
+    /// What to write to mute: `1`, or `yes` where the file spells booleans that way.
+    pub on: &'static str,
+}
+
+#[derive(Clone, Debug)]
+pub struct Route {
+    /// The `<Route>` element.
+    pub elem: usize,
+    pub id: Option<String>,
+    pub name: String,
+    pub kind: RouteKind,
+    pub hidden: bool,
+    pub order: i64,
+    pub color: Option<Rgb>,
+    pub color_spot: Option<ColorSpot>,
+    pub muted: bool,
+    pub mute_spots: Vec<MuteSpot>,
+    /// `IO` children (input and output; Ardour 2 has one IO holding both).
+    pub ios: Vec<usize>,
+    /// Input and output port names (Ardour 2: derived `NAME/in N`, `NAME/out N`).
+    pub input_ports: Vec<String>,
+    /// Port names this route's outputs connect to.
+    pub feeds: Vec<String>,
+    /// How many audio output ports the route has (what can feed an audio bus).
+    pub audio_outputs: usize,
+    /// Current playlist elements.
+    pub playlists: Vec<usize>,
+    pub media_files: Vec<String>,
+    pub media_count: usize,
+    pub muted_media_count: usize,
+    pub plugins: Vec<String>,
+    /// Target ids of aux sends (`Processor type="intsend" target=…`).
+    pub aux_targets: Vec<String>,
+}
+
+/// Everything premix knows about a session after reading it.
+#[derive(Clone, Debug)]
+pub struct ArdourDoc {
+    pub xml: XmlDoc,
+    /// `Session@version` as a number: 2.0.0 → 2000, 3.0.0 → 3000, else the integer.
+    pub version: u32,
+    pub routes: Vec<Route>,
+    /// For each session track, its route index.
+    pub track_routes: Vec<usize>,
+    /// Parent of each session track (session indices).
+    pub parents: Vec<Option<usize>>,
+    /// The `Routes` element.
+    pub routes_elem: Option<usize>,
+}
+
+pub fn version_number(text: &str) -> u32 {
+    match text {
+        "2.0.0" => 2000,
+        "3.0.0" => 3000,
+        t => t.parse().unwrap_or_else(|_| {
+            t.split('.')
+                .next()
+                .and_then(|m| m.parse::<u32>().ok())
+                .map_or(0, |m| m * 1000)
+        }),
+    }
+}
+
+fn truthy(value: &str) -> bool {
+    matches!(value, "1" | "yes" | "true") || value.parse::<f64>().is_ok_and(|v| v > 0.5)
+}
+
+fn basename(name: &str) -> String {
+    name.rsplit(['/', '\\']).next().unwrap_or(name).to_string()
+}
+
+/// `r:g:b` 16-bit channels to 8 bits.
+fn parse_rgb16(text: &str) -> Option<Rgb> {
+    let mut parts = text.split(':').map(|p| p.trim().parse::<u32>().ok());
+    let (r, g, b) = (parts.next()??, parts.next()??, parts.next()??);
+    let c = |v: u32| (v.min(65535) >> 8) as u8;
+    Some(Rgb::new(c(r), c(g), c(b)))
+}
+
+pub fn rgba_of(rgb: Rgb) -> u32 {
+    (rgb.r as u32) << 24 | (rgb.g as u32) << 16 | (rgb.b as u32) << 8 | 0xff
+}
+
+pub fn rgb16_of(rgb: Rgb) -> String {
+    format!(
+        "{}:{}:{}",
+        rgb.r as u32 * 257,
+        rgb.g as u32 * 257,
+        rgb.b as u32 * 257
+    )
+}
+
+fn mute_spot(attr: &Attr) -> MuteSpot {
+    MuteSpot {
+        span: attr.span.clone(),
+        on: if matches!(attr.value.as_str(), "yes" | "no") {
+            "yes"
+        } else {
+            "1"
+        },
+    }
+}
+
+const PLUGIN_TYPES: &[&str] = &[
+    "ladspa",
+    "lv2",
+    "vst",
+    "windows-vst",
+    "lxvst",
+    "mac-vst",
+    "vst3",
+    "audiounit",
+    "luaproc",
+];
+
+pub fn read(xml: XmlDoc) -> ArdourDoc {
+    let version = version_number(xml.root().get("version").unwrap_or(""));
+    let root = 0;
+    let routes_elem = xml.child_named(root, "Routes");
+    let playlists_elem = xml.child_named(root, "Playlists");
+    let mut playlist_by_id: HashMap<&str, usize> = HashMap::new();
+    let mut playlist_by_name: HashMap<&str, usize> = HashMap::new();
+    if let Some(p) = playlists_elem {
+        for pl in xml.children_named(p, "Playlist") {
+            let el = &xml.elements[pl];
+            if let Some(id) = el.get("id") {
+                playlist_by_id.insert(id, pl);
+            }
+            if let Some(name) = el.get("name") {
+                playlist_by_name.entry(name).or_insert(pl);
+            }
+        }
+    }
+    let mut source_names: HashMap<&str, &str> = HashMap::new();
+    if let Some(s) = xml.child_named(root, "Sources") {
+        for src in xml.children_named(s, "Source") {
+            let el = &xml.elements[src];
+            if let (Some(id), Some(name)) = (el.get("id"), el.get("name")) {
+                source_names.insert(id, name);
+            }
+        }
+    }
+    // Ardour 2 diskstreams, by id.
+    let mut diskstreams: HashMap<&str, usize> = HashMap::new();
+    if let Some(d) = xml.child_named(root, "DiskStreams") {
+        for ds in xml.elements[d].children.iter().copied() {
+            if let Some(id) = xml.elements[ds].get("id") {
+                diskstreams.insert(id, ds);
+            }
+        }
+    }
+    // 3.x colours: GUIObjectState <Object id="route N" color=…>.
+    let mut gui_colors: HashMap<String, &Attr> = HashMap::new();
+    if version < 3002 {
+        for (i, el) in xml.elements.iter().enumerate() {
+            if &*el.name == "Object"
+                && xml.elements[el.parent.unwrap_or(i)].name.as_ref() == "GUIObjectState"
+                && let (Some(id), Some(c)) = (el.get("id"), el.attr("color"))
+                && let Some(rid) = id.strip_prefix("route ")
+            {
+                gui_colors.insert(rid.to_string(), c);
+            }
+        }
+    }
+
+    let mut routes = Vec::new();
+    let route_elems: Vec<usize> = routes_elem
+        .map(|r| xml.children_named(r, "Route").collect())
+        .unwrap_or_default();
+    for (file_index, &re) in route_elems.iter().enumerate() {
+        let el = &xml.elements[re];
+        let ios: Vec<usize> = xml.children_named(re, "IO").collect();
+        let pi = xml.child_named(re, "PresentationInfo");
+        let pi_el = pi.map(|p| &xml.elements[p]);
+        let flags = pi_el
+            .and_then(|p| p.get("flags"))
+            .or_else(|| el.get("flags"))
+            .unwrap_or("");
+        let has_flag = |f: &str| flags.split(',').any(|x| x.trim() == f);
+        let name = el
+            .get("name")
+            .or_else(|| ios.first().and_then(|&io| xml.elements[io].get("name")))
+            .unwrap_or("")
+            .to_string();
+        let diskstream = xml.child_named(re, "Diskstream");
+        let is_track = has_flag("AudioTrack")
+            || has_flag("MidiTrack")
+            || el.get("audio-playlist").is_some()
+            || el.get("midi-playlist").is_some()
+            || diskstream.is_some()
+            || el.get("diskstream-id").is_some();
+        let midi = el.get("default-type") == Some("midi");
+        let kind = if has_flag("MasterOut") {
+            RouteKind::Master
+        } else if has_flag("MonitorOut") || has_flag("ControlOut") {
+            RouteKind::Monitor
+        } else if has_flag("MidiTrack") || (is_track && midi && !has_flag("AudioTrack")) {
+            RouteKind::MidiTrack
+        } else if is_track {
+            RouteKind::AudioTrack
+        } else if has_flag("MidiBus") || (midi && !has_flag("AudioBus")) {
+            RouteKind::MidiBus
+        } else {
+            RouteKind::AudioBus
+        };
+        let order = pi_el
+            .and_then(|p| p.get("order"))
+            .and_then(|o| o.parse::<i64>().ok())
+            .or_else(|| {
+                el.get("order-keys")
+                    .and_then(|k| k.split(':').next())
+                    .and_then(|kv| kv.split('=').nth(1))
+                    .and_then(|v| v.parse().ok())
+            })
+            .unwrap_or(file_index as i64);
+        let id = el.get("id").map(str::to_string);
+
+        // Colour.
+        let (color, color_spot) = if let Some(a) = pi_el.and_then(|p| p.attr("color")) {
+            let c = a.value.trim().parse::<u32>().unwrap_or(0);
+            let rgb = (c != 0).then(|| Rgb::new((c >> 24) as u8, (c >> 16) as u8, (c >> 8) as u8));
+            (rgb, Some(ColorSpot::Rgba(a.span.clone())))
+        } else if let Some(a) = id.as_ref().and_then(|id| gui_colors.get(id)) {
+            (
+                parse_rgb16(&a.value),
+                Some(ColorSpot::Rgb16(a.span.clone())),
+            )
+        } else if let Some(a) = xml
+            .child_named(re, "extra")
+            .and_then(|x| xml.child_named(x, "GUI"))
+            .and_then(|g| xml.elements[g].attr("color"))
+        {
+            (
+                parse_rgb16(&a.value),
+                Some(ColorSpot::Rgb16(a.span.clone())),
+            )
+        } else {
+            (None, None)
+        };
+
+        // Mute.
+        let mut mute_spots = Vec::new();
+        let mut muted = false;
+        for c in xml.children_named(re, "Controllable") {
+            let ce = &xml.elements[c];
+            if ce.get("name") == Some("mute")
+                && let Some(v) = ce.attr("value")
+            {
+                muted |= truthy(&v.value);
+                mute_spots.push(mute_spot(v));
+            }
+        }
+        if let Some(mm) = xml.child_named(re, "MuteMaster")
+            && let Some(v) = xml.elements[mm].attr("muted")
+        {
+            if mute_spots.is_empty() {
+                muted |= truthy(&v.value);
+            }
+            mute_spots.push(mute_spot(v));
+        }
+        if let Some(v) = el.attr("muted") {
+            muted |= truthy(&v.value);
+            mute_spots.push(mute_spot(v));
+        }
+
+        // Ports and connections.
+        let mut input_ports = Vec::new();
+        let mut feeds = Vec::new();
+        let mut audio_outputs = 0;
+        for &io in &ios {
+            let io_el = &xml.elements[io];
+            let direction = io_el.get("direction");
+            for port in xml.children_named(io, "Port") {
+                let Some(pname) = xml.elements[port].get("name") else {
+                    continue;
+                };
+                if direction == Some("Input") {
+                    input_ports.push(pname.to_string());
+                } else if direction == Some("Output") {
+                    if xml.elements[port].get("type") == Some("audio") {
+                        audio_outputs += 1;
+                    }
+                    for c in xml.children_named(port, "Connection") {
+                        if let Some(other) = xml.elements[c].get("other") {
+                            feeds.push(other.to_string());
+                        }
+                    }
+                }
+            }
+            // Ardour 2: inputs="{a,b}{c}" outputs="{…}"; ports are NAME/in N, NAME/out N.
+            if let Some(outputs) = io_el.get("outputs") {
+                feeds.extend(
+                    outputs
+                        .split(['{', '}', ','])
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string),
+                );
+            }
+            if io_el.get("inputs").is_some() {
+                let n = io_el
+                    .get("inputs")
+                    .map_or(0, |i| i.matches('{').count())
+                    .max(1);
+                for k in 1..=n {
+                    input_ports.push(format!("{name}/in {k}"));
+                }
+            }
+        }
+
+        // Playlists and media.
+        let mut playlists = Vec::new();
+        for attr in ["audio-playlist", "midi-playlist"] {
+            if let Some(&p) = el.get(attr).and_then(|id| playlist_by_id.get(id)) {
+                playlists.push(p);
+            }
+        }
+        if playlists.is_empty() {
+            let ds = diskstream.or_else(|| {
+                el.get("diskstream-id")
+                    .and_then(|id| diskstreams.get(id).copied())
+            });
+            if let Some(&p) = ds
+                .and_then(|d| xml.elements[d].get("playlist"))
+                .and_then(|n| playlist_by_name.get(n))
+            {
+                playlists.push(p);
+            }
+        }
+        let mut media_files = Vec::new();
+        let mut media_count = 0;
+        let mut muted_media_count = 0;
+        for &pl in &playlists {
+            for r in xml.children_named(pl, "Region") {
+                let re_el = &xml.elements[r];
+                media_count += 1;
+                if re_el.get("muted").is_some_and(truthy) {
+                    muted_media_count += 1;
+                }
+                for a in &re_el.attrs {
+                    if a.name.starts_with("source-")
+                        && let Some(n) = source_names.get(a.value.as_str())
+                    {
+                        let file = basename(n);
+                        if !media_files.contains(&file) {
+                            media_files.push(file);
+                        }
+                    }
+                }
+            }
+        }
+
+        // Plugins and sends.
+        let mut plugins = Vec::new();
+        let mut aux_targets = Vec::new();
+        for p in xml.children_named(re, "Processor") {
+            let pe = &xml.elements[p];
+            let ty = pe.get("type").unwrap_or("");
+            if PLUGIN_TYPES.contains(&ty) {
+                plugins.push(pe.get("name").unwrap_or("").to_string());
+            } else if ty == "intsend"
+                && let Some(t) = pe.get("target")
+            {
+                aux_targets.push(t.to_string());
+            }
+        }
+        for p in xml.children_named(re, "Insert") {
+            let pe = &xml.elements[p];
+            if PLUGIN_TYPES.contains(&pe.get("type").unwrap_or("")) {
+                let name = xml
+                    .child_named(p, "Redirect")
+                    .and_then(|r| xml.child_named(r, "IO"))
+                    .and_then(|io| xml.elements[io].get("name"))
+                    .unwrap_or("");
+                plugins.push(name.to_string());
+            }
+        }
+
+        routes.push(Route {
+            elem: re,
+            id,
+            name,
+            kind,
+            hidden: has_flag("Hidden") || el.get("hidden").is_some_and(truthy),
+            order,
+            color,
+            color_spot,
+            muted,
+            mute_spots,
+            ios,
+            input_ports,
+            feeds,
+            audio_outputs,
+            playlists,
+            media_files,
+            media_count,
+            muted_media_count,
+            plugins,
+            aux_targets,
+        });
+    }
+
+    let (track_routes, parents) = arrange(&routes);
+    ArdourDoc {
+        xml,
+        version,
+        routes,
+        track_routes,
+        parents,
+        routes_elem,
+    }
+}
+
+/// The parent bus route of each route (route indices), by output connections.
+pub fn route_parents(routes: &[Route]) -> Vec<Option<usize>> {
+    let mut port_owner: HashMap<&str, usize> = HashMap::new();
+    for (i, r) in routes.iter().enumerate() {
+        for p in &r.input_ports {
+            port_owner.entry(p.as_str()).or_insert(i);
+        }
+    }
+    let mut parent: Vec<Option<usize>> = routes
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            r.feeds
+                .iter()
+                .filter_map(|f| port_owner.get(f.as_str()).copied())
+                .find(|&o| o != i && routes[o].kind.is_bus())
+        })
+        .collect();
+    // Feedback loops cannot be wired in Ardour, but guard anyway.
+    for i in 0..routes.len() {
+        let mut p = parent[i];
+        let mut budget = routes.len();
+        while let Some(x) = p {
+            if x == i || budget == 0 {
+                parent[i] = None;
+                break;
+            }
+            budget -= 1;
+            p = parent[x];
+        }
+    }
+    parent
+}
+
+/// Session order: presentation order, each bus followed by what it sums.
+fn arrange(routes: &[Route]) -> (Vec<usize>, Vec<Option<usize>>) {
+    let parent = route_parents(routes);
+    let mut shown: Vec<usize> = (0..routes.len())
+        .filter(|&i| !matches!(routes[i].kind, RouteKind::Master | RouteKind::Monitor))
+        .collect();
+    shown.sort_by_key(|&i| (routes[i].order, i));
+    let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut roots = Vec::new();
+    for &i in &shown {
+        match parent[i] {
+            Some(p) => children.entry(p).or_default().push(i),
+            None => roots.push(i),
+        }
+    }
+    let mut order = Vec::with_capacity(shown.len());
+    let mut parents = Vec::with_capacity(shown.len());
+    let mut stack: Vec<(usize, Option<usize>)> = roots.iter().rev().map(|&r| (r, None)).collect();
+    while let Some((route, parent_slot)) = stack.pop() {
+        let slot = order.len();
+        order.push(route);
+        parents.push(parent_slot);
+        if let Some(kids) = children.get(&route) {
+            for &k in kids.iter().rev() {
+                stack.push((k, Some(slot)));
+            }
+        }
+    }
+    (order, parents)
+}
+
+impl ArdourDoc {
+    pub fn session(&self) -> Session {
+        let aux_targets: Vec<&str> = self
+            .routes
+            .iter()
+            .flat_map(|r| r.aux_targets.iter().map(String::as_str))
+            .collect();
+        let mut has_children = vec![false; self.track_routes.len()];
+        for p in self.parents.iter().flatten() {
+            has_children[*p] = true;
+        }
+        let tracks = self
+            .track_routes
+            .iter()
+            .enumerate()
+            .map(|(index, &ri)| {
+                let r = &self.routes[ri];
+                let kind = match r.kind {
+                    RouteKind::AudioTrack => TrackKind::Audio,
+                    RouteKind::MidiTrack => TrackKind::Midi,
+                    _ if has_children[index] => TrackKind::Bus,
+                    _ if r.id.as_deref().is_some_and(|id| aux_targets.contains(&id)) => {
+                        TrackKind::Return
+                    }
+                    _ => TrackKind::Bus,
+                };
+                Track {
+                    index,
+                    name: r.name.clone(),
+                    kind,
+                    color: r.color,
+                    parent: self.parents[index],
+                    muted: r.muted,
+                    media_files: r.media_files.clone(),
+                    media_count: r.media_count,
+                    muted_media_count: r.muted_media_count,
+                    plugins: r.plugins.clone(),
+                }
+            })
+            .collect();
+        Session {
+            format: Format::Ardour,
+            tracks,
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! Ardour backend against the real sessions of `../shared/corpus/ardour` (skipped, with a
+//! message, when the corpus is absent).
+
+use premix::formats::ardour::ArdourProject;
+use premix::formats::ardour::xml::{XmlDoc, scan};
+use premix::formats::{self, Project};
+use premix::pipeline;
+use premix::plan::{Action, Change, Origin, Plan};
+use premix::rules::RuleSet;
+use premix::session::{Format, Rgb};
+use std::path::PathBuf;
+
+fn corpus() -> Option<Vec<(String, Vec<u8>)>> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/ardour");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!(
+            "corpus absent: {} not found, skipping Ardour corpus tests",
+            dir.display()
+        );
+        return None;
+    };
+    let mut files: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("ardour" | "template")
+            )
+        })
+        .collect();
+    files.sort();
+    Some(
+        files
+            .into_iter()
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read(&p).unwrap())
+            })
+            .collect(),
+    )
+}
+
+fn origin() -> Origin {
+    Origin {
+        file: "test".into(),
+        line: 1,
+        label: "test".into(),
+    }
+}
+
+fn change(track: usize, action: Action) -> Change {
+    Change {
+        track,
+        action,
+        origin: origin(),
+    }
+}
+
+/// The document with every attribute value blanked: what must not change when only values do.
+fn skeleton(src: &[u8], doc: &XmlDoc) -> Vec<u8> {
+    let mut spans: Vec<_> = doc
+        .elements
+        .iter()
+        .flat_map(|e| e.attrs.iter().map(|a| a.span.clone()))
+        .collect();
+    spans.sort_by_key(|s| s.start);
+    let mut out = Vec::new();
+    let mut cursor = 0;
+    for s in spans {
+        out.extend_from_slice(&src[cursor..s.start]);
+        cursor = s.end;
+    }
+    out.extend_from_slice(&src[cursor..]);
+    out
+}
+
+#[test]
+fn every_session_reads_and_round_trips_byte_for_byte() {
+    let Some(files) = corpus() else { return };
+    assert!(!files.is_empty());
+    for (name, bytes) in &files {
+        let project =
+            formats::open(Format::Ardour, bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let out = project.write(&Plan::default()).unwrap();
+        assert_eq!(
+            &out, bytes,
+            "{name}: a plan with no changes must give the original bytes"
+        );
+        // The default rules with every change dropped but flags still round-trip.
+        let processed = pipeline::process(Format::Ardour, bytes, &RuleSet::default_rules(), true)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(processed.output.is_some(), "{name}");
+    }
+}
+
+#[test]
+fn colour_only_run_changes_only_colour_values() {
+    let Some(files) = corpus() else { return };
+    for (name, bytes) in &files {
+        let project = ArdourProject::read(bytes).unwrap();
+        let n = project.session().tracks.len();
+        let mut plan = Plan {
+            changes: (0..n)
+                .map(|t| {
+                    change(
+                        t,
+                        Action::Recolor {
+                            to: Rgb::new(0x12, (t * 7) as u8, 0xab),
+                        },
+                    )
+                })
+                .collect(),
+            ..Plan::default()
+        };
+        project.vet(&mut plan);
+        let out = project.write(&plan).unwrap();
+        let before = scan(bytes).unwrap();
+        let after = scan(&out).unwrap();
+        assert_eq!(skeleton(bytes, &before), skeleton(&out, &after), "{name}");
+        for (b, a) in before.elements.iter().zip(&after.elements) {
+            assert_eq!(b.name, a.name, "{name}");
+            for (x, y) in b.attrs.iter().zip(&a.attrs) {
+                if x.value != y.value {
+                    assert_eq!(&*x.name, "color", "{name}: <{}> {} changed", b.name, x.name);
+                }
+            }
+        }
+        let reread = ArdourProject::read(&out).unwrap();
+        for (t, track) in reread.session().tracks.iter().enumerate() {
+            if plan.recolors().contains_key(&t) {
+                assert_eq!(
+                    track.color,
+                    Some(Rgb::new(0x12, (t * 7) as u8, 0xab)),
+                    "{name} {t}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn default_rules_then_a_second_run_changes_nothing() {
+    let Some(files) = corpus() else { return };
+    let rules = RuleSet::default_rules();
+    for (name, bytes) in &files {
+        let first = pipeline::process(Format::Ardour, bytes, &rules, true)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let out = first.output.unwrap();
+        let second = pipeline::process(Format::Ardour, &out, &rules, true)
+            .unwrap_or_else(|e| panic!("{name} (second run): {e}"));
+        assert!(
+            !second.plan.edits_file(),
+            "{name}: second run still plans {:?}",
+            second.plan.changes
+        );
+        assert_eq!(second.output.unwrap(), out, "{name}");
+    }
+}
+
+#[test]
+fn rename_updates_ports_connections_and_playlist() {
+    let Some(files) = corpus() else { return };
+    let Some((_, bytes)) = files.iter().find(|(n, _)| n.starts_with("partaeklipso")) else {
+        return;
+    };
+    let project = ArdourProject::read(bytes).unwrap();
+    let bd = project
+        .session()
+        .tracks
+        .iter()
+        .position(|t| t.name == "BD")
+        .unwrap();
+    let mut plan = Plan {
+        changes: vec![change(
+            bd,
+            Action::Rename {
+                to: "Kick <In> & \"Out\"".into(),
+            },
+        )],
+        ..Plan::default()
+    };
+    project.vet(&mut plan);
+    assert_eq!(plan.changes.len(), 1, "{:?}", plan.notes);
+    let out = project.write(&plan).unwrap();
+    let text = String::from_utf8_lossy(&out);
+    let escaped = "Kick &lt;In&gt; &amp; &quot;Out&quot;";
+    assert!(
+        !text.contains("other=\"BD/"),
+        "a connection still names the old port"
+    );
+    assert!(!text.contains("name=\"BD/"), "a port keeps the old name");
+    assert!(text.contains(&format!("<Port name=\"{escaped}/audio_out 1\"")));
+    assert!(text.contains(&format!("<Connection other=\"{escaped}/audio_out 1\"/>")));
+    assert!(text.contains(&format!(
+        "<IO name=\"{escaped}\" id=\"6148\" direction=\"Output\""
+    )));
+    assert!(
+        text.contains(&format!("<Playlist id=\"6158\" name=\"{escaped}\""))
+            || text.contains(&format!("name=\"{escaped}\" type=\"audio\""))
+    );
+    let reread = ArdourProject::read(&out).unwrap();
+    assert_eq!(reread.session().tracks[bd].name, "Kick <In> & \"Out\"");
+    // Only the renamed values changed.
+    let before = scan(bytes).unwrap();
+    let after = scan(&out).unwrap();
+    assert_eq!(skeleton(bytes, &before), skeleton(&out, &after));
+}
+
+#[test]
+fn ardour2_rename_rewrites_io_port_lists() {
+    let Some(files) = corpus() else { return };
+    let Some((_, bytes)) = files
+        .iter()
+        .find(|(n, _)| n == "ardour__TestSession.ardour")
+    else {
+        return;
+    };
+    let project = ArdourProject::read(bytes).unwrap();
+    let vocals = project
+        .session()
+        .tracks
+        .iter()
+        .position(|t| t.name == "Vocals")
+        .unwrap();
+    let plan = Plan {
+        changes: vec![change(vocals, Action::Rename { to: "VOX".into() })],
+        ..Plan::default()
+    };
+    let out = project.write(&plan).unwrap();
+    let text = String::from_utf8_lossy(&out);
+    assert!(
+        !text.contains("Vocals/in"),
+        "an IO list still names the old ports"
+    );
+    assert!(text.contains("VOX/in 1"));
+    let reread = ArdourProject::read(&out).unwrap();
+    let s = reread.session();
+    assert_eq!(s.tracks[vocals].name, "VOX");
+    // The tracks that fed Vocals still do.
+    assert_eq!(s.tracks[vocals + 1].parent, Some(vocals));
+}
+
+#[test]
+fn colliding_rename_is_refused_with_a_note() {
+    let Some(files) = corpus() else { return };
+    let Some((_, bytes)) = files.iter().find(|(n, _)| n.starts_with("partaeklipso")) else {
+        return;
+    };
+    let project = ArdourProject::read(bytes).unwrap();
+    let s = project.session();
+    let sn = s.tracks.iter().position(|t| t.name == "SN").unwrap();
+    let mut plan = Plan {
+        changes: vec![
+            change(sn, Action::Rename { to: "BD".into() }),
+            change(
+                sn,
+                Action::Rename {
+                    to: "Master".into(),
+                },
+            ),
+        ],
+        ..Plan::default()
+    };
+    project.vet(&mut plan);
+    assert!(plan.changes.is_empty());
+    assert_eq!(plan.notes.len(), 2);
+    assert!(
+        plan.notes[0].message.contains("unique"),
+        "{}",
+        plan.notes[0].message
+    );
+}
+
+#[test]
+fn unclosed_xml_is_refused_with_its_line() {
+    let Some(files) = corpus() else { return };
+    for (name, bytes) in &files {
+        let cut = &bytes[..bytes.len() * 2 / 3];
+        let err = ArdourProject::read(cut)
+            .err()
+            .unwrap_or_else(|| panic!("{name}: accepted"));
+        assert!(
+            matches!(err.place, formats::Place::Line(..)),
+            "{name}: {err}"
+        );
+    }
+}
+
+#[test]
+fn buses_get_fresh_ids_a_group_and_the_members_outputs() {
+    let Some(files) = corpus() else { return };
+    let Some((_, bytes)) = files.iter().find(|(n, _)| n.starts_with("partaeklipso")) else {
+        return;
+    };
+    let processed =
+        pipeline::process(Format::Ardour, bytes, &RuleSet::default_rules(), true).unwrap();
+    assert!(!processed.plan.new_buses.is_empty());
+    let out = processed.output.unwrap();
+    let ids = |src: &[u8]| -> (u64, Vec<u64>) {
+        let doc = scan(src).unwrap();
+        let counter = doc.root().get("id-counter").unwrap().parse().unwrap();
+        let ids = doc
+            .elements
+            .iter()
+            .filter(|e| {
+                matches!(
+                    &*e.name,
+                    "Route" | "IO" | "Controllable" | "Processor" | "AutomationList" | "RouteGroup"
+                )
+            })
+            .filter_map(|e| e.get("id").and_then(|i| i.parse().ok()))
+            .collect();
+        (counter, ids)
+    };
+    let (old_counter, old_ids) = ids(bytes);
+    let (new_counter, new_ids) = ids(&out);
+    let fresh: Vec<u64> = new_ids
+        .iter()
+        .copied()
+        .filter(|i| !old_ids.contains(i))
+        .collect();
+    assert!(!fresh.is_empty());
+    assert!(
+        fresh.iter().all(|&i| i >= old_counter && i < new_counter),
+        "{fresh:?}"
+    );
+    let mut sorted = fresh.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), fresh.len(), "fresh ids are unique");
+    let text = String::from_utf8_lossy(&out);
+    assert!(
+        text.contains("name=\"DRUMS\" hidden=\"0\""),
+        "a DRUMS route group"
+    );
+    assert!(text.contains("<Connection other=\"DRUMS/audio_in 1\"/>"));
+    assert!(text.contains("<Connection other=\"DRUMS/audio_out 1\"/>"));
+    let reread = ArdourProject::read(&out).unwrap();
+    let s = reread.session();
+    let drums = s.tracks.iter().position(|t| t.name == "DRUMS").unwrap();
+    assert!(
+        s.tracks
+            .iter()
+            .any(|t| t.name == "Kick" && t.parent == Some(drums))
+    );
+}

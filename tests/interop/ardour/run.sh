@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Ardour interop suite: run premix over real Ardour sessions and load input and output in real,
+# headless Ardour 7 (Debian's ardour package: ardour7-lua), comparing what Ardour reports
+# (dump.lua) with the plan premix reported (check.py). See README.md next to this file.
+#
+#   bash tests/interop/ardour/run.sh
+#
+# Environment: PREMIX_CORPUS (default <repo>/../shared/corpus), PYTHON (default python3),
+# ARDOUR_LUA (default ardour7-lua), CASE_TIMEOUT seconds per call (default 120), PREMIX_BIN
+# (use this premix binary instead of building target/release/premix).
+# Every session is run twice: with the default rules and with buses.yaml (renames + buses).
+# A session that Ardour 7.3 itself does not load is skipped (SKIP line), not failed.
+# Prints one line per case, then "N passed, M failed". Exit 0 all passed, 1 a case failed,
+# 2 the suite could not be set up (ardour package, cargo).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../../.." && pwd)
+cd "$ROOT"
+
+LUA=${ARDOUR_LUA:-ardour7-lua}
+PY=${PYTHON:-python3}
+DUMP=$HERE/dump.lua
+CHECK=$HERE/check.py
+RULES=$HERE/buses.yaml
+PREMIX=${PREMIX_BIN:-$ROOT/target/release/premix}
+WORK=$ROOT/target/interop/ardour
+CORPUS=${PREMIX_CORPUS:-$ROOT/../shared/corpus}
+TIMEOUT=${CASE_TIMEOUT:-120}
+
+die() {
+  echo "setup failed: $*" >&2
+  exit 2
+}
+
+# --- Ardour ----------------------------------------------------------------------------------
+if ! command -v "$LUA" >/dev/null 2>&1; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing the ardour package (for $LUA)"
+    apt-get update -q </dev/null >/dev/null || die "apt-get update"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q ardour </dev/null >/dev/null ||
+      die "apt-get install ardour"
+  fi
+  command -v "$LUA" >/dev/null 2>&1 || die "$LUA not found (install Debian's ardour package, as root)"
+fi
+command -v "$PY" >/dev/null 2>&1 || die "$PY not found"
+
+# --- premix ----------------------------------------------------------------------------------
+if [[ -z ${PREMIX_BIN:-} ]]; then
+  cargo build --release --quiet </dev/null || die "cargo build --release"
+fi
+[[ -x $PREMIX ]] || die "$PREMIX is not an executable"
+
+# --- inputs ----------------------------------------------------------------------------------
+inputs=()
+if [[ -d $CORPUS/ardour ]]; then
+  while IFS= read -r -d '' f; do inputs+=("$f"); done \
+    < <(find "$CORPUS/ardour" -maxdepth 1 -type f \( -name '*.ardour' -o -name '*.template' \) -print0 | sort -z)
+else
+  echo "corpus absent: $CORPUS/ardour not found, skipping corpus cases (set PREMIX_CORPUS to use another)"
+fi
+if [[ -d samples/ardour ]]; then
+  while IFS= read -r -d '' f; do inputs+=("$f"); done \
+    < <(find samples/ardour -type f -name '*.ardour' -print0 | sort -z)
+fi
+[[ ${#inputs[@]} -gt 0 ]] || echo "no Ardour inputs found (corpus absent and none under samples/ardour)"
+
+rm -rf "$WORK"
+mkdir -p "$WORK"
+
+passed=0
+failed=0
+skipped=0
+
+label_of() {
+  case $1 in
+    "$CORPUS"/*) echo "corpus/${1#"$CORPUS"/}" ;;
+    *) echo "$1" ;;
+  esac
+}
+
+# session_dir FILE DIR: makes DIR/SNAP/SNAP.ardour (an Ardour session folder) from FILE;
+# prints SNAP.
+session_dir() {
+  local file=$1 dir=$2 snap
+  snap=$(basename "$file")
+  snap=${snap%.*}
+  mkdir -p "$dir/$snap/interchange/$snap/audiofiles" "$dir/$snap/interchange/$snap/midifiles"
+  cp "$file" "$dir/$snap/$snap.ardour"
+  echo "$snap"
+}
+
+# load FILE DIR OUT: loads FILE in Ardour from a fresh session folder under DIR; dump to OUT.
+load() {
+  local file=$1 dir=$2 out=$3 snap rc=0
+  snap=$(session_dir "$file" "$dir")
+  (cd "$dir" && timeout "$TIMEOUT" "$LUA" "$DUMP" "$dir/$snap" "$snap") >"$out" 2>&1 </dev/null || rc=$?
+  return $rc
+}
+
+report() {
+  local status=$1 detail=$2
+  case $status in
+    PASS) passed=$((passed + 1)) ;;
+    FAIL) failed=$((failed + 1)) ;;
+    SKIP) skipped=$((skipped + 1)) ;;
+  esac
+  printf '%s  %-7s  %s: %s\n' "$status" "$ruleset" "$label" "$detail"
+}
+
+# run_case RULESET INPUT N INPUT_DUMP
+run_case() {
+  local ruleset=$1 input=$2 n=$3 in_dump=$4
+  local dir=$WORK/$ruleset/$n
+  local log=$dir/premix.log rc=0
+  local out_file
+  mkdir -p "$dir/out"
+  out_file=$dir/out/$(basename "$input")
+  local args=(apply "$input" --out "$dir/out" --json)
+  [[ $ruleset == buses ]] && args+=(--rules "$RULES")
+  timeout "$TIMEOUT" "$PREMIX" "${args[@]}" >"$dir/plan.json" 2>"$log" </dev/null || rc=$?
+  if [[ $rc -ne 0 ]]; then
+    report FAIL "premix apply exited $rc: $(grep -m1 . "$log" || true)"
+    return
+  fi
+  [[ -f $out_file ]] || { report FAIL "premix apply wrote no $out_file"; return; }
+  timeout "$TIMEOUT" "$PREMIX" inspect "$input" --json >"$dir/inspect.json" 2>>"$log" </dev/null || rc=$?
+  [[ $rc -eq 0 ]] || { report FAIL "premix inspect exited $rc"; return; }
+  load "$out_file" "$dir/ardour" "$dir/out.txt" || rc=$?
+  if [[ $rc -ne 0 ]]; then
+    report FAIL "Ardour did not load premix's output (exit $rc); see $dir/out.txt"
+    return
+  fi
+  "$PY" "$CHECK" "$in_dump" "$dir/out.txt" "$dir/plan.json" "$dir/inspect.json" >"$dir/check.txt" 2>&1 || rc=$?
+  if [[ $rc -eq 0 ]]; then
+    report PASS "$(head -n1 "$dir/check.txt" | sed 's/^ok: //')"
+    return
+  fi
+  local first more
+  first=$(grep -m1 '^FAIL ' "$dir/check.txt" | sed 's/^FAIL //' || true)
+  more=$(($(grep -c '^FAIL ' "$dir/check.txt" || true) - 1))
+  [[ -n $first ]] || first="check.py exited $rc: $(tail -n1 "$dir/check.txt")"
+  [[ $more -gt 0 ]] && first+=" (+$more more)"
+  report FAIL "$first; see $dir/check.txt"
+}
+
+n=0
+for input in "${inputs[@]}"; do
+  n=$((n + 1))
+  label=$(label_of "$input")
+  mkdir -p "$WORK/input/$n"
+  rc=0
+  load "$input" "$WORK/input/$n/ardour" "$WORK/input/$n/in.txt" || rc=$?
+  if [[ $rc -ne 0 ]]; then
+    ruleset=-
+    report SKIP "Ardour 7.3 does not load the input (exit $rc): $(grep -m1 -E 'ERROR|FAILED|error' "$WORK/input/$n/in.txt" || true)"
+    continue
+  fi
+  run_case default "$input" "$n" "$WORK/input/$n/in.txt"
+  run_case buses "$input" "$n" "$WORK/input/$n/in.txt"
+done
+
+echo "$skipped inputs skipped (Ardour 7.3 does not load them)"
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]

@@ -61,6 +61,26 @@ fn skipped_file(name: &std::ffi::OsStr) -> bool {
     (name.starts_with(".premix-") && name.ends_with(".tmp")) || name.starts_with(".~lock")
 }
 
+/// In a walk, a file whose name is shared with other programs must also look like a project.
+fn recognised(path: &Path) -> bool {
+    let mut head = [0u8; 4096];
+    let read = std::fs::File::open(path).and_then(|mut f| {
+        let mut n = 0;
+        while n < head.len() {
+            match std::io::Read::read(&mut f, &mut head[n..])? {
+                0 => break,
+                k => n += k,
+            }
+        }
+        Ok(n)
+    });
+    match read {
+        Ok(n) => crate::formats::content_confirms(path, &head[..n]),
+        // An unreadable file is kept: opening it later reports the error with its path.
+        Err(_) => true,
+    }
+}
+
 /// Expands files and folders into project targets. Folders are walked without following
 /// symbolic links; `skip` (e.g. the output folder) is never entered.
 pub fn discover(paths: &[PathBuf], skip: Option<&Path>) -> (Vec<Target>, Vec<NotAProject>) {
@@ -87,7 +107,10 @@ pub fn discover(paths: &[PathBuf], skip: Option<&Path>) -> (Vec<Target>, Vec<Not
                 }),
                 None => problems.push(NotAProject {
                     path: root.clone(),
-                    reason: "not a supported project file (expected .rpp)".into(),
+                    reason: format!(
+                        "not a supported project file (expected {})",
+                        crate::formats::SUPPORTED_EXTENSIONS
+                    ),
                 }),
             }
             continue;
@@ -111,7 +134,9 @@ pub fn discover(paths: &[PathBuf], skip: Option<&Path>) -> (Vec<Target>, Vec<Not
         for entry in walker {
             match entry {
                 Ok(e) if e.file_type().is_file() => {
-                    if let Some(format) = format_for_path(e.path()) {
+                    if let Some(format) = format_for_path(e.path())
+                        && recognised(e.path())
+                    {
                         targets.push(Target {
                             path: e.path().to_path_buf(),
                             root: root.clone(),
@@ -154,6 +179,7 @@ mod tests {
             "a/interchange/x/x.rpp",
             "a/.premix-abc.tmp",
             "folder.rpp/inner.rpp",
+            "a/song.template",
         ] {
             let path = root.join(p);
             fs::create_dir_all(path.parent().unwrap()).unwrap();

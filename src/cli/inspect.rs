@@ -38,7 +38,10 @@ pub fn run(args: &InspectArgs, color: ColorChoice, limits: &crate::limits::Limit
         }
     };
     let Some(format) = format_for_path(&args.file) else {
-        return fail("not a supported project file (expected .rpp)".into());
+        return fail(format!(
+            "not a supported project file (expected {})",
+            crate::formats::SUPPORTED_EXTENSIONS
+        ));
     };
     let bytes = match crate::write::read(&args.file, limits) {
         Ok((bytes, _)) => bytes,

@@ -85,6 +85,23 @@ pub trait Project: Send + Sync {
     fn write(&self, plan: &Plan) -> Result<Vec<u8>, FormatError>;
 }
 
+/// The project file extensions premix reads, for messages.
+pub const SUPPORTED_EXTENSIONS: &str = ".rpp, .ardour, .template (Ardour)";
+
+/// True when the start of a file confirms the format its name suggested. Only names that
+/// other programs use too need it: `.template` is an Ardour session template only when it
+/// holds a `<Session` element.
+pub fn content_confirms(path: &Path, head: &[u8]) -> bool {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("template") => memchr::memmem::find(head, b"<Session").is_some(),
+        _ => true,
+    }
+}
+
 /// The format of a file, judged by its name (extension) alone.
 pub fn format_for_path(path: &Path) -> Option<Format> {
     let ext = path.extension()?.to_str()?.to_ascii_lowercase();
@@ -99,7 +116,7 @@ pub fn format_for_path(path: &Path) -> Option<Format> {
 /// format returns its decompressed text).
 pub fn text_view(format: Format, bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     match format {
-        Format::Rpp => std::borrow::Cow::Borrowed(bytes),
+        Format::Rpp | Format::Ardour => std::borrow::Cow::Borrowed(bytes),
     }
 }
 

@@ -111,6 +111,9 @@ pub struct Plan {
     pub new_buses: Vec<NewBus>,
     pub changes: Vec<Change>,
     pub notes: Vec<Note>,
+    /// False when the rules contradict themselves on this project (one undoes another, or a
+    /// rename feeds on its own result), so a second run would change it again.
+    pub unsettled: bool,
 }
 
 /// One position in the new track order.
@@ -460,6 +463,7 @@ mod tests {
             }],
             changes: vec![mv(1, BusRef::New(0)), mv(3, BusRef::New(0))],
             notes: vec![],
+            unsettled: false,
         };
         let layout = plan.layout(&session);
         assert_eq!(

@@ -15,7 +15,9 @@
 //!   another: its colours and buses add to or replace the base's (by name), its rules come
 //!   before the base's, and its `unused` section, when given, replaces the base's.
 //! - A declared bus that already exists (a bus track of that name, any case) is reused and
-//!   given its declared colour; otherwise it is created where its first member sits.
+//!   given its declared colour; otherwise it is created where its first member sits. Rules do
+//!   not rename, recolour or move a declared bus's own track (a bus created by the run is not
+//!   matched by rules either, so a second run behaves like the first).
 
 mod compile;
 mod condition;

@@ -2,32 +2,110 @@
 
 use super::template::Fill;
 use super::{RuleSet, UnusedAction};
-use crate::plan::{Action, BusRef, Change, NewBus, Note, Origin, Plan};
+use crate::plan::{Action, BusRef, Change, NewBus, Note, Origin, Plan, UnusedReason};
 use crate::session::{Rgb, Session, TrackKind};
+use std::sync::Arc;
 
-/// What the rules settled for one track, with the origin of each setting.
-#[derive(Default)]
+/// What the rules want for one track of the session as read, with the origin of each setting.
+/// Unset fields leave the track as it is.
+#[derive(Clone, Default, PartialEq)]
 struct Wanted {
     name: Option<(String, Origin)>,
     color: Option<(Rgb, Origin)>,
     bus: Option<(usize, Origin)>,
+    mute: Option<Origin>,
+    remove: Option<Origin>,
+    flag: Option<(Vec<UnusedReason>, Origin)>,
 }
 
-pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
-    let origin = |file: &std::sync::Arc<str>, line: usize, label: &str| Origin {
+/// How many times the rules are re-evaluated on their own result before giving up.
+const MAX_SETTLE_ROUNDS: usize = 6;
+
+fn origin(file: &Arc<str>, line: usize, label: &str) -> Origin {
+    Origin {
         file: file.clone(),
         line,
         label: label.to_string(),
-    };
-    let mut plan = Plan::default();
-    let mut counters = vec![0usize; rules.rules.len()];
-    let mut wanted: Vec<Wanted> = Vec::with_capacity(session.tracks.len());
+    }
+}
 
-    for track in &session.tracks {
-        let mut w = Wanted::default();
+/// The plan that brings `session` to where the rules settle.
+///
+/// Conditions see a track as it is, so a rule may match only after another rule acted (an
+/// `inside` condition after a `bus` move, `muted` after an unused track was muted). A plan
+/// made in one pass would then leave work for a second run. So the rules are evaluated again
+/// on the session the plan predicts, each round keeping what the earlier rounds wanted unless
+/// a rule now says otherwise (exactly what running premix again would do), until a round
+/// wants nothing new. Rules that never settle (rename `a` to `b` and `b` to `a`, or
+/// `'{name} 2'`) give the one-pass plan and a note.
+pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
+    let declared: Vec<Option<usize>> = rules
+        .buses
+        .iter()
+        .map(|decl| {
+            session
+                .tracks
+                .iter()
+                .position(|t| t.kind == TrackKind::Bus && t.name.eq_ignore_ascii_case(&decl.name))
+        })
+        .collect();
+    let identity: Vec<Option<usize>> = (0..session.tracks.len()).map(Some).collect();
+    let mut wanted = vec![Wanted::default(); session.tracks.len()];
+    evaluate(rules, session, &identity, &declared, &mut wanted);
+    let mut plan = build(rules, session, &declared, &wanted);
+    let one_pass = plan.clone();
+    for _ in 0..MAX_SETTLE_ROUNDS {
+        let view = plan.predict(session);
+        let positions = plan.layout(session).new_positions(session.tracks.len());
+        let before = wanted.clone();
+        evaluate(rules, &view, &positions, &declared, &mut wanted);
+        if wanted == before {
+            return plan;
+        }
+        plan = build(rules, session, &declared, &wanted);
+    }
+    // No fixpoint: do what one pass says, as a single run of premix always did.
+    let mut plan = one_pass;
+    plan.unsettled = true;
+    plan.notes.push(Note {
+        track: None,
+        message: "the rules do not settle (a rename feeds on its own result, or one rule \
+                  undoes another): a second run would change this project again"
+            .into(),
+        origin: None,
+    });
+    plan
+}
+
+/// Evaluates the rules on `view` (the session as read, or as a plan predicts it) and records
+/// what they want into `wanted`, indexed by the tracks as read (`view_of` maps those to `view`).
+fn evaluate(
+    rules: &RuleSet,
+    view: &Session,
+    view_of: &[Option<usize>],
+    declared: &[Option<usize>],
+    wanted: &mut [Wanted],
+) {
+    let mut counters = vec![0usize; rules.rules.len()];
+    // In view order, so `{n}` counts tracks as they will be laid out.
+    let mut order: Vec<(usize, usize)> = view_of
+        .iter()
+        .enumerate()
+        .filter_map(|(original, v)| v.map(|v| (v, original)))
+        .collect();
+    order.sort_unstable();
+    for (v, original) in order {
+        let track = &view.tracks[v];
+        let w = &mut wanted[original];
+        // A declared bus's own track is governed by its declaration, not by rules: a bus the
+        // run creates is not matched by rules either, so touching existing ones would make a
+        // second run differ from the first.
+        if declared.contains(&Some(original)) {
+            continue;
+        }
         for (r, rule) in rules.rules.iter().enumerate() {
             let kind_ok = rule.default_kind.is_none_or(|k| k.accepts(track.kind));
-            if !kind_ok || !rule.condition.holds(session, track) {
+            if !kind_ok || !rule.condition.holds(view, track) {
                 continue;
             }
             counters[r] += 1;
@@ -59,102 +137,102 @@ pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
         }
 
         let reasons = rules.unused_reasons(track);
-        if let (false, Some(policy)) = (reasons.is_empty(), &rules.unused) {
-            let o = origin(&policy.file, policy.line, "unused");
-            plan.changes.push(Change {
-                track: track.index,
-                action: Action::Flag {
+        let Some(policy) = rules.unused.as_ref().filter(|_| !reasons.is_empty()) else {
+            continue;
+        };
+        let o = origin(&policy.file, policy.line, "unused");
+        w.flag = Some((reasons, o.clone()));
+        match &policy.action {
+            UnusedAction::Flag => {}
+            UnusedAction::Color(c) => w.color = Some((*c, o)),
+            UnusedAction::Prefix(prefix) => {
+                let current = w.name.as_ref().map_or(track.name.as_str(), |(n, _)| n);
+                if !current.starts_with(prefix.as_str()) {
+                    w.name = Some((format!("{prefix}{current}"), o));
+                }
+            }
+            UnusedAction::Mute => {
+                if !track.muted {
+                    w.mute = Some(o);
+                }
+            }
+            UnusedAction::Bus(b) => w.bus = Some((*b, o)),
+            UnusedAction::Remove => {
+                w.remove = Some(o);
+                w.bus = None;
+            }
+        }
+    }
+}
+
+/// The plan, relative to the session as read, that gives every track what `wanted` says.
+fn build(
+    rules: &RuleSet,
+    session: &Session,
+    declared: &[Option<usize>],
+    wanted: &[Wanted],
+) -> Plan {
+    let mut plan = Plan::default();
+    let mut new_bus_of_decl: Vec<Option<usize>> = vec![None; rules.buses.len()];
+    for (index, w) in wanted.iter().enumerate() {
+        let track = &session.tracks[index];
+        let change = |action: Action, o: &Origin| Change {
+            track: index,
+            action,
+            origin: o.clone(),
+        };
+        if let Some((reasons, o)) = &w.flag {
+            plan.changes.push(change(
+                Action::Flag {
                     reasons: reasons.clone(),
                 },
-                origin: o.clone(),
-            });
-            match &policy.action {
-                UnusedAction::Flag => {}
-                UnusedAction::Color(c) => w.color = Some((*c, o)),
-                UnusedAction::Prefix(prefix) => {
-                    let base = w.name.as_ref().map_or(track.name.as_str(), |(n, _)| n);
-                    if !base.starts_with(prefix.as_str()) {
-                        w.name = Some((format!("{prefix}{base}"), o));
-                    }
-                }
-                UnusedAction::Mute => {
-                    if !track.muted {
-                        plan.changes.push(Change {
-                            track: track.index,
-                            action: Action::Mute,
-                            origin: o,
-                        });
-                    }
-                }
-                UnusedAction::Bus(b) => w.bus = Some((*b, o)),
-                UnusedAction::Remove => {
-                    plan.changes.push(Change {
-                        track: track.index,
-                        action: Action::Remove,
-                        origin: o,
-                    });
-                    w.bus = None;
-                }
-            }
+                o,
+            ));
         }
-        wanted.push(w);
-    }
-
-    // Declared buses that exist already: reuse them and keep their declared colour.
-    let existing: Vec<Option<usize>> = rules
-        .buses
-        .iter()
-        .map(|decl| {
-            session
-                .tracks
-                .iter()
-                .position(|t| t.kind == TrackKind::Bus && t.name.eq_ignore_ascii_case(&decl.name))
-        })
-        .collect();
-    for (b, decl) in rules.buses.iter().enumerate() {
-        if let (Some(index), Some(color)) = (existing[b], decl.color) {
-            let already = wanted[index].color.is_some();
-            if !already {
-                wanted[index].color = Some((
-                    color,
-                    origin(&decl.file, decl.line, &format!("bus {}", decl.name)),
-                ));
-            }
+        if let Some(o) = &w.remove {
+            plan.changes.push(change(Action::Remove, o));
         }
-    }
-
-    let mut new_bus_of_decl: Vec<Option<usize>> = vec![None; rules.buses.len()];
-    for (index, w) in wanted.into_iter().enumerate() {
-        let track = &session.tracks[index];
-        if let Some((name, o)) = w.name
-            && name != track.name
+        if let Some(o) = &w.mute
+            && !track.muted
         {
-            plan.changes.push(Change {
-                track: index,
-                action: Action::Rename { to: name },
-                origin: o,
-            });
+            plan.changes.push(change(Action::Mute, o));
         }
-        if let Some((color, o)) = w.color
+        if let Some((name, o)) = &w.name
+            && *name != track.name
+        {
+            plan.changes
+                .push(change(Action::Rename { to: name.clone() }, o));
+        }
+        // A declared bus that exists keeps its declared colour.
+        let declared_color = declared.iter().zip(&rules.buses).find_map(|(d, decl)| {
+            (*d == Some(index)).then_some(decl).and_then(|decl| {
+                decl.color.map(|c| {
+                    (
+                        c,
+                        origin(&decl.file, decl.line, &format!("bus {}", decl.name)),
+                    )
+                })
+            })
+        });
+        if let Some((color, o)) = w.color.clone().or(declared_color)
             && Some(color) != track.color
         {
-            plan.changes.push(Change {
-                track: index,
-                action: Action::Recolor { to: color },
-                origin: o,
-            });
+            plan.changes.push(change(Action::Recolor { to: color }, &o));
         }
-        let Some((b, o)) = w.bus else { continue };
-        let target = match existing[b] {
+        let Some((b, o)) = &w.bus else { continue };
+        if w.remove.is_some() {
+            continue;
+        }
+        let target = match declared[*b] {
             Some(bus_track) => {
                 if bus_track == index || session.ancestors(bus_track).any(|a| a == index) {
                     plan.notes.push(Note {
                         track: Some(index),
                         message: format!(
                             "not moved into bus `{}`: the bus is this track or inside it",
-                            rules.buses[b].name
+                            rules.buses[*b].name
                         ),
-                        origin: Some(o),
+                        origin: Some(o.clone()),
                     });
                     continue;
                 }
@@ -164,26 +242,20 @@ pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
                 BusRef::Existing(bus_track)
             }
             None => {
-                let k = *new_bus_of_decl[b].get_or_insert_with(|| {
+                let k = *new_bus_of_decl[*b].get_or_insert_with(|| {
+                    let decl = &rules.buses[*b];
                     plan.new_buses.push(NewBus {
-                        name: rules.buses[b].name.clone(),
-                        color: rules.buses[b].color,
-                        origin: origin(
-                            &rules.buses[b].file,
-                            rules.buses[b].line,
-                            &format!("bus {}", rules.buses[b].name),
-                        ),
+                        name: decl.name.clone(),
+                        color: decl.color,
+                        origin: origin(&decl.file, decl.line, &format!("bus {}", decl.name)),
                     });
                     plan.new_buses.len() - 1
                 });
                 BusRef::New(k)
             }
         };
-        plan.changes.push(Change {
-            track: index,
-            action: Action::MoveToBus { bus: target },
-            origin: o,
-        });
+        plan.changes
+            .push(change(Action::MoveToBus { bus: target }, o));
     }
     keep_existing_buses_populated(session, &mut plan);
     plan.changes.sort_by_key(|c| c.track);
@@ -196,7 +268,7 @@ pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
 /// ordinary track), so a second run would see a different track and change it again. Keeping
 /// at least its current members keeps every run idempotent; each dropped move gets a note.
 fn keep_existing_buses_populated(session: &Session, plan: &mut Plan) {
-    // Each round restores at least one bus, so the loop ends.
+    // Each round drops at least one change (or stops), so the loop ends.
     loop {
         let layout = plan.layout(session);
         let mut has_children = vec![false; layout.slots.len()];
@@ -222,8 +294,10 @@ fn keep_existing_buses_populated(session: &Session, plan: &mut Plan) {
         }
         let mut notes = Vec::new();
         plan.changes.retain(|c| {
-            let Action::MoveToBus { .. } = c.action else {
-                return true;
+            let verb = match c.action {
+                Action::MoveToBus { .. } => "moving",
+                Action::Remove => "removing",
+                _ => return true,
             };
             let Some(parent) = session.tracks[c.track].parent else {
                 return true;
@@ -234,13 +308,18 @@ fn keep_existing_buses_populated(session: &Session, plan: &mut Plan) {
             notes.push(Note {
                 track: Some(c.track),
                 message: format!(
-                    "kept in {:?}: moving it would leave that bus empty",
+                    "kept in {:?}: {verb} it would leave that bus empty",
                     session.tracks[parent].name
                 ),
                 origin: Some(c.origin.clone()),
             });
             false
         });
+        if notes.is_empty() {
+            // Emptied some other way (its only member is a bus that moved away with its own
+            // members): nothing more this guard can keep; leave the plan as it is.
+            return;
+        }
         plan.notes.extend(notes);
         // New buses nobody moves into any more are not created.
         let used: Vec<bool> = (0..plan.new_buses.len())

@@ -65,7 +65,7 @@ pub fn discover(paths: &[PathBuf], skip: Option<&Path>) -> (Vec<Target>, Vec<Not
                 }),
                 None => problems.push(NotAProject {
                     path: root.clone(),
-                    reason: "not a supported project file (expected .rpp)".into(),
+                    reason: "not a supported project file (expected .rpp or .als)".into(),
                 }),
             }
             continue;

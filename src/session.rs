@@ -106,12 +106,14 @@ impl Track {
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Rpp,
+    Als,
 }
 
 impl Format {
     pub fn as_str(self) -> &'static str {
         match self {
             Format::Rpp => "rpp",
+            Format::Als => "als",
         }
     }
 }

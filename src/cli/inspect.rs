@@ -36,7 +36,7 @@ pub fn run(args: &InspectArgs, color: ColorChoice) -> u8 {
         }
     };
     let Some(format) = format_for_path(&args.file) else {
-        return fail("not a supported project file (expected .rpp)".into());
+        return fail("not a supported project file (expected .rpp or .als)".into());
     };
     let bytes = match crate::write::read(&args.file) {
         Ok((bytes, _)) => bytes,

@@ -4,6 +4,7 @@
 //! Adding a format means one new module here and one arm in [`Format`] dispatch below; the
 //! rules engine, reports and CLI stay as they are.
 
+pub mod als;
 pub mod rpp;
 
 use crate::plan::Plan;
@@ -89,6 +90,7 @@ pub fn format_for_path(path: &Path) -> Option<Format> {
     let ext = path.extension()?.to_str()?.to_ascii_lowercase();
     match ext.as_str() {
         "rpp" => Some(Format::Rpp),
+        "als" => Some(Format::Als),
         _ => None,
     }
 }
@@ -97,5 +99,6 @@ pub fn format_for_path(path: &Path) -> Option<Format> {
 pub fn open<'a>(format: Format, bytes: &'a [u8]) -> Result<Box<dyn Project + 'a>, FormatError> {
     match format {
         Format::Rpp => Ok(Box::new(rpp::RppProject::read(bytes)?)),
+        Format::Als => Ok(Box::new(als::AlsProject::read(bytes)?)),
     }
 }

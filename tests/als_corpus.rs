@@ -169,3 +169,65 @@ fn truncated_and_foreign_bytes_are_refused() {
     assert!(process(Format::Als, &x[..x.len() / 2], &rules, true).is_err());
     assert!(process(Format::Als, b"RIFF....WAVEfmt ", &rules, true).is_err());
 }
+
+/// Every audio track into a new bus, every MIDI track into another, and every existing
+/// group into a third: new groups, nesting under new groups, members leaving old groups.
+const REGROUP: &str = r##"version: 1
+colors:
+  a: "#3d8fd9"
+  m: "#d94f3d"
+  o: "#6ab04c"
+buses:
+  - {name: AUDIO BUS, color: a}
+  - {name: MIDI & KEYS, color: m}
+  - {name: OUTER, color: o}
+rules:
+  - name: audio
+    match: {kind: audio, name: '^(?:Audio <)?(.*?)>?$'}
+    rename: 'Audio <{1}>'
+    bus: AUDIO BUS
+  - name: midi
+    match: {kind: midi}
+    bus: MIDI & KEYS
+  - name: groups
+    match: {kind: bus, not: {name: '^(AUDIO BUS|MIDI & KEYS|OUTER)$'}}
+    bus: OUTER
+"##;
+
+#[test]
+fn regrouping_creates_group_tracks_live_can_hold() {
+    let Some(files) = corpus() else { return };
+    let rules = rules::load(REGROUP, "regroup.yaml").unwrap();
+    let mut created = 0;
+    for path in &files {
+        let n = name(path);
+        let bytes = std::fs::read(path).unwrap();
+        let before = xml(&bytes);
+        let has_group = premix::formats::als::scan::scan(&before)
+            .unwrap()
+            .tracks
+            .iter()
+            .any(|t| t.tag == "GroupTrack");
+        let done =
+            process(Format::Als, &bytes, &rules, true).unwrap_or_else(|e| panic!("{n}: {e}"));
+        if !has_group {
+            assert!(done.plan.new_buses.is_empty(), "{n}");
+        } else if !done.plan.new_buses.is_empty() {
+            created += 1;
+        }
+        let output = done.output.unwrap();
+        let after = xml(&output);
+        check_invariants(&after).unwrap_or_else(|e| panic!("{n}: {e}"));
+        if check_send_holders(&before).is_ok() {
+            check_send_holders(&after).unwrap_or_else(|e| panic!("{n}: {e}"));
+        }
+        assert_eq!(clip_count(&before), clip_count(&after), "{n}");
+        let again = process(Format::Als, &output, &rules, true).unwrap();
+        assert!(
+            !again.plan.edits_file(),
+            "{n}: second run {:?}",
+            again.plan.changes
+        );
+    }
+    assert!(created >= 8, "only {created} sets got new groups");
+}

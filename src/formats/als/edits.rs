@@ -8,7 +8,8 @@
 //! A new group track is a copy of the set's first group track with: a fresh track `Id`
 //! (above every track id of the set); the bus name as `UserName` and `EffectiveName`; its
 //! colour; `TrackGroupId` and output routing for its place; mixer speaker on, volume 1 (0 dB),
-//! pan centre; no devices and no automation envelopes; and every pointee-type id (automation
+//! pan centre, sends at their minimum; unfolded; no devices, no automation envelopes and
+//! automation lanes pointing at the mixer; and every pointee-type id (automation
 //! and modulation targets) replaced by a fresh one from `NextPointeeId` (or, in Live 8/9
 //! which have no counter, from above the largest pointee id of the set), with `NextPointeeId`
 //! raised past them. Its send holders and clip slots match the set because it comes from it.
@@ -161,6 +162,18 @@ fn new_group(
     }
     if let Some(f) = &t.pan {
         edits.push(replace(f, "0"));
+    }
+    if let Some(f) = &t.unfolded {
+        edits.push(replace(f, "true"));
+    }
+    for f in &t.lane_selections {
+        edits.push(replace(f, "0"));
+    }
+    // Sends start at their minimum (-inf dB), as on a track Live creates.
+    if t.send_levels.len() == t.send_minimums.len() {
+        for (level, min) in t.send_levels.iter().zip(&t.send_minimums) {
+            edits.push(replace(level, escape(&min.value)));
+        }
     }
     let removed: Vec<Range<usize>> = [t.devices_inner.clone(), t.envelopes_inner.clone()]
         .into_iter()

@@ -63,6 +63,13 @@ pub struct AlsTrack {
     pub envelopes_inner: Option<Range<usize>>,
     /// `DeviceChain/Mixer/Sends/TrackSendHolder` elements.
     pub send_holders: usize,
+    /// Each send's level (`Send/Manual`) and its minimum (`Send/MidiControllerRange/Min`).
+    pub send_levels: Vec<Field>,
+    pub send_minimums: Vec<Field>,
+    /// `TrackUnfolded` (group tracks).
+    pub unfolded: Option<Field>,
+    /// `AutomationLane/SelectedDevice` and `SelectedEnvelope` values (indices into devices).
+    pub lane_selections: Vec<Field>,
 }
 
 /// What one scan found.
@@ -299,6 +306,31 @@ fn scan_mode(xml: &[u8], mode: Mode) -> Result<AlsDocument, FormatError> {
                     [b"DeviceChain", b"Mixer", b"Volume", b"Manual"] => t.volume = value(),
                     [b"DeviceChain", b"Mixer", b"Pan", b"Manual"] => t.pan = value(),
                     [b"DeviceChain", b"Mixer", b"Sends", b"TrackSendHolder"] => t.send_holders += 1,
+                    [
+                        b"DeviceChain",
+                        b"Mixer",
+                        b"Sends",
+                        b"TrackSendHolder",
+                        b"Send",
+                        b"Manual",
+                    ] => t.send_levels.extend(value()),
+                    [
+                        b"DeviceChain",
+                        b"Mixer",
+                        b"Sends",
+                        b"TrackSendHolder",
+                        b"Send",
+                        b"MidiControllerRange",
+                        b"Min",
+                    ] => t.send_minimums.extend(value()),
+                    [b"TrackUnfolded"] => t.unfolded = value(),
+                    [
+                        b"DeviceChain",
+                        b"AutomationLanes",
+                        b"AutomationLanes",
+                        b"AutomationLane",
+                        b"SelectedDevice" | b"SelectedEnvelope",
+                    ] => t.lane_selections.extend(value()),
                     [b"DeviceChain", b"AudioOutputRouting", b"Target"] => t.out_target = value(),
                     [b"DeviceChain", b"AudioOutputRouting", b"UpperDisplayString"] => {
                         t.out_upper = value()

@@ -219,6 +219,14 @@ impl Project for AlsProject<'_> {
         let has_members: Vec<bool> = (0..tracks.len())
             .map(|i| tracks.iter().any(|t| t.parent == Some(i)))
             .collect();
+        let routed_from = |i: usize| {
+            let Some(id) = self.doc.tracks[i].id.as_ref() else {
+                return false;
+            };
+            // Input routings name a source track as `AudioIn/Track.<Id>/...` (or `MidiIn/`).
+            let needle = format!("/Track.{}/", id.value);
+            memchr::memmem::find(&self.xml, needle.as_bytes()).is_some()
+        };
         plan.changes.retain(|c| match c.action {
             Action::MoveToBus { .. } if tracks[c.track].kind == TrackKind::Return => {
                 notes.push(note(
@@ -233,6 +241,13 @@ impl Project for AlsProject<'_> {
             }
             Action::Remove if has_members[c.track] => {
                 notes.push(note(c, "not removed: the group still holds tracks"));
+                false
+            }
+            Action::Remove if routed_from(c.track) => {
+                notes.push(note(
+                    c,
+                    "not removed: another track takes its input from it",
+                ));
                 false
             }
             _ => true,
@@ -283,6 +298,130 @@ impl Project for AlsProject<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::plan::Origin;
+
+    const SET: &str = concat!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
+        "<Ableton MajorVersion=\"5\" MinorVersion=\"10.0_377\" Creator=\"Ableton Live 10.1.7\">\n",
+        "\t<LiveSet>\n\t\t<NextPointeeId Value=\"40\" />\n\t\t<Tracks>\n",
+        "\t\t\t<GroupTrack Id=\"20\">\n\t\t\t\t<Name>\n\t\t\t\t\t<EffectiveName Value=\"Haus\" />\n",
+        "\t\t\t\t\t<UserName Value=\"Haus\" />\n\t\t\t\t</Name>\n\t\t\t\t<ColorIndex Value=\"150\" />\n",
+        "\t\t\t\t<TrackGroupId Value=\"-1\" />\n\t\t\t\t<DeviceChain>\n",
+        "\t\t\t\t\t<AudioOutputRouting><Target Value=\"AudioOut/Master\" /><UpperDisplayString Value=\"Master\" /></AudioOutputRouting>\n",
+        "\t\t\t\t\t<Mixer><Speaker><AutomationTarget Id=\"30\" /><Manual Value=\"true\" /></Speaker></Mixer>\n",
+        "\t\t\t\t</DeviceChain>\n\t\t\t</GroupTrack>\n",
+        "\t\t\t<AudioTrack Id=\"8\">\n\t\t\t\t<Name>\n\t\t\t\t\t<EffectiveName Value=\"kick\" />\n",
+        "\t\t\t\t\t<UserName Value=\"\" />\n\t\t\t\t</Name>\n\t\t\t\t<ColorIndex Value=\"160\" />\n",
+        "\t\t\t\t<TrackGroupId Value=\"20\" />\n\t\t\t\t<DeviceChain>\n",
+        "\t\t\t\t\t<AudioOutputRouting><Target Value=\"AudioOut/GroupTrack\" /><UpperDisplayString Value=\"Group\" /></AudioOutputRouting>\n",
+        "\t\t\t\t\t<Mixer><Speaker><AutomationTarget Id=\"31\" /><Manual Value=\"true\" /></Speaker></Mixer>\n",
+        "\t\t\t\t</DeviceChain>\n\t\t\t</AudioTrack>\n",
+        "\t\t\t<AudioTrack Id=\"9\">\n\t\t\t\t<Name>\n\t\t\t\t\t<EffectiveName Value=\"old\" />\n",
+        "\t\t\t\t\t<UserName Value=\"old\" />\n\t\t\t\t</Name>\n\t\t\t\t<ColorIndex Value=\"140\" />\n",
+        "\t\t\t\t<TrackGroupId Value=\"-1\" />\n\t\t\t\t<DeviceChain>\n",
+        "\t\t\t\t\t<AudioOutputRouting><Target Value=\"AudioOut/Master\" /><UpperDisplayString Value=\"Master\" /></AudioOutputRouting>\n",
+        "\t\t\t\t\t<Mixer><Speaker><AutomationTarget Id=\"32\" /><Manual Value=\"true\" /></Speaker></Mixer>\n",
+        "\t\t\t\t</DeviceChain>\n\t\t\t</AudioTrack>\n",
+        "\t\t</Tracks>\n\t</LiveSet>\n</Ableton>\n",
+    );
+
+    fn change(track: usize, action: Action) -> Change {
+        Change {
+            track,
+            action,
+            origin: Origin {
+                file: "t.yaml".into(),
+                line: 1,
+                label: "t".into(),
+            },
+        }
+    }
+
+    fn written(plan: &mut Plan) -> (AlsProject<'static>, String) {
+        let p = AlsProject::read(SET.as_bytes()).unwrap();
+        p.vet(plan);
+        let out = String::from_utf8(p.write(plan).unwrap()).unwrap();
+        invariants::check_invariants(out.as_bytes()).unwrap();
+        (p, out)
+    }
+
+    #[test]
+    fn rename_mute_and_recolour_touch_only_their_values() {
+        let mut plan = Plan {
+            changes: vec![
+                change(
+                    1,
+                    Action::Rename {
+                        to: "Kick & <In>".into(),
+                    },
+                ),
+                change(1, Action::Mute),
+                change(
+                    1,
+                    Action::Recolor {
+                        to: crate::session::Rgb::new(0xfe, 0x36, 0x37),
+                    },
+                ),
+            ],
+            ..Plan::default()
+        };
+        let (_, out) = written(&mut plan);
+        let expected = SET
+            .replace(
+                "<EffectiveName Value=\"kick\" />",
+                "<EffectiveName Value=\"Kick &amp; &lt;In&gt;\" />",
+            )
+            .replace(
+                "<UserName Value=\"\" />",
+                "<UserName Value=\"Kick &amp; &lt;In&gt;\" />",
+            )
+            .replace(
+                "<ColorIndex Value=\"160\" />",
+                "<ColorIndex Value=\"154\" />",
+            )
+            .replace(
+                "<AutomationTarget Id=\"31\" /><Manual Value=\"true\" />",
+                "<AutomationTarget Id=\"31\" /><Manual Value=\"false\" />",
+            );
+        assert_eq!(out, expected);
+        let again = AlsProject::read(out.as_bytes()).unwrap();
+        let t = &again.session().tracks[1];
+        assert_eq!((t.name.as_str(), t.muted), ("Kick & <In>", true));
+        assert_eq!(t.color, palette::rgb(14));
+    }
+
+    #[test]
+    fn grouping_and_removing_rewrite_membership_and_routing() {
+        let mut plan = Plan {
+            changes: vec![
+                change(
+                    2,
+                    Action::MoveToBus {
+                        bus: BusRef::Existing(0),
+                    },
+                ),
+                change(0, Action::Remove),
+            ],
+            ..Plan::default()
+        };
+        let (_, out) = written(&mut plan);
+        // The group still holds a track, so it is not removed; track 2 joins it.
+        assert_eq!(plan.notes.len(), 1);
+        let again = AlsProject::read(out.as_bytes()).unwrap();
+        let parents: Vec<_> = again.session().tracks.iter().map(|t| t.parent).collect();
+        assert_eq!(parents, [None, Some(0), Some(0)]);
+        assert!(out.contains("<AudioTrack Id=\"9\">"));
+        assert_eq!(out.matches("AudioOut/GroupTrack").count(), 2);
+
+        let mut plan = Plan {
+            changes: vec![change(2, Action::Remove)],
+            ..Plan::default()
+        };
+        let (_, out) = written(&mut plan);
+        assert!(!out.contains("<AudioTrack Id=\"9\">"));
+        assert!(out.ends_with("</AudioTrack>\n\t\t</Tracks>\n\t</LiveSet>\n</Ableton>\n"));
+    }
 
     #[test]
     fn display_names_prefer_the_user_name() {

@@ -5,7 +5,8 @@
 //! order (each element's own bytes, with its value edits applied, behind its own indentation)
 //! and new group tracks are inserted.
 //!
-//! A new group track is a copy of the set's first group track with: a fresh track `Id`
+//! A new group track is a copy of the set's first group track (or of the built-in one for
+//! the set's version, see [`super::templates`]) with: a fresh track `Id`
 //! (above every track id of the set); the bus name as `UserName` and `EffectiveName`; its
 //! colour; `TrackGroupId` and output routing for its place; mixer speaker on, volume 1 (0 dB),
 //! pan centre, sends at their minimum; unfolded; no devices, no automation envelopes and
@@ -117,14 +118,13 @@ fn inside(span: &Range<usize>, removed: &[Range<usize>]) -> bool {
 /// A new group track built from the template group track.
 fn new_group(
     project: &AlsProject<'_>,
-    template: usize,
+    bytes: &[u8],
     name: &str,
     color: Option<crate::session::Rgb>,
     id: i64,
     parent_id: Option<i64>,
     next_pointee: &mut i64,
 ) -> Result<Vec<u8>, FormatError> {
-    let bytes = &project.xml[project.doc.tracks[template].element.clone()];
     let (t, frag) = scan::scan_track(bytes)?;
     let missing = |what: &str| {
         FormatError::whole(format!(
@@ -264,7 +264,7 @@ pub(super) fn write(project: &AlsProject<'_>, plan: &Plan) -> Result<Vec<u8>, Fo
                 region.extend(splice(&xml[track.element.clone()], local).map_err(internal)?);
             }
             Slot::NewBus(k) => {
-                let template = template.ok_or_else(|| {
+                let template = template.as_deref().ok_or_else(|| {
                     FormatError::whole("internal error: a new group without a template")
                 })?;
                 let bus = &plan.new_buses[k];

@@ -6,15 +6,17 @@
 //! the value each Live version stores; [`invariants`] states what Live relies on, checked in
 //! tests after every write.
 //!
-//! Buses are group tracks: a new one is made from a group track of the same set (the only
-//! template premix trusts to hold every element that version expects); a set with no group
-//! track gets no new buses, and a note says so.
+//! Buses are group tracks: a new one is copied from a group track of the same set (the best
+//! template, holding every element that version expects), else from the built-in group track
+//! for the set's exact version ([`templates`]); a set with neither gets no new buses, and a
+//! note says so.
 
 pub mod container;
 mod edits;
 pub mod invariants;
 pub mod palette;
 pub mod scan;
+pub mod templates;
 
 use crate::formats::{FormatError, Project};
 use crate::plan::{Action, BusRef, Change, Note, Plan};
@@ -61,9 +63,27 @@ impl<'a> AlsProject<'a> {
         self.scheme
     }
 
-    /// The group track new groups are copied from: the set's first group track.
-    fn template(&self) -> Option<usize> {
-        self.doc.tracks.iter().position(|t| t.tag == "GroupTrack")
+    /// The group track new groups are copied from: the set's first group track, else the
+    /// built-in one for this version, adapted to the set's scenes and returns.
+    fn template(&self) -> Option<Vec<u8>> {
+        if let Some(t) = self.doc.tracks.iter().find(|t| t.tag == "GroupTrack") {
+            return Some(self.xml[t.element.clone()].to_vec());
+        }
+        let builtin = templates::builtin(&self.doc.minor_version)?;
+        let returns = self
+            .doc
+            .tracks
+            .iter()
+            .filter(|t| t.tag == "ReturnTrack")
+            .count();
+        templates::adapt(builtin, self.doc.scenes, returns).ok()
+    }
+
+    /// The colour a new group shows when the rules give it none: the template's.
+    fn template_color(&self, template: &[u8]) -> Option<crate::session::Rgb> {
+        let (t, _) = scan::scan_track(template).ok()?;
+        let value = t.color.as_ref()?.int()?;
+        palette::rgb(self.scheme.decode(value)?)
     }
 }
 
@@ -187,7 +207,7 @@ impl Project for AlsProject<'_> {
             *to = shown;
             tracks[c.track].color != Some(shown)
         });
-        let template_color = template.and_then(|t| tracks[t].color);
+        let template_color = template.as_deref().and_then(|t| self.template_color(t));
         for bus in &mut plan.new_buses {
             bus.color = match bus.color {
                 Some(c) if writable => palette::rgb(palette::nearest(c)),
@@ -199,8 +219,9 @@ impl Project for AlsProject<'_> {
         if !plan.new_buses.is_empty() && template.is_none() {
             plan.notes.push(Note {
                 track: None,
-                message: "this Live set has no group track to copy, so no new groups are \
-                          created (tracks stay where they are)"
+                message: "this Live set has no group track to copy and premix has no built-in \
+                          group track for its version, so no new groups are created (tracks \
+                          stay where they are)"
                     .into(),
                 origin: None,
             });

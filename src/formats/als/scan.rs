@@ -90,6 +90,8 @@ pub struct AlsDocument {
     pub pointee_refs: Vec<(i64, Range<usize>)>,
     /// Live 12 calls the master `MainTrack` and routes to `AudioOut/Main`.
     pub main_track: bool,
+    /// Scenes: `LiveSet/Scenes/Scene` (Live 11+) or `LiveSet/SceneNames/Scene` (8-10).
+    pub scenes: usize,
 }
 
 fn is_pointee(name: &[u8]) -> bool {
@@ -249,6 +251,11 @@ fn scan_mode(xml: &[u8], mode: Mode) -> Result<AlsDocument, FormatError> {
                             _ => {}
                         }
                     }
+                } else if name == b"Scene"
+                    && (at(&[b"Ableton", b"LiveSet", b"Scenes"])
+                        || at(&[b"Ableton", b"LiveSet", b"SceneNames"]))
+                {
+                    doc.scenes += 1;
                 } else if at(&[b"Ableton", b"LiveSet"]) {
                     match name.as_slice() {
                         b"NextPointeeId" => doc.next_pointee = attr(xml, tag.clone(), b"Value"),

@@ -118,3 +118,42 @@ fn each_version_is_written_in_its_own_encoding() {
         assert!(colours(&out).iter().all(|&c| c == pal(14)), "{name}");
     }
 }
+
+#[test]
+fn live_8_mute_lives_in_the_speaker_default_event_and_is_written_there() {
+    let Some(bytes) = set("labcat-shukumei__Shukumei.als") else {
+        return;
+    };
+    let rules = rules::load(
+        "version: 1\nunused:\n  when: [no_media]\n  action: mute\n",
+        "mute.yaml",
+    )
+    .unwrap();
+    let done = process(Format::Als, &bytes, &rules, true).unwrap();
+    let muted = done.plan.mutes();
+    assert!(!muted.is_empty());
+    let out = done.output.unwrap();
+    let before = container::decode(&bytes).unwrap().1;
+    let after = container::decode(&out).unwrap().1;
+    // Only the default speaker events of the muted tracks change.
+    let (a, b) = (
+        String::from_utf8_lossy(&before).into_owned(),
+        String::from_utf8_lossy(&after).into_owned(),
+    );
+    let changed: Vec<_> = a.lines().zip(b.lines()).filter(|(x, y)| x != y).collect();
+    assert_eq!(changed.len(), muted.len());
+    for (x, y) in changed {
+        assert!(
+            x.contains("<BoolEvent Time=\"-63072000\" Value=\"true\" />"),
+            "{x}"
+        );
+        assert!(
+            y.contains("<BoolEvent Time=\"-63072000\" Value=\"false\" />"),
+            "{y}"
+        );
+    }
+    let p = AlsProject::read(&out).unwrap();
+    for i in muted {
+        assert!(p.session().tracks[i].muted);
+    }
+}

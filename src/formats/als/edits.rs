@@ -90,11 +90,12 @@ fn track_edits(
         edits.push(replace(field, value.to_string()));
     }
     if plan.mutes().contains(&index) {
-        let speaker = t
-            .speaker
-            .as_ref()
-            .ok_or_else(|| missing("Mixer/Speaker/Manual"))?;
-        edits.push(replace(speaker, "false"));
+        if t.speaker.is_none() && t.speaker_event.is_none() {
+            return Err(missing("Mixer/Speaker"));
+        }
+        for f in t.speaker.iter().chain(&t.speaker_event) {
+            edits.push(replace(f, "false"));
+        }
     }
     let current = t
         .group_id
@@ -154,7 +155,7 @@ fn new_group(
         parent_id.unwrap_or(-1).to_string(),
     ));
     edits.extend(routing_edits(project, &t, parent_id.is_some()));
-    if let Some(f) = &t.speaker {
+    for f in t.speaker.iter().chain(&t.speaker_event) {
         edits.push(replace(f, "true"));
     }
     if let Some(f) = &t.volume {

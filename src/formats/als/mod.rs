@@ -153,7 +153,11 @@ fn session_of(doc: &AlsDocument, scheme: Scheme) -> Session {
                 .and_then(|v| scheme.decode(v))
                 .and_then(palette::rgb),
             parent: parents[index],
-            muted: t.speaker.as_ref().is_some_and(|f| f.value == "false"),
+            muted: t
+                .speaker
+                .as_ref()
+                .or(t.speaker_event.as_ref())
+                .is_some_and(|f| f.value == "false"),
             media_files: t.clips.iter().filter_map(|c| c.file.clone()).collect(),
             media_count: t.clips.len(),
             muted_media_count: t.clips.iter().filter(|c| c.disabled).count(),

@@ -47,8 +47,11 @@ pub struct AlsTrack {
     /// The `ColorIndex` (Live 8-10) or `Color` (11+) that is a direct child of the track.
     pub color: Option<Field>,
     pub group_id: Option<Field>,
-    /// `DeviceChain/Mixer/Speaker/Manual`: `true` = audible.
+    /// `DeviceChain/Mixer/Speaker/Manual`: `true` = audible (Live 9+).
     pub speaker: Option<Field>,
+    /// The speaker's default arrangement event (`ArrangerAutomation/Events/BoolEvent` at
+    /// `Time="-63072000"`): where Live 8 keeps the state (Live 9 writes both, in agreement).
+    pub speaker_event: Option<Field>,
     pub volume: Option<Field>,
     pub pan: Option<Field>,
     /// `DeviceChain/AudioOutputRouting/Target` and its `UpperDisplayString`.
@@ -310,6 +313,19 @@ fn scan_mode(xml: &[u8], mode: Mode) -> Result<AlsDocument, FormatError> {
                     [b"ColorIndex"] | [b"Color"] => t.color = value(),
                     [b"TrackGroupId"] => t.group_id = value(),
                     [b"DeviceChain", b"Mixer", b"Speaker", b"Manual"] => t.speaker = value(),
+                    [
+                        b"DeviceChain",
+                        b"Mixer",
+                        b"Speaker",
+                        b"ArrangerAutomation",
+                        b"Events",
+                        b"BoolEvent",
+                    ] => {
+                        let time = attr(xml, tag.clone(), b"Time");
+                        if time.is_some_and(|f| f.value == "-63072000") {
+                            t.speaker_event = value();
+                        }
+                    }
                     [b"DeviceChain", b"Mixer", b"Volume", b"Manual"] => t.volume = value(),
                     [b"DeviceChain", b"Mixer", b"Pan", b"Manual"] => t.pan = value(),
                     [b"DeviceChain", b"Mixer", b"Sends", b"TrackSendHolder"] => t.send_holders += 1,

@@ -27,6 +27,11 @@
 //!   except one: DHT_FREEZE track 1 holds 287, and its own clips carry 69 (white). One
 //!   observation does not establish a rule, so premix reads 287 (and anything else outside
 //!   140..=209) as "no known palette colour" and only ever writes 140..=209 in these versions.
+//!   The Live-written evidence is for 9.5_327 (Live 9.7) and 10.0_377 (Live 10.1). For
+//!   9.5_326 (Live 9.6) and 10.0_370 (Live 10.0.x) the corpus has only abletoolz-pruned
+//!   skeletons (9.6.0: tracks 140-186; 10.0.6: 146-154), whose clip colours do not follow
+//!   their tracks; premix applies the same scheme there because the values fall in the same
+//!   range, which is an inference, not an observation.
 //!   Values 0-69 in the abletoolz-pruned 10.0.1 / 10.1.3 skeletons were written by a Python
 //!   tool that assumes 0-69 for every version (the bug this mapping avoids); they are read
 //!   as "no known colour" too, and a recolour replaces them with a 140-based value.

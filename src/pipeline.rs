@@ -5,6 +5,7 @@
 //! as an error before anything reaches the disk, never as a damaged project.
 
 use crate::formats::{self, FormatError};
+use crate::limits::Limits;
 use crate::plan::Plan;
 use crate::rules::{self, RuleSet};
 use crate::session::{Format, Session};
@@ -27,7 +28,18 @@ pub fn process(
     rules: &RuleSet,
     render: bool,
 ) -> Result<Processed, FormatError> {
-    let project = formats::open(format, bytes)?;
+    process_with(format, bytes, rules, render, &Limits::default())
+}
+
+/// [`process`] with explicit [`Limits`] (how large a decompressed project may get).
+pub fn process_with(
+    format: Format,
+    bytes: &[u8],
+    rules: &RuleSet,
+    render: bool,
+    limits: &Limits,
+) -> Result<Processed, FormatError> {
+    let project = formats::open_with(format, bytes, limits)?;
     let mut plan = rules::plan(rules, project.session());
     project.vet(&mut plan);
     let output = if render {

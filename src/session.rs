@@ -107,6 +107,7 @@ impl Track {
 pub enum Format {
     Rpp,
     Ardour,
+    Als,
 }
 
 impl Format {
@@ -114,6 +115,7 @@ impl Format {
         match self {
             Format::Rpp => "rpp",
             Format::Ardour => "ardour",
+            Format::Als => "als",
         }
     }
 }

@@ -270,3 +270,60 @@ fn in_place_writes_keep_the_permissions() {
     assert_eq!(mode(&path), 0o640);
     assert_eq!(mode(&dir.path().join("song.rpp.premix-bak")), 0o640);
 }
+
+/// A gzip member that inflates to about `bytes` zero bytes from a few MB: one literal zero,
+/// then "copy 258 bytes from 1 back" over and over (fixed Huffman, 13 bits per 258 bytes).
+fn zero_bomb(bytes: u64) -> Vec<u8> {
+    struct Bits {
+        out: Vec<u8>,
+        acc: u64,
+        n: u32,
+    }
+    impl Bits {
+        fn put(&mut self, value: u64, count: u32) {
+            self.acc |= value << self.n;
+            self.n += count;
+            while self.n >= 8 {
+                self.out.push(self.acc as u8);
+                self.acc >>= 8;
+                self.n -= 8;
+            }
+        }
+        /// Huffman codes go most significant bit first.
+        fn code(&mut self, code: u64, len: u32) {
+            let reversed = (0..len).fold(0, |r, i| r | ((code >> i) & 1) << (len - 1 - i));
+            self.put(reversed, len);
+        }
+    }
+    let mut bits = Bits { out: vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3], acc: 0, n: 0 };
+    bits.put(1, 1); // last block
+    bits.put(1, 2); // fixed Huffman
+    bits.code(0b0011_0000, 8); // literal 0
+    for _ in 0..bytes / 258 {
+        bits.code(0b1100_0101, 8); // length 258 (code 285)
+        bits.code(0, 5); // distance 1
+    }
+    bits.code(0, 7); // end of block
+    bits.put(0, 7);
+    bits.out.extend([0; 8]); // CRC and size: never reached
+    bits.out
+}
+
+#[test]
+fn a_three_gigabyte_gzip_bomb_is_refused_at_the_limit() {
+    let bomb = zero_bomb(3 << 30);
+    assert!(bomb.len() < 25 << 20, "{} bytes", bomb.len());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bomb.als");
+    fs::write(&path, &bomb).unwrap();
+    let started = std::time::Instant::now();
+    premix()
+        .args(["check", "--max-size", "8"])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bomb.als").and(predicate::str::contains("over the limit of 8 MiB")));
+    // Generous bound for a loaded machine; without the limit this inflates 3 GB.
+    assert!(started.elapsed().as_secs() < 60);
+    assert_eq!(fs::read(&path).unwrap(), bomb);
+}

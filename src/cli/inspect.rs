@@ -47,7 +47,7 @@ pub fn run(args: &InspectArgs, color: ColorChoice, limits: &crate::limits::Limit
         Ok((bytes, _)) => bytes,
         Err(e) => return fail(e.to_string()),
     };
-    let project = match formats::open(format, &bytes) {
+    let project = match formats::open_with(format, &bytes, limits) {
         Ok(p) => p,
         Err(e) => return fail(e.to_string()),
     };

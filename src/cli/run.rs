@@ -73,8 +73,8 @@ pub fn plan_one(
         .for_project(&target.path)
         .map_err(|e| e.to_string())?;
     let (bytes, snapshot) = crate::write::read(&target.path, limits).map_err(|e| e.to_string())?;
-    let processed =
-        pipeline::process(target.format, &bytes, &rules, render).map_err(|e| e.to_string())?;
+    let processed = pipeline::process_with(target.format, &bytes, &rules, render, limits)
+        .map_err(|e| e.to_string())?;
     Ok(Planned {
         rules,
         bytes,

@@ -4,9 +4,11 @@
 //! Adding a format means one new module here and one arm in [`Format`] dispatch below; the
 //! rules engine, reports and CLI stay as they are.
 
+pub mod als;
 pub mod ardour;
 pub mod rpp;
 
+use crate::limits::Limits;
 use crate::plan::Plan;
 use crate::session::{Format, Session};
 use std::fmt;
@@ -86,7 +88,7 @@ pub trait Project: Send + Sync {
 }
 
 /// The project file extensions premix reads, for messages.
-pub const SUPPORTED_EXTENSIONS: &str = ".rpp, .ardour, .template (Ardour)";
+pub const SUPPORTED_EXTENSIONS: &str = ".rpp, .als, .ardour, .template (Ardour)";
 
 /// True when the start of a file confirms the format its name suggested. Only names that
 /// other programs use too need it: `.template` is an Ardour session template only when it
@@ -108,6 +110,7 @@ pub fn format_for_path(path: &Path) -> Option<Format> {
     match ext.as_str() {
         "rpp" => Some(Format::Rpp),
         "ardour" | "template" => Some(Format::Ardour),
+        "als" => Some(Format::Als),
         _ => None,
     }
 }
@@ -117,13 +120,28 @@ pub fn format_for_path(path: &Path) -> Option<Format> {
 pub fn text_view(format: Format, bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     match format {
         Format::Rpp | Format::Ardour => std::borrow::Cow::Borrowed(bytes),
+        Format::Als => match als::container::decode(bytes, &crate::limits::Limits::default()) {
+            Ok((_, xml)) => std::borrow::Cow::Owned(xml),
+            Err(_) => std::borrow::Cow::Borrowed(bytes),
+        },
     }
 }
 
-/// Reads a project of a known format.
+/// Reads a project of a known format, with the default [`Limits`].
 pub fn open<'a>(format: Format, bytes: &'a [u8]) -> Result<Box<dyn Project + 'a>, FormatError> {
+    open_with(format, bytes, &Limits::default())
+}
+
+/// Reads a project of a known format; a compressed project decompressing past `limits` is
+/// refused.
+pub fn open_with<'a>(
+    format: Format,
+    bytes: &'a [u8],
+    limits: &Limits,
+) -> Result<Box<dyn Project + 'a>, FormatError> {
     match format {
         Format::Rpp => Ok(Box::new(rpp::RppProject::read(bytes)?)),
         Format::Ardour => Ok(Box::new(ardour::ArdourProject::read(bytes)?)),
+        Format::Als => Ok(Box::new(als::AlsProject::read_with(bytes, limits)?)),
     }
 }

@@ -1,0 +1,94 @@
+//! The `.als` container: normally gzip, sometimes (git filters) raw XML.
+//!
+//! Live writes a gzip header with FLG=00 and MTIME=0 and an OS byte of 03, 0b or 13
+//! (`FORMATS.md` §2). A rewritten set is gzip again with the same OS byte; a raw-XML input
+//! stays raw XML. A truncated or damaged gzip stream is an error, never a partial document.
+
+use crate::formats::{FormatError, Place};
+use crate::limits::Limits;
+use flate2::Compression;
+use flate2::read::GzDecoder;
+use std::io::{Read, Write};
+
+/// How the set was stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Container {
+    /// gzip, with the header's OS byte.
+    Gzip {
+        os: u8,
+    },
+    RawXml,
+}
+
+/// The XML of a set, and how it was stored. Decompression stops at `limits` (a gzip bomb is
+/// refused as soon as it passes the limit, without inflating the rest).
+pub fn decode(bytes: &[u8], limits: &Limits) -> Result<(Container, Vec<u8>), FormatError> {
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let os = bytes.get(9).copied().unwrap_or(0xff);
+        let max = limits.max_project_bytes;
+        let guess = (bytes.len() as u64).saturating_mul(8).min(max) as usize;
+        let mut xml = Vec::with_capacity(guess);
+        let mut decoder = GzDecoder::new(bytes).take(max.saturating_add(1));
+        decoder.read_to_end(&mut xml).map_err(|e| FormatError {
+            place: Place::Whole,
+            message: format!("damaged gzip data ({e}); not a readable Live set"),
+        })?;
+        if xml.len() as u64 > max {
+            return Err(FormatError::whole(
+                limits.too_large(xml.len() as u64, "the decompressed set (at least)"),
+            ));
+        }
+        return Ok((Container::Gzip { os }, xml));
+    }
+    let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'<') {
+        return Ok((Container::RawXml, bytes.to_vec()));
+    }
+    Err(FormatError::whole(
+        "neither gzip nor XML: not a Live set (.als)",
+    ))
+}
+
+/// Stores `xml` the way the original was stored.
+pub fn encode(container: Container, xml: &[u8]) -> Result<Vec<u8>, FormatError> {
+    match container {
+        Container::RawXml => Ok(xml.to_vec()),
+        Container::Gzip { os } => {
+            let mut encoder = flate2::GzBuilder::new()
+                .operating_system(os)
+                .write(Vec::with_capacity(xml.len() / 8), Compression::default());
+            let io = |e: std::io::Error| FormatError::whole(format!("gzip failed: {e}"));
+            encoder.write_all(xml).map_err(io)?;
+            encoder.finish().map_err(io)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gzip_round_trips_and_keeps_the_os_byte() {
+        let xml = b"<?xml version=\"1.0\"?>\n<Ableton/>\n";
+        let gz = encode(Container::Gzip { os: 3 }, xml).unwrap();
+        assert_eq!(gz[9], 3);
+        assert_eq!(
+            decode(&gz, &Limits::default()).unwrap(),
+            (Container::Gzip { os: 3 }, xml.to_vec())
+        );
+        assert_eq!(
+            decode(xml, &Limits::default()).unwrap().0,
+            Container::RawXml
+        );
+    }
+
+    #[test]
+    fn truncated_gzip_and_garbage_are_refused() {
+        let gz = encode(Container::Gzip { os: 3 }, &[b'<'; 5000]).unwrap();
+        assert!(decode(&gz[..gz.len() / 2], &Limits::default()).is_err());
+        assert!(decode(b"PK\x03\x04 not xml", &Limits::default()).is_err());
+        assert!(decode(b"", &Limits::default()).is_err());
+    }
+}

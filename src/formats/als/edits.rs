@@ -1,0 +1,297 @@
+//! Spells a [`Plan`] as byte edits to a set's decompressed XML.
+//!
+//! Renames, colours, mutes and group membership replace attribute values in place. When the
+//! plan regroups tracks, the run of track elements inside `<Tracks>` is re-emitted in the new
+//! order (each element's own bytes, with its value edits applied, behind its own indentation)
+//! and new group tracks are inserted.
+//!
+//! A new group track is a copy of the set's first group track (or of the built-in one for
+//! the set's version, see [`super::templates`]) with: a fresh track `Id`
+//! (above every track id of the set); the bus name as `UserName` and `EffectiveName`; its
+//! colour; `TrackGroupId` and output routing for its place; mixer speaker on, volume 1 (0 dB),
+//! pan centre, sends at their minimum; unfolded; no devices, no automation envelopes and
+//! automation lanes pointing at the mixer; and every pointee-type id (automation
+//! and modulation targets) replaced by a fresh one from `NextPointeeId` (or, in Live 8/9
+//! which have no counter, from above the largest pointee id of the set), with `NextPointeeId`
+//! raised past them. Its send holders and clip slots match the set because it comes from it.
+
+use super::AlsProject;
+use super::palette;
+use super::scan::{self, AlsTrack, Field};
+use crate::edit::{Edit, EditConflict, splice};
+use crate::formats::FormatError;
+use crate::plan::{Plan, Slot};
+use std::collections::HashMap;
+use std::ops::Range;
+
+fn internal(e: EditConflict) -> FormatError {
+    FormatError::whole(format!("internal error: {e}"))
+}
+
+fn escape(text: &str) -> String {
+    quick_xml::escape::escape(text).into_owned()
+}
+
+fn replace(field: &Field, text: impl Into<Vec<u8>>) -> Edit {
+    Edit::replace(field.span.clone(), text)
+}
+
+/// Output routing for a track that is (or is not) inside a group, when it routes to the
+/// master or to its group today (custom routings are left alone).
+fn routing_edits(project: &AlsProject<'_>, t: &AlsTrack, grouped: bool) -> Vec<Edit> {
+    let (Some(target), Some(upper)) = (&t.out_target, &t.out_upper) else {
+        return Vec::new();
+    };
+    let is_master = matches!(target.value.as_str(), "AudioOut/Master" | "AudioOut/Main");
+    let is_group = target.value == "AudioOut/GroupTrack";
+    let (want_target, want_upper) = match (grouped, project.doc.main_track) {
+        (true, _) => ("AudioOut/GroupTrack", "Group"),
+        (false, true) => ("AudioOut/Main", "Main"),
+        (false, false) => ("AudioOut/Master", "Master"),
+    };
+    if !(is_master || is_group) || target.value == want_target {
+        return Vec::new();
+    }
+    vec![replace(target, want_target), replace(upper, want_upper)]
+}
+
+/// Value edits for one existing track (absolute offsets).
+fn track_edits(
+    project: &AlsProject<'_>,
+    plan: &Plan,
+    index: usize,
+    parent_id: Option<i64>,
+) -> Result<Vec<Edit>, FormatError> {
+    let t = &project.doc.tracks[index];
+    let mut edits = Vec::new();
+    let missing = |what: &str| {
+        FormatError::whole(format!(
+            "track {} has no {what} element; cannot write the plan",
+            index + 1
+        ))
+    };
+    if let Some(name) = plan.renames().get(&index) {
+        let text = escape(name);
+        let user = t
+            .user_name
+            .as_ref()
+            .ok_or_else(|| missing("Name/UserName"))?;
+        edits.push(replace(user, text.clone()));
+        if let Some(effective) = &t.effective_name {
+            edits.push(replace(effective, text));
+        }
+    }
+    if let Some(rgb) = plan.recolors().get(&index) {
+        let field = t.color.as_ref().ok_or_else(|| missing("Color"))?;
+        let value = project
+            .scheme
+            .encode(palette::nearest(*rgb))
+            .ok_or_else(|| missing("writable Color"))?;
+        edits.push(replace(field, value.to_string()));
+    }
+    if plan.mutes().contains(&index) {
+        if t.speaker.is_none() && t.speaker_event.is_none() {
+            return Err(missing("Mixer/Speaker"));
+        }
+        for f in t.speaker.iter().chain(&t.speaker_event) {
+            edits.push(replace(f, "false"));
+        }
+    }
+    let current = t
+        .group_id
+        .as_ref()
+        .and_then(|f| f.int())
+        .filter(|&g| g >= 0);
+    if current != parent_id {
+        let field = t.group_id.as_ref().ok_or_else(|| missing("TrackGroupId"))?;
+        edits.push(replace(field, parent_id.unwrap_or(-1).to_string()));
+        edits.extend(routing_edits(project, t, parent_id.is_some()));
+    }
+    Ok(edits)
+}
+
+fn inside(span: &Range<usize>, removed: &[Range<usize>]) -> bool {
+    removed
+        .iter()
+        .any(|r| r.start <= span.start && span.end <= r.end)
+}
+
+/// A new group track built from the template group track.
+fn new_group(
+    project: &AlsProject<'_>,
+    bytes: &[u8],
+    name: &str,
+    color: Option<crate::session::Rgb>,
+    id: i64,
+    parent_id: Option<i64>,
+    next_pointee: &mut i64,
+) -> Result<Vec<u8>, FormatError> {
+    let (t, frag) = scan::scan_track(bytes)?;
+    let missing = |what: &str| {
+        FormatError::whole(format!(
+            "the template group track has no {what}; cannot create a group"
+        ))
+    };
+    let mut edits = Vec::new();
+    edits.push(replace(
+        t.id.as_ref().ok_or_else(|| missing("Id"))?,
+        id.to_string(),
+    ));
+    let text = escape(name);
+    edits.push(replace(
+        t.user_name.as_ref().ok_or_else(|| missing("UserName"))?,
+        text.clone(),
+    ));
+    if let Some(f) = &t.effective_name {
+        edits.push(replace(f, text));
+    }
+    if let (Some(c), Some(f)) = (color, &t.color)
+        && let Some(v) = project.scheme.encode(palette::nearest(c))
+    {
+        edits.push(replace(f, v.to_string()));
+    }
+    edits.push(replace(
+        t.group_id.as_ref().ok_or_else(|| missing("TrackGroupId"))?,
+        parent_id.unwrap_or(-1).to_string(),
+    ));
+    edits.extend(routing_edits(project, &t, parent_id.is_some()));
+    for f in t.speaker.iter().chain(&t.speaker_event) {
+        edits.push(replace(f, "true"));
+    }
+    if let Some(f) = &t.volume {
+        edits.push(replace(f, "1"));
+    }
+    if let Some(f) = &t.pan {
+        edits.push(replace(f, "0"));
+    }
+    if let Some(f) = &t.unfolded {
+        edits.push(replace(f, "true"));
+    }
+    for f in &t.lane_selections {
+        edits.push(replace(f, "0"));
+    }
+    // Sends start at their minimum (-inf dB), as on a track Live creates.
+    if t.send_levels.len() == t.send_minimums.len() {
+        for (level, min) in t.send_levels.iter().zip(&t.send_minimums) {
+            edits.push(replace(level, escape(&min.value)));
+        }
+    }
+    let removed: Vec<Range<usize>> = [t.devices_inner.clone(), t.envelopes_inner.clone()]
+        .into_iter()
+        .flatten()
+        .collect();
+    for r in &removed {
+        edits.push(Edit::delete(r.clone()));
+    }
+    let mut renumber = HashMap::new();
+    for (old, span) in &frag.pointees {
+        if inside(span, &removed) {
+            continue;
+        }
+        let new = *next_pointee;
+        *next_pointee += 1;
+        renumber.insert(*old, new);
+        edits.push(Edit::replace(span.clone(), new.to_string()));
+    }
+    for (old, span) in &frag.pointee_refs {
+        if inside(span, &removed) {
+            continue;
+        }
+        if let Some(new) = renumber.get(old) {
+            edits.push(Edit::replace(span.clone(), new.to_string()));
+        }
+    }
+    splice(bytes, edits).map_err(internal)
+}
+
+pub(super) fn write(project: &AlsProject<'_>, plan: &Plan) -> Result<Vec<u8>, FormatError> {
+    let xml = &project.xml;
+    let doc = &project.doc;
+    let session = &project.session;
+    let layout = plan.layout(session);
+
+    // Ids: existing tracks keep theirs; new groups get fresh ones above every track id.
+    let track_id = |t: usize| doc.tracks[t].id.as_ref().and_then(|f| f.int());
+    let mut next_id = (0..doc.tracks.len())
+        .filter_map(track_id)
+        .max()
+        .map_or(0, |m| m + 1);
+    let mut bus_ids = vec![None; plan.new_buses.len()];
+    for slot in &layout.slots {
+        if let Slot::NewBus(k) = *slot {
+            bus_ids[k] = Some(next_id);
+            next_id += 1;
+        }
+    }
+    let slot_id = |slot: Slot| match slot {
+        Slot::Track(t) => track_id(t),
+        Slot::NewBus(k) => bus_ids[k],
+    };
+    let parent_id = |i: usize| layout.parents[i].and_then(|p| slot_id(layout.slots[p]));
+
+    let mut per_track: Vec<Vec<Edit>> = vec![Vec::new(); doc.tracks.len()];
+    for (i, slot) in layout.slots.iter().enumerate() {
+        if let Slot::Track(t) = *slot {
+            per_track[t] = track_edits(project, plan, t, parent_id(i))?;
+        }
+    }
+
+    if layout.is_unchanged(session) {
+        return splice(xml, per_track.into_iter().flatten().collect()).map_err(internal);
+    }
+
+    let max_pointee = doc.pointees.iter().map(|(v, _)| *v).max().unwrap_or(0);
+    let counter = doc.next_pointee.as_ref().and_then(|f| f.int());
+    let mut next_pointee = counter.unwrap_or(0).max(max_pointee + 1);
+    let first_fresh = next_pointee;
+    let template = project.template();
+
+    let mut region = Vec::with_capacity(xml.len());
+    let default_lead = doc
+        .tracks
+        .first()
+        .map(|t| xml[t.lead.clone()].to_vec())
+        .unwrap_or_default();
+    for (i, slot) in layout.slots.iter().enumerate() {
+        match *slot {
+            Slot::Track(t) => {
+                let track = &doc.tracks[t];
+                region.extend_from_slice(&xml[track.lead.clone()]);
+                let base = track.element.start;
+                let local = std::mem::take(&mut per_track[t])
+                    .into_iter()
+                    .map(|e| Edit::replace(e.range.start - base..e.range.end - base, e.content))
+                    .collect();
+                region.extend(splice(&xml[track.element.clone()], local).map_err(internal)?);
+            }
+            Slot::NewBus(k) => {
+                let template = template.as_deref().ok_or_else(|| {
+                    FormatError::whole("internal error: a new group without a template")
+                })?;
+                let bus = &plan.new_buses[k];
+                let id = bus_ids[k].unwrap_or(next_id);
+                region.extend_from_slice(&default_lead);
+                region.extend(new_group(
+                    project,
+                    template,
+                    &bus.name,
+                    bus.color,
+                    id,
+                    parent_id(i),
+                    &mut next_pointee,
+                )?);
+            }
+        }
+    }
+    let run = match (doc.tracks.first(), doc.tracks.last()) {
+        (Some(first), Some(last)) => first.lead.start..last.element.end,
+        _ => doc.tracks_inner.start..doc.tracks_inner.start,
+    };
+    let mut edits = vec![Edit::replace(run, region)];
+    if let Some(field) = &doc.next_pointee
+        && next_pointee != first_fresh
+    {
+        edits.push(replace(field, next_pointee.to_string()));
+    }
+    splice(xml, edits).map_err(internal)
+}

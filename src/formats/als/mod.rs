@@ -1,0 +1,477 @@
+//! Ableton Live sets (`.als`): gzipped XML (see `FORMATS.md` §2).
+//!
+//! [`container`] undoes the gzip (or accepts raw XML); [`scan`] finds the tracks and the byte
+//! spans of the values premix may change in the decompressed XML; [`edits`] spells a plan as
+//! edits to those spans and re-gzips; [`palette`] maps rule colours to Live's palette and to
+//! the value each Live version stores; [`invariants`] states what Live relies on, checked in
+//! tests after every write.
+//!
+//! Buses are group tracks: a new one is copied from a group track of the same set (the best
+//! template, holding every element that version expects), else from the built-in group track
+//! for the set's exact version ([`templates`]); a set with neither gets no new buses, and a
+//! note says so.
+
+pub mod container;
+mod edits;
+pub mod invariants;
+pub mod palette;
+pub mod scan;
+pub mod templates;
+
+use crate::formats::{FormatError, Project};
+use crate::plan::{Action, BusRef, Change, Note, Plan};
+use crate::session::{Format, Session, Track, TrackKind};
+use container::Container;
+use palette::Scheme;
+use scan::{AlsDocument, AlsTrack};
+
+pub struct AlsProject<'a> {
+    src: &'a [u8],
+    container: Container,
+    xml: Vec<u8>,
+    doc: AlsDocument,
+    scheme: Scheme,
+    session: Session,
+}
+
+impl<'a> AlsProject<'a> {
+    pub fn read(src: &'a [u8]) -> Result<Self, FormatError> {
+        Self::read_with(src, &crate::limits::Limits::default())
+    }
+
+    /// Reads a set, refusing one whose XML is larger than `limits`.
+    pub fn read_with(src: &'a [u8], limits: &crate::limits::Limits) -> Result<Self, FormatError> {
+        let (container, xml) = container::decode(src, limits)?;
+        let doc = scan::scan(&xml)?;
+        let scheme = Scheme::for_minor_version(&doc.minor_version);
+        let session = session_of(&doc, scheme);
+        Ok(AlsProject {
+            src,
+            container,
+            xml,
+            doc,
+            scheme,
+            session,
+        })
+    }
+
+    pub fn document(&self) -> &AlsDocument {
+        &self.doc
+    }
+
+    /// The decompressed XML.
+    pub fn xml(&self) -> &[u8] {
+        &self.xml
+    }
+
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// The group track new groups are copied from: the set's first group track, else the
+    /// built-in one for this version, adapted to the set's scenes and returns.
+    fn template(&self) -> Option<Vec<u8>> {
+        if let Some(t) = self.doc.tracks.iter().find(|t| t.tag == "GroupTrack") {
+            return Some(self.xml[t.element.clone()].to_vec());
+        }
+        let builtin = templates::builtin(&self.doc.minor_version)?;
+        let returns = self
+            .doc
+            .tracks
+            .iter()
+            .filter(|t| t.tag == "ReturnTrack")
+            .count();
+        templates::adapt(builtin, self.doc.scenes, returns).ok()
+    }
+
+    /// The colour a new group shows when the rules give it none: the template's.
+    fn template_color(&self, template: &[u8]) -> Option<crate::session::Rgb> {
+        let (t, _) = scan::scan_track(template).ok()?;
+        let value = t.color.as_ref()?.int()?;
+        palette::rgb(self.scheme.decode(value)?)
+    }
+}
+
+fn kind_of(tag: &str) -> TrackKind {
+    match tag {
+        "MidiTrack" => TrackKind::Midi,
+        "GroupTrack" => TrackKind::Bus,
+        "ReturnTrack" => TrackKind::Return,
+        _ => TrackKind::Audio,
+    }
+}
+
+/// What Live displays: the user's name, else the effective name. Live 8 stores no effective
+/// name; an unnamed Live 8 track shows a name Live derives from its position and kind
+/// ("3 MIDI"), which premix cannot keep stable when tracks move, so it reads the kind alone.
+fn display_name(t: &AlsTrack) -> String {
+    let non_empty = |f: &Option<scan::Field>| {
+        f.as_ref()
+            .map(|f| f.value.clone())
+            .filter(|v| !v.is_empty())
+    };
+    non_empty(&t.user_name)
+        .or_else(|| non_empty(&t.effective_name))
+        .unwrap_or_else(|| {
+            let kind = match t.tag.as_str() {
+                "MidiTrack" => "MIDI",
+                "GroupTrack" => "Group",
+                "ReturnTrack" => "Return",
+                _ => "Audio",
+            };
+            kind.to_string()
+        })
+}
+
+/// The index of each track's group (from `TrackGroupId`), if it names an earlier group track.
+fn parents_of(doc: &AlsDocument) -> Vec<Option<usize>> {
+    doc.tracks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let gid = t
+                .group_id
+                .as_ref()
+                .and_then(|f| f.int())
+                .filter(|&g| g >= 0)?;
+            doc.tracks[..i].iter().position(|g| {
+                g.tag == "GroupTrack" && g.id.as_ref().and_then(|f| f.int()) == Some(gid)
+            })
+        })
+        .collect()
+}
+
+fn session_of(doc: &AlsDocument, scheme: Scheme) -> Session {
+    let parents = parents_of(doc);
+    let tracks = doc
+        .tracks
+        .iter()
+        .enumerate()
+        .map(|(index, t)| Track {
+            index,
+            name: display_name(t),
+            kind: kind_of(&t.tag),
+            color: t
+                .color
+                .as_ref()
+                .and_then(|f| f.int())
+                .and_then(|v| scheme.decode(v))
+                .and_then(palette::rgb),
+            parent: parents[index],
+            muted: t
+                .speaker
+                .as_ref()
+                .or(t.speaker_event.as_ref())
+                .is_some_and(|f| f.value == "false"),
+            media_files: t.clips.iter().filter_map(|c| c.file.clone()).collect(),
+            media_count: t.clips.len(),
+            muted_media_count: t.clips.iter().filter(|c| c.disabled).count(),
+            plugins: t.devices.clone(),
+        })
+        .collect();
+    Session {
+        format: Format::Als,
+        tracks,
+    }
+}
+
+fn note(change: &Change, message: &str) -> Note {
+    Note {
+        track: Some(change.track),
+        message: message.into(),
+        origin: Some(change.origin.clone()),
+    }
+}
+
+impl Project for AlsProject<'_> {
+    fn session(&self) -> &Session {
+        &self.session
+    }
+
+    fn vet(&self, plan: &mut Plan) {
+        let tracks = &self.session.tracks;
+        let mut notes = Vec::new();
+        let template = self.template();
+
+        // Colours become the palette colour Live will display; a no-op recolour is dropped.
+        let writable = self.scheme != Scheme::Unsupported;
+        plan.changes.retain_mut(|c| {
+            let Action::Recolor { to } = &mut c.action else {
+                return true;
+            };
+            if !writable {
+                notes.push(note(
+                    c,
+                    "not recoloured: Live 8 and 9.0-9.4 sets store no track colour premix can write",
+                ));
+                return false;
+            }
+            if self.doc.tracks[c.track].color.is_none() {
+                notes.push(note(c, "not recoloured: the track has no colour element"));
+                return false;
+            }
+            let Some(shown) = palette::rgb(palette::nearest(*to)) else {
+                return false;
+            };
+            *to = shown;
+            tracks[c.track].color != Some(shown)
+        });
+        let template_color = template.as_deref().and_then(|t| self.template_color(t));
+        for bus in &mut plan.new_buses {
+            bus.color = match bus.color {
+                Some(c) if writable => palette::rgb(palette::nearest(c)),
+                _ => template_color,
+            };
+        }
+
+        // New groups need a group track of this set as their template.
+        if !plan.new_buses.is_empty() && template.is_none() {
+            plan.notes.push(Note {
+                track: None,
+                message: "this Live set has no group track to copy and premix has no built-in \
+                          group track for its version, so no new groups are created (tracks \
+                          stay where they are)"
+                    .into(),
+                origin: None,
+            });
+            plan.changes.retain(|c| {
+                !matches!(
+                    c.action,
+                    Action::MoveToBus {
+                        bus: BusRef::New(_)
+                    }
+                )
+            });
+            plan.new_buses.clear();
+        }
+
+        // Return tracks stay last and outside groups; referenced tracks are not removed.
+        let has_members: Vec<bool> = (0..tracks.len())
+            .map(|i| tracks.iter().any(|t| t.parent == Some(i)))
+            .collect();
+        let routed_from = |i: usize| {
+            let Some(id) = self.doc.tracks[i].id.as_ref() else {
+                return false;
+            };
+            // Input routings name a source track as `AudioIn/Track.<Id>/...` (or `MidiIn/`).
+            let needle = format!("/Track.{}/", id.value);
+            memchr::memmem::find(&self.xml, needle.as_bytes()).is_some()
+        };
+        plan.changes.retain(|c| match c.action {
+            Action::MoveToBus { .. } if tracks[c.track].kind == TrackKind::Return => {
+                notes.push(note(
+                    c,
+                    "not grouped: Live keeps return tracks outside groups",
+                ));
+                false
+            }
+            Action::Remove if tracks[c.track].kind == TrackKind::Return => {
+                notes.push(note(c, "not removed: other tracks may send to this return"));
+                false
+            }
+            Action::Remove if has_members[c.track] => {
+                notes.push(note(c, "not removed: the group still holds tracks"));
+                false
+            }
+            Action::Remove if routed_from(c.track) => {
+                notes.push(note(
+                    c,
+                    "not removed: another track takes its input from it",
+                ));
+                false
+            }
+            _ => true,
+        });
+
+        // Drop new buses nobody moves into, renumbering the others.
+        let mut used = vec![false; plan.new_buses.len()];
+        for c in &plan.changes {
+            if let Action::MoveToBus {
+                bus: BusRef::New(k),
+            } = c.action
+            {
+                used[k] = true;
+            }
+        }
+        if used.iter().any(|u| !u) {
+            let mut renumber = vec![None; used.len()];
+            let mut kept = Vec::new();
+            for (k, bus) in std::mem::take(&mut plan.new_buses).into_iter().enumerate() {
+                if used[k] {
+                    renumber[k] = Some(kept.len());
+                    kept.push(bus);
+                }
+            }
+            plan.new_buses = kept;
+            for c in &mut plan.changes {
+                if let Action::MoveToBus {
+                    bus: BusRef::New(k),
+                } = &mut c.action
+                    && let Some(new) = renumber[*k]
+                {
+                    *k = new;
+                }
+            }
+        }
+        plan.notes.extend(notes);
+    }
+
+    fn write(&self, plan: &Plan) -> Result<Vec<u8>, FormatError> {
+        if !plan.edits_file() {
+            return Ok(self.src.to_vec());
+        }
+        let xml = edits::write(self, plan)?;
+        container::encode(self.container, &xml)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::plan::Origin;
+
+    const SET: &str = concat!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
+        "<Ableton MajorVersion=\"5\" MinorVersion=\"10.0_377\" Creator=\"Ableton Live 10.1.7\">\n",
+        "\t<LiveSet>\n\t\t<NextPointeeId Value=\"40\" />\n\t\t<Tracks>\n",
+        "\t\t\t<GroupTrack Id=\"20\">\n\t\t\t\t<Name>\n\t\t\t\t\t<EffectiveName Value=\"Haus\" />\n",
+        "\t\t\t\t\t<UserName Value=\"Haus\" />\n\t\t\t\t</Name>\n\t\t\t\t<ColorIndex Value=\"150\" />\n",
+        "\t\t\t\t<TrackGroupId Value=\"-1\" />\n\t\t\t\t<DeviceChain>\n",
+        "\t\t\t\t\t<AudioOutputRouting><Target Value=\"AudioOut/Master\" /><UpperDisplayString Value=\"Master\" /></AudioOutputRouting>\n",
+        "\t\t\t\t\t<Mixer><Speaker><AutomationTarget Id=\"30\" /><Manual Value=\"true\" /></Speaker></Mixer>\n",
+        "\t\t\t\t</DeviceChain>\n\t\t\t</GroupTrack>\n",
+        "\t\t\t<AudioTrack Id=\"8\">\n\t\t\t\t<Name>\n\t\t\t\t\t<EffectiveName Value=\"kick\" />\n",
+        "\t\t\t\t\t<UserName Value=\"\" />\n\t\t\t\t</Name>\n\t\t\t\t<ColorIndex Value=\"160\" />\n",
+        "\t\t\t\t<TrackGroupId Value=\"20\" />\n\t\t\t\t<DeviceChain>\n",
+        "\t\t\t\t\t<AudioOutputRouting><Target Value=\"AudioOut/GroupTrack\" /><UpperDisplayString Value=\"Group\" /></AudioOutputRouting>\n",
+        "\t\t\t\t\t<Mixer><Speaker><AutomationTarget Id=\"31\" /><Manual Value=\"true\" /></Speaker></Mixer>\n",
+        "\t\t\t\t</DeviceChain>\n\t\t\t</AudioTrack>\n",
+        "\t\t\t<AudioTrack Id=\"9\">\n\t\t\t\t<Name>\n\t\t\t\t\t<EffectiveName Value=\"old\" />\n",
+        "\t\t\t\t\t<UserName Value=\"old\" />\n\t\t\t\t</Name>\n\t\t\t\t<ColorIndex Value=\"140\" />\n",
+        "\t\t\t\t<TrackGroupId Value=\"-1\" />\n\t\t\t\t<DeviceChain>\n",
+        "\t\t\t\t\t<AudioOutputRouting><Target Value=\"AudioOut/Master\" /><UpperDisplayString Value=\"Master\" /></AudioOutputRouting>\n",
+        "\t\t\t\t\t<Mixer><Speaker><AutomationTarget Id=\"32\" /><Manual Value=\"true\" /></Speaker></Mixer>\n",
+        "\t\t\t\t</DeviceChain>\n\t\t\t</AudioTrack>\n",
+        "\t\t</Tracks>\n\t</LiveSet>\n</Ableton>\n",
+    );
+
+    fn change(track: usize, action: Action) -> Change {
+        Change {
+            track,
+            action,
+            origin: Origin {
+                file: "t.yaml".into(),
+                line: 1,
+                label: "t".into(),
+            },
+        }
+    }
+
+    fn written(plan: &mut Plan) -> (AlsProject<'static>, String) {
+        let p = AlsProject::read(SET.as_bytes()).unwrap();
+        p.vet(plan);
+        let out = String::from_utf8(p.write(plan).unwrap()).unwrap();
+        invariants::check_invariants(out.as_bytes()).unwrap();
+        (p, out)
+    }
+
+    #[test]
+    fn rename_mute_and_recolour_touch_only_their_values() {
+        let mut plan = Plan {
+            changes: vec![
+                change(
+                    1,
+                    Action::Rename {
+                        to: "Kick & <In>".into(),
+                    },
+                ),
+                change(1, Action::Mute),
+                change(
+                    1,
+                    Action::Recolor {
+                        to: crate::session::Rgb::new(0xfe, 0x36, 0x37),
+                    },
+                ),
+            ],
+            ..Plan::default()
+        };
+        let (_, out) = written(&mut plan);
+        let expected = SET
+            .replace(
+                "<EffectiveName Value=\"kick\" />",
+                "<EffectiveName Value=\"Kick &amp; &lt;In&gt;\" />",
+            )
+            .replace(
+                "<UserName Value=\"\" />",
+                "<UserName Value=\"Kick &amp; &lt;In&gt;\" />",
+            )
+            .replace(
+                "<ColorIndex Value=\"160\" />",
+                "<ColorIndex Value=\"154\" />",
+            )
+            .replace(
+                "<AutomationTarget Id=\"31\" /><Manual Value=\"true\" />",
+                "<AutomationTarget Id=\"31\" /><Manual Value=\"false\" />",
+            );
+        assert_eq!(out, expected);
+        let again = AlsProject::read(out.as_bytes()).unwrap();
+        let t = &again.session().tracks[1];
+        assert_eq!((t.name.as_str(), t.muted), ("Kick & <In>", true));
+        assert_eq!(t.color, palette::rgb(14));
+    }
+
+    #[test]
+    fn grouping_and_removing_rewrite_membership_and_routing() {
+        let mut plan = Plan {
+            changes: vec![
+                change(
+                    2,
+                    Action::MoveToBus {
+                        bus: BusRef::Existing(0),
+                    },
+                ),
+                change(0, Action::Remove),
+            ],
+            ..Plan::default()
+        };
+        let (_, out) = written(&mut plan);
+        // The group still holds a track, so it is not removed; track 2 joins it.
+        assert_eq!(plan.notes.len(), 1);
+        let again = AlsProject::read(out.as_bytes()).unwrap();
+        let parents: Vec<_> = again.session().tracks.iter().map(|t| t.parent).collect();
+        assert_eq!(parents, [None, Some(0), Some(0)]);
+        assert!(out.contains("<AudioTrack Id=\"9\">"));
+        assert_eq!(out.matches("AudioOut/GroupTrack").count(), 2);
+
+        let mut plan = Plan {
+            changes: vec![change(2, Action::Remove)],
+            ..Plan::default()
+        };
+        let (_, out) = written(&mut plan);
+        assert!(!out.contains("<AudioTrack Id=\"9\">"));
+        assert!(out.ends_with("</AudioTrack>\n\t\t</Tracks>\n\t</LiveSet>\n</Ableton>\n"));
+    }
+
+    #[test]
+    fn display_names_prefer_the_user_name() {
+        let field = |v: &str| {
+            Some(scan::Field {
+                value: v.into(),
+                span: 0..0,
+            })
+        };
+        let mut t = AlsTrack {
+            tag: "MidiTrack".into(),
+            effective_name: field("1-Operator"),
+            user_name: field(""),
+            ..AlsTrack::default()
+        };
+        assert_eq!(display_name(&t), "1-Operator");
+        t.user_name = field("Bass");
+        assert_eq!(display_name(&t), "Bass");
+        t.user_name = None;
+        t.effective_name = None;
+        assert_eq!(display_name(&t), "MIDI");
+    }
+}

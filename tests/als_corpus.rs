@@ -32,7 +32,9 @@ fn name(path: &std::path::Path) -> String {
 }
 
 fn xml(bytes: &[u8]) -> Vec<u8> {
-    container::decode(bytes, &premix::limits::Limits::default()).unwrap().1
+    container::decode(bytes, &premix::limits::Limits::default())
+        .unwrap()
+        .1
 }
 
 const COLOUR_EVERY_TRACK: &str = r##"version: 1
@@ -97,8 +99,12 @@ fn colour_only_runs_touch_only_colour_values() {
         changed += 1;
         // Still gzip when it was gzip, raw when it was raw.
         assert_eq!(
-            container::decode(&output, &premix::limits::Limits::default()).unwrap().0,
-            container::decode(&bytes, &premix::limits::Limits::default()).unwrap().0,
+            container::decode(&output, &premix::limits::Limits::default())
+                .unwrap()
+                .0,
+            container::decode(&bytes, &premix::limits::Limits::default())
+                .unwrap()
+                .0,
             "{n}"
         );
         let (before, after) = (xml(&bytes), xml(&output));

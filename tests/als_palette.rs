@@ -33,7 +33,9 @@ fn pal(i: usize) -> Option<Rgb> {
 
 /// Raw track-level colour values of a set.
 fn raw(bytes: &[u8]) -> Vec<i64> {
-    let xml = container::decode(bytes, &premix::limits::Limits::default()).unwrap().1;
+    let xml = container::decode(bytes, &premix::limits::Limits::default())
+        .unwrap()
+        .1;
     scan::scan(&xml)
         .unwrap()
         .tracks
@@ -133,8 +135,12 @@ fn live_8_mute_lives_in_the_speaker_default_event_and_is_written_there() {
     let muted = done.plan.mutes();
     assert!(!muted.is_empty());
     let out = done.output.unwrap();
-    let before = container::decode(&bytes, &premix::limits::Limits::default()).unwrap().1;
-    let after = container::decode(&out, &premix::limits::Limits::default()).unwrap().1;
+    let before = container::decode(&bytes, &premix::limits::Limits::default())
+        .unwrap()
+        .1;
+    let after = container::decode(&out, &premix::limits::Limits::default())
+        .unwrap()
+        .1;
     // Only the default speaker events of the muted tracks change.
     let (a, b) = (
         String::from_utf8_lossy(&before).into_owned(),

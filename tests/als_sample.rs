@@ -227,7 +227,9 @@ fn the_committed_sample_is_what_the_generator_makes() {
 #[test]
 fn the_default_rules_tidy_the_sample_and_settle() {
     let bytes = std::fs::read(sample_path()).unwrap();
-    let x = container::decode(&bytes, &premix::limits::Limits::default()).unwrap().1;
+    let x = container::decode(&bytes, &premix::limits::Limits::default())
+        .unwrap()
+        .1;
     check_invariants(&x).unwrap();
     check_send_holders(&x).unwrap();
     let rules = RuleSet::default_rules();
@@ -235,7 +237,9 @@ fn the_default_rules_tidy_the_sample_and_settle() {
     assert!(done.plan.edits_file());
     assert!(done.plan.new_buses.len() >= 4, "{:?}", done.plan.new_buses);
     let out = done.output.unwrap();
-    let after = container::decode(&out, &premix::limits::Limits::default()).unwrap().1;
+    let after = container::decode(&out, &premix::limits::Limits::default())
+        .unwrap()
+        .1;
     check_invariants(&after).unwrap();
     check_send_holders(&after).unwrap();
     let again = process(Format::Als, &out, &rules, true).unwrap();

@@ -295,7 +295,11 @@ fn zero_bomb(bytes: u64) -> Vec<u8> {
             self.put(reversed, len);
         }
     }
-    let mut bits = Bits { out: vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3], acc: 0, n: 0 };
+    let mut bits = Bits {
+        out: vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3],
+        acc: 0,
+        n: 0,
+    };
     bits.put(1, 1); // last block
     bits.put(1, 2); // fixed Huffman
     bits.code(0b0011_0000, 8); // literal 0
@@ -322,7 +326,10 @@ fn a_three_gigabyte_gzip_bomb_is_refused_at_the_limit() {
         .arg(&path)
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("bomb.als").and(predicate::str::contains("over the limit of 8 MiB")));
+        .stderr(
+            predicate::str::contains("bomb.als")
+                .and(predicate::str::contains("over the limit of 8 MiB")),
+        );
     // Generous bound for a loaded machine; without the limit this inflates 3 GB.
     assert!(started.elapsed().as_secs() < 60);
     assert_eq!(fs::read(&path).unwrap(), bomb);

@@ -334,3 +334,97 @@ fn a_three_gigabyte_gzip_bomb_is_refused_at_the_limit() {
     assert!(started.elapsed().as_secs() < 60);
     assert_eq!(fs::read(&path).unwrap(), bomb);
 }
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn damaged_live_sets_and_ardour_sessions_are_refused() {
+    let set = fs::read(common::sample("als/messy-set.als")).unwrap();
+    assert_refused("empty.als", b"", "");
+    assert_refused("noise.als", &noise(3, 4096), "");
+    assert_refused("truncated.als", &set[..set.len() / 2], "gzip");
+    let xml = premix::formats::text_view(premix::session::Format::Als, &set).into_owned();
+    assert_refused("cut-xml.als", &gzip(&xml[..xml.len() / 2]), "");
+    assert_refused("cut-raw.als", &xml[..xml.len() / 3], "");
+    let session = fs::read(common::sample("ardour/messy-session/messy-session.ardour")).unwrap();
+    assert_refused("empty.ardour", b"", "");
+    assert_refused("noise.ardour", &noise(5, 4096), "");
+    assert_refused("cut.ardour", &session[..session.len() / 2], "line");
+    for (name, bytes) in [("folder.als", &set), ("folder.ardour", &session)] {
+        // A folder named like a project is walked as a folder, never opened as a file.
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join(name);
+        fs::create_dir_all(&folder).unwrap();
+        fs::write(
+            folder.join(format!("inner.{}", name.rsplit('.').next().unwrap())),
+            bytes,
+        )
+        .unwrap();
+        let out = premix().arg("check").arg(dir.path()).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("premix: 1 projects"), "{name}: {stdout}");
+    }
+}
+
+#[test]
+fn two_hundred_thousand_nested_xml_elements_do_not_overflow_the_stack() {
+    let depth = 200_000;
+    let deep = format!("{}{}", "<X>".repeat(depth), "</X>".repeat(depth));
+    let als = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Ableton MajorVersion=\"5\" MinorVersion=\"11.0_11300\"><LiveSet><Tracks/>{deep}</LiveSet></Ableton>\n"
+    );
+    let out = apply_in_place("deep.als", &gzip(als.as_bytes()));
+    assert!(
+        matches!(out.status.code(), Some(0) | Some(2)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ardour = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Session version=\"7003\" name=\"deep\" id-counter=\"10\"><Routes/>{deep}</Session>\n"
+    );
+    let out = apply_in_place("deep.ardour", ardour.as_bytes());
+    assert!(
+        matches!(out.status.code(), Some(0) | Some(2)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn xml_entities_are_never_expanded() {
+    // A billion-laughs DOCTYPE: refused, or its entities left as they are; never expanded.
+    let laughs = "<!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\"><!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\"><!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\"><!ENTITY lol5 \"&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;\"><!ENTITY lol6 \"&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;\"><!ENTITY lol7 \"&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;\"><!ENTITY lol8 \"&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;\"><!ENTITY lol9 \"&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;\">]>";
+    let session =
+        fs::read_to_string(common::sample("ardour/messy-session/messy-session.ardour")).unwrap();
+    let with_doctype = session.replacen("<Session ", &format!("{laughs}\n<Session "), 1);
+    let hostile = with_doctype.replacen("name=\"kick in\"", "name=\"&lol9;\"", 1);
+    let out = apply_in_place("laughs.ardour", hostile.as_bytes());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("lollollol"), "an entity was expanded");
+    assert!(matches!(out.status.code(), Some(0) | Some(2)));
+
+    let set = fs::read(common::sample("als/messy-set.als")).unwrap();
+    let xml = String::from_utf8(
+        premix::formats::text_view(premix::session::Format::Als, &set).into_owned(),
+    )
+    .unwrap();
+    let hostile = xml.replacen("<Ableton ", &format!("{laughs}\n<Ableton "), 1);
+    let out = premix()
+        .arg("inspect")
+        .arg("--json")
+        .arg({
+            let dir = tempfile::tempdir().unwrap().keep();
+            let p = dir.join("laughs.als");
+            fs::write(&p, gzip(hostile.as_bytes())).unwrap();
+            p
+        })
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("lollollol"));
+    assert!(matches!(out.status.code(), Some(0) | Some(2)));
+}

@@ -159,6 +159,29 @@ fn rpp_invariants(bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// Live's invariants after a write: ids, pointees, groups, and no clip lost or gained.
+fn als_invariants(input: &[u8], output: &[u8]) -> Result<(), String> {
+    use premix::formats::als::{container, invariants};
+    let limits = premix::limits::Limits::default();
+    let xml_in = container::decode(input, &limits)
+        .map_err(|e| e.to_string())?
+        .1;
+    let xml_out = container::decode(output, &limits)
+        .map_err(|e| e.to_string())?
+        .1;
+    if invariants::check_invariants(&xml_in).is_ok() {
+        invariants::check_invariants(&xml_out)?;
+    }
+    let (before, after) = (
+        invariants::clip_count(&xml_in)?,
+        invariants::clip_count(&xml_out)?,
+    );
+    if before != after {
+        return Err(format!("{before} clips became {after}"));
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
@@ -171,6 +194,10 @@ proptest! {
         let output = first.output.unwrap();
         if *format == Format::Rpp {
             rpp_invariants(&output).map_err(|e| TestCaseError::fail(format!("{}: {e}", path.display())))?;
+        }
+        if *format == Format::Als {
+            als_invariants(bytes, &output)
+                .map_err(|e| TestCaseError::fail(format!("{}: {e}\n{text}", path.display())))?;
         }
         let second = process(*format, &output, &rules, true)
             .map_err(|e| TestCaseError::fail(format!("{}: rereading: {e}", path.display())))?;

@@ -239,9 +239,15 @@ fn build(
                 if session.ancestors(index).any(|a| a == bus_track) {
                     continue; // already inside the bus
                 }
+                if ancestor_goes_to(session, wanted, index, *b) {
+                    continue; // will be inside it: an enclosing bus moves there
+                }
                 BusRef::Existing(bus_track)
             }
             None => {
+                if ancestor_goes_to(session, wanted, index, *b) {
+                    continue; // will be inside it: an enclosing bus moves there
+                }
                 let k = *new_bus_of_decl[*b].get_or_insert_with(|| {
                     let decl = &rules.buses[*b];
                     plan.new_buses.push(NewBus {
@@ -260,6 +266,14 @@ fn build(
     keep_existing_buses_populated(session, &mut plan);
     plan.changes.sort_by_key(|c| c.track);
     plan
+}
+
+/// True when a bus enclosing `index` is itself sent to bus `b`, so `index` ends up inside `b`
+/// without moving (and moving it would take it out of its own bus for nothing).
+fn ancestor_goes_to(session: &Session, wanted: &[Wanted], index: usize, b: usize) -> bool {
+    session.ancestors(index).any(|a| {
+        wanted[a].bus.as_ref().is_some_and(|(wb, _)| *wb == b) && wanted[a].remove.is_none()
+    })
 }
 
 /// Drops the moves that would take the last tracks out of an existing bus.
@@ -293,6 +307,8 @@ fn keep_existing_buses_populated(session: &Session, plan: &mut Plan) {
             return;
         }
         let mut notes = Vec::new();
+        // One member kept is enough: keep the first that would leave each emptied bus.
+        let mut kept: Vec<usize> = Vec::new();
         plan.changes.retain(|c| {
             let verb = match c.action {
                 Action::MoveToBus { .. } => "moving",
@@ -302,9 +318,10 @@ fn keep_existing_buses_populated(session: &Session, plan: &mut Plan) {
             let Some(parent) = session.tracks[c.track].parent else {
                 return true;
             };
-            if !emptied.contains(&parent) {
+            if !emptied.contains(&parent) || kept.contains(&parent) {
                 return true;
             }
+            kept.push(parent);
             notes.push(Note {
                 track: Some(c.track),
                 message: format!(

@@ -5,8 +5,10 @@
 //! read, so no input can make premix exhaust memory. The limit applies to the file on disk and,
 //! for compressed formats, to the decompressed text (a gzip bomb stops at the limit).
 
-/// The default limit, in MiB: peak memory stays under 1 GB at this size.
-pub const DEFAULT_MAX_PROJECT_MIB: u64 = 400;
+/// The default limit, in MiB. A Live set at the limit is held about three times at once
+/// (its XML, the edited XML, and the XML decompressed again to verify the output), so peak
+/// memory stays under 1 GB; real sets reach 50 MB of XML.
+pub const DEFAULT_MAX_PROJECT_MIB: u64 = 256;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {

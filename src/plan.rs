@@ -175,6 +175,46 @@ impl Plan {
         !self.new_buses.is_empty() || self.changes.iter().any(Change::edits_file)
     }
 
+    /// Drops the new buses no change moves a track into, renumbering the others, and returns
+    /// the dropped ones with their former index. Backends call it after refusing moves.
+    pub fn drop_unused_new_buses(&mut self) -> Vec<(usize, NewBus)> {
+        let used: Vec<bool> = (0..self.new_buses.len())
+            .map(|k| {
+                self.changes.iter().any(|c| {
+                    c.action
+                        == Action::MoveToBus {
+                            bus: BusRef::New(k),
+                        }
+                })
+            })
+            .collect();
+        if used.iter().all(|u| *u) {
+            return Vec::new();
+        }
+        let mut renumber = vec![None; used.len()];
+        let mut kept = Vec::new();
+        let mut dropped = Vec::new();
+        for (k, bus) in std::mem::take(&mut self.new_buses).into_iter().enumerate() {
+            if used[k] {
+                renumber[k] = Some(kept.len());
+                kept.push(bus);
+            } else {
+                dropped.push((k, bus));
+            }
+        }
+        self.new_buses = kept;
+        for c in &mut self.changes {
+            if let Action::MoveToBus {
+                bus: BusRef::New(k),
+            } = &mut c.action
+                && let Some(new) = renumber[*k]
+            {
+                *k = new;
+            }
+        }
+        dropped
+    }
+
     pub fn flags(&self) -> impl Iterator<Item = &Change> {
         self.changes
             .iter()

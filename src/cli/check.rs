@@ -32,16 +32,7 @@ pub fn run(args: &CheckArgs, color: ColorChoice, limits: &crate::limits::Limits)
         ..Summary::default()
     };
     let mut entries = Vec::new();
-    for p in &prepared.problems {
-        if args.run.json {
-            entries.push(ProjectEntry::failed(
-                p.path.display().to_string(),
-                p.reason.clone(),
-            ));
-        } else {
-            eprint!("{}", human::error_line(&p.path, &p.reason, Style::plain()));
-        }
-    }
+    run::report_problems(&prepared.problems, args.run.json, &mut entries);
     for (target, result) in prepared.targets.iter().zip(&results) {
         summary.projects += 1;
         let shown = target.path.display().to_string();

@@ -5,7 +5,8 @@ use super::RunArgs;
 use crate::batch::{self, NotAProject, Target};
 use crate::config::RulesFinder;
 use crate::pipeline::{self, Processed};
-use crate::report::json::Summary;
+use crate::report::human;
+use crate::report::json::{ProjectEntry, Summary};
 use crate::report::style::Style;
 use crate::rules::RuleSet;
 use crate::write::Snapshot;
@@ -108,6 +109,20 @@ pub fn run_with_progress<T: Send>(
     });
     bar.finish_and_clear();
     results
+}
+
+/// Paths that led to no project: one JSON entry each, or an error line on stderr.
+pub fn report_problems(problems: &[NotAProject], json: bool, entries: &mut Vec<ProjectEntry<'_>>) {
+    for p in problems {
+        if json {
+            entries.push(ProjectEntry::failed(
+                p.path.display().to_string(),
+                p.reason.clone(),
+            ));
+        } else {
+            eprint!("{}", human::error_line(&p.path, &p.reason, Style::plain()));
+        }
+    }
 }
 
 pub fn flagged(p: &Processed) -> usize {

@@ -339,37 +339,7 @@ fn keep_existing_buses_populated(session: &Session, plan: &mut Plan) {
         }
         plan.notes.extend(notes);
         // New buses nobody moves into any more are not created.
-        let used: Vec<bool> = (0..plan.new_buses.len())
-            .map(|k| {
-                plan.changes.iter().any(|c| {
-                    c.action
-                        == Action::MoveToBus {
-                            bus: BusRef::New(k),
-                        }
-                })
-            })
-            .collect();
-        if used.iter().any(|u| !u) {
-            let mut renumber = Vec::new();
-            let mut next = 0;
-            for u in &used {
-                renumber.push(next);
-                next += usize::from(*u);
-            }
-            let mut k = 0;
-            plan.new_buses.retain(|_| {
-                k += 1;
-                used[k - 1]
-            });
-            for c in &mut plan.changes {
-                if let Action::MoveToBus {
-                    bus: BusRef::New(old),
-                } = &mut c.action
-                {
-                    *old = renumber[*old];
-                }
-            }
-        }
+        plan.drop_unused_new_buses();
     }
 }
 

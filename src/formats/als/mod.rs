@@ -283,36 +283,7 @@ impl Project for AlsProject<'_> {
             _ => true,
         });
 
-        // Drop new buses nobody moves into, renumbering the others.
-        let mut used = vec![false; plan.new_buses.len()];
-        for c in &plan.changes {
-            if let Action::MoveToBus {
-                bus: BusRef::New(k),
-            } = c.action
-            {
-                used[k] = true;
-            }
-        }
-        if used.iter().any(|u| !u) {
-            let mut renumber = vec![None; used.len()];
-            let mut kept = Vec::new();
-            for (k, bus) in std::mem::take(&mut plan.new_buses).into_iter().enumerate() {
-                if used[k] {
-                    renumber[k] = Some(kept.len());
-                    kept.push(bus);
-                }
-            }
-            plan.new_buses = kept;
-            for c in &mut plan.changes {
-                if let Action::MoveToBus {
-                    bus: BusRef::New(k),
-                } = &mut c.action
-                    && let Some(new) = renumber[*k]
-                {
-                    *k = new;
-                }
-            }
-        }
+        plan.drop_unused_new_buses();
         plan.notes.extend(notes);
     }
 

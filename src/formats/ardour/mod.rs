@@ -130,33 +130,14 @@ impl ArdourProject<'_> {
                 None => true,
             }
         });
-        // Drop refused buses and renumber the rest.
-        let mut new_index = Vec::with_capacity(refused.len());
-        let mut kept = Vec::new();
-        for (k, bus) in std::mem::take(&mut plan.new_buses).into_iter().enumerate() {
-            match &refused[k] {
-                Some(message) => {
-                    new_index.push(None);
-                    plan.notes.push(Note {
-                        track: None,
-                        message: message.clone(),
-                        origin: Some(bus.origin.clone()),
-                    });
-                }
-                None => {
-                    new_index.push(Some(kept.len()));
-                    kept.push(bus);
-                }
-            }
-        }
-        plan.new_buses = kept;
-        for c in &mut plan.changes {
-            if let Action::MoveToBus {
-                bus: BusRef::New(k),
-            } = &mut c.action
-                && let Some(Some(n)) = new_index.get(*k)
-            {
-                *k = *n;
+        // Drop the buses no move goes into any more (every refused one among them).
+        for (k, bus) in plan.drop_unused_new_buses() {
+            if let Some(message) = &refused[k] {
+                plan.notes.push(Note {
+                    track: None,
+                    message: message.clone(),
+                    origin: Some(bus.origin.clone()),
+                });
             }
         }
         plan.notes.extend(notes);

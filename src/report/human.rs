@@ -34,7 +34,7 @@ pub fn inspect(
         let depth = session.depth(t.index);
         let name = format!("{}{}{}", "  ".repeat(depth), style.swatch(t.color), t.name);
         // Pad by visible width: escape codes take no columns.
-        let visible = 2 * depth + t.name.chars().count() + if style.color { 3 } else { 0 };
+        let visible = 2 * depth + t.name.chars().count() + style.swatch_width();
         let pad = 36usize.saturating_sub(visible);
         let mut state = Vec::new();
         if t.muted {

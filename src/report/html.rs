@@ -57,7 +57,7 @@ pub fn escape(text: &str) -> String {
 
 const CSS: &str = r#"
 :root{color-scheme:light}
-body{margin:0;padding:16px 24px;background:#ffffff;color:#202020;font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif}
+body{margin:0;padding:16px 24px;background:#ffffff;color:#202020;font:14px/20px system-ui,-apple-system,"Segoe UI",sans-serif}
 h1{font-size:20px;margin:0 0 8px}
 .sum{margin:0 0 12px;color:#555}
 table.idx{border-collapse:collapse;margin:0 0 20px}
@@ -69,8 +69,8 @@ details.p>summary{cursor:pointer;font-weight:600;font-size:15px}
 .meta{color:#555;font-weight:400;font-size:13px}
 .sides{display:flex;gap:0;margin:10px 0}
 .side{flex:none;width:420px;margin-right:20px}
-.side h3{font-size:13px;margin:0 0 4px;color:#555;text-transform:uppercase;letter-spacing:.05em}
-ol.tracks{list-style:none;margin:0;padding:0;background:#2b2b2b;border-radius:4px;overflow:hidden}
+.side h3{font-size:13px;line-height:18px;margin:0 0 4px;color:#555;text-transform:uppercase;letter-spacing:.05em}
+ol.tracks{list-style:none;margin:0;padding:0;background:#2b2b2b}
 ol.tracks li{display:flex;align-items:center;height:22px;margin:0;padding:0;color:#e8e8e8;white-space:nowrap;overflow:hidden}
 ol.tracks li:nth-child(even){background:#303030}
 ol.tracks i{flex:none;display:block;width:12px;height:18px;margin:0}

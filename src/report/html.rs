@@ -86,6 +86,7 @@ ol.tracks b.un{background:#555;color:#ccc}
 ol.tracks b.rm{background:#8b3a3a}
 ol.ch{margin:6px 0 0;padding-left:22px;font-size:13px}
 ol.ch li{margin:1px 0}
+.sw{display:inline-block;width:10px;height:10px;margin:0 3px 0 0;vertical-align:-1px;border:1px solid #888}
 .o{color:#6e6e6e;font-family:ui-monospace,monospace;font-size:12px;margin-left:6px}
 .note{color:#9a6700}
 .err{color:#cf222e;font-family:ui-monospace,monospace;white-space:pre-wrap}
@@ -100,6 +101,14 @@ function premixAll(open){for(const d of document.querySelectorAll('details.p'))d
 fn colour_bar(color: Option<Rgb>) -> String {
     let c = color.map_or_else(|| NO_COLOUR.to_string(), |c| c.to_string());
     format!("<i style=\"background:{c}\"></i>")
+}
+
+/// A small inline swatch for the list of changes (an empty box for no colour).
+fn swatch(color: Option<Rgb>) -> String {
+    match color {
+        Some(c) => format!("<i class=\"sw\" style=\"background:{c}\"></i>"),
+        None => "<i class=\"sw\"></i>".to_string(),
+    }
 }
 
 fn origin_text(o: &crate::plan::Origin) -> String {
@@ -307,16 +316,28 @@ fn project(
                 out,
                 "<li>new bus {}{}<span class=\"o\">[{}]</span></li>",
                 escape(&format!("{:?}", bus.name)),
-                bus.color.map_or_else(String::new, |c| format!(" {c}")),
+                bus.color
+                    .map_or_else(String::new, |c| format!(" {}{c}", swatch(Some(c)))),
                 escape(&origin_text(&bus.origin))
             );
         }
         for c in &plan.changes {
+            let what = match &c.action {
+                Action::Recolor { to } => {
+                    let from = session.tracks.get(c.track).and_then(|t| t.color);
+                    format!(
+                        "colour {}{} → {}{to}",
+                        swatch(from),
+                        from.map_or_else(|| "none".to_string(), |c| c.to_string()),
+                        swatch(Some(*to))
+                    )
+                }
+                _ => escape(&describe(session, plan, c)),
+            };
             let _ = writeln!(
                 out,
-                "<li>{}: {}<span class=\"o\">[{}]</span></li>",
+                "<li>{}: {what}<span class=\"o\">[{}]</span></li>",
                 escape(&track_label(session, c.track)),
-                escape(&describe(session, plan, c)),
                 escape(&origin_text(&c.origin))
             );
         }

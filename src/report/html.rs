@@ -96,6 +96,8 @@ ol.ch li{margin:1px 0}
 
 const JS: &str = r#"
 function premixAll(open){for(const d of document.querySelectorAll('details.p'))d.open=open;}
+function premixOpen(){const d=document.getElementById(location.hash.slice(1));if(d&&d.tagName==='DETAILS')d.open=true;}
+addEventListener('hashchange',premixOpen);addEventListener('DOMContentLoaded',premixOpen);
 "#;
 
 fn colour_bar(color: Option<Rgb>) -> String {

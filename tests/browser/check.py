@@ -241,6 +241,18 @@ def main():
         dom = run(chromium_args(args.chromium, profile) + ["--dump-dom", "file://" + html]).stdout.decode(errors="replace")
         check("&lt;script&gt;alert(1)&lt;/script&gt;" in dom, "the evil name is shown as text")
         check(dom.count("<script") == 1, "the page's own script is the only script element", str(dom.count("<script")))
+
+        # 4. A batch of more than 10 projects starts collapsed; an index link opens its project.
+        batch = os.path.join(work, "batch")
+        os.mkdir(batch)
+        for i in range(12):
+            shutil.copy(rpp, os.path.join(batch, "song%02d.rpp" % i))
+        html = os.path.join(work, "batch.html")
+        run([args.premix, "report", "--html", html, batch])
+        profile = tempfile.mkdtemp(dir=work, prefix="profile-")
+        dom = run(chromium_args(args.chromium, profile) + ["--dump-dom", "file://" + html + "#p7"]).stdout.decode(errors="replace")
+        opened = [i for i in range(12) if f'<details class="p" id="p{i}" open' in dom]
+        check(opened == [7], "12 projects: all collapsed but the one the link #p7 points at", str(opened))
     finally:
         if os.environ.get("KEEP"):
             print(f"work folder kept: {work}")

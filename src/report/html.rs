@@ -84,6 +84,7 @@ ol.tracks li.c span::after{content:"\00A0\2022";color:#f0c040}
 ol.tracks b{flex:none;margin-left:8px;padding:0 5px;border-radius:3px;font-size:11px;font-weight:600;background:#4a6fa5;color:#fff}
 ol.tracks b.un{background:#555;color:#ccc}
 ol.tracks b.rm{background:#8b3a3a}
+ol.tracks b.m{background:#b8860b;color:#fff}
 ol.ch{margin:6px 0 0;padding-left:22px;font-size:13px}
 ol.ch li{margin:1px 0}
 .sw{display:inline-block;width:10px;height:10px;margin:0 3px 0 0;vertical-align:-1px;border:1px solid #888}
@@ -259,6 +260,9 @@ fn project(
             class.push("u");
             badge.push_str("<b class=\"un\">unused</b>");
         }
+        if t.muted {
+            badge.push_str("<b class=\"m\">M</b>");
+        }
         row(
             out,
             &class,
@@ -296,6 +300,9 @@ fn project(
                     badge.push_str("<b class=\"un\">unused</b>");
                 }
             }
+        }
+        if a.muted {
+            badge.push_str("<b class=\"m\">M</b>");
         }
         row(
             out,

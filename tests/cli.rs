@@ -65,11 +65,23 @@ fn inspect_json_lists_tracks_with_the_contracted_fields() {
 #[test]
 fn inspect_in_a_terminal_style_shows_true_colour_swatches_and_none_when_piped() {
     premix()
+        .env_remove("TERM")
+        .env_remove("COLORTERM")
         .args(["inspect", "--color", "always"])
         .arg(messy())
         .assert()
         .success()
         .stdout(predicate::str::contains("\x1b[48;2;"));
+    // A 256-colour terminal gets the nearest palette entry instead.
+    premix()
+        .env("TERM", "xterm-256color")
+        .env_remove("COLORTERM")
+        .args(["inspect", "--color", "always"])
+        .arg(messy())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\x1b[48;5;"))
+        .stdout(predicate::str::contains("\x1b[48;2;").not());
     premix()
         .arg("inspect")
         .arg(messy())
@@ -310,4 +322,39 @@ fn check_json_is_one_versioned_document() {
     let change = &projects[1]["changes"][0];
     assert!(change["origin"]["line"].as_u64().unwrap() > 0);
     assert_eq!(doc["summary"]["errors"], 1);
+}
+
+#[test]
+fn check_in_colour_shows_before_and_after_swatches_indented_by_the_bus_tree() {
+    let out = premix()
+        .env("COLORTERM", "truecolor")
+        .args(["check", "--color", "always"])
+        .arg(messy())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    // Track 2 "kick in" sits in the Drums folder: indented, #c83c3c → #d94f3d as swatches.
+    let line = text
+        .lines()
+        .find(|l| l.contains("\"kick in\"") && l.contains("colour"))
+        .unwrap();
+    assert!(
+        line.contains("rpp:   track 2 \"kick in\": colour"),
+        "{line:?}"
+    );
+    assert!(
+        line.contains(
+            "\x1b[48;2;200;60;60m  \x1b[0m #c83c3c → \x1b[48;2;217;79;61m  \x1b[0m #d94f3d"
+        ),
+        "{line:?}"
+    );
+    // Without colour the lines stay plain and unindented, one per change.
+    let plain = premix()
+        .args(["check", "--color", "never"])
+        .arg(messy())
+        .output()
+        .unwrap();
+    let plain = String::from_utf8(plain.stdout).unwrap();
+    assert!(plain.contains(": track 2 \"kick in\": colour #c83c3c → #d94f3d  ["));
 }

@@ -5,6 +5,7 @@ mod apply;
 mod check;
 mod init;
 mod inspect;
+mod report;
 mod rules;
 mod run;
 
@@ -43,6 +44,9 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Apply the rules and write the projects.
     Apply(apply::ApplyArgs),
+    /// Write an HTML page showing every project's tracks before and after the rules (exit
+    /// codes as `check`).
+    Report(report::ReportArgs),
     /// Work with rules files.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -86,6 +90,7 @@ pub fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(args, cli.color, &limits),
         Command::Check(args) => check::run(args, cli.color, &limits),
         Command::Apply(args) => apply::run(args, cli.color, &limits),
+        Command::Report(args) => report::run(args, cli.color, &limits),
         Command::Rules(cmd) => rules::run(cmd),
         Command::Init(args) => init::run(args),
         Command::Completions { shell } => {

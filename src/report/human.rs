@@ -2,7 +2,7 @@
 
 use super::style::Style;
 use super::{describe, track_label};
-use crate::plan::{Plan, UnusedReason};
+use crate::plan::{Action, Plan, UnusedReason};
 use crate::session::Session;
 use std::fmt::Write;
 use std::path::Path;
@@ -34,7 +34,7 @@ pub fn inspect(
         let depth = session.depth(t.index);
         let name = format!("{}{}{}", "  ".repeat(depth), style.swatch(t.color), t.name);
         // Pad by visible width: escape codes take no columns.
-        let visible = 2 * depth + t.name.chars().count() + if style.color { 3 } else { 0 };
+        let visible = 2 * depth + t.name.chars().count() + style.swatch_width();
         let pad = 36usize.saturating_sub(visible);
         let mut state = Vec::new();
         if t.muted {
@@ -79,11 +79,28 @@ pub fn plan_lines(path: &Path, session: &Session, plan: &Plan, style: Style) -> 
     }
     for change in &plan.changes {
         let o = &change.origin;
+        // On a terminal, indent by the bus tree; plain output stays `path: track ...` for grep.
+        let indent = if style.color {
+            "  ".repeat(session.depth(change.track).min(session.tracks.len()))
+        } else {
+            String::new()
+        };
+        let what = match &change.action {
+            Action::Recolor { to } => {
+                let from = session.tracks.get(change.track).and_then(|t| t.color);
+                format!(
+                    "colour {}{} → {}{to}",
+                    style.swatch(from),
+                    from.map_or_else(|| "none".to_string(), |c| c.to_string()),
+                    style.swatch(Some(*to)),
+                )
+            }
+            _ => describe(session, plan, change),
+        };
         let _ = writeln!(
             out,
-            "{shown}: {}: {}  {}",
+            "{shown}: {indent}{}: {what}  {}",
             track_label(session, change.track),
-            describe(session, plan, change),
             style.dim(&format!("[{}:{} {}]", o.file, o.line, o.label))
         );
     }

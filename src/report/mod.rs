@@ -3,6 +3,7 @@
 //! [`diff`] for before/after views.
 
 pub mod diff;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod style;

@@ -1,0 +1,110 @@
+//! `premix report PATH... --html OUT.html`: what the rules would change, as one self-contained
+//! HTML page with every project's tracks before and after. Exit codes as `check`.
+
+use super::run::{self, flagged};
+use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, RunArgs};
+use crate::report::html::{self, Outcome, ProjectView};
+use crate::report::human;
+use crate::report::json::Summary;
+use crate::report::style::{ColorChoice, Style};
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Project files or folders to walk for projects.
+    #[arg(required_unless_present = "files_from", value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Read more PATHs from FILE, one per line (`-` for standard input).
+    #[arg(long, value_name = "FILE")]
+    pub files_from: Option<PathBuf>,
+    /// The rules file for every project (default: the nearest `.premix.yaml`, else the
+    /// embedded default).
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+    /// Where to write the HTML page.
+    #[arg(long, value_name = "OUT.html")]
+    pub html: PathBuf,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits) -> u8 {
+    let style = Style::for_stdout(color);
+    let run_args = RunArgs {
+        paths: args.paths.clone(),
+        files_from: args.files_from.clone(),
+        rules: args.rules.clone(),
+        json: false,
+        quiet: args.quiet,
+    };
+    let prepared = match run::prepare(&run_args, None) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let finder = &prepared.finder;
+    let results = run::run_with_progress(&run_args, &prepared.targets, |t| {
+        run::plan_one(t, finder, limits, false)
+    });
+
+    let mut summary = Summary {
+        errors: prepared.problems.len(),
+        ..Summary::default()
+    };
+    let mut views = Vec::new();
+    for p in &prepared.problems {
+        eprint!("{}", human::error_line(&p.path, &p.reason, Style::plain()));
+        views.push(ProjectView {
+            path: p.path.display().to_string(),
+            outcome: Outcome::Failed(&p.reason),
+        });
+    }
+    for (target, result) in prepared.targets.iter().zip(&results) {
+        summary.projects += 1;
+        let path = target.path.display().to_string();
+        match result {
+            Ok(planned) => {
+                let p = &planned.processed;
+                summary.changed += usize::from(p.plan.edits_file());
+                summary.flagged_tracks += flagged(p);
+                views.push(ProjectView {
+                    path,
+                    outcome: Outcome::Planned {
+                        session: &p.session,
+                        plan: &p.plan,
+                        rules: &planned.rules.source,
+                    },
+                });
+            }
+            Err(e) => {
+                summary.errors += 1;
+                eprint!("{}", human::error_line(&target.path, e, Style::plain()));
+                views.push(ProjectView {
+                    path,
+                    outcome: Outcome::Failed(e),
+                });
+            }
+        }
+    }
+    let page = html::render("premix report", &views);
+    if let Err(e) = std::fs::write(&args.html, page) {
+        eprintln!(
+            "error: {}: cannot write the report: {e}",
+            args.html.display()
+        );
+        return EXIT_ERROR;
+    }
+    print!("{}", run::summary_line("would change", &summary, style));
+    println!("premix: report written to {}", args.html.display());
+    if summary.errors > 0 {
+        EXIT_ERROR
+    } else if summary.changed > 0 || summary.flagged_tracks > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}

@@ -36,15 +36,19 @@ fn rpp_is_deterministic_valid_and_sized() {
 
 #[test]
 fn als_is_deterministic_valid_and_sized() {
-    let xml = projgen::als_xml(300_000);
-    assert_eq!(xml, projgen::als_xml(300_000));
-    assert!(xml.len() >= 300_000 && xml.len() < 400_000, "{}", xml.len());
+    let xml = projgen::als_xml(1_000_000);
+    assert_eq!(xml, projgen::als_xml(1_000_000));
+    assert!(
+        xml.len() >= 1_000_000 && xml.len() < 1_500_000,
+        "{}",
+        xml.len()
+    );
     check_invariants(&xml).unwrap();
     check_send_holders(&xml).unwrap();
-    let gz = projgen::als(300_000);
+    let gz = projgen::als(1_000_000);
     assert_eq!(container::decode(&gz, &Limits::default()).unwrap().1, xml);
     let (tracks, out) = round_trip(Format::Als, &gz);
-    assert!(tracks > 25, "{tracks}");
+    assert!(tracks > 26, "{tracks}");
     let after = container::decode(&out, &Limits::default()).unwrap().1;
     check_invariants(&after).unwrap();
     check_send_holders(&after).unwrap();

@@ -227,8 +227,31 @@ fn mixer(ids: &mut Ids, returns: usize, muted: bool) -> String {
         out += &target(ids, "ModulationTarget", &format!("{i}\t"));
         let _ = writeln!(out, "{i}</{name}>");
     }
+    let _ = writeln!(out, "{i}<ViewStateSesstionTrackWidth Value=\"93\" />");
     out += "\t\t\t\t\t</Mixer>\n";
     out
+}
+
+/// Warp markers as Live writes them in audio clips; the times vary (a deterministic LCG), so
+/// the XML compresses about as well as a real set's (around 10:1) rather than 40:1.
+fn warp_markers(out: &mut String, indent: &str, seed: usize) {
+    let mut x = (seed as u64)
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let _ = writeln!(out, "{indent}<WarpMarkers>");
+    let mut sec = 0.0f64;
+    for m in 0..24 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        sec += 0.25 + (x >> 40) as f64 / (1u64 << 24) as f64;
+        let _ = writeln!(
+            out,
+            "{indent}\t<WarpMarker Id=\"{m}\" SecTime=\"{sec:.15}\" BeatTime=\"{}\" />",
+            m * 4
+        );
+    }
+    let _ = writeln!(out, "{indent}</WarpMarkers>");
 }
 
 fn clip(t: &Track, k: usize, color: usize) -> String {
@@ -245,6 +268,9 @@ fn clip(t: &Track, k: usize, color: usize) -> String {
     let _ = writeln!(out, "{i}\t<Name Value=\"{}\" />", esc(&t.name));
     let _ = writeln!(out, "{i}\t<Color Value=\"{color}\" />");
     let _ = writeln!(out, "{i}\t<Disabled Value=\"{disabled}\" />");
+    if t.kind != TrackKind::Midi {
+        warp_markers(&mut out, &format!("{i}\t"), t.index * 131 + k);
+    }
     if let Some(file) = t.media_files.get(k) {
         let _ = write!(
             out,
@@ -283,9 +309,9 @@ fn live_set(session: &Session) -> Vec<u8> {
         let _ = writeln!(x, "\t\t\t\t<Color Value=\"{color}\" />");
         x += "\t\t\t\t<AutomationEnvelopes>\n\t\t\t\t\t<Envelopes />\n\t\t\t\t</AutomationEnvelopes>\n";
         let _ = writeln!(x, "\t\t\t\t<TrackGroupId Value=\"{gid}\" />");
-        if t.kind == TrackKind::Bus {
-            x += "\t\t\t\t<TrackUnfolded Value=\"true\" />\n";
-        }
+        // Live 11 writes TrackUnfolded on every track (abletoolz reads it).
+        let unfolded = t.kind == TrackKind::Bus;
+        let _ = writeln!(x, "\t\t\t\t<TrackUnfolded Value=\"{unfolded}\" />");
         x += "\t\t\t\t<LinkedTrackGroupId Value=\"-1\" />\n";
         if t.kind == TrackKind::Bus {
             x += "\t\t\t\t<Slots>\n\t\t\t\t\t<GroupTrackSlot Id=\"0\">\n\t\t\t\t\t\t<LomId Value=\"0\" />\n\t\t\t\t\t</GroupTrackSlot>\n\t\t\t\t</Slots>\n";
@@ -300,6 +326,7 @@ fn live_set(session: &Session) -> Vec<u8> {
             x,
             "\t\t\t\t\t<AudioOutputRouting>\n\t\t\t\t\t\t<Target Value=\"{out_target}\" />\n\t\t\t\t\t\t<UpperDisplayString Value=\"{upper}\" />\n\t\t\t\t\t\t<LowerDisplayString Value=\"\" />\n\t\t\t\t\t</AudioOutputRouting>\n"
         );
+        x += "\t\t\t\t\t<AutomationLanes>\n\t\t\t\t\t\t<AutomationLanes>\n\t\t\t\t\t\t\t<AutomationLane Id=\"0\">\n\t\t\t\t\t\t\t\t<SelectedDevice Value=\"0\" />\n\t\t\t\t\t\t\t\t<SelectedEnvelope Value=\"0\" />\n\t\t\t\t\t\t\t\t<IsContentSelectedInDocument Value=\"false\" />\n\t\t\t\t\t\t\t\t<LaneHeight Value=\"68\" />\n\t\t\t\t\t\t\t</AutomationLane>\n\t\t\t\t\t\t</AutomationLanes>\n\t\t\t\t\t\t<AreAdditionalAutomationLanesFolded Value=\"false\" />\n\t\t\t\t\t</AutomationLanes>\n";
         x += &mixer(&mut ids, returns, t.muted);
         if matches!(t.kind, TrackKind::Audio | TrackKind::Midi) {
             x += "\t\t\t\t\t<MainSequencer>\n\t\t\t\t\t\t<ClipSlotList>\n";
@@ -324,7 +351,7 @@ fn live_set(session: &Session) -> Vec<u8> {
     let master = mixer(&mut master_ids, 0, false);
     let next = master_ids.0 + 1;
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    xml += "<Ableton MajorVersion=\"5\" MinorVersion=\"11.0_11300\" SchemaChangeCount=\"3\" Creator=\"premix (benches/gen)\" Revision=\"\">\n";
+    xml += "<Ableton MajorVersion=\"5\" MinorVersion=\"11.0_11300\" SchemaChangeCount=\"3\" Creator=\"Ableton Live 11.3.13\" Revision=\"\">\n";
     xml += "\t<LiveSet>\n";
     let _ = writeln!(xml, "\t\t<NextPointeeId Value=\"{next}\" />");
     xml += "\t\t<LomId Value=\"0\" />\n\t\t<LomIdView Value=\"0\" />\n";

@@ -48,6 +48,7 @@ if ! command -v "$LUA" >/dev/null 2>&1 && [[ $(id -u) -eq 0 ]]; then
 fi
 command -v "$LUA" >/dev/null 2>&1 || die "$LUA not found (Debian's ardour package)"
 
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other jobs skew times)"
 echo "## inputs"
 "$GEN" rpp "$RPP_SIZE" "$W/in/big.rpp"
 "$GEN" als "$ALS_SIZE" "$W/in/big.als"
@@ -140,5 +141,6 @@ else
 fi
 
 echo
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "## targets"
 printf '%s\n' "${RESULTS[@]}"

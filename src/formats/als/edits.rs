@@ -247,7 +247,14 @@ pub(super) fn write(project: &AlsProject<'_>, plan: &Plan) -> Result<Vec<u8>, Fo
     let first_fresh = next_pointee;
     let template = project.template();
 
-    let mut region = Vec::with_capacity(xml.len());
+    let run = match (doc.tracks.first(), doc.tracks.last()) {
+        (Some(first), Some(last)) => first.lead.start..last.element.end,
+        _ => doc.tracks_inner.start..doc.tracks_inner.start,
+    };
+    // The output is built in one buffer (XML before the tracks, the tracks in their new order,
+    // XML after): one copy of the set, not a region and then a spliced copy.
+    let mut region = Vec::with_capacity(xml.len() + 64 * 1024);
+    region.extend_from_slice(&xml[..run.start]);
     let default_lead = doc
         .tracks
         .first()
@@ -284,15 +291,22 @@ pub(super) fn write(project: &AlsProject<'_>, plan: &Plan) -> Result<Vec<u8>, Fo
             }
         }
     }
-    let run = match (doc.tracks.first(), doc.tracks.last()) {
-        (Some(first), Some(last)) => first.lead.start..last.element.end,
-        _ => doc.tracks_inner.start..doc.tracks_inner.start,
-    };
-    let mut edits = vec![Edit::replace(run, region)];
+    let suffix_at = region.len();
+    region.extend_from_slice(&xml[run.end..]);
+    let mut out = region;
     if let Some(field) = &doc.next_pointee
         && next_pointee != first_fresh
     {
-        edits.push(replace(field, next_pointee.to_string()));
+        // The counter lies before or after the run of tracks, never inside it.
+        let span = field.span.clone();
+        let at = if span.end <= run.start {
+            span.clone()
+        } else if span.start >= run.end {
+            span.start - run.end + suffix_at..span.end - run.end + suffix_at
+        } else {
+            return Err(internal(EditConflict(span)));
+        };
+        out.splice(at, next_pointee.to_string().into_bytes());
     }
-    splice(xml, edits).map_err(internal)
+    Ok(out)
 }

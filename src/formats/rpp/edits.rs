@@ -154,7 +154,14 @@ pub(super) fn write(project: &RppProject<'_>, plan: &Plan) -> Result<Vec<u8>, Fo
     // The order changes: rebuild the run of track chunks.
     let positions = layout.new_positions(doc.tracks.len());
     let depths = layout.depths();
-    let mut region = Vec::with_capacity(src.len());
+    let region_range = match (doc.tracks.first(), doc.tracks.last()) {
+        (Some(first), Some(last)) => first.chunk.start..last.chunk.end,
+        _ => doc.root_close..doc.root_close,
+    };
+    // The output is built in one buffer (text before the tracks, the tracks in their new
+    // order, text after): one copy of the project, not a region and then a spliced copy.
+    let mut region = Vec::with_capacity(src.len() + 4096);
+    region.extend_from_slice(&src[..region_range.start]);
     for (slot_index, slot) in layout.slots.iter().enumerate() {
         let depth = depths[slot_index];
         let next_depth = depths.get(slot_index + 1).copied().unwrap_or(0);
@@ -223,9 +230,6 @@ pub(super) fn write(project: &RppProject<'_>, plan: &Plan) -> Result<Vec<u8>, Fo
             }
         }
     }
-    let region_range = match (doc.tracks.first(), doc.tracks.last()) {
-        (Some(first), Some(last)) => first.chunk.start..last.chunk.end,
-        _ => doc.root_close..doc.root_close,
-    };
-    splice(src, vec![Edit::replace(region_range, region)]).map_err(internal)
+    region.extend_from_slice(&src[region_range.end..]);
+    Ok(region)
 }

@@ -11,7 +11,7 @@
 
 use crate::session::{Rgb, Session, Track, TrackKind};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -169,6 +169,15 @@ impl Layout {
     }
 }
 
+/// A plan's per-track value changes ([`Plan::by_track`]): the same answers as
+/// [`Plan::renames`], [`Plan::recolors`] and [`Plan::mutes`].
+#[derive(Debug, Default)]
+pub struct ByTrack<'a> {
+    pub renames: BTreeMap<usize, &'a str>,
+    pub recolors: BTreeMap<usize, Rgb>,
+    pub mutes: BTreeSet<usize>,
+}
+
 impl Plan {
     /// True when the plan asks for something that must be written to the file.
     pub fn edits_file(&self) -> bool {
@@ -237,6 +246,28 @@ impl Plan {
         for c in &self.changes {
             if let Action::Recolor { to } = &c.action {
                 out.insert(c.track, *to);
+            }
+        }
+        out
+    }
+
+    /// Renames, recolours and mutes by track, gathered in one pass over the changes. Backends
+    /// look these up once per track; building the maps per track is quadratic in the track
+    /// count (12 000 tracks: seconds).
+    pub fn by_track(&self) -> ByTrack<'_> {
+        let mut out = ByTrack::default();
+        for c in &self.changes {
+            match &c.action {
+                Action::Rename { to } => {
+                    out.renames.insert(c.track, to.as_str());
+                }
+                Action::Recolor { to } => {
+                    out.recolors.insert(c.track, *to);
+                }
+                Action::Mute => {
+                    out.mutes.insert(c.track);
+                }
+                _ => {}
             }
         }
         out

@@ -26,7 +26,20 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<(Container, Vec<u8>), For
     if bytes.starts_with(&[0x1f, 0x8b]) {
         let os = bytes.get(9).copied().unwrap_or(0xff);
         let max = limits.max_project_bytes;
-        let guess = (bytes.len() as u64).saturating_mul(8).min(max) as usize;
+        // The gzip trailer's ISIZE (the uncompressed size mod 2^32) sizes the buffer in one
+        // allocation; it is only a hint (a damaged or hostile file may lie), so it is capped
+        // by the limit and falls back to 8x the compressed size when implausible.
+        let isize_hint = bytes
+            .len()
+            .checked_sub(4)
+            .map(|at| u32::from_le_bytes(bytes[at..].try_into().unwrap()) as u64)
+            .filter(|&n| {
+                n >= bytes.len() as u64 / 2 && n <= (bytes.len() as u64).saturating_mul(1032)
+            });
+        let guess = isize_hint
+            .map(|n| n.saturating_add(1))
+            .unwrap_or((bytes.len() as u64).saturating_mul(8))
+            .min(max) as usize;
         let mut xml = Vec::with_capacity(guess);
         let mut decoder = GzDecoder::new(bytes).take(max.saturating_add(1));
         decoder.read_to_end(&mut xml).map_err(|e| FormatError {

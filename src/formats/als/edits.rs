@@ -20,7 +20,7 @@ use super::palette;
 use super::scan::{self, AlsTrack, Field};
 use crate::edit::{Edit, EditConflict, splice};
 use crate::formats::FormatError;
-use crate::plan::{Plan, Slot};
+use crate::plan::{ByTrack, Plan, Slot};
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -58,7 +58,7 @@ fn routing_edits(project: &AlsProject<'_>, t: &AlsTrack, grouped: bool) -> Vec<E
 /// Value edits for one existing track (absolute offsets).
 fn track_edits(
     project: &AlsProject<'_>,
-    plan: &Plan,
+    plan: &ByTrack<'_>,
     index: usize,
     parent_id: Option<i64>,
 ) -> Result<Vec<Edit>, FormatError> {
@@ -70,7 +70,7 @@ fn track_edits(
             index + 1
         ))
     };
-    if let Some(name) = plan.renames().get(&index) {
+    if let Some(name) = plan.renames.get(&index) {
         let text = escape(name);
         let user = t
             .user_name
@@ -81,7 +81,7 @@ fn track_edits(
             edits.push(replace(effective, text));
         }
     }
-    if let Some(rgb) = plan.recolors().get(&index) {
+    if let Some(rgb) = plan.recolors.get(&index) {
         let field = t.color.as_ref().ok_or_else(|| missing("Color"))?;
         let value = project
             .scheme
@@ -89,7 +89,7 @@ fn track_edits(
             .ok_or_else(|| missing("writable Color"))?;
         edits.push(replace(field, value.to_string()));
     }
-    if plan.mutes().contains(&index) {
+    if plan.mutes.contains(&index) {
         if t.speaker.is_none() && t.speaker_event.is_none() {
             return Err(missing("Mixer/Speaker"));
         }
@@ -229,10 +229,11 @@ pub(super) fn write(project: &AlsProject<'_>, plan: &Plan) -> Result<Vec<u8>, Fo
     };
     let parent_id = |i: usize| layout.parents[i].and_then(|p| slot_id(layout.slots[p]));
 
+    let by_track = plan.by_track();
     let mut per_track: Vec<Vec<Edit>> = vec![Vec::new(); doc.tracks.len()];
     for (i, slot) in layout.slots.iter().enumerate() {
         if let Slot::Track(t) = *slot {
-            per_track[t] = track_edits(project, plan, t, parent_id(i))?;
+            per_track[t] = track_edits(project, &by_track, t, parent_id(i))?;
         }
     }
 
@@ -246,7 +247,14 @@ pub(super) fn write(project: &AlsProject<'_>, plan: &Plan) -> Result<Vec<u8>, Fo
     let first_fresh = next_pointee;
     let template = project.template();
 
-    let mut region = Vec::with_capacity(xml.len());
+    let run = match (doc.tracks.first(), doc.tracks.last()) {
+        (Some(first), Some(last)) => first.lead.start..last.element.end,
+        _ => doc.tracks_inner.start..doc.tracks_inner.start,
+    };
+    // The output is built in one buffer (XML before the tracks, the tracks in their new order,
+    // XML after): one copy of the set, not a region and then a spliced copy.
+    let mut region = Vec::with_capacity(xml.len() + 64 * 1024);
+    region.extend_from_slice(&xml[..run.start]);
     let default_lead = doc
         .tracks
         .first()
@@ -283,15 +291,22 @@ pub(super) fn write(project: &AlsProject<'_>, plan: &Plan) -> Result<Vec<u8>, Fo
             }
         }
     }
-    let run = match (doc.tracks.first(), doc.tracks.last()) {
-        (Some(first), Some(last)) => first.lead.start..last.element.end,
-        _ => doc.tracks_inner.start..doc.tracks_inner.start,
-    };
-    let mut edits = vec![Edit::replace(run, region)];
+    let suffix_at = region.len();
+    region.extend_from_slice(&xml[run.end..]);
+    let mut out = region;
     if let Some(field) = &doc.next_pointee
         && next_pointee != first_fresh
     {
-        edits.push(replace(field, next_pointee.to_string()));
+        // The counter lies before or after the run of tracks, never inside it.
+        let span = field.span.clone();
+        let at = if span.end <= run.start {
+            span.clone()
+        } else if span.start >= run.end {
+            span.start - run.end + suffix_at..span.end - run.end + suffix_at
+        } else {
+            return Err(internal(EditConflict(span)));
+        };
+        out.splice(at, next_pointee.to_string().into_bytes());
     }
-    splice(xml, edits).map_err(internal)
+    Ok(out)
 }

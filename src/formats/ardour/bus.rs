@@ -577,12 +577,13 @@ pub(super) fn edits(project: &ArdourProject<'_>, plan: &Plan) -> Result<BusEdits
     };
     // bus slot -> (group name, colour, member route ids)
     let mut wanted: BTreeMap<String, (Option<Rgb>, Vec<String>)> = BTreeMap::new();
+    let recolors = plan.recolors();
     for &(route, parent_slot) in &moved {
         let (name, color) = match layout.slots[parent_slot] {
             Slot::NewBus(k) => (plan.new_buses[k].name.clone(), plan.new_buses[k].color),
             Slot::Track(t) => {
                 let r = doc.track_routes[t];
-                let color = plan.recolors().get(&t).copied().or(doc.routes[r].color);
+                let color = recolors.get(&t).copied().or(doc.routes[r].color);
                 (final_name(r), color)
             }
         };

@@ -12,7 +12,7 @@ use super::quote::{quote, wants_block};
 use super::scan::RppTrack;
 use crate::edit::{Edit, splice};
 use crate::formats::FormatError;
-use crate::plan::{Plan, Slot};
+use crate::plan::{ByTrack, Plan, Slot};
 
 fn line(indent: &[u8], text: &str, eol: &[u8]) -> Vec<u8> {
     [indent, text.as_bytes(), eol].concat()
@@ -91,11 +91,11 @@ fn name_block(indent: &[u8], name: &str, eol: &[u8]) -> Vec<u8> {
 }
 
 /// Token edits inside one track chunk (absolute offsets).
-fn token_edits(project: &RppProject<'_>, plan: &Plan, index: usize) -> Vec<Edit> {
+fn token_edits(project: &RppProject<'_>, plan: &ByTrack<'_>, index: usize) -> Vec<Edit> {
     let t: &RppTrack = &project.doc.tracks[index];
     let eol = project.doc.line_ending;
     let mut edits = Vec::new();
-    if let Some(name) = plan.renames().get(&index) {
+    if let Some(name) = plan.renames.get(&index) {
         let text = quote(name);
         let block = wants_block(name).then(|| name_block(&t.key_indent, name, eol));
         match (&t.name, t.name_line_end) {
@@ -116,7 +116,7 @@ fn token_edits(project: &RppProject<'_>, plan: &Plan, index: usize) -> Vec<Edit>
             }
         }
     }
-    if let Some(rgb) = plan.recolors().get(&index) {
+    if let Some(rgb) = plan.recolors.get(&index) {
         let value = color::encode(*rgb, project.order).to_string();
         edits.push(match &t.peakcol {
             Some(field) => Edit::replace(field.span.clone(), value),
@@ -126,7 +126,7 @@ fn token_edits(project: &RppProject<'_>, plan: &Plan, index: usize) -> Vec<Edit>
             ),
         });
     }
-    if plan.mutes().contains(&index) {
+    if plan.mutes.contains(&index) {
         edits.push(match &t.mute {
             Some(field) => Edit::replace(field.span.clone(), "1"),
             None => Edit::insert(t.after_header, line(&t.key_indent, "MUTESOLO 1 0 0", eol)),
@@ -140,12 +140,13 @@ pub(super) fn write(project: &RppProject<'_>, plan: &Plan) -> Result<Vec<u8>, Fo
     let doc = &project.doc;
     let session = &project.session;
     let layout = plan.layout(session);
+    let by_track = plan.by_track();
     let internal =
         |e: crate::edit::EditConflict| FormatError::whole(format!("internal error: {e}"));
 
     if layout.is_unchanged(session) {
         let edits = (0..doc.tracks.len())
-            .flat_map(|i| token_edits(project, plan, i))
+            .flat_map(|i| token_edits(project, &by_track, i))
             .collect();
         return splice(src, edits).map_err(internal);
     }
@@ -153,7 +154,14 @@ pub(super) fn write(project: &RppProject<'_>, plan: &Plan) -> Result<Vec<u8>, Fo
     // The order changes: rebuild the run of track chunks.
     let positions = layout.new_positions(doc.tracks.len());
     let depths = layout.depths();
-    let mut region = Vec::with_capacity(src.len());
+    let region_range = match (doc.tracks.first(), doc.tracks.last()) {
+        (Some(first), Some(last)) => first.chunk.start..last.chunk.end,
+        _ => doc.root_close..doc.root_close,
+    };
+    // The output is built in one buffer (text before the tracks, the tracks in their new
+    // order, text after): one copy of the project, not a region and then a spliced copy.
+    let mut region = Vec::with_capacity(src.len() + 4096);
+    region.extend_from_slice(&src[..region_range.start]);
     for (slot_index, slot) in layout.slots.iter().enumerate() {
         let depth = depths[slot_index];
         let next_depth = depths.get(slot_index + 1).copied().unwrap_or(0);
@@ -170,7 +178,7 @@ pub(super) fn write(project: &RppProject<'_>, plan: &Plan) -> Result<Vec<u8>, Fo
             }
             Slot::Track(t) => {
                 let track = &doc.tracks[t];
-                let mut edits = token_edits(project, plan, t);
+                let mut edits = token_edits(project, &by_track, t);
                 let wanted_unchanged = track
                     .folder
                     .as_ref()
@@ -222,9 +230,6 @@ pub(super) fn write(project: &RppProject<'_>, plan: &Plan) -> Result<Vec<u8>, Fo
             }
         }
     }
-    let region_range = match (doc.tracks.first(), doc.tracks.last()) {
-        (Some(first), Some(last)) => first.chunk.start..last.chunk.end,
-        _ => doc.root_close..doc.root_close,
-    };
-    splice(src, vec![Edit::replace(region_range, region)]).map_err(internal)
+    region.extend_from_slice(&src[region_range.end..]);
+    Ok(region)
 }

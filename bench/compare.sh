@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Whole-process comparison of premix with what users would otherwise run, on the same
+# generated inputs, in one run. Prints medians, ratios and peak memory; see BENCHMARKS.md.
+#
+#   bash bench/compare.sh
+#
+# Installs what it needs under target/bench/: a virtualenv with abletoolz and rpp (PyPI), the
+# rpp-parser crate (crates.io) in a scratch cargo project, and uses Debian's ardour package
+# (ardour7-lua) for the Ardour load time (installed with apt-get when missing and root).
+# Environment: RUNS (default 5) runs per fast command, PEER_RUNS (default 3) per Python peer,
+# RPP_SIZE (35MB), ALS_SIZE (50MB of XML), ARDOUR_ROUTES (300), PREMIX_CORPUS (<repo>/../shared/corpus),
+# PYTHON (python3).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+W=$ROOT/target/bench
+RUNS=${RUNS:-5}
+PEER_RUNS=${PEER_RUNS:-3}
+RPP_SIZE=${RPP_SIZE:-35MB}
+ALS_SIZE=${ALS_SIZE:-50MB}
+ARDOUR_ROUTES=${ARDOUR_ROUTES:-300}
+CORPUS=${PREMIX_CORPUS:-$ROOT/../shared/corpus}
+PY=${PYTHON:-python3}
+mkdir -p "$W/in" "$W/out"
+
+die() { echo "setup failed: $*" >&2; exit 2; }
+[[ -x /usr/bin/time ]] || die "/usr/bin/time missing (apt-get install time)"
+
+# --- setup -----------------------------------------------------------------------------------
+echo "## setup"
+cargo build --release --quiet --bin premix --example generate </dev/null || die "cargo build"
+PREMIX=$ROOT/target/release/premix
+GEN=$ROOT/target/release/examples/generate
+if [[ ! -x $W/venv/bin/python ]]; then
+  "$PY" -m venv "$W/venv" || die "python venv"
+fi
+"$W/venv/bin/pip" install -q abletoolz rpp </dev/null || die "pip install abletoolz rpp"
+VPY=$W/venv/bin/python
+mkdir -p "$W/rpp-parser-peer/src"
+cp bench/peers/rpp-parser/Cargo.toml "$W/rpp-parser-peer/"
+cp bench/peers/rpp-parser/src/main.rs "$W/rpp-parser-peer/src/"
+(cd "$W/rpp-parser-peer" && cargo build --release --quiet </dev/null) || die "rpp-parser peer build"
+RPPP=$W/rpp-parser-peer/target/release/rpp-parser-peer
+LUA=${ARDOUR_LUA:-ardour7-lua}
+if ! command -v "$LUA" >/dev/null 2>&1 && [[ $(id -u) -eq 0 ]]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q ardour </dev/null >/dev/null || true
+fi
+command -v "$LUA" >/dev/null 2>&1 || die "$LUA not found (Debian's ardour package)"
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other jobs skew times)"
+echo "## inputs"
+"$GEN" rpp "$RPP_SIZE" "$W/in/big.rpp"
+"$GEN" als "$ALS_SIZE" "$W/in/big.als"
+"$GEN" ardour "$ARDOUR_ROUTES" "$W/in/big.ardour"
+RPP_BYTES=$(stat -c %s "$W/in/big.rpp")
+ALS_BYTES=$(stat -c %s "$W/in/big.als")
+ALS_XML=$(gzip -dc "$W/in/big.als" | wc -c)
+echo "rpp $RPP_BYTES bytes; als $ALS_BYTES bytes gzip, $ALS_XML bytes of XML; ardour $ARDOUR_ROUTES routes"
+
+# --- measuring -------------------------------------------------------------------------------
+# measure NAME RUNS SETUP CMD...: runs SETUP (a shell snippet, untimed) then CMD, RUNS times;
+# records the median wall time (s) and the peak RSS (KiB, max over runs) in $T[NAME], $M[NAME].
+declare -A T M
+measure() {
+  local name=$1 runs=$2 setup=$3
+  shift 3
+  local times=() peak=0 i t0 t1 rss
+  for ((i = 0; i < runs; i++)); do
+    eval "$setup"
+    t0=$(date +%s%N)
+    /usr/bin/time -f %M -o "$W/rss" "$@" >"$W/cmd.log" 2>&1 </dev/null ||
+      { echo "FAILED: $name: $*"; tail -5 "$W/cmd.log"; exit 1; }
+    t1=$(date +%s%N)
+    times+=("$(( (t1 - t0) / 1000 ))")
+    rss=$(tail -n1 "$W/rss")
+    ((rss > peak)) && peak=$rss
+  done
+  T[$name]=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]/1e6}')
+  M[$name]=$peak
+  printf '  %-34s median %8ss  peak %7.1f MB  (%d runs)\n' "$name" "${T[$name]}" "$(echo "$peak/1024" | bc -l)" "$runs"
+}
+ratio() { echo "scale=2; $1 / $2" | bc -l; }
+mb() { echo "scale=1; $1 / 1024" | bc -l; }
+
+RESULTS=()
+verdict() { # verdict LABEL HOLDS(0/1) DETAIL
+  local s=FAIL
+  [[ $2 == 1 ]] && s=HOLDS
+  RESULTS+=("$(printf '%-6s %s: %s' "$s" "$1" "$3")")
+}
+le() { [[ $(echo "$1 <= $2" | bc -l) == 1 ]] && echo 1 || echo 0; }
+ge() { [[ $(echo "$1 >= $2" | bc -l) == 1 ]] && echo 1 || echo 0; }
+
+# --- Live --------------------------------------------------------------------------------------
+echo "## Ableton Live ($ALS_XML bytes of XML)"
+measure "gzip -dc | gzip -6 (codec floor)" "$RUNS" ":" sh -c "gzip -dc '$W/in/big.als' | gzip -6 > /dev/null"
+measure "premix apply (als)" "$RUNS" "rm -rf '$W/out/als'" "$PREMIX" apply "$W/in/big.als" --out "$W/out/als" --quiet
+measure "abletoolz recolour + save" "$PEER_RUNS" "cp '$W/in/big.als' '$W/out/abletoolz.als'" "$VPY" bench/peers/abletoolz_recolour.py "$W/out/abletoolz.als"
+r=$(ratio "${T[premix apply (als)]}" "${T[gzip -dc | gzip -6 (codec floor)]}")
+verdict "Live vs codec floor" "$(le "$r" 1.5)" "premix ${T[premix apply (als)]}s = ${r}x gzip -dc|gzip -6 ${T[gzip -dc | gzip -6 (codec floor)]}s (target <= 1.5x)"
+r=$(ratio "${T[abletoolz recolour + save]}" "${T[premix apply (als)]}")
+verdict "Live vs abletoolz" "$(ge "$r" 15)" "${r}x faster than abletoolz ${T[abletoolz recolour + save]}s (target >= 15x)"
+r=$(ratio "${M[premix apply (als)]}" "$((ALS_XML / 1024))")
+verdict "Live memory" "$(le "$r" 2)" "peak $(mb "${M[premix apply (als)]}") MB = ${r}x the decompressed size (target <= 2x); abletoolz $(mb "${M[abletoolz recolour + save]}") MB"
+
+# --- REAPER ----------------------------------------------------------------------------------
+echo "## REAPER ($RPP_BYTES bytes)"
+measure "premix apply (rpp)" "$RUNS" "rm -rf '$W/out/rpp'" "$PREMIX" apply "$W/in/big.rpp" --out "$W/out/rpp" --quiet
+measure "rpp-parser parse+serialise+write" "$RUNS" ":" "$RPPP" "$W/in/big.rpp" "$W/out/rpp-parser.rpp"
+measure "python rpp loads+dumps+write" "$PEER_RUNS" ":" "$VPY" bench/peers/rpp_recolour.py "$W/in/big.rpp" "$W/out/python-rpp.rpp"
+r=$(ratio "${T[rpp-parser parse+serialise+write]}" "${T[premix apply (rpp)]}")
+verdict "REAPER vs rpp-parser" "$(ge "$r" 5)" "${r}x faster than rpp-parser ${T[rpp-parser parse+serialise+write]}s (target >= 5x)"
+r=$(ratio "${T[python rpp loads+dumps+write]}" "${T[premix apply (rpp)]}")
+verdict "REAPER vs Python rpp" "$(ge "$r" 100)" "${r}x faster than Python rpp ${T[python rpp loads+dumps+write]}s (target >= 100x)"
+r=$(ratio "${M[premix apply (rpp)]}" "$((RPP_BYTES / 1024))")
+verdict "REAPER memory" "$(le "$r" 2)" "peak $(mb "${M[premix apply (rpp)]}") MB = ${r}x the file size (target <= 2x); rpp-parser $(mb "${M[rpp-parser parse+serialise+write]}") MB, Python rpp $(mb "${M[python rpp loads+dumps+write]}") MB"
+
+# --- Ardour ----------------------------------------------------------------------------------
+echo "## Ardour ($ARDOUR_ROUTES routes)"
+SNAP=big
+SDIR=$W/ardour-session/$SNAP
+mkdir -p "$SDIR/interchange/$SNAP/audiofiles" "$SDIR/interchange/$SNAP/midifiles"
+measure "premix apply (ardour)" "$RUNS" "rm -rf '$W/out/ardour'" "$PREMIX" apply "$W/in/big.ardour" --out "$W/out/ardour" --quiet
+measure "ardour7-lua load (headless)" "$PEER_RUNS" "cp '$W/in/big.ardour' '$SDIR/$SNAP.ardour'; rm -f '$SDIR'/*.bak '$SDIR'/*.pending" \
+  "$LUA" tests/interop/ardour/dump.lua "$SDIR" "$SNAP"
+r=$(ratio "${T[ardour7-lua load (headless)]}" "${T[premix apply (ardour)]}")
+verdict "Ardour vs Ardour's own load" "$(ge "$r" 1)" "premix ${T[premix apply (ardour)]}s, Ardour loads it in ${T[ardour7-lua load (headless)]}s (${r}x)"
+
+# --- Batch -----------------------------------------------------------------------------------
+if [[ -d $CORPUS ]]; then
+  echo "## Batch (premix check $CORPUS)"
+  # check exits 1 when the rules want changes and 2 when a corpus project is refused; both are
+  # normal on a corpus of real projects, so the exit status is ignored.
+  measure "premix check corpus, 1 thread" "$RUNS" ":" env RAYON_NUM_THREADS=1 sh -c "'$PREMIX' check '$CORPUS' --quiet >/dev/null 2>&1 || true"
+  measure "premix check corpus, 2 threads" "$RUNS" ":" env RAYON_NUM_THREADS=2 sh -c "'$PREMIX' check '$CORPUS' --quiet >/dev/null 2>&1 || true"
+  r=$(ratio "${T[premix check corpus, 1 thread]}" "${T[premix check corpus, 2 threads]}")
+  verdict "Batch 2 threads vs 1" "$(ge "$r" 1.7)" "${r}x (target >= 1.7x; nproc $(nproc))"
+else
+  echo "## Batch: corpus absent ($CORPUS), skipped"
+fi
+
+echo
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "## targets"
+printf '%s\n' "${RESULTS[@]}"

@@ -78,7 +78,7 @@ fn write_one(args: &ApplyArgs, target: &Target, planned: Planned) -> Result<Writ
 
 pub fn run(args: &ApplyArgs, color: ColorChoice, limits: &crate::limits::Limits) -> u8 {
     let style = Style::for_stdout(color);
-    let prepared = match run::prepare(&args.run, args.out.as_deref()) {
+    let prepared = match run::prepare(&args.run.selection, args.out.as_deref()) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");
@@ -86,9 +86,10 @@ pub fn run(args: &ApplyArgs, color: ColorChoice, limits: &crate::limits::Limits)
         }
     };
     let finder = &prepared.finder;
-    let results = run::run_with_progress(&args.run, &prepared.targets, |t| {
-        run::plan_one(t, finder, limits, true).and_then(|planned| write_one(args, t, planned))
-    });
+    let results =
+        run::run_with_progress(!args.run.quiet && !args.run.json, &prepared.targets, |t| {
+            run::plan_one(t, finder, limits, true).and_then(|planned| write_one(args, t, planned))
+        });
 
     let mut summary = Summary {
         errors: prepared.problems.len(),

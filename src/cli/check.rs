@@ -15,7 +15,7 @@ pub struct CheckArgs {
 
 pub fn run(args: &CheckArgs, color: ColorChoice, limits: &crate::limits::Limits) -> u8 {
     let style = Style::for_stdout(color);
-    let prepared = match run::prepare(&args.run, None) {
+    let prepared = match run::prepare(&args.run.selection, None) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");
@@ -23,9 +23,10 @@ pub fn run(args: &CheckArgs, color: ColorChoice, limits: &crate::limits::Limits)
         }
     };
     let finder = &prepared.finder;
-    let results = run::run_with_progress(&args.run, &prepared.targets, |t| {
-        run::plan_one(t, finder, limits, false)
-    });
+    let results =
+        run::run_with_progress(!args.run.quiet && !args.run.json, &prepared.targets, |t| {
+            run::plan_one(t, finder, limits, false)
+        });
 
     let mut summary = Summary {
         errors: prepared.problems.len(),

@@ -64,6 +64,20 @@ pub enum Command {
 /// Options shared by `check` and `apply`.
 #[derive(Args, Debug)]
 pub struct RunArgs {
+    #[command(flatten)]
+    pub selection: Selection,
+    /// Print one JSON document for the whole run.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar and no line for projects that need nothing.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Which projects a run covers and which rules it applies: the options `check`, `apply` and
+/// `report` share.
+#[derive(Args, Debug)]
+pub struct Selection {
     /// Project files or folders to walk for projects.
     #[arg(required_unless_present = "files_from", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
@@ -75,12 +89,6 @@ pub struct RunArgs {
     /// `.premix.yaml` or `premix.yaml` from its folder upwards, else the embedded default.
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
-    /// Print one JSON document for the whole run.
-    #[arg(long)]
-    pub json: bool,
-    /// No progress bar and no line for projects that need nothing.
-    #[arg(long, short)]
-    pub quiet: bool,
 }
 
 pub fn main() -> ExitCode {

@@ -2,7 +2,7 @@
 //! HTML page with every project's tracks before and after. Exit codes as `check`.
 
 use super::run::{self, flagged};
-use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, RunArgs};
+use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Selection};
 use crate::report::html::{self, Outcome, ProjectView};
 use crate::report::human;
 use crate::report::json::Summary;
@@ -12,16 +12,8 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
-    /// Project files or folders to walk for projects.
-    #[arg(required_unless_present = "files_from", value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-    /// Read more PATHs from FILE, one per line (`-` for standard input).
-    #[arg(long, value_name = "FILE")]
-    pub files_from: Option<PathBuf>,
-    /// The rules file for every project (default: the nearest `.premix.yaml`, else the
-    /// embedded default).
-    #[arg(long, value_name = "FILE")]
-    pub rules: Option<PathBuf>,
+    #[command(flatten)]
+    pub selection: Selection,
     /// Where to write the HTML page.
     #[arg(long, value_name = "OUT.html")]
     pub html: PathBuf,
@@ -32,14 +24,7 @@ pub struct ReportArgs {
 
 pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits) -> u8 {
     let style = Style::for_stdout(color);
-    let run_args = RunArgs {
-        paths: args.paths.clone(),
-        files_from: args.files_from.clone(),
-        rules: args.rules.clone(),
-        json: false,
-        quiet: args.quiet,
-    };
-    let prepared = match run::prepare(&run_args, None) {
+    let prepared = match run::prepare(&args.selection, None) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");
@@ -47,7 +32,7 @@ pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits
         }
     };
     let finder = &prepared.finder;
-    let results = run::run_with_progress(&run_args, &prepared.targets, |t| {
+    let results = run::run_with_progress(!args.quiet, &prepared.targets, |t| {
         run::plan_one(t, finder, limits, false)
     });
 

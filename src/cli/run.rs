@@ -1,7 +1,7 @@
 //! What `check` and `apply` share: finding the projects and their rules, reading and
 //! planning each one in parallel with a progress bar, and the run summary.
 
-use super::RunArgs;
+use super::Selection;
 use crate::batch::{self, NotAProject, Target};
 use crate::config::RulesFinder;
 use crate::pipeline::{self, Processed};
@@ -30,7 +30,7 @@ pub struct Prepared {
 }
 
 /// The paths given, plus those of `--files-from`.
-fn all_paths(args: &RunArgs) -> Result<Vec<PathBuf>, String> {
+fn all_paths(args: &Selection) -> Result<Vec<PathBuf>, String> {
     let mut paths = args.paths.clone();
     if let Some(list) = &args.files_from {
         let reader: Box<dyn BufRead> = if list.as_os_str() == "-" {
@@ -53,7 +53,7 @@ fn all_paths(args: &RunArgs) -> Result<Vec<PathBuf>, String> {
 
 /// Loads `--rules` if given and finds the projects; `Err` is a message for a run that
 /// cannot start.
-pub fn prepare(args: &RunArgs, skip: Option<&Path>) -> Result<Prepared, String> {
+pub fn prepare(args: &Selection, skip: Option<&Path>) -> Result<Prepared, String> {
     let finder = RulesFinder::new(args.rules.as_deref()).map_err(|e| e.to_string())?;
     let (targets, problems) = batch::discover(&all_paths(args)?, skip);
     Ok(Prepared {
@@ -84,14 +84,14 @@ pub fn plan_one(
     })
 }
 
-/// Runs `work` on every target in parallel, with a progress bar on a terminal (never when
-/// piped, with `--quiet` or with `--json`). Results come back in target order.
+/// Runs `work` on every target in parallel, with a progress bar if `bar_wanted` (not
+/// `--quiet`, not `--json`) and standard error is a terminal. Results come back in target order.
 pub fn run_with_progress<T: Send>(
-    args: &RunArgs,
+    bar_wanted: bool,
     targets: &[Target],
     work: impl Fn(&Target) -> T + Sync + Send,
 ) -> Vec<T> {
-    let show = !args.quiet && !args.json && std::io::stderr().is_terminal() && targets.len() > 1;
+    let show = bar_wanted && std::io::stderr().is_terminal() && targets.len() > 1;
     let bar = if show {
         let bar = ProgressBar::new(targets.len() as u64);
         bar.set_style(

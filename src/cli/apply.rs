@@ -3,7 +3,7 @@
 use super::run::{self, Planned, flagged};
 use super::{EXIT_ERROR, EXIT_OK, RunArgs};
 use crate::batch::Target;
-use crate::report::json::{ProjectEntry, RUN_DOCUMENT_VERSION, RunDocument, Summary};
+use crate::report::json::{ProjectEntry, Summary};
 use crate::report::style::{ColorChoice, Style};
 use crate::report::{diff, human};
 use crate::write;
@@ -174,21 +174,11 @@ pub fn run(args: &ApplyArgs, color: ColorChoice, limits: &crate::limits::Limits)
     } else {
         EXIT_OK
     };
-    if args.run.json {
-        let doc = RunDocument {
-            version: RUN_DOCUMENT_VERSION,
-            command: "apply",
-            projects: entries,
-            summary,
-        };
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    let verb = if args.dry_run {
+        "would change"
     } else {
-        let verb = if args.dry_run {
-            "would change"
-        } else {
-            "changed"
-        };
-        print!("{}", run::summary_line(verb, &summary, style));
-    }
+        "changed"
+    };
+    run::print_end(args.run.json, "apply", entries, summary, verb, style);
     code
 }

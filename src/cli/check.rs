@@ -1,9 +1,9 @@
 //! `premix check PATH...`: what the rules would change, linter style.
 
 use super::run::{self, flagged};
-use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, RunArgs};
+use super::{EXIT_ERROR, RunArgs};
 use crate::report::human;
-use crate::report::json::{ProjectEntry, RUN_DOCUMENT_VERSION, RunDocument, Summary};
+use crate::report::json::{ProjectEntry, Summary};
 use crate::report::style::{ColorChoice, Style};
 use clap::Args;
 
@@ -72,23 +72,14 @@ pub fn run(args: &CheckArgs, color: ColorChoice, limits: &crate::limits::Limits)
             }
         }
     }
-    let code = if summary.errors > 0 {
-        EXIT_ERROR
-    } else if summary.changed > 0 || summary.flagged_tracks > 0 {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    };
-    if args.run.json {
-        let doc = RunDocument {
-            version: RUN_DOCUMENT_VERSION,
-            command: "check",
-            projects: entries,
-            summary,
-        };
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
-    } else {
-        print!("{}", run::summary_line("would change", &summary, style));
-    }
+    let code = run::findings_exit_code(&summary);
+    run::print_end(
+        args.run.json,
+        "check",
+        entries,
+        summary,
+        "would change",
+        style,
+    );
     code
 }

@@ -2,7 +2,7 @@
 //! HTML page with every project's tracks before and after. Exit codes as `check`.
 
 use super::run::{self, flagged};
-use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, Selection};
+use super::{EXIT_ERROR, Selection};
 use crate::report::html::{self, Outcome, ProjectView};
 use crate::report::human;
 use crate::report::json::Summary;
@@ -85,11 +85,5 @@ pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits
     }
     print!("{}", run::summary_line("would change", &summary, style));
     println!("premix: report written to {}", args.html.display());
-    if summary.errors > 0 {
-        EXIT_ERROR
-    } else if summary.changed > 0 || summary.flagged_tracks > 0 {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    }
+    run::findings_exit_code(&summary)
 }

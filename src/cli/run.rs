@@ -1,12 +1,13 @@
-//! What `check` and `apply` share: finding the projects and their rules, reading and
-//! planning each one in parallel with a progress bar, and the run summary.
+//! What `check`, `apply` and `report` share: finding the projects and their rules, reading
+//! and planning each one in parallel with a progress bar, the run's end (JSON document or
+//! summary line) and its exit code.
 
 use super::Selection;
 use crate::batch::{self, NotAProject, Target};
 use crate::config::RulesFinder;
 use crate::pipeline::{self, Processed};
 use crate::report::human;
-use crate::report::json::{ProjectEntry, Summary};
+use crate::report::json::{ProjectEntry, RUN_DOCUMENT_VERSION, RunDocument, Summary};
 use crate::report::style::Style;
 use crate::rules::RuleSet;
 use crate::write::Snapshot;
@@ -122,6 +123,41 @@ pub fn report_problems(problems: &[NotAProject], json: bool, entries: &mut Vec<P
         } else {
             eprint!("{}", human::error_line(&p.path, &p.reason, Style::plain()));
         }
+    }
+}
+
+/// The end of a run: the versioned JSON document for the whole run with `--json`, else the
+/// summary line.
+pub fn print_end(
+    json: bool,
+    command: &'static str,
+    projects: Vec<ProjectEntry<'_>>,
+    summary: Summary,
+    verb: &str,
+    style: Style,
+) {
+    if json {
+        let doc = RunDocument {
+            version: RUN_DOCUMENT_VERSION,
+            command,
+            projects,
+            summary,
+        };
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    } else {
+        print!("{}", summary_line(verb, &summary, style));
+    }
+}
+
+/// Exit code of a run that reports findings like a linter (`check`, `report`): 2 if any
+/// project failed, 1 if any would change or has flagged tracks, else 0.
+pub fn findings_exit_code(summary: &Summary) -> u8 {
+    if summary.errors > 0 {
+        super::EXIT_ERROR
+    } else if summary.changed > 0 || summary.flagged_tracks > 0 {
+        super::EXIT_FINDINGS
+    } else {
+        super::EXIT_OK
     }
 }
 

@@ -344,3 +344,93 @@ fn buses_get_fresh_ids_a_group_and_the_members_outputs() {
             .any(|t| t.name == "Kick" && t.parent == Some(drums))
     );
 }
+
+/// Every track into one new bus (a rule that settles: a second run has nothing to move).
+fn bus_rules() -> RuleSet {
+    let yaml = "version: 1\ncolors: {a: \"#c04040\"}\nbuses:\n  - {name: ALL, color: a}\n\
+                rules:\n  - name: all\n    match: {name: '.'}\n    bus: ALL\n";
+    premix::rules::load(yaml, "test").unwrap()
+}
+
+/// The `<Route>` elements a run added (by id), as text.
+fn new_routes(before: &[u8], after: &[u8]) -> Vec<String> {
+    let old = scan(before).unwrap();
+    let old_ids: Vec<&str> = old
+        .elements
+        .iter()
+        .filter(|e| &*e.name == "Route")
+        .filter_map(|e| e.get("id"))
+        .collect();
+    let new = scan(after).unwrap();
+    new.elements
+        .iter()
+        .filter(|e| &*e.name == "Route" && !old_ids.contains(&e.get("id").unwrap_or("")))
+        .map(|e| String::from_utf8_lossy(&after[e.range()]).into_owned())
+        .collect()
+}
+
+#[test]
+fn pre_ardour7_sessions_get_buses_in_their_own_spelling() {
+    let Some(files) = corpus() else { return };
+    let rules = bus_rules();
+    let mut checked = 0;
+    for (name, bytes) in &files {
+        let doc = ArdourProject::read(bytes).unwrap();
+        let version = doc.document().version;
+        let first = pipeline::process(Format::Ardour, bytes, &rules, true)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let refused = first
+            .plan
+            .notes
+            .iter()
+            .any(|n| n.message.contains("buses are not written"));
+        // Ardour 2 (2.0.0) and Ardour 5 (3002) sessions are refused; see formats::ardour::bus.
+        assert_eq!(
+            refused,
+            version == 2000 || (3002..5990).contains(&version),
+            "{name}: {:?}",
+            first.plan.notes
+        );
+        if version >= 7000 || first.plan.new_buses.is_empty() {
+            continue;
+        }
+        let out = first.output.unwrap();
+        let added = new_routes(bytes, &out);
+        assert_eq!(added.len(), first.plan.new_buses.len(), "{name}");
+        for route in &added {
+            if version < 3002 {
+                // Ardour 3-4: order on the route, no PresentationInfo, yes/no booleans.
+                assert!(!route.contains("<PresentationInfo"), "{name}: {route}");
+                assert!(route.contains("active=\"yes\""), "{name}: {route}");
+                assert!(route.contains(" order-key"), "{name}: {route}");
+            } else {
+                // Ardour 6: PresentationInfo, and no Ardour 7 time domains.
+                assert!(route.contains("flags=\"AudioBus,OrderSet\""), "{name}");
+                assert!(!route.contains("time-domain"), "{name}: {route}");
+            }
+        }
+        let reread = ArdourProject::read(&out).unwrap();
+        let s = reread.session();
+        for bus in &first.plan.new_buses {
+            let b = s.tracks.iter().position(|t| t.name == bus.name).unwrap();
+            assert!(
+                s.tracks.iter().any(|t| t.parent == Some(b)),
+                "{name}: bus {:?} sums nothing on reading back",
+                bus.name
+            );
+            if version < 3002 && doc.document().routes.iter().any(|r| r.color.is_some()) {
+                // The bus colour goes into GUIObjectState where the other routes' colours are.
+                assert_eq!(s.tracks[b].color, bus.color, "{name}");
+            }
+        }
+        let second = pipeline::process(Format::Ardour, &out, &rules, true)
+            .unwrap_or_else(|e| panic!("{name} (second run): {e}"));
+        assert!(
+            !second.plan.edits_file(),
+            "{name}: second run plans {:?}",
+            second.plan.changes
+        );
+        checked += 1;
+    }
+    assert!(checked >= 3, "3001 and 6000 sessions with buses: {checked}");
+}

@@ -11,11 +11,13 @@
 //!   no GUI colour yet); pre-5 colours are otherwise written in their own 16-bit `r:g:b` form;
 //! - removing a route (not supported: routes are referenced by id and port name from sends,
 //!   groups, connections and the GUI state);
-//! - buses in sessions older than Ardour 7 (format 7000), and a new bus whose name is taken
-//!   by a route that is not a bus (see [`bus`]).
+//! - buses in Ardour 2 and Ardour 5 sessions (formats 2.0.0, 3002–5989), and a new bus whose
+//!   name is taken by a route that is not a bus (see [`bus`]).
 
 pub mod bus;
+mod bus_xml;
 mod edits;
+mod lines;
 pub mod read;
 pub mod xml;
 
@@ -54,14 +56,14 @@ impl<'a> ArdourProject<'a> {
 }
 
 impl ArdourProject<'_> {
-    /// Buses need a 7000+ session (the bus route is written the way Ardour 7 writes it) with
-    /// `<RouteGroups>` and `id-counter`; a new bus needs a free, port-safe name.
+    /// Buses need a session version premix can spell a bus route in ([`bus_xml::Dialect`])
+    /// with `<RouteGroups>` and `id-counter`; a new bus needs a free, port-safe name.
     fn vet_buses(&self, plan: &mut Plan, final_names: &[String]) {
         if !bus::plan_has_buses(plan) {
             return;
         }
         let doc = &self.doc;
-        let supported = doc.version >= bus::MIN_VERSION
+        let supported = bus_xml::Dialect::of_version(doc.version).is_some()
             && doc.xml.child_named(0, "RouteGroups").is_some()
             && doc.xml.root().get("id-counter").is_some()
             && doc.routes_elem.is_some()
@@ -72,8 +74,9 @@ impl ArdourProject<'_> {
             .map(|b| {
                 if !supported {
                     Some(format!(
-                        "bus {:?} not made: buses are written into Ardour 7+ sessions only (this is session format {})",
-                        b.name, doc.version
+                        "bus {:?} not made: {}",
+                        b.name,
+                        bus::unsupported_reason(doc)
                     ))
                 } else if b.name.contains(['/', ':']) || b.name.is_empty() {
                     Some(format!(
@@ -105,8 +108,8 @@ impl ArdourProject<'_> {
             let why = match bus {
                 BusRef::New(k) => refused[k].clone(),
                 BusRef::Existing(_) if !supported => Some(format!(
-                    "not moved into a bus: buses are written into Ardour 7+ sessions only (this is session format {})",
-                    doc.version
+                    "not moved into a bus: {}",
+                    bus::unsupported_reason(doc)
                 )),
                 BusRef::Existing(_) => None,
             }

@@ -7,7 +7,8 @@
 #
 # Environment: PREMIX_CORPUS (default <repo>/../shared/corpus), PYTHON (default python3),
 # ARDOUR_LUA (default ardour7-lua), CASE_TIMEOUT seconds per call (default 120), PREMIX_BIN
-# (use this premix binary instead of building target/release/premix).
+# (use this premix binary instead of building target/release/premix), ONLY (a grep -E pattern:
+# run only the inputs whose path matches).
 # Every session is run twice: with the default rules and with buses.yaml (renames + buses).
 # A session that Ardour 7.3 itself does not load is skipped (SKIP line), not failed.
 # Prints one line per case, then "N passed, M failed". Exit 0 all passed, 1 a case failed,
@@ -62,6 +63,13 @@ fi
 if [[ -d samples/ardour ]]; then
   while IFS= read -r -d '' f; do inputs+=("$f"); done \
     < <(find samples/ardour -type f -name '*.ardour' -print0 | sort -z)
+fi
+if [[ -n ${ONLY:-} ]]; then
+  kept=()
+  for f in "${inputs[@]}"; do
+    if grep -qE -- "$ONLY" <<<"$f"; then kept+=("$f"); fi
+  done
+  inputs=("${kept[@]}")
 fi
 [[ ${#inputs[@]} -gt 0 ]] || echo "no Ardour inputs found (corpus absent and none under samples/ardour)"
 
@@ -131,7 +139,7 @@ run_case() {
     report FAIL "Ardour did not load premix's output (exit $rc); see $dir/out.txt"
     return
   fi
-  "$PY" "$CHECK" "$in_dump" "$dir/out.txt" "$dir/plan.json" "$dir/inspect.json" >"$dir/check.txt" 2>&1 || rc=$?
+  "$PY" "$CHECK" "$in_dump" "$dir/out.txt" "$dir/plan.json" "$dir/inspect.json" "$ruleset" >"$dir/check.txt" 2>&1 || rc=$?
   if [[ $rc -eq 0 ]]; then
     report PASS "$(head -n1 "$dir/check.txt" | sed 's/^ok: //')"
     return

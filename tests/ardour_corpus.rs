@@ -434,3 +434,103 @@ fn pre_ardour7_sessions_get_buses_in_their_own_spelling() {
     }
     assert!(checked >= 3, "3001 and 6000 sessions with buses: {checked}");
 }
+
+#[test]
+fn a_removed_track_takes_its_wiring_and_its_regions_become_an_unused_playlist() {
+    let Some(files) = corpus() else { return };
+    let Some((_, bytes)) = files.iter().find(|(n, _)| n.starts_with("elements-clouds")) else {
+        return;
+    };
+    let project = ArdourProject::read(bytes).unwrap();
+    assert_eq!(project.session().tracks[0].name, "Audio");
+    let mut plan = Plan {
+        changes: vec![change(0, Action::Remove)],
+        ..Plan::default()
+    };
+    project.vet(&mut plan);
+    assert!(plan.notes.is_empty(), "{:?}", plan.notes);
+    let out = project.write(&plan).unwrap();
+    let text = String::from_utf8_lossy(&out);
+    assert!(!text.contains("<Route version=\"6000\" id=\"299\""));
+    assert!(
+        !text.contains("other=\"Audio/audio_out"),
+        "master keeps no connection to it"
+    );
+    // Ardour 7.3, saving a session whose track is gone, moves that track's playlist with
+    // regions from <Playlists> to <UnusedPlaylists> (seen in ardour7-lua: load, save).
+    let doc = scan(&out).unwrap();
+    let playlist = doc
+        .elements
+        .iter()
+        .find(|e| &*e.name == "Playlist" && e.get("id") == Some("338"))
+        .expect("the playlist with its regions is kept");
+    let parent = &doc.elements[playlist.parent.unwrap()];
+    assert_eq!(&*parent.name, "UnusedPlaylists");
+    // An emptied container becomes an empty tag: Ardour refuses whitespace in <Playlists>.
+    assert!(text.contains("<Playlists/>"));
+    assert_eq!(
+        text.matches("<Region ").count(),
+        String::from_utf8_lossy(bytes).matches("<Region ").count(),
+        "no region is lost"
+    );
+    let reread = ArdourProject::read(&out).unwrap();
+    assert!(reread.session().tracks.is_empty());
+}
+
+#[test]
+fn removing_unused_tracks_then_a_second_run_changes_nothing() {
+    let Some(files) = corpus() else { return };
+    let yaml =
+        "version: 1\nrules: []\nunused:\n  when: [no_media, all_media_muted]\n  action: remove\n";
+    let rules = premix::rules::load(yaml, "test").unwrap();
+    let mut removed_somewhere = 0;
+    for (name, bytes) in &files {
+        let first = pipeline::process(Format::Ardour, bytes, &rules, true)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let gone: Vec<usize> = first
+            .plan
+            .changes
+            .iter()
+            .filter(|c| matches!(c.action, Action::Remove))
+            .map(|c| c.track)
+            .collect();
+        let out = first.output.unwrap();
+        let project = ArdourProject::read(bytes).unwrap();
+        let reread = ArdourProject::read(&out).unwrap();
+        let ids_after: Vec<Option<String>> = reread
+            .document()
+            .routes
+            .iter()
+            .map(|r| r.id.clone())
+            .collect();
+        for &t in &gone {
+            let route = &project.document().routes[project.document().track_routes[t]];
+            assert!(
+                !ids_after.contains(&route.id),
+                "{name}: {:?} still there",
+                route.name
+            );
+            // Nothing left names its ports.
+            for other in &reread.document().routes {
+                assert!(
+                    other
+                        .feeds
+                        .iter()
+                        .all(|f| !f.starts_with(&format!("{}/", route.name))),
+                    "{name}: {:?} still feeds {:?}",
+                    other.name,
+                    route.name
+                );
+            }
+        }
+        removed_somewhere += gone.len();
+        let second = pipeline::process(Format::Ardour, &out, &rules, true)
+            .unwrap_or_else(|e| panic!("{name} (second run): {e}"));
+        assert!(
+            !second.plan.edits_file(),
+            "{name}: second run plans {:?}",
+            second.plan.changes
+        );
+    }
+    assert!(removed_somewhere > 0);
+}

@@ -4,13 +4,13 @@
 //! [`xml`] scans the document once, recording element and attribute-value spans; [`read`]
 //! turns the routes into a [`Session`] (what counts as a track, its order, parent and colour is
 //! documented there); [`edits`] spells a plan as attribute-value replacements; [`bus`] creates
-//! buses. [`ArdourProject::vet`] drops, with a note, what cannot be written:
+//! buses; [`remove`] removes routes. [`ArdourProject::vet`] drops, with a note, what cannot be written:
 //! - a rename that would give two routes the same name (Ardour requires unique route names),
 //!   or a name containing `/` or `:` (they would break port names);
 //! - a colour for a route with no colour attribute to change (a pre-5 session whose route has
 //!   no GUI colour yet); pre-5 colours are otherwise written in their own 16-bit `r:g:b` form;
-//! - removing a route (not supported: routes are referenced by id and port name from sends,
-//!   groups, connections and the GUI state);
+//! - removing a route that other routes feed, or any route of an Ardour 2 session (see
+//!   [`remove`]);
 //! - buses in Ardour 2 and Ardour 5 sessions (formats 2.0.0, 3002–5989), and a new bus whose
 //!   name is taken by a route that is not a bus (see [`bus`]).
 
@@ -19,6 +19,7 @@ mod bus_xml;
 mod edits;
 mod lines;
 pub mod read;
+mod remove;
 pub mod xml;
 
 use crate::formats::{FormatError, Project};
@@ -189,6 +190,24 @@ impl Project for ArdourProject<'_> {
                 }
             }
         }
+        // Routes that other routes' outputs feed (buses with members, summing tracks).
+        let input_owner: std::collections::HashMap<&str, usize> = doc
+            .routes
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| r.input_ports.iter().map(move |p| (p.as_str(), i)))
+            .collect();
+        let fed: HashSet<usize> = doc
+            .routes
+            .iter()
+            .enumerate()
+            .flat_map(|(j, r)| {
+                r.feeds
+                    .iter()
+                    .filter_map(|f| input_owner.get(f.as_str()).copied())
+                    .filter(move |&i| i != j)
+            })
+            .collect();
         for (i, c) in plan.changes.iter().enumerate() {
             let message = match &c.action {
                 Action::Recolor { .. } if route_of(c.track).color_spot.is_none() => Some(
@@ -198,8 +217,12 @@ impl Project for ArdourProject<'_> {
                 Action::Mute if route_of(c.track).mute_spots.is_empty() => {
                     Some("not muted: the route has no mute control in this file".to_string())
                 }
-                Action::Remove => Some(
-                    "not removed: removing Ardour routes is not supported (flag or colour unused tracks instead)"
+                Action::Remove if doc.version < 3000 => Some(
+                    "not removed: routes are not removed from Ardour 2 sessions (diskstreams and groups live apart from the route there)"
+                        .to_string(),
+                ),
+                Action::Remove if fed.contains(&doc.track_routes[c.track]) => Some(
+                    "not removed: other routes' outputs feed this route (they would lose their path to the master)"
                         .to_string(),
                 ),
                 _ => None,

@@ -10,7 +10,8 @@ RULESET: `buses` when the run used buses.yaml, which moves every track with audi
 a bus: then premix must not have refused buses for the session's format.
 
 Checks, each failure printed as a `FAIL ...` line:
-- the output loaded; the same routes (by Ardour id) exist, plus exactly the new buses;
+- the output loaded; the same routes (by Ardour id) exist, minus exactly the removed ones,
+  plus exactly the new buses; no remaining route is connected to a removed route's ports;
 - names: renamed routes carry their new name, the others keep theirs;
 - colours: recoloured routes have the colour asked for (alpha ff), the others keep theirs
   (pre-Ardour-5 colours live in GUI state that headless Ardour does not read: it reports 0 for
@@ -84,7 +85,7 @@ def main():
             elif m:
                 fail(f"premix refused buses: {n['message']}")
     new_buses = project.get("new_buses") or []
-    renames, recolors, moves, mutes = {}, {}, {}, set()
+    renames, recolors, moves, mutes, removes = {}, {}, {}, set(), set()
     for c in project.get("changes") or []:
         name = c["track_name"]
         if c["action"] == "rename":
@@ -93,6 +94,8 @@ def main():
             recolors[name] = c["to"].lstrip("#").lower() + "ff"
         elif c["action"] == "mute":
             mutes.add(name)
+        elif c["action"] == "remove":
+            removes.add(name)
         elif c["action"] == "move_to_bus":
             bus = c["bus"]
             if "new" in bus:
@@ -108,8 +111,12 @@ def main():
 
     # Same routes, plus the new buses.
     for rid, r in before.items():
-        if rid not in after:
+        if r["name"] in removes:
+            if rid in after:
+                fail(f"route {r['name']!r} (id {rid}) was to be removed but is still there")
+        elif rid not in after:
             fail(f"route {r['name']!r} (id {rid}) is gone")
+    removed_prefixes = tuple(n + "/" for n in removes)
     added = {rid: r for rid, r in after.items() if rid not in before}
     want_added = sorted(b["name"] for b in new_buses)
     got_added = sorted(r["name"] for r in added.values())
@@ -136,6 +143,10 @@ def main():
         a = after.get(rid)
         if a is None:
             continue
+        for p, cs in a["outputs"].items():
+            for c in cs:
+                if c.startswith(removed_prefixes):
+                    fail(f"route {b['name']!r}: output {p} still connected to removed {c}")
         old = b["name"]
         want_name = renames.get(old, old)
         if a["name"] != want_name:
@@ -161,7 +172,8 @@ def main():
         else:
             if a["group"] != b["group"]:
                 fail(f"route {old!r}: group {a['group']!r} instead of {b['group']!r}")
-            want = {rename_port(p): sorted(rename_port(c) for c in cs if c not in moved_ports)
+            want = {rename_port(p): sorted(rename_port(c) for c in cs if c not in moved_ports
+                                           and not c.startswith(removed_prefixes))
                     for p, cs in b["outputs"].items()}
             got = {p: [c for c in cs if not any(c.startswith(x + "/") for x in want_added)]
                    for p, cs in a["outputs"].items()}
@@ -184,7 +196,7 @@ def main():
         for f in fails:
             print("FAIL " + f)
         return 1
-    print(f"ok: {len(after)} routes, {len(renames)} renamed, {len(recolors)} recoloured, "
+    print(f"ok: {len(after)} routes, {len(removes)} removed, {len(renames)} renamed, {len(recolors)} recoloured, "
           f"{len(moves)} moved into {len(new_buses)} new buses, {len(before_errors)} errors as before"
           + (f", buses refused for format {refused_format} (by design)" if refused_format else "")
           + (f", {unobservable} routes with colour 0 in and out (unset, or pre-5 GUI state headless Ardour does not read)" if unobservable else ""))

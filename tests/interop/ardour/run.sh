@@ -9,7 +9,8 @@
 # ARDOUR_LUA (default ardour7-lua), CASE_TIMEOUT seconds per call (default 120), PREMIX_BIN
 # (use this premix binary instead of building target/release/premix), ONLY (a grep -E pattern:
 # run only the inputs whose path matches).
-# Every session is run twice: with the default rules and with buses.yaml (renames + buses).
+# Every session is run three times: with the default rules, with buses.yaml (renames + buses)
+# and with remove.yaml (removes unused tracks).
 # A session that Ardour 7.3 itself does not load is skipped (SKIP line), not failed.
 # Prints one line per case, then "N passed, M failed". Exit 0 all passed, 1 a case failed,
 # 2 the suite could not be set up (ardour package, cargo).
@@ -24,6 +25,7 @@ PY=${PYTHON:-python3}
 DUMP=$HERE/dump.lua
 CHECK=$HERE/check.py
 RULES=$HERE/buses.yaml
+REMOVE_RULES=$HERE/remove.yaml
 PREMIX=${PREMIX_BIN:-$ROOT/target/release/premix}
 WORK=$ROOT/target/interop/ardour
 CORPUS=${PREMIX_CORPUS:-$ROOT/../shared/corpus}
@@ -126,6 +128,7 @@ run_case() {
   out_file=$dir/out/$(basename "$input")
   local args=(apply "$input" --out "$dir/out" --json)
   [[ $ruleset == buses ]] && args+=(--rules "$RULES")
+  [[ $ruleset == remove ]] && args+=(--rules "$REMOVE_RULES")
   timeout "$TIMEOUT" "$PREMIX" "${args[@]}" >"$dir/plan.json" 2>"$log" </dev/null || rc=$?
   if [[ $rc -ne 0 ]]; then
     report FAIL "premix apply exited $rc: $(grep -m1 . "$log" || true)"
@@ -166,6 +169,7 @@ for input in "${inputs[@]}"; do
   fi
   run_case default "$input" "$n" "$WORK/input/$n/in.txt"
   run_case buses "$input" "$n" "$WORK/input/$n/in.txt"
+  run_case remove "$input" "$n" "$WORK/input/$n/in.txt"
 done
 
 echo "$skipped inputs skipped (Ardour 7.3 does not load them)"

@@ -89,14 +89,19 @@ label_of() {
   esac
 }
 
-# session_dir FILE DIR: makes DIR/SNAP/SNAP.ardour (an Ardour session folder) from FILE;
-# prints SNAP.
+# session_dir FILE DIR: makes DIR/SNAP/SNAP.ardour (an Ardour session folder) from FILE, with
+# the media of the input being run ($MEDIA_FROM/interchange, when the input has any: the
+# sample session keeps its tiny media files there); prints SNAP.
 session_dir() {
   local file=$1 dir=$2 snap
   snap=$(basename "$file")
   snap=${snap%.*}
   mkdir -p "$dir/$snap/interchange/$snap/audiofiles" "$dir/$snap/interchange/$snap/midifiles"
+  if [[ -d $MEDIA_FROM/interchange ]]; then
+    cp -r "$MEDIA_FROM/interchange/." "$dir/$snap/interchange/"
+  fi
   cp "$file" "$dir/$snap/$snap.ardour"
+  chmod u+w "$dir/$snap/$snap.ardour"
   echo "$snap"
 }
 
@@ -159,6 +164,7 @@ n=0
 for input in "${inputs[@]}"; do
   n=$((n + 1))
   label=$(label_of "$input")
+  MEDIA_FROM=$(dirname "$input")
   mkdir -p "$WORK/input/$n"
   rc=0
   load "$input" "$WORK/input/$n/ardour" "$WORK/input/$n/in.txt" || rc=$?

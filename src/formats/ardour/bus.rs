@@ -11,15 +11,16 @@
 //! from `id-counter` upwards and `id-counter` is raised past them, so the same input gives the
 //! same output. The new route and group are spelled as the session's Ardour version writes
 //! them ([`super::bus_xml`]: Ardour 3–4, 6 and 7 sessions, proved by loading the outputs of
-//! the 3001, 6000 and 7002 corpus sessions in Ardour 7.3, `tests/interop/ardour`).
+//! the 3001, 5990, 6000 and 7002 corpus sessions in Ardour 7.3, `tests/interop/ardour`).
 //! Route order is rewritten in the file's own spelling (`PresentationInfo@order`,
 //! `order-keys`, `order-key`) to each route's position in [`crate::plan::Plan::layout`], which
 //! is how the bus comes before its members on reading.
 //!
 //! Not written (refused by `vet` with a note):
-//! - Ardour 2 sessions (2.0.0): groups are `EditGroups`/`MixGroups` named from the routes and
-//!   IO connections are `inputs`/`outputs` lists; no bus-writing for that syntax exists yet
-//!   (Ardour 7.3 does load the corpus 2.0.0 session, so it could be proved; it is not done).
+//! - Ardour 2 sessions (2.0.0). Ardour 7.3 loads Ardour 2 `EditGroup`/`MixGroup` elements but
+//!   puts no route in them, whichever way a route names its group (`edit-group`, `mix-group`,
+//!   `route-group`: the interop suite's `fact` case loads exactly that probe), so the route
+//!   group half of a bus could not be proved, and Ardour 2 itself is not at hand.
 //! - Ardour 5 sessions (3002) and 3003–5989: there is no session of those versions in the
 //!   corpus to derive the spelling from or to prove the output with.
 

@@ -497,16 +497,15 @@ fn removing_unused_tracks_then_a_second_run_changes_nothing() {
         let out = first.output.unwrap();
         let project = ArdourProject::read(bytes).unwrap();
         let reread = ArdourProject::read(&out).unwrap();
-        let ids_after: Vec<Option<String>> = reread
-            .document()
-            .routes
-            .iter()
-            .map(|r| r.id.clone())
-            .collect();
         for &t in &gone {
             let route = &project.document().routes[project.document().track_routes[t]];
+            // Route names are unique in Ardour (and Ardour 2 routes have no id attribute).
             assert!(
-                !ids_after.contains(&route.id),
+                reread
+                    .document()
+                    .routes
+                    .iter()
+                    .all(|r| r.name != route.name),
                 "{name}: {:?} still there",
                 route.name
             );
@@ -533,4 +532,48 @@ fn removing_unused_tracks_then_a_second_run_changes_nothing() {
         );
     }
     assert!(removed_somewhere > 0);
+}
+
+#[test]
+fn an_ardour2_track_leaves_every_port_list_and_takes_its_diskstream() {
+    let Some(files) = corpus() else { return };
+    let Some((_, bytes)) = files
+        .iter()
+        .find(|(n, _)| n.starts_with("ardour__TestSession"))
+    else {
+        return;
+    };
+    let project = ArdourProject::read(bytes).unwrap();
+    let vocal2 = project
+        .session()
+        .tracks
+        .iter()
+        .position(|t| t.name == "Vocal2")
+        .unwrap();
+    let mut plan = Plan {
+        changes: vec![change(vocal2, Action::Remove)],
+        ..Plan::default()
+    };
+    project.vet(&mut plan);
+    assert!(plan.notes.is_empty(), "{:?}", plan.notes);
+    let out = project.write(&plan).unwrap();
+    let text = String::from_utf8_lossy(&out);
+    // Ardour 2 wires by IO lists: `{Vocal2/out 1,Vocal1/out 1}` on the bus and the master.
+    assert!(
+        !text.contains("Vocal2/"),
+        "no list names its ports any more"
+    );
+    assert!(text.contains("inputs=\"{Vocal1/out 1}{Vocal1/out 2}\""));
+    assert!(
+        !text.contains("<AudioDiskstream flags=\"Recordable\" channels=\"1\" playlist=\"Vocal2\"")
+    );
+    let reread = ArdourProject::read(&out).unwrap();
+    let names: Vec<&str> = reread
+        .session()
+        .tracks
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    assert!(!names.contains(&"Vocal2"));
+    assert_eq!(names.len(), project.session().tracks.len() - 1);
 }

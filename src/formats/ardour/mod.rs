@@ -9,8 +9,7 @@
 //!   or a name containing `/` or `:` (they would break port names);
 //! - a colour for a route with no colour attribute to change (a pre-5 session whose route has
 //!   no GUI colour yet); pre-5 colours are otherwise written in their own 16-bit `r:g:b` form;
-//! - removing a route that other routes feed, or any route of an Ardour 2 session (see
-//!   [`remove`]);
+//! - removing a route that other routes feed (see [`remove`]);
 //! - buses in Ardour 2 and Ardour 5 sessions (formats 2.0.0, 3002–5989), and a new bus whose
 //!   name is taken by a route that is not a bus (see [`bus`]).
 
@@ -217,10 +216,6 @@ impl Project for ArdourProject<'_> {
                 Action::Mute if route_of(c.track).mute_spots.is_empty() => {
                     Some("not muted: the route has no mute control in this file".to_string())
                 }
-                Action::Remove if doc.version < 3000 => Some(
-                    "not removed: routes are not removed from Ardour 2 sessions (diskstreams and groups live apart from the route there)"
-                        .to_string(),
-                ),
                 Action::Remove if fed.contains(&doc.track_routes[c.track]) => Some(
                     "not removed: other routes' outputs feed this route (they would lose their path to the master)"
                         .to_string(),

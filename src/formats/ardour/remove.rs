@@ -20,13 +20,16 @@
 //! are never reused since `id-counter` only grows), and the order values of the other routes
 //! (Ardour leaves a gap; premix renumbers only when it also regroups).
 //!
+//! Ardour 2 sessions spell some of this apart from the route: its diskstream sits in
+//! `<DiskStreams>` and connections are `inputs`/`outputs` lists on every IO (see
+//! `ardour2_references`); group membership is on the route itself, so it goes with it.
+//!
 //! `vet` refuses removing a route that other routes' outputs feed (a bus or a summing track:
-//! they would lose their path to the master) and any removal in Ardour 2 sessions
-//! (diskstreams and groups live apart from the route there).
+//! they would lose their path to the master).
 
 use super::ArdourProject;
 use super::lines::{append_children, element_line};
-use super::xml::XmlDoc;
+use super::xml::{XmlDoc, escape};
 use crate::edit::Edit;
 use crate::plan::{Action, Plan};
 use std::collections::{BTreeSet, HashSet};
@@ -127,6 +130,9 @@ pub(super) fn edits(project: &ArdourProject<'_>, plan: &Plan) -> Vec<Edit> {
         out.push(append_children(src, xml, u, &to_unused));
     }
 
+    if doc.version < 3000 {
+        ardour2_references(project, &removed, &route_elems, &mut out);
+    }
     collapse_emptied(xml, &mut out);
 
     if let Some(groups) = xml.child_named(0, "RouteGroups") {
@@ -192,4 +198,95 @@ fn collapse_emptied(xml: &XmlDoc, out: &mut Vec<Edit>) {
             .any(|c| c.start <= d.range.start && d.range.end <= c.end)
     });
     out.extend(collapsed.into_iter().map(|r| Edit::replace(r, "/>")));
+}
+
+/// Ardour 2 keeps a track's diskstream in `<DiskStreams>` (by `Route@diskstream-id`) and its
+/// wiring in every IO's `inputs`/`outputs` lists (`{Vocal2/out 1,master/in 1}{…}`): the
+/// diskstream goes, and the removed routes' ports leave every list (each `{…}` is one port of
+/// that IO, so the braces stay, possibly empty, as Ardour 2 writes an unconnected port).
+fn ardour2_references(
+    project: &ArdourProject<'_>,
+    removed: &BTreeSet<usize>,
+    route_elems: &HashSet<usize>,
+    out: &mut Vec<Edit>,
+) {
+    let src = project.src;
+    let doc = &project.doc;
+    let xml = &doc.xml;
+    let names: HashSet<&str> = removed
+        .iter()
+        .map(|&r| doc.routes[r].name.as_str())
+        .collect();
+    let streams: HashSet<&str> = route_elems
+        .iter()
+        .filter_map(|&e| xml.elements[e].get("diskstream-id"))
+        .collect();
+    if let Some(d) = xml.child_named(0, "DiskStreams") {
+        for ds in xml.elements[d].children.iter().copied() {
+            if xml.elements[ds]
+                .get("id")
+                .is_some_and(|id| streams.contains(id))
+            {
+                out.push(Edit::delete(element_line(src, xml.elements[ds].range())));
+            }
+        }
+    }
+    for el in &xml.elements {
+        let in_removed = route_elems
+            .iter()
+            .any(|&r| xml.elements[r].range().contains(&el.tag.start));
+        if &*el.name != "IO" || in_removed {
+            continue;
+        }
+        for attr in ["inputs", "outputs"] {
+            let Some(a) = el.attr(attr) else { continue };
+            let kept = drop_ports_of(&a.value, &names);
+            if kept != a.value {
+                out.push(Edit::replace(a.span.clone(), escape(&kept)));
+            }
+        }
+    }
+}
+
+/// An Ardour 2 port list without the ports of the `routes` named (`NAME/in N`, `NAME/out N`).
+fn drop_ports_of(list: &str, routes: &HashSet<&str>) -> String {
+    let mut out = String::with_capacity(list.len());
+    let mut rest = list;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        let group = &rest[open + 1..open + close];
+        let kept: Vec<&str> = group
+            .split(',')
+            .filter(|p| !p.is_empty())
+            .filter(|p| !p.rsplit_once('/').is_some_and(|(r, _)| routes.contains(r)))
+            .collect();
+        out.push('{');
+        out.push_str(&kept.join(","));
+        out.push('}');
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ardour2_port_lists_lose_the_removed_routes_ports_and_keep_their_braces() {
+        let gone = HashSet::from(["Vocal2"]);
+        assert_eq!(
+            drop_ports_of("{Vocal2/out 1,Vocal1/out 1}{Vocal2/out 2}", &gone),
+            "{Vocal1/out 1}{}"
+        );
+        assert_eq!(
+            drop_ports_of("{master/in 1}{master/in 2}", &gone),
+            "{master/in 1}{master/in 2}"
+        );
+    }
 }

@@ -16,9 +16,17 @@
 //!   7.3 does exactly this when it saves a session whose track is gone (pinned by a test on the
 //!   corpus 6000 session).
 //!
-//! Kept, as Ardour keeps them: `GUIObjectState` entries (Ardour leaves stale GUI state; ids
-//! are never reused since `id-counter` only grows), and the order values of the other routes
-//! (Ardour leaves a gap; premix renumbers only when it also regroups).
+//! Kept: `GUIObjectState` entries (Ardour leaves stale GUI state; ids are never reused since
+//! `id-counter` only grows), and the order values of the other routes, gap included (premix
+//! renumbers only when it also regroups). Ardour 7.3 loads the gap and closes it itself when
+//! it next saves (`PresentationInfo@order` and the trigger box `order` of later routes move
+//! down), so premix does not touch those bytes.
+//!
+//! How this was established: 7.3's Lua has no `Session:remove_route(s)` to do it headless, so
+//! the list above follows Ardour's `Session::remove_routes`; then Ardour 7.3 loaded and saved
+//! both the original and premix's output of corpus sessions, and the two saves differ exactly
+//! by what premix changed, apart from Ardour's own re-serialisation of the removed route and
+//! that order gap.
 //!
 //! Ardour 2 sessions spell some of this apart from the route: its diskstream sits in
 //! `<DiskStreams>` and connections are `inputs`/`outputs` lists on every IO (see

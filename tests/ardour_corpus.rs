@@ -344,3 +344,236 @@ fn buses_get_fresh_ids_a_group_and_the_members_outputs() {
             .any(|t| t.name == "Kick" && t.parent == Some(drums))
     );
 }
+
+/// Every track into one new bus (a rule that settles: a second run has nothing to move).
+fn bus_rules() -> RuleSet {
+    let yaml = "version: 1\ncolors: {a: \"#c04040\"}\nbuses:\n  - {name: ALL, color: a}\n\
+                rules:\n  - name: all\n    match: {name: '.'}\n    bus: ALL\n";
+    premix::rules::load(yaml, "test").unwrap()
+}
+
+/// The `<Route>` elements a run added (by id), as text.
+fn new_routes(before: &[u8], after: &[u8]) -> Vec<String> {
+    let old = scan(before).unwrap();
+    let old_ids: Vec<&str> = old
+        .elements
+        .iter()
+        .filter(|e| &*e.name == "Route")
+        .filter_map(|e| e.get("id"))
+        .collect();
+    let new = scan(after).unwrap();
+    new.elements
+        .iter()
+        .filter(|e| &*e.name == "Route" && !old_ids.contains(&e.get("id").unwrap_or("")))
+        .map(|e| String::from_utf8_lossy(&after[e.range()]).into_owned())
+        .collect()
+}
+
+#[test]
+fn pre_ardour7_sessions_get_buses_in_their_own_spelling() {
+    let Some(files) = corpus() else { return };
+    let rules = bus_rules();
+    let mut checked = 0;
+    for (name, bytes) in &files {
+        let doc = ArdourProject::read(bytes).unwrap();
+        let version = doc.document().version;
+        let first = pipeline::process(Format::Ardour, bytes, &rules, true)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let refused = first
+            .plan
+            .notes
+            .iter()
+            .any(|n| n.message.contains("buses are not written"));
+        // Ardour 2 (2.0.0) and Ardour 5 (3002) sessions are refused; see formats::ardour::bus.
+        assert_eq!(
+            refused,
+            version == 2000 || (3002..5990).contains(&version),
+            "{name}: {:?}",
+            first.plan.notes
+        );
+        if version >= 7000 || first.plan.new_buses.is_empty() {
+            continue;
+        }
+        let out = first.output.unwrap();
+        let added = new_routes(bytes, &out);
+        assert_eq!(added.len(), first.plan.new_buses.len(), "{name}");
+        for route in &added {
+            if version < 3002 {
+                // Ardour 3-4: order on the route, no PresentationInfo, yes/no booleans.
+                assert!(!route.contains("<PresentationInfo"), "{name}: {route}");
+                assert!(route.contains("active=\"yes\""), "{name}: {route}");
+                assert!(route.contains(" order-key"), "{name}: {route}");
+            } else {
+                // Ardour 6: PresentationInfo, and no Ardour 7 time domains.
+                assert!(route.contains("flags=\"AudioBus,OrderSet\""), "{name}");
+                assert!(!route.contains("time-domain"), "{name}: {route}");
+            }
+        }
+        let reread = ArdourProject::read(&out).unwrap();
+        let s = reread.session();
+        for bus in &first.plan.new_buses {
+            let b = s.tracks.iter().position(|t| t.name == bus.name).unwrap();
+            assert!(
+                s.tracks.iter().any(|t| t.parent == Some(b)),
+                "{name}: bus {:?} sums nothing on reading back",
+                bus.name
+            );
+            if version < 3002 && doc.document().routes.iter().any(|r| r.color.is_some()) {
+                // The bus colour goes into GUIObjectState where the other routes' colours are.
+                assert_eq!(s.tracks[b].color, bus.color, "{name}");
+            }
+        }
+        let second = pipeline::process(Format::Ardour, &out, &rules, true)
+            .unwrap_or_else(|e| panic!("{name} (second run): {e}"));
+        assert!(
+            !second.plan.edits_file(),
+            "{name}: second run plans {:?}",
+            second.plan.changes
+        );
+        checked += 1;
+    }
+    assert!(checked >= 3, "3001 and 6000 sessions with buses: {checked}");
+}
+
+#[test]
+fn a_removed_track_takes_its_wiring_and_its_regions_become_an_unused_playlist() {
+    let Some(files) = corpus() else { return };
+    let Some((_, bytes)) = files.iter().find(|(n, _)| n.starts_with("elements-clouds")) else {
+        return;
+    };
+    let project = ArdourProject::read(bytes).unwrap();
+    assert_eq!(project.session().tracks[0].name, "Audio");
+    let mut plan = Plan {
+        changes: vec![change(0, Action::Remove)],
+        ..Plan::default()
+    };
+    project.vet(&mut plan);
+    assert!(plan.notes.is_empty(), "{:?}", plan.notes);
+    let out = project.write(&plan).unwrap();
+    let text = String::from_utf8_lossy(&out);
+    assert!(!text.contains("<Route version=\"6000\" id=\"299\""));
+    assert!(
+        !text.contains("other=\"Audio/audio_out"),
+        "master keeps no connection to it"
+    );
+    // Ardour 7.3, saving a session whose track is gone, moves that track's playlist with
+    // regions from <Playlists> to <UnusedPlaylists> (seen in ardour7-lua: load, save).
+    let doc = scan(&out).unwrap();
+    let playlist = doc
+        .elements
+        .iter()
+        .find(|e| &*e.name == "Playlist" && e.get("id") == Some("338"))
+        .expect("the playlist with its regions is kept");
+    let parent = &doc.elements[playlist.parent.unwrap()];
+    assert_eq!(&*parent.name, "UnusedPlaylists");
+    // An emptied container becomes an empty tag: Ardour refuses whitespace in <Playlists>.
+    assert!(text.contains("<Playlists/>"));
+    assert_eq!(
+        text.matches("<Region ").count(),
+        String::from_utf8_lossy(bytes).matches("<Region ").count(),
+        "no region is lost"
+    );
+    let reread = ArdourProject::read(&out).unwrap();
+    assert!(reread.session().tracks.is_empty());
+}
+
+#[test]
+fn removing_unused_tracks_then_a_second_run_changes_nothing() {
+    let Some(files) = corpus() else { return };
+    let yaml =
+        "version: 1\nrules: []\nunused:\n  when: [no_media, all_media_muted]\n  action: remove\n";
+    let rules = premix::rules::load(yaml, "test").unwrap();
+    let mut removed_somewhere = 0;
+    for (name, bytes) in &files {
+        let first = pipeline::process(Format::Ardour, bytes, &rules, true)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let gone: Vec<usize> = first
+            .plan
+            .changes
+            .iter()
+            .filter(|c| matches!(c.action, Action::Remove))
+            .map(|c| c.track)
+            .collect();
+        let out = first.output.unwrap();
+        let project = ArdourProject::read(bytes).unwrap();
+        let reread = ArdourProject::read(&out).unwrap();
+        for &t in &gone {
+            let route = &project.document().routes[project.document().track_routes[t]];
+            // Route names are unique in Ardour (and Ardour 2 routes have no id attribute).
+            assert!(
+                reread
+                    .document()
+                    .routes
+                    .iter()
+                    .all(|r| r.name != route.name),
+                "{name}: {:?} still there",
+                route.name
+            );
+            // Nothing left names its ports.
+            for other in &reread.document().routes {
+                assert!(
+                    other
+                        .feeds
+                        .iter()
+                        .all(|f| !f.starts_with(&format!("{}/", route.name))),
+                    "{name}: {:?} still feeds {:?}",
+                    other.name,
+                    route.name
+                );
+            }
+        }
+        removed_somewhere += gone.len();
+        let second = pipeline::process(Format::Ardour, &out, &rules, true)
+            .unwrap_or_else(|e| panic!("{name} (second run): {e}"));
+        assert!(
+            !second.plan.edits_file(),
+            "{name}: second run plans {:?}",
+            second.plan.changes
+        );
+    }
+    assert!(removed_somewhere > 0);
+}
+
+#[test]
+fn an_ardour2_track_leaves_every_port_list_and_takes_its_diskstream() {
+    let Some(files) = corpus() else { return };
+    let Some((_, bytes)) = files
+        .iter()
+        .find(|(n, _)| n.starts_with("ardour__TestSession"))
+    else {
+        return;
+    };
+    let project = ArdourProject::read(bytes).unwrap();
+    let vocal2 = project
+        .session()
+        .tracks
+        .iter()
+        .position(|t| t.name == "Vocal2")
+        .unwrap();
+    let mut plan = Plan {
+        changes: vec![change(vocal2, Action::Remove)],
+        ..Plan::default()
+    };
+    project.vet(&mut plan);
+    assert!(plan.notes.is_empty(), "{:?}", plan.notes);
+    let out = project.write(&plan).unwrap();
+    let text = String::from_utf8_lossy(&out);
+    // Ardour 2 wires by IO lists: `{Vocal2/out 1,Vocal1/out 1}` on the bus and the master.
+    assert!(
+        !text.contains("Vocal2/"),
+        "no list names its ports any more"
+    );
+    assert!(text.contains("inputs=\"{Vocal1/out 1}{Vocal1/out 2}\""));
+    assert!(
+        !text.contains("<AudioDiskstream flags=\"Recordable\" channels=\"1\" playlist=\"Vocal2\"")
+    );
+    let reread = ArdourProject::read(&out).unwrap();
+    let names: Vec<&str> = reread
+        .session()
+        .tracks
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    assert!(!names.contains(&"Vocal2"));
+    assert_eq!(names.len(), project.session().tracks.len() - 1);
+}

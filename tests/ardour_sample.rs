@@ -3,6 +3,7 @@
 use premix::formats::Project;
 use premix::formats::ardour::ArdourProject;
 use premix::pipeline;
+use premix::plan::Action;
 use premix::rules::RuleSet;
 use premix::session::{Format, TrackKind};
 
@@ -20,6 +21,57 @@ fn the_sample_reads_as_made() {
         s.tracks
             .iter()
             .any(|t| t.name == "rhodes" && t.kind == TrackKind::Midi)
+    );
+    // Every track but the stray one has a region Ardour recorded (bounced) on it.
+    let without_media: Vec<&str> = s
+        .tracks
+        .iter()
+        .filter(|t| t.kind != TrackKind::Bus && t.media_count == 0)
+        .map(|t| t.name.as_str())
+        .collect();
+    assert_eq!(without_media, ["Audio 14"]);
+    let rhodes = s.tracks.iter().find(|t| t.name == "rhodes").unwrap();
+    assert_eq!(rhodes.media_files, ["rhodes-2.mid"]);
+}
+
+#[test]
+fn default_rules_flag_only_the_stray_track_and_the_muted_take() {
+    let rules = RuleSet::default_rules();
+    let project = ArdourProject::read(SAMPLE).unwrap();
+    let plan = premix::rules::plan(&rules, project.session());
+    let mut flagged: Vec<&str> = plan
+        .changes
+        .iter()
+        .filter(|c| matches!(c.action, Action::Flag { .. }))
+        .map(|c| project.session().tracks[c.track].name.as_str())
+        .collect();
+    flagged.sort();
+    assert_eq!(flagged, ["Audio 14", "vox old take"]);
+}
+
+#[test]
+fn the_media_the_regions_play_ship_with_the_sample() {
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/ardour/messy-session/interchange/messy-session"
+    );
+    let project = ArdourProject::read(SAMPLE).unwrap();
+    let mut total = 0;
+    for t in &project.session().tracks {
+        for f in &t.media_files {
+            let kind = if f.ends_with(".mid") {
+                "midifiles"
+            } else {
+                "audiofiles"
+            };
+            let path = format!("{dir}/{kind}/{f}");
+            let meta = std::fs::metadata(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            total += meta.len();
+        }
+    }
+    assert!(
+        total > 0 && total < 64 * 1024,
+        "media stay tiny: {total} bytes"
     );
 }
 

@@ -8,8 +8,15 @@ NAME=messy-session
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 ardour7-new_session -s 48000 "$WORK/$NAME" "$NAME" >/dev/null
-ardour7-lua "$HERE/messy.lua" "$WORK/$NAME" "$NAME"
+# ardour7-lua exits 0 even when the script fails: the script's last line says it got there.
+ardour7-lua "$HERE/messy.lua" "$WORK/$NAME" "$NAME" | tee "$WORK/lua.log"
+grep -q "MESSY SESSION SAVED" "$WORK/lua.log" || { echo "messy.lua failed" >&2; exit 1; }
 rm -rf "$HERE/$NAME"
 mkdir -p "$HERE/$NAME"
-# The session file is what premix reads; Ardour re-creates the empty folders it needs.
+# The session file is what premix reads, plus the tiny media files its regions play (Ardour
+# re-creates the other, empty folders it needs).
 cp "$WORK/$NAME/$NAME.ardour" "$HERE/$NAME/"
+for kind in audiofiles midifiles; do
+  mkdir -p "$HERE/$NAME/interchange/$NAME/$kind"
+  cp "$WORK/$NAME/interchange/$NAME/$kind"/* "$HERE/$NAME/interchange/$NAME/$kind/"
+done

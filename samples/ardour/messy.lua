@@ -1,6 +1,6 @@
 -- messy.lua: fills a fresh Ardour session with the kind of track list premix tidies up:
--- inconsistent names, default colours, a muted alternate take, an effects bus and a stray
--- empty track. Run by make.sh in headless Ardour 7 (ardour7-lua).
+-- inconsistent names, default colours, a short region on most tracks, a muted alternate take
+-- whose region is muted too, an effects bus and a stray empty track. Run by make.sh in headless Ardour 7 (ardour7-lua).
 --   ardour7-lua messy.lua SESSION_DIR SESSION_NAME
 local s = load_session(arg[1], arg[2])
 if not s then print("LOAD FAILED"); os.exit(2) end
@@ -19,24 +19,51 @@ local function midi(name)
   return tl:front()
 end
 
-audio("kick in")
-audio("SNR top")
-audio("hh")
-audio("OH L")
-audio("OH R")
-audio("bass DI")
-audio("gtr 1 ")
-audio("Acoustic", 2)
-midi("rhodes")
-midi("synth pad")
-audio("Lead vox")
-audio("bv 2")
+-- A region on every track that has something recorded: 10 ms bounced from the (silent) track
+-- itself, so that Ardour writes a real source file (a few KB) and a real region. MIDI regions
+-- get one note, so that their source is not empty.
+local nil_proc = ARDOUR.LuaAPI.nil_proc()
+local itt = ARDOUR.InterThreadInfo()
+local function record(track, at_ms)
+  local at = math.floor(at_ms * 48)
+  local bounced = track:bounce_range(0, 480, itt, nil_proc, false, track:name())
+  local playlist = track:playlist()
+  playlist:add_region(bounced, Temporal.timepos_t(at), 1, false)
+  -- The playlist holds a copy of the bounced (whole-file) region: return that one.
+  local region
+  for r in playlist:region_list():iter() do region = r end
+  local mr = region:to_midiregion()
+  if not mr:isnil() then
+    local model = mr:midi_source(0):model()
+    local cmd = model:new_note_diff_command("add note")
+    cmd:add(ARDOUR.LuaAPI.new_noteptr(1, Temporal.Beats(0, 0), Temporal.Beats(0, 240), 60, 100))
+    model:apply_command(Session, cmd)
+  end
+  return region
+end
+
+record(audio("kick in"), 0)
+record(audio("SNR top"), 0)
+record(audio("hh"), 0)
+record(audio("OH L"), 0)
+record(audio("OH R"), 0)
+record(audio("bass DI"), 0)
+record(audio("gtr 1 "), 0)
+record(audio("Acoustic", 2), 0)
+record(midi("rhodes"), 0)
+record(midi("synth pad"), 0)
+record(audio("Lead vox"), 0)
+record(audio("bv 2"), 0)
+-- The alternate take: the track is muted and so is its only region (nothing of it plays).
 local old = audio("vox old take")
+record(old, 20):set_muted(true)
 -- Mute is a realtime control: ask the session to set it, then give the process thread time.
 Session:set_control(old:mute_control(), 1, PBD.GroupControlDisposition.NoGroup)
 ARDOUR.LuaAPI.usleep(500000)
+-- A stray track with nothing on it.
 audio("Audio 14")
 local fx = Session:new_audio_route(2, 2, nil, 1, "verb", ARDOUR.PresentationInfo.Flag.AudioBus, max)
 
 Session:save_state("", false, false, false, false, false)
 close_session()
+print("MESSY SESSION SAVED")

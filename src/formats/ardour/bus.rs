@@ -9,22 +9,31 @@
 //!
 //! An existing bus route of that name (and an existing group) is reused. New objects take ids
 //! from `id-counter` upwards and `id-counter` is raised past them, so the same input gives the
-//! same output. The new route copies the XML Ardour 7.3 writes for `Session:new_audio_route`
-//! (session format 7002), so new buses are only written into 7000+ sessions; `vet` refuses
-//! bus changes elsewhere. `PresentationInfo@order` of every route is set to its position in
-//! [`crate::plan::Plan::layout`], which is how the bus comes before its members on reading.
+//! same output. The new route and group are spelled as the session's Ardour version writes
+//! them ([`super::bus_xml`]: Ardour 3–4, 6 and 7 sessions, proved by loading the outputs of
+//! the 3001, 5990, 6000 and 7002 corpus sessions in Ardour 7.3, `tests/interop/ardour`).
+//! Route order is rewritten in the file's own spelling (`PresentationInfo@order`,
+//! `order-keys`, `order-key`) to each route's position in [`crate::plan::Plan::layout`], which
+//! is how the bus comes before its members on reading.
+//!
+//! Not written (refused by `vet` with a note):
+//! - Ardour 2 sessions (2.0.0). Ardour 7.3 loads Ardour 2 `EditGroup`/`MixGroup` elements but
+//!   puts no route in them, whichever way a route names its group (`edit-group`, `mix-group`,
+//!   `route-group`: the interop suite's `fact` case loads exactly that probe), so the route
+//!   group half of a bus could not be proved, and Ardour 2 itself is not at hand.
+//! - Ardour 5 sessions (3002) and 3003–5989: there is no session of those versions in the
+//!   corpus to derive the spelling from or to prove the output with.
 
 use super::ArdourProject;
-use super::read::{RouteKind, rgba_of};
-use super::xml::{XmlDoc, escape};
+use super::bus_xml::{Allocator, Dialect, NewBus, OrderSpelling, bus_route_xml, route_group_xml};
+use super::lines::{append_children, element_line, end_tag_line, indent_of, line_start};
+use super::read::{ArdourDoc, OrderSpot, RouteKind, rgb16_of, rgba_of};
+use super::xml::escape;
 use crate::edit::Edit;
 use crate::formats::FormatError;
 use crate::plan::{Action, Plan, Slot};
 use crate::session::Rgb;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-
-/// Sessions that get new bus routes: Ardour 7+ (`Session@version` 7000 and up).
-pub const MIN_VERSION: u32 = 7000;
 
 /// Edits that make the plan's buses: `(structural, values)`. Structural edits replace whole
 /// elements or element contents; value edits of other passes that fall inside them are moot.
@@ -33,239 +42,17 @@ pub(super) struct BusEdits {
     pub values: Vec<Edit>,
 }
 
-fn line_start(src: &[u8], at: usize) -> usize {
-    src[..at]
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |p| p + 1)
-}
-
-fn indent_of(src: &[u8], at: usize) -> String {
-    let start = line_start(src, at);
-    String::from_utf8_lossy(&src[start..at]).into_owned()
-}
-
-/// The whole line holding an element (leading indent and line ending included) when the
-/// element sits alone on its line; else the element itself.
-fn element_line(src: &[u8], range: std::ops::Range<usize>) -> std::ops::Range<usize> {
-    let start = line_start(src, range.start);
-    let alone_before = src[start..range.start]
-        .iter()
-        .all(|b| b.is_ascii_whitespace());
-    let mut end = range.end;
-    while end < src.len() && matches!(src[end], b' ' | b'\t' | b'\r') {
-        end += 1;
-    }
-    if alone_before && end < src.len() && src[end] == b'\n' {
-        start..end + 1
-    } else {
-        range
-    }
-}
-
-/// Where the end tag of a non-empty element starts (the start of its line when alone).
-fn end_tag_line(src: &[u8], xml: &XmlDoc, el: usize) -> usize {
-    let e = &xml.elements[el];
-    let lt = src[..e.end]
-        .iter()
-        .rposition(|&b| b == b'<')
-        .unwrap_or(e.end);
-    let ls = line_start(src, lt);
-    if src[ls..lt].iter().all(|b| b.is_ascii_whitespace()) && ls > e.tag.end {
-        ls
-    } else {
-        lt
-    }
-}
-
-/// Adds `children` (complete lines, each ending in `\n`) at the end of element `el`.
-fn append_children(src: &[u8], xml: &XmlDoc, el: usize, children: &str) -> Edit {
-    let e = &xml.elements[el];
-    if e.is_empty_tag() {
-        let indent = indent_of(src, e.tag.start);
-        let tag_name = &e.name;
-        Edit::replace(
-            e.tag.end - 2..e.tag.end,
-            format!(">\n{children}{indent}</{tag_name}>"),
+/// Why buses cannot be written into `doc` (when [`Dialect::of_version`] or the file's
+/// structure rules them out).
+pub fn unsupported_reason(doc: &ArdourDoc) -> String {
+    if Dialect::of_version(doc.version).is_none() {
+        format!(
+            "buses are not written into sessions of format {} (premix writes buses into formats 3000-3001, 5990-6999 and 7000+)",
+            doc.version
         )
     } else {
-        let at = end_tag_line(src, xml, el);
-        if at == line_start(src, at) {
-            Edit::insert(at, children.to_string())
-        } else {
-            Edit::insert(at, format!("\n{children}"))
-        }
+        "the session has no <RouteGroups>, id-counter or routes to build a bus from".to_string()
     }
-}
-
-struct Allocator {
-    next: u64,
-}
-
-impl Allocator {
-    fn id(&mut self) -> u64 {
-        self.next += 1;
-        self.next - 1
-    }
-}
-
-/// The bus route Ardour 7.3 writes for `new_audio_route(2, 2, …, AudioBus)`.
-#[allow(clippy::too_many_arguments)]
-fn bus_route_xml(
-    ids: &mut Allocator,
-    version: &str,
-    name: &str,
-    order: usize,
-    color: u32,
-    group: &str,
-    inputs: &[Vec<String>],
-    outputs: &[Vec<String>],
-    ind: &str,
-) -> String {
-    let n = escape(name);
-    let g = escape(group);
-    let i1 = format!("{ind}  ");
-    let i2 = format!("{ind}    ");
-    let i3 = format!("{ind}      ");
-    let route = ids.id();
-    let mut id = || ids.id();
-    let ports = |dir: &str, kind: &str, conns: &[Vec<String>], io_id: u64| {
-        let mut s = format!(
-            "{i1}<IO name=\"{n}\" id=\"{io_id}\" direction=\"{dir}\" default-type=\"audio\">\n"
-        );
-        for (k, c) in conns.iter().enumerate() {
-            let pname = format!("{n}/audio_{kind} {}", k + 1);
-            if c.is_empty() {
-                s += &format!("{i2}<Port type=\"audio\" name=\"{pname}\"/>\n");
-            } else {
-                s += &format!("{i2}<Port type=\"audio\" name=\"{pname}\">\n");
-                for other in c {
-                    s += &format!("{i3}<Connection other=\"{}\"/>\n", escape(other));
-                }
-                s += &format!("{i2}</Port>\n");
-            }
-        }
-        s += &format!("{i1}</IO>\n");
-        s
-    };
-    let (solo, solo_iso, solo_safe) = (id(), id(), id());
-    let (in_io, out_io) = (id(), id());
-    let (mute, phase) = (id(), id());
-    let (l_solo, l_iso, l_safe, l_mute, l_phase) = (id(), id(), id(), id(), id());
-    let pan: Vec<u64> = (0..10).map(|_| id()).collect();
-    let (ret, pol, trim, trim_list, trim_ctl) = (id(), id(), id(), id(), id());
-    let (amp, gain_list, gain_ctl, meter, outs) = (id(), id(), id(), id(), id());
-    let mut s = format!(
-        "{ind}<Route version=\"{version}\" id=\"{route}\" name=\"{n}\" default-type=\"audio\" strict-io=\"0\" active=\"1\" denormal-protection=\"0\" meter-point=\"MeterPostFader\" disk-io-point=\"DiskIOPreFader\" meter-type=\"MeterPeak\" route-group=\"{g}\">\n"
-    );
-    s += &format!(
-        "{i1}<PresentationInfo order=\"{order}\" flags=\"AudioBus,OrderSet\" color=\"{color}\"/>\n"
-    );
-    s += &format!(
-        "{i1}<Controllable name=\"solo\" id=\"{solo}\" flags=\"Toggle,RealTime\" value=\"0\" self-solo=\"0\" soloed-by-upstream=\"0\" soloed-by-downstream=\"0\"/>\n"
-    );
-    s += &format!(
-        "{i1}<Controllable name=\"solo-iso\" id=\"{solo_iso}\" flags=\"Toggle,RealTime\" value=\"0\" solo-isolated=\"0\"/>\n"
-    );
-    s += &format!(
-        "{i1}<Controllable name=\"solo-safe\" id=\"{solo_safe}\" flags=\"Toggle\" value=\"0\" solo-safe=\"0\"/>\n"
-    );
-    s += &ports("Input", "in", inputs, in_io);
-    s += &ports("Output", "out", outputs, out_io);
-    s += &format!("{i1}<MuteMaster mute-point=\"PostFader,Listen,Main\" muted=\"0\"/>\n");
-    s += &format!(
-        "{i1}<Controllable name=\"mute\" id=\"{mute}\" flags=\"Toggle,RealTime\" value=\"0\"/>\n"
-    );
-    s += &format!(
-        "{i1}<Controllable name=\"phase\" id=\"{phase}\" flags=\"Toggle\" value=\"0\" phase-invert=\"00\"/>\n"
-    );
-    s += &format!("{i1}<Automation>\n");
-    for (what, lid) in [
-        ("solo", l_solo),
-        ("solo-iso", l_iso),
-        ("solo-safe", l_safe),
-        ("mute", l_mute),
-        ("phase", l_phase),
-    ] {
-        s += &format!(
-            "{i2}<AutomationList automation-id=\"{what}\" id=\"{lid}\" interpolation-style=\"Discrete\" time-domain=\"AudioTime\" state=\"Off\"/>\n"
-        );
-    }
-    s += &format!("{i1}</Automation>\n{i1}<Pannable>\n");
-    let pan_names = [
-        "pan-azimuth",
-        "pan-width",
-        "pan-elevation",
-        "pan-frontback",
-        "pan-lfe",
-    ];
-    let pan_values = ["0.5", "0", "0", "0", "0"];
-    for (k, (p, v)) in pan_names.iter().zip(pan_values).enumerate() {
-        s += &format!(
-            "{i2}<Controllable name=\"{p}\" id=\"{}\" flags=\"\" value=\"{v}\"/>\n",
-            pan[k]
-        );
-    }
-    s += &format!("{i2}<Automation>\n");
-    for (k, p) in [
-        "pan-azimuth",
-        "pan-elevation",
-        "pan-width",
-        "pan-frontback",
-        "pan-lfe",
-    ]
-    .iter()
-    .enumerate()
-    {
-        s += &format!(
-            "{i3}<AutomationList automation-id=\"{p}\" id=\"{}\" interpolation-style=\"Linear\" time-domain=\"BeatTime\" state=\"Off\"/>\n",
-            pan[5 + k]
-        );
-    }
-    s += &format!("{i2}</Automation>\n{i1}</Pannable>\n");
-    s += &format!(
-        "{i1}<Processor id=\"{ret}\" name=\"Return\" active=\"1\" user-latency=\"0\" use-user-latency=\"0\" type=\"intreturn\"/>\n"
-    );
-    s += &format!(
-        "{i1}<Processor id=\"{pol}\" name=\"Polarity\" active=\"1\" user-latency=\"0\" use-user-latency=\"0\" type=\"polarity\"/>\n"
-    );
-    s += &format!(
-        "{i1}<Processor id=\"{trim}\" name=\"Amp\" active=\"1\" user-latency=\"0\" use-user-latency=\"0\" type=\"trim\">\n"
-    );
-    s += &format!(
-        "{i2}<Automation>\n{i3}<AutomationList automation-id=\"trim\" id=\"{trim_list}\" interpolation-style=\"Logarithmic\" time-domain=\"AudioTime\" state=\"Off\"/>\n{i2}</Automation>\n"
-    );
-    s += &format!(
-        "{i2}<Controllable name=\"trimcontrol\" id=\"{trim_ctl}\" flags=\"GainLike\" value=\"1\"/>\n{i1}</Processor>\n"
-    );
-    s += &format!(
-        "{i1}<Processor id=\"{amp}\" name=\"Amp\" active=\"1\" user-latency=\"0\" use-user-latency=\"0\" type=\"amp\">\n"
-    );
-    s += &format!(
-        "{i2}<Automation>\n{i3}<AutomationList automation-id=\"gain\" id=\"{gain_list}\" interpolation-style=\"Exponential\" time-domain=\"AudioTime\" state=\"Off\"/>\n{i2}</Automation>\n"
-    );
-    s += &format!(
-        "{i2}<Controllable name=\"gaincontrol\" id=\"{gain_ctl}\" flags=\"GainLike\" value=\"1\"/>\n{i1}</Processor>\n"
-    );
-    s += &format!(
-        "{i1}<Processor id=\"{meter}\" name=\"meter-{n}\" active=\"1\" user-latency=\"0\" use-user-latency=\"0\" type=\"meter\"/>\n"
-    );
-    s += &format!(
-        "{i1}<Processor id=\"{outs}\" name=\"{n}\" active=\"1\" user-latency=\"0\" use-user-latency=\"0\" own-input=\"1\" own-output=\"0\" output=\"{n}\" type=\"main-outs\" role=\"Main\">\n"
-    );
-    s += &format!(
-        "{i2}<PannerShell bypassed=\"0\" user-panner=\"\" linked-to-route=\"1\"/>\n{i1}</Processor>\n"
-    );
-    s += &format!("{i1}<Slavable/>\n{ind}</Route>\n");
-    s
-}
-
-fn route_group_xml(id: u64, name: &str, color: Option<Rgb>, members: &str, ind: &str) -> String {
-    let rgba = color.map_or(0, rgba_of);
-    format!(
-        "{ind}<RouteGroup id=\"{id}\" rgba=\"{rgba}\" used-to-share-gain=\"0\" name=\"{}\" hidden=\"0\" active=\"1\" relative=\"1\" gain=\"1\" mute=\"1\" solo=\"1\" recenable=\"1\" select=\"1\" route-active=\"1\" color=\"1\" monitoring=\"1\" group-master-number=\"-1\" routes=\"{members}\"/>\n",
-        escape(name)
-    )
 }
 
 /// True when the plan regroups anything.
@@ -300,10 +87,23 @@ pub(super) fn edits(project: &ArdourProject<'_>, plan: &Plan) -> Result<BusEdits
             .map_or_else(|| doc.routes[route].name.clone(), |s| s.to_string())
     };
     let routes_elem = doc.routes_elem.ok_or_else(|| internal("no <Routes>"))?;
+    let dialect = Dialect::of_version(doc.version)
+        .ok_or_else(|| internal("buses in an unsupported version"))?;
     let route_version = xml.elements[doc.routes[0].elem]
         .get("version")
         .unwrap_or("7002")
         .to_string();
+    // A new Ardour 3-4 route spells its order like the file's master (or first) route does.
+    let model = doc
+        .routes
+        .iter()
+        .find(|r| r.kind == RouteKind::Master)
+        .unwrap_or(&doc.routes[0]);
+    let order_spelling = match &model.order_spot {
+        Some(OrderSpot::Keys { keys, .. }) if !keys.is_empty() => OrderSpelling::Keys(keys.clone()),
+        _ => OrderSpelling::Key,
+    };
+    let meter_type = xml.elements[model.elem].get("meter-type").is_some();
     let route_indent = indent_of(src, xml.elements[doc.routes[0].elem].tag.start);
     let counter_attr = xml
         .root()
@@ -478,6 +278,7 @@ pub(super) fn edits(project: &ArdourProject<'_>, plan: &Plan) -> Result<BusEdits
 
     // New bus routes.
     let mut new_bus_routes = String::new();
+    let mut new_gui_colors: Vec<(u64, Rgb)> = Vec::new(); // Ardour 3-4 bus colours
     let mut bus_output_feeds: Vec<(usize, Vec<(usize, String)>)> = Vec::new(); // to existing routes' inputs
     for (slot, s) in layout.slots.iter().enumerate() {
         let Slot::NewBus(k) = *s else { continue };
@@ -511,17 +312,26 @@ pub(super) fn edits(project: &ArdourProject<'_>, plan: &Plan) -> Result<BusEdits
         let mut inputs = feeds_of_slot.get(&slot).cloned().unwrap_or_default();
         inputs.resize(2, Vec::new());
         let color = bus.color.map_or(0, rgba_of);
+        let route_id = ids.next;
         new_bus_routes += &bus_route_xml(
+            dialect,
             &mut ids,
-            &route_version,
-            &bus.name,
-            slot,
-            color,
-            &bus.name,
-            &inputs,
-            &outputs,
-            &route_indent,
+            &NewBus {
+                name: &bus.name,
+                order: slot,
+                color,
+                group: &bus.name,
+                inputs: &inputs,
+                outputs: &outputs,
+                indent: &route_indent,
+                route_version: &route_version,
+                order_spelling: &order_spelling,
+                meter_type,
+            },
         );
+        if let Some(c) = bus.color {
+            new_gui_colors.push((route_id, c));
+        }
         let mut back: Vec<(usize, String)> = Vec::new();
         for i in 0..2 {
             if !outputs_to.is_empty() {
@@ -546,19 +356,59 @@ pub(super) fn edits(project: &ArdourProject<'_>, plan: &Plan) -> Result<BusEdits
             .push(append_children(src, xml, routes_elem, &new_bus_routes));
     }
 
-    // Presentation order: every route at its layout position.
+    // Ardour 3-4 keep route colours in GUIObjectState: a new bus's colour goes there too.
+    if dialect == Dialect::Ardour3 && !new_gui_colors.is_empty() {
+        let gui = xml
+            .elements
+            .iter()
+            .position(|e| &*e.name == "GUIObjectState");
+        if let Some(gui) = gui {
+            let first = xml.elements[gui].children.first().copied();
+            let indent = first.map_or_else(
+                || format!("{}  ", indent_of(src, xml.elements[gui].tag.start)),
+                |c| indent_of(src, xml.elements[c].tag.start),
+            );
+            let lines: String = new_gui_colors
+                .iter()
+                .map(|(id, c)| {
+                    format!(
+                        "{indent}<Object id=\"route {id}\" color=\"{}\"/>\n",
+                        rgb16_of(*c)
+                    )
+                })
+                .collect();
+            out.structural.push(append_children(src, xml, gui, &lines));
+        }
+    }
+
+    // Presentation order: every route at its layout position, in the file's spelling.
     for (slot, s) in layout.slots.iter().enumerate() {
         let Slot::Track(t) = *s else { continue };
-        let route = doc.track_routes[t];
-        let pi = xml
-            .child_named(doc.routes[route].elem, "PresentationInfo")
-            .ok_or_else(|| internal("route without PresentationInfo"))?;
-        let a = xml.elements[pi]
-            .attr("order")
-            .ok_or_else(|| internal("PresentationInfo without order"))?;
-        if a.value != slot.to_string() {
-            out.values
-                .push(Edit::replace(a.span.clone(), slot.to_string()));
+        let route = &doc.routes[doc.track_routes[t]];
+        let tag = &xml.elements[route.elem];
+        let (span, value) = match &route.order_spot {
+            Some(OrderSpot::Presentation(span)) | Some(OrderSpot::Key(span)) => {
+                (span.clone(), slot.to_string())
+            }
+            Some(OrderSpot::Keys { span, keys }) => {
+                let v: Vec<String> = keys.iter().map(|k| format!("{k}={slot}")).collect();
+                (span.clone(), v.join(":"))
+            }
+            None if dialect == Dialect::Ardour3 => {
+                // A route with no order attribute gets one (inserted before the tag's end).
+                let attr = order_spelling.attribute(slot);
+                let at = if xml.elements[route.elem].is_empty_tag() {
+                    tag.tag.end - 2
+                } else {
+                    tag.tag.end - 1
+                };
+                out.values.push(Edit::insert(at, attr));
+                continue;
+            }
+            None => return Err(internal("route without PresentationInfo order")),
+        };
+        if src[span.clone()] != *value.as_bytes() {
+            out.values.push(Edit::replace(span, value));
         }
     }
 
@@ -635,7 +485,7 @@ pub(super) fn edits(project: &ArdourProject<'_>, plan: &Plan) -> Result<BusEdits
             continue;
         }
         let text: String = members.iter().map(|m| format!("{m} ")).collect();
-        new_groups += &route_group_xml(ids.id(), name, *color, &text, &group_indent);
+        new_groups += &route_group_xml(dialect, ids.id(), name, *color, &text, &group_indent);
     }
     if !new_groups.is_empty() {
         out.structural

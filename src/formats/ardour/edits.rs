@@ -11,7 +11,8 @@
 //!   unless another playlist already has that name. Before 6 playlists are referenced by name
 //!   from the diskstream, and Ardour 2/3 only renamed them when empty, so they are left alone.
 //!
-//! Sidechain IOs (`SC Old/Plugin N`) and disk reader/writer names (`player:Old`) keep their
+//! Routes the plan removes go with their references ([`super::remove`]); edits of theirs are
+//! dropped. Sidechain IOs (`SC Old/Plugin N`) and disk reader/writer names (`player:Old`) keep their
 //! names: Ardour regenerates or ignores them, and keeps them itself when a track has regions.
 
 use super::ArdourProject;
@@ -39,7 +40,10 @@ pub(super) fn write(project: &ArdourProject<'_>, plan: &Plan) -> Result<Vec<u8>,
         .filter(|e| &*e.name == "Playlist")
         .filter_map(|e| e.get("name"))
         .collect();
-    for (&track, &to) in &plan.renames() {
+    // A route that goes takes its own renames, colours and mutes with it.
+    let removed = super::remove::removed_routes(project, plan);
+    let kept = |track: &usize| !removed.contains(&doc.track_routes[*track]);
+    for (&track, &to) in plan.renames().iter().filter(|(t, _)| kept(t)) {
         let route = &doc.routes[doc.track_routes[track]];
         let old = route.name.as_str();
         route_renames.insert(old.to_string(), to.to_string());
@@ -110,7 +114,7 @@ pub(super) fn write(project: &ArdourProject<'_>, plan: &Plan) -> Result<Vec<u8>,
     }
 
     // Colours.
-    for (&track, &rgb) in &plan.recolors() {
+    for (&track, &rgb) in plan.recolors().iter().filter(|(t, _)| kept(t)) {
         let route = &doc.routes[doc.track_routes[track]];
         match &route.color_spot {
             Some(ColorSpot::Rgba(span)) => set(&mut edits, span.clone(), &rgba_of(rgb).to_string()),
@@ -125,7 +129,7 @@ pub(super) fn write(project: &ArdourProject<'_>, plan: &Plan) -> Result<Vec<u8>,
     }
 
     // Mutes.
-    for track in plan.mutes() {
+    for track in plan.mutes().into_iter().filter(kept) {
         let route = &doc.routes[doc.track_routes[track]];
         for spot in &route.mute_spots {
             edits.push(Edit::replace(spot.span.clone(), spot.on));
@@ -133,16 +137,24 @@ pub(super) fn write(project: &ArdourProject<'_>, plan: &Plan) -> Result<Vec<u8>,
     }
 
     let bus = super::bus::edits(project, plan)?;
-    // Value edits inside replaced or deleted elements are moot (a connection that goes).
-    edits.retain(|e| {
-        !bus.structural.iter().any(|s| {
+    let mut removal = super::remove::edits(project, plan);
+    // Edits inside replaced or deleted elements are moot (a connection that goes, a value of
+    // a removed route): the enclosing edit decides.
+    let inside = |e: &Edit, outer: &[Edit]| {
+        outer.iter().any(|s| {
             s.range.start < s.range.end
                 && s.range.start <= e.range.start
                 && e.range.end <= s.range.end
+                && s.range != e.range
         })
-    });
+    };
+    removal.retain(|e| !inside(e, &bus.structural));
+    let mut structural = bus.structural;
+    structural.retain(|e| !inside(e, &removal));
+    structural.extend(removal);
     edits.extend(bus.values);
-    edits.extend(bus.structural);
+    edits.retain(|e| !inside(e, &structural));
+    edits.extend(structural);
 
     splice(project.src, edits).map_err(|e| FormatError::whole(format!("internal error: {e}")))
 }

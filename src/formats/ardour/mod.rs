@@ -4,19 +4,21 @@
 //! [`xml`] scans the document once, recording element and attribute-value spans; [`read`]
 //! turns the routes into a [`Session`] (what counts as a track, its order, parent and colour is
 //! documented there); [`edits`] spells a plan as attribute-value replacements; [`bus`] creates
-//! buses. [`ArdourProject::vet`] drops, with a note, what cannot be written:
+//! buses; [`remove`] removes routes. [`ArdourProject::vet`] drops, with a note, what cannot be written:
 //! - a rename that would give two routes the same name (Ardour requires unique route names),
 //!   or a name containing `/` or `:` (they would break port names);
 //! - a colour for a route with no colour attribute to change (a pre-5 session whose route has
 //!   no GUI colour yet); pre-5 colours are otherwise written in their own 16-bit `r:g:b` form;
-//! - removing a route (not supported: routes are referenced by id and port name from sends,
-//!   groups, connections and the GUI state);
-//! - buses in sessions older than Ardour 7 (format 7000), and a new bus whose name is taken
-//!   by a route that is not a bus (see [`bus`]).
+//! - removing a route that other routes feed (see [`remove`]);
+//! - buses in Ardour 2 and Ardour 5 sessions (formats 2.0.0, 3002–5989), and a new bus whose
+//!   name is taken by a route that is not a bus (see [`bus`]).
 
 pub mod bus;
+mod bus_xml;
 mod edits;
+mod lines;
 pub mod read;
+mod remove;
 pub mod xml;
 
 use crate::formats::{FormatError, Project};
@@ -54,14 +56,14 @@ impl<'a> ArdourProject<'a> {
 }
 
 impl ArdourProject<'_> {
-    /// Buses need a 7000+ session (the bus route is written the way Ardour 7 writes it) with
-    /// `<RouteGroups>` and `id-counter`; a new bus needs a free, port-safe name.
+    /// Buses need a session version premix can spell a bus route in ([`bus_xml::Dialect`])
+    /// with `<RouteGroups>` and `id-counter`; a new bus needs a free, port-safe name.
     fn vet_buses(&self, plan: &mut Plan, final_names: &[String]) {
         if !bus::plan_has_buses(plan) {
             return;
         }
         let doc = &self.doc;
-        let supported = doc.version >= bus::MIN_VERSION
+        let supported = bus_xml::Dialect::of_version(doc.version).is_some()
             && doc.xml.child_named(0, "RouteGroups").is_some()
             && doc.xml.root().get("id-counter").is_some()
             && doc.routes_elem.is_some()
@@ -72,8 +74,9 @@ impl ArdourProject<'_> {
             .map(|b| {
                 if !supported {
                     Some(format!(
-                        "bus {:?} not made: buses are written into Ardour 7+ sessions only (this is session format {})",
-                        b.name, doc.version
+                        "bus {:?} not made: {}",
+                        b.name,
+                        bus::unsupported_reason(doc)
                     ))
                 } else if b.name.contains(['/', ':']) || b.name.is_empty() {
                     Some(format!(
@@ -105,8 +108,8 @@ impl ArdourProject<'_> {
             let why = match bus {
                 BusRef::New(k) => refused[k].clone(),
                 BusRef::Existing(_) if !supported => Some(format!(
-                    "not moved into a bus: buses are written into Ardour 7+ sessions only (this is session format {})",
-                    doc.version
+                    "not moved into a bus: {}",
+                    bus::unsupported_reason(doc)
                 )),
                 BusRef::Existing(_) => None,
             }
@@ -186,6 +189,24 @@ impl Project for ArdourProject<'_> {
                 }
             }
         }
+        // Routes that other routes' outputs feed (buses with members, summing tracks).
+        let input_owner: std::collections::HashMap<&str, usize> = doc
+            .routes
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| r.input_ports.iter().map(move |p| (p.as_str(), i)))
+            .collect();
+        let fed: HashSet<usize> = doc
+            .routes
+            .iter()
+            .enumerate()
+            .flat_map(|(j, r)| {
+                r.feeds
+                    .iter()
+                    .filter_map(|f| input_owner.get(f.as_str()).copied())
+                    .filter(move |&i| i != j)
+            })
+            .collect();
         for (i, c) in plan.changes.iter().enumerate() {
             let message = match &c.action {
                 Action::Recolor { .. } if route_of(c.track).color_spot.is_none() => Some(
@@ -195,8 +216,8 @@ impl Project for ArdourProject<'_> {
                 Action::Mute if route_of(c.track).mute_spots.is_empty() => {
                     Some("not muted: the route has no mute control in this file".to_string())
                 }
-                Action::Remove => Some(
-                    "not removed: removing Ardour routes is not supported (flag or colour unused tracks instead)"
+                Action::Remove if fed.contains(&doc.track_routes[c.track]) => Some(
+                    "not removed: other routes' outputs feed this route (they would lose their path to the master)"
                         .to_string(),
                 ),
                 _ => None,

@@ -4,10 +4,10 @@
 //! What premix calls the session's tracks:
 //! - **Tracks** are the routes of `Session/Routes` except the master and the monitor section.
 //!   Hidden routes are included (they are real tracks the user hid, with media and wiring).
-//! - **Order**: `PresentationInfo@order` (Ardour 5+), the first `order-keys` value (3.x), file
-//!   order (2.0); ties keep file order. Then every bus is followed by the routes it sums (see
-//!   parents), the way a folder is shown, so that the order premix reports is also what
-//!   [`crate::plan::Plan::layout`] predicts.
+//! - **Order**: `PresentationInfo@order` (Ardour 5+), the first `order-keys` value (2.0, 3.x)
+//!   or `order-key` (Ardour 4), else file order; ties keep file order. Then every bus is
+//!   followed by the routes it sums (see parents), the way a folder is shown, so that the
+//!   order premix reports is also what [`crate::plan::Plan::layout`] predicts.
 //! - **Parent**: the bus route (audio or MIDI bus, not master/monitor) that the route's output
 //!   ports feed, i.e. one of its output `Connection@other`s (Ardour 2: the IO `outputs` list)
 //!   names an input port of that bus. When a route feeds several buses the first connection
@@ -52,6 +52,20 @@ pub enum ColorSpot {
     Rgb16(Range<usize>),
 }
 
+/// Where a route's presentation order is stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OrderSpot {
+    /// `PresentationInfo@order` (Ardour 5+).
+    Presentation(Range<usize>),
+    /// `Route@order-keys="editor=1:signal=1"` (Ardour 2–3): every key holds the order.
+    Keys {
+        span: Range<usize>,
+        keys: Vec<String>,
+    },
+    /// `Route@order-key="1"` (Ardour 4).
+    Key(Range<usize>),
+}
+
 /// A value span that means "muted" in some spelling.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MuteSpot {
@@ -69,6 +83,7 @@ pub struct Route {
     pub kind: RouteKind,
     pub hidden: bool,
     pub order: i64,
+    pub order_spot: Option<OrderSpot>,
     pub color: Option<Rgb>,
     pub color_spot: Option<ColorSpot>,
     pub muted: bool,
@@ -261,6 +276,22 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
         } else {
             RouteKind::AudioBus
         };
+        let order_spot = if let Some(a) = pi_el.and_then(|p| p.attr("order")) {
+            Some(OrderSpot::Presentation(a.span.clone()))
+        } else if let Some(a) = el.attr("order-keys") {
+            let keys = a
+                .value
+                .split(':')
+                .filter_map(|kv| kv.split_once('=').map(|(k, _)| k.to_string()))
+                .collect();
+            Some(OrderSpot::Keys {
+                span: a.span.clone(),
+                keys,
+            })
+        } else {
+            el.attr("order-key").map(|a| OrderSpot::Key(a.span.clone()))
+        };
+        // Ardour 4 (session format 3001 too) writes a single `order-key`.
         let order = pi_el
             .and_then(|p| p.get("order"))
             .and_then(|o| o.parse::<i64>().ok())
@@ -270,6 +301,7 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
                     .and_then(|kv| kv.split('=').nth(1))
                     .and_then(|v| v.parse().ok())
             })
+            .or_else(|| el.get("order-key").and_then(|v| v.trim().parse().ok()))
             .unwrap_or(file_index as i64);
         let id = el.get("id").map(str::to_string);
 
@@ -440,6 +472,7 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
             kind,
             hidden: has_flag("Hidden") || el.get("hidden").is_some_and(truthy),
             order,
+            order_spot,
             color,
             color_spot,
             muted,

@@ -331,11 +331,7 @@ fn scan_mode(xml: &[u8], mode: Mode) -> Result<AlsDocument, FormatError> {
                         b"ArrangerAutomation",
                         b"Events",
                         b"BoolEvent",
-                    ] => {
-                        if is_default_event(xml, tag.clone()) {
-                            t.speaker_event = value();
-                        }
-                    }
+                    ] if is_default_event(xml, tag.clone()) => t.speaker_event = value(),
                     [b"DeviceChain", b"Mixer", b"Volume", b"Manual"] => t.volume = value(),
                     [
                         b"DeviceChain",

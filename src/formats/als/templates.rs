@@ -49,6 +49,7 @@
 //!   `Active`, the new modulation targets; 12.4 adds `ViewData` to mixer and freeze sequencer
 //!   (abletoolz 12.2.6, 12.4.5b).
 //!
+//! `templates/derive.py write` reproduces every file from the corpus (deterministically).
 //! `tests/als_corpus.rs` checks every template against the corpus tracks of its version this
 //! way: every path all of them share is in the template, and no template path is absent from
 //! every one of them where they show its parent. A version missing here (say 12.0_12300: no

@@ -411,3 +411,52 @@ fn every_built_in_group_template_has_the_elements_its_version_gives_tracks() {
         checked.iter().map(String::as_str).collect()
     );
 }
+
+/// Live 8 (Shukumei, 8.1_226, no group of its own): a new group comes from the built-in
+/// Live 8 group track, whose values live in default arrangement events and whose slots and
+/// holders carry no Id; with no `NextPointeeId` in Live 8, its ids go past the set's largest.
+#[test]
+fn a_new_live_8_group_is_built_the_live_8_way() {
+    let Some(files) = corpus() else { return };
+    let Some(path) = files
+        .iter()
+        .find(|p| name(p) == "labcat-shukumei__Shukumei.als")
+    else {
+        return;
+    };
+    let bytes = std::fs::read(path).unwrap();
+    let before = xml(&bytes);
+    let doc = premix::formats::als::scan::scan(&before).unwrap();
+    assert!(doc.next_pointee.is_none(), "Live 8 keeps no NextPointeeId");
+    let largest = doc.pointees.iter().map(|(id, _)| *id).max().unwrap();
+    let rules = rules::load(
+        "version: 1\nbuses: [{name: ALL AUDIO}]\nrules:\n  - match: {kind: audio}\n    bus: ALL AUDIO\n",
+        "all-audio.yaml",
+    )
+    .unwrap();
+    let done = process(Format::Als, &bytes, &rules, true).unwrap();
+    let after = xml(&done.output.unwrap());
+    check_invariants(&after).unwrap();
+    check_send_holders(&after).unwrap();
+    let text = String::from_utf8(after).unwrap();
+    let start = text.find("<UserName Value=\"ALL AUDIO\" />").unwrap();
+    let start = text[..start].rfind("<GroupTrack ").unwrap();
+    let group = &text[start..start + text[start..].find("</GroupTrack>").unwrap()];
+    // One `<GroupTrackSlot />` per scene, one `<TrackSendHolder>` per return, no Ids.
+    assert_eq!(group.matches("<GroupTrackSlot />").count(), doc.scenes);
+    assert_eq!(group.matches("<TrackSendHolder>").count(), 2);
+    // Volume 0 dB and pan centre, in the events Live 8 reads them from.
+    assert!(group.contains("<Volume>"));
+    let volume = &group[group.find("<Volume>").unwrap()..];
+    assert!(
+        volume[..volume.find("</Volume>").unwrap()]
+            .contains("<FloatEvent Time=\"-63072000\" Value=\"1\" />")
+    );
+    let ids: Vec<i64> = group
+        .split("Target Id=\"")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].parse().unwrap())
+        .collect();
+    assert!(!ids.is_empty());
+    assert!(ids.iter().all(|&id| id > largest), "{ids:?} vs {largest}");
+}

@@ -95,6 +95,49 @@ fn live_8_and_9_0_have_no_track_colour_and_are_not_recoloured() {
     }
 }
 
+/// The evidence the Live 8 / 9.0 refusal rests on (`palette.rs`): in every corpus set of
+/// those versions every track's colour is 0 while clips carry real colours.
+#[test]
+fn every_live_8_and_9_0_corpus_track_has_colour_0_while_clips_are_coloured() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/als");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        eprintln!("corpus not found; skipping");
+        return;
+    };
+    let (mut sets, mut tracks, mut coloured_clips) = (0, 0, 0);
+    for entry in entries {
+        let path = entry.unwrap().path();
+        let xml = container::decode(
+            &std::fs::read(&path).unwrap(),
+            &premix::limits::Limits::default(),
+        )
+        .unwrap()
+        .1;
+        let doc = scan::scan(&xml).unwrap();
+        if Scheme::for_minor_version(&doc.minor_version) != Scheme::Unsupported {
+            continue;
+        }
+        sets += 1;
+        for t in &doc.tracks {
+            let value = t.color.as_ref().and_then(|f| f.int());
+            assert_eq!(value, Some(0), "{}: {}", path.display(), t.tag);
+            tracks += 1;
+        }
+        let text = String::from_utf8_lossy(&xml);
+        coloured_clips += ["<AudioClip ", "<MidiClip "]
+            .iter()
+            .flat_map(|clip| text.match_indices(clip))
+            .filter(|(at, _)| {
+                let rest = &text[*at..];
+                let colour = rest.find("<ColorIndex Value=\"").map(|i| &rest[i + 19..]);
+                colour.is_some_and(|c| !c.starts_with("0\""))
+            })
+            .count();
+    }
+    assert_eq!((sets, tracks), (8, 155));
+    assert!(coloured_clips > 100, "{coloured_clips}");
+}
+
 #[test]
 fn each_version_is_written_in_its_own_encoding() {
     let rules = rules::load(

@@ -1,12 +1,19 @@
 //! `samples/als/messy-set.als`, made by this project from `samples/reaper/messy-session.rpp`:
 //! the same tracks (names, kinds, folder, clips, muted clips, media file names, mute) spelled
-//! as a Live 11 set. It serves two purposes:
+//! as a full Live 11.3 set by the project's one Live-set writer (`benches/gen/live_set.rs`,
+//! every element the Live-written 11.3 sets of the corpus share). It serves two purposes:
 //! - the sample the default rules visibly tidy (`premix apply --diff samples/als/messy-set.als`);
 //! - "one rules file, any DAW": the default rules give the same names, grouping and
 //!   (palette-quantised) colours on the Live set as on the REAPER project.
 //!
 //! Regenerate with `PREMIX_WRITE_SAMPLES=1 cargo test --test als_sample`.
 
+#[path = "als_paths.rs"]
+mod als_paths;
+#[path = "../benches/gen/live_set.rs"]
+mod live_set;
+
+use als_paths::{Element, elements, shared_paths};
 use premix::formats::Project;
 use premix::formats::als::container::{self, Container};
 use premix::formats::als::invariants::{check_invariants, check_send_holders};
@@ -14,190 +21,26 @@ use premix::formats::als::palette;
 use premix::formats::rpp::RppProject;
 use premix::pipeline::process;
 use premix::rules::RuleSet;
-use premix::session::{Format, Session, Track, TrackKind};
-use std::fmt::Write as _;
+use premix::session::{Format, Session, TrackKind};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn esc(s: &str) -> String {
-    quick_xml::escape::escape(s).into_owned()
-}
+/// The sample's options: a `Creator` naming the Live release whose layout it follows (readers
+/// such as abletoolz parse a version out of it), no warp markers.
+const SAMPLE: live_set::Options = live_set::Options {
+    creator: "Ableton Live 11.3.35",
+    project_folder: "/Users/engineer/Music/Messy Project",
+    warp_markers: false,
+};
 
-/// Pointee ids, handed out in document order.
-struct Ids(i64);
-
-impl Ids {
-    fn next(&mut self) -> i64 {
-        self.0 += 1;
-        self.0
-    }
-}
-
-fn target(ids: &mut Ids, tag: &str, indent: &str) -> String {
-    format!(
-        "{indent}<{tag} Id=\"{}\">\n{indent}\t<LockEnvelope Value=\"0\" />\n{indent}</{tag}>\n",
-        ids.next()
-    )
-}
-
-fn mixer(ids: &mut Ids, returns: usize, muted: bool) -> String {
-    let i = "\t\t\t\t\t\t";
-    let mut out = String::from("\t\t\t\t\t<Mixer>\n\t\t\t\t\t\t<LomId Value=\"0\" />\n");
-    out += "\t\t\t\t\t\t<Sends>\n";
-    for k in 0..returns {
-        let _ = write!(out, "{i}\t<TrackSendHolder Id=\"{k}\">\n{i}\t\t<Send>\n");
-        let _ = writeln!(out, "{i}\t\t\t<LomId Value=\"0\" />");
-        let _ = writeln!(out, "{i}\t\t\t<Manual Value=\"0.0003162277571\" />");
-        let _ = writeln!(out, "{i}\t\t\t<MidiControllerRange>");
-        let _ = writeln!(out, "{i}\t\t\t\t<Min Value=\"0.0003162277571\" />");
-        let _ = writeln!(out, "{i}\t\t\t\t<Max Value=\"1\" />");
-        let _ = writeln!(out, "{i}\t\t\t</MidiControllerRange>");
-        out += &target(ids, "AutomationTarget", &format!("{i}\t\t\t"));
-        out += &target(ids, "ModulationTarget", &format!("{i}\t\t\t"));
-        let _ = write!(
-            out,
-            "{i}\t\t</Send>\n{i}\t\t<Active Value=\"true\" />\n{i}\t</TrackSendHolder>\n"
-        );
-    }
-    out += "\t\t\t\t\t\t</Sends>\n";
-    let _ = write!(
-        out,
-        "{i}<Speaker>\n{i}\t<LomId Value=\"0\" />\n{i}\t<Manual Value=\"{}\" />\n",
-        !muted
-    );
-    out += &target(ids, "AutomationTarget", &format!("{i}\t"));
-    let _ = writeln!(out, "{i}</Speaker>");
-    for (name, value) in [("Volume", "1"), ("Pan", "0")] {
-        let _ = write!(
-            out,
-            "{i}<{name}>\n{i}\t<LomId Value=\"0\" />\n{i}\t<Manual Value=\"{value}\" />\n"
-        );
-        out += &target(ids, "AutomationTarget", &format!("{i}\t"));
-        out += &target(ids, "ModulationTarget", &format!("{i}\t"));
-        let _ = writeln!(out, "{i}</{name}>");
-    }
-    out += "\t\t\t\t\t</Mixer>\n";
-    out
-}
-
-fn clip(t: &Track, k: usize, color: usize) -> String {
-    let i = "\t\t\t\t\t\t\t\t\t\t";
-    let tag = if t.kind == TrackKind::Midi {
-        "MidiClip"
-    } else {
-        "AudioClip"
-    };
-    let disabled = k >= t.media_count - t.muted_media_count;
-    let mut out = format!("{i}<{tag} Id=\"0\" Time=\"{}\">\n", k * 16);
-    let _ = writeln!(out, "{i}\t<LomId Value=\"0\" />");
-    let _ = writeln!(out, "{i}\t<Name Value=\"{}\" />", esc(&t.name));
-    let _ = writeln!(out, "{i}\t<Color Value=\"{color}\" />");
-    let _ = writeln!(out, "{i}\t<Disabled Value=\"{disabled}\" />");
-    if let Some(file) = t.media_files.get(k) {
-        let _ = write!(
-            out,
-            "{i}\t<SampleRef>\n{i}\t\t<FileRef>\n{i}\t\t\t<RelativePathType Value=\"3\" />\n{i}\t\t\t<RelativePath Value=\"Samples/Recorded/{f}\" />\n{i}\t\t\t<Path Value=\"/Users/engineer/Music/Messy Project/Samples/Recorded/{f}\" />\n{i}\t\t</FileRef>\n{i}\t</SampleRef>\n",
-            f = esc(file)
-        );
-    }
-    let _ = writeln!(out, "{i}</{tag}>");
-    out
-}
-
-/// A Live 11 set holding `session`'s tracks (returns moved last, as Live keeps them).
-pub fn live_set(session: &Session) -> Vec<u8> {
-    let mut order: Vec<&Track> = session
-        .tracks
-        .iter()
-        .filter(|t| t.kind != TrackKind::Return)
-        .collect();
-    order.extend(
-        session
-            .tracks
-            .iter()
-            .filter(|t| t.kind == TrackKind::Return),
-    );
-    let returns = order.iter().filter(|t| t.kind == TrackKind::Return).count();
-    let id_of = |index: usize| 10 + index as i64;
-    let mut ids = Ids(1000);
-    let mut tracks = String::new();
-    for t in &order {
-        let tag = match t.kind {
-            TrackKind::Audio => "AudioTrack",
-            TrackKind::Midi => "MidiTrack",
-            TrackKind::Bus => "GroupTrack",
-            TrackKind::Return => "ReturnTrack",
-        };
-        // Tracks without a colour get the colours Live hands out by itself, in turn.
-        let color = t.color.map_or((t.index * 11) % 69, palette::nearest);
-        let gid = t.parent.map_or(-1, id_of);
-        let mut x = format!("\t\t\t<{tag} Id=\"{}\">\n", id_of(t.index));
-        x += "\t\t\t\t<LomId Value=\"0\" />\n";
-        let _ = write!(
-            x,
-            "\t\t\t\t<Name>\n\t\t\t\t\t<EffectiveName Value=\"{n}\" />\n\t\t\t\t\t<UserName Value=\"{n}\" />\n\t\t\t\t\t<Annotation Value=\"\" />\n\t\t\t\t\t<MemorizedFirstClipName Value=\"\" />\n\t\t\t\t</Name>\n",
-            n = esc(&t.name)
-        );
-        let _ = writeln!(x, "\t\t\t\t<Color Value=\"{color}\" />");
-        x += "\t\t\t\t<AutomationEnvelopes>\n\t\t\t\t\t<Envelopes />\n\t\t\t\t</AutomationEnvelopes>\n";
-        let _ = writeln!(x, "\t\t\t\t<TrackGroupId Value=\"{gid}\" />");
-        if t.kind == TrackKind::Bus {
-            x += "\t\t\t\t<TrackUnfolded Value=\"true\" />\n";
-        }
-        x += "\t\t\t\t<LinkedTrackGroupId Value=\"-1\" />\n";
-        if t.kind == TrackKind::Bus {
-            x += "\t\t\t\t<Slots>\n\t\t\t\t\t<GroupTrackSlot Id=\"0\">\n\t\t\t\t\t\t<LomId Value=\"0\" />\n\t\t\t\t\t</GroupTrackSlot>\n\t\t\t\t</Slots>\n";
-        }
-        x += "\t\t\t\t<DeviceChain>\n";
-        let (out_target, upper) = if t.parent.is_some() {
-            ("AudioOut/GroupTrack", "Group")
-        } else {
-            ("AudioOut/Master", "Master")
-        };
-        let _ = write!(
-            x,
-            "\t\t\t\t\t<AudioOutputRouting>\n\t\t\t\t\t\t<Target Value=\"{out_target}\" />\n\t\t\t\t\t\t<UpperDisplayString Value=\"{upper}\" />\n\t\t\t\t\t\t<LowerDisplayString Value=\"\" />\n\t\t\t\t\t</AudioOutputRouting>\n"
-        );
-        x += &mixer(&mut ids, returns, t.muted);
-        if matches!(t.kind, TrackKind::Audio | TrackKind::Midi) {
-            x += "\t\t\t\t\t<MainSequencer>\n\t\t\t\t\t\t<ClipSlotList>\n";
-            for k in 0..t.media_count.max(1) {
-                let _ = write!(
-                    x,
-                    "\t\t\t\t\t\t\t<ClipSlot Id=\"{k}\">\n\t\t\t\t\t\t\t\t<ClipSlot>\n\t\t\t\t\t\t\t\t\t<Value>\n"
-                );
-                if k < t.media_count {
-                    x += &clip(t, k, color);
-                }
-                x += "\t\t\t\t\t\t\t\t\t</Value>\n\t\t\t\t\t\t\t\t</ClipSlot>\n\t\t\t\t\t\t\t</ClipSlot>\n";
-            }
-            x += "\t\t\t\t\t\t</ClipSlotList>\n\t\t\t\t\t</MainSequencer>\n";
-        }
-        x += "\t\t\t\t\t<DeviceChain>\n\t\t\t\t\t\t<Devices />\n\t\t\t\t\t\t<SignalModulations />\n\t\t\t\t\t</DeviceChain>\n";
-        x += "\t\t\t\t</DeviceChain>\n";
-        let _ = writeln!(x, "\t\t\t</{tag}>");
-        tracks += &x;
-    }
-    let mut master_ids = Ids(ids.0);
-    let master = mixer(&mut master_ids, 0, false);
-    let next = master_ids.0 + 1;
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    xml += "<Ableton MajorVersion=\"5\" MinorVersion=\"11.0_11300\" SchemaChangeCount=\"3\" Creator=\"premix (samples/als, made from samples/reaper/messy-session.rpp)\" Revision=\"\">\n";
-    xml += "\t<LiveSet>\n";
-    let _ = writeln!(xml, "\t\t<NextPointeeId Value=\"{next}\" />");
-    xml += "\t\t<LomId Value=\"0\" />\n\t\t<LomIdView Value=\"0\" />\n";
-    xml += "\t\t<Tracks>\n";
-    xml += &tracks;
-    xml += "\t\t</Tracks>\n";
-    xml += "\t\t<MasterTrack>\n\t\t\t<LomId Value=\"0\" />\n\t\t\t<Name>\n\t\t\t\t<EffectiveName Value=\"Master\" />\n\t\t\t\t<UserName Value=\"\" />\n\t\t\t</Name>\n\t\t\t<Color Value=\"13\" />\n\t\t\t<DeviceChain>\n";
-    xml += &master;
-    xml += "\t\t\t</DeviceChain>\n\t\t</MasterTrack>\n";
-    xml += "\t\t<Scenes>\n\t\t\t<Scene Id=\"0\">\n\t\t\t\t<Name Value=\"\" />\n\t\t\t\t<Color Value=\"-1\" />\n\t\t\t</Scene>\n\t\t</Scenes>\n";
-    xml += "\t</LiveSet>\n</Ableton>\n";
-    container::encode(Container::Gzip { os: 3 }, xml.as_bytes()).unwrap()
+/// The gzipped sample set for `session`.
+pub fn sample_set(session: &Session) -> Vec<u8> {
+    let xml = live_set::live_set(session, &SAMPLE);
+    container::encode(Container::Gzip { os: 3 }, &xml).unwrap()
 }
 
 fn reaper_session() -> Session {
@@ -211,7 +54,7 @@ fn sample_path() -> PathBuf {
 
 #[test]
 fn the_committed_sample_is_what_the_generator_makes() {
-    let made = live_set(&reaper_session());
+    let made = sample_set(&reaper_session());
     if std::env::var_os("PREMIX_WRITE_SAMPLES").is_some() {
         std::fs::create_dir_all(sample_path().parent().unwrap()).unwrap();
         std::fs::write(sample_path(), &made).unwrap();
@@ -283,4 +126,76 @@ fn one_rules_file_gives_the_same_result_on_reaper_and_live() {
             assert_eq!(r.1, l.1, "colour of {}", r.0);
         }
     }
+}
+
+/// The Live-written 11.3 sets of the corpus (the skeleton's sources), decompressed.
+fn corpus_11_3() -> Option<Vec<(String, Vec<u8>)>> {
+    let dir = root().join("../shared/corpus/als");
+    let names = [
+        "node-als-parser__Foo.als",
+        "node-als-parser__Michelle.als",
+        "node-als-parser__Test_Project.als",
+        "tioxy-alp-uncompressed__als2.als",
+    ];
+    let mut sets = Vec::new();
+    for name in names {
+        let Ok(bytes) = std::fs::read(dir.join(name)) else {
+            eprintln!("corpus set {name} not found; skipping");
+            return None;
+        };
+        let xml = container::decode(&bytes, &premix::limits::Limits::default())
+            .unwrap()
+            .1;
+        assert!(
+            String::from_utf8_lossy(&xml[..300]).contains("MinorVersion=\"11.0_11300\""),
+            "{name}"
+        );
+        sets.push((name.to_string(), xml));
+    }
+    Some(sets)
+}
+
+#[test]
+fn every_sample_element_kind_has_what_real_live_11_3_ones_share() {
+    let Some(corpus) = corpus_11_3() else { return };
+    let sample = container::decode(
+        &std::fs::read(sample_path()).unwrap(),
+        &premix::limits::Limits::default(),
+    )
+    .unwrap()
+    .1;
+    let mine = elements(&sample);
+    let real: Vec<Element> = corpus.iter().flat_map(|(_, x)| elements(x)).collect();
+    let kinds = [
+        "AudioTrack",
+        "MidiTrack",
+        "GroupTrack",
+        "ReturnTrack",
+        "AudioClip",
+        "MidiClip",
+        "LiveSet",
+    ];
+    for kind in kinds {
+        let shared = shared_paths(real.iter().filter(|e| e.tag == kind));
+        assert!(shared.len() > 20, "{kind}: {} shared paths", shared.len());
+        let ours: Vec<&Element> = mine.iter().filter(|e| e.tag == kind).collect();
+        assert!(!ours.is_empty(), "the sample has no {kind}");
+        for e in ours {
+            let missing: Vec<_> = shared.difference(&e.paths).collect();
+            assert!(
+                missing.is_empty(),
+                "a sample {kind} lacks what every real 11.3 one has: {missing:?}"
+            );
+        }
+    }
+    // The kinds and counts premix reads: 24 tracks, the Drums group, one return, last.
+    let tags: Vec<&str> = mine
+        .iter()
+        .filter(|e| e.tag.ends_with("Track") && e.in_tracks)
+        .map(|e| e.tag.as_str())
+        .collect();
+    assert_eq!(tags.len(), 25);
+    assert_eq!(tags.last(), Some(&"ReturnTrack"));
+    let kinds_seen: BTreeSet<&str> = tags.iter().copied().collect();
+    assert_eq!(kinds_seen.len(), 4, "{kinds_seen:?}");
 }

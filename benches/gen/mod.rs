@@ -7,9 +7,9 @@
 //!
 //! - [`rpp`]: `samples/reaper/messy-session.rpp`'s 25 tracks (folders, items, FX) repeated,
 //!   GUIDs made unique per copy.
-//! - [`als`]: a Live 11 set in the layout `tests/als_sample.rs` synthesises (tracks, group
-//!   tracks, a return, mixers with sends, clip slots with clips and sample references),
-//!   the REAPER sample's tracks repeated with clips added, gzip at the level Live writes.
+//! - [`als`]: a Live 11.3 set from [`live_set`], the writer `samples/als/messy-set.als` comes
+//!   from too (every element Live-written 11.3 sets share), the REAPER sample's tracks
+//!   repeated with clips added, gzip at the level Live writes.
 //! - [`ardour`]: `samples/ardour/messy-session`'s Ardour 7 layout, its audio route (IO ports,
 //!   connections to the master bus, automation, processors, trigger box) repeated with ids
 //!   renumbered, one playlist per route, the master's inputs connected to every route.
@@ -17,10 +17,11 @@
 
 use premix::formats::Project;
 use premix::formats::als::container::{self, Container};
-use premix::formats::als::palette;
 use premix::formats::rpp::RppProject;
 use premix::session::{Session, Track, TrackKind};
 use std::fmt::Write as _;
+
+pub mod live_set;
 
 const RPP_SAMPLE: &str = include_str!("../../samples/reaper/messy-session.rpp");
 const ARDOUR_SAMPLE: &str = include_str!("../../samples/ardour/messy-session/messy-session.ardour");
@@ -116,16 +117,23 @@ pub fn als_xml(target_xml: usize) -> Vec<u8> {
         .expect("sample reads")
         .session()
         .clone();
-    let one = live_set(&replicate(&base, 1)).len();
-    let two = live_set(&replicate(&base, 2)).len();
+    let one = live_set::live_set(&replicate(&base, 1), &LIVE_OPTIONS).len();
+    let two = live_set::live_set(&replicate(&base, 2), &LIVE_OPTIONS).len();
     let per_copy = (two - one).max(1);
     let copies = if target_xml <= one {
         1
     } else {
         1 + (target_xml - one).div_ceil(per_copy)
     };
-    live_set(&replicate(&base, copies))
+    live_set::live_set(&replicate(&base, copies), &LIVE_OPTIONS)
 }
+
+/// Benchmark sets: warp markers in every audio clip, as in real sets.
+const LIVE_OPTIONS: live_set::Options = live_set::Options {
+    creator: "Ableton Live 11.3.35",
+    project_folder: "/Users/engineer/Music/Big Project",
+    warp_markers: true,
+};
 
 /// `copies` copies of `base`'s tracks, numbered and with four clips more per audio/MIDI
 /// track; returns (whose sends every track carries) only once, last.
@@ -172,198 +180,6 @@ fn replicate(base: &Session, copies: usize) -> Session {
 
 fn esc(s: &str) -> String {
     quick_xml::escape::escape(s).into_owned()
-}
-
-/// Pointee ids, handed out in document order.
-struct Ids(i64);
-
-impl Ids {
-    fn next(&mut self) -> i64 {
-        self.0 += 1;
-        self.0
-    }
-}
-
-fn target(ids: &mut Ids, tag: &str, indent: &str) -> String {
-    format!(
-        "{indent}<{tag} Id=\"{}\">\n{indent}\t<LockEnvelope Value=\"0\" />\n{indent}</{tag}>\n",
-        ids.next()
-    )
-}
-
-fn mixer(ids: &mut Ids, returns: usize, muted: bool) -> String {
-    let i = "\t\t\t\t\t\t";
-    let mut out = String::from("\t\t\t\t\t<Mixer>\n\t\t\t\t\t\t<LomId Value=\"0\" />\n");
-    out += "\t\t\t\t\t\t<Sends>\n";
-    for k in 0..returns {
-        let _ = write!(out, "{i}\t<TrackSendHolder Id=\"{k}\">\n{i}\t\t<Send>\n");
-        let _ = writeln!(out, "{i}\t\t\t<LomId Value=\"0\" />");
-        let _ = writeln!(out, "{i}\t\t\t<Manual Value=\"0.0003162277571\" />");
-        let _ = writeln!(out, "{i}\t\t\t<MidiControllerRange>");
-        let _ = writeln!(out, "{i}\t\t\t\t<Min Value=\"0.0003162277571\" />");
-        let _ = writeln!(out, "{i}\t\t\t\t<Max Value=\"1\" />");
-        let _ = writeln!(out, "{i}\t\t\t</MidiControllerRange>");
-        out += &target(ids, "AutomationTarget", &format!("{i}\t\t\t"));
-        out += &target(ids, "ModulationTarget", &format!("{i}\t\t\t"));
-        let _ = write!(
-            out,
-            "{i}\t\t</Send>\n{i}\t\t<Active Value=\"true\" />\n{i}\t</TrackSendHolder>\n"
-        );
-    }
-    out += "\t\t\t\t\t\t</Sends>\n";
-    let _ = write!(
-        out,
-        "{i}<Speaker>\n{i}\t<LomId Value=\"0\" />\n{i}\t<Manual Value=\"{}\" />\n",
-        !muted
-    );
-    out += &target(ids, "AutomationTarget", &format!("{i}\t"));
-    let _ = writeln!(out, "{i}</Speaker>");
-    for (name, value) in [("Volume", "1"), ("Pan", "0")] {
-        let _ = write!(
-            out,
-            "{i}<{name}>\n{i}\t<LomId Value=\"0\" />\n{i}\t<Manual Value=\"{value}\" />\n"
-        );
-        out += &target(ids, "AutomationTarget", &format!("{i}\t"));
-        out += &target(ids, "ModulationTarget", &format!("{i}\t"));
-        let _ = writeln!(out, "{i}</{name}>");
-    }
-    let _ = writeln!(out, "{i}<ViewStateSesstionTrackWidth Value=\"93\" />");
-    out += "\t\t\t\t\t</Mixer>\n";
-    out
-}
-
-/// Warp markers as Live writes them in audio clips; the times vary (a deterministic LCG), so
-/// the XML compresses about as well as a real set's (around 10:1) rather than 40:1.
-fn warp_markers(out: &mut String, indent: &str, seed: usize) {
-    let mut x = (seed as u64)
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    let _ = writeln!(out, "{indent}<WarpMarkers>");
-    let mut sec = 0.0f64;
-    for m in 0..24 {
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        sec += 0.25 + (x >> 40) as f64 / (1u64 << 24) as f64;
-        let _ = writeln!(
-            out,
-            "{indent}\t<WarpMarker Id=\"{m}\" SecTime=\"{sec:.15}\" BeatTime=\"{}\" />",
-            m * 4
-        );
-    }
-    let _ = writeln!(out, "{indent}</WarpMarkers>");
-}
-
-fn clip(t: &Track, k: usize, color: usize) -> String {
-    let i = "\t\t\t\t\t\t\t\t\t\t";
-    let tag = if t.kind == TrackKind::Midi {
-        "MidiClip"
-    } else {
-        "AudioClip"
-    };
-    // The original muted clips stay muted; added clips play.
-    let disabled = k < t.muted_media_count;
-    let mut out = format!("{i}<{tag} Id=\"0\" Time=\"{}\">\n", k * 16);
-    let _ = writeln!(out, "{i}\t<LomId Value=\"0\" />");
-    let _ = writeln!(out, "{i}\t<Name Value=\"{}\" />", esc(&t.name));
-    let _ = writeln!(out, "{i}\t<Color Value=\"{color}\" />");
-    let _ = writeln!(out, "{i}\t<Disabled Value=\"{disabled}\" />");
-    if t.kind != TrackKind::Midi {
-        warp_markers(&mut out, &format!("{i}\t"), t.index * 131 + k);
-    }
-    if let Some(file) = t.media_files.get(k) {
-        let _ = write!(
-            out,
-            "{i}\t<SampleRef>\n{i}\t\t<FileRef>\n{i}\t\t\t<RelativePathType Value=\"3\" />\n{i}\t\t\t<RelativePath Value=\"Samples/Recorded/{f}\" />\n{i}\t\t\t<Path Value=\"/Users/engineer/Music/Big Project/Samples/Recorded/{f}\" />\n{i}\t\t</FileRef>\n{i}\t</SampleRef>\n",
-            f = esc(file)
-        );
-    }
-    let _ = writeln!(out, "{i}</{tag}>");
-    out
-}
-
-/// A Live 11 set holding `session`'s tracks (returns last, as Live keeps them); the layout of
-/// `tests/als_sample.rs`.
-fn live_set(session: &Session) -> Vec<u8> {
-    let order: Vec<&Track> = session.tracks.iter().collect();
-    let returns = order.iter().filter(|t| t.kind == TrackKind::Return).count();
-    let id_of = |index: usize| 10 + index as i64;
-    let mut ids = Ids(1000 + id_of(order.len()));
-    let mut tracks = String::new();
-    for t in &order {
-        let tag = match t.kind {
-            TrackKind::Audio => "AudioTrack",
-            TrackKind::Midi => "MidiTrack",
-            TrackKind::Bus => "GroupTrack",
-            TrackKind::Return => "ReturnTrack",
-        };
-        let color = t.color.map_or((t.index * 11) % 69, palette::nearest);
-        let gid = t.parent.map_or(-1, id_of);
-        let mut x = format!("\t\t\t<{tag} Id=\"{}\">\n", id_of(t.index));
-        x += "\t\t\t\t<LomId Value=\"0\" />\n";
-        let _ = write!(
-            x,
-            "\t\t\t\t<Name>\n\t\t\t\t\t<EffectiveName Value=\"{n}\" />\n\t\t\t\t\t<UserName Value=\"{n}\" />\n\t\t\t\t\t<Annotation Value=\"\" />\n\t\t\t\t\t<MemorizedFirstClipName Value=\"\" />\n\t\t\t\t</Name>\n",
-            n = esc(&t.name)
-        );
-        let _ = writeln!(x, "\t\t\t\t<Color Value=\"{color}\" />");
-        x += "\t\t\t\t<AutomationEnvelopes>\n\t\t\t\t\t<Envelopes />\n\t\t\t\t</AutomationEnvelopes>\n";
-        let _ = writeln!(x, "\t\t\t\t<TrackGroupId Value=\"{gid}\" />");
-        // Live 11 writes TrackUnfolded on every track (abletoolz reads it).
-        let unfolded = t.kind == TrackKind::Bus;
-        let _ = writeln!(x, "\t\t\t\t<TrackUnfolded Value=\"{unfolded}\" />");
-        x += "\t\t\t\t<LinkedTrackGroupId Value=\"-1\" />\n";
-        if t.kind == TrackKind::Bus {
-            x += "\t\t\t\t<Slots>\n\t\t\t\t\t<GroupTrackSlot Id=\"0\">\n\t\t\t\t\t\t<LomId Value=\"0\" />\n\t\t\t\t\t</GroupTrackSlot>\n\t\t\t\t</Slots>\n";
-        }
-        x += "\t\t\t\t<DeviceChain>\n";
-        let (out_target, upper) = if t.parent.is_some() {
-            ("AudioOut/GroupTrack", "Group")
-        } else {
-            ("AudioOut/Master", "Master")
-        };
-        let _ = write!(
-            x,
-            "\t\t\t\t\t<AudioOutputRouting>\n\t\t\t\t\t\t<Target Value=\"{out_target}\" />\n\t\t\t\t\t\t<UpperDisplayString Value=\"{upper}\" />\n\t\t\t\t\t\t<LowerDisplayString Value=\"\" />\n\t\t\t\t\t</AudioOutputRouting>\n"
-        );
-        x += "\t\t\t\t\t<AutomationLanes>\n\t\t\t\t\t\t<AutomationLanes>\n\t\t\t\t\t\t\t<AutomationLane Id=\"0\">\n\t\t\t\t\t\t\t\t<SelectedDevice Value=\"0\" />\n\t\t\t\t\t\t\t\t<SelectedEnvelope Value=\"0\" />\n\t\t\t\t\t\t\t\t<IsContentSelectedInDocument Value=\"false\" />\n\t\t\t\t\t\t\t\t<LaneHeight Value=\"68\" />\n\t\t\t\t\t\t\t</AutomationLane>\n\t\t\t\t\t\t</AutomationLanes>\n\t\t\t\t\t\t<AreAdditionalAutomationLanesFolded Value=\"false\" />\n\t\t\t\t\t</AutomationLanes>\n";
-        x += &mixer(&mut ids, returns, t.muted);
-        if matches!(t.kind, TrackKind::Audio | TrackKind::Midi) {
-            x += "\t\t\t\t\t<MainSequencer>\n\t\t\t\t\t\t<ClipSlotList>\n";
-            for k in 0..t.media_count.max(1) {
-                let _ = write!(
-                    x,
-                    "\t\t\t\t\t\t\t<ClipSlot Id=\"{k}\">\n\t\t\t\t\t\t\t\t<ClipSlot>\n\t\t\t\t\t\t\t\t\t<Value>\n"
-                );
-                if k < t.media_count {
-                    x += &clip(t, k, color);
-                }
-                x += "\t\t\t\t\t\t\t\t\t</Value>\n\t\t\t\t\t\t\t\t</ClipSlot>\n\t\t\t\t\t\t\t</ClipSlot>\n";
-            }
-            x += "\t\t\t\t\t\t</ClipSlotList>\n\t\t\t\t\t</MainSequencer>\n";
-        }
-        x += "\t\t\t\t\t<DeviceChain>\n\t\t\t\t\t\t<Devices />\n\t\t\t\t\t\t<SignalModulations />\n\t\t\t\t\t</DeviceChain>\n";
-        x += "\t\t\t\t</DeviceChain>\n";
-        let _ = writeln!(x, "\t\t\t</{tag}>");
-        tracks += &x;
-    }
-    let mut master_ids = Ids(ids.0);
-    let master = mixer(&mut master_ids, 0, false);
-    let next = master_ids.0 + 1;
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    xml += "<Ableton MajorVersion=\"5\" MinorVersion=\"11.0_11300\" SchemaChangeCount=\"3\" Creator=\"Ableton Live 11.3.13\" Revision=\"\">\n";
-    xml += "\t<LiveSet>\n";
-    let _ = writeln!(xml, "\t\t<NextPointeeId Value=\"{next}\" />");
-    xml += "\t\t<LomId Value=\"0\" />\n\t\t<LomIdView Value=\"0\" />\n";
-    xml += "\t\t<Tracks>\n";
-    xml += &tracks;
-    xml += "\t\t</Tracks>\n";
-    xml += "\t\t<MasterTrack>\n\t\t\t<LomId Value=\"0\" />\n\t\t\t<Name>\n\t\t\t\t<EffectiveName Value=\"Master\" />\n\t\t\t\t<UserName Value=\"\" />\n\t\t\t</Name>\n\t\t\t<Color Value=\"13\" />\n\t\t\t<DeviceChain>\n";
-    xml += &master;
-    xml += "\t\t\t</DeviceChain>\n\t\t</MasterTrack>\n";
-    xml += "\t\t<Scenes>\n\t\t\t<Scene Id=\"0\">\n\t\t\t\t<Name Value=\"\" />\n\t\t\t\t<Color Value=\"-1\" />\n\t\t\t</Scene>\n\t\t</Scenes>\n";
-    xml += "\t</LiveSet>\n</Ableton>\n";
-    xml.into_bytes()
 }
 
 // --- Ardour ---------------------------------------------------------------------------------

@@ -9,7 +9,8 @@
 //! the set's version, see [`super::templates`]) with: a fresh track `Id`
 //! (above every track id of the set); the bus name as `UserName` and `EffectiveName`; its
 //! colour; `TrackGroupId` and output routing for its place; mixer speaker on, volume 1 (0 dB),
-//! pan centre, sends at their minimum; unfolded; no devices, no automation envelopes and
+//! pan centre, sends at their minimum (in `Manual` and, in Live 8/9, in the default
+//! arrangement event that holds the value too); unfolded; no devices, no automation envelopes and
 //! automation lanes pointing at the mixer; and every pointee-type id (automation
 //! and modulation targets) replaced by a fresh one from `NextPointeeId` (or, in Live 8/9
 //! which have no counter, from above the largest pointee id of the set), with `NextPointeeId`
@@ -158,10 +159,10 @@ fn new_group(
     for f in t.speaker.iter().chain(&t.speaker_event) {
         edits.push(replace(f, "true"));
     }
-    if let Some(f) = &t.volume {
+    for f in t.volume.iter().chain(&t.volume_event) {
         edits.push(replace(f, "1"));
     }
-    if let Some(f) = &t.pan {
+    for f in t.pan.iter().chain(&t.pan_event) {
         edits.push(replace(f, "0"));
     }
     if let Some(f) = &t.unfolded {
@@ -171,9 +172,12 @@ fn new_group(
         edits.push(replace(f, "0"));
     }
     // Sends start at their minimum (-inf dB), as on a track Live creates.
-    if t.send_levels.len() == t.send_minimums.len() {
-        for (level, min) in t.send_levels.iter().zip(&t.send_minimums) {
-            edits.push(replace(level, escape(&min.value)));
+    // Live 8 keeps each level only in its default event, Live 9 in both places.
+    for levels in [&t.send_levels, &t.send_level_events] {
+        if levels.len() == t.send_minimums.len() {
+            for (level, min) in levels.iter().zip(&t.send_minimums) {
+                edits.push(replace(level, escape(&min.value)));
+            }
         }
     }
     let removed: Vec<Range<usize>> = [t.devices_inner.clone(), t.envelopes_inner.clone()]

@@ -35,11 +35,18 @@
 //!   Values 0-69 in the abletoolz-pruned 10.0.1 / 10.1.3 skeletons were written by a Python
 //!   tool that assumes 0-69 for every version (the bug this mapping avoids); they are read
 //!   as "no known colour" too, and a recolour replaces them with a 140-based value.
-//! - **Live 8 and Live 9.0-9.1** (`8.1_226`, `9.0_305`): every track of every such set in the
-//!   corpus (6 sets, 130 tracks) has `ColorIndex Value="0"`, while their clips carry varied
-//!   colours. The corpus shows no value Live writes for a user-chosen track colour in these
-//!   versions, so premix reads no track colour there and refuses to recolour (a note says so)
-//!   rather than write a value that version may not understand.
+//! - **Live 8 and Live 9.0-9.1** (`8.1_226`, `9.0_305`): refused, after a second look. Every
+//!   track-level `ColorIndex` of every such set in the corpus is 0: 155 tracks (audio, MIDI,
+//!   group and return) and 8 masters in 8 sets (3 of Live 8.1-8.2, 5 of Live 9.0-9.1, written
+//!   by at least 4 different users), while 526 of their 847 clips carry colours 1-59
+//!   (Shukumei alone: 14, 21, 2, 23, 3, 17, 33, 12, 26, 9). In 9.5+ sets the mapping rests on tracks and their clips
+//!   agreeing (track = 140 + clip value); here no track agrees with its clips in any encoding,
+//!   so the corpus holds no value Live 8/9.0 writes for a chosen track colour, not even
+//!   whether it stores one in `ColorIndex` at all. Writing 140 + index (a 9.5 encoding) or a
+//!   bare index there would be a guess, and a wrong one shows a wrong colour or none, so
+//!   premix reads no track colour there and refuses to recolour (a note says so).
+//!   `tests/als_palette.rs` pins the all-zero fact on every such corpus set: a set showing a
+//!   non-zero track value would fail it and reopen the question.
 
 use crate::session::Rgb;
 

@@ -54,6 +54,10 @@ pub struct AlsTrack {
     pub speaker_event: Option<Field>,
     pub volume: Option<Field>,
     pub pan: Option<Field>,
+    /// Volume's and pan's default arrangement events (`ArrangerAutomation/Events/FloatEvent`
+    /// at `Time="-63072000"`): Live 8 keeps the value only there, Live 9 in both places.
+    pub volume_event: Option<Field>,
+    pub pan_event: Option<Field>,
     /// `DeviceChain/AudioOutputRouting/Target` and its `UpperDisplayString`.
     pub out_target: Option<Field>,
     pub out_upper: Option<Field>,
@@ -69,6 +73,8 @@ pub struct AlsTrack {
     /// Each send's level (`Send/Manual`) and its minimum (`Send/MidiControllerRange/Min`).
     pub send_levels: Vec<Field>,
     pub send_minimums: Vec<Field>,
+    /// Each send's default arrangement event (Live 8/9, as for volume).
+    pub send_level_events: Vec<Field>,
     /// `TrackUnfolded` (group tracks).
     pub unfolded: Option<Field>,
     /// `AutomationLane/SelectedDevice` and `SelectedEnvelope` values (indices into devices).
@@ -157,6 +163,11 @@ fn attr(xml: &[u8], tag: Range<usize>, key: &[u8]) -> Option<Field> {
         .into_iter()
         .find(|(k, _)| k == key)
         .map(|(_, f)| f)
+}
+
+/// An arrangement event at Live's "before the song" time, which holds a parameter's value.
+fn is_default_event(xml: &[u8], tag: Range<usize>) -> bool {
+    attr(xml, tag, b"Time").is_some_and(|f| f.value == "-63072000")
 }
 
 fn file_name(path: &str) -> &str {
@@ -320,13 +331,30 @@ fn scan_mode(xml: &[u8], mode: Mode) -> Result<AlsDocument, FormatError> {
                         b"ArrangerAutomation",
                         b"Events",
                         b"BoolEvent",
-                    ] => {
-                        let time = attr(xml, tag.clone(), b"Time");
-                        if time.is_some_and(|f| f.value == "-63072000") {
-                            t.speaker_event = value();
-                        }
-                    }
+                    ] if is_default_event(xml, tag.clone()) => t.speaker_event = value(),
                     [b"DeviceChain", b"Mixer", b"Volume", b"Manual"] => t.volume = value(),
+                    [
+                        b"DeviceChain",
+                        b"Mixer",
+                        parameter,
+                        b"ArrangerAutomation",
+                        b"Events",
+                        b"FloatEvent",
+                    ] if is_default_event(xml, tag.clone()) => match *parameter {
+                        b"Volume" => t.volume_event = value(),
+                        b"Pan" => t.pan_event = value(),
+                        _ => {}
+                    },
+                    [
+                        b"DeviceChain",
+                        b"Mixer",
+                        b"Sends",
+                        b"TrackSendHolder",
+                        b"Send",
+                        b"ArrangerAutomation",
+                        b"Events",
+                        b"FloatEvent",
+                    ] if is_default_event(xml, tag.clone()) => t.send_level_events.extend(value()),
                     [b"DeviceChain", b"Mixer", b"Pan", b"Manual"] => t.pan = value(),
                     [b"DeviceChain", b"Mixer", b"Sends", b"TrackSendHolder"] => t.send_holders += 1,
                     [

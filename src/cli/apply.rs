@@ -47,6 +47,38 @@ struct Written {
     backup: Option<PathBuf>,
 }
 
+/// Plans one project and writes it. With `--out`, the output is staged next to its
+/// destination while it is verified, and put in place once verified.
+fn apply_one(
+    args: &ApplyArgs,
+    target: &Target,
+    finder: &crate::config::RulesFinder,
+    limits: &crate::limits::Limits,
+) -> Result<Written, String> {
+    let Some(dir) = args.out.as_ref().filter(|_| !args.dry_run) else {
+        let planned = run::plan_one(target, finder, limits, true)?;
+        return write_one(args, target, planned);
+    };
+    let dest = dir.join(target.relative());
+    let meta = std::fs::metadata(&target.path).ok();
+    let stage = |bytes: &[u8]| -> Result<write::Staged, String> {
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        write::stage(&dest, bytes, meta.as_ref()).map_err(|e| format!("{}: {e}", dest.display()))
+    };
+    let (planned, staged) = run::plan_one_staged(target, finder, limits, stage)?;
+    staged?
+        .commit()
+        .map_err(|e| format!("{}: {e}", dest.display()))?;
+    Ok(Written {
+        planned,
+        output: Some(dest),
+        backup: None,
+    })
+}
+
+/// Writes a planned project in place (`--in-place`), or nothing (`--dry-run`).
 fn write_one(args: &ApplyArgs, target: &Target, planned: Planned) -> Result<Written, String> {
     let mut written = Written {
         planned,
@@ -58,16 +90,8 @@ fn write_one(args: &ApplyArgs, target: &Target, planned: Planned) -> Result<Writ
     }
     let p = &written.planned;
     let bytes = p.processed.output.as_deref().unwrap_or(&p.bytes);
-    if let Some(dir) = &args.out {
-        let dest = dir.join(target.relative());
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-        }
-        let meta = std::fs::metadata(&target.path).ok();
-        write::atomic_write(&dest, bytes, meta.as_ref())
-            .map_err(|e| format!("{}: {e}", dest.display()))?;
-        written.output = Some(dest);
-    } else if args.in_place && bytes != p.bytes.as_slice() {
+    // `--out` goes through `apply_one`'s staged write; here only `--in-place` is left.
+    if args.in_place && bytes != p.bytes.as_slice() {
         written.backup =
             write::replace_in_place(&target.path, &p.bytes, &p.snapshot, bytes, !args.no_backup)
                 .map_err(|e| e.to_string())?;
@@ -87,7 +111,7 @@ pub fn run(args: &ApplyArgs, color: ColorChoice, limits: &crate::limits::Limits)
     };
     let finder = &prepared.finder;
     let results = run::run_with_progress(&args.run, &prepared.targets, |t| {
-        run::plan_one(t, finder, limits, true).and_then(|planned| write_one(args, t, planned))
+        apply_one(args, t, finder, limits)
     });
 
     let mut summary = Summary {

@@ -84,6 +84,30 @@ pub fn plan_one(
     })
 }
 
+/// Reads, plans and renders one project, and hands the output to `stage` while it is
+/// verified ([`pipeline::process_staged`]).
+pub fn plan_one_staged<S: Send>(
+    target: &Target,
+    finder: &RulesFinder,
+    limits: &crate::limits::Limits,
+    stage: impl FnOnce(&[u8]) -> S + Send,
+) -> Result<(Planned, S), String> {
+    let rules = finder
+        .for_project(&target.path)
+        .map_err(|e| e.to_string())?;
+    let (bytes, snapshot) = crate::write::read(&target.path, limits).map_err(|e| e.to_string())?;
+    let (processed, staged) =
+        pipeline::process_staged(target.format, &bytes, &rules, limits, stage)
+            .map_err(|e| e.to_string())?;
+    let planned = Planned {
+        rules,
+        bytes,
+        snapshot,
+        processed,
+    };
+    Ok((planned, staged))
+}
+
 /// Runs `work` on every target in parallel, with a progress bar on a terminal (never when
 /// piped, with `--quiet` or with `--json`). Results come back in target order.
 pub fn run_with_progress<T: Send>(

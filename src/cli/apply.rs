@@ -67,10 +67,16 @@ fn apply_one(
         }
         write::stage(&dest, bytes, meta.as_ref()).map_err(|e| format!("{}: {e}", dest.display()))
     };
-    let (planned, staged) = run::plan_one_staged(target, finder, limits, stage)?;
+    let (mut planned, staged) = run::plan_one_staged(target, finder, limits, stage)?;
     staged?
         .commit()
         .map_err(|e| format!("{}: {e}", dest.display()))?;
+    if args.diff != Some(DiffKind::Text) {
+        // Only a text diff reads the bytes again; a batch of thousands of projects would
+        // otherwise hold every input and output until the report.
+        planned.bytes = Vec::new();
+        planned.processed.output = None;
+    }
     Ok(Written {
         planned,
         output: Some(dest),

@@ -84,7 +84,7 @@ measure() {
   done
   T[$name]=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]/1e6}')
   M[$name]=$peak
-  printf '  %-40s median %8ss  peak %7.1f MB  (%d runs)\n' "$name" "${T[$name]}" "$(echo "$peak/1024" | bc -l)" "$runs"
+  printf '  %-40s median %8ss  peak %7.1f MB  (%d runs, load %s)\n' "$name" "${T[$name]}" "$(echo "$peak/1024" | bc -l)" "$runs" "$(cut -d' ' -f1 /proc/loadavg)"
 }
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
 mb() { echo "scale=1; $1 / 1024" | bc -l; }

@@ -1,5 +1,5 @@
 //! Times each phase of one `apply` in-process (read, open, plan, vet, write, verify re-read,
-//! atomic write): `cargo run --release --example phases -- FILE [RULES]`. A measuring aid for
+//! staged write), with the live heap and its peak after each: `cargo run --release --example phases -- FILE [RULES]`. A measuring aid for
 //! BENCHMARKS.md, not a test.
 use premix::formats;
 use premix::session::Format;
@@ -59,12 +59,18 @@ fn main() {
     lap("vet");
     let out = project.write(&plan).expect("write");
     lap("write (memory)");
+    // As the pipeline does: the read document goes before the output is read back.
+    let session = project.session().clone();
+    drop(project);
+    lap("drop project");
     let reread = formats::open(format, &out).expect("reread");
     lap("verify re-read");
-    let predicted = plan.predict(project.session());
+    let predicted = plan.predict(&session);
     assert_eq!(predicted.tracks.len(), reread.session().tracks.len());
     lap("predict");
+    drop(reread);
+    // The CLI runs this staged write (write + fsync) at the same time as the verification.
     let dest = std::env::temp_dir().join(format!("phases-out.{}", format.as_str()));
     premix::write::atomic_write(&dest, &out, None).expect("atomic write");
-    lap("atomic write");
+    lap("staged write");
 }

@@ -55,7 +55,8 @@ fn apply_one(
     finder: &crate::config::RulesFinder,
     limits: &crate::limits::Limits,
 ) -> Result<Written, String> {
-    let Some(dir) = args.out.as_ref().filter(|_| !args.dry_run) else {
+    let staged_write = !args.dry_run && args.diff != Some(DiffKind::Text);
+    let Some(dir) = args.out.as_ref().filter(|_| staged_write) else {
         let planned = run::plan_one(target, finder, limits, true)?;
         return write_one(args, target, planned);
     };
@@ -71,12 +72,9 @@ fn apply_one(
     staged?
         .commit()
         .map_err(|e| format!("{}: {e}", dest.display()))?;
-    if args.diff != Some(DiffKind::Text) {
-        // Only a text diff reads the bytes again; a batch of thousands of projects would
-        // otherwise hold every input and output until the report.
-        planned.bytes = Vec::new();
-        planned.processed.output = None;
-    }
+    // A batch of thousands of projects would otherwise hold every output until the report
+    // (only a text diff reads it again, and that goes through `write_one`).
+    planned.processed.output = None;
     Ok(Written {
         planned,
         output: Some(dest),
@@ -84,7 +82,8 @@ fn apply_one(
     })
 }
 
-/// Writes a planned project in place (`--in-place`), or nothing (`--dry-run`).
+/// Writes a planned project whose bytes were kept: in place, under `--out` when a text diff
+/// needs them, or nowhere (`--dry-run`).
 fn write_one(args: &ApplyArgs, target: &Target, planned: Planned) -> Result<Written, String> {
     let mut written = Written {
         planned,
@@ -96,8 +95,17 @@ fn write_one(args: &ApplyArgs, target: &Target, planned: Planned) -> Result<Writ
     }
     let p = &written.planned;
     let bytes = p.processed.output.as_deref().unwrap_or(&p.bytes);
-    // `--out` goes through `apply_one`'s staged write; here only `--in-place` is left.
-    if args.in_place && bytes != p.bytes.as_slice() {
+    if let Some(dir) = &args.out {
+        // `--out` with `--diff=text`, which needs the bytes kept (else `apply_one` stages).
+        let dest = dir.join(target.relative());
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        let meta = std::fs::metadata(&target.path).ok();
+        write::atomic_write(&dest, bytes, meta.as_ref())
+            .map_err(|e| format!("{}: {e}", dest.display()))?;
+        written.output = Some(dest);
+    } else if args.in_place && bytes != p.bytes.as_slice() {
         written.backup =
             write::replace_in_place(&target.path, &p.bytes, &p.snapshot, bytes, !args.no_backup)
                 .map_err(|e| e.to_string())?;

@@ -18,6 +18,7 @@ use std::sync::Arc;
 /// A project read and planned.
 pub struct Planned {
     pub rules: Arc<RuleSet>,
+    /// The project's bytes as read; empty after [`plan_one_staged`], which frees them early.
     pub bytes: Vec<u8>,
     pub snapshot: Snapshot,
     pub processed: Processed,
@@ -96,12 +97,12 @@ pub fn plan_one_staged<S: Send>(
         .for_project(&target.path)
         .map_err(|e| e.to_string())?;
     let (bytes, snapshot) = crate::write::read(&target.path, limits).map_err(|e| e.to_string())?;
-    let (processed, staged) =
-        pipeline::process_staged(target.format, &bytes, &rules, limits, stage)
-            .map_err(|e| e.to_string())?;
+    let (processed, staged) = pipeline::process_staged(target.format, bytes, &rules, limits, stage)
+        .map_err(|e| e.to_string())?;
     let planned = Planned {
         rules,
-        bytes,
+        // Handed to the pipeline, which frees them once the output is built.
+        bytes: Vec::new(),
         snapshot,
         processed,
     };

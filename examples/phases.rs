@@ -1,6 +1,9 @@
 //! Times each phase of one `apply` in-process (read, open, plan, vet, write, verify re-read,
-//! staged write), with the live heap and its peak after each: `cargo run --release --example phases -- FILE [RULES]`. A measuring aid for
-//! BENCHMARKS.md, not a test.
+//! staged write), with the live heap and its peak after each, then the best of ten reads:
+//!
+//!     cargo run --release --example phases -- FILE [RULES]
+//!
+//! A measuring aid for BENCHMARKS.md, not a test.
 use premix::formats;
 use premix::session::Format;
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -70,6 +73,9 @@ fn main() {
     lap("predict");
     drop(reread);
     // The CLI runs this staged write (write + fsync) at the same time as the verification.
+    let dest = std::env::temp_dir().join(format!("phases-out.{}", format.as_str()));
+    premix::write::atomic_write(&dest, &out, None).expect("atomic write");
+    lap("staged write");
     // Single runs are noisy on a shared machine: the best of ten reads of input and output.
     let best = |bytes: &[u8]| {
         (0..10)
@@ -85,7 +91,4 @@ fn main() {
         best(&bytes),
         best(&out)
     );
-    let dest = std::env::temp_dir().join(format!("phases-out.{}", format.as_str()));
-    premix::write::atomic_write(&dest, &out, None).expect("atomic write");
-    lap("staged write");
 }

@@ -7,6 +7,8 @@
 # Installs what it needs under target/bench/: a virtualenv with abletoolz and rpp (PyPI), the
 # rpp-parser crate (crates.io) in a scratch cargo project, and uses Debian's ardour package
 # (ardour7-lua) for the Ardour load time (installed with apt-get when missing and root).
+# premix runs bench/recolour.yaml (the peers' job: recolour every track) for the targets, and the
+# default rules once more for information.
 # Environment: RUNS (default 5) runs per fast command, PEER_RUNS (default 3) per Python peer,
 # RPP_SIZE (35MB), ALS_SIZE (50MB of XML), ARDOUR_ROUTES (300), PREMIX_CORPUS (<repo>/../shared/corpus),
 # PYTHON (python3).
@@ -22,6 +24,10 @@ ALS_SIZE=${ALS_SIZE:-50MB}
 ARDOUR_ROUTES=${ARDOUR_ROUTES:-300}
 CORPUS=${PREMIX_CORPUS:-$ROOT/../shared/corpus}
 PY=${PYTHON:-python3}
+# The peers recolour every track and save; premix is timed doing the same job (bench/recolour.yaml:
+# every track one colour, nothing else), with the default rules (renames, buses, flags) on an
+# extra line for information.
+RECOLOUR=$ROOT/bench/recolour.yaml
 mkdir -p "$W/in" "$W/out"
 
 die() { echo "setup failed: $*" >&2; exit 2; }
@@ -78,7 +84,7 @@ measure() {
   done
   T[$name]=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]/1e6}')
   M[$name]=$peak
-  printf '  %-34s median %8ss  peak %7.1f MB  (%d runs)\n' "$name" "${T[$name]}" "$(echo "$peak/1024" | bc -l)" "$runs"
+  printf '  %-40s median %8ss  peak %7.1f MB  (%d runs, load %s)\n' "$name" "${T[$name]}" "$(echo "$peak/1024" | bc -l)" "$runs" "$(cut -d' ' -f1 /proc/loadavg)"
 }
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
 mb() { echo "scale=1; $1 / 1024" | bc -l; }
@@ -95,7 +101,8 @@ ge() { [[ $(echo "$1 >= $2" | bc -l) == 1 ]] && echo 1 || echo 0; }
 # --- Live --------------------------------------------------------------------------------------
 echo "## Ableton Live ($ALS_XML bytes of XML)"
 measure "gzip -dc | gzip -6 (codec floor)" "$RUNS" ":" sh -c "gzip -dc '$W/in/big.als' | gzip -6 > /dev/null"
-measure "premix apply (als)" "$RUNS" "rm -rf '$W/out/als'" "$PREMIX" apply "$W/in/big.als" --out "$W/out/als" --quiet
+measure "premix apply (als)" "$RUNS" "rm -rf '$W/out/als'" "$PREMIX" apply "$W/in/big.als" --out "$W/out/als" --quiet --rules "$RECOLOUR"
+measure "premix apply (als), default rules" "$RUNS" "rm -rf '$W/out/als'" "$PREMIX" apply "$W/in/big.als" --out "$W/out/als" --quiet
 measure "abletoolz recolour + save" "$PEER_RUNS" "cp '$W/in/big.als' '$W/out/abletoolz.als'" "$VPY" bench/peers/abletoolz_recolour.py "$W/out/abletoolz.als"
 r=$(ratio "${T[premix apply (als)]}" "${T[gzip -dc | gzip -6 (codec floor)]}")
 verdict "Live vs codec floor" "$(le "$r" 1.5)" "premix ${T[premix apply (als)]}s = ${r}x gzip -dc|gzip -6 ${T[gzip -dc | gzip -6 (codec floor)]}s (target <= 1.5x)"
@@ -106,7 +113,8 @@ verdict "Live memory" "$(le "$r" 2)" "peak $(mb "${M[premix apply (als)]}") MB =
 
 # --- REAPER ----------------------------------------------------------------------------------
 echo "## REAPER ($RPP_BYTES bytes)"
-measure "premix apply (rpp)" "$RUNS" "rm -rf '$W/out/rpp'" "$PREMIX" apply "$W/in/big.rpp" --out "$W/out/rpp" --quiet
+measure "premix apply (rpp)" "$RUNS" "rm -rf '$W/out/rpp'" "$PREMIX" apply "$W/in/big.rpp" --out "$W/out/rpp" --quiet --rules "$RECOLOUR"
+measure "premix apply (rpp), default rules" "$RUNS" "rm -rf '$W/out/rpp'" "$PREMIX" apply "$W/in/big.rpp" --out "$W/out/rpp" --quiet
 measure "rpp-parser parse+serialise+write" "$RUNS" ":" "$RPPP" "$W/in/big.rpp" "$W/out/rpp-parser.rpp"
 measure "python rpp loads+dumps+write" "$PEER_RUNS" ":" "$VPY" bench/peers/rpp_recolour.py "$W/in/big.rpp" "$W/out/python-rpp.rpp"
 r=$(ratio "${T[rpp-parser parse+serialise+write]}" "${T[premix apply (rpp)]}")
@@ -121,7 +129,8 @@ echo "## Ardour ($ARDOUR_ROUTES routes)"
 SNAP=big
 SDIR=$W/ardour-session/$SNAP
 mkdir -p "$SDIR/interchange/$SNAP/audiofiles" "$SDIR/interchange/$SNAP/midifiles"
-measure "premix apply (ardour)" "$RUNS" "rm -rf '$W/out/ardour'" "$PREMIX" apply "$W/in/big.ardour" --out "$W/out/ardour" --quiet
+measure "premix apply (ardour)" "$RUNS" "rm -rf '$W/out/ardour'" "$PREMIX" apply "$W/in/big.ardour" --out "$W/out/ardour" --quiet --rules "$RECOLOUR"
+measure "premix apply (ardour), default rules" "$RUNS" "rm -rf '$W/out/ardour'" "$PREMIX" apply "$W/in/big.ardour" --out "$W/out/ardour" --quiet
 measure "ardour7-lua load (headless)" "$PEER_RUNS" "cp '$W/in/big.ardour' '$SDIR/$SNAP.ardour'; rm -f '$SDIR'/*.bak '$SDIR'/*.pending" \
   "$LUA" tests/interop/ardour/dump.lua "$SDIR" "$SNAP"
 r=$(ratio "${T[ardour7-lua load (headless)]}" "${T[premix apply (ardour)]}")

@@ -37,11 +37,23 @@ pub struct EditConflict(pub Range<usize>);
 
 /// Applies `edits` to `original`. Edits may come in any order; insertions at the same offset
 /// keep the order they were given in. Overlapping edits are refused.
-pub fn splice(original: &[u8], mut edits: Vec<Edit>) -> Result<Vec<u8>, EditConflict> {
-    // Stable sort: same-offset insertions keep their given order.
-    edits.sort_by_key(|e| (e.range.start, e.range.end));
+pub fn splice(original: &[u8], edits: Vec<Edit>) -> Result<Vec<u8>, EditConflict> {
     let grow: usize = edits.iter().map(|e| e.content.len()).sum();
     let mut out = Vec::with_capacity(original.len() + grow);
+    splice_with(original, edits, |piece| out.extend_from_slice(piece))?;
+    Ok(out)
+}
+
+/// [`splice`] without building the result: hands the output to `emit` piece by piece (runs of
+/// the original and edit contents, in order), so it can be streamed into a compressor or a
+/// file. The edits are checked before the first piece is emitted.
+pub fn splice_with(
+    original: &[u8],
+    mut edits: Vec<Edit>,
+    mut emit: impl FnMut(&[u8]),
+) -> Result<(), EditConflict> {
+    // Stable sort: same-offset insertions keep their given order.
+    edits.sort_by_key(|e| (e.range.start, e.range.end));
     let mut cursor = 0;
     for edit in &edits {
         if edit.range.start < cursor
@@ -50,12 +62,16 @@ pub fn splice(original: &[u8], mut edits: Vec<Edit>) -> Result<Vec<u8>, EditConf
         {
             return Err(EditConflict(edit.range.clone()));
         }
-        out.extend_from_slice(&original[cursor..edit.range.start]);
-        out.extend_from_slice(&edit.content);
         cursor = edit.range.end;
     }
-    out.extend_from_slice(&original[cursor..]);
-    Ok(out)
+    let mut cursor = 0;
+    for edit in &edits {
+        emit(&original[cursor..edit.range.start]);
+        emit(&edit.content);
+        cursor = edit.range.end;
+    }
+    emit(&original[cursor..]);
+    Ok(())
 }
 
 #[cfg(test)]

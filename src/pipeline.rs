@@ -39,23 +39,96 @@ pub fn process_with(
     render: bool,
     limits: &Limits,
 ) -> Result<Processed, FormatError> {
+    let no_stage: Option<fn(&[u8])> = None;
+    run(
+        format,
+        Input::Borrowed(bytes),
+        rules,
+        render,
+        limits,
+        no_stage,
+    )
+    .map(|(processed, _)| processed)
+}
+
+/// [`process_with`] that renders, and hands the output to `stage` (e.g. a synced temporary
+/// file, [`crate::write::stage`]) while it is being verified: writing and syncing the file and
+/// reading the output back run at once, on two cores. What `stage` returned comes back only
+/// when the verification passed; otherwise it is dropped (a staged file is then removed, and
+/// its destination never touched).
+///
+/// The project's bytes are handed over and freed as soon as the output is built, so the
+/// verification re-read never shares the memory with them.
+pub fn process_staged<S: Send>(
+    format: Format,
+    bytes: Vec<u8>,
+    rules: &RuleSet,
+    limits: &Limits,
+    stage: impl FnOnce(&[u8]) -> S + Send,
+) -> Result<(Processed, S), FormatError> {
+    let (processed, staged) = run(
+        format,
+        Input::Owned(bytes),
+        rules,
+        true,
+        limits,
+        Some(stage),
+    )?;
+    let staged = staged.ok_or_else(|| FormatError::whole("internal error: nothing staged"))?;
+    Ok((processed, staged))
+}
+
+/// A project's bytes: the caller's, or handed over to be freed early.
+enum Input<'a> {
+    Borrowed(&'a [u8]),
+    Owned(Vec<u8>),
+}
+
+fn run<S: Send>(
+    format: Format,
+    input: Input<'_>,
+    rules: &RuleSet,
+    render: bool,
+    limits: &Limits,
+    stage: Option<impl FnOnce(&[u8]) -> S + Send>,
+) -> Result<(Processed, Option<S>), FormatError> {
+    let (owned, borrowed) = match input {
+        Input::Borrowed(bytes) => (None, bytes),
+        Input::Owned(bytes) => (Some(bytes), &[][..]),
+    };
+    let bytes = owned.as_deref().unwrap_or(borrowed);
     let project = formats::open_with(format, bytes, limits)?;
     let mut plan = rules::plan(rules, project.session());
     project.vet(&mut plan);
-    let output = if render {
-        let output = project.write(&plan)?;
-        if plan.edits_file() {
-            verify(format, &output, &plan, project.session())?;
-        }
-        Some(output)
+    let session = project.session().clone();
+    if !render {
+        let processed = Processed {
+            session,
+            plan,
+            output: None,
+        };
+        return Ok((processed, None));
+    }
+    let output = project.write(&plan)?;
+    // The read document (for a Live set, its whole decompressed XML) and handed-over input go
+    // before the output is read back, so they are never held at once.
+    drop(project);
+    drop(owned);
+    let (verified, staged) = if plan.edits_file() {
+        rayon::join(
+            || verify(format, &output, &plan, &session),
+            || stage.map(|stage| stage(&output)),
+        )
     } else {
-        None
+        (Ok(()), stage.map(|stage| stage(&output)))
     };
-    Ok(Processed {
-        session: project.session().clone(),
+    verified?;
+    let processed = Processed {
+        session,
         plan,
-        output,
-    })
+        output: Some(output),
+    };
+    Ok((processed, staged))
 }
 
 /// Reads `output` back and checks that it holds exactly what `plan` predicts.

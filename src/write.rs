@@ -60,6 +60,21 @@ pub fn atomic_write(
     bytes: &[u8],
     permissions_from: Option<&Metadata>,
 ) -> io::Result<()> {
+    stage(dest, bytes, permissions_from)?.commit()
+}
+
+/// New bytes on disk in a temporary file next to their destination, synced, not yet in
+/// place: [`Staged::commit`] renames them over the destination; dropping a `Staged` removes
+/// the temporary file and leaves the destination as it was. Staging can therefore run while
+/// the same bytes are still being verified, and only a verified file is committed.
+#[derive(Debug)]
+pub struct Staged {
+    tmp: tempfile::NamedTempFile,
+    dest: PathBuf,
+}
+
+/// Writes `bytes` to a synced temporary file in `dest`'s folder (see [`Staged`]).
+pub fn stage(dest: &Path, bytes: &[u8], permissions_from: Option<&Metadata>) -> io::Result<Staged> {
     let dir = match dest.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -69,13 +84,25 @@ pub fn atomic_write(
         .suffix(".tmp")
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
+    // One sync, of the data and the size: enough for the renamed file to hold these bytes
+    // after a crash (the rename itself is atomic).
     tmp.as_file().sync_all()?;
     if let Some(meta) = permissions_from {
         fs::set_permissions(tmp.path(), meta.permissions())?;
     }
-    // On error the temporary file is removed when `tmp` drops.
-    tmp.persist(dest).map_err(|e| e.error)?;
-    Ok(())
+    Ok(Staged {
+        tmp,
+        dest: dest.to_path_buf(),
+    })
+}
+
+impl Staged {
+    /// Puts the staged bytes in place of the destination, atomically.
+    pub fn commit(self) -> io::Result<()> {
+        // On error the temporary file is removed when it drops.
+        self.tmp.persist(&self.dest).map_err(|e| e.error)?;
+        Ok(())
+    }
 }
 
 /// The first free backup name next to `path`.

@@ -47,6 +47,43 @@ struct Written {
     backup: Option<PathBuf>,
 }
 
+/// Plans one project and writes it. With `--out`, the output is staged next to its
+/// destination while it is verified, and put in place once verified.
+fn apply_one(
+    args: &ApplyArgs,
+    target: &Target,
+    finder: &crate::config::RulesFinder,
+    limits: &crate::limits::Limits,
+) -> Result<Written, String> {
+    let staged_write = !args.dry_run && args.diff != Some(DiffKind::Text);
+    let Some(dir) = args.out.as_ref().filter(|_| staged_write) else {
+        let planned = run::plan_one(target, finder, limits, true)?;
+        return write_one(args, target, planned);
+    };
+    let dest = dir.join(target.relative());
+    let meta = std::fs::metadata(&target.path).ok();
+    let stage = |bytes: &[u8]| -> Result<write::Staged, String> {
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        write::stage(&dest, bytes, meta.as_ref()).map_err(|e| format!("{}: {e}", dest.display()))
+    };
+    let (mut planned, staged) = run::plan_one_staged(target, finder, limits, stage)?;
+    staged?
+        .commit()
+        .map_err(|e| format!("{}: {e}", dest.display()))?;
+    // A batch of thousands of projects would otherwise hold every output until the report
+    // (only a text diff reads it again, and that goes through `write_one`).
+    planned.processed.output = None;
+    Ok(Written {
+        planned,
+        output: Some(dest),
+        backup: None,
+    })
+}
+
+/// Writes a planned project whose bytes were kept: in place, under `--out` when a text diff
+/// needs them, or nowhere (`--dry-run`).
 fn write_one(args: &ApplyArgs, target: &Target, planned: Planned) -> Result<Written, String> {
     let mut written = Written {
         planned,
@@ -59,6 +96,7 @@ fn write_one(args: &ApplyArgs, target: &Target, planned: Planned) -> Result<Writ
     let p = &written.planned;
     let bytes = p.processed.output.as_deref().unwrap_or(&p.bytes);
     if let Some(dir) = &args.out {
+        // `--out` with `--diff=text`, which needs the bytes kept (else `apply_one` stages).
         let dest = dir.join(target.relative());
         if let Some(parent) = dest.parent() {
             std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
@@ -88,7 +126,7 @@ pub fn run(args: &ApplyArgs, color: ColorChoice, limits: &crate::limits::Limits)
     let finder = &prepared.finder;
     let results =
         run::run_with_progress(!args.run.quiet && !args.run.json, &prepared.targets, |t| {
-            run::plan_one(t, finder, limits, true).and_then(|planned| write_one(args, t, planned))
+            apply_one(args, t, finder, limits)
         });
 
     let mut summary = Summary {

@@ -19,6 +19,7 @@ use std::sync::Arc;
 /// A project read and planned.
 pub struct Planned {
     pub rules: Arc<RuleSet>,
+    /// The project's bytes as read; empty after [`plan_one_staged`], which frees them early.
     pub bytes: Vec<u8>,
     pub snapshot: Snapshot,
     pub processed: Processed,
@@ -83,6 +84,30 @@ pub fn plan_one(
         snapshot,
         processed,
     })
+}
+
+/// Reads, plans and renders one project, and hands the output to `stage` while it is
+/// verified ([`pipeline::process_staged`]).
+pub fn plan_one_staged<S: Send>(
+    target: &Target,
+    finder: &RulesFinder,
+    limits: &crate::limits::Limits,
+    stage: impl FnOnce(&[u8]) -> S + Send,
+) -> Result<(Planned, S), String> {
+    let rules = finder
+        .for_project(&target.path)
+        .map_err(|e| e.to_string())?;
+    let (bytes, snapshot) = crate::write::read(&target.path, limits).map_err(|e| e.to_string())?;
+    let (processed, staged) = pipeline::process_staged(target.format, bytes, &rules, limits, stage)
+        .map_err(|e| e.to_string())?;
+    let planned = Planned {
+        rules,
+        // Handed to the pipeline, which frees them once the output is built.
+        bytes: Vec::new(),
+        snapshot,
+        processed,
+    };
+    Ok((planned, staged))
 }
 
 /// Runs `work` on every target in parallel, with a progress bar if `bar_wanted` (not

@@ -4,9 +4,10 @@
 //! (`FORMATS.md` §2). A rewritten set is gzip again with the same OS byte; a raw-XML input
 //! stays raw XML. A truncated or damaged gzip stream is an error, never a partial document.
 
+use crate::edit::{Edit, splice, splice_with};
 use crate::formats::{FormatError, Place};
 use crate::limits::Limits;
-use flate2::Compression;
+use crate::parallel_gzip::ParallelGzip;
 use flate2::read::GzDecoder;
 use std::io::{Read, Write};
 
@@ -63,16 +64,43 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<(Container, Vec<u8>), For
     ))
 }
 
+/// The gzip level of every rewritten set: what Live itself writes (its sets recompress to
+/// within 0.1% of their size at `gzip -6`; BENCHMARKS.md).
+pub const LEVEL: u32 = 6;
+
 /// Stores `xml` the way the original was stored.
 pub fn encode(container: Container, xml: &[u8]) -> Result<Vec<u8>, FormatError> {
+    encode_spliced(container, xml, Vec::new())
+}
+
+/// Stores `xml` with `edits` applied, the way the original was stored, without building the
+/// edited XML: the spliced pieces stream straight into the compressor ([`ParallelGzip`],
+/// deflating blocks on every core), so only the compressed set is held whole.
+pub fn encode_spliced(
+    container: Container,
+    xml: &[u8],
+    edits: Vec<Edit>,
+) -> Result<Vec<u8>, FormatError> {
+    let internal =
+        |e: crate::edit::EditConflict| FormatError::whole(format!("internal error: {e}"));
     match container {
-        Container::RawXml => Ok(xml.to_vec()),
+        Container::RawXml => splice(xml, edits).map_err(internal),
         Container::Gzip { os } => {
-            let mut encoder = flate2::GzBuilder::new()
-                .operating_system(os)
-                .write(Vec::with_capacity(xml.len() / 8), Compression::default());
+            // Live's sets compress about 9:1; the hint only avoids regrowing the buffer.
+            let mut encoder = ParallelGzip::new(LEVEL, os, xml.len() / 8);
+            let mut failed = None;
+            splice_with(xml, edits, |piece| {
+                if failed.is_none()
+                    && let Err(e) = encoder.write_all(piece)
+                {
+                    failed = Some(e);
+                }
+            })
+            .map_err(internal)?;
             let io = |e: std::io::Error| FormatError::whole(format!("gzip failed: {e}"));
-            encoder.write_all(xml).map_err(io)?;
+            if let Some(e) = failed {
+                return Err(io(e));
+            }
             encoder.finish().map_err(io)
         }
     }

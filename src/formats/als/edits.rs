@@ -208,7 +208,14 @@ fn new_group(
     splice(bytes, edits).map_err(internal)
 }
 
-pub(super) fn write(project: &AlsProject<'_>, plan: &Plan) -> Result<Vec<u8>, FormatError> {
+/// The new XML of a set: edits to the original when the track order stays (so the caller can
+/// stream the splice into the compressor), or the document rebuilt in a new order.
+pub(super) enum NewXml {
+    Edits(Vec<Edit>),
+    Rebuilt(Vec<u8>),
+}
+
+pub(super) fn write(project: &AlsProject<'_>, plan: &Plan) -> Result<NewXml, FormatError> {
     let xml = &project.xml;
     let doc = &project.doc;
     let session = &project.session;
@@ -242,7 +249,7 @@ pub(super) fn write(project: &AlsProject<'_>, plan: &Plan) -> Result<Vec<u8>, Fo
     }
 
     if layout.is_unchanged(session) {
-        return splice(xml, per_track.into_iter().flatten().collect()).map_err(internal);
+        return Ok(NewXml::Edits(per_track.into_iter().flatten().collect()));
     }
 
     let max_pointee = doc.pointees.iter().map(|(v, _)| *v).max().unwrap_or(0);
@@ -312,5 +319,5 @@ pub(super) fn write(project: &AlsProject<'_>, plan: &Plan) -> Result<Vec<u8>, Fo
         };
         out.splice(at, next_pointee.to_string().into_bytes());
     }
-    Ok(out)
+    Ok(NewXml::Rebuilt(out))
 }

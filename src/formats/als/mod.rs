@@ -292,8 +292,12 @@ impl Project for AlsProject<'_> {
         if !plan.edits_file() {
             return Ok(self.src.to_vec());
         }
-        let xml = edits::write(self, plan)?;
-        container::encode(self.container, &xml)
+        match edits::write(self, plan)? {
+            edits::NewXml::Edits(edits) => {
+                container::encode_spliced(self.container, &self.xml, edits)
+            }
+            edits::NewXml::Rebuilt(xml) => container::encode(self.container, &xml),
+        }
     }
 }
 

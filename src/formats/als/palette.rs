@@ -117,6 +117,25 @@ impl Scheme {
 
 /// The palette index nearest to `color` by CIEDE2000 (lowest index on a tie).
 pub fn nearest(color: Rgb) -> usize {
+    // A plan asks for the same few colours on thousands of tracks, and each answer costs 70
+    // CIEDE2000 distances: remember the recent answers (per thread, a few dozen colours).
+    thread_local! {
+        static RECENT: std::cell::RefCell<Vec<(Rgb, usize)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    if let Some(hit) = RECENT.with_borrow(|r| r.iter().find(|(c, _)| *c == color).map(|e| e.1)) {
+        return hit;
+    }
+    let index = nearest_uncached(color);
+    RECENT.with_borrow_mut(|r| {
+        if r.len() == 64 {
+            r.remove(0);
+        }
+        r.push((color, index));
+    });
+    index
+}
+
+fn nearest_uncached(color: Rgb) -> usize {
     let target = lab(color);
     let mut best = (f64::INFINITY, 0);
     for index in 0..PALETTE.len() {

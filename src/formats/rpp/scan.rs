@@ -163,7 +163,18 @@ pub fn scan(src: &[u8]) -> Result<RppDocument, FormatError> {
     let mut track: Option<RppTrack> = None;
     let mut item: Option<Item> = None;
 
+    // The next quote character in the file. A line that ends before it holds none, so its
+    // quoting needs no check: one pass over the file instead of a search per line (most lines
+    // are numbers and base64).
+    let quotes = |from: usize| {
+        memchr::memchr3(b'"', b'\'', b'`', &src[from..]).map_or(usize::MAX, |i| from + i)
+    };
+    let mut next_quote = quotes(0);
     for line in lines(src) {
+        let has_quote = next_quote < line.end;
+        if has_quote {
+            next_quote = quotes(line.end);
+        }
         let body_start = indent_len(line.text);
         let body = &line.text[body_start..];
         if line.number == 1 {
@@ -195,7 +206,7 @@ pub fn scan(src: &[u8]) -> Result<RppDocument, FormatError> {
             ));
         }
         // `|` lines are free text (notes); everything else follows REAPER's token syntax.
-        if body[0] != b'|' {
+        if has_quote && body[0] != b'|' {
             quote::check_quotes(body).map_err(|q| unterminated(&line, body_start + q.at))?;
         }
         let parent = stack.last().map(|(kind, _)| *kind);

@@ -9,6 +9,7 @@ use crate::limits::Limits;
 use crate::plan::Plan;
 use crate::rules::{self, RuleSet};
 use crate::session::{Format, Session};
+use std::borrow::Cow;
 
 /// A project after planning, and (when asked for) its new bytes.
 #[derive(Debug)]
@@ -42,7 +43,7 @@ pub fn process_with(
     let no_stage: Option<fn(&[u8])> = None;
     run(
         format,
-        Input::Borrowed(bytes),
+        Cow::Borrowed(bytes),
         rules,
         render,
         limits,
@@ -66,38 +67,21 @@ pub fn process_staged<S: Send>(
     limits: &Limits,
     stage: impl FnOnce(&[u8]) -> S + Send,
 ) -> Result<(Processed, S), FormatError> {
-    let (processed, staged) = run(
-        format,
-        Input::Owned(bytes),
-        rules,
-        true,
-        limits,
-        Some(stage),
-    )?;
+    let (processed, staged) = run(format, Cow::Owned(bytes), rules, true, limits, Some(stage))?;
     let staged = staged.ok_or_else(|| FormatError::whole("internal error: nothing staged"))?;
     Ok((processed, staged))
 }
 
-/// A project's bytes: the caller's, or handed over to be freed early.
-enum Input<'a> {
-    Borrowed(&'a [u8]),
-    Owned(Vec<u8>),
-}
-
 fn run<S: Send>(
     format: Format,
-    input: Input<'_>,
+    // The caller's bytes, or bytes handed over to be freed as soon as the output is built.
+    input: Cow<'_, [u8]>,
     rules: &RuleSet,
     render: bool,
     limits: &Limits,
     stage: Option<impl FnOnce(&[u8]) -> S + Send>,
 ) -> Result<(Processed, Option<S>), FormatError> {
-    let (owned, borrowed) = match input {
-        Input::Borrowed(bytes) => (None, bytes),
-        Input::Owned(bytes) => (Some(bytes), &[][..]),
-    };
-    let bytes = owned.as_deref().unwrap_or(borrowed);
-    let project = formats::open_with(format, bytes, limits)?;
+    let project = formats::open_with(format, &input, limits)?;
     let mut plan = rules::plan(rules, project.session());
     project.vet(&mut plan);
     let session = project.session().clone();
@@ -113,7 +97,7 @@ fn run<S: Send>(
     // The read document (for a Live set, its whole decompressed XML) and handed-over input go
     // before the output is read back, so they are never held at once.
     drop(project);
-    drop(owned);
+    drop(input);
     let (verified, staged) = if plan.edits_file() {
         rayon::join(
             || verify(format, &output, &plan, &session),

@@ -40,6 +40,27 @@ fn corpus() -> Option<Vec<(String, Vec<u8>)>> {
     )
 }
 
+/// One corpus session by file-name prefix; `None` only when the corpus is absent (a corpus
+/// without that session fails the test instead of passing it unchecked).
+fn corpus_file(prefix: &str) -> Option<Vec<u8>> {
+    let files = corpus()?;
+    let found = files.into_iter().find(|(n, _)| n.starts_with(prefix));
+    Some(
+        found
+            .unwrap_or_else(|| panic!("corpus session {prefix}* missing"))
+            .1,
+    )
+}
+
+/// The index of the track named `name`.
+fn track_index(session: &premix::session::Session, name: &str) -> usize {
+    session
+        .tracks
+        .iter()
+        .position(|t| t.name == name)
+        .unwrap_or_else(|| panic!("no track {name:?}"))
+}
+
 fn origin() -> Origin {
     Origin {
         file: "test".into(),
@@ -159,17 +180,12 @@ fn default_rules_then_a_second_run_changes_nothing() {
 
 #[test]
 fn rename_updates_ports_connections_and_playlist() {
-    let Some(files) = corpus() else { return };
-    let Some((_, bytes)) = files.iter().find(|(n, _)| n.starts_with("partaeklipso")) else {
+    let Some(bytes) = corpus_file("partaeklipso") else {
         return;
     };
+    let bytes = &bytes[..];
     let project = ArdourProject::read(bytes).unwrap();
-    let bd = project
-        .session()
-        .tracks
-        .iter()
-        .position(|t| t.name == "BD")
-        .unwrap();
+    let bd = track_index(project.session(), "BD");
     let mut plan = Plan {
         changes: vec![change(
             bd,
@@ -208,20 +224,12 @@ fn rename_updates_ports_connections_and_playlist() {
 
 #[test]
 fn ardour2_rename_rewrites_io_port_lists() {
-    let Some(files) = corpus() else { return };
-    let Some((_, bytes)) = files
-        .iter()
-        .find(|(n, _)| n == "ardour__TestSession.ardour")
-    else {
+    let Some(bytes) = corpus_file("ardour__TestSession.ardour") else {
         return;
     };
+    let bytes = &bytes[..];
     let project = ArdourProject::read(bytes).unwrap();
-    let vocals = project
-        .session()
-        .tracks
-        .iter()
-        .position(|t| t.name == "Vocals")
-        .unwrap();
+    let vocals = track_index(project.session(), "Vocals");
     let plan = Plan {
         changes: vec![change(vocals, Action::Rename { to: "VOX".into() })],
         ..Plan::default()
@@ -242,13 +250,13 @@ fn ardour2_rename_rewrites_io_port_lists() {
 
 #[test]
 fn colliding_rename_is_refused_with_a_note() {
-    let Some(files) = corpus() else { return };
-    let Some((_, bytes)) = files.iter().find(|(n, _)| n.starts_with("partaeklipso")) else {
+    let Some(bytes) = corpus_file("partaeklipso") else {
         return;
     };
+    let bytes = &bytes[..];
     let project = ArdourProject::read(bytes).unwrap();
     let s = project.session();
-    let sn = s.tracks.iter().position(|t| t.name == "SN").unwrap();
+    let sn = track_index(s, "SN");
     let mut plan = Plan {
         changes: vec![
             change(sn, Action::Rename { to: "BD".into() }),
@@ -288,10 +296,10 @@ fn unclosed_xml_is_refused_with_its_line() {
 
 #[test]
 fn buses_get_fresh_ids_a_group_and_the_members_outputs() {
-    let Some(files) = corpus() else { return };
-    let Some((_, bytes)) = files.iter().find(|(n, _)| n.starts_with("partaeklipso")) else {
+    let Some(bytes) = corpus_file("partaeklipso") else {
         return;
     };
+    let bytes = &bytes[..];
     let processed =
         pipeline::process(Format::Ardour, bytes, &RuleSet::default_rules(), true).unwrap();
     assert!(!processed.plan.new_buses.is_empty());
@@ -337,7 +345,7 @@ fn buses_get_fresh_ids_a_group_and_the_members_outputs() {
     assert!(text.contains("<Connection other=\"DRUMS/audio_out 1\"/>"));
     let reread = ArdourProject::read(&out).unwrap();
     let s = reread.session();
-    let drums = s.tracks.iter().position(|t| t.name == "DRUMS").unwrap();
+    let drums = track_index(s, "DRUMS");
     assert!(
         s.tracks
             .iter()
@@ -437,10 +445,10 @@ fn pre_ardour7_sessions_get_buses_in_their_own_spelling() {
 
 #[test]
 fn a_removed_track_takes_its_wiring_and_its_regions_become_an_unused_playlist() {
-    let Some(files) = corpus() else { return };
-    let Some((_, bytes)) = files.iter().find(|(n, _)| n.starts_with("elements-clouds")) else {
+    let Some(bytes) = corpus_file("elements-clouds") else {
         return;
     };
+    let bytes = &bytes[..];
     let project = ArdourProject::read(bytes).unwrap();
     assert_eq!(project.session().tracks[0].name, "Audio");
     let mut plan = Plan {
@@ -536,20 +544,12 @@ fn removing_unused_tracks_then_a_second_run_changes_nothing() {
 
 #[test]
 fn an_ardour2_track_leaves_every_port_list_and_takes_its_diskstream() {
-    let Some(files) = corpus() else { return };
-    let Some((_, bytes)) = files
-        .iter()
-        .find(|(n, _)| n.starts_with("ardour__TestSession"))
-    else {
+    let Some(bytes) = corpus_file("ardour__TestSession") else {
         return;
     };
+    let bytes = &bytes[..];
     let project = ArdourProject::read(bytes).unwrap();
-    let vocal2 = project
-        .session()
-        .tracks
-        .iter()
-        .position(|t| t.name == "Vocal2")
-        .unwrap();
+    let vocal2 = track_index(project.session(), "Vocal2");
     let mut plan = Plan {
         changes: vec![change(vocal2, Action::Remove)],
         ..Plan::default()

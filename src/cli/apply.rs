@@ -47,6 +47,16 @@ struct Written {
     backup: Option<PathBuf>,
 }
 
+/// Creates the folders above an `--out` destination, only once there is something to write.
+fn create_parent(dest: &Path) -> Result<(), String> {
+    match dest.parent() {
+        Some(parent) => {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))
+        }
+        None => Ok(()),
+    }
+}
+
 /// Plans one project and writes it. With `--out`, the output is staged next to its
 /// destination while it is verified, and put in place once verified.
 fn apply_one(
@@ -63,9 +73,7 @@ fn apply_one(
     let dest = dir.join(target.relative());
     let meta = std::fs::metadata(&target.path).ok();
     let stage = |bytes: &[u8]| -> Result<write::Staged, String> {
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-        }
+        create_parent(&dest)?;
         write::stage(&dest, bytes, meta.as_ref()).map_err(|e| format!("{}: {e}", dest.display()))
     };
     let (mut planned, staged) = run::plan_one_staged(target, finder, limits, stage)?;
@@ -98,9 +106,7 @@ fn write_one(args: &ApplyArgs, target: &Target, planned: Planned) -> Result<Writ
     if let Some(dir) = &args.out {
         // `--out` with `--diff=text`, which needs the bytes kept (else `apply_one` stages).
         let dest = dir.join(target.relative());
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-        }
+        create_parent(&dest)?;
         let meta = std::fs::metadata(&target.path).ok();
         write::atomic_write(&dest, bytes, meta.as_ref())
             .map_err(|e| format!("{}: {e}", dest.display()))?;

@@ -199,20 +199,7 @@ fn largest_first(targets: &[Target]) -> Vec<usize> {
 /// How many bytes reading `target` scans, as far as cheaply known (0 when unreadable: the
 /// error is reported when it runs).
 fn scanned_bytes(target: &Target) -> u64 {
-    let len = std::fs::metadata(&target.path).map_or(0, |m| m.len());
-    if target.format != Format::Als || len < 18 {
-        return len;
-    }
-    let isize = (|| -> std::io::Result<u64> {
-        use std::io::{Read, Seek, SeekFrom};
-        let mut file = std::fs::File::open(&target.path)?;
-        let mut trailer = [0u8; 4];
-        file.seek(SeekFrom::End(-4))?;
-        file.read_exact(&mut trailer)?;
-        Ok(u32::from_le_bytes(trailer) as u64)
-    })();
-    // ISIZE is the size modulo 4 GiB and a raw-XML set has none: never less than the file.
-    isize.map_or(len, |n| n.max(len))
+    crate::formats::scanned_size_estimate(target.format, &target.path)
 }
 
 #[cfg(test)]

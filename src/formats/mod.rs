@@ -127,6 +127,17 @@ pub fn text_view(format: Format, bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     }
 }
 
+/// How many bytes reading the project at `path` scans, as far as is known without reading
+/// it (0 when unreadable): the file size, or for a gzipped Live set the XML size its gzip
+/// trailer records. Batch runs start the most work first with it.
+pub fn scanned_size_estimate(format: Format, path: &Path) -> u64 {
+    let len = std::fs::metadata(path).map_or(0, |m| m.len());
+    match format {
+        Format::Als => als::container::xml_size_estimate(path, len),
+        Format::Rpp | Format::Ardour => len,
+    }
+}
+
 /// Reads a project of a known format, with the default [`Limits`].
 pub fn open<'a>(format: Format, bytes: &'a [u8]) -> Result<Box<dyn Project + 'a>, FormatError> {
     open_with(format, bytes, &Limits::default())

@@ -21,6 +21,24 @@ pub enum Container {
     RawXml,
 }
 
+/// The XML size of the set at `path` (`file_len` bytes) as its gzip trailer's ISIZE tells it,
+/// without decompressing: ISIZE is the size modulo 4 GiB and a raw-XML set has none, so the
+/// estimate is never less than the file itself.
+pub fn xml_size_estimate(path: &std::path::Path, file_len: u64) -> u64 {
+    use std::io::{Read, Seek, SeekFrom};
+    if file_len < 18 {
+        return file_len;
+    }
+    let isize = (|| -> std::io::Result<u64> {
+        let mut file = std::fs::File::open(path)?;
+        let mut trailer = [0u8; 4];
+        file.seek(SeekFrom::End(-4))?;
+        file.read_exact(&mut trailer)?;
+        Ok(u64::from(u32::from_le_bytes(trailer)))
+    })();
+    isize.map_or(file_len, |n| n.max(file_len))
+}
+
 /// The XML of a set, and how it was stored. Decompression stops at `limits` (a gzip bomb is
 /// refused as soon as it passes the limit, without inflating the rest).
 pub fn decode(bytes: &[u8], limits: &Limits) -> Result<(Container, Vec<u8>), FormatError> {

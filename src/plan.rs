@@ -22,8 +22,9 @@ pub struct Origin {
     pub file: Arc<str>,
     /// 1-based line of the rule in that file.
     pub line: usize,
-    /// The rule's `name:` label, or what the origin is (`unused`, `bus DRUMS`).
-    pub label: String,
+    /// The rule's `name:` label, or what the origin is (`unused`, `bus DRUMS`). Shared, as
+    /// every change a rule makes carries its origin.
+    pub label: Arc<str>,
 }
 
 impl fmt::Display for Origin {
@@ -413,9 +414,20 @@ impl Plan {
     /// that loses its last child is an ordinary track again).
     pub fn predict(&self, session: &Session) -> Session {
         let layout = self.layout(session);
-        let renames = self.renames();
-        let recolors = self.recolors();
-        let mutes = self.mutes();
+        // Indexed by track, in one pass over the changes: predicting runs once per planning
+        // round and once per verification, on sessions of tens of thousands of tracks.
+        let n = session.tracks.len();
+        let mut renames: Vec<Option<&str>> = vec![None; n];
+        let mut recolors: Vec<Option<Rgb>> = vec![None; n];
+        let mut mutes = vec![false; n];
+        for c in &self.changes {
+            match &c.action {
+                Action::Rename { to } => renames[c.track] = Some(to),
+                Action::Recolor { to } => recolors[c.track] = Some(*to),
+                Action::Mute => mutes[c.track] = true,
+                _ => {}
+            }
+        }
         let tracks = layout
             .slots
             .iter()
@@ -427,13 +439,15 @@ impl Plan {
                         let original = &session.tracks[t];
                         Track {
                             index,
-                            name: renames
-                                .get(&t)
-                                .map_or_else(|| original.name.clone(), |s| s.to_string()),
-                            color: recolors.get(&t).copied().or(original.color),
+                            name: renames[t].unwrap_or(&original.name).to_string(),
+                            kind: original.kind,
+                            color: recolors[t].or(original.color),
                             parent,
-                            muted: original.muted || mutes.contains(&t),
-                            ..original.clone()
+                            muted: original.muted || mutes[t],
+                            media_files: original.media_files.clone(),
+                            media_count: original.media_count,
+                            muted_media_count: original.muted_media_count,
+                            plugins: original.plugins.clone(),
                         }
                     }
                     Slot::NewBus(k) => Track {
@@ -443,10 +457,10 @@ impl Plan {
                         color: self.new_buses[k].color,
                         parent,
                         muted: false,
-                        media_files: Vec::new(),
+                        media_files: Default::default(),
                         media_count: 0,
                         muted_media_count: 0,
-                        plugins: Vec::new(),
+                        plugins: Default::default(),
                     },
                 }
             })
@@ -491,10 +505,10 @@ mod tests {
             color: None,
             parent,
             muted: false,
-            media_files: vec![],
+            media_files: Default::default(),
             media_count: 1,
             muted_media_count: 0,
-            plugins: vec![],
+            plugins: Default::default(),
         }
     }
 

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 use std::fmt;
+use std::sync::Arc;
 
 /// A colour as the DAW displays it, 8 bits per channel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -84,14 +85,16 @@ pub struct Track {
     pub parent: Option<usize>,
     /// The track itself is muted (not its items).
     pub muted: bool,
-    /// File names (no folders) of the media the track's items/clips/regions play.
-    pub media_files: Vec<String>,
+    /// File names (no folders) of the media the track's items/clips/regions play. Shared
+    /// (like `plugins`): they never change after reading, and a session is copied whenever a
+    /// plan's result is predicted (planning rounds, verification), so a copy shares them.
+    pub media_files: Arc<[String]>,
     /// Number of items/clips/regions on the track, with or without a media file.
     pub media_count: usize,
     /// How many of those items are muted.
     pub muted_media_count: usize,
     /// Plugin (effect and instrument) names on the track.
-    pub plugins: Vec<String>,
+    pub plugins: Arc<[String]>,
 }
 
 impl Track {

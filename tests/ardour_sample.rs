@@ -31,7 +31,7 @@ fn the_sample_reads_as_made() {
         .collect();
     assert_eq!(without_media, ["Audio 14"]);
     let rhodes = s.tracks.iter().find(|t| t.name == "rhodes").unwrap();
-    assert_eq!(rhodes.media_files, ["rhodes-2.mid"]);
+    assert_eq!(*rhodes.media_files, ["rhodes-2.mid"]);
 }
 
 #[test]
@@ -58,7 +58,7 @@ fn the_media_the_regions_play_ship_with_the_sample() {
     let project = ArdourProject::read(SAMPLE).unwrap();
     let mut total = 0;
     for t in &project.session().tracks {
-        for f in &t.media_files {
+        for f in t.media_files.iter() {
             let kind = if f.ends_with(".mid") {
                 "midifiles"
             } else {

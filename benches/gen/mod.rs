@@ -155,9 +155,8 @@ fn replicate(base: &Session, copies: usize) -> Session {
             }
             if matches!(t.kind, TrackKind::Audio | TrackKind::Midi) {
                 let extra = 4;
-                for c in 0..extra {
-                    t.media_files.push(format!("take-{k}-{}-{c}.wav", t.index));
-                }
+                let takes = (0..extra).map(|c| format!("take-{k}-{}-{c}.wav", t.index));
+                t.media_files = t.media_files.iter().cloned().chain(takes).collect();
                 // Keep the muted clips last, as the clip writer expects.
                 t.media_count += extra;
             }

@@ -414,10 +414,10 @@ mod tests {
                     color: Some(Rgb::new(0x12, 0x34, 0x56)),
                     parent: None,
                     muted: false,
-                    media_files: Vec::new(),
+                    media_files: Default::default(),
                     media_count: 1,
                     muted_media_count: 0,
-                    plugins: Vec::new(),
+                    plugins: Default::default(),
                 })
                 .collect(),
         }

@@ -3,31 +3,84 @@
 use super::template::Fill;
 use super::{RuleSet, UnusedAction};
 use crate::plan::{Action, BusRef, Change, NewBus, Note, Origin, Plan, UnusedReason};
-use crate::session::{Rgb, Session, TrackKind};
+use crate::session::{Rgb, Session, Track, TrackKind};
 use std::sync::Arc;
 
-/// What the rules want for one track of the session as read, with the origin of each setting.
+/// What the rules want for one track of the session as read, with the source of each setting.
 /// Unset fields leave the track as it is.
+///
+/// One is kept per track and copied once per settle round, so it stays small: a setting's
+/// origin is a [`Source`] (an index), not an [`Origin`] with its strings.
 #[derive(Clone, Default, PartialEq)]
 struct Wanted {
-    name: Option<(String, Origin)>,
-    color: Option<(Rgb, Origin)>,
-    bus: Option<(usize, Origin)>,
-    mute: Option<Origin>,
-    remove: Option<Origin>,
-    flag: Option<(Vec<UnusedReason>, Origin)>,
+    name: Option<(String, Source)>,
+    color: Option<(Rgb, Source)>,
+    bus: Option<(usize, Source)>,
+    mute: Option<Source>,
+    remove: Option<Source>,
+    flag: Option<(Vec<UnusedReason>, Source)>,
+}
+
+/// Which part of the rule set wants a setting: an index into [`Origins`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Source(u32);
+
+/// The origin of every rule, the `unused` policy and every bus declaration of a rule set,
+/// made once per plan and handed out by [`Source`].
+struct Origins {
+    all: Vec<Origin>,
+    /// Where the `unused` policy's origin sits in `all`, after the rules.
+    unused: Source,
+    /// Where the bus declarations' origins start in `all`.
+    buses_from: usize,
+}
+
+impl Origins {
+    fn of(rules: &RuleSet) -> Origins {
+        let origin = |file: &Arc<str>, line: usize, label: String| Origin {
+            file: file.clone(),
+            line,
+            label: label.into(),
+        };
+        let mut all: Vec<Origin> = rules
+            .rules
+            .iter()
+            .map(|r| origin(&r.file, r.line, r.label.clone()))
+            .collect();
+        let unused = Source(all.len() as u32);
+        all.push(match &rules.unused {
+            Some(policy) => origin(&policy.file, policy.line, "unused".into()),
+            None => origin(&rules.source, 0, "unused".into()),
+        });
+        let buses_from = all.len();
+        all.extend(
+            rules
+                .buses
+                .iter()
+                .map(|decl| origin(&decl.file, decl.line, format!("bus {}", decl.name))),
+        );
+        Origins {
+            all,
+            unused,
+            buses_from,
+        }
+    }
+
+    fn rule(&self, r: usize) -> Source {
+        Source(r as u32)
+    }
+
+    fn get(&self, source: Source) -> &Origin {
+        &self.all[source.0 as usize]
+    }
+
+    fn bus(&self, b: usize) -> &Origin {
+        &self.all[self.buses_from + b]
+    }
 }
 
 /// How many times the rules are re-evaluated on their own result before giving up.
 const MAX_SETTLE_ROUNDS: usize = 6;
-
-fn origin(file: &Arc<str>, line: usize, label: &str) -> Origin {
-    Origin {
-        file: file.clone(),
-        line,
-        label: label.to_string(),
-    }
-}
 
 /// The plan that brings `session` to where the rules settle.
 ///
@@ -49,23 +102,27 @@ pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
                 .position(|t| t.kind == TrackKind::Bus && t.name.eq_ignore_ascii_case(&decl.name))
         })
         .collect();
-    let identity: Vec<Option<usize>> = (0..session.tracks.len()).map(Some).collect();
-    let mut wanted = vec![Wanted::default(); session.tracks.len()];
-    evaluate(rules, session, &identity, &declared, &mut wanted);
-    let mut plan = build(rules, session, &declared, &wanted);
-    let one_pass = plan.clone();
+    let origins = Origins::of(rules);
+    let one_pass = || {
+        let identity: Vec<Option<usize>> = (0..session.tracks.len()).map(Some).collect();
+        let mut wanted = vec![Wanted::default(); session.tracks.len()];
+        evaluate(rules, &origins, session, &identity, &declared, &mut wanted);
+        wanted
+    };
+    let mut wanted = one_pass();
+    let mut plan = build(rules, &origins, session, &declared, &wanted);
     for _ in 0..MAX_SETTLE_ROUNDS {
         let view = plan.predict(session);
         let positions = plan.layout(session).new_positions(session.tracks.len());
-        let before = wanted.clone();
-        evaluate(rules, &view, &positions, &declared, &mut wanted);
-        if wanted == before {
+        if !evaluate(rules, &origins, &view, &positions, &declared, &mut wanted) {
             return plan;
         }
-        plan = build(rules, session, &declared, &wanted);
+        plan = build(rules, &origins, session, &declared, &wanted);
     }
-    // No fixpoint: do what one pass says, as a single run of premix always did.
-    let mut plan = one_pass;
+    // No fixpoint: do what one pass says, as a single run of premix always did. (Made again
+    // rather than kept from the start: this is the rare case, and a copy of a whole plan per
+    // run would cost every settled run its memory.)
+    let mut plan = build(rules, &origins, session, &declared, &one_pass());
     plan.unsettled = true;
     plan.notes.push(Note {
         track: None,
@@ -79,13 +136,16 @@ pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
 
 /// Evaluates the rules on `view` (the session as read, or as a plan predicts it) and records
 /// what they want into `wanted`, indexed by the tracks as read (`view_of` maps those to `view`).
+/// True when that changed what any track wants.
 fn evaluate(
     rules: &RuleSet,
+    origins: &Origins,
     view: &Session,
     view_of: &[Option<usize>],
     declared: &[Option<usize>],
     wanted: &mut [Wanted],
-) {
+) -> bool {
+    let mut changed = false;
     let mut counters = vec![0usize; rules.rules.len()];
     // In view order, so `{n}` counts tracks as they will be laid out.
     let mut order: Vec<(usize, usize)> = view_of
@@ -95,72 +155,88 @@ fn evaluate(
         .collect();
     order.sort_unstable();
     for (v, original) in order {
-        let track = &view.tracks[v];
-        let w = &mut wanted[original];
         // A declared bus's own track is governed by its declaration, not by rules: a bus the
         // run creates is not matched by rules either, so touching existing ones would make a
         // second run differ from the first.
         if declared.contains(&Some(original)) {
             continue;
         }
-        for (r, rule) in rules.rules.iter().enumerate() {
-            let kind_ok = rule.default_kind.is_none_or(|k| k.accepts(track.kind));
-            if !kind_ok || !rule.condition.holds(view, track) {
-                continue;
-            }
-            counters[r] += 1;
-            let o = origin(&rule.file, rule.line, &rule.label);
-            if let Some(b) = rule.bus {
-                w.bus = Some((b, o.clone()));
-            }
-            if let Some(template) = &rule.rename {
-                let captures = name_captures(&rule.condition, &track.name);
-                let bus = w
-                    .bus
-                    .as_ref()
-                    .map_or("", |(b, _)| rules.buses[*b].name.as_str());
-                let name = template.render(&Fill {
-                    name: &track.name,
-                    captures: &captures,
-                    counter: counters[r],
-                    bus,
-                });
-                // Surrounding whitespace comes from empty captures (`'Kick {1}'` on "kick").
-                w.name = Some((name.trim().to_string(), o.clone()));
-            }
-            if let Some(c) = rule.color {
-                w.color = Some((c, o.clone()));
-            }
-            if !rule.continue_ {
-                break;
+        let w = &mut wanted[original];
+        // Compared track by track: a copy of the whole `wanted` per round would cost memory.
+        let before = w.clone();
+        evaluate_track(rules, origins, view, &view.tracks[v], &mut counters, w);
+        changed |= *w != before;
+    }
+    changed
+}
+
+/// What the rules want for one `track` of `view`, added to `w` (`counters` count each rule's
+/// matches so far, for `{n}`).
+fn evaluate_track(
+    rules: &RuleSet,
+    origins: &Origins,
+    view: &Session,
+    track: &Track,
+    counters: &mut [usize],
+    w: &mut Wanted,
+) {
+    for (r, rule) in rules.rules.iter().enumerate() {
+        let kind_ok = rule.default_kind.is_none_or(|k| k.accepts(track.kind));
+        if !kind_ok || !rule.condition.holds(view, track) {
+            continue;
+        }
+        counters[r] += 1;
+        let o = origins.rule(r);
+        if let Some(b) = rule.bus {
+            w.bus = Some((b, o));
+        }
+        if let Some(template) = &rule.rename {
+            let captures = name_captures(&rule.condition, &track.name);
+            let bus = w
+                .bus
+                .as_ref()
+                .map_or("", |(b, _)| rules.buses[*b].name.as_str());
+            let name = template.render(&Fill {
+                name: &track.name,
+                captures: &captures,
+                counter: counters[r],
+                bus,
+            });
+            // Surrounding whitespace comes from empty captures (`'Kick {1}'` on "kick").
+            w.name = Some((name.trim().to_string(), o));
+        }
+        if let Some(c) = rule.color {
+            w.color = Some((c, o));
+        }
+        if !rule.continue_ {
+            break;
+        }
+    }
+
+    let reasons = rules.unused_reasons(track);
+    let Some(policy) = rules.unused.as_ref().filter(|_| !reasons.is_empty()) else {
+        return;
+    };
+    let o = origins.unused;
+    w.flag = Some((reasons, o));
+    match &policy.action {
+        UnusedAction::Flag => {}
+        UnusedAction::Color(c) => w.color = Some((*c, o)),
+        UnusedAction::Prefix(prefix) => {
+            let current = w.name.as_ref().map_or(track.name.as_str(), |(n, _)| n);
+            if !current.starts_with(prefix.as_str()) {
+                w.name = Some((format!("{prefix}{current}"), o));
             }
         }
-
-        let reasons = rules.unused_reasons(track);
-        let Some(policy) = rules.unused.as_ref().filter(|_| !reasons.is_empty()) else {
-            continue;
-        };
-        let o = origin(&policy.file, policy.line, "unused");
-        w.flag = Some((reasons, o.clone()));
-        match &policy.action {
-            UnusedAction::Flag => {}
-            UnusedAction::Color(c) => w.color = Some((*c, o)),
-            UnusedAction::Prefix(prefix) => {
-                let current = w.name.as_ref().map_or(track.name.as_str(), |(n, _)| n);
-                if !current.starts_with(prefix.as_str()) {
-                    w.name = Some((format!("{prefix}{current}"), o));
-                }
+        UnusedAction::Mute => {
+            if !track.muted {
+                w.mute = Some(o);
             }
-            UnusedAction::Mute => {
-                if !track.muted {
-                    w.mute = Some(o);
-                }
-            }
-            UnusedAction::Bus(b) => w.bus = Some((*b, o)),
-            UnusedAction::Remove => {
-                w.remove = Some(o);
-                w.bus = None;
-            }
+        }
+        UnusedAction::Bus(b) => w.bus = Some((*b, o)),
+        UnusedAction::Remove => {
+            w.remove = Some(o);
+            w.bus = None;
         }
     }
 }
@@ -168,6 +244,7 @@ fn evaluate(
 /// The plan, relative to the session as read, that gives every track what `wanted` says.
 fn build(
     rules: &RuleSet,
+    origins: &Origins,
     session: &Session,
     declared: &[Option<usize>],
     wanted: &[Wanted],
@@ -176,23 +253,23 @@ fn build(
     let mut new_bus_of_decl: Vec<Option<usize>> = vec![None; rules.buses.len()];
     for (index, w) in wanted.iter().enumerate() {
         let track = &session.tracks[index];
-        let change = |action: Action, o: &Origin| Change {
+        let change = |action: Action, o: Source| Change {
             track: index,
             action,
-            origin: o.clone(),
+            origin: origins.get(o).clone(),
         };
         if let Some((reasons, o)) = &w.flag {
             plan.changes.push(change(
                 Action::Flag {
                     reasons: reasons.clone(),
                 },
-                o,
+                *o,
             ));
         }
-        if let Some(o) = &w.remove {
+        if let Some(o) = w.remove {
             plan.changes.push(change(Action::Remove, o));
         }
-        if let Some(o) = &w.mute
+        if let Some(o) = w.mute
             && !track.muted
         {
             plan.changes.push(change(Action::Mute, o));
@@ -201,23 +278,27 @@ fn build(
             && *name != track.name
         {
             plan.changes
-                .push(change(Action::Rename { to: name.clone() }, o));
+                .push(change(Action::Rename { to: name.clone() }, *o));
         }
         // A declared bus that exists keeps its declared colour.
-        let declared_color = declared.iter().zip(&rules.buses).find_map(|(d, decl)| {
-            (*d == Some(index)).then_some(decl).and_then(|decl| {
-                decl.color.map(|c| {
-                    (
-                        c,
-                        origin(&decl.file, decl.line, &format!("bus {}", decl.name)),
-                    )
-                })
-            })
-        });
-        if let Some((color, o)) = w.color.clone().or(declared_color)
+        let declared_color =
+            declared
+                .iter()
+                .zip(&rules.buses)
+                .enumerate()
+                .find_map(|(b, (d, decl))| match (*d == Some(index), decl.color) {
+                    (true, Some(c)) => Some((c, origins.bus(b))),
+                    _ => None,
+                });
+        let wanted_color = w.color.map(|(c, o)| (c, origins.get(o)));
+        if let Some((color, o)) = wanted_color.or(declared_color)
             && Some(color) != track.color
         {
-            plan.changes.push(change(Action::Recolor { to: color }, &o));
+            plan.changes.push(Change {
+                track: index,
+                action: Action::Recolor { to: color },
+                origin: o.clone(),
+            });
         }
         let Some((b, o)) = &w.bus else { continue };
         if w.remove.is_some() {
@@ -232,7 +313,7 @@ fn build(
                             "not moved into bus `{}`: the bus is this track or inside it",
                             rules.buses[*b].name
                         ),
-                        origin: Some(o.clone()),
+                        origin: Some(origins.get(*o).clone()),
                     });
                     continue;
                 }
@@ -253,7 +334,7 @@ fn build(
                     plan.new_buses.push(NewBus {
                         name: decl.name.clone(),
                         color: decl.color,
-                        origin: origin(&decl.file, decl.line, &format!("bus {}", decl.name)),
+                        origin: origins.bus(*b).clone(),
                     });
                     plan.new_buses.len() - 1
                 });
@@ -261,7 +342,7 @@ fn build(
             }
         };
         plan.changes
-            .push(change(Action::MoveToBus { bus: target }, o));
+            .push(change(Action::MoveToBus { bus: target }, *o));
     }
     keep_existing_buses_populated(session, &mut plan);
     plan.changes.sort_by_key(|c| c.track);
@@ -377,10 +458,10 @@ mod tests {
             color: None,
             parent: None,
             muted: false,
-            media_files: vec![],
+            media_files: Default::default(),
             media_count: media,
             muted_media_count: 0,
-            plugins: vec![],
+            plugins: Default::default(),
         }
     }
 

@@ -167,7 +167,7 @@ fn session_of(doc: &AlsDocument, scheme: Scheme) -> Session {
             media_files: t.clips.iter().filter_map(|c| c.file.clone()).collect(),
             media_count: t.clips.len(),
             muted_media_count: t.clips.iter().filter(|c| c.disabled).count(),
-            plugins: t.devices.clone(),
+            plugins: t.devices.as_slice().into(),
         })
         .collect();
     Session {

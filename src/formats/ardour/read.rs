@@ -22,6 +22,7 @@ use super::xml::{Attr, XmlDoc};
 use crate::session::{Format, Rgb, Session, Track, TrackKind};
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 /// What a route is in Ardour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,10 +99,10 @@ pub struct Route {
     pub audio_outputs: usize,
     /// Current playlist elements.
     pub playlists: Vec<usize>,
-    pub media_files: Vec<String>,
+    pub media_files: Arc<[String]>,
     pub media_count: usize,
     pub muted_media_count: usize,
-    pub plugins: Vec<String>,
+    pub plugins: Arc<[String]>,
     /// Target ids of aux sends (`Processor type="intsend" target=…`).
     pub aux_targets: Vec<String>,
 }
@@ -482,10 +483,10 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
             feeds,
             audio_outputs,
             playlists,
-            media_files,
+            media_files: media_files.into(),
             media_count,
             muted_media_count,
-            plugins,
+            plugins: plugins.into(),
             aux_targets,
         });
     }

@@ -112,10 +112,14 @@ fn session_of(doc: &RppDocument, order: ByteOrder) -> Session {
                     .and_then(|c| color::decode(c.value, order)),
                 parent: parents[index],
                 muted: t.mute.as_ref().is_some_and(|m| m.value),
-                media_files: t.items.iter().flat_map(|i| i.files.clone()).collect(),
+                media_files: t
+                    .items
+                    .iter()
+                    .flat_map(|i| i.files.iter().cloned())
+                    .collect(),
                 media_count: t.items.len(),
                 muted_media_count: t.items.iter().filter(|i| i.muted).count(),
-                plugins: t.plugins.clone(),
+                plugins: t.plugins.as_slice().into(),
             }
         })
         .collect();
@@ -206,7 +210,7 @@ mod tests {
                 ("Verb Return", TrackKind::Return, None)
             ]
         );
-        assert_eq!(s.tracks[1].media_files, ["kick.wav"]);
+        assert_eq!(*s.tracks[1].media_files, ["kick.wav"]);
         assert!(s.tracks[1].all_media_muted());
     }
 

@@ -704,10 +704,22 @@ impl Utf8Prefix {
     const BLOCK: usize = 64 * 1024;
 
     /// Whether `xml[..end]` is UTF-8.
+    #[inline]
     fn covers(&mut self, xml: &[u8], end: usize) -> bool {
+        end <= self.valid || self.check_ahead(xml, end)
+    }
+
+    #[inline(never)]
+    fn check_ahead(&mut self, xml: &[u8], end: usize) -> bool {
         while self.valid < end && !self.invalid {
             let block_end = (self.valid + Self::BLOCK).max(end).min(xml.len());
-            match std::str::from_utf8(&xml[self.valid..block_end]) {
+            let block = &xml[self.valid..block_end];
+            // Sets are mostly ASCII, which is checked several times faster than UTF-8.
+            if block.is_ascii() {
+                self.valid = block_end;
+                continue;
+            }
+            match std::str::from_utf8(block) {
                 Ok(_) => self.valid = block_end,
                 Err(e) => {
                     // A character cut by the block's end is checked whole with the next block.
@@ -1044,6 +1056,23 @@ mod tests {
         let name = doc.tracks[0].user_name.as_ref().unwrap();
         assert_eq!(&xml[name.span.clone()], "Haus");
         assert!(xml[doc.tracks[1].element.clone()].starts_with("<AudioTrack"));
+    }
+
+    #[test]
+    fn a_character_across_a_utf8_block_boundary_is_read_whole() {
+        let head = "<Ableton MinorVersion=\"11.0_1\"><LiveSet><Tracks><AudioTrack><Name><UserName Value=\"";
+        let tail = "\" /></Name></AudioTrack></Tracks></LiveSet></Ableton>";
+        for shift in 0..4 {
+            let pad = "a".repeat(Utf8Prefix::BLOCK - head.len() - shift);
+            let xml = format!("{head}{pad}\u{20ac}{tail}");
+            let doc = scan(xml.as_bytes()).unwrap();
+            let name = &doc.tracks[0].user_name.as_ref().unwrap().value;
+            assert!(name.ends_with('\u{20ac}'), "shift {shift}");
+            let mut broken = xml.into_bytes();
+            let at = head.len() + pad.len() + 2;
+            broken[at] = b'a';
+            assert!(scan(&broken).unwrap_err().message.contains("UTF-8"));
+        }
     }
 
     #[test]

@@ -321,7 +321,8 @@ impl<'a> Scanner<'a> {
 
     fn start(&mut self, name: &'a [u8], tag: Range<usize>, empty: bool) {
         let depth = self.stack.len();
-        if self.mode == Mode::Document {
+        // Every fact about the whole set is at most three elements deep.
+        if self.mode == Mode::Document && depth <= 3 {
             self.document_fact(name, tag.clone());
         }
         if is_pointee(name) {

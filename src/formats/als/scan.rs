@@ -325,48 +325,62 @@ impl<'a> Scanner<'a> {
         if self.mode == Mode::Document && depth <= 3 {
             self.document_fact(name, tag.clone());
         }
-        if is_pointee(name) {
-            if let Some(pointee) = int_attr(self.xml, tag.clone(), b"Id") {
-                self.doc.pointees.push(pointee);
-            }
-        } else if name == b"PointeeId"
-            && let Some(reference) = int_attr(self.xml, tag.clone(), b"Value")
-        {
-            self.doc.pointee_refs.push(reference);
-        }
+        self.pointee(name, tag.clone());
         // The element's path is matched with its own name on the stack; an empty element
         // comes off again at once.
         self.stack.push(name);
         if self.opens_track(depth) {
-            self.track = Some(AlsTrack {
-                tag: String::from_utf8_lossy(name).into_owned(),
-                element: tag.clone(),
-                lead: self.last_end..tag.start,
-                id: attr(self.xml, tag.clone(), b"Id"),
-                ..AlsTrack::default()
-            });
-        } else if let Some(t) = self.track.as_mut() {
-            let path = &self.stack[self.track_depth + 1..];
-            track_field(t, path, self.xml, tag.clone());
-            match self.clip.as_mut() {
-                Some((clip_depth, c)) => {
-                    clip_field(c, &self.stack[*clip_depth + 1..], self.xml, tag.clone())
-                }
-                None if is_arrangement_or_session_clip(path) => {
-                    if empty {
-                        t.clips.push(Clip::default());
-                    } else {
-                        self.clip = Some((depth, Clip::default()));
-                    }
-                }
-                None => {}
-            }
+            self.open_track(name, tag.clone());
+        } else {
+            self.inside_track(depth, tag.clone(), empty);
         }
         if empty {
             self.stack.pop();
             if depth == self.track_depth {
                 self.close_track(tag.end);
             }
+        }
+    }
+
+    /// An element that other elements point to by its `Id`, or a `PointeeId` pointing to one.
+    fn pointee(&mut self, name: &[u8], tag: Range<usize>) {
+        if is_pointee(name) {
+            if let Some(pointee) = int_attr(self.xml, tag, b"Id") {
+                self.doc.pointees.push(pointee);
+            }
+        } else if name == b"PointeeId"
+            && let Some(reference) = int_attr(self.xml, tag, b"Value")
+        {
+            self.doc.pointee_refs.push(reference);
+        }
+    }
+
+    fn open_track(&mut self, name: &[u8], tag: Range<usize>) {
+        self.track = Some(AlsTrack {
+            tag: String::from_utf8_lossy(name).into_owned(),
+            element: tag.clone(),
+            lead: self.last_end..tag.start,
+            id: attr(self.xml, tag, b"Id"),
+            ..AlsTrack::default()
+        });
+    }
+
+    /// A start tag (already on the stack, at `depth`) inside a track, if one is open: the
+    /// track's fields, its clips and theirs.
+    fn inside_track(&mut self, depth: usize, tag: Range<usize>, empty: bool) {
+        let Some(t) = self.track.as_mut() else { return };
+        let path = &self.stack[self.track_depth + 1..];
+        track_field(t, path, self.xml, tag.clone());
+        match self.clip.as_mut() {
+            Some((clip_depth, c)) => clip_field(c, &self.stack[*clip_depth + 1..], self.xml, tag),
+            None if is_arrangement_or_session_clip(path) => {
+                if empty {
+                    t.clips.push(Clip::default());
+                } else {
+                    self.clip = Some((depth, Clip::default()));
+                }
+            }
+            None => {}
         }
     }
 

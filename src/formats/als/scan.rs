@@ -724,6 +724,8 @@ impl Utf8Prefix {
         end <= self.valid || self.check_ahead(xml, end)
     }
 
+    /// Checks the blocks up to `end`: out of line, so that the check made for every piece
+    /// stays one comparison.
     #[inline(never)]
     fn check_ahead(&mut self, xml: &[u8], end: usize) -> bool {
         while self.valid < end && !self.invalid {
@@ -759,15 +761,12 @@ struct Tokens<'a> {
 
 impl<'a> Tokens<'a> {
     fn new(xml: &'a [u8]) -> Self {
+        // A UTF-8 byte order mark is skipped, as quick-xml did; but offsets count it (quick-xml's
+        // did not, which put every span of such a set three bytes early).
+        const BOM: &[u8] = b"\xef\xbb\xbf";
         Tokens {
             xml,
-            // A UTF-8 byte order mark is skipped, as quick-xml did; but offsets count it (quick-xml's
-            // did not, which put every span of such a set three bytes early).
-            pos: if xml.starts_with(b"\xef\xbb\xbf") {
-                3
-            } else {
-                0
-            },
+            pos: if xml.starts_with(BOM) { BOM.len() } else { 0 },
             utf8: Utf8Prefix::default(),
         }
     }
@@ -791,8 +790,8 @@ impl<'a> Tokens<'a> {
         }
     }
 
-    /// Refuses a piece that is not UTF-8, with quick-xml's error. quick-xml reports one in
-    /// text or a reference at offset 0.
+    /// Refuses a piece that is not UTF-8, with quick-xml's error and offset (for text or a
+    /// reference, quick-xml leaves the offset of its last error: 0, line 1).
     fn utf8(&mut self, piece: Range<usize>, report_at: usize) -> Result<(), XmlError> {
         if self.utf8.covers(self.xml, piece.end) {
             return Ok(());

@@ -228,6 +228,36 @@ fn truncated_and_foreign_bytes_are_refused() {
     assert!(process(Format::Als, b"RIFF....WAVEfmt ", &rules, true).is_err());
 }
 
+/// A set's XML cut anywhere is refused as malformed XML at a line of the cut set: a cut never
+/// reads as a shorter set (the scanner's own tokenizer must notice every unclosed element).
+#[test]
+fn every_cut_of_a_set_is_refused_at_a_line() {
+    use premix::formats::{FormatError, Place};
+    let Some(files) = corpus() else { return };
+    for path in &files {
+        let x = xml(&std::fs::read(path).unwrap());
+        if x.len() > 2_000_000 {
+            continue;
+        }
+        for k in 1..16 {
+            let cut = &x[..x.len() * k / 16];
+            let lines = 1 + cut.iter().filter(|&&b| b == b'\n').count();
+            match premix::formats::als::scan::scan(cut) {
+                Err(FormatError {
+                    place: Place::Line(line, _),
+                    message,
+                }) => assert!(
+                    line <= lines && message.starts_with("malformed XML"),
+                    "{} cut at {}: line {line}: {message}",
+                    name(path),
+                    cut.len()
+                ),
+                other => panic!("{} cut at {}: {other:?}", name(path), cut.len()),
+            }
+        }
+    }
+}
+
 /// Every audio track into a new bus, every MIDI track into another, and every existing
 /// group into a third: new groups, nesting under new groups, members leaving old groups.
 const REGROUP: &str = r##"version: 1

@@ -18,6 +18,7 @@ pub mod invariants;
 pub mod palette;
 pub mod scan;
 pub mod templates;
+mod tokens;
 
 use crate::formats::{FormatError, Project};
 use crate::plan::{Action, BusRef, Change, Note, Plan};

@@ -1,10 +1,11 @@
-//! Times each phase of one `apply` in-process (read, open, plan, vet, write, verify re-read,
-//! staged write), with the live heap and its peak after each, then the best of ten reads:
+//! Times each phase of one `apply --out` in-process (read, open, plan, vet, streamed write,
+//! read back, verify re-read, sync), with the live heap and its peak after each, then the best of ten reads:
 //!
 //!     cargo run --release --example phases -- FILE [RULES]
 //!
 //! A measuring aid for BENCHMARKS.md, not a test.
 use premix::formats;
+use premix::pipeline::Sink;
 use premix::session::Format;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -60,23 +61,35 @@ fn main() {
     lap("plan");
     project.vet(&mut plan);
     lap("vet");
-    let out = project.write(&plan).expect("write");
-    lap("write (memory)");
-    // As the pipeline does: the read document goes before the output is read back.
+    // As the CLI does: the output streams into a staged temporary file.
+    let dest = std::env::temp_dir().join(format!("phases-out.{}", format.as_str()));
+    let mut staged = premix::write::Staged::create(&dest, None).expect("stage");
+    project.write_to(&plan, &mut staged).expect("write");
+    staged.finish().expect("flush");
+    lap("write (stream)");
+    // As the pipeline does: the read document and the input go before the output is read back.
     let session = project.session().clone();
     drop(project);
-    lap("drop project");
-    let reread = formats::open(format, &out).expect("reread");
+    let input_len = bytes.len();
+    drop(bytes);
+    lap("drop input");
+    let back = staged.read_back().expect("read back");
+    lap("read back");
+    let reread = formats::open(format, &back).expect("reread").into_session();
     lap("verify re-read");
+    drop(back);
     let predicted = plan.predict(&session);
-    assert_eq!(predicted.tracks.len(), reread.session().tracks.len());
+    assert_eq!(predicted.tracks.len(), reread.tracks.len());
     lap("predict");
-    drop(reread);
-    // The CLI runs this staged write (write + fsync) at the same time as the verification.
-    let dest = std::env::temp_dir().join(format!("phases-out.{}", format.as_str()));
-    premix::write::atomic_write(&dest, &out, None).expect("atomic write");
-    lap("staged write");
+    drop((reread, predicted));
+    // The CLI syncs at the same time as the verification.
+    staged.sync().expect("sync");
+    staged.commit().expect("commit");
+    lap("sync + commit");
     // Single runs are noisy on a shared machine: the best of ten reads of input and output.
+    let out = std::fs::read(&dest).expect("output");
+    let bytes = std::fs::read(path).expect("input");
+    assert_eq!(bytes.len(), input_len);
     let best = |bytes: &[u8]| {
         (0..10)
             .map(|_| {

@@ -10,9 +10,10 @@ use super::RppProject;
 use super::color::{self, NO_COLOR};
 use super::quote::{quote, wants_block};
 use super::scan::RppTrack;
-use crate::edit::{Edit, splice};
-use crate::formats::FormatError;
+use crate::edit::{Edit, splice_into};
+use crate::formats::{FormatError, WriteError};
 use crate::plan::{ByTrack, Plan, Slot};
+use std::io::Write;
 
 fn line(indent: &[u8], text: &str, eol: &[u8]) -> Vec<u8> {
     [indent, text.as_bytes(), eol].concat()
@@ -135,33 +136,35 @@ fn token_edits(project: &RppProject<'_>, plan: &ByTrack<'_>, index: usize) -> Ve
     edits
 }
 
-pub(super) fn write(project: &RppProject<'_>, plan: &Plan) -> Result<Vec<u8>, FormatError> {
+/// Streams the project after `plan` into `out`: the original bytes with the token edits
+/// spliced in, or, when the track order changes, the text around the tracks with the track
+/// chunks (and new buses) between them in their new order.
+pub(super) fn write_to(
+    project: &RppProject<'_>,
+    plan: &Plan,
+    out: &mut dyn Write,
+) -> Result<(), WriteError> {
     let src = project.src;
     let doc = &project.doc;
     let session = &project.session;
     let layout = plan.layout(session);
     let by_track = plan.by_track();
-    let internal =
-        |e: crate::edit::EditConflict| FormatError::whole(format!("internal error: {e}"));
 
     if layout.is_unchanged(session) {
         let edits = (0..doc.tracks.len())
             .flat_map(|i| token_edits(project, &by_track, i))
             .collect();
-        return splice(src, edits).map_err(internal);
+        return Ok(splice_into(src, edits, out)?);
     }
 
-    // The order changes: rebuild the run of track chunks.
+    // The order changes: the run of track chunks is written again, chunk by chunk.
     let positions = layout.new_positions(doc.tracks.len());
     let depths = layout.depths();
     let region_range = match (doc.tracks.first(), doc.tracks.last()) {
         (Some(first), Some(last)) => first.chunk.start..last.chunk.end,
         _ => doc.root_close..doc.root_close,
     };
-    // The output is built in one buffer (text before the tracks, the tracks in their new
-    // order, text after): one copy of the project, not a region and then a spliced copy.
-    let mut region = Vec::with_capacity(src.len() + 4096);
-    region.extend_from_slice(&src[..region_range.start]);
+    out.write_all(&src[..region_range.start])?;
     for (slot_index, slot) in layout.slots.iter().enumerate() {
         let depth = depths[slot_index];
         let next_depth = depths.get(slot_index + 1).copied().unwrap_or(0);
@@ -174,7 +177,7 @@ pub(super) fn write(project: &RppProject<'_>, plan: &Plan) -> Result<Vec<u8>, Fo
                     .map_or(NO_COLOR, |c| color::encode(c, project.order));
                 // A new bus always opens a folder, so its ISBUS is `1 1`.
                 debug_assert_eq!((flag, delta), (1, 1));
-                region.extend(new_bus_chunk(project, &bus.name, peakcol));
+                out.write_all(&new_bus_chunk(project, &bus.name, peakcol))?;
             }
             Slot::Track(t) => {
                 let track = &doc.tracks[t];
@@ -217,7 +220,8 @@ pub(super) fn write(project: &RppProject<'_>, plan: &Plan) -> Result<Vec<u8>, Fo
                                 "track {} receives from track {}, which this plan removes",
                                 t + 1,
                                 r.source.value + 1
-                            )));
+                            ))
+                            .into());
                         }
                     }
                 }
@@ -226,10 +230,10 @@ pub(super) fn write(project: &RppProject<'_>, plan: &Plan) -> Result<Vec<u8>, Fo
                     .into_iter()
                     .map(|e| Edit::replace(e.range.start - base..e.range.end - base, e.content))
                     .collect();
-                region.extend(splice(&src[track.chunk.clone()], local).map_err(internal)?);
+                splice_into(&src[track.chunk.clone()], local, out)?;
             }
         }
     }
-    region.extend_from_slice(&src[region_range.end..]);
-    Ok(region)
+    out.write_all(&src[region_range.end..])?;
+    Ok(())
 }

@@ -10,7 +10,7 @@ mod edits;
 pub mod quote;
 pub mod scan;
 
-use crate::formats::{FormatError, Project};
+use crate::formats::{FormatError, Project, WriteError};
 use crate::plan::{Action, Note, Plan};
 use crate::session::{Format, Session, Track, TrackKind};
 use color::ByteOrder;
@@ -175,11 +175,19 @@ impl Project for RppProject<'_> {
         plan.notes.extend(notes);
     }
 
-    fn write(&self, plan: &Plan) -> Result<Vec<u8>, FormatError> {
+    fn into_session(self: Box<Self>) -> Session {
+        self.session
+    }
+
+    fn source(&self) -> &[u8] {
+        self.src
+    }
+
+    fn write_to(&self, plan: &Plan, out: &mut dyn std::io::Write) -> Result<(), WriteError> {
         if !plan.edits_file() {
-            return Ok(self.src.to_vec());
+            return Ok(out.write_all(self.src)?);
         }
-        edits::write(self, plan)
+        edits::write_to(self, plan, out)
     }
 }
 

@@ -71,9 +71,8 @@ fn main() {
     let session = project.session().clone();
     drop(project);
     let input_len = bytes.len();
-    drop(bytes);
-    lap("drop input");
-    let back = staged.read_back().expect("read back");
+    lap("drop project");
+    let back = staged.read_back(bytes).expect("read back");
     lap("read back");
     let reread = formats::open(format, &back).expect("reread").into_session();
     lap("verify re-read");

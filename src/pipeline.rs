@@ -31,7 +31,9 @@ pub trait Sink: Write + Sync {
     fn finish(&mut self) -> io::Result<()>;
 
     /// Everything written, read back from where it went (for a file, what it now holds).
-    fn read_back(&self) -> io::Result<Cow<'_, [u8]>>;
+    /// `buffer` is memory the sink may read into (the input's, no longer needed): reusing
+    /// it spares mapping and faulting in as much memory again.
+    fn read_back(&self, buffer: Vec<u8>) -> io::Result<Cow<'_, [u8]>>;
 
     /// Makes the written bytes durable. It runs while they are being verified.
     fn sync(&self) -> io::Result<()>;
@@ -43,7 +45,7 @@ impl Sink for Vec<u8> {
         Ok(())
     }
 
-    fn read_back(&self) -> io::Result<Cow<'_, [u8]>> {
+    fn read_back(&self, _buffer: Vec<u8>) -> io::Result<Cow<'_, [u8]>> {
         Ok(Cow::Borrowed(self.as_slice()))
     }
 
@@ -135,16 +137,20 @@ fn run<S: Sink>(
     // The read document (for a Live set, its whole decompressed XML) and handed-over input go
     // before the output is read back, so they are never held at once.
     drop(project);
-    drop(input);
+    let buffer = match input {
+        Cow::Owned(bytes) => bytes,
+        Cow::Borrowed(_) => Vec::new(),
+    };
     sink.finish()?;
     if plan.edits_file() {
-        let back = sink.read_back()?;
+        let back = sink.read_back(buffer)?;
         // Syncing a file takes about as long as reading it back: both at once, on two cores.
         let (verified, synced) =
             rayon::join(|| verify(format, back, &plan, &session), || sink.sync());
         verified?;
         synced?;
     } else {
+        drop(buffer);
         sink.sync()?;
     }
     let processed = Processed {

@@ -144,8 +144,12 @@ impl Sink for Staged {
 
     /// Opens the file again and reads it whole: the bytes as the file system now has them
     /// (from the page cache, as a rule), not a copy premix kept.
-    fn read_back(&self) -> io::Result<Cow<'_, [u8]>> {
-        Ok(Cow::Owned(fs::read(self.path())?))
+    fn read_back(&self, mut buffer: Vec<u8>) -> io::Result<Cow<'_, [u8]>> {
+        let mut file = File::open(self.path())?;
+        buffer.clear();
+        buffer.reserve_exact(file.metadata()?.len() as usize);
+        io::Read::read_to_end(&mut file, &mut buffer)?;
+        Ok(Cow::Owned(buffer))
     }
 
     fn sync(&self) -> io::Result<()> {

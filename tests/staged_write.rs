@@ -81,8 +81,8 @@ impl Sink for Corrupting {
         self.0.finish()
     }
 
-    fn read_back(&self) -> io::Result<Cow<'_, [u8]>> {
-        let text = String::from_utf8(self.0.read_back()?.into_owned()).unwrap();
+    fn read_back(&self, buffer: Vec<u8>) -> io::Result<Cow<'_, [u8]>> {
+        let text = String::from_utf8(self.0.read_back(buffer)?.into_owned()).unwrap();
         // Undo the rename the rules asked for.
         Ok(Cow::Owned(
             text.replacen("NAME \"Kick In\"", "NAME kick", 1)

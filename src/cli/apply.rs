@@ -223,5 +223,9 @@ pub fn run(args: &ApplyArgs, color: ColorChoice, limits: &crate::limits::Limits)
         "changed"
     };
     run::print_end(args.run.json, "apply", entries, summary, verb, style);
+    // The process ends after this command (`cli::main` runs one): freeing every session and
+    // plan one allocation at a time (tens of thousands for a large project) would only delay
+    // the exit, and the system takes the memory back whole.
+    std::mem::forget(results);
     code
 }

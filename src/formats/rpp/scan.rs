@@ -1,10 +1,17 @@
 //! One pass over an `.RPP` file: chunk structure checked, tracks and the spans of the lines
 //! premix may edit recorded. Nothing is copied or re-serialised; every value keeps its byte
-//! range in the original file.
+//! range in the original file, and the document holds ranges, not copies: what a track holds
+//! that is only reported (its name, media, plugins) goes into [`Contents`], which becomes
+//! the [`crate::session::Session`] without being copied again.
 //!
 //! Chunks open with `<TAG args` and close with a line holding only `>`. Tracks are the
 //! `<TRACK` chunks directly inside `<REAPER_PROJECT`. The nesting is tracked with an explicit
 //! stack, so depth costs memory, never call stack.
+//!
+//! A large file is scanned in parts on several cores ([`scan`]): each part after the first
+//! is scanned as if it began directly inside the project, at a `<TRACK` line, and that guess
+//! is checked against where the part before it really ended; a part guessed wrong is scanned
+//! again from the true state. The result is the same as one pass, errors included.
 
 use super::quote::{self, Token};
 use crate::formats::FormatError;
@@ -15,14 +22,6 @@ use std::ops::Range;
 pub struct Field<T> {
     pub value: T,
     pub span: Range<usize>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Item {
-    pub muted: bool,
-    pub midi: bool,
-    /// File names (no folders) of the item's sources.
-    pub files: Vec<String>,
 }
 
 /// One receive (`AUXRECV`), which names its source by track index.
@@ -43,28 +42,45 @@ pub struct FolderState {
     pub single_argument: bool,
 }
 
+/// Where in a `<TRACK` chunk premix may edit: byte ranges of the file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RppTrack {
     /// From the `<TRACK` line's start to the end of its closing `>` line (line ending included).
     pub chunk: Range<usize>,
     /// Offset just after the `<TRACK ...` line (where new key lines may go).
     pub after_header: usize,
-    pub guid: Option<String>,
-    /// Leading whitespace of the chunk's key lines.
-    pub key_indent: Vec<u8>,
-    pub name: Option<Field<String>>,
+    /// The track's GUID as written (the `<TRACK` line's argument, else `TRACKID`), without
+    /// its quotes.
+    pub guid: Option<Range<usize>>,
+    /// Leading whitespace of the `NAME` line, which new key lines copy; `None` without one
+    /// (new lines then take the `<TRACK` line's indent and two spaces).
+    pub key_indent: Option<Range<usize>>,
+    /// The `NAME` value token as written (quotes included).
+    pub name: Option<Range<usize>>,
     /// End of the `NAME` line (line ending included).
     pub name_line_end: Option<usize>,
     /// A `<NAME` chunk of `|` lines: REAPER's block encoding of a name that no quote
     /// character can hold (it holds all three). It follows the `NAME` line, which then carries
     /// a lossy copy; the chunk is the real name. `span` covers the whole chunk.
-    pub name_block: Option<Field<String>>,
+    pub name_block: Option<Box<Field<String>>>,
     pub peakcol: Option<Field<u32>>,
     pub folder: Option<FolderState>,
     /// `MUTESOLO <mute> ...`: the mute token.
     pub mute: Option<Field<bool>>,
     pub receives: Vec<Receive>,
-    pub items: Vec<Item>,
+}
+
+/// What a track holds that premix reports but never edits.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Contents {
+    /// The `NAME` value (invalid UTF-8 replaced); a name block, when present, wins.
+    pub name: String,
+    /// File names (no folders) of the items' sources, item by item.
+    pub media_files: Vec<String>,
+    pub media_count: usize,
+    pub muted_media_count: usize,
+    /// Some item plays a MIDI source.
+    pub midi: bool,
     pub plugins: Vec<String>,
 }
 
@@ -74,16 +90,22 @@ pub struct RppDocument {
     /// The platform part of the header's version string (`win64`, `macOS-arm64`, ...).
     pub platform: Option<String>,
     pub line_ending: &'static [u8],
-    /// Leading whitespace of the `<TRACK` lines (two spaces as REAPER writes them).
-    pub track_indent: Vec<u8>,
+    /// Leading whitespace of the (last) `<TRACK` line; `None` without tracks.
+    pub track_indent: Option<Range<usize>>,
     pub tracks: Vec<RppTrack>,
     /// Where a new track may be inserted when the project has none: before the root's `>`.
     pub root_close: usize,
 }
 
+/// A scanned project: the document, and each track's [`Contents`] (same order).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scanned {
+    pub doc: RppDocument,
+    pub contents: Vec<Contents>,
+}
+
 /// One line of the file.
 struct Line<'a> {
-    number: usize,
     start: usize,
     /// The line without its line ending.
     text: &'a [u8],
@@ -91,32 +113,32 @@ struct Line<'a> {
     end: usize,
 }
 
-fn lines(src: &[u8]) -> impl Iterator<Item = Line<'_>> {
-    let mut start = 0;
-    let mut number = 0;
-    std::iter::from_fn(move || {
-        if start >= src.len() {
-            return None;
+impl<'a> Line<'a> {
+    /// The line from `start` to `end` (just past its `\n`, or the end of the file).
+    fn new(src: &'a [u8], start: usize, end: usize) -> Line<'a> {
+        let mut text_end = end;
+        if text_end > start && src[text_end - 1] == b'\n' {
+            text_end -= 1;
         }
-        number += 1;
-        let (content_end, end) = match memchr::memchr(b'\n', &src[start..]) {
-            Some(i) => (start + i, start + i + 1),
-            None => (src.len(), src.len()),
-        };
-        let text_end = if content_end > start && src[content_end - 1] == b'\r' {
-            content_end - 1
-        } else {
-            content_end
-        };
-        let line = Line {
-            number,
+        if text_end > start && src[text_end - 1] == b'\r' {
+            text_end -= 1;
+        }
+        Line {
             start,
             text: &src[start..text_end],
             end,
-        };
-        start = end;
-        Some(line)
-    })
+        }
+    }
+}
+
+fn line_at(src: &[u8], start: usize) -> Line<'_> {
+    let end = memchr::memchr(b'\n', &src[start..]).map_or(src.len(), |i| start + i + 1);
+    Line::new(src, start, end)
+}
+
+/// The 1-based number of the line starting at `offset`: counted only for a message.
+fn line_number(src: &[u8], offset: usize) -> usize {
+    memchr::memchr_iter(b'\n', &src[..offset]).count() + 1
 }
 
 fn indent_len(text: &[u8]) -> usize {
@@ -138,6 +160,11 @@ fn file_name(path: &[u8]) -> String {
     lossy(&path[start..])
 }
 
+/// The `n`th token of a line whose quotes were checked, if it has one.
+fn nth_token(body: &[u8], n: usize) -> Option<Token<'_>> {
+    quote::iter(body).nth(n).and_then(Result::ok)
+}
+
 /// What kind of chunk is open, as far as premix cares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Chunk {
@@ -150,211 +177,353 @@ enum Chunk {
     Other,
 }
 
-pub fn scan(src: &[u8]) -> Result<RppDocument, FormatError> {
-    let mut stack: Vec<(Chunk, usize)> = Vec::new(); // (kind, opening line number)
-    let mut doc = RppDocument {
-        platform: None,
-        line_ending: b"\n",
-        track_indent: b"  ".to_vec(),
-        tracks: Vec::new(),
-        root_close: src.len(),
-    };
-    let mut closed_root = false;
-    let mut track: Option<RppTrack> = None;
-    let mut item: Option<Item> = None;
+/// Where a scan stands between two lines.
+#[derive(Default)]
+struct State {
+    /// Open chunks: kind, and the offset of the line that opened it (for messages).
+    stack: Vec<(Chunk, usize)>,
+    closed_root: bool,
+    track: Option<(RppTrack, Contents)>,
+    /// The muted flag of the open `<ITEM`, if one is open.
+    item: Option<bool>,
+    tracks: Vec<RppTrack>,
+    contents: Vec<Contents>,
+    track_indent: Option<Range<usize>>,
+    root_close: Option<usize>,
+}
 
-    // The next quote character in the file. A line that ends before it holds none, so its
+impl State {
+    /// Directly inside the project, nothing else open: where a part of the file may be
+    /// guessed to start.
+    fn at_top(&self) -> bool {
+        matches!(self.stack.as_slice(), [(Chunk::Root, _)])
+            && !self.closed_root
+            && self.track.is_none()
+            && self.item.is_none()
+    }
+
+    /// A state at the top, for a part that starts at a `<TRACK` line. The root's opening
+    /// line is the file's first.
+    fn top() -> State {
+        State {
+            stack: vec![(Chunk::Root, 0)],
+            ..State::default()
+        }
+    }
+
+    /// Takes over what a later part, scanned from the top, found.
+    fn append(&mut self, later: State) {
+        self.stack = later.stack;
+        self.closed_root = later.closed_root;
+        self.track = later.track;
+        self.item = later.item;
+        self.tracks.extend(later.tracks);
+        self.contents.extend(later.contents);
+        if later.track_indent.is_some() {
+            self.track_indent = later.track_indent;
+        }
+        if later.root_close.is_some() {
+            self.root_close = later.root_close;
+        }
+    }
+}
+
+/// Parts smaller than this are not worth a thread.
+const MIN_PART: usize = 4 << 20;
+
+pub fn scan(src: &[u8]) -> Result<Scanned, FormatError> {
+    let parts = rayon::current_num_threads().min(src.len() / MIN_PART);
+    scan_in_parts(src, parts)
+}
+
+/// [`scan`] cutting the file in (at most) `parts` parts.
+fn scan_in_parts(src: &[u8], parts: usize) -> Result<Scanned, FormatError> {
+    let (platform, line_ending, body) = header(src)?;
+    let mut state = State::top();
+    let cuts = part_starts(src, body, parts.max(1));
+    let ends: Vec<usize> = cuts[1..].iter().copied().chain([src.len()]).collect();
+    // The first part from the true state, the others at once from a guess (see the module
+    // docs).
+    let (first, guessed) = rayon::join(
+        || scan_part(src, cuts[0]..ends[0], &mut state),
+        || {
+            use rayon::prelude::*;
+            (1..cuts.len())
+                .into_par_iter()
+                .map(|k| {
+                    let mut part = State::top();
+                    let result = scan_part(src, cuts[k]..ends[k], &mut part);
+                    (part, result)
+                })
+                .collect::<Vec<_>>()
+        },
+    );
+    first?;
+    for (k, (part, result)) in (1..cuts.len()).zip(guessed) {
+        if state.at_top() {
+            result?;
+            state.append(part);
+        } else {
+            scan_part(src, cuts[k]..ends[k], &mut state)?;
+        }
+    }
+    finish(src, platform, line_ending, state)
+}
+
+/// The first line: it must open `<REAPER_PROJECT`. Returns the platform, the line ending
+/// and where the second line starts.
+fn header(src: &[u8]) -> Result<(Option<String>, &'static [u8], usize), FormatError> {
+    if src.is_empty() {
+        return Err(FormatError::at_line(1, "empty project"));
+    }
+    let line = line_at(src, 0);
+    let body_start = indent_len(line.text);
+    let body = &line.text[body_start..];
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    if !body.starts_with(b"<REAPER_PROJECT") {
+        return Err(FormatError::at_line(
+            1,
+            "not a REAPER project: the first line does not open <REAPER_PROJECT",
+        ));
+    }
+    let line_ending: &'static [u8] = if line.end > line.text.len() + 1 {
+        b"\r\n"
+    } else {
+        b"\n"
+    };
+    let mut platform = None;
+    for (i, token) in quote::iter(body).enumerate() {
+        let token = token.map_err(|q| FormatError::at(1, body_start + q.at + 1, UNTERMINATED))?;
+        if i == 2 {
+            platform = token.text.split(|b| *b == b'/').nth(1).map(lossy);
+        }
+    }
+    Ok((platform, line_ending, line.end))
+}
+
+/// Where the parts of a large file start: the first part at `body`, every other one at a
+/// `<TRACK` line near an even share of the file.
+fn part_starts(src: &[u8], body: usize, parts: usize) -> Vec<usize> {
+    let mut cuts = vec![body];
+    for k in 1..parts {
+        let from = (src.len() / parts * k).max(*cuts.last().unwrap_or(&body));
+        let finder = memchr::memmem::Finder::new(b"<TRACK");
+        let mut at = from;
+        let found = loop {
+            let Some(i) = finder.find(&src[at..]) else {
+                break None;
+            };
+            let pos = at + i;
+            let start = memchr::memrchr(b'\n', &src[..pos]).map_or(0, |n| n + 1);
+            if start > body && src[start..pos].iter().all(|b| *b == b' ' || *b == b'\t') {
+                break Some(start);
+            }
+            at = pos + 1;
+        };
+        match found {
+            Some(start) if start > *cuts.last().unwrap_or(&body) => cuts.push(start),
+            _ => break,
+        }
+    }
+    cuts
+}
+
+const UNTERMINATED: &str = "unterminated quoted string";
+
+/// Scans the lines of `range` (whole lines) on from `state`.
+fn scan_part(src: &[u8], range: Range<usize>, state: &mut State) -> Result<(), FormatError> {
+    // The next quote character in the part. A line that ends before it holds none, so its
     // quoting needs no check: one pass over the file instead of a search per line (most lines
     // are numbers and base64).
     let quotes = |from: usize| {
-        memchr::memchr3(b'"', b'\'', b'`', &src[from..]).map_or(usize::MAX, |i| from + i)
+        memchr::memchr3(b'"', b'\'', b'`', &src[from..range.end]).map_or(usize::MAX, |i| from + i)
     };
-    let mut next_quote = quotes(0);
-    for line in lines(src) {
+    let mut next_quote = quotes(range.start);
+    // One search for line ends over the whole part, not one per line.
+    let mut newlines = memchr::memchr_iter(b'\n', &src[range.clone()]);
+    let mut start = range.start;
+    while start < range.end {
+        let end = newlines.next().map_or(range.end, |i| range.start + i + 1);
+        let line = Line::new(src, start, end);
+        start = end;
         let has_quote = next_quote < line.end;
         if has_quote {
             next_quote = quotes(line.end);
         }
         let body_start = indent_len(line.text);
         let body = &line.text[body_start..];
-        if line.number == 1 {
-            let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-            if !body.starts_with(b"<REAPER_PROJECT") {
-                return Err(FormatError::at_line(
-                    1,
-                    "not a REAPER project: the first line does not open <REAPER_PROJECT",
-                ));
-            }
-            if line.end > line.text.len() + line.start + 1 {
-                doc.line_ending = b"\r\n";
-            }
-            let tokens = quote::tokens(body).map_err(|q| unterminated(&line, body_start + q.at))?;
-            doc.platform = tokens
-                .get(2)
-                .and_then(|t| t.text.split(|b| *b == b'/').nth(1))
-                .map(lossy);
-            stack.push((Chunk::Root, 1));
+        let Some(&first) = body.first() else {
             continue;
-        }
-        if body.is_empty() {
-            continue;
-        }
-        if closed_root {
+        };
+        if state.closed_root {
             return Err(FormatError::at_line(
-                line.number,
+                line_number(src, line.start),
                 "content after the project's closing `>`",
             ));
         }
         // `|` lines are free text (notes); everything else follows REAPER's token syntax.
-        if has_quote && body[0] != b'|' {
-            quote::check_quotes(body).map_err(|q| unterminated(&line, body_start + q.at))?;
+        if has_quote && first != b'|' {
+            quote::check_quotes(body).map_err(|q| {
+                FormatError::at(
+                    line_number(src, line.start),
+                    body_start + q.at + 1,
+                    UNTERMINATED,
+                )
+            })?;
         }
-        let parent = stack.last().map(|(kind, _)| *kind);
-
-        if body[0] == b'<' {
-            let tag_end = body
-                .iter()
-                .position(|b| *b == b' ' || *b == b'\t')
-                .unwrap_or(body.len());
-            let tag = &body[1..tag_end];
-            let kind = match (parent, tag) {
-                (Some(Chunk::Root), b"TRACK") => Chunk::Track,
-                (Some(Chunk::Track), b"ITEM") => Chunk::Item,
-                (Some(Chunk::Track), b"FXCHAIN") => Chunk::FxChain,
-                (Some(Chunk::Track), b"NAME") => Chunk::NameBlock,
-                (Some(Chunk::Item | Chunk::Source), b"SOURCE") => Chunk::Source,
-                _ => Chunk::Other,
-            };
-            match kind {
-                Chunk::Track => {
-                    doc.track_indent = line.text[..body_start].to_vec();
-                    let guid = quote::tokens(body)
-                        .ok()
-                        .and_then(|t| t.get(1).map(|t| lossy(t.text)));
-                    track = Some(RppTrack {
-                        chunk: line.start..line.start,
-                        after_header: line.end,
-                        guid,
-                        key_indent: [&line.text[..body_start], b"  "].concat(),
-                        ..RppTrack::default()
-                    });
-                }
-                Chunk::Item => item = Some(Item::default()),
-                Chunk::NameBlock => {
-                    if let Some(t) = track.as_mut() {
-                        t.name_block = Some(Field {
-                            value: String::new(),
-                            span: line.start..line.start,
-                        });
-                    }
-                }
-                Chunk::Source => {
-                    if let Some(item) = item.as_mut() {
-                        let source_type = &body[tag_end..];
-                        let source_type = source_type.trim_ascii();
-                        if source_type.starts_with(b"MIDI") {
-                            item.midi = true;
-                        }
-                    }
-                }
-                _ => {}
-            }
-            if parent == Some(Chunk::FxChain)
-                && let Some(track) = track.as_mut()
-            {
-                let name = quote::tokens(body)
-                    .ok()
-                    .and_then(|t| t.get(1).map(|t| lossy(t.text)));
-                if let Some(name) = name.filter(|n| !n.is_empty()) {
-                    track.plugins.push(name);
-                }
-            }
-            stack.push((kind, line.number));
-            continue;
-        }
-
-        if body == b">" {
-            let Some((kind, _)) = stack.pop() else {
-                return Err(FormatError::at_line(
-                    line.number,
-                    "`>` closes no open chunk",
-                ));
-            };
-            match kind {
-                Chunk::Root => {
-                    closed_root = true;
-                    doc.root_close = line.start;
-                }
-                Chunk::Track => {
-                    if let Some(mut t) = track.take() {
-                        t.chunk.end = line.end;
-                        doc.tracks.push(t);
-                    }
-                }
-                Chunk::Item => {
-                    if let (Some(t), Some(i)) = (track.as_mut(), item.take()) {
-                        t.items.push(i);
-                    }
-                }
-                Chunk::NameBlock => {
-                    if let Some(block) = track.as_mut().and_then(|t| t.name_block.as_mut()) {
-                        block.span.end = line.end;
-                    }
-                }
-                _ => {}
-            }
-            continue;
-        }
-
-        match parent {
-            Some(Chunk::Track) => {
-                if let Some(t) = track.as_mut() {
-                    read_track_key(t, &line, body_start)?;
-                }
-            }
-            Some(Chunk::NameBlock) if body[0] == b'|' => {
-                if let Some(block) = track.as_mut().and_then(|t| t.name_block.as_mut()) {
-                    if !block.value.is_empty() {
-                        block.value.push('\n');
-                    }
-                    block.value.push_str(&lossy(&body[1..]));
-                }
-            }
-            Some(Chunk::Item) if body.starts_with(b"MUTE ") => {
-                if let Some(i) = item.as_mut() {
-                    i.muted = body[5..].trim_ascii_start().starts_with(b"1");
-                }
-            }
-            Some(Chunk::Source) if body.starts_with(b"FILE ") => {
-                if let (Some(i), Ok(tokens)) = (item.as_mut(), quote::tokens(body))
-                    && let Some(path) = tokens.get(1)
-                {
-                    i.files.push(file_name(path.text));
-                }
-            }
-            _ => {}
+        let parent = state.stack.last().map(|(kind, _)| *kind);
+        if first == b'<' {
+            open_chunk(state, parent, &line, body_start);
+        } else if body == b">" {
+            close_chunk(src, state, &line)?;
+        } else {
+            key_line(src, state, parent, &line, body_start)?;
         }
     }
-
-    if let Some((kind, opened)) = stack.last() {
-        let what = match kind {
-            Chunk::Root => "the project",
-            Chunk::Track => "a TRACK chunk",
-            _ => "a chunk",
-        };
-        return Err(FormatError::at_line(
-            *opened,
-            format!("{what} opened here is never closed (the file ends first: truncated?)"),
-        ));
-    }
-    if stack.is_empty() && !closed_root {
-        return Err(FormatError::at_line(1, "empty project"));
-    }
-    Ok(doc)
+    Ok(())
 }
 
-fn unterminated(line: &Line<'_>, column: usize) -> FormatError {
-    FormatError::at(line.number, column + 1, "unterminated quoted string")
+fn open_chunk(state: &mut State, parent: Option<Chunk>, line: &Line<'_>, body_start: usize) {
+    let body = &line.text[body_start..];
+    let tag_end = body
+        .iter()
+        .position(|b| *b == b' ' || *b == b'\t')
+        .unwrap_or(body.len());
+    let tag = &body[1..tag_end];
+    let kind = match (parent, tag) {
+        (Some(Chunk::Root), b"TRACK") => Chunk::Track,
+        (Some(Chunk::Track), b"ITEM") => Chunk::Item,
+        (Some(Chunk::Track), b"FXCHAIN") => Chunk::FxChain,
+        (Some(Chunk::Track), b"NAME") => Chunk::NameBlock,
+        (Some(Chunk::Item | Chunk::Source), b"SOURCE") => Chunk::Source,
+        _ => Chunk::Other,
+    };
+    let at_body = line.start + body_start;
+    match kind {
+        Chunk::Track => {
+            state.track_indent = Some(line.start..at_body);
+            let guid = nth_token(body, 1).map(|t| {
+                let r = t.text_range();
+                at_body + r.start..at_body + r.end
+            });
+            let track = RppTrack {
+                chunk: line.start..line.start,
+                after_header: line.end,
+                guid,
+                ..RppTrack::default()
+            };
+            state.track = Some((track, Contents::default()));
+        }
+        Chunk::Item => state.item = Some(false),
+        Chunk::NameBlock => {
+            if let Some((t, _)) = state.track.as_mut() {
+                t.name_block = Some(Box::new(Field {
+                    value: String::new(),
+                    span: line.start..line.start,
+                }));
+            }
+        }
+        Chunk::Source => {
+            if state.item.is_some()
+                && let Some((_, c)) = state.track.as_mut()
+                && body[tag_end..].trim_ascii().starts_with(b"MIDI")
+            {
+                c.midi = true;
+            }
+        }
+        _ => {}
+    }
+    if parent == Some(Chunk::FxChain)
+        && let Some((_, c)) = state.track.as_mut()
+        && let Some(name) = nth_token(body, 1).filter(|t| !t.text.is_empty())
+    {
+        c.plugins.push(lossy(name.text));
+    }
+    state.stack.push((kind, line.start));
+}
+
+fn close_chunk(src: &[u8], state: &mut State, line: &Line<'_>) -> Result<(), FormatError> {
+    let Some((kind, _)) = state.stack.pop() else {
+        return Err(FormatError::at_line(
+            line_number(src, line.start),
+            "`>` closes no open chunk",
+        ));
+    };
+    match kind {
+        Chunk::Root => {
+            state.closed_root = true;
+            state.root_close = Some(line.start);
+        }
+        Chunk::Track => {
+            if let Some((mut t, c)) = state.track.take() {
+                t.chunk.end = line.end;
+                state.tracks.push(t);
+                state.contents.push(c);
+            }
+        }
+        Chunk::Item => {
+            if let (Some((_, c)), Some(muted)) = (state.track.as_mut(), state.item.take()) {
+                c.media_count += 1;
+                c.muted_media_count += usize::from(muted);
+            }
+        }
+        Chunk::NameBlock => {
+            if let Some(block) = state
+                .track
+                .as_mut()
+                .and_then(|(t, _)| t.name_block.as_mut())
+            {
+                block.span.end = line.end;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A line that neither opens nor closes a chunk.
+fn key_line(
+    src: &[u8],
+    state: &mut State,
+    parent: Option<Chunk>,
+    line: &Line<'_>,
+    body_start: usize,
+) -> Result<(), FormatError> {
+    let body = &line.text[body_start..];
+    match parent {
+        Some(Chunk::Track) => {
+            if let Some((t, c)) = state.track.as_mut() {
+                read_track_key(src, t, c, line, body_start)?;
+            }
+        }
+        Some(Chunk::NameBlock) if body[0] == b'|' => {
+            if let Some(block) = state
+                .track
+                .as_mut()
+                .and_then(|(t, _)| t.name_block.as_mut())
+            {
+                if !block.value.is_empty() {
+                    block.value.push('\n');
+                }
+                block.value.push_str(&String::from_utf8_lossy(&body[1..]));
+            }
+        }
+        Some(Chunk::Item) if body.starts_with(b"MUTE ") => {
+            if let Some(muted) = state.item.as_mut() {
+                *muted = body[5..].trim_ascii_start().starts_with(b"1");
+            }
+        }
+        Some(Chunk::Source) if body.starts_with(b"FILE ") => {
+            if state.item.is_some()
+                && let Some((_, c)) = state.track.as_mut()
+                && let Some(path) = nth_token(body, 1)
+            {
+                c.media_files.push(file_name(path.text));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 fn parse_num<T: std::str::FromStr>(token: &Token<'_>) -> Option<T> {
@@ -362,8 +531,18 @@ fn parse_num<T: std::str::FromStr>(token: &Token<'_>) -> Option<T> {
 }
 
 /// Reads a key line directly inside a `<TRACK` chunk.
-fn read_track_key(t: &mut RppTrack, line: &Line<'_>, body_start: usize) -> Result<(), FormatError> {
+fn read_track_key(
+    src: &[u8],
+    t: &mut RppTrack,
+    c: &mut Contents,
+    line: &Line<'_>,
+    body_start: usize,
+) -> Result<(), FormatError> {
     let body = &line.text[body_start..];
+    // Most key lines are none of those premix reads: decide on the first byte.
+    if !matches!(body[0], b'N' | b'P' | b'I' | b'M' | b'A' | b'T') {
+        return Ok(());
+    }
     let key_end = body.iter().position(|b| *b == b' ' || *b == b'\t');
     let key = &body[..key_end.unwrap_or(body.len())];
     if !matches!(
@@ -372,36 +551,38 @@ fn read_track_key(t: &mut RppTrack, line: &Line<'_>, body_start: usize) -> Resul
     ) {
         return Ok(());
     }
-    let tokens = quote::tokens(line.text).map_err(|q| unterminated(line, q.at))?;
-    let abs = |r: &Range<usize>| line.start + r.start..line.start + r.end;
+    let at_body = line.start + body_start;
+    let abs = |r: Range<usize>| at_body + r.start..at_body + r.end;
     let bad = |what: &str| {
         FormatError::at_line(
-            line.number,
+            line_number(src, line.start),
             format!("malformed {} line: {what}", String::from_utf8_lossy(key)),
         )
     };
+    // The line's quotes were checked: its tokens all read.
+    let mut tokens = quote::iter(body).map_while(Result::ok).skip(1);
     match key {
         b"NAME" => {
-            if let Some(v) = tokens.get(1) {
-                t.name = Some(Field {
-                    value: lossy(v.text),
-                    span: abs(&v.raw),
-                });
+            if let Some(v) = tokens.next() {
+                c.name = lossy(v.text);
+                t.name = Some(abs(v.raw));
                 t.name_line_end = Some(line.end);
             }
+            t.key_indent = Some(line.start..at_body);
         }
         b"PEAKCOL" => {
-            let v = tokens.get(1).ok_or_else(|| bad("no value"))?;
-            let value = parse_num::<i64>(v).ok_or_else(|| bad("not a number"))?;
+            let v = tokens.next().ok_or_else(|| bad("no value"))?;
+            let value = parse_num::<i64>(&v).ok_or_else(|| bad("not a number"))?;
             t.peakcol = Some(Field {
                 value: value as u32,
-                span: abs(&v.raw),
+                span: abs(v.raw),
             });
         }
         b"ISBUS" => {
-            let flag_token = tokens.get(1).ok_or_else(|| bad("no value"))?;
-            let flag = parse_num::<i32>(flag_token).ok_or_else(|| bad("not a number"))?;
-            let (delta, single_argument) = match tokens.get(2) {
+            let flag_token = tokens.next().ok_or_else(|| bad("no value"))?;
+            let flag = parse_num::<i32>(&flag_token).ok_or_else(|| bad("not a number"))?;
+            let delta_token = tokens.next();
+            let (delta, single_argument) = match &delta_token {
                 Some(d) => (
                     parse_num::<i32>(d).ok_or_else(|| bad("not a number"))?,
                     false,
@@ -416,39 +597,128 @@ fn read_track_key(t: &mut RppTrack, line: &Line<'_>, body_start: usize) -> Resul
                     true,
                 ),
             };
-            let last = tokens.last().map_or(flag_token.raw.end, |t| t.raw.end);
+            let last = tokens
+                .last()
+                .or(delta_token)
+                .map_or(flag_token.raw.end, |t| t.raw.end);
             t.folder = Some(FolderState {
                 flag,
                 delta,
-                args: line.start + flag_token.raw.start..line.start + last,
+                args: abs(flag_token.raw.start..last),
                 single_argument,
             });
         }
         b"MUTESOLO" => {
-            let v = tokens.get(1).ok_or_else(|| bad("no value"))?;
+            let v = tokens.next().ok_or_else(|| bad("no value"))?;
             t.mute = Some(Field {
                 value: v.text != b"0",
-                span: abs(&v.raw),
+                span: abs(v.raw),
             });
         }
         b"AUXRECV" => {
-            let v = tokens.get(1).ok_or_else(|| bad("no source track"))?;
-            let source = parse_num::<usize>(v).ok_or_else(|| bad("source is not a track index"))?;
+            let v = tokens.next().ok_or_else(|| bad("no source track"))?;
+            let source =
+                parse_num::<usize>(&v).ok_or_else(|| bad("source is not a track index"))?;
             t.receives.push(Receive {
                 source: Field {
                     value: source,
-                    span: abs(&v.raw),
+                    span: abs(v.raw),
                 },
                 line: line.start..line.end,
             });
         }
         b"TRACKID" if t.guid.is_none() => {
-            t.guid = tokens.get(1).map(|v| lossy(v.text));
+            t.guid = tokens.next().map(|v| abs(v.text_range()));
         }
         _ => {}
     }
-    if t.key_indent.is_empty() || key == b"NAME" {
-        t.key_indent = line.text[..body_start].to_vec();
-    }
     Ok(())
+}
+
+/// The end of the file: every chunk must be closed.
+fn finish(
+    src: &[u8],
+    platform: Option<String>,
+    line_ending: &'static [u8],
+    state: State,
+) -> Result<Scanned, FormatError> {
+    if let Some((kind, opened)) = state.stack.last() {
+        let what = match kind {
+            Chunk::Root => "the project",
+            Chunk::Track => "a TRACK chunk",
+            _ => "a chunk",
+        };
+        return Err(FormatError::at_line(
+            line_number(src, *opened),
+            format!("{what} opened here is never closed (the file ends first: truncated?)"),
+        ));
+    }
+    let mut tracks = state.tracks;
+    // What the document keeps for the whole run (a doubled Vec is up to half empty).
+    tracks.shrink_to_fit();
+    let doc = RppDocument {
+        platform,
+        line_ending,
+        track_indent: state.track_indent,
+        tracks,
+        root_close: state.root_close.unwrap_or(src.len()),
+    };
+    Ok(Scanned {
+        doc,
+        contents: state.contents,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(tracks: &[&str]) -> String {
+        let mut text = String::from("<REAPER_PROJECT 0.1 \"7.0/win64\" 1\n  RIPPLE 0\n");
+        for t in tracks {
+            text.push_str(t);
+        }
+        text.push_str(">\n");
+        text
+    }
+
+    const PLAIN: &str = "  <TRACK {A}\n    NAME \"a b\"\n    PEAKCOL 16576\n    ISBUS 1 1\n    <ITEM\n      MUTE 1 0\n      <SOURCE MIDI\n        FILE \"x/y.mid\"\n      >\n    >\n  >\n";
+    const RECEIVE: &str = "  <TRACK\n    NAME r\n    ISBUS 2 -1\n    AUXRECV 0 0 1 0 0 0 0 0 0 -1:U 0 -1 ''\n    <FXCHAIN\n      <VST \"VSTi: Synth\" s.dll\n        abc\n      >\n    >\n  >\n";
+    /// A `<TRACK` line inside another chunk: a cut there is a wrong guess.
+    const NESTED: &str = "  <TRACK {N}\n    <NOTES\n      <TRACK inside\n      >\n    >\n  >\n";
+
+    /// Scanning in any number of parts gives what one pass gives, errors included.
+    #[test]
+    fn parts_scan_as_one_pass() {
+        let mut inputs = vec![
+            project(&[PLAIN, RECEIVE, NESTED, PLAIN, NESTED, NESTED, RECEIVE]),
+            project(&[NESTED; 9]),
+            // Damaged after a cut: an unterminated quote, a chunk never closed, text after
+            // the project, a stray `>`.
+            project(&[
+                PLAIN,
+                RECEIVE,
+                PLAIN,
+                "  <TRACK\n    NAME \"open\n  >\n",
+                PLAIN,
+            ]),
+            project(&[PLAIN, RECEIVE, PLAIN, "  <TRACK\n", PLAIN]),
+            project(&[PLAIN, RECEIVE, PLAIN]) + "  <TRACK\n  >\n",
+            project(&[PLAIN, RECEIVE, PLAIN, ">\n", PLAIN]),
+        ];
+        inputs.push(inputs[0].replace('\n', "\r\n"));
+        for input in &inputs {
+            let one = scan_in_parts(input.as_bytes(), 1);
+            for parts in 2..12 {
+                assert_eq!(
+                    scan_in_parts(input.as_bytes(), parts),
+                    one,
+                    "{parts} parts of {input}"
+                );
+            }
+        }
+        let whole = scan_in_parts(inputs[0].as_bytes(), 1).unwrap();
+        assert_eq!(whole.doc.tracks.len(), 7);
+        assert!(part_starts(inputs[0].as_bytes(), 0, 4).len() > 1);
+    }
 }

@@ -13,7 +13,7 @@ use crate::plan::Plan;
 use crate::rules::{self, RuleSet};
 use crate::session::{Format, Session};
 use std::borrow::Cow;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 
 /// A project after planning, and (when asked for) its new bytes.
 #[derive(Debug)]
@@ -30,13 +30,20 @@ pub trait Sink: Write + Sync {
     /// Ends the writing: whatever is buffered goes to where the bytes go.
     fn finish(&mut self) -> io::Result<()>;
 
-    /// Everything written, read back from where it went (for a file, what it now holds).
-    /// `buffer` is memory the sink may read into (the input's, no longer needed): reusing
-    /// it spares mapping and faulting in as much memory again.
-    fn read_back(&self, buffer: Vec<u8>) -> io::Result<Cow<'_, [u8]>>;
+    /// Everything written, read back from where it went: for a file, a reader over what the
+    /// file now holds.
+    fn read_back(&self) -> io::Result<ReadBack<'_>>;
 
     /// Makes the written bytes durable. It runs while they are being verified.
     fn sync(&self) -> io::Result<()>;
+}
+
+/// What a [`Sink`] holds, to be verified.
+pub enum ReadBack<'a> {
+    /// Bytes in memory.
+    Memory(&'a [u8]),
+    /// Bytes to read (a file), which need not be held whole to be verified.
+    Reader(Box<dyn Read + 'a>),
 }
 
 /// In memory: the bytes are already where they are read back from.
@@ -45,8 +52,8 @@ impl Sink for Vec<u8> {
         Ok(())
     }
 
-    fn read_back(&self, _buffer: Vec<u8>) -> io::Result<Cow<'_, [u8]>> {
-        Ok(Cow::Borrowed(self.as_slice()))
+    fn read_back(&self) -> io::Result<ReadBack<'_>> {
+        Ok(ReadBack::Memory(self))
     }
 
     fn sync(&self) -> io::Result<()> {
@@ -123,10 +130,9 @@ fn run<S: Sink>(
     let project = formats::open_with(format, &input, limits)?;
     let mut plan = rules::plan(rules, project.session());
     project.vet(&mut plan);
-    let session = project.session().clone();
     let Some(open) = open else {
         let processed = Processed {
-            session,
+            session: project.into_session(),
             plan,
             output: None,
         };
@@ -136,17 +142,25 @@ fn run<S: Sink>(
     project.write_to(&plan, &mut sink)?;
     // The read document (for a Live set, its whole decompressed XML) and handed-over input go
     // before the output is read back, so they are never held at once.
-    drop(project);
+    let session = project.into_session();
+    // The input's memory, free now: a read-back that needs the output whole reads it there.
     let buffer = match input {
         Cow::Owned(bytes) => bytes,
         Cow::Borrowed(_) => Vec::new(),
     };
     sink.finish()?;
     if plan.edits_file() {
-        let back = sink.read_back(buffer)?;
-        // Syncing a file takes about as long as reading it back: both at once, on two cores.
-        let (verified, synced) =
-            rayon::join(|| verify(format, back, &plan, &session), || sink.sync());
+        // Syncing a file takes about as long as reading it back: both at once. The sync
+        // waits on the disk in a thread of its own, so the read-back keeps every core of the
+        // rayon pool.
+        let (verified, synced) = std::thread::scope(|scope| {
+            let sync = scope.spawn(|| sink.sync());
+            let verified = verify(format, &sink, buffer, &plan, &session, limits);
+            let synced = sync
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("the sync panicked")));
+            (verified, synced)
+        });
         verified?;
         synced?;
     } else {
@@ -161,27 +175,39 @@ fn run<S: Sink>(
     Ok((processed, Some(sink)))
 }
 
-/// Reads `output` back and checks that it holds exactly what `plan` predicts.
+/// Reads what `sink` holds back and checks that it holds exactly what `plan` predicts.
 fn verify(
     format: Format,
-    output: Cow<'_, [u8]>,
+    sink: &impl Sink,
+    buffer: Vec<u8>,
     plan: &Plan,
     before: &Session,
-) -> Result<(), FormatError> {
-    let got = formats::open(format, &output)
-        .map(|reread| reread.into_session())
-        .map_err(|e| {
-            FormatError::whole(format!(
-                "internal error: the rewritten project does not read back ({e}); nothing written"
-            ))
-        })?;
-    // The bytes and the document read from them go before the prediction is built.
-    drop(output);
+    limits: &Limits,
+) -> Result<(), WriteError> {
+    let got = match sink.read_back()? {
+        ReadBack::Memory(bytes) => {
+            drop(buffer);
+            formats::open_with(format, bytes, limits).map(|p| p.into_session())
+        }
+        ReadBack::Reader(mut reader) => {
+            match formats::read_session(format, &mut reader, buffer, limits) {
+                Ok(session) => Ok(session),
+                Err(WriteError::Format(e)) => Err(e),
+                Err(WriteError::Io(e)) => return Err(e.into()),
+            }
+        }
+    };
+    let got = got.map_err(|e| {
+        FormatError::whole(format!(
+            "internal error: the rewritten project does not read back ({e}); nothing written"
+        ))
+    })?;
     let expected = plan.predict(before);
     let mismatch = |what: String| {
         Err(FormatError::whole(format!(
             "internal error: the rewritten project does not hold the plan ({what}); nothing written"
-        )))
+        ))
+        .into())
     };
     if got.tracks.len() != expected.tracks.len() {
         return mismatch(format!(

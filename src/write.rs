@@ -6,7 +6,6 @@
 //! `NAME.premix-bak.2`, ... so no earlier backup is ever overwritten), keep the original's
 //! permissions, and refuse to write when the project changed on disk since it was read.
 
-use std::borrow::Cow;
 use std::fs::{self, File, Metadata, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -14,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use crate::limits::Limits;
-use crate::pipeline::Sink;
+use crate::pipeline::{ReadBack, Sink};
 
 /// What a file looked like when it was read, to notice a change before replacing it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +45,9 @@ pub fn read(path: &Path, limits: &Limits) -> io::Result<(Vec<u8>, Snapshot)> {
             limits.too_large(meta.len(), "the project"),
         ));
     }
+    if let Some(bytes) = read_in_parts(&file, meta.len() as usize)? {
+        return Ok((bytes, Snapshot::of(&meta)));
+    }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     io::Read::read_to_end(&mut io::Read::take(file, max + 1), &mut bytes)?;
     if bytes.len() as u64 > max {
@@ -54,6 +56,43 @@ pub fn read(path: &Path, limits: &Limits) -> io::Result<(Vec<u8>, Snapshot)> {
         ));
     }
     Ok((bytes, Snapshot::of(&meta)))
+}
+
+/// Files at least this large are read in two halves at once ([`read_in_parts`]).
+const READ_IN_PARTS: usize = 8 << 20;
+
+/// Reads a large file of `len` bytes in two halves at once: copying from the page cache and
+/// faulting in fresh memory is most of the time reading takes, and it spreads over two cores.
+/// `None` (nothing read) for a small file, or one whose size changed meanwhile (the caller
+/// then reads it to its end the ordinary way).
+#[cfg(unix)]
+fn read_in_parts(file: &File, len: usize) -> io::Result<Option<Vec<u8>>> {
+    use std::os::unix::fs::FileExt;
+    if len < READ_IN_PARTS {
+        return Ok(None);
+    }
+    // Zeroed memory this large is mapped lazily: each half faults in its own pages.
+    let mut bytes = vec![0u8; len];
+    let (first, second) = bytes.split_at_mut(len / 2);
+    let halves = rayon::join(
+        || file.read_exact_at(first, 0),
+        || file.read_exact_at(second, (len / 2) as u64),
+    );
+    match halves {
+        (Ok(()), Ok(())) => {}
+        (Err(e), _) | (_, Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    }
+    // A file that grew since its size was taken is read again, to its end.
+    if file.read_at(&mut [0u8; 1], len as u64)? != 0 {
+        return Ok(None);
+    }
+    Ok(Some(bytes))
+}
+
+#[cfg(not(unix))]
+fn read_in_parts(_file: &File, _len: usize) -> io::Result<Option<Vec<u8>>> {
+    Ok(None)
 }
 
 /// Writes `bytes` to `dest` atomically (temporary file in the same folder, synced, renamed).
@@ -142,14 +181,10 @@ impl Sink for Staged {
         self.file.flush()
     }
 
-    /// Opens the file again and reads it whole: the bytes as the file system now has them
-    /// (from the page cache, as a rule), not a copy premix kept.
-    fn read_back(&self, mut buffer: Vec<u8>) -> io::Result<Cow<'_, [u8]>> {
-        let mut file = File::open(self.path())?;
-        buffer.clear();
-        buffer.reserve_exact(file.metadata()?.len() as usize);
-        io::Read::read_to_end(&mut file, &mut buffer)?;
-        Ok(Cow::Owned(buffer))
+    /// Opens the file again: the bytes as the file system now has them (from the page
+    /// cache, as a rule), not a copy premix kept.
+    fn read_back(&self) -> io::Result<ReadBack<'_>> {
+        Ok(ReadBack::Reader(Box::new(File::open(self.path())?)))
     }
 
     fn sync(&self) -> io::Result<()> {
@@ -270,6 +305,19 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn a_large_file_reads_whole_in_parts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.rpp");
+        let bytes: Vec<u8> = (0..READ_IN_PARTS + 12345)
+            .map(|i| (i % 251) as u8)
+            .collect();
+        fs::write(&path, &bytes).unwrap();
+        let (read_back, snap) = read(&path, &Limits::default()).unwrap();
+        assert!(read_back == bytes);
+        assert_eq!(snap.len, bytes.len() as u64);
     }
 
     #[test]

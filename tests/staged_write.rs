@@ -5,12 +5,11 @@
 mod common;
 
 use premix::formats::WriteError;
-use premix::pipeline::{self, Sink};
+use premix::pipeline::{self, ReadBack, Sink};
 use premix::rules::{self, RuleSet};
 use premix::session::Format;
 use premix::write::Staged;
-use std::borrow::Cow;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 fn samples() -> Vec<(Format, PathBuf)> {
@@ -81,13 +80,15 @@ impl Sink for Corrupting {
         self.0.finish()
     }
 
-    fn read_back(&self, buffer: Vec<u8>) -> io::Result<Cow<'_, [u8]>> {
-        let text = String::from_utf8(self.0.read_back(buffer)?.into_owned()).unwrap();
+    fn read_back(&self) -> io::Result<ReadBack<'_>> {
+        let ReadBack::Reader(mut reader) = self.0.read_back()? else {
+            panic!("a staged file is read back as a file");
+        };
+        let mut text = String::new();
+        reader.read_to_string(&mut text)?;
         // Undo the rename the rules asked for.
-        Ok(Cow::Owned(
-            text.replacen("NAME \"Kick In\"", "NAME kick", 1)
-                .into_bytes(),
-        ))
+        let text = text.replacen("NAME \"Kick In\"", "NAME kick", 1);
+        Ok(ReadBack::Reader(Box::new(io::Cursor::new(text))))
     }
 
     fn sync(&self) -> io::Result<()> {

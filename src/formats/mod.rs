@@ -183,6 +183,27 @@ pub fn scanned_size_estimate(format: Format, path: &Path) -> u64 {
     }
 }
 
+/// The session of a project read from `reader`: REAPER projects a block at a time, never
+/// held whole; other formats read whole into `buffer` (memory the caller no longer needs).
+pub fn read_session(
+    format: Format,
+    reader: &mut dyn std::io::Read,
+    mut buffer: Vec<u8>,
+    limits: &Limits,
+) -> Result<Session, WriteError> {
+    match format {
+        Format::Rpp => {
+            drop(buffer);
+            rpp::RppProject::read_session(reader)
+        }
+        Format::Ardour | Format::Als => {
+            buffer.clear();
+            reader.read_to_end(&mut buffer)?;
+            Ok(open_with(format, &buffer, limits)?.into_session())
+        }
+    }
+}
+
 /// Reads a project of a known format, with the default [`Limits`].
 pub fn open<'a>(format: Format, bytes: &'a [u8]) -> Result<Box<dyn Project + 'a>, FormatError> {
     open_with(format, bytes, &Limits::default())

@@ -38,6 +38,14 @@ impl<'a> RppProject<'a> {
         })
     }
 
+    /// The session of a project read from `reader` a block at a time, never held whole
+    /// ([`scan::scan_reader`]).
+    pub fn read_session(reader: &mut dyn std::io::Read) -> Result<Session, WriteError> {
+        let Scanned { doc, contents } = scan::scan_reader(reader)?;
+        let order = ByteOrder::for_platform(doc.platform.as_deref());
+        Ok(session_of(&doc, contents, order))
+    }
+
     pub fn document(&self) -> &RppDocument {
         &self.doc
     }

@@ -14,7 +14,8 @@
 //! again from the true state. The result is the same as one pass, errors included.
 
 use super::quote::{self, Token};
-use crate::formats::FormatError;
+use crate::formats::{FormatError, Place, WriteError};
+use std::io::Read;
 use std::ops::Range;
 
 /// A value token of a line, with its absolute byte range in the file.
@@ -115,17 +116,17 @@ struct Line<'a> {
 
 impl<'a> Line<'a> {
     /// The line from `start` to `end` (just past its `\n`, or the end of the file).
-    fn new(src: &'a [u8], start: usize, end: usize) -> Line<'a> {
-        let mut text_end = end;
-        if text_end > start && src[text_end - 1] == b'\n' {
-            text_end -= 1;
+    fn new(text: &Text<'a>, start: usize, end: usize) -> Line<'a> {
+        let mut bytes = text.slice(start..end);
+        if let Some(rest) = bytes.strip_suffix(b"\n") {
+            bytes = rest;
         }
-        if text_end > start && src[text_end - 1] == b'\r' {
-            text_end -= 1;
+        if let Some(rest) = bytes.strip_suffix(b"\r") {
+            bytes = rest;
         }
         Line {
             start,
-            text: &src[start..text_end],
+            text: bytes,
             end,
         }
     }
@@ -133,12 +134,52 @@ impl<'a> Line<'a> {
 
 fn line_at(src: &[u8], start: usize) -> Line<'_> {
     let end = memchr::memchr(b'\n', &src[start..]).map_or(src.len(), |i| start + i + 1);
-    Line::new(src, start, end)
+    Line::new(&Text::whole(src), start, end)
 }
 
-/// The 1-based number of the line starting at `offset`: counted only for a message.
-fn line_number(src: &[u8], offset: usize) -> usize {
-    memchr::memchr_iter(b'\n', &src[..offset]).count() + 1
+/// The bytes a scan reads: the whole file, or (reading a stream) a block of it starting at
+/// file offset `base`. Offsets are file offsets either way.
+struct Text<'a> {
+    bytes: &'a [u8],
+    base: usize,
+    whole: bool,
+}
+
+impl<'a> Text<'a> {
+    fn whole(bytes: &'a [u8]) -> Text<'a> {
+        Text {
+            bytes,
+            base: 0,
+            whole: true,
+        }
+    }
+
+    fn slice(&self, range: Range<usize>) -> &'a [u8] {
+        &self.bytes[range.start - self.base..range.end - self.base]
+    }
+
+    /// Where the line starting at `offset` is, column `column` (1-based) if given: its line
+    /// number, counted only for a message; a byte offset when the file is not held whole.
+    fn place(&self, offset: usize, column: Option<usize>) -> Place {
+        if self.whole {
+            let line = memchr::memchr_iter(b'\n', &self.bytes[..offset]).count() + 1;
+            Place::Line(line, column)
+        } else {
+            Place::Byte((offset + column.map_or(0, |c| c - 1)) as u64)
+        }
+    }
+
+    fn error(
+        &self,
+        offset: usize,
+        column: Option<usize>,
+        message: impl Into<String>,
+    ) -> FormatError {
+        FormatError {
+            place: self.place(offset, column),
+            message: message.into(),
+        }
+    }
 }
 
 fn indent_len(text: &[u8]) -> usize {
@@ -239,20 +280,21 @@ pub fn scan(src: &[u8]) -> Result<Scanned, FormatError> {
 /// [`scan`] cutting the file in (at most) `parts` parts.
 fn scan_in_parts(src: &[u8], parts: usize) -> Result<Scanned, FormatError> {
     let (platform, line_ending, body) = header(src)?;
+    let text = &Text::whole(src);
     let mut state = State::top();
     let cuts = part_starts(src, body, parts.max(1));
     let ends: Vec<usize> = cuts[1..].iter().copied().chain([src.len()]).collect();
     // The first part from the true state, the others at once from a guess (see the module
     // docs).
     let (first, guessed) = rayon::join(
-        || scan_part(src, cuts[0]..ends[0], &mut state),
+        || scan_part(text, cuts[0]..ends[0], &mut state),
         || {
             use rayon::prelude::*;
             (1..cuts.len())
                 .into_par_iter()
                 .map(|k| {
                     let mut part = State::top();
-                    let result = scan_part(src, cuts[k]..ends[k], &mut part);
+                    let result = scan_part(text, cuts[k]..ends[k], &mut part);
                     (part, result)
                 })
                 .collect::<Vec<_>>()
@@ -264,10 +306,73 @@ fn scan_in_parts(src: &[u8], parts: usize) -> Result<Scanned, FormatError> {
             result?;
             state.append(part);
         } else {
-            scan_part(src, cuts[k]..ends[k], &mut state)?;
+            scan_part(text, cuts[k]..ends[k], &mut state)?;
         }
     }
-    finish(src, platform, line_ending, state)
+    finish(text, src.len(), platform, line_ending, state)
+}
+
+/// Bytes read at a time by [`scan_reader`].
+const BLOCK: usize = 1 << 20;
+
+/// [`scan`] of a file read from `reader` a block at a time, so that it is never held whole:
+/// how the staged output is read back to be verified. The document's ranges are file
+/// offsets as usual; places in errors are byte offsets (lines are not counted).
+pub fn scan_reader(reader: &mut dyn Read) -> Result<Scanned, WriteError> {
+    scan_reader_in_blocks(reader, BLOCK)
+}
+
+fn scan_reader_in_blocks(reader: &mut dyn Read, block: usize) -> Result<Scanned, WriteError> {
+    let mut buf: Vec<u8> = Vec::with_capacity(block);
+    // File offset of `buf[0]`.
+    let mut base = 0;
+    let mut want = block;
+    let mut state = State::top();
+    let mut head = None;
+    loop {
+        let have = buf.len();
+        reader
+            .take(want.saturating_sub(have) as u64)
+            .read_to_end(&mut buf)?;
+        let end_of_file = buf.len() < want;
+        // Whole lines only: up to the last line ending, or the end of the file.
+        let complete = match memchr::memrchr(b'\n', &buf) {
+            _ if end_of_file => buf.len(),
+            Some(i) => i + 1,
+            None => {
+                // A line longer than a block: read on.
+                want = buf.len() + block;
+                continue;
+            }
+        };
+        let from = match &head {
+            Some(_) => base,
+            None => {
+                let (platform, ending, body) = header(&buf)?;
+                head = Some((platform, ending));
+                body
+            }
+        };
+        let text = Text {
+            bytes: &buf,
+            base,
+            whole: false,
+        };
+        scan_part(&text, from..base + complete, &mut state)?;
+        buf.drain(..complete);
+        base += complete;
+        want = block;
+        if end_of_file {
+            break;
+        }
+    }
+    let (platform, ending) = head.unwrap_or((None, b"\n"));
+    let text = Text {
+        bytes: &buf,
+        base,
+        whole: false,
+    };
+    Ok(finish(&text, base, platform, ending, state)?)
 }
 
 /// The first line: it must open `<REAPER_PROJECT`. Returns the platform, the line ending
@@ -331,20 +436,21 @@ fn part_starts(src: &[u8], body: usize, parts: usize) -> Vec<usize> {
 const UNTERMINATED: &str = "unterminated quoted string";
 
 /// Scans the lines of `range` (whole lines) on from `state`.
-fn scan_part(src: &[u8], range: Range<usize>, state: &mut State) -> Result<(), FormatError> {
+fn scan_part(text: &Text<'_>, range: Range<usize>, state: &mut State) -> Result<(), FormatError> {
     // The next quote character in the part. A line that ends before it holds none, so its
     // quoting needs no check: one pass over the file instead of a search per line (most lines
     // are numbers and base64).
     let quotes = |from: usize| {
-        memchr::memchr3(b'"', b'\'', b'`', &src[from..range.end]).map_or(usize::MAX, |i| from + i)
+        memchr::memchr3(b'"', b'\'', b'`', text.slice(from..range.end))
+            .map_or(usize::MAX, |i| from + i)
     };
     let mut next_quote = quotes(range.start);
     // One search for line ends over the whole part, not one per line.
-    let mut newlines = memchr::memchr_iter(b'\n', &src[range.clone()]);
+    let mut newlines = memchr::memchr_iter(b'\n', text.slice(range.clone()));
     let mut start = range.start;
     while start < range.end {
         let end = newlines.next().map_or(range.end, |i| range.start + i + 1);
-        let line = Line::new(src, start, end);
+        let line = Line::new(text, start, end);
         start = end;
         let has_quote = next_quote < line.end;
         if has_quote {
@@ -356,28 +462,20 @@ fn scan_part(src: &[u8], range: Range<usize>, state: &mut State) -> Result<(), F
             continue;
         };
         if state.closed_root {
-            return Err(FormatError::at_line(
-                line_number(src, line.start),
-                "content after the project's closing `>`",
-            ));
+            return Err(text.error(line.start, None, "content after the project's closing `>`"));
         }
         // `|` lines are free text (notes); everything else follows REAPER's token syntax.
         if has_quote && first != b'|' {
-            quote::check_quotes(body).map_err(|q| {
-                FormatError::at(
-                    line_number(src, line.start),
-                    body_start + q.at + 1,
-                    UNTERMINATED,
-                )
-            })?;
+            quote::check_quotes(body)
+                .map_err(|q| text.error(line.start, Some(body_start + q.at + 1), UNTERMINATED))?;
         }
         let parent = state.stack.last().map(|(kind, _)| *kind);
         if first == b'<' {
             open_chunk(state, parent, &line, body_start);
         } else if body == b">" {
-            close_chunk(src, state, &line)?;
+            close_chunk(text, state, &line)?;
         } else {
-            key_line(src, state, parent, &line, body_start)?;
+            key_line(text, state, parent, &line, body_start)?;
         }
     }
     Ok(())
@@ -442,12 +540,9 @@ fn open_chunk(state: &mut State, parent: Option<Chunk>, line: &Line<'_>, body_st
     state.stack.push((kind, line.start));
 }
 
-fn close_chunk(src: &[u8], state: &mut State, line: &Line<'_>) -> Result<(), FormatError> {
+fn close_chunk(text: &Text<'_>, state: &mut State, line: &Line<'_>) -> Result<(), FormatError> {
     let Some((kind, _)) = state.stack.pop() else {
-        return Err(FormatError::at_line(
-            line_number(src, line.start),
-            "`>` closes no open chunk",
-        ));
+        return Err(text.error(line.start, None, "`>` closes no open chunk"));
     };
     match kind {
         Chunk::Root => {
@@ -483,7 +578,7 @@ fn close_chunk(src: &[u8], state: &mut State, line: &Line<'_>) -> Result<(), For
 
 /// A line that neither opens nor closes a chunk.
 fn key_line(
-    src: &[u8],
+    text: &Text<'_>,
     state: &mut State,
     parent: Option<Chunk>,
     line: &Line<'_>,
@@ -493,7 +588,7 @@ fn key_line(
     match parent {
         Some(Chunk::Track) => {
             if let Some((t, c)) = state.track.as_mut() {
-                read_track_key(src, t, c, line, body_start)?;
+                read_track_key(text, t, c, line, body_start)?;
             }
         }
         Some(Chunk::NameBlock) if body[0] == b'|' => {
@@ -532,7 +627,7 @@ fn parse_num<T: std::str::FromStr>(token: &Token<'_>) -> Option<T> {
 
 /// Reads a key line directly inside a `<TRACK` chunk.
 fn read_track_key(
-    src: &[u8],
+    text: &Text<'_>,
     t: &mut RppTrack,
     c: &mut Contents,
     line: &Line<'_>,
@@ -554,8 +649,9 @@ fn read_track_key(
     let at_body = line.start + body_start;
     let abs = |r: Range<usize>| at_body + r.start..at_body + r.end;
     let bad = |what: &str| {
-        FormatError::at_line(
-            line_number(src, line.start),
+        text.error(
+            line.start,
+            None,
             format!("malformed {} line: {what}", String::from_utf8_lossy(key)),
         )
     };
@@ -637,7 +733,8 @@ fn read_track_key(
 
 /// The end of the file: every chunk must be closed.
 fn finish(
-    src: &[u8],
+    text: &Text<'_>,
+    len: usize,
     platform: Option<String>,
     line_ending: &'static [u8],
     state: State,
@@ -648,8 +745,9 @@ fn finish(
             Chunk::Track => "a TRACK chunk",
             _ => "a chunk",
         };
-        return Err(FormatError::at_line(
-            line_number(src, *opened),
+        return Err(text.error(
+            *opened,
+            None,
             format!("{what} opened here is never closed (the file ends first: truncated?)"),
         ));
     }
@@ -661,7 +759,7 @@ fn finish(
         line_ending,
         track_indent: state.track_indent,
         tracks,
-        root_close: state.root_close.unwrap_or(src.len()),
+        root_close: state.root_close.unwrap_or(len),
     };
     Ok(Scanned {
         doc,
@@ -715,6 +813,21 @@ mod tests {
                     one,
                     "{parts} parts of {input}"
                 );
+            }
+        }
+        // Read a block at a time: the same, errors placed by byte instead of line.
+        for input in &inputs {
+            let one = scan_in_parts(input.as_bytes(), 1);
+            for block in [1, 2, 3, 7, 40, 1000] {
+                let streamed = scan_reader_in_blocks(&mut input.as_bytes(), block);
+                match (&one, streamed) {
+                    (Ok(a), Ok(b)) => assert_eq!(a, &b, "blocks of {block}: {input}"),
+                    (Err(a), Err(WriteError::Format(b))) => {
+                        assert_eq!(a.message, b.message, "blocks of {block}: {input}");
+                        assert!(matches!(b.place, Place::Byte(_) | Place::Line(1, _)));
+                    }
+                    (a, b) => panic!("blocks of {block}: {a:?} but {b:?}"),
+                }
             }
         }
         let whole = scan_in_parts(inputs[0].as_bytes(), 1).unwrap();

@@ -1,5 +1,6 @@
 //! Times each phase of one `apply --out` in-process (read, open, plan, vet, streamed write,
-//! read back, verify re-read, sync), with the live heap and its peak after each, then the best of ten reads:
+//! read back, verify re-read, sync), with the live heap and its peak after each (and the
+//! resident memory, on Linux), then the best of ten reads:
 //!
 //!     cargo run --release --example phases -- FILE [RULES]
 //!
@@ -35,6 +36,22 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static A: Counting = Counting;
 
+/// The process's resident memory and its peak so far, where the system tells (Linux).
+fn rss() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map(|kib| kib / 1024.0)
+    };
+    match (field("VmRSS:"), field("VmHWM:")) {
+        (Some(now), Some(peak)) => format!("  rss {now:6.1} MiB  peak {peak:6.1} MiB"),
+        _ => String::new(),
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let path = std::path::Path::new(&args[1]);
@@ -47,10 +64,11 @@ fn main() {
     let lap = |what: &str| {
         let mb = |n: usize| n as f64 / 1048576.0;
         eprintln!(
-            "{what:>14}: {:8.1} ms  heap {:6.1} MiB  peak {:6.1} MiB",
+            "{what:>14}: {:8.1} ms  heap {:6.1} MiB  peak {:6.1} MiB{}",
             t.elapsed().as_secs_f64() * 1e3,
             mb(LIVE.load(Relaxed)),
-            mb(PEAK.load(Relaxed))
+            mb(PEAK.load(Relaxed)),
+            rss()
         );
     };
     let (bytes, _) = premix::write::read(path, &Default::default()).expect("read");

@@ -184,25 +184,12 @@ fn verify(
     before: &Session,
     limits: &Limits,
 ) -> Result<(), WriteError> {
-    let got = match sink.read_back()? {
-        ReadBack::Memory(bytes) => {
-            drop(buffer);
-            formats::open_with(format, bytes, limits).map(|p| p.into_session())
-        }
-        ReadBack::Reader(mut reader) => {
-            match formats::read_session(format, &mut reader, buffer, limits) {
-                Ok(session) => Ok(session),
-                Err(WriteError::Format(e)) => Err(e),
-                Err(WriteError::Io(e)) => return Err(e.into()),
-            }
-        }
-    };
-    let got = got.map_err(|e| {
-        FormatError::whole(format!(
-            "internal error: the rewritten project does not read back ({e}); nothing written"
-        ))
-    })?;
-    let expected = plan.predict(before);
+    // The prediction is worked out on another core while the output is read back.
+    let (got, expected) = rayon::join(
+        || read_back(format, sink, buffer, limits),
+        || plan.predict(before),
+    );
+    let got = got?;
     let mismatch = |what: String| {
         Err(FormatError::whole(format!(
             "internal error: the rewritten project does not hold the plan ({what}); nothing written"
@@ -238,4 +225,31 @@ fn verify(
         }
     }
     Ok(())
+}
+
+/// The session `sink` holds, read back.
+fn read_back(
+    format: Format,
+    sink: &impl Sink,
+    buffer: Vec<u8>,
+    limits: &Limits,
+) -> Result<Session, WriteError> {
+    let got = match sink.read_back()? {
+        ReadBack::Memory(bytes) => {
+            drop(buffer);
+            formats::open_with(format, bytes, limits).map(|p| p.into_session())
+        }
+        ReadBack::Reader(mut reader) => {
+            match formats::read_session(format, &mut reader, buffer, limits) {
+                Ok(session) => Ok(session),
+                Err(WriteError::Format(e)) => Err(e),
+                Err(WriteError::Io(e)) => return Err(e.into()),
+            }
+        }
+    };
+    Ok(got.map_err(|e| {
+        FormatError::whole(format!(
+            "internal error: the rewritten project does not read back ({e}); nothing written"
+        ))
+    })?)
 }

@@ -92,12 +92,11 @@ fn main() {
     drop(bytes);
     lap("drop input");
     // Read back a block at a time (REAPER) or whole (the other formats).
-    let ReadBack::Reader(mut back) = staged.read_back().expect("read back") else {
+    let ReadBack::File(back) = staged.read_back().expect("read back") else {
         unreachable!("a staged file reads back as a file")
     };
     let reread =
-        formats::read_session(format, &mut back, Vec::new(), &Default::default()).expect("reread");
-    drop(back);
+        formats::read_session(format, back, Vec::new(), &Default::default()).expect("reread");
     lap("verify re-read");
     let predicted = plan.predict(&session);
     assert_eq!(predicted.tracks.len(), reread.tracks.len());

@@ -13,7 +13,8 @@ use crate::plan::Plan;
 use crate::rules::{self, RuleSet};
 use crate::session::{Format, Session};
 use std::borrow::Cow;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
+use std::path::Path;
 
 /// A project after planning, and (when asked for) its new bytes.
 #[derive(Debug)]
@@ -30,8 +31,8 @@ pub trait Sink: Write + Sync {
     /// Ends the writing: whatever is buffered goes to where the bytes go.
     fn finish(&mut self) -> io::Result<()>;
 
-    /// Everything written, read back from where it went: for a file, a reader over what the
-    /// file now holds.
+    /// Everything written, where it can be read back from: for a file, its path (the
+    /// verification reads what the file now holds).
     fn read_back(&self) -> io::Result<ReadBack<'_>>;
 
     /// Makes the written bytes durable. It runs while they are being verified.
@@ -42,8 +43,8 @@ pub trait Sink: Write + Sync {
 pub enum ReadBack<'a> {
     /// Bytes in memory.
     Memory(&'a [u8]),
-    /// Bytes to read (a file), which need not be held whole to be verified.
-    Reader(Box<dyn Read + 'a>),
+    /// A file, which need not be held whole to be verified (and may be read in parts at once).
+    File(&'a Path),
 }
 
 /// In memory: the bytes are already where they are read back from.
@@ -239,13 +240,11 @@ fn read_back(
             drop(buffer);
             formats::open_with(format, bytes, limits).map(|p| p.into_session())
         }
-        ReadBack::Reader(mut reader) => {
-            match formats::read_session(format, &mut reader, buffer, limits) {
-                Ok(session) => Ok(session),
-                Err(WriteError::Format(e)) => Err(e),
-                Err(WriteError::Io(e)) => return Err(e.into()),
-            }
-        }
+        ReadBack::File(path) => match formats::read_session(format, path, buffer, limits) {
+            Ok(session) => Ok(session),
+            Err(WriteError::Format(e)) => Err(e),
+            Err(WriteError::Io(e)) => return Err(e.into()),
+        },
     };
     Ok(got.map_err(|e| {
         FormatError::whole(format!(

@@ -181,10 +181,10 @@ impl Sink for Staged {
         self.file.flush()
     }
 
-    /// Opens the file again: the bytes as the file system now has them (from the page
-    /// cache, as a rule), not a copy premix kept.
+    /// The file: read again, it gives the bytes as the file system now has them (from the
+    /// page cache, as a rule), not a copy premix kept.
     fn read_back(&self) -> io::Result<ReadBack<'_>> {
-        Ok(ReadBack::Reader(Box::new(File::open(self.path())?)))
+        Ok(ReadBack::File(self.path()))
     }
 
     fn sync(&self) -> io::Result<()> {

@@ -9,7 +9,7 @@ use premix::pipeline::{self, ReadBack, Sink};
 use premix::rules::{self, RuleSet};
 use premix::session::Format;
 use premix::write::Staged;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 fn samples() -> Vec<(Format, PathBuf)> {
@@ -62,8 +62,8 @@ fn a_streamed_staged_write_holds_the_bytes_of_the_in_memory_write() {
 }
 
 /// A staged file whose read-back is altered, as a faulty disk or backend would: the
-/// verification must catch it.
-struct Corrupting(Staged);
+/// verification must catch it. What it reads back is a corrupted copy beside the staged file.
+struct Corrupting(Staged, Option<tempfile::NamedTempFile>);
 
 impl Write for Corrupting {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
@@ -77,18 +77,18 @@ impl Write for Corrupting {
 
 impl Sink for Corrupting {
     fn finish(&mut self) -> io::Result<()> {
-        self.0.finish()
+        self.0.finish()?;
+        let text = std::fs::read_to_string(self.0.path())?;
+        // Undo the rename the rules asked for.
+        let text = text.replacen("NAME \"Kick In\"", "NAME kick", 1);
+        let mut copy = tempfile::NamedTempFile::new_in(self.0.path().parent().unwrap())?;
+        copy.write_all(text.as_bytes())?;
+        self.1 = Some(copy);
+        Ok(())
     }
 
     fn read_back(&self) -> io::Result<ReadBack<'_>> {
-        let ReadBack::Reader(mut reader) = self.0.read_back()? else {
-            panic!("a staged file is read back as a file");
-        };
-        let mut text = String::new();
-        reader.read_to_string(&mut text)?;
-        // Undo the rename the rules asked for.
-        let text = text.replacen("NAME \"Kick In\"", "NAME kick", 1);
-        Ok(ReadBack::Reader(Box::new(io::Cursor::new(text))))
+        Ok(ReadBack::File(self.1.as_ref().unwrap().path()))
     }
 
     fn sync(&self) -> io::Result<()> {
@@ -108,7 +108,7 @@ fn a_staged_write_that_fails_verification_leaves_the_destination_and_no_temporar
     let dest = dir.path().join("song.rpp");
     std::fs::write(&dest, b"the destination as it was").unwrap();
     let result = pipeline::process_into(Format::Rpp, bytes, &rules, &Default::default(), |_| {
-        Staged::create(&dest, None).map(Corrupting)
+        Staged::create(&dest, None).map(|s| Corrupting(s, None))
     });
     let Err(WriteError::Format(e)) = result else {
         panic!("the verification passed a corrupted output");

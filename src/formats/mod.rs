@@ -183,22 +183,23 @@ pub fn scanned_size_estimate(format: Format, path: &Path) -> u64 {
     }
 }
 
-/// The session of a project read from `reader`: REAPER projects a block at a time, never
-/// held whole; other formats read whole into `buffer` (memory the caller no longer needs).
+/// The session of the project in the file at `path`: a REAPER project read a block at a
+/// time, never held whole; other formats read whole into `buffer` (memory the caller no
+/// longer needs).
 pub fn read_session(
     format: Format,
-    reader: &mut dyn std::io::Read,
+    path: &Path,
     mut buffer: Vec<u8>,
     limits: &Limits,
 ) -> Result<Session, WriteError> {
     match format {
         Format::Rpp => {
             drop(buffer);
-            rpp::RppProject::read_session(reader)
+            rpp::RppProject::read_session(path)
         }
         Format::Ardour | Format::Als => {
             buffer.clear();
-            reader.read_to_end(&mut buffer)?;
+            std::io::Read::read_to_end(&mut std::fs::File::open(path)?, &mut buffer)?;
             Ok(open_with(format, &buffer, limits)?.into_session())
         }
     }

@@ -38,10 +38,10 @@ impl<'a> RppProject<'a> {
         })
     }
 
-    /// The session of a project read from `reader` a block at a time, never held whole
-    /// ([`scan::scan_reader`]).
-    pub fn read_session(reader: &mut dyn std::io::Read) -> Result<Session, WriteError> {
-        let Scanned { doc, contents } = scan::scan_reader(reader)?;
+    /// The session of the project in the file at `path`, read a block at a time (in parts
+    /// on several cores when large), never held whole ([`scan::scan_file`]).
+    pub fn read_session(path: &std::path::Path) -> Result<Session, WriteError> {
+        let Scanned { doc, contents } = scan::scan_file(path)?;
         let order = ByteOrder::for_platform(doc.platform.as_deref());
         Ok(session_of(&doc, contents, order))
     }

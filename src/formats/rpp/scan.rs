@@ -12,11 +12,16 @@
 //! is scanned as if it began directly inside the project, at a `<TRACK` line, and that guess
 //! is checked against where the part before it really ended; a part guessed wrong is scanned
 //! again from the true state. The result is the same as one pass, errors included.
+//!
+//! [`scan_file`] reads a file a block at a time instead of holding it (the verification of a
+//! staged output), in parts the same way.
 
 use super::quote::{self, Token};
 use crate::formats::{FormatError, Place, WriteError};
-use std::io::Read;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
+use std::path::Path;
 
 /// A value token of a line, with its absolute byte range in the file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -146,6 +151,15 @@ struct Text<'a> {
 }
 
 impl<'a> Text<'a> {
+    /// For a place in a file read as a stream (a byte offset).
+    fn streamed() -> Text<'static> {
+        Text {
+            bytes: &[],
+            base: 0,
+            whole: false,
+        }
+    }
+
     fn whole(bytes: &'a [u8]) -> Text<'a> {
         Text {
             bytes,
@@ -327,23 +341,37 @@ fn scan_in_parts(src: &[u8], parts: usize) -> Result<Scanned, FormatError> {
     finish(text, src.len(), platform, line_ending, state)
 }
 
-/// Bytes read at a time by [`scan_reader`].
+/// Bytes read at a time by [`scan_file`].
 const BLOCK: usize = 1 << 20;
 
-/// [`scan`] of a file read from `reader` a block at a time, so that it is never held whole:
-/// how the staged output is read back to be verified. The document's ranges are file
-/// offsets as usual; places in errors are byte offsets (lines are not counted).
-pub fn scan_reader(reader: &mut dyn Read) -> Result<Scanned, WriteError> {
-    scan_reader_in_blocks(reader, BLOCK)
+/// [`scan`] of a file read from `reader` a block at a time, so that it is never held whole.
+/// The document's ranges are file offsets as usual; places in errors are byte offsets
+/// (lines are not counted).
+fn scan_reader_in_blocks(reader: &mut dyn Read, block: usize) -> Result<Scanned, WriteError> {
+    let mut state = State::top();
+    let (head, len) = scan_stream(reader, 0, block, &mut state, true)?;
+    let (platform, ending) = head.unwrap_or((None, b"\n"));
+    Ok(finish(&Text::streamed(), len, platform, ending, state)?)
 }
 
-fn scan_reader_in_blocks(reader: &mut dyn Read, block: usize) -> Result<Scanned, WriteError> {
+/// The platform and line ending the first line gave.
+type Head = (Option<String>, &'static [u8]);
+
+/// Scans on from `state` the lines `reader` gives, the first at file offset `start`, a block
+/// at a time; with `head`, the first is the project's first line. Returns what that line
+/// gave and the offset just past the last byte read.
+fn scan_stream(
+    reader: &mut dyn Read,
+    start: usize,
+    block: usize,
+    state: &mut State,
+    head: bool,
+) -> Result<(Option<Head>, usize), WriteError> {
     let mut buf: Vec<u8> = Vec::with_capacity(block);
     // File offset of `buf[0]`.
-    let mut base = 0;
+    let mut base = start;
     let mut want = block;
-    let mut state = State::top();
-    let mut head = None;
+    let mut first: Option<Head> = None;
     loop {
         let have = buf.len();
         reader
@@ -360,34 +388,114 @@ fn scan_reader_in_blocks(reader: &mut dyn Read, block: usize) -> Result<Scanned,
                 continue;
             }
         };
-        let from = match &head {
-            Some(_) => base,
-            None => {
-                let (platform, ending, body) = header(&buf)?;
-                head = Some((platform, ending));
-                body
-            }
+        let from = if head && first.is_none() {
+            let (platform, ending, body) = header(&buf)?;
+            first = Some((platform, ending));
+            body
+        } else {
+            base
         };
         let text = Text {
             bytes: &buf,
             base,
             whole: false,
         };
-        scan_part(&text, from..base + complete, &mut state)?;
+        scan_part(&text, from..base + complete, state)?;
         buf.drain(..complete);
         base += complete;
         want = block;
         if end_of_file {
-            break;
+            return Ok((first, base));
+        }
+    }
+}
+
+/// [`scan`] of the file at `path`, read a block at a time so that it is never held whole
+/// (how a staged output is verified); a large one in parts on several cores as [`scan`]
+/// does, each part through its own handle. Places in errors are byte offsets.
+pub fn scan_file(path: &Path) -> Result<Scanned, WriteError> {
+    let len = std::fs::metadata(path)?.len() as usize;
+    scan_file_in(
+        path,
+        rayon::current_num_threads().min(len / MIN_PART),
+        BLOCK,
+    )
+}
+
+/// [`scan_file`] in (at most) `parts` parts, read `block` bytes at a time.
+fn scan_file_in(path: &Path, parts: usize, block: usize) -> Result<Scanned, WriteError> {
+    let file = File::open(path)?;
+    let len = file.metadata()?.len() as usize;
+    let mut cuts = Vec::new();
+    for k in 1..parts {
+        match file_track_line(&file, len / parts * k)? {
+            Some(start) if start > cuts.last().copied().unwrap_or(0) => cuts.push(start),
+            _ => break,
+        }
+    }
+    // Finding the cuts moved the handle.
+    (&file).seek(SeekFrom::Start(0))?;
+    if cuts.is_empty() {
+        return scan_reader_in_blocks(&mut &file, block);
+    }
+    let ends: Vec<usize> = cuts[1..].iter().copied().chain([len]).collect();
+    let part = |start: usize, end: usize, state: &mut State| -> Result<(), WriteError> {
+        let mut file = File::open(path)?;
+        file.seek(SeekFrom::Start(start as u64))?;
+        scan_stream(
+            &mut file.take((end - start) as u64),
+            start,
+            block,
+            state,
+            false,
+        )?;
+        Ok(())
+    };
+    let mut state = State::top();
+    let (first, guessed) = rayon::join(
+        || {
+            scan_stream(
+                &mut (&file).take(cuts[0] as u64),
+                0,
+                block,
+                &mut state,
+                true,
+            )
+        },
+        || {
+            use rayon::prelude::*;
+            (0..cuts.len())
+                .into_par_iter()
+                .map(|k| {
+                    let mut guess = State::top();
+                    let result = part(cuts[k], ends[k], &mut guess);
+                    (guess, result)
+                })
+                .collect::<Vec<_>>()
+        },
+    );
+    let (head, _) = first?;
+    for (k, (guess, result)) in guessed.into_iter().enumerate() {
+        if state.at_top() {
+            result?;
+            state.append(guess);
+        } else {
+            part(cuts[k], ends[k], &mut state)?;
         }
     }
     let (platform, ending) = head.unwrap_or((None, b"\n"));
-    let text = Text {
-        bytes: &buf,
-        base,
-        whole: false,
-    };
-    Ok(finish(&text, base, platform, ending, state)?)
+    Ok(finish(&Text::streamed(), len, platform, ending, state)?)
+}
+
+/// [`track_line`] in a window of the file around `from`: a cut for [`scan_file`].
+fn file_track_line(file: &File, from: usize) -> io::Result<Option<usize>> {
+    // REAPER writes a `<TRACK` line every few kilobytes; a window without one is no cut.
+    const WINDOW: usize = 256 * 1024;
+    let mut window = Vec::with_capacity(WINDOW);
+    let mut reader = file;
+    reader.seek(SeekFrom::Start(from as u64))?;
+    reader.take(WINDOW as u64).read_to_end(&mut window)?;
+    Ok(track_line(&window, 0).map(|i| from + i))
 }
 
 /// The first line: it must open `<REAPER_PROJECT`. Returns the platform, the line ending
@@ -426,26 +534,30 @@ fn header(src: &[u8]) -> Result<(Option<String>, &'static [u8], usize), FormatEr
 fn part_starts(src: &[u8], body: usize, parts: usize) -> Vec<usize> {
     let mut cuts = vec![body];
     for k in 1..parts {
-        let from = (src.len() / parts * k).max(*cuts.last().unwrap_or(&body));
-        let finder = memchr::memmem::Finder::new(b"<TRACK");
-        let mut at = from;
-        let found = loop {
-            let Some(i) = finder.find(&src[at..]) else {
-                break None;
-            };
-            let pos = at + i;
-            let start = memchr::memrchr(b'\n', &src[..pos]).map_or(0, |n| n + 1);
-            if start > body && src[start..pos].iter().all(|b| *b == b' ' || *b == b'\t') {
-                break Some(start);
-            }
-            at = pos + 1;
-        };
-        match found {
-            Some(start) if start > *cuts.last().unwrap_or(&body) => cuts.push(start),
+        let last = *cuts.last().unwrap_or(&body);
+        match track_line(src, (src.len() / parts * k).max(last)) {
+            Some(start) if start > last => cuts.push(start),
             _ => break,
         }
     }
     cuts
+}
+
+/// The start of the first line at or after `from` whose text (after its indent) begins with
+/// `<TRACK` and whose line ending before it lies in `bytes`.
+fn track_line(bytes: &[u8], from: usize) -> Option<usize> {
+    let finder = memchr::memmem::Finder::new(b"<TRACK");
+    let mut at = from;
+    loop {
+        let pos = at + finder.find(&bytes[at..])?;
+        if let Some(newline) = memchr::memrchr(b'\n', &bytes[..pos]) {
+            let start = newline + 1;
+            if start >= from && bytes[start..pos].iter().all(|b| *b == b' ' || *b == b'\t') {
+                return Some(start);
+            }
+        }
+        at = pos + 1;
+    }
 }
 
 const UNTERMINATED: &str = "unterminated quoted string";
@@ -861,6 +973,30 @@ mod tests {
                 }
             }
         }
+        // A file read in parts, a block at a time: the same again.
+        let dir = tempfile::tempdir().unwrap();
+        for (i, input) in inputs.iter().enumerate() {
+            let path = dir.path().join(format!("{i}.rpp"));
+            std::fs::write(&path, input).unwrap();
+            let one = scan_in_parts(input.as_bytes(), 1);
+            for parts in 1..7 {
+                for block in [3, 40, 1000] {
+                    match (&one, scan_file_in(&path, parts, block)) {
+                        (Ok(a), Ok(b)) => assert_eq!(a, &b, "{parts} parts of {block}: {input}"),
+                        (Err(a), Err(WriteError::Format(b))) => {
+                            assert_eq!(a.message, b.message, "{parts} parts of {block}: {input}")
+                        }
+                        (a, b) => panic!("{parts} parts of {block}: {a:?} but {b:?}"),
+                    }
+                }
+            }
+        }
+        let first = File::open(dir.path().join("0.rpp")).unwrap();
+        assert!(
+            file_track_line(&first, inputs[0].len() / 2)
+                .unwrap()
+                .is_some()
+        );
         let whole = scan_in_parts(inputs[0].as_bytes(), 1).unwrap();
         assert_eq!(whole.doc.tracks.len(), 7);
         assert!(part_starts(inputs[0].as_bytes(), 0, 4).len() > 1);

@@ -1,10 +1,12 @@
-//! Times each phase of one `apply` in-process (read, open, plan, vet, write, verify re-read,
-//! staged write), with the live heap and its peak after each, then the best of ten reads:
+//! Times each phase of one `apply --out` in-process (read, open, plan, vet, streamed write,
+//! read back, verify re-read, sync), with the live heap and its peak after each (and the
+//! resident memory, on Linux), then the best of ten reads:
 //!
 //!     cargo run --release --example phases -- FILE [RULES]
 //!
 //! A measuring aid for BENCHMARKS.md, not a test.
 use premix::formats;
+use premix::pipeline::{ReadBack, Sink};
 use premix::session::Format;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -34,6 +36,22 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static A: Counting = Counting;
 
+/// The process's resident memory and its peak so far, where the system tells (Linux).
+fn rss() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map(|kib| kib / 1024.0)
+    };
+    match (field("VmRSS:"), field("VmHWM:")) {
+        (Some(now), Some(peak)) => format!("  rss {now:6.1} MiB  peak {peak:6.1} MiB"),
+        _ => String::new(),
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let path = std::path::Path::new(&args[1]);
@@ -46,10 +64,11 @@ fn main() {
     let lap = |what: &str| {
         let mb = |n: usize| n as f64 / 1048576.0;
         eprintln!(
-            "{what:>14}: {:8.1} ms  heap {:6.1} MiB  peak {:6.1} MiB",
+            "{what:>14}: {:8.1} ms  heap {:6.1} MiB  peak {:6.1} MiB{}",
             t.elapsed().as_secs_f64() * 1e3,
             mb(LIVE.load(Relaxed)),
-            mb(PEAK.load(Relaxed))
+            mb(PEAK.load(Relaxed)),
+            rss()
         );
     };
     let (bytes, _) = premix::write::read(path, &Default::default()).expect("read");
@@ -60,23 +79,37 @@ fn main() {
     lap("plan");
     project.vet(&mut plan);
     lap("vet");
-    let out = project.write(&plan).expect("write");
-    lap("write (memory)");
-    // As the pipeline does: the read document goes before the output is read back.
+    // As the CLI does: the output streams into a staged temporary file.
+    let dest = std::env::temp_dir().join(format!("phases-out.{}", format.as_str()));
+    let mut staged = premix::write::Staged::create(&dest, None).expect("stage");
+    project.write_to(&plan, &mut staged).expect("write");
+    staged.finish().expect("flush");
+    lap("write (stream)");
+    // As the pipeline does: the read document and the input go before the output is read back.
     let session = project.session().clone();
     drop(project);
-    lap("drop project");
-    let reread = formats::open(format, &out).expect("reread");
+    let input_len = bytes.len();
+    drop(bytes);
+    lap("drop input");
+    // Read back a block at a time (REAPER) or whole (the other formats).
+    let ReadBack::File(back) = staged.read_back().expect("read back") else {
+        unreachable!("a staged file reads back as a file")
+    };
+    let reread =
+        formats::read_session(format, back, Vec::new(), &Default::default()).expect("reread");
     lap("verify re-read");
     let predicted = plan.predict(&session);
-    assert_eq!(predicted.tracks.len(), reread.session().tracks.len());
+    assert_eq!(predicted.tracks.len(), reread.tracks.len());
     lap("predict");
-    drop(reread);
-    // The CLI runs this staged write (write + fsync) at the same time as the verification.
-    let dest = std::env::temp_dir().join(format!("phases-out.{}", format.as_str()));
-    premix::write::atomic_write(&dest, &out, None).expect("atomic write");
-    lap("staged write");
+    drop((reread, predicted));
+    // The CLI syncs at the same time as the verification.
+    staged.sync().expect("sync");
+    staged.commit().expect("commit");
+    lap("sync + commit");
     // Single runs are noisy on a shared machine: the best of ten reads of input and output.
+    let out = std::fs::read(&dest).expect("output");
+    let bytes = std::fs::read(path).expect("input");
+    assert_eq!(bytes.len(), input_len);
     let best = |bytes: &[u8]| {
         (0..10)
             .map(|_| {

@@ -4,6 +4,7 @@
 //! of the input with these", and [`splice`] copies every byte nobody edited verbatim. A plan
 //! with no edits therefore yields the input unchanged, byte for byte.
 
+use std::io::{self, Write};
 use std::ops::Range;
 
 /// Replace `range` of the original bytes with `content` (an insertion when the range is empty).
@@ -72,6 +73,36 @@ pub fn splice_with(
     }
     emit(&original[cursor..]);
     Ok(())
+}
+
+/// Why [`splice_into`] stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SpliceError {
+    #[error(transparent)]
+    Conflict(#[from] EditConflict),
+    #[error(transparent)]
+    Io(#[from] io::Error),
+}
+
+/// [`splice_with`] into a writer. Nothing is written when the edits conflict; a failed write
+/// stops the splice (the writer then holds a prefix of the output).
+pub fn splice_into<W: Write + ?Sized>(
+    original: &[u8],
+    edits: Vec<Edit>,
+    out: &mut W,
+) -> Result<(), SpliceError> {
+    let mut failed = None;
+    splice_with(original, edits, |piece| {
+        if failed.is_none()
+            && let Err(e) = out.write_all(piece)
+        {
+            failed = Some(e);
+        }
+    })?;
+    match failed {
+        Some(e) => Err(e.into()),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -1,8 +1,11 @@
 //! How much premix agrees to hold in memory for one project.
 //!
-//! Peak memory is about twice the project's (decompressed) size: the original bytes plus the
-//! rewritten ones. A project over the limit is refused with a message saying so, before it is
-//! read, so no input can make premix exhaust memory. The limit applies to the file on disk and,
+//! Peak memory is about twice the project's (decompressed) size at most: the original bytes
+//! plus what is read from them, or plus the rewritten ones when those are rendered in memory
+//! (`--in-place`, `--dry-run`, a text diff). `apply --out` streams them into the file it
+//! writes instead, and reads a REAPER project back from there a block at a time. A project
+//! over the limit is refused with a message saying so, before it is read, so no input can
+//! make premix exhaust memory. The limit applies to the file on disk and,
 //! for compressed formats, to the decompressed text (a gzip bomb stops at the limit).
 
 /// The default limit, in MiB. A Live set at the limit is held about three times at once

@@ -1,15 +1,20 @@
-//! One project through the house: read, plan, vet, write in memory, verify.
+//! One project through the house: read, plan, vet, write, verify.
 //!
-//! Verification reads the new bytes back with the same backend and compares the tracks with
-//! what the plan predicts (names, colours, hierarchy, mute). A backend bug therefore surfaces
-//! as an error before anything reaches the disk, never as a damaged project.
+//! The new bytes stream into a [`Sink`]: a `Vec` for in-memory callers ([`process`]), or a
+//! temporary file next to the destination ([`crate::write::Staged`], through
+//! [`process_into`]). Verification then reads them back from the sink (for a file, from what
+//! is on disk) with the same backend and compares the tracks with what the plan predicts
+//! (names, colours, hierarchy, mute). A backend bug therefore surfaces as an error before
+//! anything reaches its destination, never as a damaged project.
 
-use crate::formats::{self, FormatError};
+use crate::formats::{self, FormatError, WriteError};
 use crate::limits::Limits;
 use crate::plan::Plan;
 use crate::rules::{self, RuleSet};
 use crate::session::{Format, Session};
 use std::borrow::Cow;
+use std::io::{self, Write};
+use std::path::Path;
 
 /// A project after planning, and (when asked for) its new bytes.
 #[derive(Debug)]
@@ -17,8 +22,44 @@ pub struct Processed {
     pub session: Session,
     pub plan: Plan,
     /// The project's bytes after the plan; the original bytes when the plan edits nothing.
-    /// `None` when only a plan was asked for.
+    /// `None` when only a plan was asked for, or when the bytes went into a [`Sink`].
     pub output: Option<Vec<u8>>,
+}
+
+/// Where a project's new bytes are written, streamed, then read back to be verified.
+pub trait Sink: Write + Sync {
+    /// Ends the writing: whatever is buffered goes to where the bytes go.
+    fn finish(&mut self) -> io::Result<()>;
+
+    /// Everything written, where it can be read back from: for a file, its path (the
+    /// verification reads what the file now holds).
+    fn read_back(&self) -> io::Result<ReadBack<'_>>;
+
+    /// Makes the written bytes durable. It runs while they are being verified.
+    fn sync(&self) -> io::Result<()>;
+}
+
+/// What a [`Sink`] holds, to be verified.
+pub enum ReadBack<'a> {
+    /// Bytes in memory.
+    Memory(&'a [u8]),
+    /// A file, which need not be held whole to be verified (and may be read in parts at once).
+    File(&'a Path),
+}
+
+/// In memory: the bytes are already where they are read back from.
+impl Sink for Vec<u8> {
+    fn finish(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn read_back(&self) -> io::Result<ReadBack<'_>> {
+        Ok(ReadBack::Memory(self))
+    }
+
+    fn sync(&self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Reads `bytes` as `format`, plans `rules` on it and, with `render`, writes and verifies the
@@ -40,94 +81,121 @@ pub fn process_with(
     render: bool,
     limits: &Limits,
 ) -> Result<Processed, FormatError> {
-    let no_stage: Option<fn(&[u8])> = None;
-    run(
+    let open = |len: usize| Ok(Vec::with_capacity(len + len / 8 + 4096));
+    let (mut processed, output) = run(
         format,
         Cow::Borrowed(bytes),
         rules,
-        render,
         limits,
-        no_stage,
+        render.then_some(open),
     )
-    .map(|(processed, _)| processed)
+    .map_err(|e| match e {
+        WriteError::Format(e) => e,
+        // A `Vec` takes every write.
+        WriteError::Io(e) => FormatError::whole(format!("internal error: {e}")),
+    })?;
+    processed.output = output;
+    Ok(processed)
 }
 
-/// [`process_with`] that renders, and hands the output to `stage` (e.g. a synced temporary
-/// file, [`crate::write::stage`]) while it is being verified: writing and syncing the file and
-/// reading the output back run at once, on two cores. What `stage` returned comes back only
-/// when the verification passed; otherwise it is dropped (a staged file is then removed, and
-/// its destination never touched).
+/// [`process_with`] that renders into the sink `open` makes (e.g. a temporary file,
+/// [`crate::write::Staged::create`]), called once the project is read and planned, so a
+/// project that cannot be read leaves nothing behind. The sink comes back only when what it
+/// holds was read back and verified; otherwise it is dropped (a staged file is then removed,
+/// and its destination never touched).
 ///
-/// The project's bytes are handed over and freed as soon as the output is built, so the
-/// verification re-read never shares the memory with them.
-pub fn process_staged<S: Send>(
+/// The project's bytes are handed over and freed, with the read document, once the output is
+/// written, so the verification re-read never shares the memory with them; the output itself
+/// is never held whole by premix.
+pub fn process_into<S: Sink>(
     format: Format,
     bytes: Vec<u8>,
     rules: &RuleSet,
     limits: &Limits,
-    stage: impl FnOnce(&[u8]) -> S + Send,
-) -> Result<(Processed, S), FormatError> {
-    let (processed, staged) = run(format, Cow::Owned(bytes), rules, true, limits, Some(stage))?;
-    let staged = staged.ok_or_else(|| FormatError::whole("internal error: nothing staged"))?;
-    Ok((processed, staged))
+    open: impl FnOnce(usize) -> io::Result<S>,
+) -> Result<(Processed, S), WriteError> {
+    let (processed, sink) = run(format, Cow::Owned(bytes), rules, limits, Some(open))?;
+    let sink = sink.ok_or_else(|| FormatError::whole("internal error: nothing rendered"))?;
+    Ok((processed, sink))
 }
 
-fn run<S: Send>(
+fn run<S: Sink>(
     format: Format,
-    // The caller's bytes, or bytes handed over to be freed as soon as the output is built.
+    // The caller's bytes, or bytes handed over to be freed as soon as the output is written.
     input: Cow<'_, [u8]>,
     rules: &RuleSet,
-    render: bool,
     limits: &Limits,
-    stage: Option<impl FnOnce(&[u8]) -> S + Send>,
-) -> Result<(Processed, Option<S>), FormatError> {
+    // Makes the sink, given the input's size; `None` plans only.
+    open: Option<impl FnOnce(usize) -> io::Result<S>>,
+) -> Result<(Processed, Option<S>), WriteError> {
     let project = formats::open_with(format, &input, limits)?;
     let mut plan = rules::plan(rules, project.session());
     project.vet(&mut plan);
-    let session = project.session().clone();
-    if !render {
+    let Some(open) = open else {
         let processed = Processed {
-            session,
+            session: project.into_session(),
             plan,
             output: None,
         };
         return Ok((processed, None));
-    }
-    let output = project.write(&plan)?;
+    };
+    let mut sink = open(input.len())?;
+    project.write_to(&plan, &mut sink)?;
     // The read document (for a Live set, its whole decompressed XML) and handed-over input go
     // before the output is read back, so they are never held at once.
-    drop(project);
-    drop(input);
-    let (verified, staged) = if plan.edits_file() {
-        rayon::join(
-            || verify(format, &output, &plan, &session),
-            || stage.map(|stage| stage(&output)),
-        )
-    } else {
-        (Ok(()), stage.map(|stage| stage(&output)))
+    let session = project.into_session();
+    // The input's memory, free now: a read-back that needs the output whole reads it there.
+    let buffer = match input {
+        Cow::Owned(bytes) => bytes,
+        Cow::Borrowed(_) => Vec::new(),
     };
-    verified?;
+    sink.finish()?;
+    if plan.edits_file() {
+        // Syncing a file takes about as long as reading it back: both at once. The sync
+        // waits on the disk in a thread of its own, so the read-back keeps every core of the
+        // rayon pool.
+        let (verified, synced) = std::thread::scope(|scope| {
+            let sync = scope.spawn(|| sink.sync());
+            let verified = verify(format, &sink, buffer, &plan, &session, limits);
+            let synced = sync
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("the sync panicked")));
+            (verified, synced)
+        });
+        verified?;
+        synced?;
+    } else {
+        drop(buffer);
+        sink.sync()?;
+    }
     let processed = Processed {
         session,
         plan,
-        output: Some(output),
+        output: None,
     };
-    Ok((processed, staged))
+    Ok((processed, Some(sink)))
 }
 
-/// Reads `output` back and checks that it holds exactly what `plan` predicts.
-fn verify(format: Format, output: &[u8], plan: &Plan, before: &Session) -> Result<(), FormatError> {
-    let reread = formats::open(format, output).map_err(|e| {
-        FormatError::whole(format!(
-            "internal error: the rewritten project does not read back ({e}); nothing written"
-        ))
-    })?;
-    let expected = plan.predict(before);
-    let got = reread.session();
+/// Reads what `sink` holds back and checks that it holds exactly what `plan` predicts.
+fn verify(
+    format: Format,
+    sink: &impl Sink,
+    buffer: Vec<u8>,
+    plan: &Plan,
+    before: &Session,
+    limits: &Limits,
+) -> Result<(), WriteError> {
+    // The prediction is worked out on another core while the output is read back.
+    let (got, expected) = rayon::join(
+        || read_back(format, sink, buffer, limits),
+        || plan.predict(before),
+    );
+    let got = got?;
     let mismatch = |what: String| {
         Err(FormatError::whole(format!(
             "internal error: the rewritten project does not hold the plan ({what}); nothing written"
-        )))
+        ))
+        .into())
     };
     if got.tracks.len() != expected.tracks.len() {
         return mismatch(format!(
@@ -158,4 +226,29 @@ fn verify(format: Format, output: &[u8], plan: &Plan, before: &Session) -> Resul
         }
     }
     Ok(())
+}
+
+/// The session `sink` holds, read back.
+fn read_back(
+    format: Format,
+    sink: &impl Sink,
+    buffer: Vec<u8>,
+    limits: &Limits,
+) -> Result<Session, WriteError> {
+    let got = match sink.read_back()? {
+        ReadBack::Memory(bytes) => {
+            drop(buffer);
+            formats::open_with(format, bytes, limits).map(|p| p.into_session())
+        }
+        ReadBack::File(path) => match formats::read_session(format, path, buffer, limits) {
+            Ok(session) => Ok(session),
+            Err(WriteError::Format(e)) => Err(e),
+            Err(WriteError::Io(e)) => return Err(e.into()),
+        },
+    };
+    Ok(got.map_err(|e| {
+        FormatError::whole(format!(
+            "internal error: the rewritten project does not read back ({e}); nothing written"
+        ))
+    })?)
 }

@@ -7,11 +7,13 @@
 //! permissions, and refuse to write when the project changed on disk since it was read.
 
 use std::fs::{self, File, Metadata, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use crate::limits::Limits;
+use crate::pipeline::{ReadBack, Sink};
 
 /// What a file looked like when it was read, to notice a change before replacing it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,6 +45,9 @@ pub fn read(path: &Path, limits: &Limits) -> io::Result<(Vec<u8>, Snapshot)> {
             limits.too_large(meta.len(), "the project"),
         ));
     }
+    if let Some(bytes) = read_in_parts(&file, meta.len() as usize)? {
+        return Ok((bytes, Snapshot::of(&meta)));
+    }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     io::Read::read_to_end(&mut io::Read::take(file, max + 1), &mut bytes)?;
     if bytes.len() as u64 > max {
@@ -51,6 +56,43 @@ pub fn read(path: &Path, limits: &Limits) -> io::Result<(Vec<u8>, Snapshot)> {
         ));
     }
     Ok((bytes, Snapshot::of(&meta)))
+}
+
+/// Files at least this large are read in two halves at once ([`read_in_parts`]).
+const READ_IN_PARTS: usize = 8 << 20;
+
+/// Reads a large file of `len` bytes in two halves at once: copying from the page cache and
+/// faulting in fresh memory is most of the time reading takes, and it spreads over two cores.
+/// `None` (nothing read) for a small file, or one whose size changed meanwhile (the caller
+/// then reads it to its end the ordinary way).
+#[cfg(unix)]
+fn read_in_parts(file: &File, len: usize) -> io::Result<Option<Vec<u8>>> {
+    use std::os::unix::fs::FileExt;
+    if len < READ_IN_PARTS {
+        return Ok(None);
+    }
+    // Zeroed memory this large is mapped lazily: each half faults in its own pages.
+    let mut bytes = vec![0u8; len];
+    let (first, second) = bytes.split_at_mut(len / 2);
+    let halves = rayon::join(
+        || file.read_exact_at(first, 0),
+        || file.read_exact_at(second, (len / 2) as u64),
+    );
+    match halves {
+        (Ok(()), Ok(())) => {}
+        (Err(e), _) | (_, Err(e)) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    }
+    // A file that grew since its size was taken is read again, to its end.
+    if file.read_at(&mut [0u8; 1], len as u64)? != 0 {
+        return Ok(None);
+    }
+    Ok(Some(bytes))
+}
+
+#[cfg(not(unix))]
+fn read_in_parts(_file: &File, _len: usize) -> io::Result<Option<Vec<u8>>> {
+    Ok(None)
 }
 
 /// Writes `bytes` to `dest` atomically (temporary file in the same folder, synced, renamed).
@@ -63,46 +105,107 @@ pub fn atomic_write(
     stage(dest, bytes, permissions_from)?.commit()
 }
 
-/// New bytes on disk in a temporary file next to their destination, synced, not yet in
-/// place: [`Staged::commit`] renames them over the destination; dropping a `Staged` removes
-/// the temporary file and leaves the destination as it was. Staging can therefore run while
-/// the same bytes are still being verified, and only a verified file is committed.
+/// New bytes on disk in a temporary file next to their destination, not yet in place: they
+/// are written through [`Write`] (buffered), synced by [`Sink::sync`], and
+/// [`Staged::commit`] renames them over the destination. Dropping a `Staged` removes the
+/// temporary file and leaves the destination as it was. A project can therefore stream into
+/// its staged file, be read back and verified while the file syncs, and only a verified file
+/// is committed ([`crate::pipeline::process_into`]).
 #[derive(Debug)]
 pub struct Staged {
-    tmp: tempfile::NamedTempFile,
+    file: BufWriter<tempfile::NamedTempFile>,
     dest: PathBuf,
+    permissions: Option<fs::Permissions>,
+    synced: AtomicBool,
+}
+
+/// Writes go to the file in pieces this large: an RPP splice emits tens of thousands of
+/// small pieces, which must not each be a system call.
+const WRITE_BUFFER: usize = 256 * 1024;
+
+impl Staged {
+    /// An empty temporary file in `dest`'s folder, to be given the permissions of
+    /// `permissions_from` (when it exists) once written.
+    pub fn create(dest: &Path, permissions_from: Option<&Metadata>) -> io::Result<Staged> {
+        let dir = match dest.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let tmp = tempfile::Builder::new()
+            .prefix(".premix-")
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
+        Ok(Staged {
+            file: BufWriter::with_capacity(WRITE_BUFFER, tmp),
+            dest: dest.to_path_buf(),
+            permissions: permissions_from.map(Metadata::permissions),
+            synced: AtomicBool::new(false),
+        })
+    }
+
+    /// The temporary file's path (it goes when the `Staged` drops).
+    pub fn path(&self) -> &Path {
+        self.file.get_ref().path()
+    }
+
+    /// Puts the staged bytes in place of the destination, atomically (syncing them first if
+    /// that was not done yet).
+    pub fn commit(mut self) -> io::Result<()> {
+        self.file.flush()?;
+        if !self.synced.load(Ordering::Acquire) {
+            self.sync()?;
+        }
+        let tmp = self.file.into_inner().map_err(|e| e.into_error())?;
+        // On error the temporary file is removed when it drops.
+        tmp.persist(&self.dest).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+impl Write for Staged {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.file.write(bytes)
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.file.write_all(bytes)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Sink for Staged {
+    fn finish(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+
+    /// The file: read again, it gives the bytes as the file system now has them (from the
+    /// page cache, as a rule), not a copy premix kept.
+    fn read_back(&self) -> io::Result<ReadBack<'_>> {
+        Ok(ReadBack::File(self.path()))
+    }
+
+    fn sync(&self) -> io::Result<()> {
+        // One sync, of the data and the size: enough for the renamed file to hold these
+        // bytes after a crash (the rename itself is atomic).
+        self.file.get_ref().as_file().sync_all()?;
+        if let Some(permissions) = &self.permissions {
+            fs::set_permissions(self.path(), permissions.clone())?;
+        }
+        self.synced.store(true, Ordering::Release);
+        Ok(())
+    }
 }
 
 /// Writes `bytes` to a synced temporary file in `dest`'s folder (see [`Staged`]).
 pub fn stage(dest: &Path, bytes: &[u8], permissions_from: Option<&Metadata>) -> io::Result<Staged> {
-    let dir = match dest.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".premix-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    // One sync, of the data and the size: enough for the renamed file to hold these bytes
-    // after a crash (the rename itself is atomic).
-    tmp.as_file().sync_all()?;
-    if let Some(meta) = permissions_from {
-        fs::set_permissions(tmp.path(), meta.permissions())?;
-    }
-    Ok(Staged {
-        tmp,
-        dest: dest.to_path_buf(),
-    })
-}
-
-impl Staged {
-    /// Puts the staged bytes in place of the destination, atomically.
-    pub fn commit(self) -> io::Result<()> {
-        // On error the temporary file is removed when it drops.
-        self.tmp.persist(&self.dest).map_err(|e| e.error)?;
-        Ok(())
-    }
+    let mut staged = Staged::create(dest, permissions_from)?;
+    staged.write_all(bytes)?;
+    staged.finish()?;
+    staged.sync()?;
+    Ok(staged)
 }
 
 /// The first free backup name next to `path`.
@@ -202,6 +305,19 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn a_large_file_reads_whole_in_parts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.rpp");
+        let bytes: Vec<u8> = (0..READ_IN_PARTS + 12345)
+            .map(|i| (i % 251) as u8)
+            .collect();
+        fs::write(&path, &bytes).unwrap();
+        let (read_back, snap) = read(&path, &Limits::default()).unwrap();
+        assert!(read_back == bytes);
+        assert_eq!(snap.len, bytes.len() as u64);
     }
 
     #[test]

@@ -85,14 +85,12 @@ fn unused_remove_deletes_the_tracks_and_keeps_every_receive() {
         .unwrap();
     let doc = RppProject::read(&output).unwrap();
     let tracks = &doc.document().tracks;
-    let verb = tracks
-        .iter()
-        .position(|t| t.name.as_ref().unwrap().value == "Verb")
-        .unwrap();
+    let names = &doc.session().tracks;
+    let verb = names.iter().position(|t| t.name == "Verb").unwrap();
     let sources: Vec<&str> = tracks[verb]
         .receives
         .iter()
-        .map(|r| tracks[r.source.value].name.as_ref().unwrap().value.as_str())
+        .map(|r| names[r.source.value].name.as_str())
         .collect();
     assert_eq!(sources, ["Lead Vox", "BV 1"]);
 }

@@ -93,7 +93,10 @@ fn regrouping_keeps_every_receive_on_its_source() {
         let before = RppProject::read(&bytes).unwrap();
         let after = RppProject::read(&output).unwrap();
         let guids = |p: &RppProject<'_>| -> Vec<Option<String>> {
-            p.document().tracks.iter().map(|t| t.guid.clone()).collect()
+            let guid = |t: &premix::formats::rpp::scan::RppTrack| {
+                t.guid.as_ref().map(|g| p.text(g).into_owned())
+            };
+            p.document().tracks.iter().map(guid).collect()
         };
         let (gb, ga) = (guids(&before), guids(&after));
         let unique = gb.iter().all(Option::is_some)
@@ -107,9 +110,10 @@ fn regrouping_keeps_every_receive_on_its_source() {
                 .tracks
                 .iter()
                 .flat_map(|t| {
-                    t.receives
-                        .iter()
-                        .map(|r| (t.guid.clone().unwrap(), g[r.source.value].clone().unwrap()))
+                    t.receives.iter().map(|r| {
+                        let guid = p.text(t.guid.as_ref().unwrap()).into_owned();
+                        (guid, g[r.source.value].clone().unwrap())
+                    })
                 })
                 .collect();
             pairs.sort();
@@ -243,7 +247,7 @@ fn reaper_4_quotes_track_guids_in_single_quotes() {
     };
     let bytes = read(&dir.join("perlence-rpp__empty.RPP"));
     let p = RppProject::read(&bytes).unwrap();
-    let guid = p.document().tracks[0].guid.clone().unwrap();
+    let guid = p.text(p.document().tracks[0].guid.as_ref().unwrap());
     assert!(guid.starts_with('{') && guid.ends_with('}'), "{guid}");
 }
 

@@ -57,8 +57,8 @@ fn create_parent(dest: &Path) -> Result<(), String> {
     }
 }
 
-/// Plans one project and writes it. With `--out`, the output is staged next to its
-/// destination while it is verified, and put in place once verified.
+/// Plans one project and writes it. With `--out`, the output streams into a temporary file
+/// next to its destination, is read back and verified there, and is put in place once verified.
 fn apply_one(
     args: &ApplyArgs,
     target: &Target,
@@ -72,17 +72,16 @@ fn apply_one(
     };
     let dest = dir.join(target.relative());
     let meta = std::fs::metadata(&target.path).ok();
-    let stage = |bytes: &[u8]| -> Result<write::Staged, String> {
-        create_parent(&dest)?;
-        write::stage(&dest, bytes, meta.as_ref()).map_err(|e| format!("{}: {e}", dest.display()))
+    // Called once the project is read and planned: a project that fails leaves no folder.
+    let open = |_len: usize| -> std::io::Result<write::Staged> {
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        write::Staged::create(&dest, meta.as_ref())
     };
-    let (mut planned, staged) = run::plan_one_staged(target, finder, limits, stage)?;
-    staged?
-        .commit()
-        .map_err(|e| format!("{}: {e}", dest.display()))?;
-    // A batch of thousands of projects would otherwise hold every output until the report
-    // (only a text diff reads it again, and that goes through `write_one`).
-    planned.processed.output = None;
+    let describe = |e: std::io::Error| format!("{}: {e}", dest.display());
+    let (planned, staged) = run::plan_one_into(target, finder, limits, open, describe)?;
+    staged.commit().map_err(describe)?;
     Ok(Written {
         planned,
         output: Some(dest),
@@ -224,5 +223,9 @@ pub fn run(args: &ApplyArgs, color: ColorChoice, limits: &crate::limits::Limits)
         "changed"
     };
     run::print_end(args.run.json, "apply", entries, summary, verb, style);
+    // The process ends after this command (`cli::main` runs one): freeing every session and
+    // plan one allocation at a time (tens of thousands for a large project) would only delay
+    // the exit, and the system takes the memory back whole.
+    std::mem::forget(results);
     code
 }

@@ -5,7 +5,8 @@
 use super::Selection;
 use crate::batch::{self, NotAProject, Target};
 use crate::config::RulesFinder;
-use crate::pipeline::{self, Processed};
+use crate::formats::WriteError;
+use crate::pipeline::{self, Processed, Sink};
 use crate::report::human;
 use crate::report::json::{ProjectEntry, RUN_DOCUMENT_VERSION, RunDocument, Summary};
 use crate::report::style::Style;
@@ -19,7 +20,7 @@ use std::sync::Arc;
 /// A project read and planned.
 pub struct Planned {
     pub rules: Arc<RuleSet>,
-    /// The project's bytes as read; empty after [`plan_one_staged`], which frees them early.
+    /// The project's bytes as read; empty after [`plan_one_into`], which frees them early.
     pub bytes: Vec<u8>,
     pub snapshot: Snapshot,
     pub processed: Processed,
@@ -86,28 +87,33 @@ pub fn plan_one(
     })
 }
 
-/// Reads, plans and renders one project, and hands the output to `stage` while it is
-/// verified ([`pipeline::process_staged`]).
-pub fn plan_one_staged<S: Send>(
+/// Reads, plans and renders one project into the sink `open` makes, which comes back once
+/// what it holds is verified ([`pipeline::process_into`]). `describe_io` words a failure of
+/// the sink (it knows where the sink writes).
+pub fn plan_one_into<S: Sink>(
     target: &Target,
     finder: &RulesFinder,
     limits: &crate::limits::Limits,
-    stage: impl FnOnce(&[u8]) -> S + Send,
+    open: impl FnOnce(usize) -> std::io::Result<S>,
+    describe_io: impl FnOnce(std::io::Error) -> String,
 ) -> Result<(Planned, S), String> {
     let rules = finder
         .for_project(&target.path)
         .map_err(|e| e.to_string())?;
     let (bytes, snapshot) = crate::write::read(&target.path, limits).map_err(|e| e.to_string())?;
-    let (processed, staged) = pipeline::process_staged(target.format, bytes, &rules, limits, stage)
-        .map_err(|e| e.to_string())?;
+    let (processed, sink) = pipeline::process_into(target.format, bytes, &rules, limits, open)
+        .map_err(|e| match e {
+            WriteError::Format(e) => e.to_string(),
+            WriteError::Io(e) => describe_io(e),
+        })?;
     let planned = Planned {
         rules,
-        // Handed to the pipeline, which frees them once the output is built.
+        // Handed to the pipeline, which frees them once the output is written.
         bytes: Vec::new(),
         snapshot,
         processed,
     };
-    Ok((planned, staged))
+    Ok((planned, sink))
 }
 
 /// Runs `work` on every target in parallel, with a progress bar if `bar_wanted` (not

@@ -12,6 +12,7 @@ use crate::limits::Limits;
 use crate::plan::Plan;
 use crate::session::{Format, Session};
 use std::fmt;
+use std::io::Write;
 use std::path::Path;
 
 /// Where in a file a problem sits.
@@ -74,17 +75,61 @@ impl FormatError {
     }
 }
 
+/// Why a project's new bytes could not be written out: the plan cannot be spelled in the file
+/// (a [`FormatError`]), or the writer they stream into failed (a full disk, say).
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error(transparent)]
+    Format(#[from] FormatError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+impl From<crate::edit::EditConflict> for WriteError {
+    fn from(e: crate::edit::EditConflict) -> Self {
+        WriteError::Format(FormatError::whole(format!("internal error: {e}")))
+    }
+}
+
+impl From<crate::edit::SpliceError> for WriteError {
+    fn from(e: crate::edit::SpliceError) -> Self {
+        match e {
+            crate::edit::SpliceError::Conflict(c) => c.into(),
+            crate::edit::SpliceError::Io(io) => WriteError::Io(io),
+        }
+    }
+}
+
 /// A project read from its original bytes.
 pub trait Project: Send + Sync {
     fn session(&self) -> &Session;
+
+    /// The session, the rest of what was read dropped.
+    fn into_session(self: Box<Self>) -> Session;
+
+    /// The bytes the project was read from.
+    fn source(&self) -> &[u8];
 
     /// Drops from `plan` what this format cannot carry out, adding a [`crate::plan::Note`] for
     /// each, so that `check` reports exactly what `apply` will write.
     fn vet(&self, plan: &mut Plan);
 
-    /// The project's bytes after `plan`. A plan with nothing to write returns the original
-    /// bytes unchanged.
-    fn write(&self, plan: &Plan) -> Result<Vec<u8>, FormatError>;
+    /// Streams the project's bytes after `plan` into `out`, piece by piece, so that the new
+    /// project need not be held whole (it can go straight into a file). A plan with nothing
+    /// to write writes the original bytes unchanged.
+    fn write_to(&self, plan: &Plan, out: &mut dyn Write) -> Result<(), WriteError>;
+
+    /// The project's bytes after `plan`, in memory ([`Project::write_to`] into a `Vec`).
+    fn write(&self, plan: &Plan) -> Result<Vec<u8>, FormatError> {
+        // Room for what edits add; capacity never written to is never made resident.
+        let len = self.source().len();
+        let mut out = Vec::with_capacity(len + len / 8 + 4096);
+        match self.write_to(plan, &mut out) {
+            Ok(()) => Ok(out),
+            Err(WriteError::Format(e)) => Err(e),
+            Err(WriteError::Io(e)) => Err(FormatError::whole(format!("internal error: {e}"))),
+        }
+    }
 }
 
 /// The project file extensions premix reads, for messages.
@@ -135,6 +180,28 @@ pub fn scanned_size_estimate(format: Format, path: &Path) -> u64 {
     match format {
         Format::Als => als::container::xml_size_estimate(path, len),
         Format::Rpp | Format::Ardour => len,
+    }
+}
+
+/// The session of the project in the file at `path`: a REAPER project read a block at a
+/// time, never held whole; other formats read whole into `buffer` (memory the caller no
+/// longer needs).
+pub fn read_session(
+    format: Format,
+    path: &Path,
+    mut buffer: Vec<u8>,
+    limits: &Limits,
+) -> Result<Session, WriteError> {
+    match format {
+        Format::Rpp => {
+            drop(buffer);
+            rpp::RppProject::read_session(path)
+        }
+        Format::Ardour | Format::Als => {
+            buffer.clear();
+            std::io::Read::read_to_end(&mut std::fs::File::open(path)?, &mut buffer)?;
+            Ok(open_with(format, &buffer, limits)?.into_session())
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Human-readable output: an inspect table, linter-style change lines, summaries.
 
 use super::style::Style;
-use super::{describe, track_label};
+use super::{TrackLabel, describe, track_label};
 use crate::plan::{Action, Plan, UnusedReason};
 use crate::session::Session;
 use std::fmt::Write;
@@ -85,24 +85,34 @@ pub fn plan_lines(path: &Path, session: &Session, plan: &Plan, style: Style) -> 
         } else {
             String::new()
         };
-        let what = match &change.action {
+        // Written in place, piece by piece: a large project has tens of thousands of lines.
+        let _ = write!(
+            out,
+            "{shown}: {indent}{}: ",
+            TrackLabel(session, change.track)
+        );
+        match &change.action {
             Action::Recolor { to } => {
                 let from = session.tracks.get(change.track).and_then(|t| t.color);
-                format!(
-                    "colour {}{} → {}{to}",
-                    style.swatch(from),
-                    from.map_or_else(|| "none".to_string(), |c| c.to_string()),
-                    style.swatch(Some(*to)),
-                )
+                out.push_str("colour ");
+                out.push_str(&style.swatch(from));
+                match from {
+                    Some(c) => _ = write!(out, "{c}"),
+                    None => out.push_str("none"),
+                }
+                out.push_str(" → ");
+                out.push_str(&style.swatch(Some(*to)));
+                let _ = write!(out, "{to}");
             }
-            _ => describe(session, plan, change),
-        };
-        let _ = writeln!(
-            out,
-            "{shown}: {indent}{}: {what}  {}",
-            track_label(session, change.track),
-            style.dim(&format!("[{}:{} {}]", o.file, o.line, o.label))
-        );
+            _ => out.push_str(&describe(session, plan, change)),
+        }
+        out.push_str("  ");
+        if style.color {
+            out.push_str(&style.dim(&format!("[{}:{} {}]", o.file, o.line, o.label)));
+        } else {
+            let _ = write!(out, "[{}:{} {}]", o.file, o.line, o.label);
+        }
+        out.push('\n');
     }
     for note in &plan.notes {
         let track = note

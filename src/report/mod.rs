@@ -13,8 +13,18 @@ use crate::session::Session;
 
 /// `track 3 "kick in"` (1-based, as DAWs number tracks).
 pub fn track_label(session: &Session, index: usize) -> String {
-    let name = session.tracks.get(index).map_or("", |t| t.name.as_str());
-    format!("track {} {:?}", index + 1, name)
+    TrackLabel(session, index).to_string()
+}
+
+/// [`track_label`] written where it goes, without a `String` of its own (a large project's
+/// report has tens of thousands of them).
+pub struct TrackLabel<'a>(pub &'a Session, pub usize);
+
+impl std::fmt::Display for TrackLabel<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = self.0.tracks.get(self.1).map_or("", |t| t.name.as_str());
+        write!(f, "track {} {:?}", self.1 + 1, name)
+    }
 }
 
 pub fn bus_name<'a>(session: &'a Session, plan: &'a Plan, bus: BusRef) -> &'a str {

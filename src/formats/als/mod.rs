@@ -20,7 +20,7 @@ pub mod scan;
 pub mod templates;
 mod tokens;
 
-use crate::formats::{FormatError, Project};
+use crate::formats::{FormatError, Project, WriteError};
 use crate::plan::{Action, BusRef, Change, Note, Plan};
 use crate::session::{Format, Session, Track, TrackKind};
 use container::Container;
@@ -289,16 +289,27 @@ impl Project for AlsProject<'_> {
         plan.notes.extend(notes);
     }
 
-    fn write(&self, plan: &Plan) -> Result<Vec<u8>, FormatError> {
+    fn into_session(self: Box<Self>) -> Session {
+        self.session
+    }
+
+    fn source(&self) -> &[u8] {
+        self.src
+    }
+
+    fn write_to(&self, plan: &Plan, out: &mut dyn std::io::Write) -> Result<(), WriteError> {
         if !plan.edits_file() {
-            return Ok(self.src.to_vec());
+            return Ok(out.write_all(self.src)?);
         }
-        match edits::write(self, plan)? {
+        // The set is compressed in memory (parallel gzip, see `container`) and then written:
+        // compressed, it is a fraction of the XML the project already holds.
+        let set = match edits::write(self, plan)? {
             edits::NewXml::Edits(edits) => {
                 container::encode_spliced(self.container, &self.xml, edits)
             }
             edits::NewXml::Rebuilt(xml) => container::encode(self.container, &xml),
-        }
+        }?;
+        Ok(out.write_all(&set)?)
     }
 }
 

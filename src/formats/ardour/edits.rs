@@ -18,12 +18,17 @@
 use super::ArdourProject;
 use super::read::{ColorSpot, rgb16_of, rgba_of};
 use super::xml::escape;
-use crate::edit::{Edit, splice};
-use crate::formats::FormatError;
+use crate::edit::{Edit, splice_into};
+use crate::formats::{FormatError, WriteError};
 use crate::plan::Plan;
 use std::collections::{HashMap, HashSet};
 
-pub(super) fn write(project: &ArdourProject<'_>, plan: &Plan) -> Result<Vec<u8>, FormatError> {
+/// Streams the session after `plan` into `out`: the original bytes with the edits spliced in.
+pub(super) fn write_to(
+    project: &ArdourProject<'_>,
+    plan: &Plan,
+    out: &mut dyn std::io::Write,
+) -> Result<(), WriteError> {
     let doc = &project.doc;
     let xml = &doc.xml;
     let mut edits: Vec<Edit> = Vec::new();
@@ -123,7 +128,8 @@ pub(super) fn write(project: &ArdourProject<'_>, plan: &Plan) -> Result<Vec<u8>,
                 return Err(FormatError::whole(format!(
                     "internal error: route {:?} has no colour attribute",
                     route.name
-                )));
+                ))
+                .into());
             }
         }
     }
@@ -156,7 +162,7 @@ pub(super) fn write(project: &ArdourProject<'_>, plan: &Plan) -> Result<Vec<u8>,
     edits.retain(|e| !inside(e, &structural));
     edits.extend(structural);
 
-    splice(project.src, edits).map_err(|e| FormatError::whole(format!("internal error: {e}")))
+    Ok(splice_into(project.src, edits, out)?)
 }
 
 /// Ardour 2 port lists: `{Vocals/in 1,master/in 1}{Vocals/in 2}`; renames the route part.

@@ -21,7 +21,7 @@ pub mod read;
 mod remove;
 pub mod xml;
 
-use crate::formats::{FormatError, Project};
+use crate::formats::{FormatError, Project, WriteError};
 use crate::plan::{Action, BusRef, Note, Plan};
 use crate::session::Session;
 use read::ArdourDoc;
@@ -246,10 +246,18 @@ impl Project for ArdourProject<'_> {
         self.vet_buses(plan, &names);
     }
 
-    fn write(&self, plan: &Plan) -> Result<Vec<u8>, FormatError> {
+    fn into_session(self: Box<Self>) -> Session {
+        self.session
+    }
+
+    fn source(&self) -> &[u8] {
+        self.src
+    }
+
+    fn write_to(&self, plan: &Plan, out: &mut dyn std::io::Write) -> Result<(), WriteError> {
         if !plan.edits_file() {
-            return Ok(self.src.to_vec());
+            return Ok(out.write_all(self.src)?);
         }
-        edits::write(self, plan)
+        edits::write_to(self, plan, out)
     }
 }

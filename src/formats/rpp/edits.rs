@@ -10,9 +10,11 @@ use super::RppProject;
 use super::color::{self, NO_COLOR};
 use super::quote::{quote, wants_block};
 use super::scan::RppTrack;
-use crate::edit::{Edit, splice};
-use crate::formats::FormatError;
+use crate::edit::{Edit, splice_into};
+use crate::formats::{FormatError, WriteError};
 use crate::plan::{ByTrack, Plan, Slot};
+use std::borrow::Cow;
+use std::io::Write;
 
 fn line(indent: &[u8], text: &str, eol: &[u8]) -> Vec<u8> {
     [indent, text.as_bytes(), eol].concat()
@@ -35,7 +37,9 @@ fn bus_guid(project: &RppProject<'_>, name: &str) -> String {
     seed.extend_from_slice(name.as_bytes());
     for t in &project.doc.tracks {
         seed.push(0);
-        seed.extend_from_slice(t.guid.as_deref().unwrap_or("").as_bytes());
+        if let Some(guid) = &t.guid {
+            seed.extend_from_slice(project.text(guid).as_bytes());
+        }
     }
     let id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, &seed);
     format!("{{{}}}", id.hyphenated().to_string().to_ascii_uppercase())
@@ -44,8 +48,8 @@ fn bus_guid(project: &RppProject<'_>, name: &str) -> String {
 fn new_bus_chunk(project: &RppProject<'_>, name: &str, peakcol: u32) -> Vec<u8> {
     let doc = &project.doc;
     let eol = doc.line_ending;
-    let ti = &doc.track_indent;
-    let ki = [ti.as_slice(), b"  "].concat();
+    let ti = track_indent(project);
+    let ki = [ti, b"  "].concat();
     let guid = bus_guid(project, name);
     let mut out = line(ti, &format!("<TRACK {guid}"), eol);
     let keys = [
@@ -79,6 +83,30 @@ fn new_bus_chunk(project: &RppProject<'_>, name: &str, peakcol: u32) -> Vec<u8> 
     out
 }
 
+/// The leading whitespace of `<TRACK` lines: as the file has it, else REAPER's two spaces.
+fn track_indent<'a>(project: &RppProject<'a>) -> &'a [u8] {
+    match &project.doc.track_indent {
+        Some(span) => &project.src[span.clone()],
+        None => b"  ",
+    }
+}
+
+/// The leading whitespace of new key lines in `t`: its `NAME` line's, else its `<TRACK`
+/// line's and two spaces.
+fn key_indent<'a>(project: &RppProject<'a>, t: &RppTrack) -> Cow<'a, [u8]> {
+    match &t.key_indent {
+        Some(span) => Cow::Borrowed(&project.src[span.clone()]),
+        None => {
+            let header = &project.src[t.chunk.start..t.after_header];
+            let indent = header
+                .iter()
+                .take_while(|b| **b == b' ' || **b == b'\t')
+                .count();
+            Cow::Owned([&header[..indent], b"  "].concat())
+        }
+    }
+}
+
 /// REAPER's block encoding of a name: `<NAME`, one `|` line per line of text, `>`.
 fn name_block(indent: &[u8], name: &str, eol: &[u8]) -> Vec<u8> {
     let mut out = line(indent, "<NAME", eol);
@@ -95,12 +123,14 @@ fn token_edits(project: &RppProject<'_>, plan: &ByTrack<'_>, index: usize) -> Ve
     let t: &RppTrack = &project.doc.tracks[index];
     let eol = project.doc.line_ending;
     let mut edits = Vec::new();
+    // Only new lines need it.
+    let indent = || key_indent(project, t);
     if let Some(name) = plan.renames.get(&index) {
         let text = quote(name);
-        let block = wants_block(name).then(|| name_block(&t.key_indent, name, eol));
+        let block = wants_block(name).then(|| name_block(&indent(), name, eol));
         match (&t.name, t.name_line_end) {
-            (Some(field), Some(line_end)) => {
-                edits.push(Edit::replace(field.span.clone(), text));
+            (Some(span), Some(line_end)) => {
+                edits.push(Edit::replace(span.clone(), text));
                 // The block, if any, follows the NAME line: replace it, drop it, or add one.
                 match (&t.name_block, block) {
                     (Some(old), Some(new)) => edits.push(Edit::replace(old.span.clone(), new)),
@@ -110,7 +140,7 @@ fn token_edits(project: &RppProject<'_>, plan: &ByTrack<'_>, index: usize) -> Ve
                 }
             }
             _ => {
-                let mut lines = line(&t.key_indent, &format!("NAME {text}"), eol);
+                let mut lines = line(&indent(), &format!("NAME {text}"), eol);
                 lines.extend(block.unwrap_or_default());
                 edits.push(Edit::insert(t.after_header, lines));
             }
@@ -122,46 +152,48 @@ fn token_edits(project: &RppProject<'_>, plan: &ByTrack<'_>, index: usize) -> Ve
             Some(field) => Edit::replace(field.span.clone(), value),
             None => Edit::insert(
                 t.after_header,
-                line(&t.key_indent, &format!("PEAKCOL {value}"), eol),
+                line(&indent(), &format!("PEAKCOL {value}"), eol),
             ),
         });
     }
     if plan.mutes.contains(&index) {
         edits.push(match &t.mute {
             Some(field) => Edit::replace(field.span.clone(), "1"),
-            None => Edit::insert(t.after_header, line(&t.key_indent, "MUTESOLO 1 0 0", eol)),
+            None => Edit::insert(t.after_header, line(&indent(), "MUTESOLO 1 0 0", eol)),
         });
     }
     edits
 }
 
-pub(super) fn write(project: &RppProject<'_>, plan: &Plan) -> Result<Vec<u8>, FormatError> {
+/// Streams the project after `plan` into `out`: the original bytes with the token edits
+/// spliced in, or, when the track order changes, the text around the tracks with the track
+/// chunks (and new buses) between them in their new order.
+pub(super) fn write_to(
+    project: &RppProject<'_>,
+    plan: &Plan,
+    out: &mut dyn Write,
+) -> Result<(), WriteError> {
     let src = project.src;
     let doc = &project.doc;
     let session = &project.session;
     let layout = plan.layout(session);
     let by_track = plan.by_track();
-    let internal =
-        |e: crate::edit::EditConflict| FormatError::whole(format!("internal error: {e}"));
 
     if layout.is_unchanged(session) {
         let edits = (0..doc.tracks.len())
             .flat_map(|i| token_edits(project, &by_track, i))
             .collect();
-        return splice(src, edits).map_err(internal);
+        return Ok(splice_into(src, edits, out)?);
     }
 
-    // The order changes: rebuild the run of track chunks.
+    // The order changes: the run of track chunks is written again, chunk by chunk.
     let positions = layout.new_positions(doc.tracks.len());
     let depths = layout.depths();
     let region_range = match (doc.tracks.first(), doc.tracks.last()) {
         (Some(first), Some(last)) => first.chunk.start..last.chunk.end,
         _ => doc.root_close..doc.root_close,
     };
-    // The output is built in one buffer (text before the tracks, the tracks in their new
-    // order, text after): one copy of the project, not a region and then a spliced copy.
-    let mut region = Vec::with_capacity(src.len() + 4096);
-    region.extend_from_slice(&src[..region_range.start]);
+    out.write_all(&src[..region_range.start])?;
     for (slot_index, slot) in layout.slots.iter().enumerate() {
         let depth = depths[slot_index];
         let next_depth = depths.get(slot_index + 1).copied().unwrap_or(0);
@@ -174,7 +206,7 @@ pub(super) fn write(project: &RppProject<'_>, plan: &Plan) -> Result<Vec<u8>, Fo
                     .map_or(NO_COLOR, |c| color::encode(c, project.order));
                 // A new bus always opens a folder, so its ISBUS is `1 1`.
                 debug_assert_eq!((flag, delta), (1, 1));
-                region.extend(new_bus_chunk(project, &bus.name, peakcol));
+                out.write_all(&new_bus_chunk(project, &bus.name, peakcol))?;
             }
             Slot::Track(t) => {
                 let track = &doc.tracks[t];
@@ -198,7 +230,7 @@ pub(super) fn write(project: &RppProject<'_>, plan: &Plan) -> Result<Vec<u8>, Fo
                         None => Edit::insert(
                             track.after_header,
                             line(
-                                &track.key_indent,
+                                &key_indent(project, track),
                                 &format!("ISBUS {flag} {delta}"),
                                 doc.line_ending,
                             ),
@@ -217,7 +249,8 @@ pub(super) fn write(project: &RppProject<'_>, plan: &Plan) -> Result<Vec<u8>, Fo
                                 "track {} receives from track {}, which this plan removes",
                                 t + 1,
                                 r.source.value + 1
-                            )));
+                            ))
+                            .into());
                         }
                     }
                 }
@@ -226,10 +259,10 @@ pub(super) fn write(project: &RppProject<'_>, plan: &Plan) -> Result<Vec<u8>, Fo
                     .into_iter()
                     .map(|e| Edit::replace(e.range.start - base..e.range.end - base, e.content))
                     .collect();
-                region.extend(splice(&src[track.chunk.clone()], local).map_err(internal)?);
+                splice_into(&src[track.chunk.clone()], local, out)?;
             }
         }
     }
-    region.extend_from_slice(&src[region_range.end..]);
-    Ok(region)
+    out.write_all(&src[region_range.end..])?;
+    Ok(())
 }

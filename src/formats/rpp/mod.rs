@@ -10,11 +10,13 @@ mod edits;
 pub mod quote;
 pub mod scan;
 
-use crate::formats::{FormatError, Project};
+use crate::formats::{FormatError, Project, WriteError};
 use crate::plan::{Action, Note, Plan};
 use crate::session::{Format, Session, Track, TrackKind};
 use color::ByteOrder;
-use scan::RppDocument;
+use scan::{Contents, RppDocument, Scanned};
+use std::borrow::Cow;
+use std::ops::Range;
 
 pub struct RppProject<'a> {
     src: &'a [u8],
@@ -25,9 +27,9 @@ pub struct RppProject<'a> {
 
 impl<'a> RppProject<'a> {
     pub fn read(src: &'a [u8]) -> Result<Self, FormatError> {
-        let doc = scan::scan(src)?;
+        let Scanned { doc, contents } = scan::scan(src)?;
         let order = ByteOrder::for_platform(doc.platform.as_deref());
-        let session = session_of(&doc, order);
+        let session = session_of(&doc, contents, order);
         Ok(RppProject {
             src,
             doc,
@@ -36,8 +38,21 @@ impl<'a> RppProject<'a> {
         })
     }
 
+    /// The session of the project in the file at `path`, read a block at a time (in parts
+    /// on several cores when large), never held whole ([`scan::scan_file`]).
+    pub fn read_session(path: &std::path::Path) -> Result<Session, WriteError> {
+        let Scanned { doc, contents } = scan::scan_file(path)?;
+        let order = ByteOrder::for_platform(doc.platform.as_deref());
+        Ok(session_of(&doc, contents, order))
+    }
+
     pub fn document(&self) -> &RppDocument {
         &self.doc
+    }
+
+    /// The text of a span of the file (a GUID, a `NAME` token), invalid UTF-8 replaced.
+    pub fn text(&self, span: &Range<usize>) -> Cow<'a, str> {
+        String::from_utf8_lossy(&self.src[span.clone()])
     }
 
     /// True when the `<TRACK` chunks follow one another with nothing in between, which is how
@@ -73,7 +88,8 @@ fn is_instrument(plugin: &str) -> bool {
     matches!(prefix, "VSTi" | "VST3i" | "AUi" | "CLAPi" | "LV2i" | "DXi")
 }
 
-fn session_of(doc: &RppDocument, order: ByteOrder) -> Session {
+/// The session: the document's hierarchy and colours, and each track's contents moved in.
+fn session_of(doc: &RppDocument, contents: Vec<Contents>, order: ByteOrder) -> Session {
     let parents = parents_of(doc);
     let mut has_children = vec![false; doc.tracks.len()];
     for p in parents.iter().flatten() {
@@ -82,17 +98,18 @@ fn session_of(doc: &RppDocument, order: ByteOrder) -> Session {
     let tracks = doc
         .tracks
         .iter()
+        .zip(contents)
         .enumerate()
-        .map(|(index, t)| {
+        .map(|(index, (t, c))| {
             let kind = if has_children[index] {
                 TrackKind::Bus
-            } else if t.items.iter().any(|i| i.midi) {
+            } else if c.midi {
                 TrackKind::Midi
-            } else if !t.items.is_empty() {
+            } else if c.media_count > 0 {
                 TrackKind::Audio
             } else if !t.receives.is_empty() {
                 TrackKind::Return
-            } else if t.plugins.iter().any(|p| is_instrument(p)) {
+            } else if c.plugins.iter().any(|p| is_instrument(p)) {
                 TrackKind::Midi
             } else {
                 TrackKind::Audio
@@ -102,9 +119,7 @@ fn session_of(doc: &RppDocument, order: ByteOrder) -> Session {
                 name: t
                     .name_block
                     .as_ref()
-                    .or(t.name.as_ref())
-                    .map(|n| n.value.clone())
-                    .unwrap_or_default(),
+                    .map_or(c.name, |block| block.value.clone()),
                 kind,
                 color: t
                     .peakcol
@@ -112,14 +127,10 @@ fn session_of(doc: &RppDocument, order: ByteOrder) -> Session {
                     .and_then(|c| color::decode(c.value, order)),
                 parent: parents[index],
                 muted: t.mute.as_ref().is_some_and(|m| m.value),
-                media_files: t
-                    .items
-                    .iter()
-                    .flat_map(|i| i.files.iter().cloned())
-                    .collect(),
-                media_count: t.items.len(),
-                muted_media_count: t.items.iter().filter(|i| i.muted).count(),
-                plugins: t.plugins.as_slice().into(),
+                media_files: c.media_files.into(),
+                media_count: c.media_count,
+                muted_media_count: c.muted_media_count,
+                plugins: c.plugins.into(),
             }
         })
         .collect();
@@ -179,11 +190,19 @@ impl Project for RppProject<'_> {
         plan.notes.extend(notes);
     }
 
-    fn write(&self, plan: &Plan) -> Result<Vec<u8>, FormatError> {
+    fn into_session(self: Box<Self>) -> Session {
+        self.session
+    }
+
+    fn source(&self) -> &[u8] {
+        self.src
+    }
+
+    fn write_to(&self, plan: &Plan, out: &mut dyn std::io::Write) -> Result<(), WriteError> {
         if !plan.edits_file() {
-            return Ok(self.src.to_vec());
+            return Ok(out.write_all(self.src)?);
         }
-        edits::write(self, plan)
+        edits::write_to(self, plan, out)
     }
 }
 

@@ -25,42 +25,75 @@ fn is_space(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
 
-/// Splits a line (without its line ending) into tokens.
-pub fn tokens(line: &[u8]) -> Result<Vec<Token<'_>>, UnterminatedQuote> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < line.len() {
+impl Token<'_> {
+    /// Byte range of the decoded text within the line (the raw token without its quotes).
+    pub fn text_range(&self) -> Range<usize> {
+        let quoted = self.raw.len() != self.text.len();
+        if quoted {
+            self.raw.start + 1..self.raw.end - 1
+        } else {
+            self.raw.clone()
+        }
+    }
+}
+
+/// The tokens of a line (without its line ending), one at a time, nothing allocated. An
+/// unterminated quote yields an error and ends the iteration.
+pub fn iter(line: &[u8]) -> Tokens<'_> {
+    Tokens { line, i: 0 }
+}
+
+/// See [`iter`].
+pub struct Tokens<'a> {
+    line: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = Result<Token<'a>, UnterminatedQuote>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let line = self.line;
+        let mut i = self.i;
         while i < line.len() && is_space(line[i]) {
             i += 1;
         }
         if i >= line.len() {
-            break;
+            self.i = i;
+            return None;
         }
         let start = i;
-        match line[i] {
+        let token = match line[i] {
             q @ (b'"' | b'\'' | b'`') => {
                 let Some(len) = memchr::memchr(q, &line[i + 1..]) else {
-                    return Err(UnterminatedQuote { at: start });
+                    self.i = line.len();
+                    return Some(Err(UnterminatedQuote { at: start }));
                 };
                 let end = i + 1 + len;
-                out.push(Token {
-                    text: &line[i + 1..end],
-                    raw: start..end + 1,
-                });
                 i = end + 1;
+                Token {
+                    text: &line[start + 1..end],
+                    raw: start..end + 1,
+                }
             }
             _ => {
                 while i < line.len() && !is_space(line[i]) {
                     i += 1;
                 }
-                out.push(Token {
+                Token {
                     text: &line[start..i],
                     raw: start..i,
-                });
+                }
             }
-        }
+        };
+        self.i = i;
+        Some(Ok(token))
     }
-    Ok(out)
+}
+
+/// Splits a line (without its line ending) into tokens.
+pub fn tokens(line: &[u8]) -> Result<Vec<Token<'_>>, UnterminatedQuote> {
+    iter(line).collect()
 }
 
 /// Checks that every quoted token of the line is closed, without collecting tokens.
@@ -69,7 +102,7 @@ pub fn check_quotes(line: &[u8]) -> Result<(), UnterminatedQuote> {
     if memchr::memchr3(b'"', b'\'', b'`', line).is_none() {
         return Ok(());
     }
-    tokens(line).map(|_| ())
+    iter(line).try_for_each(|t| t.map(drop))
 }
 
 /// Writes `text` the way REAPER would: bare when it has no whitespace and does not start
@@ -124,6 +157,9 @@ mod tests {
             tokens(b"NAME \"open").unwrap_err(),
             UnterminatedQuote { at: 5 }
         );
+        let line = br#"NAME "Lead Vox" x"#;
+        let ranges: Vec<_> = iter(line).map(|t| t.unwrap().text_range()).collect();
+        assert_eq!(ranges, [0..4, 6..14, 16..17]);
     }
 
     #[test]

@@ -1,28 +1,33 @@
 //! One pass over an `.RPP` file: chunk structure checked, tracks and the spans of the lines
 //! premix may edit recorded. Nothing is copied or re-serialised; every value keeps its byte
-//! range in the original file.
+//! range in the original file, and the document holds ranges, not copies: what a track holds
+//! that is only reported (its name, media, plugins) goes into [`Contents`], which becomes
+//! the [`crate::session::Session`] without being copied again.
 //!
 //! Chunks open with `<TAG args` and close with a line holding only `>`. Tracks are the
 //! `<TRACK` chunks directly inside `<REAPER_PROJECT`. The nesting is tracked with an explicit
 //! stack, so depth costs memory, never call stack.
+//!
+//! A large file is scanned in parts on several cores ([`scan`]): each part after the first
+//! is scanned as if it began directly inside the project, at a `<TRACK` line, and that guess
+//! is checked against where the part before it really ended; a part guessed wrong is scanned
+//! again from the true state. The result is the same as one pass, errors included.
+//!
+//! [`scan_file`] reads a file a block at a time instead of holding it (the verification of a
+//! staged output), in parts the same way.
 
 use super::quote::{self, Token};
-use crate::formats::FormatError;
+use crate::formats::{FormatError, Place, WriteError};
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
 use std::ops::Range;
+use std::path::Path;
 
 /// A value token of a line, with its absolute byte range in the file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Field<T> {
     pub value: T,
     pub span: Range<usize>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Item {
-    pub muted: bool,
-    pub midi: bool,
-    /// File names (no folders) of the item's sources.
-    pub files: Vec<String>,
 }
 
 /// One receive (`AUXRECV`), which names its source by track index.
@@ -43,28 +48,45 @@ pub struct FolderState {
     pub single_argument: bool,
 }
 
+/// Where in a `<TRACK` chunk premix may edit: byte ranges of the file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RppTrack {
     /// From the `<TRACK` line's start to the end of its closing `>` line (line ending included).
     pub chunk: Range<usize>,
     /// Offset just after the `<TRACK ...` line (where new key lines may go).
     pub after_header: usize,
-    pub guid: Option<String>,
-    /// Leading whitespace of the chunk's key lines.
-    pub key_indent: Vec<u8>,
-    pub name: Option<Field<String>>,
+    /// The track's GUID as written (the `<TRACK` line's argument, else `TRACKID`), without
+    /// its quotes.
+    pub guid: Option<Range<usize>>,
+    /// Leading whitespace of the `NAME` line, which new key lines copy; `None` without one
+    /// (new lines then take the `<TRACK` line's indent and two spaces).
+    pub key_indent: Option<Range<usize>>,
+    /// The `NAME` value token as written (quotes included).
+    pub name: Option<Range<usize>>,
     /// End of the `NAME` line (line ending included).
     pub name_line_end: Option<usize>,
     /// A `<NAME` chunk of `|` lines: REAPER's block encoding of a name that no quote
     /// character can hold (it holds all three). It follows the `NAME` line, which then carries
     /// a lossy copy; the chunk is the real name. `span` covers the whole chunk.
-    pub name_block: Option<Field<String>>,
+    pub name_block: Option<Box<Field<String>>>,
     pub peakcol: Option<Field<u32>>,
     pub folder: Option<FolderState>,
     /// `MUTESOLO <mute> ...`: the mute token.
     pub mute: Option<Field<bool>>,
     pub receives: Vec<Receive>,
-    pub items: Vec<Item>,
+}
+
+/// What a track holds that premix reports but never edits.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Contents {
+    /// The `NAME` value (invalid UTF-8 replaced); a name block, when present, wins.
+    pub name: String,
+    /// File names (no folders) of the items' sources, item by item.
+    pub media_files: Vec<String>,
+    pub media_count: usize,
+    pub muted_media_count: usize,
+    /// Some item plays a MIDI source.
+    pub midi: bool,
     pub plugins: Vec<String>,
 }
 
@@ -74,16 +96,22 @@ pub struct RppDocument {
     /// The platform part of the header's version string (`win64`, `macOS-arm64`, ...).
     pub platform: Option<String>,
     pub line_ending: &'static [u8],
-    /// Leading whitespace of the `<TRACK` lines (two spaces as REAPER writes them).
-    pub track_indent: Vec<u8>,
+    /// Leading whitespace of the (last) `<TRACK` line; `None` without tracks.
+    pub track_indent: Option<Range<usize>>,
     pub tracks: Vec<RppTrack>,
     /// Where a new track may be inserted when the project has none: before the root's `>`.
     pub root_close: usize,
 }
 
+/// A scanned project: the document, and each track's [`Contents`] (same order).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scanned {
+    pub doc: RppDocument,
+    pub contents: Vec<Contents>,
+}
+
 /// One line of the file.
 struct Line<'a> {
-    number: usize,
     start: usize,
     /// The line without its line ending.
     text: &'a [u8],
@@ -91,38 +119,102 @@ struct Line<'a> {
     end: usize,
 }
 
-fn lines(src: &[u8]) -> impl Iterator<Item = Line<'_>> {
-    let mut start = 0;
-    let mut number = 0;
-    std::iter::from_fn(move || {
-        if start >= src.len() {
-            return None;
+impl<'a> Line<'a> {
+    /// The line from `start` to `end` (just past its `\n`, or the end of the file).
+    fn new(text: &Text<'a>, start: usize, end: usize) -> Line<'a> {
+        let mut bytes = text.slice(start..end);
+        if let Some(rest) = bytes.strip_suffix(b"\n") {
+            bytes = rest;
         }
-        number += 1;
-        let (content_end, end) = match memchr::memchr(b'\n', &src[start..]) {
-            Some(i) => (start + i, start + i + 1),
-            None => (src.len(), src.len()),
-        };
-        let text_end = if content_end > start && src[content_end - 1] == b'\r' {
-            content_end - 1
-        } else {
-            content_end
-        };
-        let line = Line {
-            number,
+        if let Some(rest) = bytes.strip_suffix(b"\r") {
+            bytes = rest;
+        }
+        Line {
             start,
-            text: &src[start..text_end],
+            text: bytes,
             end,
-        };
-        start = end;
-        Some(line)
-    })
+        }
+    }
+}
+
+fn line_at(src: &[u8], start: usize) -> Line<'_> {
+    let end = memchr::memchr(b'\n', &src[start..]).map_or(src.len(), |i| start + i + 1);
+    Line::new(&Text::whole(src), start, end)
+}
+
+/// The bytes a scan reads: the whole file, or (reading a stream) a block of it starting at
+/// file offset `base`. Offsets are file offsets either way.
+struct Text<'a> {
+    bytes: &'a [u8],
+    base: usize,
+    whole: bool,
+}
+
+impl<'a> Text<'a> {
+    /// For a place in a file read as a stream (a byte offset).
+    fn streamed() -> Text<'static> {
+        Text {
+            bytes: &[],
+            base: 0,
+            whole: false,
+        }
+    }
+
+    fn whole(bytes: &'a [u8]) -> Text<'a> {
+        Text {
+            bytes,
+            base: 0,
+            whole: true,
+        }
+    }
+
+    fn slice(&self, range: Range<usize>) -> &'a [u8] {
+        &self.bytes[range.start - self.base..range.end - self.base]
+    }
+
+    /// Where the line starting at `offset` is, column `column` (1-based) if given: its line
+    /// number, counted only for a message; a byte offset when the file is not held whole.
+    fn place(&self, offset: usize, column: Option<usize>) -> Place {
+        if self.whole {
+            let line = memchr::memchr_iter(b'\n', &self.bytes[..offset]).count() + 1;
+            Place::Line(line, column)
+        } else {
+            Place::Byte((offset + column.map_or(0, |c| c - 1)) as u64)
+        }
+    }
+
+    fn error(
+        &self,
+        offset: usize,
+        column: Option<usize>,
+        message: impl Into<String>,
+    ) -> FormatError {
+        FormatError {
+            place: self.place(offset, column),
+            message: message.into(),
+        }
+    }
 }
 
 fn indent_len(text: &[u8]) -> usize {
-    text.iter()
-        .take_while(|b| **b == b' ' || **b == b'\t')
-        .count()
+    // Eight bytes at a time while they are all spaces: REAPER indents two spaces a level, so
+    // most lines start with four to ten of them, and this runs for every line.
+    let mut i = 0;
+    while let Some(word) = text.get(i..i + 8) {
+        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        let not_space = word ^ u64::from_le_bytes([b' '; 8]);
+        if not_space != 0 {
+            // The first byte that is not a space (little-endian: the lowest one).
+            i += (not_space.trailing_zeros() / 8) as usize;
+            break;
+        }
+        i += 8;
+    }
+    // Tabs, and what is left of a short line.
+    while i < text.len() && (text[i] == b' ' || text[i] == b'\t') {
+        i += 1;
+    }
+    i
 }
 
 fn lossy(bytes: &[u8]) -> String {
@@ -138,6 +230,11 @@ fn file_name(path: &[u8]) -> String {
     lossy(&path[start..])
 }
 
+/// The `n`th token of a line whose quotes were checked, if it has one.
+fn nth_token(body: &[u8], n: usize) -> Option<Token<'_>> {
+    quote::iter(body).nth(n).and_then(Result::ok)
+}
+
 /// What kind of chunk is open, as far as premix cares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Chunk {
@@ -150,211 +247,505 @@ enum Chunk {
     Other,
 }
 
-pub fn scan(src: &[u8]) -> Result<RppDocument, FormatError> {
-    let mut stack: Vec<(Chunk, usize)> = Vec::new(); // (kind, opening line number)
-    let mut doc = RppDocument {
-        platform: None,
-        line_ending: b"\n",
-        track_indent: b"  ".to_vec(),
-        tracks: Vec::new(),
-        root_close: src.len(),
-    };
-    let mut closed_root = false;
-    let mut track: Option<RppTrack> = None;
-    let mut item: Option<Item> = None;
+/// Where a scan stands between two lines.
+#[derive(Default)]
+struct State {
+    /// Open chunks: kind, and the offset of the line that opened it (for messages).
+    stack: Vec<(Chunk, usize)>,
+    closed_root: bool,
+    track: Option<(RppTrack, Contents)>,
+    /// The muted flag of the open `<ITEM`, if one is open.
+    item: Option<bool>,
+    tracks: Vec<RppTrack>,
+    contents: Vec<Contents>,
+    track_indent: Option<Range<usize>>,
+    root_close: Option<usize>,
+}
 
-    // The next quote character in the file. A line that ends before it holds none, so its
+impl State {
+    /// Directly inside the project, nothing else open: where a part of the file may be
+    /// guessed to start.
+    fn at_top(&self) -> bool {
+        matches!(self.stack.as_slice(), [(Chunk::Root, _)])
+            && !self.closed_root
+            && self.track.is_none()
+            && self.item.is_none()
+    }
+
+    /// A state at the top, for a part that starts at a `<TRACK` line. The root's opening
+    /// line is the file's first.
+    fn top() -> State {
+        State {
+            stack: vec![(Chunk::Root, 0)],
+            ..State::default()
+        }
+    }
+
+    /// Takes over what a later part, scanned from the top, found.
+    fn append(&mut self, later: State) {
+        self.stack = later.stack;
+        self.closed_root = later.closed_root;
+        self.track = later.track;
+        self.item = later.item;
+        self.tracks.extend(later.tracks);
+        self.contents.extend(later.contents);
+        if later.track_indent.is_some() {
+            self.track_indent = later.track_indent;
+        }
+        if later.root_close.is_some() {
+            self.root_close = later.root_close;
+        }
+    }
+}
+
+/// Parts smaller than this are not worth a thread.
+const MIN_PART: usize = 4 << 20;
+
+pub fn scan(src: &[u8]) -> Result<Scanned, FormatError> {
+    let parts = rayon::current_num_threads().min(src.len() / MIN_PART);
+    scan_in_parts(src, parts)
+}
+
+/// [`scan`] cutting the file in (at most) `parts` parts.
+fn scan_in_parts(src: &[u8], parts: usize) -> Result<Scanned, FormatError> {
+    let (platform, line_ending, body) = header(src)?;
+    let text = &Text::whole(src);
+    let mut state = State::top();
+    let cuts = part_starts(src, body, parts.max(1));
+    let ends: Vec<usize> = cuts[1..].iter().copied().chain([src.len()]).collect();
+    // The first part from the true state, the others at once from a guess (see the module
+    // docs).
+    let (first, guessed) = rayon::join(
+        || scan_part(text, cuts[0]..ends[0], &mut state),
+        || {
+            use rayon::prelude::*;
+            (1..cuts.len())
+                .into_par_iter()
+                .map(|k| {
+                    let mut part = State::top();
+                    let result = scan_part(text, cuts[k]..ends[k], &mut part);
+                    (part, result)
+                })
+                .collect::<Vec<_>>()
+        },
+    );
+    first?;
+    for (k, (part, result)) in (1..cuts.len()).zip(guessed) {
+        if state.at_top() {
+            result?;
+            state.append(part);
+        } else {
+            scan_part(text, cuts[k]..ends[k], &mut state)?;
+        }
+    }
+    finish(text, src.len(), platform, line_ending, state)
+}
+
+/// Bytes read at a time by [`scan_file`].
+const BLOCK: usize = 1 << 20;
+
+/// [`scan`] of a file read from `reader` a block at a time, so that it is never held whole.
+/// The document's ranges are file offsets as usual; places in errors are byte offsets
+/// (lines are not counted).
+fn scan_reader_in_blocks(reader: &mut dyn Read, block: usize) -> Result<Scanned, WriteError> {
+    let mut state = State::top();
+    let (head, len) = scan_stream(reader, 0, block, &mut state, true)?;
+    let (platform, ending) = head.unwrap_or((None, b"\n"));
+    Ok(finish(&Text::streamed(), len, platform, ending, state)?)
+}
+
+/// The platform and line ending the first line gave.
+type Head = (Option<String>, &'static [u8]);
+
+/// Scans on from `state` the lines `reader` gives, the first at file offset `start`, a block
+/// at a time; with `head`, the first is the project's first line. Returns what that line
+/// gave and the offset just past the last byte read.
+fn scan_stream(
+    reader: &mut dyn Read,
+    start: usize,
+    block: usize,
+    state: &mut State,
+    head: bool,
+) -> Result<(Option<Head>, usize), WriteError> {
+    let mut buf: Vec<u8> = Vec::with_capacity(block);
+    // File offset of `buf[0]`.
+    let mut base = start;
+    let mut want = block;
+    let mut first: Option<Head> = None;
+    loop {
+        let have = buf.len();
+        reader
+            .take(want.saturating_sub(have) as u64)
+            .read_to_end(&mut buf)?;
+        let end_of_file = buf.len() < want;
+        // Whole lines only: up to the last line ending, or the end of the file.
+        let complete = match memchr::memrchr(b'\n', &buf) {
+            _ if end_of_file => buf.len(),
+            Some(i) => i + 1,
+            None => {
+                // A line longer than a block: read on.
+                want = buf.len() + block;
+                continue;
+            }
+        };
+        let from = if head && first.is_none() {
+            let (platform, ending, body) = header(&buf)?;
+            first = Some((platform, ending));
+            body
+        } else {
+            base
+        };
+        let text = Text {
+            bytes: &buf,
+            base,
+            whole: false,
+        };
+        scan_part(&text, from..base + complete, state)?;
+        buf.drain(..complete);
+        base += complete;
+        want = block;
+        if end_of_file {
+            return Ok((first, base));
+        }
+    }
+}
+
+/// [`scan`] of the file at `path`, read a block at a time so that it is never held whole
+/// (how a staged output is verified); a large one in parts on several cores as [`scan`]
+/// does, each part through its own handle. Places in errors are byte offsets.
+pub fn scan_file(path: &Path) -> Result<Scanned, WriteError> {
+    let len = std::fs::metadata(path)?.len() as usize;
+    scan_file_in(
+        path,
+        rayon::current_num_threads().min(len / MIN_PART),
+        BLOCK,
+    )
+}
+
+/// [`scan_file`] in (at most) `parts` parts, read `block` bytes at a time.
+fn scan_file_in(path: &Path, parts: usize, block: usize) -> Result<Scanned, WriteError> {
+    let file = File::open(path)?;
+    let len = file.metadata()?.len() as usize;
+    let mut cuts = Vec::new();
+    for k in 1..parts {
+        match file_track_line(&file, len / parts * k)? {
+            Some(start) if start > cuts.last().copied().unwrap_or(0) => cuts.push(start),
+            _ => break,
+        }
+    }
+    // Finding the cuts moved the handle.
+    (&file).seek(SeekFrom::Start(0))?;
+    if cuts.is_empty() {
+        return scan_reader_in_blocks(&mut &file, block);
+    }
+    let ends: Vec<usize> = cuts[1..].iter().copied().chain([len]).collect();
+    let part = |start: usize, end: usize, state: &mut State| -> Result<(), WriteError> {
+        let mut file = File::open(path)?;
+        file.seek(SeekFrom::Start(start as u64))?;
+        scan_stream(
+            &mut file.take((end - start) as u64),
+            start,
+            block,
+            state,
+            false,
+        )?;
+        Ok(())
+    };
+    let mut state = State::top();
+    let (first, guessed) = rayon::join(
+        || {
+            scan_stream(
+                &mut (&file).take(cuts[0] as u64),
+                0,
+                block,
+                &mut state,
+                true,
+            )
+        },
+        || {
+            use rayon::prelude::*;
+            (0..cuts.len())
+                .into_par_iter()
+                .map(|k| {
+                    let mut guess = State::top();
+                    let result = part(cuts[k], ends[k], &mut guess);
+                    (guess, result)
+                })
+                .collect::<Vec<_>>()
+        },
+    );
+    let (head, _) = first?;
+    for (k, (guess, result)) in guessed.into_iter().enumerate() {
+        if state.at_top() {
+            result?;
+            state.append(guess);
+        } else {
+            part(cuts[k], ends[k], &mut state)?;
+        }
+    }
+    let (platform, ending) = head.unwrap_or((None, b"\n"));
+    Ok(finish(&Text::streamed(), len, platform, ending, state)?)
+}
+
+/// [`track_line`] in a window of the file around `from`: a cut for [`scan_file`].
+fn file_track_line(file: &File, from: usize) -> io::Result<Option<usize>> {
+    // REAPER writes a `<TRACK` line every few kilobytes; a window without one is no cut.
+    const WINDOW: usize = 256 * 1024;
+    let mut window = Vec::with_capacity(WINDOW);
+    let mut reader = file;
+    reader.seek(SeekFrom::Start(from as u64))?;
+    reader.take(WINDOW as u64).read_to_end(&mut window)?;
+    Ok(track_line(&window, 0).map(|i| from + i))
+}
+
+/// The first line: it must open `<REAPER_PROJECT`. Returns the platform, the line ending
+/// and where the second line starts.
+fn header(src: &[u8]) -> Result<(Option<String>, &'static [u8], usize), FormatError> {
+    if src.is_empty() {
+        return Err(FormatError::at_line(1, "empty project"));
+    }
+    let line = line_at(src, 0);
+    let body_start = indent_len(line.text);
+    let body = &line.text[body_start..];
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    if !body.starts_with(b"<REAPER_PROJECT") {
+        return Err(FormatError::at_line(
+            1,
+            "not a REAPER project: the first line does not open <REAPER_PROJECT",
+        ));
+    }
+    let line_ending: &'static [u8] = if line.end > line.text.len() + 1 {
+        b"\r\n"
+    } else {
+        b"\n"
+    };
+    let mut platform = None;
+    for (i, token) in quote::iter(body).enumerate() {
+        let token = token.map_err(|q| FormatError::at(1, body_start + q.at + 1, UNTERMINATED))?;
+        if i == 2 {
+            platform = token.text.split(|b| *b == b'/').nth(1).map(lossy);
+        }
+    }
+    Ok((platform, line_ending, line.end))
+}
+
+/// Where the parts of a large file start: the first part at `body`, every other one at a
+/// `<TRACK` line near an even share of the file.
+fn part_starts(src: &[u8], body: usize, parts: usize) -> Vec<usize> {
+    let mut cuts = vec![body];
+    for k in 1..parts {
+        let last = *cuts.last().unwrap_or(&body);
+        match track_line(src, (src.len() / parts * k).max(last)) {
+            Some(start) if start > last => cuts.push(start),
+            _ => break,
+        }
+    }
+    cuts
+}
+
+/// The start of the first line at or after `from` whose text (after its indent) begins with
+/// `<TRACK` and whose line ending before it lies in `bytes`.
+fn track_line(bytes: &[u8], from: usize) -> Option<usize> {
+    let finder = memchr::memmem::Finder::new(b"<TRACK");
+    let mut at = from;
+    loop {
+        let pos = at + finder.find(&bytes[at..])?;
+        if let Some(newline) = memchr::memrchr(b'\n', &bytes[..pos]) {
+            let start = newline + 1;
+            if start >= from && bytes[start..pos].iter().all(|b| *b == b' ' || *b == b'\t') {
+                return Some(start);
+            }
+        }
+        at = pos + 1;
+    }
+}
+
+const UNTERMINATED: &str = "unterminated quoted string";
+
+/// Scans the lines of `range` (whole lines) on from `state`.
+fn scan_part(text: &Text<'_>, range: Range<usize>, state: &mut State) -> Result<(), FormatError> {
+    // The next quote character in the part. A line that ends before it holds none, so its
     // quoting needs no check: one pass over the file instead of a search per line (most lines
     // are numbers and base64).
     let quotes = |from: usize| {
-        memchr::memchr3(b'"', b'\'', b'`', &src[from..]).map_or(usize::MAX, |i| from + i)
+        memchr::memchr3(b'"', b'\'', b'`', text.slice(from..range.end))
+            .map_or(usize::MAX, |i| from + i)
     };
-    let mut next_quote = quotes(0);
-    for line in lines(src) {
+    let mut next_quote = quotes(range.start);
+    // One search for line ends over the whole part, not one per line.
+    let mut newlines = memchr::memchr_iter(b'\n', text.slice(range.clone()));
+    let mut start = range.start;
+    while start < range.end {
+        let end = newlines.next().map_or(range.end, |i| range.start + i + 1);
+        let line = Line::new(text, start, end);
+        start = end;
         let has_quote = next_quote < line.end;
         if has_quote {
             next_quote = quotes(line.end);
         }
         let body_start = indent_len(line.text);
         let body = &line.text[body_start..];
-        if line.number == 1 {
-            let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-            if !body.starts_with(b"<REAPER_PROJECT") {
-                return Err(FormatError::at_line(
-                    1,
-                    "not a REAPER project: the first line does not open <REAPER_PROJECT",
-                ));
-            }
-            if line.end > line.text.len() + line.start + 1 {
-                doc.line_ending = b"\r\n";
-            }
-            let tokens = quote::tokens(body).map_err(|q| unterminated(&line, body_start + q.at))?;
-            doc.platform = tokens
-                .get(2)
-                .and_then(|t| t.text.split(|b| *b == b'/').nth(1))
-                .map(lossy);
-            stack.push((Chunk::Root, 1));
+        let Some(&first) = body.first() else {
             continue;
-        }
-        if body.is_empty() {
-            continue;
-        }
-        if closed_root {
-            return Err(FormatError::at_line(
-                line.number,
-                "content after the project's closing `>`",
-            ));
+        };
+        if state.closed_root {
+            return Err(text.error(line.start, None, "content after the project's closing `>`"));
         }
         // `|` lines are free text (notes); everything else follows REAPER's token syntax.
-        if has_quote && body[0] != b'|' {
-            quote::check_quotes(body).map_err(|q| unterminated(&line, body_start + q.at))?;
+        if has_quote && first != b'|' {
+            quote::check_quotes(body)
+                .map_err(|q| text.error(line.start, Some(body_start + q.at + 1), UNTERMINATED))?;
         }
-        let parent = stack.last().map(|(kind, _)| *kind);
-
-        if body[0] == b'<' {
-            let tag_end = body
-                .iter()
-                .position(|b| *b == b' ' || *b == b'\t')
-                .unwrap_or(body.len());
-            let tag = &body[1..tag_end];
-            let kind = match (parent, tag) {
-                (Some(Chunk::Root), b"TRACK") => Chunk::Track,
-                (Some(Chunk::Track), b"ITEM") => Chunk::Item,
-                (Some(Chunk::Track), b"FXCHAIN") => Chunk::FxChain,
-                (Some(Chunk::Track), b"NAME") => Chunk::NameBlock,
-                (Some(Chunk::Item | Chunk::Source), b"SOURCE") => Chunk::Source,
-                _ => Chunk::Other,
-            };
-            match kind {
-                Chunk::Track => {
-                    doc.track_indent = line.text[..body_start].to_vec();
-                    let guid = quote::tokens(body)
-                        .ok()
-                        .and_then(|t| t.get(1).map(|t| lossy(t.text)));
-                    track = Some(RppTrack {
-                        chunk: line.start..line.start,
-                        after_header: line.end,
-                        guid,
-                        key_indent: [&line.text[..body_start], b"  "].concat(),
-                        ..RppTrack::default()
-                    });
-                }
-                Chunk::Item => item = Some(Item::default()),
-                Chunk::NameBlock => {
-                    if let Some(t) = track.as_mut() {
-                        t.name_block = Some(Field {
-                            value: String::new(),
-                            span: line.start..line.start,
-                        });
-                    }
-                }
-                Chunk::Source => {
-                    if let Some(item) = item.as_mut() {
-                        let source_type = &body[tag_end..];
-                        let source_type = source_type.trim_ascii();
-                        if source_type.starts_with(b"MIDI") {
-                            item.midi = true;
-                        }
-                    }
-                }
-                _ => {}
-            }
-            if parent == Some(Chunk::FxChain)
-                && let Some(track) = track.as_mut()
-            {
-                let name = quote::tokens(body)
-                    .ok()
-                    .and_then(|t| t.get(1).map(|t| lossy(t.text)));
-                if let Some(name) = name.filter(|n| !n.is_empty()) {
-                    track.plugins.push(name);
-                }
-            }
-            stack.push((kind, line.number));
-            continue;
-        }
-
-        if body == b">" {
-            let Some((kind, _)) = stack.pop() else {
-                return Err(FormatError::at_line(
-                    line.number,
-                    "`>` closes no open chunk",
-                ));
-            };
-            match kind {
-                Chunk::Root => {
-                    closed_root = true;
-                    doc.root_close = line.start;
-                }
-                Chunk::Track => {
-                    if let Some(mut t) = track.take() {
-                        t.chunk.end = line.end;
-                        doc.tracks.push(t);
-                    }
-                }
-                Chunk::Item => {
-                    if let (Some(t), Some(i)) = (track.as_mut(), item.take()) {
-                        t.items.push(i);
-                    }
-                }
-                Chunk::NameBlock => {
-                    if let Some(block) = track.as_mut().and_then(|t| t.name_block.as_mut()) {
-                        block.span.end = line.end;
-                    }
-                }
-                _ => {}
-            }
-            continue;
-        }
-
-        match parent {
-            Some(Chunk::Track) => {
-                if let Some(t) = track.as_mut() {
-                    read_track_key(t, &line, body_start)?;
-                }
-            }
-            Some(Chunk::NameBlock) if body[0] == b'|' => {
-                if let Some(block) = track.as_mut().and_then(|t| t.name_block.as_mut()) {
-                    if !block.value.is_empty() {
-                        block.value.push('\n');
-                    }
-                    block.value.push_str(&lossy(&body[1..]));
-                }
-            }
-            Some(Chunk::Item) if body.starts_with(b"MUTE ") => {
-                if let Some(i) = item.as_mut() {
-                    i.muted = body[5..].trim_ascii_start().starts_with(b"1");
-                }
-            }
-            Some(Chunk::Source) if body.starts_with(b"FILE ") => {
-                if let (Some(i), Ok(tokens)) = (item.as_mut(), quote::tokens(body))
-                    && let Some(path) = tokens.get(1)
-                {
-                    i.files.push(file_name(path.text));
-                }
-            }
-            _ => {}
+        let parent = state.stack.last().map(|(kind, _)| *kind);
+        if first == b'<' {
+            open_chunk(state, parent, &line, body_start);
+        } else if body == b">" {
+            close_chunk(text, state, &line)?;
+        } else {
+            key_line(text, state, parent, &line, body_start)?;
         }
     }
-
-    if let Some((kind, opened)) = stack.last() {
-        let what = match kind {
-            Chunk::Root => "the project",
-            Chunk::Track => "a TRACK chunk",
-            _ => "a chunk",
-        };
-        return Err(FormatError::at_line(
-            *opened,
-            format!("{what} opened here is never closed (the file ends first: truncated?)"),
-        ));
-    }
-    if stack.is_empty() && !closed_root {
-        return Err(FormatError::at_line(1, "empty project"));
-    }
-    Ok(doc)
+    Ok(())
 }
 
-fn unterminated(line: &Line<'_>, column: usize) -> FormatError {
-    FormatError::at(line.number, column + 1, "unterminated quoted string")
+fn open_chunk(state: &mut State, parent: Option<Chunk>, line: &Line<'_>, body_start: usize) {
+    let body = &line.text[body_start..];
+    let tag_end = body
+        .iter()
+        .position(|b| *b == b' ' || *b == b'\t')
+        .unwrap_or(body.len());
+    let tag = &body[1..tag_end];
+    let kind = match (parent, tag) {
+        (Some(Chunk::Root), b"TRACK") => Chunk::Track,
+        (Some(Chunk::Track), b"ITEM") => Chunk::Item,
+        (Some(Chunk::Track), b"FXCHAIN") => Chunk::FxChain,
+        (Some(Chunk::Track), b"NAME") => Chunk::NameBlock,
+        (Some(Chunk::Item | Chunk::Source), b"SOURCE") => Chunk::Source,
+        _ => Chunk::Other,
+    };
+    let at_body = line.start + body_start;
+    match kind {
+        Chunk::Track => {
+            state.track_indent = Some(line.start..at_body);
+            let guid = nth_token(body, 1).map(|t| {
+                let r = t.text_range();
+                at_body + r.start..at_body + r.end
+            });
+            let track = RppTrack {
+                chunk: line.start..line.start,
+                after_header: line.end,
+                guid,
+                ..RppTrack::default()
+            };
+            state.track = Some((track, Contents::default()));
+        }
+        Chunk::Item => state.item = Some(false),
+        Chunk::NameBlock => {
+            if let Some((t, _)) = state.track.as_mut() {
+                t.name_block = Some(Box::new(Field {
+                    value: String::new(),
+                    span: line.start..line.start,
+                }));
+            }
+        }
+        Chunk::Source => {
+            if state.item.is_some()
+                && let Some((_, c)) = state.track.as_mut()
+                && body[tag_end..].trim_ascii().starts_with(b"MIDI")
+            {
+                c.midi = true;
+            }
+        }
+        _ => {}
+    }
+    if parent == Some(Chunk::FxChain)
+        && let Some((_, c)) = state.track.as_mut()
+        && let Some(name) = nth_token(body, 1).filter(|t| !t.text.is_empty())
+    {
+        c.plugins.push(lossy(name.text));
+    }
+    state.stack.push((kind, line.start));
+}
+
+fn close_chunk(text: &Text<'_>, state: &mut State, line: &Line<'_>) -> Result<(), FormatError> {
+    let Some((kind, _)) = state.stack.pop() else {
+        return Err(text.error(line.start, None, "`>` closes no open chunk"));
+    };
+    match kind {
+        Chunk::Root => {
+            state.closed_root = true;
+            state.root_close = Some(line.start);
+        }
+        Chunk::Track => {
+            if let Some((mut t, c)) = state.track.take() {
+                t.chunk.end = line.end;
+                state.tracks.push(t);
+                state.contents.push(c);
+            }
+        }
+        Chunk::Item => {
+            if let (Some((_, c)), Some(muted)) = (state.track.as_mut(), state.item.take()) {
+                c.media_count += 1;
+                c.muted_media_count += usize::from(muted);
+            }
+        }
+        Chunk::NameBlock => {
+            if let Some(block) = state
+                .track
+                .as_mut()
+                .and_then(|(t, _)| t.name_block.as_mut())
+            {
+                block.span.end = line.end;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A line that neither opens nor closes a chunk.
+fn key_line(
+    text: &Text<'_>,
+    state: &mut State,
+    parent: Option<Chunk>,
+    line: &Line<'_>,
+    body_start: usize,
+) -> Result<(), FormatError> {
+    let body = &line.text[body_start..];
+    match parent {
+        Some(Chunk::Track) => {
+            if let Some((t, c)) = state.track.as_mut() {
+                read_track_key(text, t, c, line, body_start)?;
+            }
+        }
+        Some(Chunk::NameBlock) if body[0] == b'|' => {
+            if let Some(block) = state
+                .track
+                .as_mut()
+                .and_then(|(t, _)| t.name_block.as_mut())
+            {
+                if !block.value.is_empty() {
+                    block.value.push('\n');
+                }
+                block.value.push_str(&String::from_utf8_lossy(&body[1..]));
+            }
+        }
+        Some(Chunk::Item) if body.starts_with(b"MUTE ") => {
+            if let Some(muted) = state.item.as_mut() {
+                *muted = body[5..].trim_ascii_start().starts_with(b"1");
+            }
+        }
+        Some(Chunk::Source) if body.starts_with(b"FILE ") => {
+            if state.item.is_some()
+                && let Some((_, c)) = state.track.as_mut()
+                && let Some(path) = nth_token(body, 1)
+            {
+                c.media_files.push(file_name(path.text));
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 fn parse_num<T: std::str::FromStr>(token: &Token<'_>) -> Option<T> {
@@ -362,8 +753,18 @@ fn parse_num<T: std::str::FromStr>(token: &Token<'_>) -> Option<T> {
 }
 
 /// Reads a key line directly inside a `<TRACK` chunk.
-fn read_track_key(t: &mut RppTrack, line: &Line<'_>, body_start: usize) -> Result<(), FormatError> {
+fn read_track_key(
+    text: &Text<'_>,
+    t: &mut RppTrack,
+    c: &mut Contents,
+    line: &Line<'_>,
+    body_start: usize,
+) -> Result<(), FormatError> {
     let body = &line.text[body_start..];
+    // Most key lines are none of those premix reads: decide on the first byte.
+    if !matches!(body[0], b'N' | b'P' | b'I' | b'M' | b'A' | b'T') {
+        return Ok(());
+    }
     let key_end = body.iter().position(|b| *b == b' ' || *b == b'\t');
     let key = &body[..key_end.unwrap_or(body.len())];
     if !matches!(
@@ -372,36 +773,39 @@ fn read_track_key(t: &mut RppTrack, line: &Line<'_>, body_start: usize) -> Resul
     ) {
         return Ok(());
     }
-    let tokens = quote::tokens(line.text).map_err(|q| unterminated(line, q.at))?;
-    let abs = |r: &Range<usize>| line.start + r.start..line.start + r.end;
+    let at_body = line.start + body_start;
+    let abs = |r: Range<usize>| at_body + r.start..at_body + r.end;
     let bad = |what: &str| {
-        FormatError::at_line(
-            line.number,
+        text.error(
+            line.start,
+            None,
             format!("malformed {} line: {what}", String::from_utf8_lossy(key)),
         )
     };
+    // The line's quotes were checked: its tokens all read.
+    let mut tokens = quote::iter(body).map_while(Result::ok).skip(1);
     match key {
         b"NAME" => {
-            if let Some(v) = tokens.get(1) {
-                t.name = Some(Field {
-                    value: lossy(v.text),
-                    span: abs(&v.raw),
-                });
+            if let Some(v) = tokens.next() {
+                c.name = lossy(v.text);
+                t.name = Some(abs(v.raw));
                 t.name_line_end = Some(line.end);
             }
+            t.key_indent = Some(line.start..at_body);
         }
         b"PEAKCOL" => {
-            let v = tokens.get(1).ok_or_else(|| bad("no value"))?;
-            let value = parse_num::<i64>(v).ok_or_else(|| bad("not a number"))?;
+            let v = tokens.next().ok_or_else(|| bad("no value"))?;
+            let value = parse_num::<i64>(&v).ok_or_else(|| bad("not a number"))?;
             t.peakcol = Some(Field {
                 value: value as u32,
-                span: abs(&v.raw),
+                span: abs(v.raw),
             });
         }
         b"ISBUS" => {
-            let flag_token = tokens.get(1).ok_or_else(|| bad("no value"))?;
-            let flag = parse_num::<i32>(flag_token).ok_or_else(|| bad("not a number"))?;
-            let (delta, single_argument) = match tokens.get(2) {
+            let flag_token = tokens.next().ok_or_else(|| bad("no value"))?;
+            let flag = parse_num::<i32>(&flag_token).ok_or_else(|| bad("not a number"))?;
+            let delta_token = tokens.next();
+            let (delta, single_argument) = match &delta_token {
                 Some(d) => (
                     parse_num::<i32>(d).ok_or_else(|| bad("not a number"))?,
                     false,
@@ -416,39 +820,185 @@ fn read_track_key(t: &mut RppTrack, line: &Line<'_>, body_start: usize) -> Resul
                     true,
                 ),
             };
-            let last = tokens.last().map_or(flag_token.raw.end, |t| t.raw.end);
+            let last = tokens
+                .last()
+                .or(delta_token)
+                .map_or(flag_token.raw.end, |t| t.raw.end);
             t.folder = Some(FolderState {
                 flag,
                 delta,
-                args: line.start + flag_token.raw.start..line.start + last,
+                args: abs(flag_token.raw.start..last),
                 single_argument,
             });
         }
         b"MUTESOLO" => {
-            let v = tokens.get(1).ok_or_else(|| bad("no value"))?;
+            let v = tokens.next().ok_or_else(|| bad("no value"))?;
             t.mute = Some(Field {
                 value: v.text != b"0",
-                span: abs(&v.raw),
+                span: abs(v.raw),
             });
         }
         b"AUXRECV" => {
-            let v = tokens.get(1).ok_or_else(|| bad("no source track"))?;
-            let source = parse_num::<usize>(v).ok_or_else(|| bad("source is not a track index"))?;
+            let v = tokens.next().ok_or_else(|| bad("no source track"))?;
+            let source =
+                parse_num::<usize>(&v).ok_or_else(|| bad("source is not a track index"))?;
             t.receives.push(Receive {
                 source: Field {
                     value: source,
-                    span: abs(&v.raw),
+                    span: abs(v.raw),
                 },
                 line: line.start..line.end,
             });
         }
         b"TRACKID" if t.guid.is_none() => {
-            t.guid = tokens.get(1).map(|v| lossy(v.text));
+            t.guid = tokens.next().map(|v| abs(v.text_range()));
         }
         _ => {}
     }
-    if t.key_indent.is_empty() || key == b"NAME" {
-        t.key_indent = line.text[..body_start].to_vec();
-    }
     Ok(())
+}
+
+/// The end of the file: every chunk must be closed.
+fn finish(
+    text: &Text<'_>,
+    len: usize,
+    platform: Option<String>,
+    line_ending: &'static [u8],
+    state: State,
+) -> Result<Scanned, FormatError> {
+    if let Some((kind, opened)) = state.stack.last() {
+        let what = match kind {
+            Chunk::Root => "the project",
+            Chunk::Track => "a TRACK chunk",
+            _ => "a chunk",
+        };
+        return Err(text.error(
+            *opened,
+            None,
+            format!("{what} opened here is never closed (the file ends first: truncated?)"),
+        ));
+    }
+    let mut tracks = state.tracks;
+    // What the document keeps for the whole run (a doubled Vec is up to half empty).
+    tracks.shrink_to_fit();
+    let doc = RppDocument {
+        platform,
+        line_ending,
+        track_indent: state.track_indent,
+        tracks,
+        root_close: state.root_close.unwrap_or(len),
+    };
+    Ok(Scanned {
+        doc,
+        contents: state.contents,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(tracks: &[&str]) -> String {
+        let mut text = String::from("<REAPER_PROJECT 0.1 \"7.0/win64\" 1\n  RIPPLE 0\n");
+        for t in tracks {
+            text.push_str(t);
+        }
+        text.push_str(">\n");
+        text
+    }
+
+    const PLAIN: &str = "  <TRACK {A}\n    NAME \"a b\"\n    PEAKCOL 16576\n    ISBUS 1 1\n    <ITEM\n      MUTE 1 0\n      <SOURCE MIDI\n        FILE \"x/y.mid\"\n      >\n    >\n  >\n";
+    const RECEIVE: &str = "  <TRACK\n    NAME r\n    ISBUS 2 -1\n    AUXRECV 0 0 1 0 0 0 0 0 0 -1:U 0 -1 ''\n    <FXCHAIN\n      <VST \"VSTi: Synth\" s.dll\n        abc\n      >\n    >\n  >\n";
+    /// A `<TRACK` line inside another chunk: a cut there is a wrong guess.
+    const NESTED: &str = "  <TRACK {N}\n    <NOTES\n      <TRACK inside\n      >\n    >\n  >\n";
+
+    /// Scanning in any number of parts gives what one pass gives, errors included.
+    #[test]
+    fn indents_of_spaces_and_tabs() {
+        for (text, len) in [
+            ("", 0),
+            ("x", 0),
+            ("  x", 2),
+            ("        ", 8),
+            ("         x", 9),
+            ("\t \t x", 4),
+            ("          \t  >", 13),
+            ("    \u{a0}", 4),
+        ] {
+            assert_eq!(indent_len(text.as_bytes()), len, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn parts_scan_as_one_pass() {
+        let mut inputs = vec![
+            project(&[PLAIN, RECEIVE, NESTED, PLAIN, NESTED, NESTED, RECEIVE]),
+            project(&[NESTED; 9]),
+            // Damaged after a cut: an unterminated quote, a chunk never closed, text after
+            // the project, a stray `>`.
+            project(&[
+                PLAIN,
+                RECEIVE,
+                PLAIN,
+                "  <TRACK\n    NAME \"open\n  >\n",
+                PLAIN,
+            ]),
+            project(&[PLAIN, RECEIVE, PLAIN, "  <TRACK\n", PLAIN]),
+            project(&[PLAIN, RECEIVE, PLAIN]) + "  <TRACK\n  >\n",
+            project(&[PLAIN, RECEIVE, PLAIN, ">\n", PLAIN]),
+        ];
+        inputs.push(inputs[0].replace('\n', "\r\n"));
+        for input in &inputs {
+            let one = scan_in_parts(input.as_bytes(), 1);
+            for parts in 2..12 {
+                assert_eq!(
+                    scan_in_parts(input.as_bytes(), parts),
+                    one,
+                    "{parts} parts of {input}"
+                );
+            }
+        }
+        // Read a block at a time: the same, errors placed by byte instead of line.
+        for input in &inputs {
+            let one = scan_in_parts(input.as_bytes(), 1);
+            for block in [1, 2, 3, 7, 40, 1000] {
+                let streamed = scan_reader_in_blocks(&mut input.as_bytes(), block);
+                match (&one, streamed) {
+                    (Ok(a), Ok(b)) => assert_eq!(a, &b, "blocks of {block}: {input}"),
+                    (Err(a), Err(WriteError::Format(b))) => {
+                        assert_eq!(a.message, b.message, "blocks of {block}: {input}");
+                        assert!(matches!(b.place, Place::Byte(_) | Place::Line(1, _)));
+                    }
+                    (a, b) => panic!("blocks of {block}: {a:?} but {b:?}"),
+                }
+            }
+        }
+        // A file read in parts, a block at a time: the same again.
+        let dir = tempfile::tempdir().unwrap();
+        for (i, input) in inputs.iter().enumerate() {
+            let path = dir.path().join(format!("{i}.rpp"));
+            std::fs::write(&path, input).unwrap();
+            let one = scan_in_parts(input.as_bytes(), 1);
+            for parts in 1..7 {
+                for block in [3, 40, 1000] {
+                    match (&one, scan_file_in(&path, parts, block)) {
+                        (Ok(a), Ok(b)) => assert_eq!(a, &b, "{parts} parts of {block}: {input}"),
+                        (Err(a), Err(WriteError::Format(b))) => {
+                            assert_eq!(a.message, b.message, "{parts} parts of {block}: {input}")
+                        }
+                        (a, b) => panic!("{parts} parts of {block}: {a:?} but {b:?}"),
+                    }
+                }
+            }
+        }
+        let first = File::open(dir.path().join("0.rpp")).unwrap();
+        assert!(
+            file_track_line(&first, inputs[0].len() / 2)
+                .unwrap()
+                .is_some()
+        );
+        let whole = scan_in_parts(inputs[0].as_bytes(), 1).unwrap();
+        assert_eq!(whole.doc.tracks.len(), 7);
+        assert!(part_starts(inputs[0].as_bytes(), 0, 4).len() > 1);
+    }
 }

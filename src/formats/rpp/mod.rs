@@ -7,6 +7,7 @@
 
 pub mod color;
 mod edits;
+pub mod parts;
 pub mod quote;
 pub mod scan;
 
@@ -27,7 +28,7 @@ pub struct RppProject<'a> {
 
 impl<'a> RppProject<'a> {
     pub fn read(src: &'a [u8]) -> Result<Self, FormatError> {
-        let Scanned { doc, contents } = scan::scan(src)?;
+        let Scanned { doc, contents } = parts::scan(src)?;
         let order = ByteOrder::for_platform(doc.platform.as_deref());
         let session = session_of(&doc, contents, order);
         Ok(RppProject {
@@ -39,9 +40,9 @@ impl<'a> RppProject<'a> {
     }
 
     /// The session of the project in the file at `path`, read a block at a time (in parts
-    /// on several cores when large), never held whole ([`scan::scan_file`]).
+    /// on several cores when large), never held whole ([`parts::scan_file`]).
     pub fn read_session(path: &std::path::Path) -> Result<Session, WriteError> {
-        let Scanned { doc, contents } = scan::scan_file(path)?;
+        let Scanned { doc, contents } = parts::scan_file(path)?;
         let order = ByteOrder::for_platform(doc.platform.as_deref());
         Ok(session_of(&doc, contents, order))
     }

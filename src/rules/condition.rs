@@ -4,6 +4,8 @@ use super::KindFilter;
 use crate::session::{Session, Track};
 use regex::Regex;
 
+/// No condition reads a track's colour: the planner relies on it to settle colour-only plans
+/// without another round (`planner::changes_what_rules_read`).
 #[derive(Clone, Debug)]
 pub enum Condition {
     /// Every condition holds (the keys of one `match` mapping).

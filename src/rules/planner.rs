@@ -112,6 +112,9 @@ pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
     let mut wanted = one_pass();
     let mut plan = build(rules, &origins, session, &declared, &wanted);
     for _ in 0..MAX_SETTLE_ROUNDS {
+        if !changes_what_rules_read(&plan) {
+            return plan;
+        }
         let view = plan.predict(session);
         let positions = plan.layout(session).new_positions(session.tracks.len());
         if !evaluate(rules, &origins, &view, &positions, &declared, &mut wanted) {
@@ -132,6 +135,20 @@ pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
         origin: None,
     });
     plan
+}
+
+/// True when the plan changes something the rules read: a name, the order or hierarchy, a
+/// mute state, which tracks exist ([`super::Condition::holds`], [`RuleSet::unused_reasons`]
+/// and a rename template's fields). Rules never read a colour, so a plan that only recolours
+/// and flags is settled as it is: evaluated on its result the rules want what they wanted on
+/// the session as read. Colour-coding runs, the most common, skip the settle round and the
+/// predicted copy of the session it needs.
+fn changes_what_rules_read(plan: &Plan) -> bool {
+    !plan.new_buses.is_empty()
+        || plan
+            .changes
+            .iter()
+            .any(|c| !matches!(c.action, Action::Recolor { .. } | Action::Flag { .. }))
 }
 
 /// Evaluates the rules on `view` (the session as read, or as a plan predicts it) and records
@@ -507,6 +524,41 @@ unused:
         again_session.tracks[1].kind = TrackKind::Bus;
         let again = plan(&rules, &again_session);
         assert!(!again.edits_file(), "{:?}", again.changes);
+    }
+
+    #[test]
+    fn a_colour_only_plan_is_settled_without_another_round() {
+        let rules = load(
+            r##"version: 1
+colors: {a: "#112233", b: "#445566"}
+rules:
+  - match: {name: kick}
+    color: a
+  - match: {kind: any}
+    color: b
+unused: {when: [no_media], action: flag}
+"##,
+            "r.yaml",
+        )
+        .unwrap();
+        let session = Session {
+            format: Format::Rpp,
+            tracks: vec![
+                track(0, "kick", TrackKind::Audio, 1),
+                track(1, "bus", TrackKind::Bus, 0),
+                track(2, "empty", TrackKind::Audio, 0),
+            ],
+        };
+        let p = plan(&rules, &session);
+        assert!(!changes_what_rules_read(&p));
+        assert!(!p.unsettled);
+        // What the skipped round would have found: nothing more to do on the result.
+        let again = plan(&rules, &p.predict(&session));
+        assert!(!again.edits_file(), "{:?}", again.changes);
+        assert!(changes_what_rules_read(&plan(
+            &load(RULES, "r.yaml").unwrap(),
+            &session
+        )));
     }
 
     #[test]

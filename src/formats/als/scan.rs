@@ -796,5 +796,8 @@ mod tests {
         xml.splice(at..at, *b"\xff");
         let err = scan(&xml).unwrap_err();
         assert!(err.message.contains("UTF-8"), "{}", err.message);
+        // Placed at the bad byte's line, not at line 1.
+        let line = 1 + SET[..at].matches('\n').count();
+        assert_eq!(err.place, Place::Line(line, None));
     }
 }

@@ -196,20 +196,25 @@ impl<'a> Tokens<'a> {
         }
     }
 
-    /// Refuses a piece that is not UTF-8, with quick-xml's error and offset (for text or a
-    /// reference, quick-xml leaves the offset of its last error: 0, line 1).
-    fn utf8(&mut self, piece: Range<usize>, report_at: usize) -> Result<(), XmlError> {
+    /// Refuses a piece that is not UTF-8, with quick-xml's error, at `report_at` (a tag's
+    /// offset, as quick-xml reports it) or, when `None`, at the first byte that is not UTF-8.
+    /// (quick-xml left text and references at the offset of its last error, 0: line 1, which
+    /// told the user nothing.)
+    fn utf8(&mut self, piece: Range<usize>, report_at: Option<usize>) -> Result<(), XmlError> {
         if self.utf8.covers(self.xml, piece.end) {
             return Ok(());
         }
-        match std::str::from_utf8(&self.xml[piece]) {
+        match std::str::from_utf8(&self.xml[piece.clone()]) {
             Ok(_) => Ok(()),
-            Err(e) => Err(XmlError::new(report_at, e)),
+            Err(e) => {
+                let at = report_at.unwrap_or(piece.start + e.valid_up_to());
+                Err(XmlError::new(at, e))
+            }
         }
     }
 
     fn text(&mut self, piece: Range<usize>) -> Result<(), XmlError> {
-        self.utf8(piece, 0)
+        self.utf8(piece, None)
     }
 
     /// `&...;` in text: quick-xml requires the `;` before the next `&` or `<` (it does not
@@ -219,13 +224,13 @@ impl<'a> Tokens<'a> {
         match memchr::memchr3(b';', b'&', b'<', after) {
             Some(i) if after[i] == b';' => {
                 let end = at + i + 2;
-                self.utf8(at..end, 0)?;
+                self.utf8(at..end, None)?;
                 self.pos = end;
                 Ok(())
             }
             found => {
                 let end = found.map_or(self.xml.len(), |i| at + 1 + i);
-                self.utf8(at..end, 0)?;
+                self.utf8(at..end, None)?;
                 Err(XmlError::new(at, IllFormedError::UnclosedReference))
             }
         }
@@ -287,7 +292,7 @@ impl<'a> Tokens<'a> {
     fn tag(&mut self, at: usize, from: usize) -> Result<Range<usize>, XmlError> {
         let end = closing_bracket(self.xml, from).map_err(|e| XmlError::new(at, e))?;
         let tag = at..end + 1;
-        self.utf8(tag.clone(), at)?;
+        self.utf8(tag.clone(), Some(at))?;
         self.pos = tag.end;
         Ok(tag)
     }

@@ -9,11 +9,10 @@
 //!
 //! premix reads a set twice per apply (the input, and the output to verify it), and sets reach
 //! tens of megabytes of XML, so the scan is written for speed:
-//! - [`Tokens`](super::tokens) splits the XML into start and end tags itself, with `memchr` for `<` and `>`,
-//!   and accepts and refuses exactly what quick-xml's reader (`check_end_names`) did, with
-//!   the same errors at the same offsets; the rare comments, CDATA sections, DOCTYPEs and
-//!   processing instructions are still read by quick-xml. UTF-8 is checked in large blocks
-//!   ahead of the reading instead of piece by piece.
+//! - [`Tokens`](super::tokens) splits the XML into start and end tags itself, with `memchr`
+//!   for `<` and `>`, and accepts and refuses what quick-xml's reader (`check_end_names`)
+//!   did, with its errors (see that module); UTF-8 is checked in large blocks ahead of the
+//!   reading instead of piece by piece.
 //! - Nothing is allocated per element: the open elements are a stack of names borrowed from
 //!   the input, an element's path is a slice of that stack, and an attribute is looked up by
 //!   key without collecting the others; a value is copied (and unescaped, only when it holds

@@ -1,8 +1,9 @@
 //! The XML tokenizer of the Live scan ([`super::scan`]): splits a set's XML into start and
 //! end tags, with `memchr` for `<` and `>`, and accepts and refuses exactly what quick-xml's
-//! reader (`check_end_names`) did, with the same errors at the same offsets; the rare
-//! comments, CDATA sections, DOCTYPEs and processing instructions are still read by quick-xml.
-//! UTF-8 is checked in large blocks ahead of the reading instead of piece by piece.
+//! reader (`check_end_names`) did, with the same errors at the same offsets (one deliberate
+//! exception: text that is not UTF-8 is placed at its bad byte, where quick-xml said line 1);
+//! the rare comments, CDATA sections, DOCTYPEs and processing instructions are still read by
+//! quick-xml. UTF-8 is checked in large blocks ahead of the reading instead of piece by piece.
 //!
 //! Its own module because it knows XML, not Live: the scan above it knows which elements
 //! matter.

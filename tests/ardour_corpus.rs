@@ -77,6 +77,16 @@ fn change(track: usize, action: Action) -> Change {
     }
 }
 
+/// A plan of `changes` as the backend vets it (what `check` would report, `apply` write).
+fn vetted(project: &ArdourProject, changes: Vec<Change>) -> Plan {
+    let mut plan = Plan {
+        changes,
+        ..Plan::default()
+    };
+    project.vet(&mut plan);
+    plan
+}
+
 /// The document with every attribute value blanked: what must not change when only values do.
 fn skeleton(src: &[u8], doc: &XmlDoc) -> Vec<u8> {
     let mut spans: Vec<_> = doc
@@ -120,8 +130,9 @@ fn colour_only_run_changes_only_colour_values() {
     for (name, bytes) in &files {
         let project = ArdourProject::read(bytes).unwrap();
         let n = project.session().tracks.len();
-        let mut plan = Plan {
-            changes: (0..n)
+        let plan = vetted(
+            &project,
+            (0..n)
                 .map(|t| {
                     change(
                         t,
@@ -131,9 +142,7 @@ fn colour_only_run_changes_only_colour_values() {
                     )
                 })
                 .collect(),
-            ..Plan::default()
-        };
-        project.vet(&mut plan);
+        );
         let out = project.write(&plan).unwrap();
         let before = scan(bytes).unwrap();
         let after = scan(&out).unwrap();
@@ -186,16 +195,15 @@ fn rename_updates_ports_connections_and_playlist() {
     let bytes = &bytes[..];
     let project = ArdourProject::read(bytes).unwrap();
     let bd = track_index(project.session(), "BD");
-    let mut plan = Plan {
-        changes: vec![change(
+    let plan = vetted(
+        &project,
+        vec![change(
             bd,
             Action::Rename {
                 to: "Kick <In> & \"Out\"".into(),
             },
         )],
-        ..Plan::default()
-    };
-    project.vet(&mut plan);
+    );
     assert_eq!(plan.changes.len(), 1, "{:?}", plan.notes);
     let out = project.write(&plan).unwrap();
     let text = String::from_utf8_lossy(&out);
@@ -257,8 +265,9 @@ fn colliding_rename_is_refused_with_a_note() {
     let project = ArdourProject::read(bytes).unwrap();
     let s = project.session();
     let sn = track_index(s, "SN");
-    let mut plan = Plan {
-        changes: vec![
+    let plan = vetted(
+        &project,
+        vec![
             change(sn, Action::Rename { to: "BD".into() }),
             change(
                 sn,
@@ -267,9 +276,7 @@ fn colliding_rename_is_refused_with_a_note() {
                 },
             ),
         ],
-        ..Plan::default()
-    };
-    project.vet(&mut plan);
+    );
     assert!(plan.changes.is_empty());
     assert_eq!(plan.notes.len(), 2);
     assert!(
@@ -451,11 +458,7 @@ fn a_removed_track_takes_its_wiring_and_its_regions_become_an_unused_playlist() 
     let bytes = &bytes[..];
     let project = ArdourProject::read(bytes).unwrap();
     assert_eq!(project.session().tracks[0].name, "Audio");
-    let mut plan = Plan {
-        changes: vec![change(0, Action::Remove)],
-        ..Plan::default()
-    };
-    project.vet(&mut plan);
+    let plan = vetted(&project, vec![change(0, Action::Remove)]);
     assert!(plan.notes.is_empty(), "{:?}", plan.notes);
     let out = project.write(&plan).unwrap();
     let text = String::from_utf8_lossy(&out);
@@ -550,11 +553,7 @@ fn an_ardour2_track_leaves_every_port_list_and_takes_its_diskstream() {
     let bytes = &bytes[..];
     let project = ArdourProject::read(bytes).unwrap();
     let vocal2 = track_index(project.session(), "Vocal2");
-    let mut plan = Plan {
-        changes: vec![change(vocal2, Action::Remove)],
-        ..Plan::default()
-    };
-    project.vet(&mut plan);
+    let plan = vetted(&project, vec![change(vocal2, Action::Remove)]);
     assert!(plan.notes.is_empty(), "{:?}", plan.notes);
     let out = project.write(&plan).unwrap();
     let text = String::from_utf8_lossy(&out);

@@ -189,24 +189,23 @@ impl Project for ArdourProject<'_> {
                 }
             }
         }
-        // Routes that other routes' outputs feed (buses with members, summing tracks).
-        let input_owner: std::collections::HashMap<&str, usize> = doc
-            .routes
-            .iter()
-            .enumerate()
-            .flat_map(|(i, r)| r.input_ports.iter().map(move |p| (p.as_str(), i)))
-            .collect();
-        let fed: HashSet<usize> = doc
-            .routes
-            .iter()
-            .enumerate()
-            .flat_map(|(j, r)| {
-                r.feeds
-                    .iter()
-                    .filter_map(|f| input_owner.get(f.as_str()).copied())
-                    .filter(move |&i| i != j)
-            })
-            .collect();
+        // Routes that other routes' outputs feed (buses with members, summing tracks): only
+        // a removal asks.
+        let fed: HashSet<usize> = if plan.changes.iter().any(|c| c.action == Action::Remove) {
+            let input_owner = read::input_port_owners(&doc.routes);
+            doc.routes
+                .iter()
+                .enumerate()
+                .flat_map(|(j, r)| {
+                    r.feeds
+                        .iter()
+                        .filter_map(|f| input_owner.get(f.as_str()).copied())
+                        .filter(move |&i| i != j)
+                })
+                .collect()
+        } else {
+            HashSet::new()
+        };
         for (i, c) in plan.changes.iter().enumerate() {
             let message = match &c.action {
                 Action::Recolor { .. } if route_of(c.track).color_spot.is_none() => Some(

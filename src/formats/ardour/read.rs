@@ -502,14 +502,20 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
     }
 }
 
-/// The parent bus route of each route (route indices), by output connections.
-pub fn route_parents(routes: &[Route]) -> Vec<Option<usize>> {
-    let mut port_owner: HashMap<&str, usize> = HashMap::new();
+/// Which route (index) each input port name belongs to; the first, should a name repeat.
+pub fn input_port_owners(routes: &[Route]) -> HashMap<&str, usize> {
+    let mut owner: HashMap<&str, usize> = HashMap::new();
     for (i, r) in routes.iter().enumerate() {
         for p in &r.input_ports {
-            port_owner.entry(p.as_str()).or_insert(i);
+            owner.entry(p.as_str()).or_insert(i);
         }
     }
+    owner
+}
+
+/// The parent bus route of each route (route indices), by output connections.
+pub fn route_parents(routes: &[Route]) -> Vec<Option<usize>> {
+    let port_owner = input_port_owners(routes);
     let mut parent: Vec<Option<usize>> = routes
         .iter()
         .enumerate()

@@ -81,7 +81,7 @@ pub fn process_with(
     render: bool,
     limits: &Limits,
 ) -> Result<Processed, FormatError> {
-    let open = |len: usize| Ok(Vec::with_capacity(len + len / 8 + 4096));
+    let open = |len: usize| Ok(formats::output_buffer(len));
     let (mut processed, output) = run(
         format,
         Cow::Borrowed(bytes),
@@ -89,11 +89,7 @@ pub fn process_with(
         limits,
         render.then_some(open),
     )
-    .map_err(|e| match e {
-        WriteError::Format(e) => e,
-        // A `Vec` takes every write.
-        WriteError::Io(e) => FormatError::whole(format!("internal error: {e}")),
-    })?;
+    .map_err(WriteError::in_memory)?;
     processed.output = output;
     Ok(processed)
 }

@@ -48,11 +48,9 @@ struct Written {
 }
 
 /// Creates the folders above an `--out` destination, only once there is something to write.
-fn create_parent(dest: &Path) -> Result<(), String> {
+fn create_parent(dest: &Path) -> std::io::Result<()> {
     match dest.parent() {
-        Some(parent) => {
-            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))
-        }
+        Some(parent) => std::fs::create_dir_all(parent),
         None => Ok(()),
     }
 }
@@ -74,9 +72,7 @@ fn apply_one(
     let meta = std::fs::metadata(&target.path).ok();
     // Called once the project is read and planned: a project that fails leaves no folder.
     let open = |_len: usize| -> std::io::Result<write::Staged> {
-        if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
+        create_parent(&dest)?;
         write::Staged::create(&dest, meta.as_ref())
     };
     let describe = |e: std::io::Error| format!("{}: {e}", dest.display());
@@ -105,9 +101,9 @@ fn write_one(args: &ApplyArgs, target: &Target, planned: Planned) -> Result<Writ
     if let Some(dir) = &args.out {
         // `--out` with `--diff=text`, which needs the bytes kept (else `apply_one` stages).
         let dest = dir.join(target.relative());
-        create_parent(&dest)?;
         let meta = std::fs::metadata(&target.path).ok();
-        write::atomic_write(&dest, bytes, meta.as_ref())
+        create_parent(&dest)
+            .and_then(|()| write::atomic_write(&dest, bytes, meta.as_ref()))
             .map_err(|e| format!("{}: {e}", dest.display()))?;
         written.output = Some(dest);
     } else if args.in_place && bytes != p.bytes.as_slice() {
@@ -223,9 +219,6 @@ pub fn run(args: &ApplyArgs, color: ColorChoice, limits: &crate::limits::Limits)
         "changed"
     };
     run::print_end(args.run.json, "apply", entries, summary, verb, style);
-    // The process ends after this command (`cli::main` runs one): freeing every session and
-    // plan one allocation at a time (tens of thousands for a large project) would only delay
-    // the exit, and the system takes the memory back whole.
-    std::mem::forget(results);
+    run::leave_to_exit(results);
     code
 }

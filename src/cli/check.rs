@@ -81,9 +81,6 @@ pub fn run(args: &CheckArgs, color: ColorChoice, limits: &crate::limits::Limits)
         "would change",
         style,
     );
-    // The process ends after this command (`cli::main` runs one): freeing every session and
-    // plan one allocation at a time (tens of thousands for a large project) would only delay
-    // the exit, and the system takes the memory back whole.
-    std::mem::forget(results);
+    run::leave_to_exit(results);
     code
 }

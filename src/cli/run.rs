@@ -157,6 +157,14 @@ pub fn report_problems(problems: &[NotAProject], json: bool, entries: &mut Vec<P
     }
 }
 
+/// Hands a command's results to the end of the process instead of freeing them: a command is
+/// the last thing `cli::main` runs, and freeing every session and plan one allocation at a
+/// time (tens of thousands for a large project) would only delay the exit, while the system
+/// takes the memory back whole.
+pub fn leave_to_exit<T>(results: T) {
+    std::mem::forget(results);
+}
+
 /// The end of a run: the versioned JSON document for the whole run with `--json`, else the
 /// summary line.
 pub fn print_end(

@@ -85,6 +85,22 @@ pub enum WriteError {
     Io(#[from] std::io::Error),
 }
 
+impl WriteError {
+    /// For bytes written into memory, where a failed write can only be a bug.
+    pub fn in_memory(self) -> FormatError {
+        match self {
+            WriteError::Format(e) => e,
+            WriteError::Io(e) => FormatError::whole(format!("internal error: {e}")),
+        }
+    }
+}
+
+/// An empty buffer for the new bytes of a project read from `input_len` bytes, with room for
+/// what edits add (capacity never written to is never made resident).
+pub fn output_buffer(input_len: usize) -> Vec<u8> {
+    Vec::with_capacity(input_len + input_len / 8 + 4096)
+}
+
 impl From<crate::edit::EditConflict> for WriteError {
     fn from(e: crate::edit::EditConflict) -> Self {
         WriteError::Format(FormatError::whole(format!("internal error: {e}")))
@@ -121,14 +137,10 @@ pub trait Project: Send + Sync {
 
     /// The project's bytes after `plan`, in memory ([`Project::write_to`] into a `Vec`).
     fn write(&self, plan: &Plan) -> Result<Vec<u8>, FormatError> {
-        // Room for what edits add; capacity never written to is never made resident.
-        let len = self.source().len();
-        let mut out = Vec::with_capacity(len + len / 8 + 4096);
-        match self.write_to(plan, &mut out) {
-            Ok(()) => Ok(out),
-            Err(WriteError::Format(e)) => Err(e),
-            Err(WriteError::Io(e)) => Err(FormatError::whole(format!("internal error: {e}"))),
-        }
+        let mut out = output_buffer(self.source().len());
+        self.write_to(plan, &mut out)
+            .map_err(WriteError::in_memory)?;
+        Ok(out)
     }
 }
 

@@ -11,7 +11,7 @@
 
 use crate::session::{Rgb, Session, Track, TrackKind};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -170,13 +170,30 @@ impl Layout {
     }
 }
 
-/// A plan's per-track value changes ([`Plan::by_track`]): the same answers as
-/// [`Plan::renames`], [`Plan::recolors`] and [`Plan::mutes`].
+/// A plan's per-track value changes ([`Plan::by_track`]), indexed by track: the same answers
+/// as [`Plan::renames`], [`Plan::recolors`] and [`Plan::mutes`], looked up in constant time.
 #[derive(Debug, Default)]
 pub struct ByTrack<'a> {
-    pub renames: BTreeMap<usize, &'a str>,
-    pub recolors: BTreeMap<usize, Rgb>,
-    pub mutes: BTreeSet<usize>,
+    renames: Vec<Option<&'a str>>,
+    recolors: Vec<Option<Rgb>>,
+    mutes: Vec<bool>,
+}
+
+impl<'a> ByTrack<'a> {
+    /// The name track `index` gets, if renamed.
+    pub fn rename(&self, index: usize) -> Option<&'a str> {
+        self.renames.get(index).copied().flatten()
+    }
+
+    /// The colour track `index` gets, if recoloured.
+    pub fn recolor(&self, index: usize) -> Option<Rgb> {
+        self.recolors.get(index).copied().flatten()
+    }
+
+    /// True when track `index` is muted by the plan.
+    pub fn mutes(&self, index: usize) -> bool {
+        self.mutes.get(index).copied().unwrap_or(false)
+    }
 }
 
 impl Plan {
@@ -255,19 +272,17 @@ impl Plan {
     /// Renames, recolours and mutes by track, gathered in one pass over the changes. Backends
     /// look these up once per track; building the maps per track is quadratic in the track
     /// count (12 000 tracks: seconds).
-    pub fn by_track(&self) -> ByTrack<'_> {
-        let mut out = ByTrack::default();
-        for c in &self.changes {
+    pub fn by_track(&self, track_count: usize) -> ByTrack<'_> {
+        let mut out = ByTrack {
+            renames: vec![None; track_count],
+            recolors: vec![None; track_count],
+            mutes: vec![false; track_count],
+        };
+        for c in self.changes.iter().filter(|c| c.track < track_count) {
             match &c.action {
-                Action::Rename { to } => {
-                    out.renames.insert(c.track, to.as_str());
-                }
-                Action::Recolor { to } => {
-                    out.recolors.insert(c.track, *to);
-                }
-                Action::Mute => {
-                    out.mutes.insert(c.track);
-                }
+                Action::Rename { to } => out.renames[c.track] = Some(to),
+                Action::Recolor { to } => out.recolors[c.track] = Some(*to),
+                Action::Mute => out.mutes[c.track] = true,
                 _ => {}
             }
         }
@@ -414,20 +429,7 @@ impl Plan {
     /// that loses its last child is an ordinary track again).
     pub fn predict(&self, session: &Session) -> Session {
         let layout = self.layout(session);
-        // Indexed by track, in one pass over the changes: predicting runs once per planning
-        // round and once per verification, on sessions of tens of thousands of tracks.
-        let n = session.tracks.len();
-        let mut renames: Vec<Option<&str>> = vec![None; n];
-        let mut recolors: Vec<Option<Rgb>> = vec![None; n];
-        let mut mutes = vec![false; n];
-        for c in &self.changes {
-            match &c.action {
-                Action::Rename { to } => renames[c.track] = Some(to),
-                Action::Recolor { to } => recolors[c.track] = Some(*to),
-                Action::Mute => mutes[c.track] = true,
-                _ => {}
-            }
-        }
+        let by_track = self.by_track(session.tracks.len());
         let tracks = layout
             .slots
             .iter()
@@ -439,11 +441,11 @@ impl Plan {
                         let original = &session.tracks[t];
                         Track {
                             index,
-                            name: renames[t].unwrap_or(&original.name).to_string(),
+                            name: by_track.rename(t).unwrap_or(&original.name).to_string(),
                             kind: original.kind,
-                            color: recolors[t].or(original.color),
+                            color: by_track.recolor(t).or(original.color),
                             parent,
-                            muted: original.muted || mutes[t],
+                            muted: original.muted || by_track.mutes(t),
                             media_files: original.media_files.clone(),
                             media_count: original.media_count,
                             muted_media_count: original.muted_media_count,

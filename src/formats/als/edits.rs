@@ -71,7 +71,7 @@ fn track_edits(
             index + 1
         ))
     };
-    if let Some(name) = plan.renames.get(&index) {
+    if let Some(name) = plan.rename(index) {
         let text = escape(name);
         let user = t
             .user_name
@@ -82,15 +82,15 @@ fn track_edits(
             edits.push(replace(effective, text));
         }
     }
-    if let Some(rgb) = plan.recolors.get(&index) {
+    if let Some(rgb) = plan.recolor(index) {
         let field = t.color.as_ref().ok_or_else(|| missing("Color"))?;
         let value = project
             .scheme
-            .encode(palette::nearest(*rgb))
+            .encode(palette::nearest(rgb))
             .ok_or_else(|| missing("writable Color"))?;
         edits.push(replace(field, value.to_string()));
     }
-    if plan.mutes.contains(&index) {
+    if plan.mutes(index) {
         if t.speaker.is_none() && t.speaker_event.is_none() {
             return Err(missing("Mixer/Speaker"));
         }
@@ -240,7 +240,7 @@ pub(super) fn write(project: &AlsProject<'_>, plan: &Plan) -> Result<NewXml, For
     };
     let parent_id = |i: usize| layout.parents[i].and_then(|p| slot_id(layout.slots[p]));
 
-    let by_track = plan.by_track();
+    let by_track = plan.by_track(doc.tracks.len());
     let mut per_track: Vec<Vec<Edit>> = vec![Vec::new(); doc.tracks.len()];
     for (i, slot) in layout.slots.iter().enumerate() {
         if let Slot::Track(t) = *slot {

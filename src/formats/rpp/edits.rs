@@ -125,7 +125,7 @@ fn token_edits(project: &RppProject<'_>, plan: &ByTrack<'_>, index: usize) -> Ve
     let mut edits = Vec::new();
     // Only new lines need it.
     let indent = || key_indent(project, t);
-    if let Some(name) = plan.renames.get(&index) {
+    if let Some(name) = plan.rename(index) {
         let text = quote(name);
         let block = wants_block(name).then(|| name_block(&indent(), name, eol));
         match (&t.name, t.name_line_end) {
@@ -146,8 +146,8 @@ fn token_edits(project: &RppProject<'_>, plan: &ByTrack<'_>, index: usize) -> Ve
             }
         }
     }
-    if let Some(rgb) = plan.recolors.get(&index) {
-        let value = color::encode(*rgb, project.order).to_string();
+    if let Some(rgb) = plan.recolor(index) {
+        let value = color::encode(rgb, project.order).to_string();
         edits.push(match &t.peakcol {
             Some(field) => Edit::replace(field.span.clone(), value),
             None => Edit::insert(
@@ -156,7 +156,7 @@ fn token_edits(project: &RppProject<'_>, plan: &ByTrack<'_>, index: usize) -> Ve
             ),
         });
     }
-    if plan.mutes.contains(&index) {
+    if plan.mutes(index) {
         edits.push(match &t.mute {
             Some(field) => Edit::replace(field.span.clone(), "1"),
             None => Edit::insert(t.after_header, line(&indent(), "MUTESOLO 1 0 0", eol)),
@@ -177,7 +177,7 @@ pub(super) fn write_to(
     let doc = &project.doc;
     let session = &project.session;
     let layout = plan.layout(session);
-    let by_track = plan.by_track();
+    let by_track = plan.by_track(doc.tracks.len());
 
     if layout.is_unchanged(session) {
         let edits = (0..doc.tracks.len())

@@ -45,14 +45,9 @@ fn scan_in_parts(src: &[u8], parts: usize) -> Result<Scanned, FormatError> {
         },
     );
     first?;
-    for (k, (part, result)) in (1..cuts.len()).zip(guessed) {
-        if state.at_top() {
-            result?;
-            state.append(part);
-        } else {
-            scan_part(text, cuts[k]..ends[k], &mut state)?;
-        }
-    }
+    take_guessed_parts(&mut state, guessed, |k, state| {
+        scan_part(text, cuts[k + 1]..ends[k + 1], state)
+    })?;
     finish(text, src.len(), platform, line_ending, state)
 }
 
@@ -186,14 +181,9 @@ fn scan_file_in(path: &Path, parts: usize, block: usize) -> Result<Scanned, Writ
         },
     );
     let (head, _) = first?;
-    for (k, (guess, result)) in guessed.into_iter().enumerate() {
-        if state.at_top() {
-            result?;
-            state.append(guess);
-        } else {
-            part(cuts[k], ends[k], &mut state)?;
-        }
-    }
+    take_guessed_parts(&mut state, guessed, |k, state| {
+        part(cuts[k], ends[k], state)
+    })?;
     let (platform, ending) = head.unwrap_or((None, b"\n"));
     Ok(finish(&Text::streamed(), len, platform, ending, state)?)
 }
@@ -207,6 +197,25 @@ fn file_track_line(file: &File, from: usize) -> io::Result<Option<usize>> {
     reader.seek(SeekFrom::Start(from as u64))?;
     reader.take(WINDOW as u64).read_to_end(&mut window)?;
     Ok(track_line(&window, 0).map(|i| from + i))
+}
+
+/// Appends to `state` (where the parts before ended) each part scanned from a guessed start,
+/// in order: taken as it is when that guess held (the scan stood directly inside the project),
+/// scanned again by `rescan(k, state)` from the true state otherwise.
+fn take_guessed_parts<E>(
+    state: &mut State,
+    guessed: Vec<(State, Result<(), E>)>,
+    mut rescan: impl FnMut(usize, &mut State) -> Result<(), E>,
+) -> Result<(), E> {
+    for (k, (part, result)) in guessed.into_iter().enumerate() {
+        if state.at_top() {
+            result?;
+            state.append(part);
+        } else {
+            rescan(k, state)?;
+        }
+    }
+    Ok(())
 }
 
 /// Where the parts of a large file start: the first part at `body`, every other one at a

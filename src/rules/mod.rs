@@ -1,4 +1,5 @@
-//! The YAML rules: loading with line:column errors, matching tracks, planning changes.
+//! The YAML rules: loading with line:column errors (every mistake of a file at once),
+//! matching tracks, planning changes.
 //!
 //! One rules file serves every DAW: rules see only [`crate::session::Session`] and produce a
 //! [`crate::plan::Plan`]. Semantics, decided here once:
@@ -24,11 +25,12 @@ mod condition;
 mod planner;
 mod positions;
 mod schema;
+mod structure;
 mod template;
 
 pub use compile::{Resolve, load, load_layered};
 pub use condition::Condition;
-pub use planner::plan;
+pub use planner::{UNSETTLED_NOTE, plan};
 pub use positions::Position;
 
 use crate::plan::UnusedReason;
@@ -56,6 +58,52 @@ impl fmt::Display for RulesError {
             Some(p) => write!(f, "{}:{}:{}: {}", self.file, p.line, p.column, self.message),
             None => write!(f, "{}: {}", self.file, self.message),
         }
+    }
+}
+
+/// Every mistake found in a rules file and the files it extends, in the order they sit in
+/// each file: as many as one reading can find (a YAML syntax error ends the reading of its
+/// file; mistakes in keys, types and values are all collected). Never empty.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct RulesErrors(pub Vec<RulesError>);
+
+impl RulesErrors {
+    /// The first mistake, in file order.
+    pub fn first(&self) -> &RulesError {
+        &self.0[0]
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &RulesError> {
+        self.0.iter()
+    }
+
+    /// Sorts by file, then position (mistakes without a position first), and drops repeats.
+    fn sorted(mut errors: Vec<RulesError>) -> RulesErrors {
+        errors.sort_by(|a, b| {
+            let key = |e: &RulesError| e.position.map(|p| (p.line, p.column));
+            (a.file.as_ref(), key(a)).cmp(&(b.file.as_ref(), key(b)))
+        });
+        errors.dedup();
+        RulesErrors(errors)
+    }
+}
+
+impl From<RulesError> for RulesErrors {
+    fn from(e: RulesError) -> Self {
+        RulesErrors(vec![e])
+    }
+}
+
+/// One mistake per line, each `FILE:LINE:COLUMN: message`.
+impl fmt::Display for RulesErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
     }
 }
 

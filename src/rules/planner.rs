@@ -79,6 +79,12 @@ impl Origins {
     }
 }
 
+/// The note of a plan whose rules do not settle ([`Plan::unsettled`]): how reports tell it
+/// from the notes about declined changes.
+pub const UNSETTLED_NOTE: &str = "the rules do not settle (a rename feeds on its own result, \
+                                  or one rule undoes another): a second run would change this \
+                                  project again";
+
 /// How many times the rules are re-evaluated on their own result before giving up.
 const MAX_SETTLE_ROUNDS: usize = 6;
 
@@ -129,9 +135,7 @@ pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
     plan.unsettled = true;
     plan.notes.push(Note {
         track: None,
-        message: "the rules do not settle (a rename feeds on its own result, or one rule \
-                  undoes another): a second run would change this project again"
-            .into(),
+        message: UNSETTLED_NOTE.into(),
         origin: None,
     });
     plan

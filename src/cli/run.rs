@@ -37,9 +37,10 @@ pub fn rules_error(e: &RulesErrors) -> String {
     match e.0.len() {
         0 | 1 => e.to_string(),
         n => format!(
-            "{} (and {} more; `premix rules check {}` lists them all)",
+            "{} (and {} more {}; `premix rules check {}` lists them all)",
             e.first(),
-            crate::report::human::count(n - 1, "mistake", "mistakes"),
+            n - 1,
+            if n == 2 { "mistake" } else { "mistakes" },
             e.first().file
         ),
     }

@@ -73,6 +73,9 @@ pub fn page(w: &mut dyn Write) -> std::io::Result<()> {
         if sub.get_arguments().any(|a| !a.is_hide_set()) {
             w.write_all(body(|b| man.render_options_section(b))?.as_bytes())?;
         }
+        if sub.get_after_help().is_some() || sub.get_after_long_help().is_some() {
+            w.write_all(body(|b| man.render_extra_section(b))?.as_bytes())?;
+        }
     }
     top.render_extra_section(w)?;
     top.render_version_section(w)

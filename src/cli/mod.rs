@@ -24,6 +24,15 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
+/// What `check --help` says after the options: findings, baselines, exit codes.
+const CHECK_HELP: &str = "Findings and their severities: `unsettled` (error: the rules \
+contradict themselves on a project), `unused` (warning: a track the rules flag), `declined` \
+(info: a change premix declined, with the reason).\n\nBaseline: premix-baseline.json in the \
+current folder (or --baseline FILE), JSON, projects by path relative to it, findings by code \
+and track name and kind (never index), with a count. Accepted findings fail no run; \
+--verbose shows them.\n\nExit codes: 0 nothing fails; 1 changes the rules want (unless \
+--fail-on never), or new findings at or above --fail-on; 2 error, or no project found at all.";
+
 /// The exit codes, as `--help` and the man page say them.
 pub const EXIT_CODES: &str = "Exit codes: 0 done or nothing to change; 1 `check`/`report` found \
 changes the rules want or new findings at or above --fail-on, `apply --dry-run`/`--diff` had \
@@ -54,12 +63,18 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Report what the rules would change and the findings (flagged tracks, declined
     /// changes); exit 1 for pending changes, or findings at or above --fail-on.
+    #[command(after_help = CHECK_HELP)]
     Check(check::CheckArgs),
     /// Apply the rules and write the projects (--out DIR or --in-place; --dry-run to write
     /// nothing).
+    #[command(
+        after_help = "Exit codes: 0 done; with --dry-run or --diff, 1 when there were changes \
+                      to make (0 when none); 2 error, or no project found at all."
+    )]
     Apply(apply::ApplyArgs),
     /// Write an HTML page showing every project's tracks before and after the rules (exit
-    /// codes as `check`).
+    /// codes, --fail-on and baseline as `check`).
+    #[command(after_help = CHECK_HELP)]
     Report(report::ReportArgs),
     /// Work with rules files.
     #[command(subcommand)]

@@ -13,6 +13,7 @@ use crate::session::{Rgb, TrackKind};
 use regex::{Regex, RegexBuilder};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 /// The only rules-file version this premix understands.
@@ -28,55 +29,20 @@ const MAX_FLOW_DEPTH: usize = 64;
 /// quoted strings and comments.
 fn too_deep(text: &str) -> Option<Position> {
     let mut depth = 0usize;
-    for (line_index, line) in text.lines().enumerate() {
-        let mut quote: Option<char> = None;
-        let mut previous = ' ';
-        let mut last_token_char: Option<char> = None;
-        let mut chars = line.char_indices().peekable();
-        while let Some((column, c)) = chars.next() {
-            match quote {
-                Some('\'') if c == '\'' => {
-                    if chars.peek().map(|(_, n)| *n) == Some('\'') {
-                        chars.next();
-                    } else {
-                        quote = None;
-                    }
-                }
-                Some('"') if c == '\\' => {
-                    chars.next();
-                }
-                Some('"') if c == '"' => quote = None,
-                Some(_) => {}
-                None => match c {
-                    '#' if previous.is_whitespace() || column == 0 => break,
-                    '\'' | '"' if !matches!(last_token_char, Some(ch) if ch.is_alphanumeric()) => {
-                        quote = Some(c)
-                    }
-                    '[' | '{'
-                        if matches!(
-                            last_token_char,
-                            None | Some(':' | '-' | ',' | '[' | '{' | '?')
-                        ) =>
-                    {
-                        depth += 1;
-                        if depth > MAX_FLOW_DEPTH {
-                            return Some(Position {
-                                line: line_index + 1,
-                                column: column + 1,
-                            });
-                        }
-                    }
-                    ']' | '}' => depth = depth.saturating_sub(1),
-                    _ => {}
-                },
+    let mut found = None;
+    structure::flow_brackets(text, |bracket, at| {
+        if matches!(bracket, '[' | '{') {
+            depth += 1;
+            if depth > MAX_FLOW_DEPTH {
+                found = Some(at);
+                return ControlFlow::Break(());
             }
-            if !c.is_whitespace() {
-                last_token_char = Some(c);
-            }
-            previous = c;
+        } else {
+            depth = depth.saturating_sub(1);
         }
-    }
-    None
+        ControlFlow::Continue(())
+    });
+    found
 }
 
 struct Compiler<'a> {

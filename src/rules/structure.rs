@@ -13,6 +13,7 @@
 use super::RulesError;
 use super::positions::Position;
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
@@ -646,11 +647,33 @@ fn syntax_error(text: &str, info: &str, at: Position) -> (Position, String) {
 fn last_unclosed(text: &str, open: char) -> Option<Position> {
     let close = if open == '[' { ']' } else { '}' };
     let mut stack: Vec<Position> = Vec::new();
-    let mut quote: Option<char> = None;
-    for (i, line) in text.lines().enumerate() {
+    flow_brackets(text, |bracket, at| {
+        if bracket == open {
+            stack.push(at);
+        } else if bracket == close {
+            stack.pop();
+        }
+        ControlFlow::Continue(())
+    });
+    stack.pop()
+}
+
+/// Visits the flow brackets of `text` in order, with their places: `[` and `{` where a flow
+/// collection can start (after `:`, `-`, `,`, `[`, `{`, `?` or at the start of a line), and
+/// every `]` and `}`, outside quoted strings (which end with their line here) and comments. A
+/// lexical look, before and beside the parser, for what it cannot say: how deep the flow
+/// nesting goes, where an unclosed bracket opened.
+pub(super) fn flow_brackets(text: &str, mut visit: impl FnMut(char, Position) -> ControlFlow<()>) {
+    for (line_index, line) in text.lines().enumerate() {
+        let mut quote: Option<char> = None;
         let mut previous = ' ';
+        let mut last_token_char: Option<char> = None;
         let mut chars = line.chars().enumerate().peekable();
         while let Some((column, c)) = chars.next() {
+            let at = Position {
+                line: line_index + 1,
+                column: column + 1,
+            };
             match quote {
                 Some('\'') if c == '\'' => {
                     if chars.peek().map(|(_, n)| *n) == Some('\'') {
@@ -664,21 +687,29 @@ fn last_unclosed(text: &str, open: char) -> Option<Position> {
                 }
                 Some('"') if c == '"' => quote = None,
                 Some(_) => {}
-                None if c == '#' && previous.is_whitespace() => break,
-                None if (c == '\'' || c == '"') && !previous.is_alphanumeric() => quote = Some(c),
-                None if c == open => stack.push(Position {
-                    line: i + 1,
-                    column: column + 1,
-                }),
-                None if c == close => {
-                    stack.pop();
-                }
-                None => {}
+                None => match c {
+                    '#' if previous.is_whitespace() || column == 0 => break,
+                    '\'' | '"' if !matches!(last_token_char, Some(ch) if ch.is_alphanumeric()) => {
+                        quote = Some(c)
+                    }
+                    '[' | '{'
+                        if matches!(
+                            last_token_char,
+                            None | Some(':' | '-' | ',' | '[' | '{' | '?')
+                        ) && visit(c, at).is_break() =>
+                    {
+                        return;
+                    }
+                    ']' | '}' if visit(c, at).is_break() => return,
+                    _ => {}
+                },
+            }
+            if !c.is_whitespace() {
+                last_token_char = Some(c);
             }
             previous = c;
         }
     }
-    stack.pop()
 }
 
 #[cfg(test)]

@@ -420,6 +420,45 @@ fn a_closed_output_ends_every_command_quietly_as_ls_does() {
     }
 }
 
+/// With standard error on a terminal (a progress bar drawn there) and standard output a pipe
+/// already closed when premix prints (`| true` reads nothing and exits while premix plans),
+/// premix still ends by SIGPIPE, quietly. The terminal is `script`'s (util-linux).
+#[test]
+fn a_closed_output_with_the_progress_bar_on_a_terminal_ends_quietly() {
+    let has_script = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_script {
+        eprintln!("`script` (util-linux) not found: skipping the terminal check");
+        return;
+    }
+    let (dir, _messy, _tidy) = songs();
+    let bin = assert_cmd::cargo::cargo_bin("premix");
+    for format in ["text", "json"] {
+        let script = dir.path().join(format!("closed-{format}.sh"));
+        fs::write(
+            &script,
+            format!(
+                "set -o pipefail\n'{}' check --format {format} '{}' | true\necho \"rc=$?\"\n",
+                bin.display(),
+                dir.path().join("songs").display()
+            ),
+        )
+        .unwrap();
+        let out = std::process::Command::new("script")
+            .args(["-qec", &format!("bash '{}'", script.display()), "/dev/null"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("rc=141"), "{format}: {text}");
+        assert!(
+            !text.contains("panicked") && !text.contains("failed printing"),
+            "{text}"
+        );
+    }
+}
+
 /// SIGPIPE's number (13 on every Unix premix runs on).
 fn libc_sigpipe() -> i32 {
     13

@@ -192,31 +192,33 @@ fn position(mark: &Marker) -> Position {
 enum Frame {
     List {
         at: Position,
-        anchor: usize,
         items: Vec<Node>,
     },
     Map {
         at: Position,
-        anchor: usize,
         entries: Vec<Entry>,
         key: Option<(String, Position)>,
     },
 }
 
+/// Deeper nesting is not built into the tree (it is reported once, where it starts): the
+/// tree is checked and dropped recursively, and no rules file nests more than a dozen levels.
+const MAX_DEPTH: usize = 64;
+
 #[derive(Default)]
 struct Builder {
     stack: Vec<Frame>,
+    /// Collections opened past [`MAX_DEPTH`] and not closed yet: their events are skipped.
+    skipped: usize,
+    /// Where the nesting first went past [`MAX_DEPTH`].
+    too_deep: Option<Position>,
     roots: Vec<Node>,
-    anchors: HashMap<usize, Node>,
     /// Keys that are lists or mappings themselves (`? [a, b]: c`), which no rules key is.
     complex_keys: Vec<Position>,
 }
 
 impl Builder {
-    fn push(&mut self, node: Node, anchor: usize) {
-        if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
-        }
+    fn push(&mut self, node: Node) {
         match self.stack.last_mut() {
             None => self.roots.push(node),
             Some(Frame::List { items, .. }) => items.push(node),
@@ -245,17 +247,13 @@ impl Builder {
         let Some(frame) = self.stack.pop() else {
             return;
         };
-        let (node, anchor) = match frame {
-            Frame::List { at, anchor, items } => (
-                Node {
-                    value: Value::List(items),
-                    at,
-                },
-                anchor,
-            ),
+        let node = match frame {
+            Frame::List { at, items } => Node {
+                value: Value::List(items),
+                at,
+            },
             Frame::Map {
                 at,
-                anchor,
                 mut entries,
                 key,
             } => {
@@ -269,24 +267,40 @@ impl Builder {
                         },
                     });
                 }
-                (
-                    Node {
-                        value: Value::Map(entries),
-                        at,
-                    },
-                    anchor,
-                )
+                Node {
+                    value: Value::Map(entries),
+                    at,
+                }
             }
         };
-        self.push(node, anchor);
+        self.push(node);
     }
 }
 
 impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, event: Event, mark: Marker) {
         let at = position(&mark);
+        if self.skipped > 0 {
+            match event {
+                Event::SequenceStart(..) | Event::MappingStart(..) => self.skipped += 1,
+                Event::SequenceEnd | Event::MappingEnd => self.skipped -= 1,
+                _ => {}
+            }
+            return;
+        }
+        if matches!(event, Event::SequenceStart(..) | Event::MappingStart(..))
+            && self.stack.len() >= MAX_DEPTH
+        {
+            self.skipped = 1;
+            self.too_deep.get_or_insert(at);
+            self.push(Node {
+                value: Value::Unfinished,
+                at,
+            });
+            return;
+        }
         match event {
-            Event::Scalar(text, style, anchor, _) => {
+            Event::Scalar(text, style, ..) => {
                 let plain = style == TScalarStyle::Plain;
                 let value = if plain && matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL")
                 {
@@ -294,23 +308,20 @@ impl MarkedEventReceiver for Builder {
                 } else {
                     Value::Scalar { text, plain }
                 };
-                self.push(Node { value, at }, anchor);
+                self.push(Node { value, at });
             }
-            Event::Alias(id) => {
-                let value = self
-                    .anchors
-                    .get(&id)
-                    .map_or(Value::Unfinished, |n| n.value.clone());
-                self.push(Node { value, at }, 0);
-            }
-            Event::SequenceStart(anchor, _) => self.stack.push(Frame::List {
+            // An alias is not expanded here (a chain of aliases doubling at each step would
+            // take memory exponential in its length): serde, which bounds expansion, judges it.
+            Event::Alias(_) => self.push(Node {
+                value: Value::Unfinished,
                 at,
-                anchor,
+            }),
+            Event::SequenceStart(..) => self.stack.push(Frame::List {
+                at,
                 items: Vec::new(),
             }),
-            Event::MappingStart(anchor, _) => self.stack.push(Frame::Map {
+            Event::MappingStart(..) => self.stack.push(Frame::Map {
                 at,
-                anchor,
                 entries: Vec::new(),
                 key: None,
             }),
@@ -336,7 +347,15 @@ pub(super) fn check(text: &str, file: &Arc<str>) -> Vec<RulesError> {
     }
     let mut builder = Builder::default();
     let mut parser = Parser::new_from_str(text);
-    if let Err(e) = parser.load(&mut builder, true) {
+    // Event by event: the parser's own `load` recurses once per level of nesting.
+    let read = loop {
+        match parser.next_token() {
+            Ok((Event::StreamEnd, _)) => break Ok(()),
+            Ok((event, mark)) => builder.on_event(event, mark),
+            Err(e) => break Err(e),
+        }
+    };
+    if let Err(e) = read {
         check.complete = false;
         // Already said, in plainer words, when the reading stopped at a tab.
         if tabs.is_empty() || !e.info().contains("tab") {
@@ -346,6 +365,9 @@ pub(super) fn check(text: &str, file: &Arc<str>) -> Vec<RulesError> {
         while !builder.stack.is_empty() {
             builder.close();
         }
+    }
+    if let Some(at) = builder.too_deep {
+        check.error(at, format!("nested deeper than {MAX_DEPTH} levels"));
     }
     for at in &builder.complex_keys {
         check.error(*at, "a key must be plain text, not a list or a mapping");
@@ -862,6 +884,16 @@ mod tests {
         assert_eq!(
             REASONS,
             choices(&props["unused"]["properties"]["when"]["items"])
+        );
+    }
+
+    #[test]
+    fn deep_block_nesting_is_one_mistake_not_a_stack_overflow() {
+        let got = mistakes(&format!("{}x\n", "- ".repeat(100_000)));
+        assert!(
+            got.iter()
+                .any(|m| m.ends_with("nested deeper than 64 levels")),
+            "{got:?}"
         );
     }
 

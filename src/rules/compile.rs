@@ -3,12 +3,12 @@
 
 use super::positions::{Position, Positions};
 use super::schema::{RawKind, RawMatch, RawRules, RawUnusedAction};
-use super::structure;
 use super::template::Template;
 use super::{
     BusDecl, Condition, KindFilter, Rule, RuleSet, RulesError, RulesErrors, UnusedAction,
     UnusedPolicy,
 };
+use super::{structure, syntax};
 use crate::session::{Rgb, TrackKind};
 use regex::{Regex, RegexBuilder};
 use std::cell::RefCell;
@@ -30,7 +30,7 @@ const MAX_FLOW_DEPTH: usize = 64;
 fn too_deep(text: &str) -> Option<Position> {
     let mut depth = 0usize;
     let mut found = None;
-    structure::flow_brackets(text, |bracket, at| {
+    syntax::flow_brackets(text, |bracket, at| {
         if matches!(bracket, '[' | '{') {
             depth += 1;
             if depth > MAX_FLOW_DEPTH {

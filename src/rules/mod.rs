@@ -26,6 +26,7 @@ mod planner;
 mod positions;
 mod schema;
 mod structure;
+mod syntax;
 mod template;
 
 pub use compile::{Resolve, load, load_layered};

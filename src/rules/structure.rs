@@ -4,7 +4,7 @@
 //! text belongs, a value that is not one of the choices.
 //!
 //! The document is read with yaml-rust2's marked events into a small tree; a syntax error ends
-//! the reading, and what was read before it is still checked. The shape itself is
+//! the reading (worded by [`super::syntax`]), and what was read before it is still checked. The shape itself is
 //! [`ROOT`], a table mirroring `rules/schema.json` (a test keeps the two equal). Values are
 //! judged as serde_yaml reads them: any scalar is text (a bus named `808`), `~` or nothing is
 //! "no value", and only `true`/`false` are flags. Whatever passes here is read by serde into
@@ -12,8 +12,8 @@
 
 use super::RulesError;
 use super::positions::Position;
+use super::syntax;
 use std::collections::HashMap;
-use std::ops::ControlFlow;
 use std::sync::Arc;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
@@ -338,7 +338,7 @@ pub(super) fn check(text: &str, file: &Arc<str>) -> Vec<RulesError> {
         errors: Vec::new(),
         complete: true,
     };
-    let tabs = tabs_in_indentation(text);
+    let tabs = syntax::tabs_in_indentation(text);
     for at in &tabs {
         check.error(
             *at,
@@ -359,7 +359,7 @@ pub(super) fn check(text: &str, file: &Arc<str>) -> Vec<RulesError> {
         check.complete = false;
         // Already said, in plainer words, when the reading stopped at a tab.
         if tabs.is_empty() || !e.info().contains("tab") {
-            let (at, message) = syntax_error(text, e.info(), position(e.marker()));
+            let (at, message) = syntax::error(text, e.info(), position(e.marker()));
             check.error(at, message);
         }
         while !builder.stack.is_empty() {
@@ -597,140 +597,6 @@ fn unknown_key(key: &str, mapping: &Mapping) -> String {
             mapping.what,
             choices(&all)
         ),
-    }
-}
-
-/// The position of every tab in a line's indentation.
-fn tabs_in_indentation(text: &str) -> Vec<Position> {
-    let mut found = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        for (column, c) in line.chars().enumerate() {
-            match c {
-                '\t' => {
-                    found.push(Position {
-                        line: i + 1,
-                        column: column + 1,
-                    });
-                    break;
-                }
-                ' ' => {}
-                _ => break,
-            }
-        }
-    }
-    found
-}
-
-/// A YAML syntax error in words a user knows, and where to look.
-fn syntax_error(text: &str, info: &str, at: Position) -> (Position, String) {
-    let unclosed = |open: char, close: char, what: &str| {
-        let at = last_unclosed(text, open).unwrap_or(at);
-        (
-            at,
-            format!("this {what} `{open}` is never closed with `{close}` (or a `,` is missing)"),
-        )
-    };
-    if info.contains("flow sequence") {
-        return unclosed('[', ']', "list");
-    }
-    if info.contains("flow mapping") {
-        return unclosed('{', '}', "mapping");
-    }
-    let message = if info.contains("tab") {
-        "a tab where YAML expects spaces (YAML indents with spaces only)".to_string()
-    } else if info.contains("quoted scalar") {
-        "this quoted text is never closed: its closing quote is missing".to_string()
-    } else if info.contains("mapping values are not allowed") {
-        "a `key: value` where it cannot be: quote a value that holds `: `, or check the \
-         indentation of this line"
-            .to_string()
-    } else if info.contains("expected '-' indicator") {
-        "this line is indented like a list item but does not start with `- ` (or the \
-         line above is indented too far)"
-            .to_string()
-    } else if info.contains("did not find expected key") || info.contains("simple key") {
-        "unexpected text here: check the indentation of this line and the brackets or quotes \
-         before it"
-            .to_string()
-    } else if info.contains("indentation") {
-        "the indentation of this line does not line up with the lines above it".to_string()
-    } else if info.contains("unknown anchor") {
-        "this `*name` refers to no `&name` above it".to_string()
-    } else if let Some(c) = info.strip_prefix("unexpected character: `") {
-        let c = c.trim_end_matches('\'');
-        format!("a value cannot start with `{c}`: put the value in quotes")
-    } else {
-        format!("not valid YAML: {info}")
-    };
-    (at, message)
-}
-
-/// Where the last `open` bracket that is never closed sits, outside quotes and comments.
-fn last_unclosed(text: &str, open: char) -> Option<Position> {
-    let close = if open == '[' { ']' } else { '}' };
-    let mut stack: Vec<Position> = Vec::new();
-    flow_brackets(text, |bracket, at| {
-        if bracket == open {
-            stack.push(at);
-        } else if bracket == close {
-            stack.pop();
-        }
-        ControlFlow::Continue(())
-    });
-    stack.pop()
-}
-
-/// Visits the flow brackets of `text` in order, with their places: `[` and `{` where a flow
-/// collection can start (after `:`, `-`, `,`, `[`, `{`, `?` or at the start of a line), and
-/// every `]` and `}`, outside quoted strings (which end with their line here) and comments. A
-/// lexical look, before and beside the parser, for what it cannot say: how deep the flow
-/// nesting goes, where an unclosed bracket opened.
-pub(super) fn flow_brackets(text: &str, mut visit: impl FnMut(char, Position) -> ControlFlow<()>) {
-    for (line_index, line) in text.lines().enumerate() {
-        let mut quote: Option<char> = None;
-        let mut previous = ' ';
-        let mut last_token_char: Option<char> = None;
-        let mut chars = line.chars().enumerate().peekable();
-        while let Some((column, c)) = chars.next() {
-            let at = Position {
-                line: line_index + 1,
-                column: column + 1,
-            };
-            match quote {
-                Some('\'') if c == '\'' => {
-                    if chars.peek().map(|(_, n)| *n) == Some('\'') {
-                        chars.next();
-                    } else {
-                        quote = None;
-                    }
-                }
-                Some('"') if c == '\\' => {
-                    chars.next();
-                }
-                Some('"') if c == '"' => quote = None,
-                Some(_) => {}
-                None => match c {
-                    '#' if previous.is_whitespace() || column == 0 => break,
-                    '\'' | '"' if !matches!(last_token_char, Some(ch) if ch.is_alphanumeric()) => {
-                        quote = Some(c)
-                    }
-                    '[' | '{'
-                        if matches!(
-                            last_token_char,
-                            None | Some(':' | '-' | ',' | '[' | '{' | '?')
-                        ) && visit(c, at).is_break() =>
-                    {
-                        return;
-                    }
-                    ']' | '}' if visit(c, at).is_break() => return,
-                    _ => {}
-                },
-            }
-            if !c.is_whitespace() {
-                last_token_char = Some(c);
-            }
-            previous = c;
-        }
     }
 }
 

@@ -32,8 +32,10 @@ pub fn run(args: &InspectArgs, color: ColorChoice, limits: &crate::limits::Limit
         .and_then(|finder| finder.for_project(&args.file))
     {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
+        Err(errors) => {
+            for e in errors.iter() {
+                eprintln!("error: {e}");
+            }
             return EXIT_ERROR;
         }
     };

@@ -1,6 +1,7 @@
 //! `premix rules check FILE`: validate a rules file.
 
 use super::{EXIT_ERROR, EXIT_OK};
+use crate::report::human::count;
 use crate::rules::RuleSet;
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
@@ -29,10 +30,10 @@ pub fn run(cmd: &RulesCommand) -> u8 {
         RulesCommand::Check { file } => match load(file) {
             Ok(rules) => {
                 println!(
-                    "{}: ok ({} rules, {} buses{})",
+                    "{}: ok ({}, {}{})",
                     file.display(),
-                    rules.rules.len(),
-                    rules.buses.len(),
+                    count(rules.rules.len(), "rule", "rules"),
+                    count(rules.buses.len(), "bus", "buses"),
                     if rules.unused.is_some() {
                         ", unused policy"
                     } else {
@@ -47,7 +48,7 @@ pub fn run(cmd: &RulesCommand) -> u8 {
                 }
                 eprintln!(
                     "premix: {} in {}",
-                    crate::report::human::count(errors.0.len(), "mistake", "mistakes"),
+                    count(errors.0.len(), "mistake", "mistakes"),
                     errors.first().file
                 );
                 EXIT_ERROR

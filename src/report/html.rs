@@ -226,10 +226,10 @@ fn project(
     let _ = writeln!(
         out,
         "<details class=\"p\" id=\"p{i}\"{open}><summary>{} <span class=\"st st-{status}\">{status}</span> \
-         <span class=\"meta\">{}, {} tracks, rules {}</span></summary>",
+         <span class=\"meta\">{}, {}, rules {}</span></summary>",
         escape(path),
         session.format,
-        session.tracks.len(),
+        count(session.tracks.len(), "track", "tracks"),
         escape(rules)
     );
 

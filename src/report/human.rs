@@ -18,10 +18,10 @@ pub fn inspect(
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} ({}, {} tracks)",
+        "{} ({}, {})",
         style.bold(&path.display().to_string()),
         session.format,
-        session.tracks.len()
+        count(session.tracks.len(), "track", "tracks")
     );
     let _ = writeln!(
         out,

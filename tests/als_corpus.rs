@@ -2,6 +2,8 @@
 //! runs that touch only colour values, the default rules (invariants hold, a second run changes
 //! nothing), and damaged input refused.
 
+mod common;
+
 use premix::formats::als::container;
 use premix::formats::als::invariants::{check_invariants, check_send_holders, clip_count};
 use premix::formats::als::templates;
@@ -17,10 +19,7 @@ use std::path::PathBuf;
 fn corpus() -> Option<Vec<PathBuf>> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/als");
     if !dir.is_dir() {
-        eprintln!(
-            "corpus not found at {}; skipping the Live corpus tests",
-            dir.display()
-        );
+        common::skipped(&dir);
         return None;
     }
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)

@@ -8,6 +8,8 @@
 //!
 //! Regenerate with `PREMIX_WRITE_SAMPLES=1 cargo test --test als_sample`.
 
+mod common;
+
 #[path = "als_paths.rs"]
 mod als_paths;
 #[path = "../benches/gen/live_set.rs"]
@@ -140,7 +142,7 @@ fn corpus_11_3() -> Option<Vec<(String, Vec<u8>)>> {
     let mut sets = Vec::new();
     for name in names {
         let Ok(bytes) = std::fs::read(dir.join(name)) else {
-            eprintln!("corpus set {name} not found; skipping");
+            common::skipped(&dir.join(name));
             return None;
         };
         let xml = container::decode(&bytes, &premix::limits::Limits::default())

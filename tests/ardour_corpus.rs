@@ -1,6 +1,8 @@
 //! Ardour backend against the real sessions of `../shared/corpus/ardour` (skipped, with a
 //! message, when the corpus is absent).
 
+mod common;
+
 use premix::formats::ardour::ArdourProject;
 use premix::formats::ardour::xml::{XmlDoc, scan};
 use premix::formats::{self, Project};
@@ -13,10 +15,7 @@ use std::path::PathBuf;
 fn corpus() -> Option<Vec<(String, Vec<u8>)>> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/ardour");
     let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!(
-            "corpus absent: {} not found, skipping Ardour corpus tests",
-            dir.display()
-        );
+        common::skipped(&dir);
         return None;
     };
     let mut files: Vec<_> = entries

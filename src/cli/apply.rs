@@ -199,7 +199,7 @@ pub fn run(args: &ApplyArgs, color: ColorChoice, limits: &crate::limits::Limits)
     } else {
         EXIT_OK
     };
-    super::check::say_if_nothing_found(out.summary.projects, prepared.problems.len());
+    super::output::say_if_nothing_found(out.summary.projects, prepared.problems.len());
     let verb = if args.dry_run {
         "would change"
     } else {

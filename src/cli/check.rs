@@ -3,7 +3,7 @@
 
 use super::gate::{Gate, GateArgs};
 use super::output::{Outcome, Printer};
-use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, RunArgs, run};
+use super::{EXIT_ERROR, RunArgs, run};
 use crate::findings;
 use crate::report::style::{ColorChoice, Style};
 use clap::Args;
@@ -14,26 +14,6 @@ pub struct CheckArgs {
     pub run: RunArgs,
     #[command(flatten)]
     pub gate: GateArgs,
-}
-
-/// The exit code of a linter-style run (`check`, `report`): 2 if a project could not be
-/// processed or none was found, 1 if changes are wanted (unless `--fail-on never`) or new
-/// findings reach `--fail-on`, else 0.
-pub fn exit_code(summary: &crate::report::json::Summary, gate: &Gate) -> u8 {
-    if summary.errors > 0 || summary.projects == 0 {
-        EXIT_ERROR
-    } else if (gate.fail_on.changes_fail() && summary.changed > 0) || summary.failing_findings > 0 {
-        EXIT_FINDINGS
-    } else {
-        EXIT_OK
-    }
-}
-
-/// Says so on standard error when a run found no project at all.
-pub fn say_if_nothing_found(projects: usize, problems: usize) {
-    if projects == 0 && problems == 0 {
-        eprintln!("error: no project found in the paths given");
-    }
 }
 
 pub fn run(args: &CheckArgs, color: ColorChoice, limits: &crate::limits::Limits) -> u8 {
@@ -101,8 +81,8 @@ pub fn run(args: &CheckArgs, color: ColorChoice, limits: &crate::limits::Limits)
             None
         }
     };
-    let code = exit_code(&out.summary, &gate);
-    say_if_nothing_found(out.summary.projects, prepared.problems.len());
+    let code = gate.exit_code(&out.summary);
+    super::output::say_if_nothing_found(out.summary.projects, prepared.problems.len());
     out.finish("would change", written);
     run::leave_to_exit(results);
     code

@@ -1,8 +1,10 @@
 //! What fails a linter-style run (`check`, `report`): `--fail-on`, and the baseline of
 //! accepted findings (`--baseline`, `--write-baseline`, [`crate::baseline`]).
 
+use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 use crate::baseline::{self, Baseline};
 use crate::findings::{FailOn, Finding};
+use crate::report::json::Summary;
 use crate::session::Session;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -81,6 +83,21 @@ impl Gate {
         match &self.read {
             Some(b) => b.accepts(&b.key(path), session, findings),
             None => vec![false; findings.len()],
+        }
+    }
+
+    /// The exit code of a linter-style run (`check`, `report`): 2 if a project could not be
+    /// processed or none was found, 1 if changes are wanted (unless `--fail-on never`) or new
+    /// findings reach `--fail-on`, else 0.
+    pub fn exit_code(&self, summary: &Summary) -> u8 {
+        if summary.errors > 0 || summary.projects == 0 {
+            EXIT_ERROR
+        } else if (self.fail_on.changes_fail() && summary.changed > 0)
+            || summary.failing_findings > 0
+        {
+            EXIT_FINDINGS
+        } else {
+            EXIT_OK
         }
     }
 

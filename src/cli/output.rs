@@ -265,6 +265,13 @@ impl<'a> Printer<'a> {
     }
 }
 
+/// Says so on standard error when a run found no project at all (it then exits 2).
+pub fn say_if_nothing_found(projects: usize, problems: usize) {
+    if projects == 0 && problems == 0 {
+        eprintln!("error: no project found in the paths given");
+    }
+}
+
 /// `premix: 3 projects: 1 would change, 2 tracks flagged, 0 errors`, then what the baseline
 /// accepted and which findings fail the run, when there are any.
 pub fn summary_line(verb: &str, summary: &Summary, fail_on: FailOn, style: Style) -> String {

@@ -107,7 +107,7 @@ pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits
         );
         return EXIT_ERROR;
     }
-    super::check::say_if_nothing_found(summary.projects, prepared.problems.len());
+    super::output::say_if_nothing_found(summary.projects, prepared.problems.len());
     print!(
         "{}",
         summary_line("would change", &summary, gate.fail_on, style)
@@ -120,5 +120,5 @@ pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits
         );
     }
     println!("premix: report written to {}", args.html.display());
-    super::check::exit_code(&summary, &gate)
+    gate.exit_code(&summary)
 }

@@ -8,7 +8,7 @@ use super::{
     BusDecl, Condition, KindFilter, Rule, RuleSet, RulesError, RulesErrors, UnusedAction,
     UnusedPolicy,
 };
-use super::{structure, syntax};
+use super::{shape, syntax};
 use crate::session::{Rgb, TrackKind};
 use regex::{Regex, RegexBuilder};
 use std::cell::RefCell;
@@ -200,7 +200,7 @@ pub type Resolve<'a> = dyn FnMut(&str, Option<Position>) -> Result<RuleSet, Rule
 /// `extends: default` is the embedded convention; any other name goes to `resolve`.
 ///
 /// Errors: every mistake found, each with its file, line and column: first the file's shape
-/// (syntax, unknown keys, wrong types, bad choices: [`super::structure`]), then, when the
+/// (syntax, unknown keys, wrong types, bad choices: [`super::shape`]), then, when the
 /// shape is right, its values (bad regexes and colours, undeclared buses, rename templates).
 /// A wrong `version` is reported alone (the rest may be another version's language), and so
 /// are the mistakes of an extended file (this file's buses and colours may need its base).
@@ -229,9 +229,9 @@ pub fn load_layered(
         }
         .into());
     }
-    let shape = structure::check(text, &file);
-    if !shape.is_empty() {
-        return Err(RulesErrors::sorted(shape));
+    let mistakes = shape::check(text, &file);
+    if !mistakes.is_empty() {
+        return Err(RulesErrors::sorted(mistakes));
     }
     // The shape is right, so serde reads it; should the two ever disagree, serde's word stands.
     let raw: RawRules = serde_yaml::from_str(text).map_err(|e| RulesError {

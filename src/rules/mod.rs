@@ -25,7 +25,7 @@ mod condition;
 mod planner;
 mod positions;
 mod schema;
-mod structure;
+mod shape;
 mod syntax;
 mod template;
 

@@ -1,5 +1,5 @@
 //! The rules file as written (version 1), before validation: read by serde once
-//! [`super::structure`] found its keys and types right; [`super::compile`] checks the rest. Every
+//! [`super::shape`] found its keys and types right; [`super::compile`] checks the rest. Every
 //! `color` key may be spelt `colour` (and `colors` `colours`), as premix itself writes it.
 
 use crate::plan::UnusedReason;

@@ -9,19 +9,21 @@
 //!   "version": 1,
 //!   "projects": {
 //!     "songs/a.rpp": [
-//!       { "code": "unused", "track": "Audio 23", "kind": "audio", "count": 1 },
-//!       { "code": "unsettled", "count": 1 }
+//!       { "code": "unused", "track": "Audio 23", "kind": "audio", "rule": "unused", "count": 1 },
+//!       { "code": "declined", "rule": "bus KEYS", "count": 1 }
 //!     ]
 //!   }
 //! }
 //! ```
 //!
 //! Projects are keyed by their path relative to the baseline's folder (`/`-separated; an
-//! absolute path for a project outside it). A finding is known by its code and its track's
-//! name and kind, never its index, so moving, adding or removing other tracks (as grouping
+//! absolute path for a project outside it). A finding is known by its code, its track's name
+//! and kind (never its index) and the label of the rule that led to it (a rule's `name:`, else
+//! `rule N`; `bus DRUMS`; `unused`), so moving, adding or removing other tracks (as grouping
 //! into buses does) keeps it accepted; `count` accepts that many findings with the same
-//! identity (two unused tracks both named `Audio`). A renamed track is a new track to a
-//! baseline. A finding the baseline does not cover, or one more than its count, is new.
+//! identity (two unused tracks both named `Audio`). A renamed track, or an unnamed rule that
+//! moved in its file, is new to a baseline. A finding the baseline does not cover, or one more
+//! than its count, is new.
 
 use crate::findings::{Code, Finding};
 use crate::session::Session;
@@ -45,6 +47,9 @@ pub struct Accepted {
     /// The track's kind (`audio`, `midi`, `bus`, `return`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    /// The label of the rule that led to the finding, when one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
     pub count: usize,
 }
 
@@ -55,8 +60,8 @@ struct Document {
     projects: BTreeMap<String, Vec<Accepted>>,
 }
 
-/// What a finding is known by in a baseline: code, track name, track kind.
-type Identity = (String, Option<String>, Option<String>);
+/// What a finding is known by in a baseline: code, track name, track kind, rule label.
+type Identity = (String, Option<String>, Option<String>, Option<String>);
 
 fn identity(session: &Session, finding: &Finding<'_>) -> Identity {
     let track = finding.track.and_then(|t| session.tracks.get(t));
@@ -64,7 +69,19 @@ fn identity(session: &Session, finding: &Finding<'_>) -> Identity {
         finding.code.as_str().to_string(),
         track.map(|t| t.name.clone()),
         track.map(|t| t.kind.as_str().to_string()),
+        finding.origin.map(|o| o.label.to_string()),
     )
+}
+
+impl Accepted {
+    fn identity(&self) -> Identity {
+        (
+            self.code.clone(),
+            self.track.clone(),
+            self.kind.clone(),
+            self.rule.clone(),
+        )
+    }
 }
 
 /// A baseline file, read or to be written.
@@ -160,10 +177,8 @@ impl Baseline {
         let Some(list) = self.projects.get(key) else {
             return vec![false; findings.len()];
         };
-        let mut left: HashMap<Identity, usize> = list
-            .iter()
-            .map(|a| ((a.code.clone(), a.track.clone(), a.kind.clone()), a.count))
-            .collect();
+        let mut left: HashMap<Identity, usize> =
+            list.iter().map(|a| (a.identity(), a.count)).collect();
         findings
             .iter()
             .map(|f| match left.get_mut(&identity(session, f)) {
@@ -185,10 +200,11 @@ impl Baseline {
         }
         let list: Vec<Accepted> = counts
             .into_iter()
-            .map(|((code, track, kind), count)| Accepted {
+            .map(|((code, track, kind, rule), count)| Accepted {
                 code,
                 track,
                 kind,
+                rule,
                 count,
             })
             .collect();
@@ -252,6 +268,8 @@ mod tests {
                     media_count: 0,
                     muted_media_count: 0,
                     plugins: Default::default(),
+                    feeds_parent: true,
+                    fed_by_tracks: false,
                 })
                 .collect(),
         }
@@ -291,7 +309,7 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(
             text,
-            "{\n  \"version\": 1,\n  \"projects\": {\n    \"songs/a.rpp\": [\n      {\"code\":\"unused\",\"track\":\"Audio\",\"kind\":\"audio\",\"count\":2}\n    ]\n  }\n}\n"
+            "{\n  \"version\": 1,\n  \"projects\": {\n    \"songs/a.rpp\": [\n      {\"code\":\"unused\",\"track\":\"Audio\",\"kind\":\"audio\",\"rule\":\"unused\",\"count\":2}\n    ]\n  }\n}\n"
         );
 
         // Renumbered (a bus inserted first), the same two tracks stay accepted; a third

@@ -219,6 +219,8 @@ mod tests {
             media_count: 0,
             muted_media_count: 0,
             plugins: Default::default(),
+            feeds_parent: true,
+            fed_by_tracks: false,
         };
         let session = Session {
             format: Format::Rpp,

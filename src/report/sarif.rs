@@ -9,7 +9,7 @@
 //! knows, and code scanning places results by line), names its track as a logical location
 //! (`kind: "track"`), points at the rule that asked (`relatedLocations`: the rules file and
 //! line) and carries a `partialFingerprints` entry made of the same identity a baseline keys
-//! on (code, track name and kind), so a result keeps its identity across runs. A finding a
+//! on (code, track name and kind, rule label), so a result keeps its identity across runs. A finding a
 //! baseline accepts is kept with an external suppression. Projects that could not be read
 //! are tool execution notifications, and make `executionSuccessful` false.
 
@@ -204,10 +204,11 @@ impl Log {
                 format!("{label}{}", f.message),
                 f.origin,
                 format!(
-                    "{}:{}:{}",
+                    "{}:{}:{}:{}",
                     f.code,
                     track.map_or("", |t| t.kind.as_str()),
-                    track.map_or("", |t| t.name.as_str())
+                    track.map_or("", |t| t.name.as_str()),
+                    f.origin.map_or("", |o| &*o.label)
                 ),
                 accepted.get(i).copied().unwrap_or(false),
             );

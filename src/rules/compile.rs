@@ -175,6 +175,10 @@ impl Compiler<'_> {
     }
 }
 
+/// A bus is created only when this many tracks (or folders moving whole) go into it: a bus
+/// around one track only adds a fader to the session.
+const DEFAULT_MIN_MEMBERS: usize = 2;
+
 fn bus_index(buses: &[BusDecl], name: &str) -> Option<usize> {
     buses.iter().position(|b| b.name.eq_ignore_ascii_case(name))
 }
@@ -315,9 +319,16 @@ pub fn load_layered(
             .color
             .as_ref()
             .and_then(|text| c.color(&format!("{path}.color"), text));
+        if bus.min_members == Some(0) {
+            c.fail::<()>(
+                &format!("{path}.min_members"),
+                "min_members must be at least 1",
+            );
+        }
         let decl = BusDecl {
             name: bus.name.clone(),
             color,
+            min_members: bus.min_members.unwrap_or(DEFAULT_MIN_MEMBERS),
             file: file.clone(),
             line: c.line(&path),
         };

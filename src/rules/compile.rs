@@ -286,11 +286,18 @@ pub fn load_layered(
             Some(text) => Some(c.color(&format!("{path}.color"), text)?),
             None => None,
         };
+        let aliases = bus
+            .aliases
+            .iter()
+            .enumerate()
+            .map(|(k, p)| c.regex(&format!("{path}.aliases[{k}]"), p))
+            .collect::<Result<Vec<_>, _>>()?;
         let decl = BusDecl {
             name: bus.name.clone(),
             color,
             file: file.clone(),
             line: c.line(&path),
+            aliases,
         };
         match bus_index(&buses, &bus.name) {
             Some(k) => buses[k] = decl,

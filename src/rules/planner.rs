@@ -1,5 +1,6 @@
 //! Turns a session and a rule set into a plan. Knows no file format.
 
+use super::names::Names;
 use super::template::Fill;
 use super::{RuleSet, UnusedAction};
 use crate::plan::{Action, BusRef, Change, NewBus, Note, Origin, Plan, UnusedReason};
@@ -92,21 +93,21 @@ const MAX_SETTLE_ROUNDS: usize = 6;
 /// wants nothing new. Rules that never settle (rename `a` to `b` and `b` to `a`, or
 /// `'{name} 2'`) give the one-pass plan and a note.
 pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
-    let declared: Vec<Option<usize>> = rules
-        .buses
-        .iter()
-        .map(|decl| {
-            session
-                .tracks
-                .iter()
-                .position(|t| t.kind == TrackKind::Bus && t.name.eq_ignore_ascii_case(&decl.name))
-        })
-        .collect();
+    let names = Names::of(session);
+    let declared = rules.existing_buses(session, &names);
     let origins = Origins::of(rules);
     let one_pass = || {
         let identity: Vec<Option<usize>> = (0..session.tracks.len()).map(Some).collect();
         let mut wanted = vec![Wanted::default(); session.tracks.len()];
-        evaluate(rules, &origins, session, &identity, &declared, &mut wanted);
+        evaluate(
+            rules,
+            &origins,
+            session,
+            &names,
+            &identity,
+            &declared,
+            &mut wanted,
+        );
         wanted
     };
     let mut wanted = one_pass();
@@ -117,7 +118,16 @@ pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
         }
         let view = plan.predict(session);
         let positions = plan.layout(session).new_positions(session.tracks.len());
-        if !evaluate(rules, &origins, &view, &positions, &declared, &mut wanted) {
+        let view_names = Names::of(&view);
+        if !evaluate(
+            rules,
+            &origins,
+            &view,
+            &view_names,
+            &positions,
+            &declared,
+            &mut wanted,
+        ) {
             return plan;
         }
         plan = build(rules, &origins, session, &declared, &wanted);
@@ -151,13 +161,14 @@ fn changes_what_rules_read(plan: &Plan) -> bool {
             .any(|c| !matches!(c.action, Action::Recolor { .. } | Action::Flag { .. }))
 }
 
-/// Evaluates the rules on `view` (the session as read, or as a plan predicts it) and records
-/// what they want into `wanted`, indexed by the tracks as read (`view_of` maps those to `view`).
-/// True when that changed what any track wants.
+/// Evaluates the rules on `view` (the session as read, or as a plan predicts it; `names` its
+/// normalised names) and records what they want into `wanted`, indexed by the tracks as read
+/// (`view_of` maps those to `view`). True when that changed what any track wants.
 fn evaluate(
     rules: &RuleSet,
     origins: &Origins,
     view: &Session,
+    names: &Names,
     view_of: &[Option<usize>],
     declared: &[Option<usize>],
     wanted: &mut [Wanted],
@@ -181,7 +192,15 @@ fn evaluate(
         let w = &mut wanted[original];
         // Compared track by track: a copy of the whole `wanted` per round would cost memory.
         let before = w.clone();
-        evaluate_track(rules, origins, view, &view.tracks[v], &mut counters, w);
+        evaluate_track(
+            rules,
+            origins,
+            view,
+            names,
+            &view.tracks[v],
+            &mut counters,
+            w,
+        );
         changed |= *w != before;
     }
     changed
@@ -193,22 +212,19 @@ fn evaluate_track(
     rules: &RuleSet,
     origins: &Origins,
     view: &Session,
+    names: &Names,
     track: &Track,
     counters: &mut [usize],
     w: &mut Wanted,
 ) {
-    for (r, rule) in rules.rules.iter().enumerate() {
-        let kind_ok = rule.default_kind.is_none_or(|k| k.accepts(track.kind));
-        if !kind_ok || !rule.condition.holds(view, track) {
-            continue;
-        }
+    for (r, rule) in rules.applying(view, names, track) {
         counters[r] += 1;
         let o = origins.rule(r);
         if let Some(b) = rule.bus {
             w.bus = Some((b, o));
         }
         if let Some(template) = &rule.rename {
-            let captures = name_captures(&rule.condition, &track.name);
+            let captures = rule.condition.name_captures(names, track);
             let bus = w
                 .bus
                 .as_ref()
@@ -224,9 +240,6 @@ fn evaluate_track(
         }
         if let Some(c) = rule.color {
             w.color = Some((c, o));
-        }
-        if !rule.continue_ {
-            break;
         }
     }
 
@@ -439,26 +452,6 @@ fn keep_existing_buses_populated(session: &Session, plan: &mut Plan) {
         // New buses nobody moves into any more are not created.
         plan.drop_unused_new_buses();
     }
-}
-
-/// Capture groups of the rule's top-level `name` regex, for `{1}`..`{9}`.
-fn name_captures(condition: &super::Condition, name: &str) -> Vec<Option<String>> {
-    let super::Condition::All(parts) = condition else {
-        return Vec::new();
-    };
-    parts
-        .iter()
-        .find_map(|c| match c {
-            super::Condition::Name(re) => re.captures(name),
-            _ => None,
-        })
-        .map(|caps| {
-            caps.iter()
-                .skip(1)
-                .map(|m| m.map(|m| m.as_str().to_string()))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -28,6 +28,9 @@ pub struct RawBus {
     pub name: String,
     #[serde(default)]
     pub color: Option<String>,
+    /// Regexes naming an existing bus that is this one ("Drms", "Drum Bus").
+    #[serde(default)]
+    pub aliases: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

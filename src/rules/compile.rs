@@ -478,6 +478,24 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_bus_alias_names_its_place() {
+        let e = err("version: 1\nbuses:\n  - name: DRUMS\n    aliases: ['^drms$', '(kit']\n");
+        assert_eq!(at(&e), (4, 25), "{e}");
+        assert!(e.message.contains("bad regex `(kit`"), "{e}");
+        let e = err("version: 1\nbuses:\n  - name: DRUMS\n    aliases: 'drms'\n");
+        assert_eq!(at(&e).0, 4, "{e}");
+        let rules = load(
+            "version: 1\nbuses:\n  - name: DRUMS\n    aliases: ['^drms$']\n",
+            "r.yaml",
+        )
+        .unwrap();
+        assert!(
+            rules.buses[0].aliases[0].is_match("DRMS"),
+            "case-insensitive"
+        );
+    }
+
+    #[test]
     fn colour_names_resolve_and_buses_match_case_insensitively() {
         let rules = load(
             "version: 1\ncolors: {drums: '#D94F3D'}\nbuses: [{name: DRUMS, color: drums}]\nrules:\n  - bus: drums\n    color: drums\n",

@@ -122,11 +122,10 @@ impl Compiler<'_> {
     }
 
     fn condition(&self, path: &str, raw: &RawMatch) -> Result<Condition, RulesError> {
+        // Cheap tests first: `All` stops at the first that fails, and a rule for returns
+        // should not run its name regex on every audio track.
         let mut all = Vec::new();
         let at = |key: &str| format!("{path}.{key}");
-        if let Some(p) = &raw.name {
-            all.push(Condition::Name(self.regex(&at("name"), p)?));
-        }
         if let Some(kind) = raw.kind {
             all.push(Condition::Kind(match kind {
                 RawKind::Audio => KindFilter::Only(TrackKind::Audio),
@@ -136,6 +135,15 @@ impl Compiler<'_> {
                 RawKind::Any => KindFilter::Any,
             }));
         }
+        if let Some(m) = raw.muted {
+            all.push(Condition::Muted(m));
+        }
+        if let Some(e) = raw.empty {
+            all.push(Condition::Empty(e));
+        }
+        if let Some(p) = &raw.name {
+            all.push(Condition::Name(self.regex(&at("name"), p)?));
+        }
         if let Some(p) = &raw.media {
             all.push(Condition::Media(self.regex(&at("media"), p)?));
         }
@@ -144,12 +152,6 @@ impl Compiler<'_> {
         }
         if let Some(p) = &raw.inside {
             all.push(Condition::Inside(self.regex(&at("inside"), p)?));
-        }
-        if let Some(m) = raw.muted {
-            all.push(Condition::Muted(m));
-        }
-        if let Some(e) = raw.empty {
-            all.push(Condition::Empty(e));
         }
         if let Some(any) = &raw.any {
             if any.is_empty() {

@@ -23,14 +23,33 @@ use regex::{Captures, Regex};
 /// The normalised form of `name` (see the module docs), or `None` when it is the name as
 /// written. Pure and cheap: one pass over the characters.
 pub fn normalise(name: &str) -> Option<String> {
+    let mut out = String::new();
+    normalise_into(name, &mut out).then_some(out)
+}
+
+/// Writes the normalised form of `name` into `out` (cleared first); true when it differs from
+/// `name`. Allocates nothing for an ASCII name once `out` has grown to fit: the planner
+/// normalises every track of a session with one buffer.
+fn normalise_into(name: &str, out: &mut String) -> bool {
+    out.clear();
     let body = strip_auto_number(name);
-    let chars: Vec<char> = body.chars().collect();
-    let mut out = String::with_capacity(body.len() + 8);
+    if body.is_ascii() {
+        push_normalised(body.as_bytes(), out);
+    } else {
+        push_normalised(&body.chars().collect::<Vec<char>>(), out);
+    }
+    out != name
+}
+
+/// The normalising pass over the characters of a name (the bytes of an ASCII one).
+fn push_normalised<C: Copy + Into<char>>(chars: &[C], out: &mut String) {
+    let at = |i: usize| chars.get(i).map(|&c| c.into());
     // A space is owed before the next kept character (never leading, never doubled).
     let mut pending_space = false;
     for (i, &c) in chars.iter().enumerate() {
-        let prev = i.checked_sub(1).map(|p| chars[p]);
-        let next = chars.get(i + 1).copied();
+        let c: char = c.into();
+        let prev = i.checked_sub(1).and_then(at);
+        let next = at(i + 1);
         let separator = c.is_whitespace()
             || c == '_'
             || c == '-'
@@ -42,7 +61,7 @@ pub fn normalise(name: &str) -> Option<String> {
             continue;
         }
         if let Some(p) = prev
-            && word_boundary(p, c, &chars[i + 1..])
+            && word_boundary(p, c, i + 1, &at)
         {
             pending_space = true;
         }
@@ -52,7 +71,6 @@ pub fn normalise(name: &str) -> Option<String> {
         pending_space = false;
         out.push(c);
     }
-    (out != name).then_some(out)
 }
 
 /// `name` without Live's auto-number prefix (`12-Audio` → `Audio`): digits and a hyphen at the
@@ -70,17 +88,21 @@ fn strip_auto_number(name: &str) -> &str {
     }
 }
 
-/// True when a word ends between `prev` and `c` (`after` is what follows `c`): lower case to
-/// upper case (`kickIn`), the last capital of an acronym before a capitalised word
-/// (`VSTPlugin`, but not the plural `OHs`), and letters next to digits (`snr2`, `808Kick`).
-fn word_boundary(prev: char, c: char, after: &[char]) -> bool {
+/// True when a word ends between `prev` and `c` (what follows `c` is `at(after)` onwards):
+/// lower case to upper case (`kickIn`), the last capital of an acronym before a capitalised
+/// word (`VSTPlugin`, but not the plural `OHs`), and letters next to digits (`snr2`,
+/// `808Kick`).
+fn word_boundary(prev: char, c: char, after: usize, at: &impl Fn(usize) -> Option<char>) -> bool {
     if prev.is_lowercase() && c.is_uppercase() {
         return true;
     }
     if prev.is_uppercase() && c.is_uppercase() {
-        let lower_run = after.iter().take_while(|n| n.is_lowercase()).count();
-        let plural_s =
-            lower_run == 1 && after[0] == 's' && !after.get(1).is_some_and(|n| n.is_alphabetic());
+        let lower_run = (after..)
+            .map_while(|k| at(k).filter(|n| n.is_lowercase()))
+            .count();
+        let plural_s = lower_run == 1
+            && at(after) == Some('s')
+            && !at(after + 1).is_some_and(|n| n.is_alphabetic());
         return lower_run > 0 && !plural_s;
     }
     (prev.is_alphabetic() && c.is_ascii_digit()) || (prev.is_ascii_digit() && c.is_alphabetic())
@@ -119,11 +141,12 @@ pub struct Names {
 impl Names {
     /// Normalises every track name of `session`.
     pub fn of(session: &Session) -> Names {
+        let mut buffer = String::new();
         Names {
             normalised: session
                 .tracks
                 .iter()
-                .map(|t| normalise(&t.name).map(String::into_boxed_str))
+                .map(|t| normalise_into(&t.name, &mut buffer).then(|| buffer.as_str().into()))
                 .collect(),
         }
     }

@@ -104,12 +104,7 @@ pub struct BusDecl {
 }
 
 impl BusDecl {
-    /// True when `name` is this declaration's own name (any case) or one of its aliases
-    /// matches it. Says nothing about the track's kind: see [`RuleSet::existing_buses`].
-    pub fn is_named(&self, name: NameForms<'_>) -> bool {
-        name.written.eq_ignore_ascii_case(&self.name) || self.is_aliased(name)
-    }
-
+    /// True when one of this declaration's aliases matches `name` (either form).
     fn is_aliased(&self, name: NameForms<'_>) -> bool {
         self.aliases.iter().any(|re| name.is_match(re))
     }

@@ -4,6 +4,10 @@
 //! colour they want, before `unused` greys it). A numbered series ("Audio 1" .. "Audio 32",
 //! Live's "13-Organ" .. "60-Organ") counts once per project.
 //!
+//! A row's track is found by its name and kind, else by its name alone (a reader that now
+//! reads it as another kind); a name no track has any more counts as filed nowhere. Both are
+//! printed, so a reader change that moves the score shows why.
+//!
 //! Two figures, both printed: the share of names labelled with a family that are filed under
 //! that family (at least 95%), and the share of names no family fits (`unknown`, `other`,
 //! `bus-generic`) that are filed under any family at all (at most 2%).
@@ -113,29 +117,47 @@ fn score<'a>(rows: &'a [Row], corpus: &Path, rules: &RuleSet) -> Vec<Scored<'a>>
             .into_session();
         let filed = families(rules, &session);
         for row in rows {
-            let tracks: Vec<usize> = session
-                .tracks
-                .iter()
-                .filter(|t| t.name == row.name && t.kind.as_str() == row.kind)
-                .map(|t| t.index)
-                .collect();
-            assert!(
-                !tracks.is_empty(),
-                "{source}: no {} track named {:?} (families.tsv and the reader disagree)",
-                row.kind,
-                row.name
-            );
-            let mut folders: Vec<String> = session
-                .ancestors(tracks[0])
-                .map(|a| session.tracks[a].name.clone())
-                .collect();
+            // The row's name and kind; failing that (a reader now reads the track as another
+            // kind) its name alone. A name the reader no longer gives is scored as filed
+            // nowhere, and listed.
+            let named = |same_kind: bool| -> Vec<usize> {
+                session
+                    .tracks
+                    .iter()
+                    .filter(|t| t.name == row.name && (!same_kind || t.kind.as_str() == row.kind))
+                    .map(|t| t.index)
+                    .collect()
+            };
+            let mut tracks = named(true);
+            if tracks.is_empty() {
+                tracks = named(false);
+                println!(
+                    "{source}: no {} track named {:?}; {} of another kind",
+                    row.kind,
+                    row.name,
+                    tracks.len()
+                );
+            }
+            let mut folders: Vec<String> = tracks
+                .first()
+                .map(|&t| {
+                    session
+                        .ancestors(t)
+                        .map(|a| session.tracks[a].name.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
             folders.reverse();
             scored.push(Scored {
                 row,
-                filed: tracks
-                    .iter()
-                    .map(|&t| filed[t].map(str::to_string))
-                    .collect(),
+                filed: if tracks.is_empty() {
+                    vec![None]
+                } else {
+                    tracks
+                        .iter()
+                        .map(|&t| filed[t].map(str::to_string))
+                        .collect()
+                },
                 folders,
             });
         }

@@ -40,6 +40,8 @@ fn session(spec: &[(&str, TrackKind, Option<usize>, usize)]) -> Session {
                 media_count: media,
                 muted_media_count: 0,
                 plugins: Default::default(),
+                feeds_parent: true,
+                fed_by_tracks: false,
             })
             .collect(),
     }

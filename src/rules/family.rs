@@ -58,6 +58,8 @@ mod tests {
             media_count: 0,
             muted_media_count: 0,
             plugins: Default::default(),
+            feeds_parent: true,
+            fed_by_tracks: false,
         }
     }
 

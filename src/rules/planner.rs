@@ -1,9 +1,10 @@
 //! Turns a session and a rule set into a plan. Knows no file format.
 
 use super::names::Names;
+use super::structure;
 use super::template::Fill;
 use super::{RuleSet, UnusedAction};
-use crate::plan::{Action, BusRef, Change, NewBus, Note, Origin, Plan, UnusedReason};
+use crate::plan::{Action, Change, NewBus, Note, Origin, Plan, UnusedReason};
 use crate::session::{Rgb, Session, Track, TrackKind};
 use std::sync::Arc;
 
@@ -93,21 +94,13 @@ const MAX_SETTLE_ROUNDS: usize = 6;
 /// wants nothing new. Rules that never settle (rename `a` to `b` and `b` to `a`, or
 /// `'{name} 2'`) give the one-pass plan and a note.
 pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
-    let names = Names::of(session);
-    let declared = rules.existing_buses(session, &names);
+    let as_read = View::of(session);
+    let declared = rules.existing_buses(session, &as_read.names);
     let origins = Origins::of(rules);
     let one_pass = || {
         let identity: Vec<Option<usize>> = (0..session.tracks.len()).map(Some).collect();
         let mut wanted = vec![Wanted::default(); session.tracks.len()];
-        evaluate(
-            rules,
-            &origins,
-            session,
-            &names,
-            &identity,
-            &declared,
-            &mut wanted,
-        );
+        evaluate(rules, &origins, &as_read, &identity, &declared, &mut wanted);
         wanted
     };
     let mut wanted = one_pass();
@@ -116,14 +109,12 @@ pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
         if !changes_what_rules_read(&plan) {
             return plan;
         }
-        let view = plan.predict(session);
+        let predicted = plan.predict(session);
         let positions = plan.layout(session).new_positions(session.tracks.len());
-        let view_names = Names::of(&view);
         if !evaluate(
             rules,
             &origins,
-            &view,
-            &view_names,
+            &View::of(&predicted),
             &positions,
             &declared,
             &mut wanted,
@@ -161,14 +152,32 @@ fn changes_what_rules_read(plan: &Plan) -> bool {
             .any(|c| !matches!(c.action, Action::Recolor { .. } | Action::Flag { .. }))
 }
 
-/// Evaluates the rules on `view` (the session as read, or as a plan predicts it; `names` its
-/// normalised names) and records what they want into `wanted`, indexed by the tracks as read
-/// (`view_of` maps those to `view`). True when that changed what any track wants.
+/// A session the rules are evaluated on (as read, or as a plan predicts it), with what they
+/// read of it as a whole, made once per round: every track's normalised name and whether the
+/// project has media anywhere.
+struct View<'a> {
+    session: &'a Session,
+    names: Names,
+    has_media: bool,
+}
+
+impl<'a> View<'a> {
+    fn of(session: &'a Session) -> View<'a> {
+        View {
+            session,
+            names: Names::of(session),
+            has_media: session.has_media(),
+        }
+    }
+}
+
+/// Evaluates the rules on `view` and records what they want into `wanted`, indexed by the
+/// tracks as read (`view_of` maps those to `view`). True when that changed what any track
+/// wants.
 fn evaluate(
     rules: &RuleSet,
     origins: &Origins,
-    view: &Session,
-    names: &Names,
+    view: &View<'_>,
     view_of: &[Option<usize>],
     declared: &[Option<usize>],
     wanted: &mut [Wanted],
@@ -196,8 +205,7 @@ fn evaluate(
             rules,
             origins,
             view,
-            names,
-            &view.tracks[v],
+            &view.session.tracks[v],
             &mut counters,
             w,
         );
@@ -211,20 +219,19 @@ fn evaluate(
 fn evaluate_track(
     rules: &RuleSet,
     origins: &Origins,
-    view: &Session,
-    names: &Names,
+    view: &View<'_>,
     track: &Track,
     counters: &mut [usize],
     w: &mut Wanted,
 ) {
-    for (r, rule) in rules.applying(view, names, track) {
+    for (r, rule) in rules.applying(view.session, &view.names, track) {
         counters[r] += 1;
         let o = origins.rule(r);
         if let Some(b) = rule.bus {
             w.bus = Some((b, o));
         }
         if let Some(template) = &rule.rename {
-            let captures = rule.condition.name_captures(names, track);
+            let captures = rule.condition.name_captures(&view.names, track);
             let bus = w
                 .bus
                 .as_ref()
@@ -243,7 +250,7 @@ fn evaluate_track(
         }
     }
 
-    let reasons = rules.unused_reasons(track);
+    let reasons = rules.unused_reasons(track, view.has_media);
     let Some(policy) = rules.unused.as_ref().filter(|_| !reasons.is_empty()) else {
         return;
     };
@@ -280,7 +287,6 @@ fn build(
     wanted: &[Wanted],
 ) -> Plan {
     let mut plan = Plan::default();
-    let mut new_bus_of_decl: Vec<Option<usize>> = vec![None; rules.buses.len()];
     for (index, w) in wanted.iter().enumerate() {
         let track = &session.tracks[index];
         let change = |action: Action, o: Source| Change {
@@ -330,61 +336,33 @@ fn build(
                 origin: o.clone(),
             });
         }
-        let Some((b, o)) = &w.bus else { continue };
-        if w.remove.is_some() {
-            continue;
-        }
-        let target = match declared[*b] {
-            Some(bus_track) => {
-                if bus_track == index || session.ancestors(bus_track).any(|a| a == index) {
-                    plan.notes.push(Note {
-                        track: Some(index),
-                        message: format!(
-                            "not moved into bus `{}`: the bus is this track or inside it",
-                            rules.buses[*b].name
-                        ),
-                        origin: Some(origins.get(*o).clone()),
-                    });
-                    continue;
-                }
-                if session.ancestors(index).any(|a| a == bus_track) {
-                    continue; // already inside the bus
-                }
-                if ancestor_goes_to(session, wanted, index, *b) {
-                    continue; // will be inside it: an enclosing bus moves there
-                }
-                BusRef::Existing(bus_track)
-            }
-            None => {
-                if ancestor_goes_to(session, wanted, index, *b) {
-                    continue; // will be inside it: an enclosing bus moves there
-                }
-                let k = *new_bus_of_decl[*b].get_or_insert_with(|| {
-                    let decl = &rules.buses[*b];
-                    plan.new_buses.push(NewBus {
-                        name: decl.name.clone(),
-                        color: decl.color,
-                        origin: origins.bus(*b).clone(),
-                    });
-                    plan.new_buses.len() - 1
-                });
-                BusRef::New(k)
-            }
-        };
-        plan.changes
-            .push(change(Action::MoveToBus { bus: target }, *o));
     }
+    let wants: Vec<structure::Want<'_>> = wanted
+        .iter()
+        .map(|w| match (&w.bus, w.remove) {
+            (Some((b, o)), None) => Some((*b, origins.get(*o))),
+            _ => None,
+        })
+        .collect();
+    let decls: Vec<structure::Decl<'_>> = rules
+        .buses
+        .iter()
+        .enumerate()
+        .map(|(b, decl)| structure::Decl {
+            name: &decl.name,
+            existing: declared[b],
+            new: NewBus {
+                name: decl.name.clone(),
+                color: decl.color,
+                origin: origins.bus(b).clone(),
+                min_members: decl.min_members,
+            },
+        })
+        .collect();
+    structure::place(session, &decls, &wants, &mut plan);
     keep_existing_buses_populated(session, &mut plan);
     plan.changes.sort_by_key(|c| c.track);
     plan
-}
-
-/// True when a bus enclosing `index` is itself sent to bus `b`, so `index` ends up inside `b`
-/// without moving (and moving it would take it out of its own bus for nothing).
-fn ancestor_goes_to(session: &Session, wanted: &[Wanted], index: usize, b: usize) -> bool {
-    session.ancestors(index).any(|a| {
-        wanted[a].bus.as_ref().is_some_and(|(wb, _)| *wb == b) && wanted[a].remove.is_none()
-    })
 }
 
 /// Drops the moves that would take the last tracks out of an existing bus.
@@ -472,6 +450,8 @@ mod tests {
             media_count: media,
             muted_media_count: 0,
             plugins: Default::default(),
+            feeds_parent: true,
+            fed_by_tracks: false,
         }
     }
 

@@ -31,6 +31,9 @@ pub struct RawBus {
     /// Regexes naming an existing bus that is this one ("Drms", "Drum Bus").
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// How many tracks must go into the bus for premix to create it (default 2).
+    #[serde(default)]
+    pub min_members: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -139,6 +139,7 @@ fn names_are_read_as_engineers_write_them() {
 fn multi_word_instrument_names_beat_single_words() {
     assert_filed(&[
         ("Electric Piano", Some("keys")),
+        ("Elec Piano", Some("keys")),
         ("Acoustic Bass", Some("bass")),
         ("Upright Bass", Some("bass")),
         ("Double Bass", Some("bass")),

@@ -108,6 +108,7 @@ pub(super) static BUS: Mapping = Mapping {
             ..field("name", Shape::Text)
         },
         colour("color", "colour"),
+        field("aliases", Shape::List(&Shape::Text)),
         field("min_members", Shape::Whole),
     ],
     required: &["name"],

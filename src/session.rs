@@ -111,6 +111,7 @@ pub enum Format {
     Rpp,
     Ardour,
     Als,
+    Dawproject,
 }
 
 impl Format {
@@ -119,6 +120,7 @@ impl Format {
             Format::Rpp => "rpp",
             Format::Ardour => "ardour",
             Format::Als => "als",
+            Format::Dawproject => "dawproject",
         }
     }
 }

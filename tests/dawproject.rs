@@ -1,0 +1,348 @@
+//! The DAWproject backend on the corpus, the generated projects and the sample: what is read,
+//! what a run writes (bytes, container layout), and what reads it back.
+//!
+//! `samples/dawproject/messy-session.dawproject` is made by this project from
+//! `samples/reaper/messy-session.rpp` (`benches/gen/dawproject.rs`); regenerate it with
+//! `PREMIX_WRITE_SAMPLES=1 cargo test --test dawproject`.
+
+mod common;
+
+#[path = "../benches/gen/mod.rs"]
+mod projgen;
+
+use premix::formats::Project;
+use premix::formats::dawproject::DawProject;
+use premix::formats::dawproject::container::{self, Check};
+use premix::limits::Limits;
+use premix::pipeline::process;
+use premix::plan::{Action, BusRef, Change, NewBus, Origin, Plan};
+use premix::rules::RuleSet;
+use premix::session::{Format, Rgb, TrackKind};
+use std::path::PathBuf;
+
+fn read(bytes: &[u8]) -> DawProject<'_> {
+    DawProject::read(bytes, &Limits::default()).unwrap()
+}
+
+fn origin() -> Origin {
+    Origin {
+        file: "t.yaml".into(),
+        line: 1,
+        label: "t".into(),
+    }
+}
+
+fn change(track: usize, action: Action) -> Change {
+    Change {
+        track,
+        action,
+        origin: origin(),
+    }
+}
+
+/// Vets and writes `plan`, checks the output reads back as the plan predicts, and returns it
+/// with its `project.xml`.
+fn written(bytes: &[u8], plan: &mut Plan) -> (Vec<u8>, String) {
+    let p = read(bytes);
+    p.vet(plan);
+    let out = p.write(plan).unwrap();
+    let again = read(&out);
+    let predicted = plan.predict(p.session());
+    let got: Vec<_> = again
+        .session()
+        .tracks
+        .iter()
+        .map(|t| (t.name.clone(), t.kind, t.color, t.parent, t.muted, t.media_count))
+        .collect();
+    let want: Vec<_> = predicted
+        .tracks
+        .iter()
+        .map(|t| (t.name.clone(), t.kind, t.color, t.parent, t.muted, t.media_count))
+        .collect();
+    assert_eq!(got, want);
+    let xml = String::from_utf8(again.xml().to_vec()).unwrap();
+    (out, xml)
+}
+
+/// Every entry but `project.xml` is the same bytes (local header, data, descriptor) in both
+/// archives, in the same order, with the same central records but for the offset.
+fn assert_other_entries_copied(before: &[u8], after: &[u8]) {
+    let limits = Limits::default();
+    let (a, _) = container::read(before, &limits, Check::Everything, &[]).unwrap();
+    let (b, _) = container::read(after, &limits, Check::Everything, &[]).unwrap();
+    let names = |x: &container::Archive| -> Vec<String> {
+        x.entries.iter().map(|e| e.name.clone()).collect()
+    };
+    assert_eq!(names(&a), names(&b));
+    for (x, y) in a.entries.iter().zip(&b.entries) {
+        let (cx, cy) = (&before[x.central.clone()], &after[y.central.clone()]);
+        // The central record but for the local-header offset (and for project.xml, CRC and sizes).
+        assert_eq!(cx[..16], cy[..16], "{}", x.name);
+        assert_eq!(cx[28..42], cy[28..42], "{}", x.name);
+        assert_eq!(cx[46..], cy[46..], "{}", x.name);
+        if x.name != "project.xml" {
+            assert_eq!(before[x.span.clone()], after[y.span.clone()], "{}", x.name);
+        }
+    }
+    // The archive comment and the end record but for the directory's offset.
+    assert_eq!(before[a.eocd.start..a.eocd.start + 16], after[b.eocd.start..b.eocd.start + 16]);
+    assert_eq!(before[a.eocd.start + 20..], after[b.eocd.start + 20..]);
+}
+
+fn canon() -> Option<Vec<u8>> {
+    let dir = common::corpus("dawproject")?;
+    Some(std::fs::read(dir.join("hifa-bitwig516__canon.dawproject")).unwrap())
+}
+
+#[test]
+fn a_run_with_no_changes_returns_every_corpus_file_byte_for_byte() {
+    let rules = premix::rules::load("version: 1\n", "none.yaml").unwrap();
+    for path in common::corpus_files("dawproject", &["dawproject"]) {
+        let bytes = std::fs::read(&path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        match process(Format::Dawproject, &bytes, &rules, true) {
+            Ok(done) => assert!(done.output.unwrap() == bytes, "{name}"),
+            // Bitwig's 2020 JSON prototypes are refused, saying what they are.
+            Err(e) => {
+                assert!(name.starts_with("bitwig-dawproject__"), "{name}: {e}");
+                assert!(e.to_string().contains("pre-1.0"), "{name}: {e}");
+            }
+        }
+    }
+}
+
+#[test]
+fn bitwig_export_reads_as_bitwig_shows_it() {
+    let Some(bytes) = canon() else { return };
+    let p = read(&bytes);
+    let tracks = &p.session().tracks;
+    let seen: Vec<_> = tracks
+        .iter()
+        .map(|t| (t.name.as_str(), t.kind, t.color, t.media_count))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (
+                "Acoustic Piano (Nektar)",
+                TrackKind::Midi,
+                Rgb::parse_hex("#9549cb"),
+                1
+            ),
+            (
+                "canon_guitar_150bpm",
+                TrackKind::Audio,
+                Rgb::parse_hex("#739814"),
+                1
+            ),
+            // An FX track: role="effect", no colour attribute (Bitwig's default colour).
+            ("FX 1", TrackKind::Return, None, 0),
+        ]
+    );
+    // Both instrument tracks send to the FX track; nothing sends to them.
+    assert!(p.document().fed_by_sends(2));
+    assert!(!p.document().fed_by_sends(0));
+    // Bitwig's FX channel also sends to itself; once the others are gone, that alone does not
+    // make it fed by sends.
+    let mut plan = Plan {
+        changes: vec![change(0, Action::Remove), change(1, Action::Remove)],
+        ..Plan::default()
+    };
+    let (out, xml) = written(&bytes, &mut plan);
+    assert!(xml.contains("<Send destination=\"id15\""));
+    assert!(!read(&out).document().fed_by_sends(0));
+    assert_eq!(&*tracks[1].media_files, ["canon_guitar_150bpm.wav"]);
+    assert_eq!(&*tracks[0].plugins, ["Sampler"]);
+    // Preflight's view: the embedded file, its clip, and the channel fader.
+    let media = p.media();
+    assert_eq!(media.len(), 1);
+    assert_eq!(media[0].path, "audio/canon_guitar_150bpm.wav");
+    assert!(media[0].embedded);
+    assert!(p.archive().entry(&media[0].path).is_some());
+    assert_eq!(
+        (media[0].clip_time, media[0].clip_duration, media[0].play_start),
+        (Some(0.0), Some(48.0), Some(0.0))
+    );
+    assert_eq!(media[0].time_unit.as_deref(), Some("beats"));
+    assert_eq!(media[0].file_duration, Some(19.2));
+    assert_eq!(p.document().volume(1), Some((0.316228, "linear".into())));
+}
+
+#[test]
+fn renames_recolours_and_mutes_change_only_their_values_and_project_xml() {
+    let Some(bytes) = canon() else { return };
+    let mut plan = Plan {
+        changes: vec![
+            change(
+                0,
+                Action::Rename {
+                    to: "Keys & <Piano>".into(),
+                },
+            ),
+            change(
+                2,
+                Action::Recolor {
+                    to: Rgb::new(0x7a, 0x7f, 0x8c),
+                },
+            ),
+            change(1, Action::Mute),
+        ],
+        ..Plan::default()
+    };
+    let (out, xml) = written(&bytes, &mut plan);
+    let before = String::from_utf8(read(&bytes).xml().to_vec()).unwrap();
+    let expected = before
+        .replace(
+            "id=\"id2\" name=\"Acoustic Piano (Nektar)\"",
+            "id=\"id2\" name=\"Keys &amp; &lt;Piano&gt;\"",
+        )
+        .replace(
+            "id=\"id14\" name=\"FX 1\">",
+            "id=\"id14\" name=\"FX 1\" color=\"#7a7f8c\">",
+        )
+        .replace(
+            "<Mute value=\"false\" id=\"id13\"",
+            "<Mute value=\"true\" id=\"id13\"",
+        );
+    assert_eq!(xml, expected);
+    assert_other_entries_copied(&bytes, &out);
+}
+
+#[test]
+fn a_new_group_nests_its_members_and_takes_over_their_output() {
+    let Some(bytes) = canon() else { return };
+    let mut plan = Plan {
+        new_buses: vec![NewBus {
+            name: "INSTRUMENTS".into(),
+            color: Rgb::parse_hex("#3dbfa8"),
+            origin: origin(),
+        }],
+        changes: vec![
+            change(0, Action::MoveToBus { bus: BusRef::New(0) }),
+            change(1, Action::MoveToBus { bus: BusRef::New(0) }),
+            // A return stays outside groups, with a note.
+            change(2, Action::MoveToBus { bus: BusRef::New(0) }),
+        ],
+        ..Plan::default()
+    };
+    let (out, xml) = written(&bytes, &mut plan);
+    assert_eq!(plan.notes.len(), 1);
+    // Bitwig's own spelling of a group (the file has none to copy): role="master", fresh
+    // ids past the largest (id92), members' channels feeding it, it feeding the master.
+    assert!(xml.contains(concat!(
+        "        <Track contentType=\"tracks\" loaded=\"true\" id=\"id93\" name=\"INSTRUMENTS\" color=\"#3dbfa8\">\n",
+        "            <Channel audioChannels=\"2\" destination=\"id20\" role=\"master\" solo=\"false\" id=\"id94\">\n",
+        "                <Mute value=\"false\" id=\"id95\" name=\"Mute\"/>\n",
+    )), "{xml}");
+    assert!(xml.contains(concat!(
+        "            <Track contentType=\"notes\" loaded=\"true\" id=\"id2\" name=\"Acoustic Piano (Nektar)\" color=\"#9549cb\">\n",
+        "                <Channel audioChannels=\"2\" destination=\"id94\" role=\"regular\" solo=\"false\" id=\"id3\">\n",
+    )), "{xml}");
+    assert_eq!(xml.matches("destination=\"id94\"").count(), 2);
+    assert_other_entries_copied(&bytes, &out);
+
+    // A second group is spelled like the first, now in the file; a run on the result with the
+    // same plan's effect already made changes nothing.
+    let again = read(&out);
+    assert_eq!(again.session().tracks[0].kind, TrackKind::Bus);
+    let mut plan = Plan {
+        new_buses: vec![NewBus {
+            name: "FX".into(),
+            color: None,
+            origin: origin(),
+        }],
+        changes: vec![change(3, Action::MoveToBus { bus: BusRef::New(0) })],
+        ..Plan::default()
+    };
+    let _ = written(&out, &mut plan);
+}
+
+#[test]
+fn removing_a_track_removes_its_lanes_slots_and_the_sends_to_it() {
+    let Some(bytes) = canon() else { return };
+    let mut plan = Plan {
+        changes: vec![change(2, Action::Remove)],
+        ..Plan::default()
+    };
+    let (_, xml) = written(&bytes, &mut plan);
+    assert!(plan.notes.is_empty(), "{:?}", plan.notes);
+    // The FX track's ids id14 (track) and id15 (channel): nothing refers to them any more.
+    for gone in ["\"id14\"", "\"id15\"", "\"id40\"", "name=\"FX 1\""] {
+        assert!(!xml.contains(gone), "{gone} left in\n{xml}");
+    }
+    assert!(!xml.contains("<Send "), "{xml}");
+    assert!(xml.contains("<Sends>"), "the other channels keep an (empty) Sends");
+    // No blank lines left where elements went.
+    assert!(!xml.contains("\n\n") && !xml.contains("\n        \n"));
+}
+
+#[test]
+fn generated_projects_with_groups_returns_and_media_round_trip_the_default_rules() {
+    let bytes = projgen::dawproject_big(100, 400, false);
+    let rules = RuleSet::default_rules();
+    let done = process(Format::Dawproject, &bytes, &rules, true).unwrap();
+    assert!(done.plan.edits_file());
+    let out = done.output.unwrap();
+    assert_other_entries_copied(&bytes, &out);
+    // A second run is settled: nothing more to change.
+    let again = process(Format::Dawproject, &out, &rules, true).unwrap();
+    assert!(!again.plan.edits_file(), "{:?}", again.plan.changes);
+    assert!(again.output.unwrap() == out);
+    // Stored media are copied as they were too.
+    let stored = projgen::dawproject_big(30, 400, true);
+    let done = process(Format::Dawproject, &stored, &rules, true).unwrap();
+    assert_other_entries_copied(&stored, &done.output.unwrap());
+}
+
+#[test]
+fn removing_an_audio_track_takes_its_clips_with_it() {
+    let bytes = projgen::dawproject_sample();
+    let p = read(&bytes);
+    let t = p
+        .session()
+        .tracks
+        .iter()
+        .position(|t| t.name == "Track 24")
+        .unwrap();
+    let mut plan = Plan {
+        changes: vec![change(t, Action::Remove)],
+        ..Plan::default()
+    };
+    let (_, xml) = written(&bytes, &mut plan);
+    assert!(!xml.contains("name=\"Track 24\""));
+    // The removed track's files stay in the container (unused media are harmless), but no
+    // clip plays them.
+    let files = &p.session().tracks[t].media_files;
+    assert!(!files.is_empty());
+    for f in files.iter() {
+        assert!(!xml.contains(&format!("audio/{f}\"")), "{f}");
+    }
+}
+
+#[test]
+fn the_sample_is_what_the_generator_makes() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("samples/dawproject/messy-session.dawproject");
+    let made = projgen::dawproject_sample();
+    if std::env::var_os("PREMIX_WRITE_SAMPLES").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &made).unwrap();
+    }
+    let on_disk = std::fs::read(&path).expect("the sample exists (PREMIX_WRITE_SAMPLES=1)");
+    assert!(on_disk == made, "regenerate with PREMIX_WRITE_SAMPLES=1");
+    // One rules file, any DAW: the default rules give the REAPER sample's names and tree.
+    let rules = RuleSet::default_rules();
+    let reaper = std::fs::read(common::sample("reaper/messy-session.rpp")).unwrap();
+    let a = process(Format::Rpp, &reaper, &rules, false).unwrap();
+    let b = process(Format::Dawproject, &made, &rules, false).unwrap();
+    let tree = |s: &premix::session::Session| -> Vec<(String, Option<usize>, Option<Rgb>)> {
+        s.tracks
+            .iter()
+            .map(|t| (t.name.clone(), t.parent, t.color))
+            .collect()
+    };
+    assert_eq!(
+        tree(&a.plan.predict(&a.session)),
+        tree(&b.plan.predict(&b.session))
+    );
+}

@@ -52,12 +52,30 @@ fn written(bytes: &[u8], plan: &mut Plan) -> (Vec<u8>, String) {
         .session()
         .tracks
         .iter()
-        .map(|t| (t.name.clone(), t.kind, t.color, t.parent, t.muted, t.media_count))
+        .map(|t| {
+            (
+                t.name.clone(),
+                t.kind,
+                t.color,
+                t.parent,
+                t.muted,
+                t.media_count,
+            )
+        })
         .collect();
     let want: Vec<_> = predicted
         .tracks
         .iter()
-        .map(|t| (t.name.clone(), t.kind, t.color, t.parent, t.muted, t.media_count))
+        .map(|t| {
+            (
+                t.name.clone(),
+                t.kind,
+                t.color,
+                t.parent,
+                t.muted,
+                t.media_count,
+            )
+        })
         .collect();
     assert_eq!(got, want);
     let xml = String::from_utf8(again.xml().to_vec()).unwrap();
@@ -85,7 +103,10 @@ fn assert_other_entries_copied(before: &[u8], after: &[u8]) {
         }
     }
     // The archive comment and the end record but for the directory's offset.
-    assert_eq!(before[a.eocd.start..a.eocd.start + 16], after[b.eocd.start..b.eocd.start + 16]);
+    assert_eq!(
+        before[a.eocd.start..a.eocd.start + 16],
+        after[b.eocd.start..b.eocd.start + 16]
+    );
     assert_eq!(before[a.eocd.start + 20..], after[b.eocd.start + 20..]);
 }
 
@@ -160,7 +181,11 @@ fn bitwig_export_reads_as_bitwig_shows_it() {
     assert!(media[0].embedded);
     assert!(p.archive().entry(&media[0].path).is_some());
     assert_eq!(
-        (media[0].clip_time, media[0].clip_duration, media[0].play_start),
+        (
+            media[0].clip_time,
+            media[0].clip_duration,
+            media[0].play_start
+        ),
         (Some(0.0), Some(48.0), Some(0.0))
     );
     assert_eq!(media[0].time_unit.as_deref(), Some("beats"));
@@ -218,10 +243,25 @@ fn a_new_group_nests_its_members_and_takes_over_their_output() {
             origin: origin(),
         }],
         changes: vec![
-            change(0, Action::MoveToBus { bus: BusRef::New(0) }),
-            change(1, Action::MoveToBus { bus: BusRef::New(0) }),
+            change(
+                0,
+                Action::MoveToBus {
+                    bus: BusRef::New(0),
+                },
+            ),
+            change(
+                1,
+                Action::MoveToBus {
+                    bus: BusRef::New(0),
+                },
+            ),
             // A return stays outside groups, with a note.
-            change(2, Action::MoveToBus { bus: BusRef::New(0) }),
+            change(
+                2,
+                Action::MoveToBus {
+                    bus: BusRef::New(0),
+                },
+            ),
         ],
         ..Plan::default()
     };
@@ -251,7 +291,12 @@ fn a_new_group_nests_its_members_and_takes_over_their_output() {
             color: None,
             origin: origin(),
         }],
-        changes: vec![change(3, Action::MoveToBus { bus: BusRef::New(0) })],
+        changes: vec![change(
+            3,
+            Action::MoveToBus {
+                bus: BusRef::New(0),
+            },
+        )],
         ..Plan::default()
     };
     let _ = written(&out, &mut plan);
@@ -271,7 +316,10 @@ fn removing_a_track_removes_its_lanes_slots_and_the_sends_to_it() {
         assert!(!xml.contains(gone), "{gone} left in\n{xml}");
     }
     assert!(!xml.contains("<Send "), "{xml}");
-    assert!(xml.contains("<Sends>"), "the other channels keep an (empty) Sends");
+    assert!(
+        xml.contains("<Sends>"),
+        "the other channels keep an (empty) Sends"
+    );
     // No blank lines left where elements went.
     assert!(!xml.contains("\n\n") && !xml.contains("\n        \n"));
 }

@@ -306,35 +306,61 @@ const DOS_DATE: u16 = ((2024 - 1980) << 9) | (4 << 5) | 4;
 /// entries with general-purpose bit 3 and a signed data descriptor, stored ones with their
 /// sizes in the local header.
 pub fn zip(entries: &[(String, Vec<u8>, bool)]) -> Vec<u8> {
+    let raw: Vec<RawEntry> = entries
+        .iter()
+        .map(|(name, content, stored)| RawEntry {
+            name: name.clone(),
+            method: if *stored { 0 } else { 8 },
+            data: if *stored {
+                content.clone()
+            } else {
+                let mut e =
+                    flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(6));
+                e.write_all(content).unwrap();
+                e.finish().unwrap()
+            },
+            crc: crc32fast::hash(content),
+            size: content.len() as u32,
+        })
+        .collect();
+    zip_raw(&raw)
+}
+
+/// An entry as it goes into the archive: data already compressed, CRC and size as given
+/// (hostile tests give wrong ones).
+pub struct RawEntry {
+    pub name: String,
+    /// 0 (stored) or 8 (deflate, written with a data descriptor).
+    pub method: u16,
+    pub data: Vec<u8>,
+    pub crc: u32,
+    pub size: u32,
+}
+
+/// A ZIP of `entries`, laid out as [`zip`] lays them out.
+pub fn zip_raw(entries: &[RawEntry]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut central = Vec::new();
-    for (name, content, stored) in entries {
+    for e in entries {
         let offset = out.len() as u32;
-        let crc = crc32fast::hash(content);
-        let data = if *stored {
-            content.clone()
-        } else {
-            let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(6));
-            e.write_all(content).unwrap();
-            e.finish().unwrap()
-        };
+        let stored = e.method == 0;
         // Bit 11 (UTF-8 names) only for names that need it, as Java sets it.
-        let utf8 = if name.is_ascii() { 0 } else { 0x0800 };
-        let (flags, method, version): (u16, u16, u16) = if *stored {
-            (utf8, 0, 10)
+        let utf8 = if e.name.is_ascii() { 0 } else { 0x0800 };
+        let (flags, version): (u16, u16) = if stored {
+            (utf8, 10)
         } else {
-            (utf8 | 0x0008, 8, 20)
+            (utf8 | 0x0008, 20)
         };
-        let (lcrc, lcsize, lsize) = if *stored {
-            (crc, data.len() as u32, content.len() as u32)
+        let (lcrc, lcsize, lsize) = if stored {
+            (e.crc, e.data.len() as u32, e.size)
         } else {
             (0, 0, 0)
         };
-        let name_bytes = name.as_bytes();
+        let name_bytes = e.name.as_bytes();
         out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
         out.extend_from_slice(&version.to_le_bytes());
         out.extend_from_slice(&flags.to_le_bytes());
-        out.extend_from_slice(&method.to_le_bytes());
+        out.extend_from_slice(&e.method.to_le_bytes());
         out.extend_from_slice(&DOS_TIME.to_le_bytes());
         out.extend_from_slice(&DOS_DATE.to_le_bytes());
         out.extend_from_slice(&lcrc.to_le_bytes());
@@ -343,23 +369,23 @@ pub fn zip(entries: &[(String, Vec<u8>, bool)]) -> Vec<u8> {
         out.extend_from_slice(&(name_bytes.len() as u16).to_le_bytes());
         out.extend_from_slice(&0u16.to_le_bytes());
         out.extend_from_slice(name_bytes);
-        out.extend_from_slice(&data);
-        if !*stored {
+        out.extend_from_slice(&e.data);
+        if !stored {
             out.extend_from_slice(&0x0807_4b50u32.to_le_bytes());
-            out.extend_from_slice(&crc.to_le_bytes());
-            out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-            out.extend_from_slice(&(content.len() as u32).to_le_bytes());
+            out.extend_from_slice(&e.crc.to_le_bytes());
+            out.extend_from_slice(&(e.data.len() as u32).to_le_bytes());
+            out.extend_from_slice(&e.size.to_le_bytes());
         }
         central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
         central.extend_from_slice(&20u16.to_le_bytes()); // made by: MS-DOS, 2.0
         central.extend_from_slice(&version.to_le_bytes());
         central.extend_from_slice(&flags.to_le_bytes());
-        central.extend_from_slice(&method.to_le_bytes());
+        central.extend_from_slice(&e.method.to_le_bytes());
         central.extend_from_slice(&DOS_TIME.to_le_bytes());
         central.extend_from_slice(&DOS_DATE.to_le_bytes());
-        central.extend_from_slice(&crc.to_le_bytes());
-        central.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        central.extend_from_slice(&(content.len() as u32).to_le_bytes());
+        central.extend_from_slice(&e.crc.to_le_bytes());
+        central.extend_from_slice(&(e.data.len() as u32).to_le_bytes());
+        central.extend_from_slice(&e.size.to_le_bytes());
         central.extend_from_slice(&(name_bytes.len() as u16).to_le_bytes());
         central.extend_from_slice(&[0; 8]); // extra, comment, disk, internal attributes
         central.extend_from_slice(&[0; 4]); // external attributes

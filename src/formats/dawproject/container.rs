@@ -144,7 +144,8 @@ pub fn read(
         .iter()
         .map(|w| {
             let i = (*w)?;
-            kept.iter().find(|(k, _)| *k == i).map(|(_, d)| d.clone())
+            let at = kept.iter().position(|(k, _)| *k == i)?;
+            Some(std::mem::take(&mut kept[at].1))
         })
         .collect();
     Ok((archive, whole))
@@ -206,6 +207,8 @@ fn layout(bytes: &[u8]) -> Result<Archive, FormatError> {
         ));
     }
     let mut entries: Vec<Entry> = Vec::with_capacity(count);
+    let mut names: std::collections::HashSet<&[u8]> =
+        std::collections::HashSet::with_capacity(count);
     let mut at = cd_offset;
     for n in 0..count {
         if at + CENTRAL_LEN > eocd || u32_at(bytes, at) != CENTRAL_SIG {
@@ -256,7 +259,7 @@ fn layout(bytes: &[u8]) -> Result<Archive, FormatError> {
                 ),
             });
         }
-        if entries.iter().any(|e| e.name == name) {
+        if !names.insert(name_bytes) {
             return Err(damaged(at, format!("{name} is in the archive twice")));
         }
         let entry = local_entry(

@@ -98,35 +98,27 @@ fn in_project_xml(e: &FormatError) -> FormatError {
 }
 
 fn session_of(doc: &DpDocument) -> Session {
+    let mut files: Vec<Vec<String>> = vec![Vec::new(); doc.tracks.len()];
+    for m in &doc.media {
+        let name = m.path.rsplit(['/', '\\']).next().unwrap_or(&m.path);
+        files[m.track].push(name.to_string());
+    }
     let tracks = doc
         .tracks
         .iter()
+        .zip(files)
         .enumerate()
-        .map(|(index, t)| {
-            let files: Vec<String> = doc
-                .media
-                .iter()
-                .filter(|m| m.track == index)
-                .map(|m| {
-                    m.path
-                        .rsplit(['/', '\\'])
-                        .next()
-                        .unwrap_or(&m.path)
-                        .to_string()
-                })
-                .collect();
-            Track {
-                index,
-                name: t.name.clone(),
-                kind: t.kind,
-                color: t.color,
-                parent: t.parent,
-                muted: t.muted,
-                media_files: files.into(),
-                media_count: t.clips,
-                muted_media_count: t.disabled_clips,
-                plugins: t.plugins.as_slice().into(),
-            }
+        .map(|(index, (t, files))| Track {
+            index,
+            name: t.name.clone(),
+            kind: t.kind,
+            color: t.color,
+            parent: t.parent,
+            muted: t.muted,
+            media_files: files.into(),
+            media_count: t.clips,
+            muted_media_count: t.disabled_clips,
+            plugins: t.plugins.as_slice().into(),
         })
         .collect();
     Session {

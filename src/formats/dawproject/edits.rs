@@ -21,34 +21,23 @@ use crate::plan::{Action, BusRef, Plan, Slot};
 use std::collections::HashSet;
 use std::ops::Range;
 
-/// Fresh ids, `idN` past the largest `idN` of the document (Bitwig's spelling), never one in
-/// use: the same input gives the same ids.
-struct Ids<'a> {
-    used: &'a std::collections::HashMap<String, usize>,
+/// Fresh ids, `idN` past the largest `idN` of the document (Bitwig's spelling), so never one
+/// in use: the same input gives the same ids.
+struct Ids {
     next: u64,
 }
 
-impl<'a> Ids<'a> {
-    fn new(doc: &'a DpDocument) -> Self {
-        let max = doc
-            .ids
-            .keys()
-            .filter_map(|id| id.strip_prefix("id")?.parse::<u64>().ok())
-            .max();
+impl Ids {
+    fn new(doc: &DpDocument) -> Self {
         Ids {
-            used: &doc.ids,
-            next: max.map_or(0, |m| m + 1),
+            next: doc.max_id.map_or(0, |m| m + 1),
         }
     }
 
     fn fresh(&mut self) -> String {
-        loop {
-            let id = format!("id{}", self.next);
-            self.next += 1;
-            if !self.used.contains_key(&id) {
-                return id;
-            }
-        }
+        let id = format!("id{}", self.next);
+        self.next += 1;
+        id
     }
 }
 
@@ -377,7 +366,7 @@ pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatErro
         .filter(|c| matches!(c.action, Action::Remove))
         .map(|c| c.track)
         .collect();
-    edits.extend(removal_edits(xml, doc, &removed));
+    edits.extend(removal_edits(xml, doc, &removed)?);
 
     if layout.is_unchanged(session) {
         return Ok(edits);
@@ -697,46 +686,53 @@ fn mute(xml: &[u8], doc: &DpDocument, c: usize, ids: &mut Ids) -> Edit {
 }
 
 /// Deletions of what refers to the removed tracks' ids, outside them (the tracks themselves go
-/// when `Structure` is rebuilt).
-fn removal_edits(xml: &[u8], doc: &DpDocument, removed: &[usize]) -> Vec<Edit> {
+/// when `Structure` is rebuilt). The references may be anywhere (lanes, clip slots, automation
+/// in the arrangement and scenes), so the whole document is read for them, only here.
+fn removal_edits(
+    xml: &[u8],
+    doc: &DpDocument,
+    removed: &[usize],
+) -> Result<Vec<Edit>, FormatError> {
     if removed.is_empty() {
-        return Vec::new();
+        return Ok(Vec::new());
     }
-    let subtrees: Vec<usize> = removed.iter().map(|&t| doc.tracks[t].element).collect();
+    let subtrees: Vec<Range<usize>> = removed
+        .iter()
+        .map(|&t| doc.element(doc.tracks[t].element).range())
+        .collect();
     let mut gone: HashSet<&str> = HashSet::new();
-    for &root in &subtrees {
-        let el = doc.element(root);
-        if let Some(id) = el.get("id") {
-            gone.insert(id);
-        }
-        for d in doc.doc.descendants(root) {
-            if let Some(id) = doc.element(d).get("id") {
+    for &t in removed {
+        let root = doc.tracks[t].element;
+        for e in std::iter::once(root).chain(doc.doc.descendants(root)) {
+            if let Some(id) = doc.element(e).get("id") {
                 gone.insert(id);
             }
         }
     }
+    let whole = crate::formats::ardour::xml::scan(xml)?;
     let refers = |el: &Element, attr: &str| el.get(attr).is_some_and(|v| gone.contains(v));
+    let inside_removed = |at: usize| subtrees.iter().any(|r| r.start <= at && at < r.end);
     let mut deleted: Vec<Range<usize>> = Vec::new();
     let mut until = 0;
-    for (i, el) in doc.doc.elements.iter().enumerate() {
-        if el.tag.start < until || subtrees.iter().any(|&r| doc.is_inside(i, r)) {
+    for el in &whole.elements {
+        if el.tag.start < until || inside_removed(el.tag.start) {
             continue;
         }
         let target = if refers(el, "track")
             || (&*el.name == "Send" && refers(el, "destination"))
             || (&*el.name == "Clip" && refers(el, "reference"))
         {
-            Some(i)
+            Some(el)
         } else if &*el.name == "Target" && refers(el, "parameter") {
-            el.parent
+            el.parent.map(|p| &whole.elements[p])
         } else {
             None
         };
         if let Some(t) = target {
-            let range = doc.element(t).range();
+            let range = t.range();
             until = range.end;
             deleted.push(whole_lines(xml, range));
         }
     }
-    deleted.into_iter().map(Edit::delete).collect()
+    Ok(deleted.into_iter().map(Edit::delete).collect())
 }

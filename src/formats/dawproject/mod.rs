@@ -14,7 +14,6 @@ pub mod container;
 mod edits;
 pub mod scan;
 
-use crate::formats::ardour::xml;
 use crate::formats::{FormatError, Project, WriteError};
 use crate::limits::Limits;
 use crate::plan::{Action, BusRef, Change, Note, Plan};
@@ -59,8 +58,7 @@ impl<'a> DawProject<'a> {
                 "project.xml is UTF-16; premix reads UTF-8 DAWproject files",
             ));
         }
-        let scanned = xml::scan(&xml).map_err(|e| in_project_xml(&e))?;
-        let doc = scan::scan(&xml, scanned).map_err(|e| in_project_xml(&e))?;
+        let doc = scan::scan(&xml).map_err(|e| in_project_xml(&e))?;
         let session = session_of(&doc);
         Ok(DawProject {
             src,

@@ -61,14 +61,15 @@ pub struct MediaRef {
     pub file_duration: Option<f64>,
 }
 
-/// The scanned document.
+/// The scanned document. `doc` records the root, its children and every element of
+/// `Structure` (indices are into that record, not the whole file).
 #[derive(Clone, Debug)]
 pub struct DpDocument {
     pub doc: XmlDoc,
     pub structure: usize,
     pub tracks: Vec<DpTrack>,
-    /// Every `id` in the document, to its element.
-    pub ids: HashMap<String, usize>,
+    /// The largest `N` of the document's `idN` ids (Bitwig's spelling), if any.
+    pub max_id: Option<u64>,
     pub media: Vec<MediaRef>,
 }
 
@@ -145,171 +146,386 @@ fn fallback_name(kind: TrackKind) -> &'static str {
     }
 }
 
-/// Scans `xml` (already split into elements as `doc`).
-pub fn scan(xml: &[u8], doc: XmlDoc) -> Result<DpDocument, FormatError> {
+/// What the streaming part of the scan keeps for each open element outside `Structure`.
+#[derive(Clone, Copy, Default)]
+struct Frame {
+    /// The track its lanes belong to.
+    owner: Option<usize>,
+    /// The outermost clip above it (index into `clips`), within its owner's lanes.
+    clip: Option<usize>,
+    /// The nearest element above it with a `timeUnit` (index into `units`).
+    unit: Option<usize>,
+    /// An `Audio`/`Video` element waiting for its `File` (index into `pending`).
+    media: Option<usize>,
+    /// Index of the element's record, for recorded elements.
+    record: Option<usize>,
+    /// Inside `Structure` (recorded, with its attributes).
+    in_structure: bool,
+}
+
+/// One attribute: its name and raw value as slices of the input, and the value's span.
+type RawAttr<'a> = (&'a [u8], &'a [u8], std::ops::Range<usize>);
+
+/// The attributes of `start` into `out` (cleared first). Duplicate attributes are looked for
+/// only with `checked` (quick-xml's check is quadratic in the attribute count).
+fn raw_attrs<'a>(
+    xml: &'a [u8],
+    start: &quick_xml::events::BytesStart<'_>,
+    checked: bool,
+    out: &mut Vec<RawAttr<'a>>,
+) -> Result<(), String> {
+    let base = xml.as_ptr() as usize;
+    out.clear();
+    for a in start.attributes().with_checks(checked) {
+        let a = a.map_err(|e| format!("malformed XML attribute: {e}"))?;
+        let value: &[u8] = a.value.as_bytes();
+        let at = value.as_ptr() as usize;
+        if at < base || at + value.len() > base + xml.len() {
+            return Err("malformed XML attribute".into());
+        }
+        let span = at - base..at - base + value.len();
+        let name_at = a.key.as_ref().as_ptr() as usize - base;
+        let name = &xml[name_at..name_at + a.key.as_ref().len()];
+        out.push((name, &xml[span.clone()], span));
+    }
+    Ok(())
+}
+
+fn text(raw: &[u8]) -> Option<String> {
+    crate::formats::ardour::xml::unescape(raw)
+}
+
+fn number(raw: Option<&[u8]>) -> Option<f64> {
+    std::str::from_utf8(raw?).ok()?.trim().parse().ok()
+}
+
+/// Scans `xml`: every element of `Structure` (and the root and its children) recorded with
+/// its attributes and spans; the arrangement and scenes streamed for the clips, media and
+/// ids they hold, without a record per element (they are most of a project's bytes).
+pub fn scan(xml: &[u8]) -> Result<DpDocument, FormatError> {
+    use crate::formats::ardour::xml::{Attr, line_of};
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    {
+        let config = reader.config_mut();
+        config.check_end_names = true;
+        config.expand_empty_elements = false;
+        config.trim_text(false);
+    }
+    let malformed = |at: usize, what: String| FormatError::at_line(line_of(xml, at), what);
+    let mut elements: Vec<Element> = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut structure: Option<usize> = None;
+    let mut max_id: Option<u64> = None;
+    let mut track_by_id: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut tracks: Vec<DpTrack> = Vec::new();
+    // Per outermost clip: its track, time, duration, playStart, disabled.
+    struct Clip {
+        owner: usize,
+        time: Option<f64>,
+        duration: Option<f64>,
+        play_start: Option<f64>,
+        disabled: bool,
+    }
+    let mut clips: Vec<Clip> = Vec::new();
+    let mut units: Vec<String> = Vec::new();
+    // Per Audio/Video element waiting for its File: track, clip, time unit, duration.
+    struct Pending {
+        track: usize,
+        clip: Option<usize>,
+        unit: Option<usize>,
+        duration: Option<f64>,
+    }
+    let mut pending: Vec<Pending> = Vec::new();
+    let mut media = Vec::new();
+    let mut roots = 0;
+    let mut attrs: Vec<RawAttr> = Vec::with_capacity(16);
+    loop {
+        let before = reader.buffer_position() as usize;
+        let event = reader.read_event().map_err(|e| {
+            malformed(
+                reader.error_position() as usize,
+                format!("malformed XML: {e}"),
+            )
+        })?;
+        let after = reader.buffer_position() as usize;
+        let (start, empty) = match &event {
+            Event::Start(s) => (s, false),
+            Event::Empty(s) => (s, true),
+            Event::End(_) => {
+                let Some(frame) = stack.pop() else {
+                    return Err(malformed(
+                        before,
+                        "malformed XML: end tag without a start tag".into(),
+                    ));
+                };
+                if let Some(r) = frame.record {
+                    elements[r].end = after;
+                    if Some(r) == structure {
+                        // Structure is whole: its tracks are known before the lanes naming them.
+                        let doc = XmlDoc {
+                            elements: std::mem::take(&mut elements),
+                        };
+                        tracks = structure_tracks(&doc, r);
+                        elements = doc.elements;
+                        for (t, track) in tracks.iter().enumerate() {
+                            for e in [Some(track.element), track.channel].into_iter().flatten() {
+                                if let Some(id) = elements[e].attr("id") {
+                                    track_by_id.insert(xml[id.span.clone()].to_vec(), t);
+                                }
+                            }
+                        }
+                    }
+                }
+                continue;
+            }
+            Event::Eof => break,
+            _ => continue,
+        };
+        let tag_start = before
+            + memchr::memchr(b'<', &xml[before..after])
+                .ok_or_else(|| malformed(before, "malformed XML tag".into()))?;
+        let parent = stack.last().copied();
+        let in_structure =
+            parent.is_some_and(|p| p.in_structure || (p.record.is_some() && p.record == structure));
+        let record = parent.is_none() || parent.and_then(|p| p.record) == Some(0) || in_structure;
+        raw_attrs(xml, start, record, &mut attrs).map_err(|e| malformed(tag_start, e))?;
+        let get = |name: &[u8]| {
+            attrs
+                .iter()
+                .find(|(k, _, _)| *k == name)
+                .map(|(_, v, _)| *v)
+        };
+        if let Some(id) = get(b"id")
+            && let Some(n) = id.strip_prefix(b"id")
+            && let Some(n) = std::str::from_utf8(n)
+                .ok()
+                .and_then(|n| n.parse::<u64>().ok())
+        {
+            max_id = Some(max_id.map_or(n, |m| m.max(n)));
+        }
+        let qname = start.name();
+        let name_bytes = qname.as_ref().as_bytes();
+        if parent.is_none() {
+            roots += 1;
+            if roots > 1 {
+                return Err(malformed(
+                    tag_start,
+                    "malformed XML: more than one root element".into(),
+                ));
+            }
+        }
+        // Recorded: the root, its children, and everything inside Structure.
+        let mut frame = Frame {
+            record: None,
+            in_structure,
+            ..parent.unwrap_or_default()
+        };
+        if record {
+            let index = elements.len();
+            let mut recorded = Vec::with_capacity(attrs.len());
+            for (k, v, span) in &attrs {
+                let value = text(v).ok_or_else(|| {
+                    malformed(span.start, "malformed XML attribute: bad entity".into())
+                })?;
+                recorded.push(Attr {
+                    name: String::from_utf8_lossy(k).into(),
+                    value,
+                    span: span.clone(),
+                });
+            }
+            let parent_record = parent.and_then(|p| p.record);
+            elements.push(Element {
+                name: String::from_utf8_lossy(name_bytes).into(),
+                parent: parent_record,
+                children: Vec::new(),
+                tag: tag_start..after,
+                end: after,
+                attrs: recorded,
+            });
+            if let Some(p) = parent_record {
+                elements[p].children.push(index);
+            }
+            if parent_record == Some(0) && name_bytes == b"Structure" && structure.is_none() {
+                structure = Some(index);
+            }
+            frame.record = Some(index);
+        } else {
+            // Outside Structure: lanes, clips and media, streamed.
+            if let Some(track) = get(b"track") {
+                frame.owner = track_by_id.get(track).copied();
+                frame.clip = None;
+            }
+            if let Some(unit) = get(b"timeUnit") {
+                units.push(String::from_utf8_lossy(unit).into_owned());
+                frame.unit = Some(units.len() - 1);
+            }
+            if let Some(owner) = frame.owner {
+                match name_bytes {
+                    b"Clip" if frame.clip.is_none() => {
+                        clips.push(Clip {
+                            owner,
+                            time: number(get(b"time")),
+                            duration: number(get(b"duration")),
+                            play_start: number(get(b"playStart")),
+                            disabled: get(b"enable") == Some(b"false"),
+                        });
+                        frame.clip = Some(clips.len() - 1);
+                    }
+                    b"Audio" | b"Video" => {
+                        pending.push(Pending {
+                            track: owner,
+                            clip: frame.clip,
+                            unit: frame.unit,
+                            duration: number(get(b"duration")),
+                        });
+                        frame.media = Some(pending.len() - 1);
+                    }
+                    b"File" => {
+                        if let (Some(m), Some(path)) = (parent.and_then(|p| p.media), get(b"path"))
+                        {
+                            let Pending {
+                                track,
+                                clip,
+                                unit,
+                                duration: file_duration,
+                            } = pending[m];
+                            let clip = clip.map(|c| &clips[c]);
+                            media.push(MediaRef {
+                                track,
+                                path: text(path).unwrap_or_default(),
+                                embedded: get(b"external") != Some(b"true"),
+                                clip_time: clip.and_then(|c| c.time),
+                                clip_duration: clip.and_then(|c| c.duration),
+                                play_start: clip.and_then(|c| c.play_start),
+                                time_unit: unit.map(|u| units[u].clone()),
+                                file_duration,
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if empty {
+            if let Some(r) = frame.record {
+                elements[r].end = after;
+            }
+        } else {
+            stack.push(frame);
+        }
+    }
+    if let Some(frame) = stack.last() {
+        // The innermost recorded element still open (the root at least).
+        let open = stack
+            .iter()
+            .rev()
+            .find_map(|f| f.record)
+            .unwrap_or(frame.record.unwrap_or(0));
+        let el = &elements[open];
+        return Err(malformed(
+            el.tag.start,
+            format!(
+                "malformed XML: <{}> is never closed (the file ends first)",
+                el.name
+            ),
+        ));
+    }
+    if elements.is_empty() {
+        return Err(FormatError::whole("not an XML document: no element found"));
+    }
+    let doc = XmlDoc { elements };
     let root = doc.root();
     if &*root.name != "Project" {
         return Err(FormatError::at_line(
-            crate::formats::ardour::xml::line_of(xml, root.tag.start),
+            line_of(xml, root.tag.start),
             format!(
                 "project.xml holds <{}>, not a DAWproject <Project>",
                 root.name
             ),
         ));
     }
-    let structure = doc.child_named(0, "Structure");
-    let mut ids = HashMap::new();
-    for (i, el) in doc.elements.iter().enumerate() {
-        if let Some(id) = el.get("id") {
-            ids.entry(id.to_string()).or_insert(i);
+    if tracks.is_empty()
+        && let Some(s) = structure
+    {
+        tracks = structure_tracks(&doc, s);
+    }
+    for c in &clips {
+        tracks[c.owner].clips += 1;
+        if c.disabled {
+            tracks[c.owner].disabled_clips += 1;
         }
     }
-    let mut tracks: Vec<DpTrack> = Vec::new();
-    let mut track_of_element: HashMap<usize, usize> = HashMap::new();
-    if let Some(structure) = structure {
-        // Depth-first, in document order: a group is followed by its members.
-        let mut stack: Vec<(usize, Option<usize>)> = doc.elements[structure]
-            .children
-            .iter()
-            .rev()
-            .map(|&c| (c, None))
-            .collect();
-        while let Some((e, parent)) = stack.pop() {
-            let el = &doc.elements[e];
-            let this = match &*el.name {
-                "Track" => {
-                    let channel = doc.child_named(e, "Channel");
-                    let role = channel.and_then(|c| doc.elements[c].get("role"));
-                    let types = content_types(el);
-                    let group = types.contains(&"tracks");
-                    if role == Some("master") && !group {
-                        None // the project's master
-                    } else {
-                        let kind = if group {
-                            TrackKind::Bus
-                        } else if role == Some("effect") {
-                            TrackKind::Return
-                        } else if types.contains(&"notes") && !types.contains(&"audio") {
-                            TrackKind::Midi
-                        } else {
-                            TrackKind::Audio
-                        };
-                        Some(new_track(&doc, e, channel, false, kind, parent))
-                    }
-                }
-                "Channel" if parent.is_none() => {
-                    let role = el.get("role");
-                    if role == Some("master") {
-                        None
-                    } else {
-                        let kind = if role == Some("effect") {
-                            TrackKind::Return
-                        } else {
-                            TrackKind::Bus
-                        };
-                        Some(new_track(&doc, e, Some(e), true, kind, None))
-                    }
-                }
-                _ => None,
-            };
-            let inner_parent = match this {
-                Some(t) => {
-                    let index = tracks.len();
-                    track_of_element.insert(e, index);
-                    tracks.push(t);
-                    Some(index)
-                }
-                None => parent,
-            };
-            if &*el.name == "Track" {
-                for &c in el.children.iter().rev() {
-                    if &*doc.elements[c].name == "Track" {
-                        stack.push((c, inner_parent));
-                    }
-                }
-            }
-        }
-    }
-    // Which track each lane, clip slot and clip belongs to: the nearest `track` attribute
-    // above it, naming the track or its channel.
-    let mut track_by_id: HashMap<&str, usize> = HashMap::new();
-    for (t, track) in tracks.iter().enumerate() {
-        if let Some(id) = doc.elements[track.element].get("id") {
-            track_by_id.insert(id, t);
-        }
-        if let Some(id) = track.channel.and_then(|c| doc.elements[c].get("id")) {
-            track_by_id.insert(id, t);
-        }
-    }
-    let n = doc.elements.len();
-    let mut owner: Vec<Option<usize>> = vec![None; n];
-    // The outermost clip above each element, within its owner's lanes.
-    let mut clip: Vec<Option<usize>> = vec![None; n];
-    let mut unit: Vec<Option<usize>> = vec![None; n];
-    let mut media = Vec::new();
-    for i in 0..n {
-        let el = &doc.elements[i];
-        let parent = el.parent;
-        owner[i] = match el.get("track") {
-            Some(id) => track_by_id.get(id).copied(),
-            None => parent.and_then(|p| owner[p]),
-        };
-        let inherited_clip = parent
-            .and_then(|p| clip[p])
-            .filter(|_| el.get("track").is_none());
-        unit[i] = if el.get("timeUnit").is_some() {
-            Some(i)
-        } else {
-            parent.and_then(|p| unit[p])
-        };
-        clip[i] = inherited_clip;
-        let Some(t) = owner[i] else { continue };
-        match &*el.name {
-            "Clip" if inherited_clip.is_none() => {
-                clip[i] = Some(i);
-                tracks[t].clips += 1;
-                if el.get("enable") == Some("false") {
-                    tracks[t].disabled_clips += 1;
-                }
-            }
-            "Audio" | "Video" => {
-                let Some(file) = doc.child_named(i, "File") else {
-                    continue;
-                };
-                let file = &doc.elements[file];
-                let Some(path) = file.get("path") else {
-                    continue;
-                };
-                let outer = inherited_clip.map(|c| &doc.elements[c]);
-                let num = |name: &str| {
-                    outer
-                        .and_then(|c| c.get(name))
-                        .and_then(|v| v.trim().parse().ok())
-                };
-                media.push(MediaRef {
-                    track: t,
-                    path: path.to_string(),
-                    embedded: file.get("external") != Some("true"),
-                    clip_time: num("time"),
-                    clip_duration: num("duration"),
-                    play_start: num("playStart"),
-                    time_unit: unit[i]
-                        .and_then(|u| doc.elements[u].get("timeUnit"))
-                        .map(str::to_string),
-                    file_duration: el.get("duration").and_then(|v| v.trim().parse().ok()),
-                });
-            }
-            _ => {}
-        }
-    }
-    let _ = track_of_element;
     Ok(DpDocument {
         structure: structure.unwrap_or(0),
         doc,
         tracks,
-        ids,
+        max_id,
         media,
     })
+}
+
+/// The tracks of `Structure`, depth-first in document order (a group followed by its members).
+fn structure_tracks(doc: &XmlDoc, structure: usize) -> Vec<DpTrack> {
+    let mut tracks: Vec<DpTrack> = Vec::new();
+    let mut stack: Vec<(usize, Option<usize>)> = doc.elements[structure]
+        .children
+        .iter()
+        .rev()
+        .map(|&c| (c, None))
+        .collect();
+    while let Some((e, parent)) = stack.pop() {
+        let el = &doc.elements[e];
+        let this = match &*el.name {
+            "Track" => {
+                let channel = doc.child_named(e, "Channel");
+                let role = channel.and_then(|c| doc.elements[c].get("role"));
+                let types = content_types(el);
+                let group = types.contains(&"tracks");
+                if role == Some("master") && !group {
+                    None // the project's master
+                } else {
+                    let kind = if group {
+                        TrackKind::Bus
+                    } else if role == Some("effect") {
+                        TrackKind::Return
+                    } else if types.contains(&"notes") && !types.contains(&"audio") {
+                        TrackKind::Midi
+                    } else {
+                        TrackKind::Audio
+                    };
+                    Some(new_track(doc, e, channel, false, kind, parent))
+                }
+            }
+            "Channel" if parent.is_none() => match el.get("role") {
+                Some("master") => None,
+                role => {
+                    let kind = if role == Some("effect") {
+                        TrackKind::Return
+                    } else {
+                        TrackKind::Bus
+                    };
+                    Some(new_track(doc, e, Some(e), true, kind, None))
+                }
+            },
+            _ => None,
+        };
+        let inner_parent = match this {
+            Some(t) => {
+                tracks.push(t);
+                Some(tracks.len() - 1)
+            }
+            None => parent,
+        };
+        if &*el.name == "Track" {
+            for &c in el.children.iter().rev() {
+                if &*doc.elements[c].name == "Track" {
+                    stack.push((c, inner_parent));
+                }
+            }
+        }
+    }
+    tracks
 }
 
 fn new_track(

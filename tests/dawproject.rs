@@ -394,3 +394,147 @@ fn the_sample_is_what_the_generator_makes() {
         tree(&b.plan.predict(&b.session))
     );
 }
+
+#[test]
+fn muting_a_channel_without_a_mute_adds_one_where_the_schema_puts_it() {
+    let Some(dir) = common::corpus("dawproject") else {
+        return;
+    };
+    // perivar's library writes channels with Pan and Volume only.
+    let bytes = std::fs::read(dir.join("perivar-libgenerated__test-complex.dawproject")).unwrap();
+    let mut plan = Plan {
+        changes: vec![change(1, Action::Mute)],
+        ..Plan::default()
+    };
+    let (out, xml) = written(&bytes, &mut plan);
+    assert!(
+        xml.contains(concat!(
+            "<Channel id=\"id19\" role=\"regular\" audioChannels=\"2\" destination=\"id3\">\n",
+            "                <Mute value=\"true\" id=\"id31\" name=\"Mute\"/>\n",
+            "                <Pan id=\"id18\""
+        )),
+        "{xml}"
+    );
+    // Stored entries stay stored.
+    let (archive, _) = container::read(&out, &Limits::default(), Check::Everything, &[]).unwrap();
+    assert!(
+        archive
+            .entries
+            .iter()
+            .all(|e| e.method == container::STORED)
+    );
+}
+
+/// A Studio One-style structure: tracks nested in a folder, the mixer's buses and master as
+/// bare channels in `Structure`.
+const BARE_CHANNELS: &str = r##"<?xml version="1.0" encoding="UTF-8"?>
+<Project version="1.0">
+	<Application name="Studio One" version="6.5"/>
+	<Structure>
+		<Track contentType="tracks" id="f1" name="Band">
+			<Track contentType="audio" id="t1" name="Gtr" color="#ff0000">
+				<Channel role="regular" audioChannels="2" id="c1" destination="bus1">
+					<Volume value="-1.1" unit="decibel" min="-96.0" max="6.0"/>
+				</Channel>
+			</Track>
+			<Track contentType="notes" id="t2" name="Keys">
+				<Channel role="regular" audioChannels="2" id="c2" destination="m0"/>
+			</Track>
+		</Track>
+		<Channel role="master" audioChannels="2" id="m0" name="Master"/>
+		<Channel role="regular" audioChannels="2" id="bus1" name="Guitars" destination="m0"/>
+		<Channel role="effect" audioChannels="2" id="fx1" name="Reverb" destination="m0"/>
+	</Structure>
+</Project>
+"##;
+
+#[test]
+fn bare_mixer_channels_are_buses_and_returns_that_hold_no_tracks() {
+    let bytes = projgen::dawproject::zip(&[(
+        "project.xml".into(),
+        BARE_CHANNELS.as_bytes().to_vec(),
+        false,
+    )]);
+    let p = read(&bytes);
+    let seen: Vec<_> = p
+        .session()
+        .tracks
+        .iter()
+        .map(|t| (t.name.as_str(), t.kind, t.parent))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            // A folder without a channel is still a group.
+            ("Band", TrackKind::Bus, None),
+            ("Gtr", TrackKind::Audio, Some(0)),
+            ("Keys", TrackKind::Midi, Some(0)),
+            ("Guitars", TrackKind::Bus, None),
+            ("Reverb", TrackKind::Return, None),
+        ]
+    );
+    assert_eq!(p.document().volume(1), Some((-1.1, "decibel".into())));
+    assert!(p.document().fed_by_outputs(3));
+    let mut plan = Plan {
+        changes: vec![
+            change(
+                2,
+                Action::MoveToBus {
+                    bus: BusRef::Existing(3),
+                },
+            ),
+            change(3, Action::Remove),
+            change(4, Action::Rename { to: "Plate".into() }),
+            change(
+                4,
+                Action::Recolor {
+                    to: Rgb::new(1, 2, 3),
+                },
+            ),
+        ],
+        ..Plan::default()
+    };
+    let (_, xml) = written(&bytes, &mut plan);
+    // The bus cannot hold tracks, and the guitar feeds it, so it stays; the return is renamed.
+    assert_eq!(plan.notes.len(), 2, "{:?}", plan.notes);
+    assert!(xml.contains("<Channel role=\"effect\" audioChannels=\"2\" id=\"fx1\" name=\"Plate\" destination=\"m0\" color=\"#010203\"/>"), "{xml}");
+    // Tab indentation is kept.
+    assert_eq!(
+        xml,
+        BARE_CHANNELS.replace(
+            "id=\"fx1\" name=\"Reverb\" destination=\"m0\"/>",
+            "id=\"fx1\" name=\"Plate\" destination=\"m0\" color=\"#010203\"/>",
+        )
+    );
+
+    // Grouping into a new group inside the folder, re-indented with tabs.
+    let mut plan = Plan {
+        new_buses: vec![NewBus {
+            name: "KEYS".into(),
+            color: None,
+            origin: origin(),
+        }],
+        changes: vec![change(
+            2,
+            Action::MoveToBus {
+                bus: BusRef::New(0),
+            },
+        )],
+        ..Plan::default()
+    };
+    let (_, xml) = written(&bytes, &mut plan);
+    assert!(
+        xml.contains(concat!(
+            "\t\t\t<Track contentType=\"tracks\" loaded=\"true\" id=\"id0\" name=\"KEYS\">\n",
+            "\t\t\t\t<Channel audioChannels=\"2\" destination=\"m0\" role=\"master\" solo=\"false\" id=\"id1\">\n",
+        )),
+        "{xml}"
+    );
+    assert!(xml.contains(concat!(
+        "\t\t\t\t<Track contentType=\"notes\" id=\"t2\" name=\"Keys\">\n",
+        "\t\t\t\t\t<Channel role=\"regular\" audioChannels=\"2\" id=\"c2\" destination=\"id1\"/>\n",
+        "\t\t\t\t</Track>\n",
+        "\t\t\t</Track>\n",
+        "\t\t</Track>\n",
+    )), "{xml}");
+}

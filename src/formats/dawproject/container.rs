@@ -151,6 +151,24 @@ pub fn read(
     Ok((archive, whole))
 }
 
+/// Inflates every entry of `archive` but those named in `except` and checks its size and CRC,
+/// on every core; the first damaged entry (in archive order) is the error.
+pub fn check_others(
+    bytes: &[u8],
+    archive: &Archive,
+    limits: &Limits,
+    except: &[&str],
+) -> Result<(), FormatError> {
+    use rayon::prelude::*;
+    let results: Vec<Result<(), FormatError>> = archive
+        .entries
+        .par_iter()
+        .filter(|e| !except.contains(&e.name.as_str()))
+        .map(|e| inflate_checked(bytes, e, limits, false).map(|_| ()))
+        .collect();
+    results.into_iter().collect()
+}
+
 /// Finds the end-of-central-directory record: the last signature whose comment length runs
 /// exactly to the end of the file.
 fn find_eocd(bytes: &[u8]) -> Result<usize, FormatError> {

@@ -40,7 +40,8 @@ impl<'a> DawProject<'a> {
 
     /// Reads a `.dawproject`, checking the container as far as `check` says.
     pub fn read_checked(src: &'a [u8], limits: &Limits, check: Check) -> Result<Self, FormatError> {
-        let (archive, mut whole) = container::read(src, limits, check, &[PROJECT_XML])?;
+        // project.xml first; the other entries' data is checked while it is scanned.
+        let (archive, mut whole) = container::read(src, limits, Check::Layout, &[PROJECT_XML])?;
         let Some(xml) = whole.pop().flatten() else {
             if archive.entry("project.json").is_some() {
                 return Err(FormatError::whole(
@@ -53,12 +54,22 @@ impl<'a> DawProject<'a> {
                 "no project.xml in the container: not a DAWproject file",
             ));
         };
-        if xml.starts_with(&[0xff, 0xfe]) || xml.starts_with(&[0xfe, 0xff]) {
-            return Err(FormatError::whole(
-                "project.xml is UTF-16; premix reads UTF-8 DAWproject files",
-            ));
-        }
-        let doc = scan::scan(&xml).map_err(|e| in_project_xml(&e))?;
+        let (others, doc) = rayon::join(
+            || match check {
+                Check::Everything => container::check_others(src, &archive, limits, &[PROJECT_XML]),
+                Check::Layout => Ok(()),
+            },
+            || {
+                if xml.starts_with(&[0xff, 0xfe]) || xml.starts_with(&[0xfe, 0xff]) {
+                    return Err(FormatError::whole(
+                        "project.xml is UTF-16; premix reads UTF-8 DAWproject files",
+                    ));
+                }
+                scan::scan(&xml).map_err(|e| in_project_xml(&e))
+            },
+        );
+        others?;
+        let doc = doc?;
         let session = session_of(&doc);
         Ok(DawProject {
             src,

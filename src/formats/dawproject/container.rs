@@ -640,3 +640,128 @@ pub fn write_replacing(
     out.write_all(&eocd)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stored entry with an extra field and a comment, as a local header, data and central
+    /// record (its offset patched in by [`archive`]).
+    fn stored(name: &str, data: &[u8], extra: &[u8], comment: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        let crc = crc32fast::hash(data).to_le_bytes();
+        let len = (data.len() as u32).to_le_bytes();
+        let mut local = LOCAL_SIG.to_le_bytes().to_vec();
+        local.extend([10, 0, 0, 0, 0, 0, 0x21, 0x43, 0x65, 0x57]); // version, flags, method, time, date
+        local.extend(crc);
+        local.extend(len);
+        local.extend(len);
+        local.extend((name.len() as u16).to_le_bytes());
+        local.extend((extra.len() as u16).to_le_bytes());
+        local.extend(name.as_bytes());
+        local.extend(extra);
+        local.extend(data);
+        let mut central = CENTRAL_SIG.to_le_bytes().to_vec();
+        central.extend([0x1e, 3, 10, 0, 0, 0, 0, 0, 0x21, 0x43, 0x65, 0x57]);
+        central.extend(crc);
+        central.extend(len);
+        central.extend(len);
+        central.extend((name.len() as u16).to_le_bytes());
+        central.extend((extra.len() as u16).to_le_bytes());
+        central.extend((comment.len() as u16).to_le_bytes());
+        central.extend([0, 0, 0, 0, 0, 0, 0xa4, 0x81, 0, 0, 0, 0]); // disk, attributes, offset
+        central.extend(name.as_bytes());
+        central.extend(extra);
+        central.extend(comment);
+        (local, central)
+    }
+
+    fn archive(entries: &[(Vec<u8>, Vec<u8>)], comment: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut cd = Vec::new();
+        for (local, central) in entries {
+            let mut central = central.clone();
+            central[42..46].copy_from_slice(&(out.len() as u32).to_le_bytes());
+            out.extend(local);
+            cd.extend(central);
+        }
+        let at = out.len() as u32;
+        out.extend(&cd);
+        out.extend(EOCD_SIG.to_le_bytes());
+        out.extend([0, 0, 0, 0]);
+        out.extend((entries.len() as u16).to_le_bytes());
+        out.extend((entries.len() as u16).to_le_bytes());
+        out.extend((cd.len() as u32).to_le_bytes());
+        out.extend(at.to_le_bytes());
+        out.extend((comment.len() as u16).to_le_bytes());
+        out.extend(comment);
+        out
+    }
+
+    #[test]
+    fn replacing_one_entry_keeps_every_other_byte_and_patches_offsets() {
+        let zip = archive(
+            &[
+                stored(
+                    "project.xml",
+                    b"<Project/>",
+                    b"\x55\x54\x05\x00\x01\x02\x03\x04\x05",
+                    b"",
+                ),
+                stored("audio/a.wav", b"RIFF....", b"", b"take 3"),
+            ],
+            b"archive comment",
+        );
+        let limits = Limits::default();
+        let (a, whole) = read(&zip, &limits, Check::Everything, &["project.xml"]).unwrap();
+        assert_eq!(whole, [Some(b"<Project/>".to_vec())]);
+        let new = compress(STORED, 0, |w| w.write_all(b"<Project version=\"1.0\"/>")).unwrap();
+        let mut out = Vec::new();
+        write_replacing(&zip, &a, 0, &new, &mut out).unwrap();
+        let (b, whole) = read(&out, &limits, Check::Everything, &["project.xml"]).unwrap();
+        assert_eq!(whole, [Some(b"<Project version=\"1.0\"/>".to_vec())]);
+        // The second entry, its central record (but the offset) and the comment are unchanged.
+        assert_eq!(
+            zip[a.entries[1].span.clone()],
+            out[b.entries[1].span.clone()]
+        );
+        let (x, y) = (
+            &zip[a.entries[1].central.clone()],
+            &out[b.entries[1].central.clone()],
+        );
+        assert_eq!((&x[..42], &x[46..]), (&y[..42], &y[46..]));
+        assert!(out.ends_with(b"archive comment"));
+        // The replaced entry keeps its extra field, times and attributes.
+        assert_eq!(zip[6..14], out[6..14]);
+        assert_eq!(zip[28..30], out[28..30]);
+        // Deflated, it reads back the same.
+        let new = compress(DEFLATE, 0, |w| w.write_all(b"<Project/>")).unwrap();
+        assert_eq!(new.crc, crc32fast::hash(b"<Project/>"));
+        let mut inflated = Vec::new();
+        DeflateDecoder::new(&new.data[..])
+            .read_to_end(&mut inflated)
+            .unwrap();
+        assert_eq!(inflated, b"<Project/>");
+    }
+
+    #[test]
+    fn damaged_layouts_are_refused_with_the_byte() {
+        let zip = archive(&[stored("project.xml", b"<Project/>", b"", b"")], b"");
+        let limits = Limits::default();
+        let msg = |bytes: &[u8]| read(bytes, &limits, Check::Everything, &[]).unwrap_err();
+        // A local header naming another file.
+        let mut renamed = zip.clone();
+        renamed[30] = b'P';
+        assert!(msg(&renamed).message.contains("names another file"));
+        // A bad CRC in the data.
+        let mut flipped = zip.clone();
+        flipped[42] ^= 1;
+        let e = msg(&flipped);
+        assert!(e.message.contains("bad CRC"), "{e}");
+        assert_eq!(e.place, Place::Byte(41));
+        // A central directory that does not end at the end record.
+        let mut shifted = zip.clone();
+        let eocd = shifted.len() - EOCD_LEN;
+        shifted[eocd + 16] += 1;
+        assert!(msg(&shifted).message.contains("does not end"));
+    }
+}

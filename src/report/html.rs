@@ -418,6 +418,8 @@ mod tests {
                     media_count: 1,
                     muted_media_count: 0,
                     plugins: Default::default(),
+                    feeds_parent: true,
+                    fed_by_tracks: false,
                 })
                 .collect(),
         }

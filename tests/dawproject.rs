@@ -163,6 +163,9 @@ fn bitwig_export_reads_as_bitwig_shows_it() {
     // Both instrument tracks send to the FX track; nothing sends to them.
     assert!(p.document().fed_by_sends(2));
     assert!(!p.document().fed_by_sends(0));
+    let fed: Vec<bool> = tracks.iter().map(|t| t.fed_by_tracks).collect();
+    assert_eq!(fed, [false, false, true]);
+    assert!(tracks.iter().all(|t| t.feeds_parent));
     // Bitwig's FX channel also sends to itself; once the others are gone, that alone does not
     // make it fed by sends.
     let mut plan = Plan {
@@ -172,6 +175,7 @@ fn bitwig_export_reads_as_bitwig_shows_it() {
     let (out, xml) = written(&bytes, &mut plan);
     assert!(xml.contains("<Send destination=\"id15\""));
     assert!(!read(&out).document().fed_by_sends(0));
+    assert!(!read(&out).session().tracks[0].fed_by_tracks);
     assert_eq!(&*tracks[1].media_files, ["canon_guitar_150bpm.wav"]);
     assert_eq!(&*tracks[0].plugins, ["Sampler"]);
     // Preflight's view: the embedded file, its clip, and the channel fader.
@@ -241,6 +245,7 @@ fn a_new_group_nests_its_members_and_takes_over_their_output() {
             name: "INSTRUMENTS".into(),
             color: Rgb::parse_hex("#3dbfa8"),
             origin: origin(),
+            min_members: 1,
         }],
         changes: vec![
             change(
@@ -290,6 +295,7 @@ fn a_new_group_nests_its_members_and_takes_over_their_output() {
             name: "FX".into(),
             color: None,
             origin: origin(),
+            min_members: 1,
         }],
         changes: vec![change(
             3,
@@ -475,6 +481,23 @@ fn bare_mixer_channels_are_buses_and_returns_that_hold_no_tracks() {
     );
     assert_eq!(p.document().volume(1), Some((-1.1, "decibel".into())));
     assert!(p.document().fed_by_outputs(3));
+    // The guitar's output goes to a mixer bus, not up its folder: it does not feed its parent.
+    let facts: Vec<(bool, bool)> = p
+        .session()
+        .tracks
+        .iter()
+        .map(|t| (t.feeds_parent, t.fed_by_tracks))
+        .collect();
+    assert_eq!(
+        facts,
+        [
+            (true, false),
+            (false, false),
+            (true, false),
+            (true, true),
+            (true, false)
+        ]
+    );
     let mut plan = Plan {
         changes: vec![
             change(
@@ -513,6 +536,7 @@ fn bare_mixer_channels_are_buses_and_returns_that_hold_no_tracks() {
             name: "KEYS".into(),
             color: None,
             origin: origin(),
+            min_members: 1,
         }],
         changes: vec![change(
             2,

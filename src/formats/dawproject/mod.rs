@@ -112,6 +112,8 @@ fn session_of(doc: &DpDocument) -> Session {
         let name = m.path.rsplit(['/', '\\']).next().unwrap_or(&m.path);
         files[m.track].push(name.to_string());
     }
+    let fed = doc.fed_channels();
+    let master = doc.master_channel_id();
     let tracks = doc
         .tracks
         .iter()
@@ -128,6 +130,8 @@ fn session_of(doc: &DpDocument) -> Session {
             media_count: t.clips,
             muted_media_count: t.disabled_clips,
             plugins: t.plugins.as_slice().into(),
+            feeds_parent: doc.feeds_parent(index, master),
+            fed_by_tracks: doc.channel_id(index).is_some_and(|id| fed.contains(id)),
         })
         .collect();
     Session {

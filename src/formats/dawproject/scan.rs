@@ -116,6 +116,65 @@ impl DpDocument {
         })
     }
 
+    /// The ids of the channels other channels feed, by a send (not one to itself, which Bitwig
+    /// writes on every FX channel) or by their output (`destination`), in one pass.
+    pub fn fed_channels(&self) -> std::collections::HashSet<&str> {
+        let els = &self.doc.elements;
+        let mut fed = std::collections::HashSet::new();
+        for el in els {
+            let Some(dest) = el.get("destination") else {
+                continue;
+            };
+            let from = match &*el.name {
+                "Channel" => el.get("id"),
+                "Send" => {
+                    let mut p = el.parent;
+                    while let Some(i) = p.filter(|&i| &*els[i].name != "Channel") {
+                        p = els[i].parent;
+                    }
+                    p.and_then(|c| els[c].get("id"))
+                }
+                _ => continue,
+            };
+            if from != Some(dest) {
+                fed.insert(dest);
+            }
+        }
+        fed
+    }
+
+    /// The id of the project's master channel: the channel with role `master` of a track that
+    /// is not a group, or a bare one in `Structure`.
+    pub fn master_channel_id(&self) -> Option<&str> {
+        let els = &self.doc.elements;
+        els.iter().find_map(|el| {
+            if &*el.name != "Channel" || el.get("role") != Some("master") {
+                return None;
+            }
+            let parent = &els[el.parent?];
+            let group = &*parent.name == "Track" && content_types(parent).contains(&"tracks");
+            (!group).then(|| el.get("id")).flatten()
+        })
+    }
+
+    /// True when track `t`'s output goes where its place says: to its group's channel (the
+    /// nearest enclosing group with one), or at the top level to the master (or nowhere
+    /// named, the DAW's default). A track without a channel has no output to redirect.
+    pub fn feeds_parent(&self, t: usize, master: Option<&str>) -> bool {
+        let Some(channel) = self.tracks[t].channel else {
+            return true;
+        };
+        let dest = self.element(channel).get("destination");
+        let mut p = self.tracks[t].parent;
+        while let Some(g) = p {
+            if let Some(id) = self.channel_id(g) {
+                return dest == Some(id);
+            }
+            p = self.tracks[g].parent;
+        }
+        dest.is_none() || dest == master
+    }
+
     /// True when element `i` is `ancestor` or inside it.
     pub fn is_inside(&self, i: usize, ancestor: usize) -> bool {
         let a = &self.doc.elements[ancestor];

@@ -48,35 +48,16 @@ fn written(bytes: &[u8], plan: &mut Plan) -> (Vec<u8>, String) {
     let out = p.write(plan).unwrap();
     let again = read(&out);
     let predicted = plan.predict(p.session());
-    let got: Vec<_> = again
-        .session()
-        .tracks
-        .iter()
-        .map(|t| {
-            (
-                t.name.clone(),
-                t.kind,
-                t.color,
-                t.parent,
-                t.muted,
-                t.media_count,
-            )
-        })
-        .collect();
-    let want: Vec<_> = predicted
-        .tracks
-        .iter()
-        .map(|t| {
-            (
-                t.name.clone(),
-                t.kind,
-                t.color,
-                t.parent,
-                t.muted,
-                t.media_count,
-            )
-        })
-        .collect();
+    let seen = |s: &premix::session::Session| -> Vec<_> {
+        s.tracks
+            .iter()
+            .map(|t| {
+                let facts = (t.kind, t.color, t.parent, t.muted, t.media_count);
+                (t.name.clone(), facts)
+            })
+            .collect()
+    };
+    let (got, want) = (seen(again.session()), seen(&predicted));
     assert_eq!(got, want);
     let xml = String::from_utf8(again.xml().to_vec()).unwrap();
     (out, xml)

@@ -83,6 +83,30 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
 
+/// The fields local headers and central records share, read from `base`, the offset of their
+/// "version needed to extract" (4 bytes into a local header, 6 into a central record).
+struct Fields {
+    flags: u16,
+    method: u16,
+    crc: u32,
+    compressed_size: u64,
+    size: u64,
+    name_len: usize,
+    extra_len: usize,
+}
+
+fn fields(b: &[u8], base: usize) -> Fields {
+    Fields {
+        flags: u16_at(b, base + 2),
+        method: u16_at(b, base + 4),
+        crc: u32_at(b, base + 10),
+        compressed_size: u32_at(b, base + 14) as u64,
+        size: u32_at(b, base + 18) as u64,
+        name_len: u16_at(b, base + 22) as usize,
+        extra_len: u16_at(b, base + 24) as usize,
+    }
+}
+
 fn damaged(at: usize, message: impl std::fmt::Display) -> FormatError {
     FormatError {
         place: Place::Byte(at as u64),
@@ -235,13 +259,15 @@ fn layout(bytes: &[u8]) -> Result<Archive, FormatError> {
                 format!("central-directory record {} of {count} is missing", n + 1),
             ));
         }
-        let flags = u16_at(bytes, at + 8);
-        let method = u16_at(bytes, at + 10);
-        let crc = u32_at(bytes, at + 16);
-        let compressed_size = u32_at(bytes, at + 20) as u64;
-        let size = u32_at(bytes, at + 24) as u64;
-        let name_len = u16_at(bytes, at + 28) as usize;
-        let extra_len = u16_at(bytes, at + 30) as usize;
+        let Fields {
+            flags,
+            method,
+            crc,
+            compressed_size,
+            size,
+            name_len,
+            extra_len,
+        } = fields(bytes, at + 6);
         let comment_len = u16_at(bytes, at + 32) as usize;
         let start_disk = u16_at(bytes, at + 34);
         let local = u32_at(bytes, at + 42) as usize;
@@ -342,13 +368,15 @@ fn local_entry(
             format!("{name}: no local header where the central directory says"),
         ));
     }
-    let flags = u16_at(bytes, local + 6);
-    let method = u16_at(bytes, local + 8);
-    let crc = u32_at(bytes, local + 14);
-    let compressed_size = u32_at(bytes, local + 18) as u64;
-    let size = u32_at(bytes, local + 22) as u64;
-    let name_len = u16_at(bytes, local + 26) as usize;
-    let extra_len = u16_at(bytes, local + 28) as usize;
+    let Fields {
+        flags,
+        method,
+        crc,
+        compressed_size,
+        size,
+        name_len,
+        extra_len,
+    } = fields(bytes, local + 4);
     let data_start = local + LOCAL_LEN + name_len + extra_len;
     if data_start > limit || &bytes[local + LOCAL_LEN..local + LOCAL_LEN + name_len] != name_bytes {
         return Err(damaged(

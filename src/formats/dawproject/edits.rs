@@ -279,19 +279,23 @@ impl GroupTemplate {
 }
 
 /// The value a new group's parameter starts at: unmuted, centred, unity gain, written with as
-/// many decimals as the template's value.
+/// many decimals as the template's value. Unity is `1` only for a `linear` gain whose range
+/// stops at 2 (Bitwig's `0..2`); a linear fader of another range (a `0..200` one has been seen
+/// in a Studio One-style file) and units premix cannot place keep the template's value.
 fn neutral(param: &str, attrs: &[(String, String)], template: &str) -> String {
-    let unit = attrs
-        .iter()
-        .find(|(k, _)| k == "unit")
-        .map_or("", |(_, v)| v.as_str());
-    let value: f64 = match (param, unit) {
+    let attr = |name: &str| {
+        attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    let max: Option<f64> = attr("max").trim().parse().ok();
+    let value: f64 = match (param, attr("unit")) {
         ("Mute", _) => return "false".into(),
         ("Pan", "normalized") => 0.5,
         ("Pan", _) => 0.0,
-        ("Volume", "linear") => 1.0,
+        ("Volume", "linear") if max.is_some_and(|m| m <= 2.0) => 1.0,
         ("Volume", "decibel") => 0.0,
-        ("Volume", "percent") => 100.0,
         _ => return template.to_string(),
     };
     match template.split_once('.') {
@@ -535,6 +539,8 @@ pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatErro
                 let mut attrs: Vec<(String, String)> = Vec::new();
                 for (k, v) in &template.track {
                     match k.as_str() {
+                        // The other group's comment is not this one's.
+                        "comment" => {}
                         "id" => attrs.push((k.clone(), track_id.clone())),
                         "name" => attrs.push((k.clone(), escape(&bus.name))),
                         "color" => {
@@ -735,4 +741,37 @@ fn removal_edits(
         }
     }
     Ok(deleted.into_iter().map(Edit::delete).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        owned(pairs)
+    }
+
+    #[test]
+    fn new_group_parameters_start_neutral_in_the_template_spelling() {
+        let bitwig = attrs(&[("max", "2.000000"), ("min", "0.000000"), ("unit", "linear")]);
+        assert_eq!(neutral("Volume", &bitwig, "0.316228"), "1.000000");
+        let pan = attrs(&[("unit", "normalized")]);
+        assert_eq!(neutral("Pan", &pan, "0.25"), "0.50");
+        assert_eq!(neutral("Pan", &attrs(&[("unit", "percent")]), "-20"), "0");
+        assert_eq!(
+            neutral("Volume", &attrs(&[("unit", "decibel")]), "-1.1"),
+            "0.0"
+        );
+        assert_eq!(neutral("Mute", &[], "true"), "false");
+        // A linear fader of another range keeps the template's value rather than a guess.
+        let wide = attrs(&[("max", "200"), ("min", "0"), ("unit", "linear")]);
+        assert_eq!(neutral("Volume", &wide, "100.0"), "100.0");
+    }
+
+    #[test]
+    fn whole_lines_take_indentation_and_line_break_only_when_alone() {
+        let xml = b"<A>\n    <B/>\n    <C/><D/>\n</A>";
+        assert_eq!(whole_lines(xml, 8..12), 4..13);
+        assert_eq!(whole_lines(xml, 17..21), 17..21);
+    }
 }

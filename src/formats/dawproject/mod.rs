@@ -165,8 +165,21 @@ impl Project for DawProject<'_> {
         let tracks = &self.session.tracks;
         let dp = &self.doc.tracks;
         let mut notes = Vec::new();
-        let has_members: Vec<bool> = (0..tracks.len())
-            .map(|i| tracks.iter().any(|t| t.parent == Some(i)))
+        let mut has_members = vec![false; tracks.len()];
+        for t in tracks {
+            if let Some(p) = t.parent {
+                has_members[p] = true;
+            }
+        }
+        // Channels other channels' outputs feed, found once (a removal per track must not
+        // scan the document per track).
+        let outputs: std::collections::HashSet<&str> = self
+            .doc
+            .doc
+            .elements
+            .iter()
+            .filter(|el| &*el.name == "Channel" && el.get("destination") != el.get("id"))
+            .filter_map(|el| el.get("destination"))
             .collect();
         plan.changes.retain(|c| {
             let t = &dp[c.track];
@@ -204,7 +217,12 @@ impl Project for DawProject<'_> {
                     notes.push(note(c, "not removed: the group still holds tracks"));
                     false
                 }
-                Action::Remove if self.doc.fed_by_outputs(c.track) => {
+                Action::Remove
+                    if self
+                        .doc
+                        .channel_id(c.track)
+                        .is_some_and(|id| outputs.contains(id)) =>
+                {
                     notes.push(note(c, "not removed: other channels' outputs feed it"));
                     false
                 }

@@ -36,6 +36,8 @@ command -v "$PY" >/dev/null 2>&1 || die "$PY not found"
 [[ -f $SCHEMA ]] || die "schema absent: $SCHEMA (the corpus holds it)"
 if [[ -z ${PREMIX_BIN:-} ]]; then
   cargo build --release --quiet --bin premix --example generate </dev/null || die "cargo build --release"
+elif [[ ! -x $ROOT/target/release/examples/generate ]]; then
+  cargo build --release --quiet --example generate </dev/null || die "cargo build --release --example generate"
 fi
 
 rm -rf "$WORK"

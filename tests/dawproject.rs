@@ -543,3 +543,97 @@ fn bare_mixer_channels_are_buses_and_returns_that_hold_no_tracks() {
         "\t\t</Track>\n",
     )), "{xml}");
 }
+
+/// A group whose channel has role `submix`, spelled the way some writers do (decibel faders,
+/// no ids on parameters).
+const SUBMIX_GROUP: &str = r##"<?xml version="1.0" encoding="UTF-8"?>
+<Project version="1.0">
+  <Application name="Cubase" version="14.0"/>
+  <Structure>
+    <Track contentType="tracks" id="g1" name="Drums" color="#aa0000" comment="kit">
+      <Channel role="submix" audioChannels="2" id="gc1" destination="mc">
+        <Mute value="false"/>
+        <Pan value="0" unit="linear" min="-100" max="100"/>
+        <Volume value="-3.0" unit="decibel" min="-96.0" max="6.0"/>
+      </Channel>
+      <Track contentType="audio" id="t1" name="Kick">
+        <Channel role="regular" audioChannels="1" id="c1" destination="gc1"/>
+      </Track>
+    </Track>
+    <Track contentType="audio" id="t2" name="Bass">
+      <Channel role="regular" audioChannels="1" id="c2" destination="mc"/>
+    </Track>
+    <Track contentType="audio" id="t3" name="Bass DI">
+      <Channel role="regular" audioChannels="1" id="c3" destination="mc"/>
+    </Track>
+    <Track contentType="audio notes" id="m" name="Master">
+      <Channel role="master" audioChannels="2" id="mc"/>
+    </Track>
+  </Structure>
+</Project>
+"##;
+
+#[test]
+fn a_submix_group_is_a_bus_and_new_groups_are_spelled_like_it() {
+    let bytes = projgen::dawproject::zip(&[(
+        "project.xml".into(),
+        SUBMIX_GROUP.as_bytes().to_vec(),
+        false,
+    )]);
+    let p = read(&bytes);
+    let kinds: Vec<_> = p
+        .session()
+        .tracks
+        .iter()
+        .map(|t| (t.kind, t.parent))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (TrackKind::Bus, None),
+            (TrackKind::Audio, Some(0)),
+            (TrackKind::Audio, None),
+            (TrackKind::Audio, None),
+        ]
+    );
+    let mut plan = Plan {
+        new_buses: vec![NewBus {
+            name: "BASS".into(),
+            color: Rgb::parse_hex("#e6b53c"),
+            origin: origin(),
+            min_members: 1,
+        }],
+        changes: vec![
+            change(
+                2,
+                Action::MoveToBus {
+                    bus: BusRef::New(0),
+                },
+            ),
+            change(
+                3,
+                Action::MoveToBus {
+                    bus: BusRef::New(0),
+                },
+            ),
+        ],
+        ..Plan::default()
+    };
+    let (_, xml) = written(&bytes, &mut plan);
+    // The file's own group spelling: role="submix", its parameters without ids but reset
+    // (0 dB, centred), no copy of the other group's comment; fresh ids.
+    assert!(
+        xml.contains(concat!(
+            "    <Track contentType=\"tracks\" id=\"id0\" name=\"BASS\" color=\"#e6b53c\">\n",
+            "      <Channel role=\"submix\" audioChannels=\"2\" id=\"id1\" destination=\"mc\">\n",
+            "        <Mute value=\"false\"/>\n",
+            "        <Pan value=\"0\" unit=\"linear\" min=\"-100\" max=\"100\"/>\n",
+            "        <Volume value=\"0.0\" unit=\"decibel\" min=\"-96.0\" max=\"6.0\"/>\n",
+            "      </Channel>\n",
+            "      <Track contentType=\"audio\" id=\"t2\" name=\"Bass\">\n",
+            "        <Channel role=\"regular\" audioChannels=\"1\" id=\"c2\" destination=\"id1\"/>\n",
+            "      </Track>\n",
+        )),
+        "{xml}"
+    );
+}

@@ -10,7 +10,8 @@
 # premix runs bench/recolour.yaml (the peers' job: recolour every track) for the targets, and the
 # default rules once more for information.
 # Environment: RUNS (default 5) runs per fast command, PEER_RUNS (default 3) per Python peer,
-# RPP_SIZE (35MB), ALS_SIZE (50MB of XML), ARDOUR_ROUTES (300), PREMIX_CORPUS (<repo>/../shared/corpus),
+# RPP_SIZE (35MB), ALS_SIZE (50MB of XML), ARDOUR_ROUTES (300), DAWPROJECT_TRACKS (2000),
+# DAWPROJECT_MEDIA (8820 bytes of audio per embedded WAV), PREMIX_CORPUS (<repo>/../shared/corpus),
 # PYTHON (python3).
 set -euo pipefail
 
@@ -22,6 +23,8 @@ PEER_RUNS=${PEER_RUNS:-3}
 RPP_SIZE=${RPP_SIZE:-35MB}
 ALS_SIZE=${ALS_SIZE:-50MB}
 ARDOUR_ROUTES=${ARDOUR_ROUTES:-300}
+DAWPROJECT_TRACKS=${DAWPROJECT_TRACKS:-2000}
+export DAWPROJECT_MEDIA=${DAWPROJECT_MEDIA:-8820}
 CORPUS=${PREMIX_CORPUS:-$ROOT/../shared/corpus}
 PY=${PYTHON:-python3}
 # The peers recolour every track and save; premix is timed doing the same job (bench/recolour.yaml:
@@ -135,6 +138,25 @@ measure "ardour7-lua load (headless)" "$PEER_RUNS" "cp '$W/in/big.ardour' '$SDIR
   "$LUA" tests/interop/ardour/dump.lua "$SDIR" "$SNAP"
 r=$(ratio "${T[ardour7-lua load (headless)]}" "${T[premix apply (ardour)]}")
 verdict "Ardour vs Ardour's own load" "$(ge "$r" 1)" "premix ${T[premix apply (ardour)]}s, Ardour loads it in ${T[ardour7-lua load (headless)]}s (${r}x)"
+
+# --- DAWproject -----------------------------------------------------------------------------
+# The peer is copying the file: premix must cost little more than moving the embedded media.
+# Media deflated as Bitwig writes them, and stored; the copy is timed plain (cp) and durable
+# (cp, then sync of the copy: premix syncs every file it writes).
+echo "## DAWproject ($DAWPROJECT_TRACKS tracks, embedded media)"
+"$GEN" dawproject "$DAWPROJECT_TRACKS" "$W/in/big.dawproject"
+"$GEN" dawproject-stored "$DAWPROJECT_TRACKS" "$W/in/big-stored.dawproject"
+echo "dawproject $(stat -c %s "$W/in/big.dawproject") bytes (media deflated), $(stat -c %s "$W/in/big-stored.dawproject") bytes (stored)"
+for v in big big-stored; do
+  measure "cp ($v)" "$RUNS" "rm -f '$W/out/copy.dawproject'" cp "$W/in/$v.dawproject" "$W/out/copy.dawproject"
+  measure "cp + sync ($v)" "$RUNS" "rm -f '$W/out/copy.dawproject'" sh -c "cp '$W/in/$v.dawproject' '$W/out/copy.dawproject' && sync '$W/out/copy.dawproject'"
+  measure "premix apply ($v)" "$RUNS" "rm -rf '$W/out/dawproject'" "$PREMIX" apply "$W/in/$v.dawproject" --out "$W/out/dawproject" --quiet --rules "$RECOLOUR"
+done
+for v in big big-stored; do
+  r=$(ratio "${T[premix apply ($v)]}" "${T[cp + sync ($v)]}")
+  r2=$(ratio "${T[premix apply ($v)]}" "${T[cp ($v)]}")
+  verdict "DAWproject ($v) vs copying it" "$(le "$r" 1.5)" "premix ${T[premix apply ($v)]}s = ${r}x cp+sync ${T[cp + sync ($v)]}s, ${r2}x cp ${T[cp ($v)]}s (target <= 1.5x)"
+done
 
 # --- Batch -----------------------------------------------------------------------------------
 if [[ -d $CORPUS ]]; then

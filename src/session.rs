@@ -122,6 +122,7 @@ pub enum Format {
     Rpp,
     Ardour,
     Als,
+    Dawproject,
 }
 
 impl Format {
@@ -130,6 +131,7 @@ impl Format {
             Format::Rpp => "rpp",
             Format::Ardour => "ardour",
             Format::Als => "als",
+            Format::Dawproject => "dawproject",
         }
     }
 }

@@ -450,6 +450,8 @@ impl Plan {
                             media_count: original.media_count,
                             muted_media_count: original.muted_media_count,
                             plugins: original.plugins.clone(),
+                            items: original.items.clone(),
+                            silent: original.silent,
                         }
                     }
                     Slot::NewBus(k) => Track {
@@ -463,6 +465,8 @@ impl Plan {
                         media_count: 0,
                         muted_media_count: 0,
                         plugins: Default::default(),
+                        items: Default::default(),
+                        silent: None,
                     },
                 }
             })
@@ -470,6 +474,7 @@ impl Plan {
         Session {
             format: session.format,
             tracks,
+            media: session.media.clone(),
         }
     }
 }
@@ -511,6 +516,8 @@ mod tests {
             media_count: 1,
             muted_media_count: 0,
             plugins: Default::default(),
+            items: Default::default(),
+            silent: None,
         }
     }
 
@@ -535,6 +542,7 @@ mod tests {
         use TrackKind::*;
         let session = Session {
             format: Format::Rpp,
+            media: Default::default(),
             tracks: vec![
                 track(0, "vox", None, Audio),
                 track(1, "kick", None, Audio),
@@ -574,6 +582,7 @@ mod tests {
         use TrackKind::*;
         let session = Session {
             format: Format::Rpp,
+            media: Default::default(),
             tracks: vec![
                 track(0, "DRUMS", None, Bus),
                 track(1, "kick", Some(0), Audio),

@@ -7,6 +7,8 @@ use serde::Serialize;
 use std::fmt;
 use std::sync::Arc;
 
+pub use crate::media::{MediaRef, ProjectMedia, SourceFile};
+
 /// A colour as the DAW displays it, 8 bits per channel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Rgb {
@@ -95,6 +97,14 @@ pub struct Track {
     pub muted_media_count: usize,
     /// Plugin (effect and instrument) names on the track.
     pub plugins: Arc<[String]>,
+    /// What the track's audio items/clips/regions play: file, offset and length into it, the
+    /// item's own gain and mute ([`MediaRef`]). MIDI items are not listed. Shared, like
+    /// `media_files`.
+    pub items: Arc<[MediaRef]>,
+    /// Whether what the track's items play is silence, when an analysis said so
+    /// ([`crate::analysis`]); `None` when the audio was not analysed. The `silent` reason of
+    /// `unused` reads it; backends always leave it `None`.
+    pub silent: Option<bool>,
 }
 
 impl Track {
@@ -134,6 +144,9 @@ impl fmt::Display for Format {
 pub struct Session {
     pub format: Format,
     pub tracks: Vec<Track>,
+    /// Project-wide facts about media: the project's sample rate, where the DAW looks for
+    /// files ([`ProjectMedia`]).
+    pub media: Arc<ProjectMedia>,
 }
 
 impl Session {

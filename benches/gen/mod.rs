@@ -173,6 +173,7 @@ fn replicate(base: &Session, copies: usize) -> Session {
     // orders them so (returns have no parent).
     Session {
         format: base.format,
+        media: base.media.clone(),
         tracks,
     }
 }

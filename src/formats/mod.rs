@@ -235,3 +235,13 @@ pub fn open_with<'a>(
         Format::Als => Ok(Box::new(als::AlsProject::read_with(bytes, limits)?)),
     }
 }
+
+/// Where `format`'s DAW looks for a media file, in its order (each backend's `media`
+/// module): the resolver [`crate::media::resolve`] takes.
+pub fn media_candidates(format: Format) -> crate::media::Resolver {
+    match format {
+        Format::Rpp => rpp::media::candidates,
+        Format::Als => als::media::candidates,
+        Format::Ardour => ardour::media::candidates,
+    }
+}

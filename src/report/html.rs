@@ -404,6 +404,7 @@ mod tests {
     fn session(names: &[&str]) -> Session {
         Session {
             format: Format::Rpp,
+            media: Default::default(),
             tracks: names
                 .iter()
                 .enumerate()
@@ -418,6 +419,8 @@ mod tests {
                     media_count: 1,
                     muted_media_count: 0,
                     plugins: Default::default(),
+                    items: Default::default(),
+                    silent: None,
                 })
                 .collect(),
         }

@@ -5,6 +5,7 @@
 //! the original bytes) → [`pipeline`] (verified by reading the output back) → [`write`]
 //! (atomic, with backups). [`report`] shows plans; [`batch`] finds projects and runs many.
 
+pub mod analysis;
 pub mod batch;
 pub mod cli;
 pub mod config;

@@ -16,6 +16,7 @@ pub mod media;
 pub mod parallel_gzip;
 pub mod pipeline;
 pub mod plan;
+pub mod preflight;
 pub mod report;
 pub mod rules;
 pub mod session;

@@ -50,20 +50,23 @@ impl Cache {
         }
     }
 
-    /// The key of analysing `files` over `ranges`; `None` when a file cannot be read (the
-    /// analysis then reports why).
-    pub fn key(&self, files: &[&Path], ranges: &[Range]) -> Option<String> {
+    /// The content hashes of `files`; `None` when one cannot be read (the analysis then
+    /// reports why).
+    pub fn hashes(&self, files: &[&Path]) -> Option<Vec<String>> {
+        files.iter().map(|f| self.content_hash(f)).collect()
+    }
+
+    /// The key of measuring `range` of the source whose files have `hashes`.
+    pub fn key(hashes: &[String], range: &Range) -> String {
         let mut h = blake3::Hasher::new();
         h.update(&ANALYSIS_VERSION.to_le_bytes());
-        for f in files {
-            h.update(self.content_hash(f)?.as_bytes());
+        for hash in hashes {
+            h.update(hash.as_bytes());
         }
-        for r in ranges {
-            h.update(&r.offset.to_le_bytes());
-            h.update(&r.length.unwrap_or(-1.0).to_le_bytes());
-            h.update(&[u8::from(r.looped)]);
-        }
-        Some(h.finalize().to_hex().to_string())
+        h.update(&range.offset.to_le_bytes());
+        h.update(&range.length.unwrap_or(-1.0).to_le_bytes());
+        h.update(&[u8::from(range.looped)]);
+        h.finalize().to_hex().to_string()
     }
 
     pub fn get(&self, key: &str) -> Option<Outcome> {
@@ -179,21 +182,22 @@ mod tests {
             length: None,
             looped: false,
         }];
-        let key = cache.key(&[&file], &ranges).unwrap();
+        let key_of = |range: &Range| Cache::key(&cache.hashes(&[&file]).unwrap(), range);
+        let key = key_of(&ranges[0]);
         let outcome = Outcome::Unreadable {
             file: 0,
             reason: "x".into(),
         };
         cache.put(&key, &outcome);
         assert_eq!(cache.get(&key), Some(outcome));
-        assert_eq!(cache.key(&[&file], &ranges), Some(key.clone()));
+        assert_eq!(key_of(&ranges[0]), key);
         std::fs::write(&file, b"two").unwrap();
-        assert_ne!(cache.key(&[&file], &ranges), Some(key.clone()));
-        let other = [Range {
+        assert_ne!(key_of(&ranges[0]), key);
+        std::fs::write(&file, b"one").unwrap();
+        let other = Range {
             offset: 1.0,
             ..ranges[0]
-        }];
-        std::fs::write(&file, b"one").unwrap();
-        assert_ne!(cache.key(&[&file], &other), Some(key));
+        };
+        assert_ne!(key_of(&other), key);
     }
 }

@@ -182,22 +182,80 @@ pub struct Job {
 }
 
 impl Job {
-    /// Analyses the job, through `cache` when given.
+    /// Analyses the job, through `cache` when given: each range is looked up on its own, and
+    /// the file is decoded once for the ranges the cache does not hold.
     pub fn run(&self, cache: Option<&cache::Cache>) -> Outcome {
         let paths: Vec<&Path> = self.files.iter().map(PathBuf::as_path).collect();
-        let Some(cache) = cache else {
+        let Some((cache, hashes)) = cache.and_then(|c| Some((c, c.hashes(&paths)?))) else {
             return analyse(&paths, &self.ranges);
         };
-        let Some(key) = cache.key(&paths, &self.ranges) else {
-            return analyse(&paths, &self.ranges);
-        };
-        if let Some(hit) = cache.get(&key) {
-            return hit;
+        let keys: Vec<String> = self
+            .ranges
+            .iter()
+            .map(|r| cache::Cache::key(&hashes, r))
+            .collect();
+        let mut found: Vec<Option<Outcome>> = keys.iter().map(|k| cache.get(k)).collect();
+        let missing: Vec<usize> = (0..keys.len()).filter(|&i| found[i].is_none()).collect();
+        if !missing.is_empty() {
+            let ranges: Vec<Range> = missing.iter().map(|&i| self.ranges[i]).collect();
+            let fresh = analyse(&paths, &ranges);
+            for (k, &i) in missing.iter().enumerate() {
+                let one = match &fresh {
+                    Outcome::Unreadable { .. } => fresh.clone(),
+                    Outcome::Measured {
+                        info,
+                        frames,
+                        ranges,
+                    } => Outcome::Measured {
+                        info: info.clone(),
+                        frames: *frames,
+                        ranges: vec![ranges[k].clone()],
+                    },
+                };
+                cache.put(&keys[i], &one);
+                found[i] = Some(one);
+            }
         }
-        let outcome = analyse(&paths, &self.ranges);
-        cache.put(&key, &outcome);
-        outcome
+        merge(found.into_iter().flatten().collect())
     }
+}
+
+/// One outcome of single-range outcomes of the same source, in order.
+fn merge(parts: Vec<Outcome>) -> Outcome {
+    let mut merged: Option<Outcome> = None;
+    for part in parts {
+        merged = Some(match (merged, part) {
+            (None, p) => p,
+            (Some(u @ Outcome::Unreadable { .. }), _)
+            | (Some(_), u @ Outcome::Unreadable { .. }) => u,
+            (
+                Some(Outcome::Measured {
+                    info,
+                    frames,
+                    mut ranges,
+                }),
+                Outcome::Measured {
+                    ranges: more,
+                    frames: f2,
+                    ..
+                },
+            ) => {
+                ranges.extend(more);
+                Outcome::Measured {
+                    info,
+                    frames: match (frames, f2) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        (a, b) => a.or(b),
+                    },
+                    ranges,
+                }
+            }
+        });
+    }
+    merged.unwrap_or(Outcome::Unreadable {
+        file: 0,
+        reason: "nothing to analyse".into(),
+    })
 }
 
 #[cfg(test)]

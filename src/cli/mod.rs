@@ -5,6 +5,7 @@ mod apply;
 mod check;
 mod init;
 mod inspect;
+mod preflight;
 mod report;
 mod rules;
 mod run;
@@ -47,6 +48,11 @@ pub enum Command {
     /// Write an HTML page showing every project's tracks before and after the rules (exit
     /// codes as `check`).
     Report(report::ReportArgs),
+    /// Is each session ready to mix? Locates, decodes and measures the media every track
+    /// plays (over the part each item plays) and reports missing or damaged files, clipping,
+    /// silence, rate and depth mismatches, stereo faults, DC, short stems and default or
+    /// duplicate names (exit 1 on problems at or above --fail-on).
+    Preflight(preflight::PreflightArgs),
     /// Work with rules files.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -99,6 +105,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args, cli.color, &limits),
         Command::Apply(args) => apply::run(args, cli.color, &limits),
         Command::Report(args) => report::run(args, cli.color, &limits),
+        Command::Preflight(args) => preflight::run(args, cli.color, &limits),
         Command::Rules(cmd) => rules::run(cmd),
         Command::Init(args) => init::run(args),
         Command::Completions { shell } => {

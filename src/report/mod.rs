@@ -6,6 +6,7 @@ pub mod diff;
 pub mod html;
 pub mod human;
 pub mod json;
+pub mod preflight;
 pub mod style;
 
 use crate::plan::{Action, BusRef, Change, Plan};

@@ -13,6 +13,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// A project preflighted: its session and report, or why it could not be read.
 pub type Checked = Result<(Session, ProjectReport), String>;
 
+/// Where each file of each item of each track was found ([`media::resolve`]).
+pub type Locations = Vec<Vec<Vec<Location>>>;
+
 /// Reads `target`'s session.
 pub fn read(target: &Target, limits: &Limits) -> Result<Session, String> {
     let (bytes, _) = crate::write::read(&target.path, limits).map_err(|e| e.to_string())?;
@@ -22,7 +25,7 @@ pub fn read(target: &Target, limits: &Limits) -> Result<Session, String> {
 }
 
 /// Where every file of `session` (read from `target`) is.
-pub fn locate(target: &Target, session: &Session) -> Vec<Vec<Vec<Location>>> {
+pub fn locate(target: &Target, session: &Session) -> Locations {
     media::resolve(
         session,
         &target.path,
@@ -38,12 +41,11 @@ pub fn preflight(
     cache: Option<&Cache>,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Vec<Checked> {
-    let read: Vec<Result<(Session, Vec<Vec<Vec<Location>>>), String>> =
-        crate::batch::run_all(targets, |t| {
-            let session = read(t, limits)?;
-            let locations = locate(t, &session);
-            Ok((session, locations))
-        });
+    let read: Vec<Result<(Session, Locations), String>> = crate::batch::run_all(targets, |t| {
+        let session = read(t, limits)?;
+        let locations = locate(t, &session);
+        Ok((session, locations))
+    });
     let mut all = Sources::default();
     let slots: Vec<_> = read
         .iter()

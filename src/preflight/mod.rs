@@ -25,8 +25,9 @@ pub const POLARITY_CORRELATION: f32 = -0.95;
 /// Two channels whose samples never differ by more than this (−96 dBFS, one 16-bit step)
 /// are the same signal.
 pub const DUAL_MONO_DIFFERENCE: f32 = 1.0 / 65536.0;
-/// How much earlier than the song's end a stem may stop, seconds.
-pub const SHORT_TOLERANCE_S: f64 = 1.0;
+/// How much earlier than the song's end a stem may stop, seconds (stems are bounced to one
+/// length; a few milliseconds of rounding are not a short stem).
+pub const SHORT_TOLERANCE_S: f64 = 0.1;
 /// A stem starts within this of the project's start, seconds.
 const STEM_START_S: f64 = 0.05;
 
@@ -267,6 +268,7 @@ pub fn assess(
     let song_end = session
         .tracks
         .iter()
+        .filter(|t| !t.muted)
         .flat_map(|t| t.items.iter())
         .filter(|i| !i.muted)
         .filter_map(MediaRef::end)
@@ -390,7 +392,7 @@ pub fn assess(
                     None,
                 ));
             }
-            if let Some(detail) = short(&played, song_end) {
+            if let Some(detail) = short(&played, song_end).filter(|_| complete && !t.muted) {
                 issues.push(Issue::new(IssueKind::ShortMedia, detail, None));
             }
             issues.sort_by_key(|i| (std::cmp::Reverse(i.severity), i.kind));
@@ -578,11 +580,15 @@ fn file_issues(
     }
 }
 
-/// `short_media`: for a stem (its first item starts with the song), where its audio stops
-/// when that is before the song's end: the media runs out before its item does (a looped
-/// item never does), or its last item stops early.
+/// `short_media`: for a stem (a track playing one item, from the song's start), where its
+/// audio stops when that is before the song's end: the media runs out before its item does
+/// (a looped item never does), or the item stops early. Tracks of several items are parts
+/// placed where they play, not stems.
 fn short(played: &[Played<'_>], song_end: Option<f64>) -> Option<String> {
     let song_end = song_end?;
+    if played.len() != 1 {
+        return None;
+    }
     let first = played
         .iter()
         .filter_map(|p| p.item.position)

@@ -40,6 +40,9 @@ pub enum UnusedReason {
     NoMedia,
     Muted,
     AllMediaMuted,
+    /// What the track's items play is silence (needs the audio analysed: `premix preflight`'s
+    /// facts, [`crate::session::Track::silent`]).
+    Silent,
 }
 
 impl UnusedReason {
@@ -48,6 +51,7 @@ impl UnusedReason {
             UnusedReason::NoMedia => "no_media",
             UnusedReason::Muted => "muted",
             UnusedReason::AllMediaMuted => "all_media_muted",
+            UnusedReason::Silent => "silent",
         }
     }
 }

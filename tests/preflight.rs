@@ -507,3 +507,42 @@ fn corpus_projects_report_their_absent_media_as_missing_and_no_other_media_probl
         "the corpus plays media: {missing} files reported missing"
     );
 }
+
+#[test]
+fn unused_when_silent_flags_the_tracks_whose_media_plays_silence() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    wav(&d.join("tone.wav"), RATE, 1, 24, &tone(RATE, 1.0, 0.25));
+    wav(&d.join("nothing.wav"), RATE, 1, 24, &vec![0.0; 48_000]);
+    let path = project(
+        d,
+        &[
+            ("Lead", "tone.wav", 0.0, 1.0, 0.0),
+            ("Spare", "nothing.wav", 0.0, 1.0, 0.0),
+            ("Lost", "gone.wav", 0.0, 1.0, 0.0),
+        ],
+    );
+    let rules = d.join("rules.yaml");
+    std::fs::write(
+        &rules,
+        "version: 1\nunused:\n  when: [silent]\n  action: flag\n",
+    )
+    .unwrap();
+    let out = premix(&d.join("cache"))
+        .args(["check", "--json", "--rules"])
+        .arg(&rules)
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let changes = doc["projects"][0]["changes"].as_array().unwrap();
+    let flagged: Vec<(&str, &Value)> = changes
+        .iter()
+        .map(|c| (c["track_name"].as_str().unwrap(), &c["reasons"]))
+        .collect();
+    // A missing file is not silence: only what was measured counts.
+    assert_eq!(flagged.len(), 1, "{doc}");
+    assert_eq!(flagged[0].0, "Spare");
+    assert_eq!(flagged[0].1, &serde_json::json!(["silent"]));
+}

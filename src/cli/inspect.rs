@@ -51,7 +51,18 @@ pub fn run(args: &InspectArgs, color: ColorChoice, limits: &crate::limits::Limit
         Ok(p) => p,
         Err(e) => return fail(e.to_string()),
     };
-    let session = project.session();
+    let mut known;
+    let mut session = project.session();
+    if rules.wants_silence() {
+        known = session.clone();
+        let target = crate::batch::Target {
+            path: args.file.clone(),
+            root: args.file.clone(),
+            format,
+        };
+        super::run::silence(&target, &mut known);
+        session = &known;
+    }
     let unused: Vec<_> = session
         .tracks
         .iter()

@@ -66,6 +66,19 @@ pub fn preflight(
         .collect()
 }
 
+/// Sets [`Session`]'s tracks' `silent` from an analysis of their media (`None` where not
+/// everything a track plays could be measured).
+pub fn mark_silent(target: &Target, session: &mut Session, cache: Option<&Cache>) {
+    let locations = locate(target, session);
+    let mut all = Sources::default();
+    let slots = sources(session, &locations, &mut all);
+    let outcomes = run_jobs(&all, cache, &|_, _| {});
+    let report = assess(session, &locations, &slots, &outcomes);
+    for (t, r) in session.tracks.iter_mut().zip(&report.tracks) {
+        t.silent = r.silent;
+    }
+}
+
 /// Runs every job on all cores, the largest files first; outcomes in job order.
 pub fn run_jobs(
     sources: &Sources,

@@ -1,15 +1,14 @@
 //! The measures of one played range, accumulated block by block as the file is decoded.
 //!
-//! Loudness follows EBU R128 / ITU-R BS.1770 through the `ebur128` crate: the momentary
-//! loudness of every 400 ms gating block (a new block every 100 ms) and the short-term
-//! loudness of every 3 s block (a new one every second, as libebur128 steps them for the
-//! loudness range) are kept, above the −70 LUFS absolute gate. Integrated loudness and
-//! loudness range are then gated from those blocks ([`integrated`], [`loudness_range`]), so
-//! that the ranges of several items (or of a track's several files) combine exactly, and a
-//! cache can hold them. True peak is the crate's (4× oversampled below 96 kHz).
+//! Loudness follows EBU R128 / ITU-R BS.1770 ([`super::loudness`], computed as libebur128 and
+//! the `ebur128` crate compute it): the momentary loudness of every 400 ms gating block (a new
+//! block every 100 ms) and the short-term loudness of every 3 s block (a new one every second)
+//! are kept, above the −70 LUFS absolute gate. Integrated loudness and loudness range are then
+//! gated from those blocks ([`integrated`], [`loudness_range`]), so that the ranges of several
+//! items (or of a track's several files) combine exactly, and a cache can hold them.
 
 use super::RangeMeasures;
-use ebur128::{EbuR128, Mode};
+use super::loudness::{Blocks, TruePeak};
 
 /// A sample at or above this magnitude is at full scale: within one 16-bit step of it, so a
 /// 16-bit, 24-bit or float file clipped at 0 dBFS all count.
@@ -17,19 +16,14 @@ pub const FULL_SCALE: f32 = 1.0 - 1.0 / 32768.0;
 /// Consecutive full-scale samples that make a clipping run (a lone full-scale sample is
 /// usually a peak that just touched 0 dBFS).
 pub const CLIP_RUN: u32 = 3;
-/// The absolute gate of BS.1770, LUFS.
-const ABSOLUTE_GATE: f64 = -70.0;
 
 pub struct Meter {
     channels: usize,
     rate: u32,
-    ebu: Option<EbuR128>,
-    /// Frames fed so far, and the frame counts at which the next gating block and
-    /// short-term block close.
+    blocks: Blocks,
+    true_peak: TruePeak,
+    /// Frames fed so far.
     fed: u64,
-    next_block: u64,
-    next_short: u64,
-    hop: u64,
     m: RangeMeasures,
     /// Per channel: the current run of full-scale samples.
     run: Vec<u32>,
@@ -42,17 +36,12 @@ pub struct Meter {
 
 impl Meter {
     pub fn new(channels: usize, rate: u32, start_frame: u64) -> Meter {
-        let hop = (rate as u64 / 10).max(1);
-        // ebur128 measures up to 64 channels at rates it supports; beyond, loudness is left out.
-        let ebu = EbuR128::new(channels as u32, rate, Mode::M | Mode::S | Mode::TRUE_PEAK).ok();
         Meter {
             channels,
             rate,
-            ebu,
+            blocks: Blocks::new(channels, rate),
+            true_peak: TruePeak::new(channels, rate),
             fed: 0,
-            next_block: 4 * hop,
-            next_short: 30 * hop,
-            hop,
             m: RangeMeasures {
                 channel_peaks: vec![0.0; channels],
                 channel_dc: vec![0.0; channels],
@@ -67,36 +56,11 @@ impl Meter {
     }
 
     /// Feeds interleaved frames that follow the ones fed before.
-    pub fn feed(&mut self, mut frames: &[f32]) {
-        let ch = self.channels;
-        while !frames.is_empty() {
-            // Up to the next block boundary, so the blocks are taken where BS.1770 puts them.
-            let boundary = self.next_block.min(self.next_short);
-            let take = ((boundary - self.fed) as usize).min(frames.len() / ch);
-            let (now, rest) = frames.split_at(take * ch);
-            self.stats(now);
-            if let Some(ebu) = self.ebu.as_mut() {
-                let _ = ebu.add_frames_f32(now);
-            }
-            self.fed += take as u64;
-            frames = rest;
-            if self.fed == self.next_block {
-                self.next_block += self.hop;
-                if let Some(l) = self.ebu.as_ref().and_then(|e| e.loudness_momentary().ok())
-                    && l >= ABSOLUTE_GATE
-                {
-                    self.m.blocks.push(l as f32);
-                }
-            }
-            if self.fed == self.next_short {
-                self.next_short += 10 * self.hop;
-                if let Some(l) = self.ebu.as_ref().and_then(|e| e.loudness_shortterm().ok())
-                    && l >= ABSOLUTE_GATE
-                {
-                    self.m.short_term.push(l as f32);
-                }
-            }
-        }
+    pub fn feed(&mut self, frames: &[f32]) {
+        self.stats(frames);
+        self.blocks.feed(frames);
+        self.true_peak.feed(frames);
+        self.fed += (frames.len() / self.channels) as u64;
     }
 
     /// Peaks, clipping, DC and the sums correlation needs, sample by sample.
@@ -146,15 +110,17 @@ impl Meter {
             let denom = (self.sum_sq[0] * self.sum_sq[1]).sqrt();
             self.m.correlation = (denom > 0.0).then(|| (self.sum_lr / denom) as f32);
         }
-        if let Some(ebu) = &self.ebu {
-            let peaks: Vec<f64> = (0..self.channels as u32)
-                .filter_map(|c| ebu.true_peak(c).ok())
-                .collect();
-            self.m.true_peak = peaks
-                .iter()
-                .copied()
-                .fold(None, |a: Option<f64>, p| Some(a.map_or(p, |a| a.max(p))));
-        }
+        // The true peak is never below the sample peak (libebur128 reports the larger).
+        let tp = self
+            .true_peak
+            .peaks
+            .iter()
+            .zip(&self.m.channel_peaks)
+            .map(|(t, s)| t.max(*s))
+            .fold(0f32, f32::max);
+        self.m.true_peak = Some(tp as f64);
+        self.m.blocks = std::mem::take(&mut self.blocks.momentary);
+        self.m.short_term = std::mem::take(&mut self.blocks.short_term);
         self.m
     }
 }
@@ -206,6 +172,7 @@ pub fn loudness_range<'a>(values: impl Iterator<Item = &'a f32> + Clone) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ebur128::{EbuR128, Mode};
 
     /// A sine of `amp` (peak) at 997 Hz, interleaved on `channels` channels.
     fn sine(rate: u32, seconds: f64, amp: f32, channels: usize) -> Vec<f32> {

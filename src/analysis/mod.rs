@@ -7,6 +7,7 @@
 
 pub mod cache;
 mod decode;
+mod loudness;
 pub mod measure;
 
 use serde::{Deserialize, Serialize};
@@ -111,8 +112,24 @@ fn segments(range: &Range, rate: u32, total: Option<u64>) -> Vec<(u64, u64)> {
 
 /// Decodes `files` (one file, or mono files as the channels of one source) and measures each
 /// of `ranges`, decoding no further than the last range needs. Never panics on bad input:
-/// whatever cannot be decoded is an [`Outcome::Unreadable`] with the reason.
+/// whatever cannot be decoded is an [`Outcome::Unreadable`] with the reason. A panic inside
+/// the decoder (a bug a damaged file may trigger) is caught and reported the same way, so
+/// one file never stops a run.
 pub fn analyse(files: &[&Path], ranges: &[Range]) -> Outcome {
+    std::panic::catch_unwind(|| analyse_unguarded(files, ranges)).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Outcome::Unreadable {
+            file: 0,
+            reason: format!("the decoder failed on this file ({why})"),
+        }
+    })
+}
+
+fn analyse_unguarded(files: &[&Path], ranges: &[Range]) -> Outcome {
     let mut reader = match decode::Reader::open(files) {
         Ok(r) => r,
         Err((file, reason)) => return Outcome::Unreadable { file, reason },

@@ -546,3 +546,104 @@ fn unused_when_silent_flags_the_tracks_whose_media_plays_silence() {
     assert_eq!(flagged[0].0, "Spare");
     assert_eq!(flagged[0].1, &serde_json::json!(["silent"]));
 }
+
+/// An AIFF file (big-endian 24-bit PCM) of one channel, written by hand.
+fn aiff(path: &Path, rate: u32, samples: &[f64]) {
+    let mut data = Vec::new();
+    for &x in samples {
+        let v = (x * 8_388_608.0).round().clamp(-8_388_608.0, 8_388_607.0) as i32;
+        data.extend_from_slice(&v.to_be_bytes()[1..]);
+    }
+    // The sample rate as an 80-bit IEEE 754 extended float.
+    let mut rate_bytes = [0u8; 10];
+    let exponent = 16383 + 31 - rate.leading_zeros() as u16;
+    rate_bytes[..2].copy_from_slice(&exponent.to_be_bytes());
+    let mantissa = (rate as u64) << (63 - (31 - rate.leading_zeros()));
+    rate_bytes[2..].copy_from_slice(&mantissa.to_be_bytes());
+    let mut comm = Vec::new();
+    comm.extend_from_slice(&1u16.to_be_bytes());
+    comm.extend_from_slice(&(samples.len() as u32).to_be_bytes());
+    comm.extend_from_slice(&24u16.to_be_bytes());
+    comm.extend_from_slice(&rate_bytes);
+    let mut out = Vec::new();
+    out.extend_from_slice(b"FORM");
+    out.extend_from_slice(&((4 + 8 + comm.len() + 16 + data.len()) as u32).to_be_bytes());
+    out.extend_from_slice(b"AIFFCOMM");
+    out.extend_from_slice(&(comm.len() as u32).to_be_bytes());
+    out.extend_from_slice(&comm);
+    out.extend_from_slice(b"SSND");
+    out.extend_from_slice(&((8 + data.len()) as u32).to_be_bytes());
+    out.extend_from_slice(&[0u8; 8]);
+    out.extend_from_slice(&data);
+    std::fs::write(path, out).unwrap();
+}
+
+#[test]
+fn aiff_flac_ogg_and_mp3_are_decoded_and_lossy_ones_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let clean = tone(RATE, 3.0, 0.25);
+    aiff(&d.join("take.aif"), RATE, &clean);
+    wav(&d.join("take.wav"), RATE, 1, 24, &clean);
+    let mut tracks = vec![("Aiff", "take.aif", 0.0, 3.0, 0.0)];
+    let mut lossy = Vec::new();
+    // FLAC, Ogg Vorbis and MP3 need an encoder: ffmpeg's, when it is installed.
+    let ffmpeg = std::process::Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ffmpeg {
+        for (name, file, args, is_lossy) in [
+            ("Flac", "take.flac", &["-sample_fmt", "s32"][..], false),
+            ("Ogg", "take.ogg", &["-c:a", "libvorbis"][..], true),
+            ("Mp3", "take.mp3", &["-c:a", "libmp3lame"][..], true),
+        ] {
+            let ok = std::process::Command::new("ffmpeg")
+                .args(["-nostdin", "-loglevel", "error", "-y", "-i"])
+                .arg(d.join("take.wav"))
+                .args(args)
+                .arg(d.join(file))
+                .status()
+                .is_ok_and(|s| s.success());
+            if ok {
+                tracks.push((name, file, 0.0, 3.0, 0.0));
+                if is_lossy {
+                    lossy.push(name);
+                }
+            } else {
+                eprintln!("ffmpeg cannot write {file}: that format is not checked");
+            }
+        }
+    } else {
+        eprintln!("ffmpeg absent: FLAC, Ogg and MP3 decoding not checked (AIFF is)");
+    }
+    let path = project(d, &tracks);
+    let (doc, _) = json(premix(&d.join("cache")).arg("preflight").arg(&path));
+    for (t, (name, ..)) in doc["projects"][0]["tracks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(&tracks)
+    {
+        let m = &t["measures"];
+        // A lossy codec moves the peak a little (MP3 by 0.4 dB here).
+        let tolerance = if lossy.contains(name) { 1.0 } else { 0.01 };
+        assert!(
+            (m["peak_dbfs"].as_f64().unwrap() + 12.04).abs() < tolerance,
+            "{name}: {t}"
+        );
+        assert_eq!(m["sample_rate"], 48_000, "{name}");
+        let kinds: Vec<&str> = t["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["kind"].as_str().unwrap())
+            .collect();
+        let expect: &[&str] = if lossy.contains(name) {
+            &["bit_depth"]
+        } else {
+            &[]
+        };
+        assert_eq!(kinds, expect, "{name}: {t}");
+    }
+}

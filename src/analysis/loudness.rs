@@ -313,7 +313,11 @@ mod tests {
         for i in 0..n {
             let t = i as f32 / rate as f32;
             // Louder and quieter stretches, so the gates and the range have work to do.
-            let level = if (t as u32).is_multiple_of(3) { 0.5 } else { 0.05 };
+            let level = if (t as u32).is_multiple_of(3) {
+                0.5
+            } else {
+                0.05
+            };
             for c in 0..channels {
                 x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
                 let noise = (x >> 8) as f32 / (1u32 << 24) as f32 - 0.5;

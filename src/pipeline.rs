@@ -85,8 +85,8 @@ pub fn process_with(
 }
 
 /// Adds facts to a session before it is planned, from outside its file (which tracks play
-/// silence, from the audio analysis).
-pub type Facts<'a> = &'a (dyn Fn(&mut Session) + Sync);
+/// silence, from the audio analysis), given the project's bytes.
+pub type Facts<'a> = &'a (dyn Fn(&mut Session, &[u8]) + Sync);
 
 /// [`process_with`] planning on the session with `facts` added.
 pub fn process_with_facts(
@@ -158,7 +158,7 @@ fn run<S: Sink>(
     let mut plan = match facts {
         Some(add) => {
             let mut known = project.session().clone();
-            add(&mut known);
+            add(&mut known, &input);
             rules::plan(rules, &known)
         }
         None => rules::plan(rules, project.session()),

@@ -12,7 +12,9 @@ fn session(sub: &str, name: &str) -> Option<Session> {
     let path: PathBuf = common::corpus(sub)?.join(name);
     let bytes = std::fs::read(&path).unwrap();
     let format = formats::format_for_path(&path).unwrap();
-    Some(formats::open(format, &bytes).unwrap().session().clone())
+    let mut session = formats::open(format, &bytes).unwrap().session().clone();
+    formats::read_media(format, &bytes, &mut session);
+    Some(session)
 }
 
 fn items(s: &Session) -> impl Iterator<Item = &MediaRef> {
@@ -165,7 +167,9 @@ fn every_corpus_project_reports_items_with_sane_times() {
             let Ok(project) = formats::open(t.format, &bytes) else {
                 continue;
             };
-            for item in items(project.session()) {
+            let mut session = project.session().clone();
+            formats::read_media(t.format, &bytes, &mut session);
+            for item in items(&session) {
                 assert!(
                     !item.files.is_empty() && item.offset >= 0.0,
                     "{}",

@@ -51,18 +51,18 @@ pub fn run(args: &InspectArgs, color: ColorChoice, limits: &crate::limits::Limit
         Ok(p) => p,
         Err(e) => return fail(e.to_string()),
     };
-    let mut known;
-    let mut session = project.session();
+    // The items (shown by --json) and, when the rules ask for `silent`, the audio analysed.
+    let mut known = project.session().clone();
+    formats::read_media(format, &bytes, &mut known);
     if rules.wants_silence() {
-        known = session.clone();
         let target = crate::batch::Target {
             path: args.file.clone(),
             root: args.file.clone(),
             format,
         };
-        super::run::silence(&target, &mut known);
-        session = &known;
+        super::run::silence(&target, &mut known, &bytes);
     }
+    let session = &known;
     let unused: Vec<_> = session
         .tracks
         .iter()

@@ -69,9 +69,9 @@ pub fn prepare(args: &Selection, skip: Option<&Path>) -> Result<Prepared, String
 /// Marks which tracks of `session` (read from `target`) play silence, for rules whose
 /// `unused` section asks for `silent`: the media is analysed as `premix preflight` does
 /// (through the user's analysis cache).
-pub fn silence(target: &Target, session: &mut crate::session::Session) {
+pub fn silence(target: &Target, session: &mut crate::session::Session, bytes: &[u8]) {
     let cache = crate::analysis::cache::Cache::user();
-    crate::preflight::run::mark_silent(target, session, cache.as_ref());
+    crate::preflight::run::mark_silent(target, session, bytes, cache.as_ref());
 }
 
 /// Reads and plans one project (and renders it with `render`).
@@ -85,7 +85,7 @@ pub fn plan_one(
         .for_project(&target.path)
         .map_err(|e| e.to_string())?;
     let (bytes, snapshot) = crate::write::read(&target.path, limits).map_err(|e| e.to_string())?;
-    let silence = |s: &mut crate::session::Session| silence(target, s);
+    let silence = |s: &mut crate::session::Session, b: &[u8]| silence(target, s, b);
     let facts = rules
         .wants_silence()
         .then_some(&silence as pipeline::Facts<'_>);
@@ -114,7 +114,7 @@ pub fn plan_one_into<S: Sink>(
         .for_project(&target.path)
         .map_err(|e| e.to_string())?;
     let (bytes, snapshot) = crate::write::read(&target.path, limits).map_err(|e| e.to_string())?;
-    let silence = |s: &mut crate::session::Session| silence(target, s);
+    let silence = |s: &mut crate::session::Session, b: &[u8]| silence(target, s, b);
     let facts = rules
         .wants_silence()
         .then_some(&silence as pipeline::Facts<'_>);

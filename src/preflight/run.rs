@@ -19,9 +19,11 @@ pub type Locations = Vec<Vec<Vec<Location>>>;
 /// Reads `target`'s session.
 pub fn read(target: &Target, limits: &Limits) -> Result<Session, String> {
     let (bytes, _) = crate::write::read(&target.path, limits).map_err(|e| e.to_string())?;
-    crate::formats::open_with(target.format, &bytes, limits)
+    let mut session = crate::formats::open_with(target.format, &bytes, limits)
         .map(|p| p.into_session())
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    crate::formats::read_media(target.format, &bytes, &mut session);
+    Ok(session)
 }
 
 /// Where every file of `session` (read from `target`) is.
@@ -67,8 +69,9 @@ pub fn preflight(
 }
 
 /// Sets [`Session`]'s tracks' `silent` from an analysis of their media (`None` where not
-/// everything a track plays could be measured).
-pub fn mark_silent(target: &Target, session: &mut Session, cache: Option<&Cache>) {
+/// everything a track plays could be measured); `bytes` are the project's, as read.
+pub fn mark_silent(target: &Target, session: &mut Session, bytes: &[u8], cache: Option<&Cache>) {
+    crate::formats::read_media(target.format, bytes, session);
     let locations = locate(target, session);
     let mut all = Sources::default();
     let slots = sources(session, &locations, &mut all);

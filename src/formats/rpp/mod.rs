@@ -133,7 +133,8 @@ fn session_of(doc: &RppDocument, contents: Vec<Contents>, order: ByteOrder) -> S
                 media_count: c.media_count,
                 muted_media_count: c.muted_media_count,
                 plugins: c.plugins.into(),
-                items: c.items.into(),
+                // Read by a pass of their own, when asked for (`media::items`).
+                items: Default::default(),
                 silent: None,
             }
         })

@@ -69,7 +69,7 @@ pub struct RppTrack {
 }
 
 /// What a track holds that premix reports but never edits.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Contents {
     /// The `NAME` value (invalid UTF-8 replaced); a name block, when present, wins.
     pub name: String,
@@ -80,8 +80,6 @@ pub struct Contents {
     /// Some item plays a MIDI source.
     pub midi: bool,
     pub plugins: Vec<String>,
-    /// What each audio item plays (its active take), in file order.
-    pub items: Vec<crate::media::MediaRef>,
 }
 
 /// What premix knows of a REAPER project after one scan.
@@ -103,7 +101,7 @@ pub struct RppDocument {
 }
 
 /// A scanned project: the document, and each track's [`Contents`] (same order).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Scanned {
     pub doc: RppDocument,
     pub contents: Vec<Contents>,
@@ -225,7 +223,7 @@ fn indent_len(text: &[u8]) -> usize {
     i
 }
 
-fn lossy(bytes: &[u8]) -> String {
+pub(super) fn lossy(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
@@ -239,7 +237,7 @@ fn file_name(path: &[u8]) -> String {
 }
 
 /// The `n`th token of a line whose quotes were checked, if it has one.
-fn nth_token(body: &[u8], n: usize) -> Option<Token<'_>> {
+pub(super) fn nth_token(body: &[u8], n: usize) -> Option<Token<'_>> {
     quote::iter(body).nth(n).and_then(Result::ok)
 }
 
@@ -262,99 +260,14 @@ pub(super) struct State {
     stack: Vec<(Chunk, usize)>,
     closed_root: bool,
     track: Option<(RppTrack, Contents)>,
-    /// The open `<ITEM`, if one is open.
-    item: Option<Box<ItemScan>>,
+    /// The muted flag of the open `<ITEM`, if one is open.
+    item: Option<bool>,
     tracks: Vec<RppTrack>,
     contents: Vec<Contents>,
     track_indent: Option<Range<usize>>,
     root_close: Option<usize>,
     sample_rate: Option<(u32, bool)>,
     record_paths: Vec<String>,
-}
-
-/// What an `<ITEM` chunk says about what it plays, read line by line (see `FORMATS.md` §1 and
-/// the item of `jonch070__Song_with_Sends.RPP`, which holds two takes).
-#[derive(Default)]
-struct ItemScan {
-    muted: bool,
-    /// `POSITION` and `LENGTH`, seconds on the timeline.
-    position: f64,
-    length: Option<f64>,
-    /// `LOOP 1`: the source repeats when the item is longer than it.
-    looped: bool,
-    /// The first field of the first `VOLPAN`: the item's volume (the third is the first
-    /// take's; later takes carry theirs in `TAKEVOLPAN <pan> <vol> <pan law>`).
-    volume: f64,
-    takes: Vec<TakeScan>,
-}
-
-/// One take of an item: the lines up to the next `TAKE` line.
-#[derive(Default)]
-struct TakeScan {
-    /// `TAKE SEL`: the active take, the one the item plays (else the first).
-    selected: bool,
-    /// `SOFFS`: where in the source the take starts, seconds of source time.
-    offset: f64,
-    /// `PLAYRATE <rate> ...`.
-    rate: f64,
-    /// Take volume (negative: polarity inverted).
-    volume: f64,
-    /// The innermost `<SOURCE` type (`WAVE`, `FLAC`, `MIDI`, ...).
-    kind: Vec<u8>,
-    file: Option<String>,
-    /// `<SOURCE SECTION`: `STARTPOS` and `LENGTH` within the source it wraps.
-    section: Option<(f64, Option<f64>)>,
-}
-
-impl TakeScan {
-    fn new(selected: bool) -> TakeScan {
-        TakeScan {
-            selected,
-            rate: 1.0,
-            volume: 1.0,
-            ..TakeScan::default()
-        }
-    }
-}
-
-impl ItemScan {
-    fn take(&mut self) -> &mut TakeScan {
-        if self.takes.is_empty() {
-            self.takes.push(TakeScan::new(false));
-        }
-        self.takes.last_mut().expect("a take was pushed")
-    }
-
-    /// What the item plays: its active take, when that take plays an audio file.
-    fn media(self) -> Option<crate::media::MediaRef> {
-        let mut takes = self.takes;
-        let index = takes.iter().position(|t| t.selected).unwrap_or(0);
-        if index >= takes.len() {
-            return None;
-        }
-        let take = takes.swap_remove(index);
-        let file = take.file?;
-        if matches!(take.kind.as_slice(), b"MIDI" | b"EMPTY" | b"CLICK") || file.is_empty() {
-            return None;
-        }
-        let rate = if take.rate > 0.0 { take.rate } else { 1.0 };
-        let (section_start, section_length) = take.section.unwrap_or((0.0, None));
-        let mut length = self.length.map(|l| l * rate);
-        if let (Some(l), Some(s)) = (length, section_length) {
-            length = Some(l.min(s));
-        }
-        Some(crate::media::MediaRef {
-            files: vec![crate::media::SourceFile::new(file)],
-            position: Some(self.position),
-            // A negative offset starts the item before its source: silence until it begins.
-            offset: (section_start + take.offset).max(0.0),
-            length,
-            timeline_length: self.length,
-            gain: self.volume * take.volume,
-            muted: self.muted,
-            looped: self.looped,
-        })
-    }
 }
 
 impl State {
@@ -511,12 +424,7 @@ fn open_chunk(state: &mut State, parent: Option<Chunk>, line: &Line<'_>, body_st
             };
             state.track = Some((track, Contents::default()));
         }
-        Chunk::Item => {
-            state.item = Some(Box::new(ItemScan {
-                volume: 1.0,
-                ..ItemScan::default()
-            }))
-        }
+        Chunk::Item => state.item = Some(false),
         Chunk::NameBlock => {
             if let Some((t, _)) = state.track.as_mut() {
                 t.name_block = Some(Box::new(Field {
@@ -526,20 +434,11 @@ fn open_chunk(state: &mut State, parent: Option<Chunk>, line: &Line<'_>, body_st
             }
         }
         Chunk::Source => {
-            let kind = body[tag_end..].trim_ascii();
             if state.item.is_some()
                 && let Some((_, c)) = state.track.as_mut()
-                && kind.starts_with(b"MIDI")
+                && body[tag_end..].trim_ascii().starts_with(b"MIDI")
             {
                 c.midi = true;
-            }
-            if let Some(item) = state.item.as_mut() {
-                let take = item.take();
-                if kind == b"SECTION" {
-                    take.section = Some((0.0, None));
-                } else {
-                    take.kind = kind.to_vec();
-                }
             }
         }
         _ => {}
@@ -570,10 +469,9 @@ fn close_chunk(text: &Text<'_>, state: &mut State, line: &Line<'_>) -> Result<()
             }
         }
         Chunk::Item => {
-            if let (Some((_, c)), Some(item)) = (state.track.as_mut(), state.item.take()) {
+            if let (Some((_, c)), Some(muted)) = (state.track.as_mut(), state.item.take()) {
                 c.media_count += 1;
-                c.muted_media_count += usize::from(item.muted);
-                c.items.extend(item.media());
+                c.muted_media_count += usize::from(muted);
             }
         }
         Chunk::NameBlock => {
@@ -617,9 +515,9 @@ fn key_line(
                 block.value.push_str(&String::from_utf8_lossy(&body[1..]));
             }
         }
-        Some(Chunk::Item) => {
-            if let Some(item) = state.item.as_mut() {
-                item_key(item, body);
+        Some(Chunk::Item) if body.starts_with(b"MUTE ") => {
+            if let Some(muted) = state.item.as_mut() {
+                *muted = body[5..].trim_ascii_start().starts_with(b"1");
             }
         }
         Some(Chunk::Source) if body.starts_with(b"FILE ") => {
@@ -628,21 +526,6 @@ fn key_line(
                 && let Some(path) = nth_token(body, 1)
             {
                 c.media_files.push(file_name(path.text));
-                if let Some(item) = state.item.as_mut() {
-                    item.take().file = Some(lossy(path.text));
-                }
-            }
-        }
-        Some(Chunk::Source) if body.starts_with(b"STARTPOS ") || body.starts_with(b"LENGTH ") => {
-            if let Some(item) = state.item.as_mut()
-                && let Some((start, length)) = item.take().section.as_mut()
-            {
-                let value = number(body, 1);
-                if body[0] == b'S' {
-                    *start = value.unwrap_or(0.0);
-                } else {
-                    *length = value;
-                }
             }
         }
         Some(Chunk::Root) => root_key(state, body),
@@ -652,34 +535,9 @@ fn key_line(
 }
 
 /// The `n`th token of a line as a number.
-fn number(body: &[u8], n: usize) -> Option<f64> {
+pub(super) fn number(body: &[u8], n: usize) -> Option<f64> {
     let token = nth_token(body, n)?;
     std::str::from_utf8(token.text).ok()?.parse().ok()
-}
-
-/// A key line directly inside an `<ITEM` chunk: the item's own keys, then each take's.
-fn item_key(item: &mut ItemScan, body: &[u8]) {
-    let key_end = body.iter().position(|b| *b == b' ').unwrap_or(body.len());
-    match &body[..key_end] {
-        b"MUTE" => item.muted = body[key_end..].trim_ascii_start().starts_with(b"1"),
-        b"POSITION" => item.position = number(body, 1).unwrap_or(0.0),
-        b"LENGTH" => item.length = number(body, 1),
-        b"LOOP" => item.looped = number(body, 1).is_some_and(|v| v != 0.0),
-        b"VOLPAN" => {
-            item.volume = number(body, 1).unwrap_or(1.0);
-            item.take().volume = number(body, 3).unwrap_or(1.0);
-        }
-        b"TAKEVOLPAN" => item.take().volume = number(body, 2).unwrap_or(1.0),
-        b"TAKE" => {
-            // The first take has no `TAKE` line: make it before the second starts.
-            item.take();
-            let selected = nth_token(body, 1).is_some_and(|t| t.text == b"SEL");
-            item.takes.push(TakeScan::new(selected));
-        }
-        b"SOFFS" => item.take().offset = number(body, 1).unwrap_or(0.0),
-        b"PLAYRATE" => item.take().rate = number(body, 1).unwrap_or(1.0),
-        _ => {}
-    }
 }
 
 /// A key line directly inside the project: the media facts premix reads.

@@ -156,6 +156,22 @@ pub fn discover(paths: &[PathBuf], skip: Option<&Path>) -> (Vec<Target>, Vec<Not
     (targets, problems)
 }
 
+/// The paths given that are folders in which a walk found no project and no error: a user
+/// who named one probably meant another (a warning, not an error).
+pub fn roots_without_projects(
+    paths: &[PathBuf],
+    targets: &[Target],
+    problems: &[NotAProject],
+) -> Vec<PathBuf> {
+    paths
+        .iter()
+        .filter(|root| root.is_dir())
+        .filter(|root| !targets.iter().any(|t| &t.root == *root))
+        .filter(|root| !problems.iter().any(|p| p.path.starts_with(root)))
+        .cloned()
+        .collect()
+}
+
 /// Runs `work` on every target on all cores; results come back in target order.
 ///
 /// The largest projects start first and each worker takes the next one when it is free, so a

@@ -6,7 +6,7 @@
 //! themselves; cycles are refused. Each rules file is read once per run, however many
 //! projects it serves.
 
-use crate::rules::{self, Position, RuleSet, RulesError};
+use crate::rules::{self, Position, RuleSet, RulesError, RulesErrors};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -14,8 +14,9 @@ use std::sync::{Arc, Mutex};
 /// The rules file names looked for, in order of preference within one folder.
 pub const CONFIG_NAMES: [&str; 2] = [".premix.yaml", "premix.yaml"];
 
-/// Reads a rules file from disk, resolving its `extends:` chain.
-pub fn load_file(path: &Path) -> Result<RuleSet, RulesError> {
+/// Reads a rules file from disk, resolving its `extends:` chain. Errors: every mistake found
+/// in the file (or in the first file of the chain that has any), see [`rules::load_layered`].
+pub fn load_file(path: &Path) -> Result<RuleSet, RulesErrors> {
     load_chain(path, &mut Vec::new(), None)
 }
 
@@ -23,7 +24,7 @@ fn load_chain(
     path: &Path,
     chain: &mut Vec<PathBuf>,
     extended_at: Option<(&str, Option<Position>)>,
-) -> Result<RuleSet, RulesError> {
+) -> Result<RuleSet, RulesErrors> {
     let shown = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| match extended_at {
         // A missing base is the extending file's mistake: point at its `extends:`.
@@ -51,7 +52,8 @@ fn load_chain(
             file: file.into(),
             position: at,
             message: format!("`extends` goes round in a circle: {}", cycle.join(" → ")),
-        });
+        }
+        .into());
     }
     chain.push(canonical);
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -67,12 +69,12 @@ pub struct RulesFinder {
     explicit: Option<Arc<RuleSet>>,
     default: Arc<RuleSet>,
     nearest: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
-    loaded: Mutex<HashMap<PathBuf, Result<Arc<RuleSet>, RulesError>>>,
+    loaded: Mutex<HashMap<PathBuf, Result<Arc<RuleSet>, RulesErrors>>>,
 }
 
 impl RulesFinder {
     /// With `explicit`, that file applies everywhere (an error in it stops the run).
-    pub fn new(explicit: Option<&Path>) -> Result<RulesFinder, RulesError> {
+    pub fn new(explicit: Option<&Path>) -> Result<RulesFinder, RulesErrors> {
         let explicit = explicit.map(load_file).transpose()?.map(Arc::new);
         Ok(RulesFinder {
             explicit,
@@ -83,7 +85,7 @@ impl RulesFinder {
     }
 
     /// The rules that apply to the project at `path`.
-    pub fn for_project(&self, path: &Path) -> Result<Arc<RuleSet>, RulesError> {
+    pub fn for_project(&self, path: &Path) -> Result<Arc<RuleSet>, RulesErrors> {
         if let Some(rules) = &self.explicit {
             return Ok(rules.clone());
         }
@@ -180,7 +182,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("a.yaml"), "version: 1\nextends: b.yaml\n").unwrap();
         fs::write(dir.path().join("b.yaml"), "version: 1\nextends: a.yaml\n").unwrap();
-        let e = load_file(&dir.path().join("a.yaml")).unwrap_err();
+        let e = load_file(&dir.path().join("a.yaml"))
+            .unwrap_err()
+            .first()
+            .clone();
         assert!(e.message.contains("circle"), "{e}");
         assert_eq!(e.position.map(|p| p.line), Some(2));
         fs::write(
@@ -188,7 +193,10 @@ mod tests {
             "version: 1\nextends: nowhere.yaml\n",
         )
         .unwrap();
-        let e = load_file(&dir.path().join("c.yaml")).unwrap_err();
+        let e = load_file(&dir.path().join("c.yaml"))
+            .unwrap_err()
+            .first()
+            .clone();
         assert!(e.file.ends_with("c.yaml") && e.position.is_some(), "{e}");
     }
 

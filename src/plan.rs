@@ -72,6 +72,11 @@ pub struct NewBus {
     pub name: String,
     pub color: Option<Rgb>,
     pub origin: Origin,
+    /// The fewest moves into it for the bus to be made (its declaration's `min_members`):
+    /// when a backend refuses moves, [`crate::rules::keep_structure`] drops a bus left with
+    /// fewer.
+    #[serde(skip)]
+    pub min_members: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -456,6 +461,8 @@ impl Plan {
                             plugins: original.plugins.clone(),
                             items: original.items.clone(),
                             silent: original.silent,
+                            feeds_parent: original.feeds_parent,
+                            fed_by_tracks: original.fed_by_tracks,
                         }
                     }
                     Slot::NewBus(k) => Track {
@@ -471,6 +478,8 @@ impl Plan {
                         plugins: Default::default(),
                         items: Default::default(),
                         silent: None,
+                        feeds_parent: true,
+                        fed_by_tracks: false,
                     },
                 }
             })
@@ -522,6 +531,8 @@ mod tests {
             plugins: Default::default(),
             items: Default::default(),
             silent: None,
+            feeds_parent: true,
+            fed_by_tracks: false,
         }
     }
 
@@ -559,6 +570,7 @@ mod tests {
                 name: "DRUMS".into(),
                 color: None,
                 origin: origin(),
+                min_members: 2,
             }],
             changes: vec![mv(1, BusRef::New(0)), mv(3, BusRef::New(0))],
             notes: vec![],

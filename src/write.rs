@@ -125,16 +125,24 @@ const WRITE_BUFFER: usize = 256 * 1024;
 
 impl Staged {
     /// An empty temporary file in `dest`'s folder, to be given the permissions of
-    /// `permissions_from` (when it exists) once written.
+    /// `permissions_from` (when it exists) once written; without it, the permissions of a new
+    /// file (0666 less the umask).
     pub fn create(dest: &Path, permissions_from: Option<&Metadata>) -> io::Result<Staged> {
         let dir = match dest.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        let tmp = tempfile::Builder::new()
-            .prefix(".premix-")
-            .suffix(".tmp")
-            .tempfile_in(dir)?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".premix-").suffix(".tmp");
+        // With no file to take permissions from, the file gets a new file's: 0666 less the
+        // umask (tempfile's own default is 0600, which would leave a rules file written by
+        // `premix init` unreadable to the rest of a studio's group).
+        #[cfg(unix)]
+        if permissions_from.is_none() {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(fs::Permissions::from_mode(0o666));
+        }
+        let tmp = builder.tempfile_in(dir)?;
         Ok(Staged {
             file: BufWriter::with_capacity(WRITE_BUFFER, tmp),
             dest: dest.to_path_buf(),

@@ -1,9 +1,10 @@
-//! `premix check PATH...`: what the rules would change, linter style.
+//! `premix check PATH...`: what the rules would change, and the findings, linter style. Exit
+//! 1 for changes the rules want and for new findings at or above `--fail-on`.
 
-use super::run::{self, flagged};
-use super::{EXIT_ERROR, RunArgs};
-use crate::report::human;
-use crate::report::json::{ProjectEntry, Summary};
+use super::gate::{Gate, GateArgs};
+use super::output::{Outcome, Printer};
+use super::{EXIT_ERROR, RunArgs, run};
+use crate::findings;
 use crate::report::style::{ColorChoice, Style};
 use clap::Args;
 
@@ -11,11 +12,15 @@ use clap::Args;
 pub struct CheckArgs {
     #[command(flatten)]
     pub run: RunArgs,
+    #[command(flatten)]
+    pub gate: GateArgs,
 }
 
 pub fn run(args: &CheckArgs, color: ColorChoice, limits: &crate::limits::Limits) -> u8 {
     let style = Style::for_stdout(color);
-    let prepared = match run::prepare(&args.run.selection, None) {
+    let (prepared, mut gate) = match run::prepare(&args.run.selection, None)
+        .and_then(|p| Ok((p, Gate::open(&args.gate)?)))
+    {
         Ok(p) => p,
         Err(e) => {
             eprintln!("error: {e}");
@@ -23,64 +28,62 @@ pub fn run(args: &CheckArgs, color: ColorChoice, limits: &crate::limits::Limits)
         }
     };
     let finder = &prepared.finder;
-    let results =
-        run::run_with_progress(!args.run.quiet && !args.run.json, &prepared.targets, |t| {
-            run::plan_one(t, finder, limits, false)
-        });
+    let results = run::run_with_progress(args.run.progress(), &prepared.targets, |t| {
+        run::plan_one(t, finder, limits, false)
+    });
 
-    let mut summary = Summary {
-        errors: prepared.problems.len(),
-        ..Summary::default()
-    };
-    let mut entries = Vec::new();
-    run::report_problems(&prepared.problems, args.run.json, &mut entries);
+    let mut out = Printer::new(
+        "check",
+        args.run.output_format(),
+        args.run.verbosity(),
+        style,
+        gate.fail_on,
+        gate.fail_on.changes_fail(),
+    );
+    for path in &prepared.empty {
+        out.no_project(path);
+    }
+    for p in &prepared.problems {
+        out.failed(&p.path, &p.reason, false);
+    }
     for (target, result) in prepared.targets.iter().zip(&results) {
-        summary.projects += 1;
-        let shown = target.path.display().to_string();
         match result {
             Ok(planned) => {
                 let p = &planned.processed;
-                summary.changed += usize::from(p.plan.edits_file());
-                summary.flagged_tracks += flagged(p);
-                if args.run.json {
-                    entries.push(ProjectEntry::planned(
-                        shown,
-                        &planned.rules.source,
-                        &p.session,
-                        &p.plan,
-                    ));
-                } else {
-                    print!(
-                        "{}",
-                        human::plan_lines(&target.path, &p.session, &p.plan, style)
-                    );
-                    let needs_nothing = !p.plan.edits_file() && flagged(p) == 0;
-                    if !(args.run.quiet && needs_nothing) {
-                        let status =
-                            run::status_line(&target.path, p, &planned.rules, "wanted", style);
-                        print!("{status}");
-                    }
-                }
+                let found = findings::of(&p.session, &p.plan);
+                let accepted = gate.accept(&target.path, &p.session, &found);
+                let fails = found
+                    .iter()
+                    .zip(&accepted)
+                    .any(|(f, a)| !a && gate.fail_on.fails(f.severity()));
+                out.planned(Outcome {
+                    path: &target.path,
+                    rules: &planned.rules,
+                    session: &p.session,
+                    plan: &p.plan,
+                    findings: &found,
+                    accepted: &accepted,
+                    verb: "wanted",
+                    attention: fails || (gate.fail_on.changes_fail() && p.plan.edits_file()),
+                    after_changes: String::new(),
+                    output: None,
+                    backup: None,
+                });
             }
-            Err(e) => {
-                summary.errors += 1;
-                if args.run.json {
-                    entries.push(ProjectEntry::failed(shown, e.clone()));
-                } else {
-                    eprint!("{}", human::error_line(&target.path, e, Style::plain()));
-                }
-            }
+            Err(e) => out.failed(&target.path, e, true),
         }
     }
-    let code = run::findings_exit_code(&summary);
-    run::print_end(
-        args.run.json,
-        "check",
-        entries,
-        summary,
-        "would change",
-        style,
-    );
+    let written = match gate.save() {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {e}");
+            out.summary.errors += 1;
+            None
+        }
+    };
+    let code = gate.exit_code(&out.summary);
+    super::output::say_if_nothing_found(out.summary.projects, prepared.problems.len());
+    out.finish("would change", written);
     run::leave_to_exit(results);
     code
 }

@@ -1,8 +1,11 @@
 //! `premix report PATH... --html OUT.html`: what the rules would change, as one self-contained
-//! HTML page with every project's tracks before and after. Exit codes as `check`.
+//! HTML page with every project's tracks before and after. Exit codes, `--fail-on` and the
+//! baseline as `check`.
 
-use super::run::{self, flagged};
-use super::{EXIT_ERROR, Selection};
+use super::gate::{Gate, GateArgs};
+use super::output::summary_line;
+use super::{EXIT_ERROR, Selection, run};
+use crate::findings;
 use crate::report::html::{self, Outcome, ProjectView};
 use crate::report::human;
 use crate::report::json::Summary;
@@ -24,17 +27,20 @@ pub struct ReportArgs {
     /// finds them), which decodes the audio every project plays.
     #[arg(long)]
     pub no_audio: bool,
+    #[command(flatten)]
+    pub gate: GateArgs,
 }
 
 pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits) -> u8 {
     let style = Style::for_stdout(color);
-    let prepared = match run::prepare(&args.selection, None) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_ERROR;
-        }
-    };
+    let (prepared, mut gate) =
+        match run::prepare(&args.selection, None).and_then(|p| Ok((p, Gate::open(&args.gate)?))) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_ERROR;
+            }
+        };
     let finder = &prepared.finder;
     let results = run::run_with_progress(!args.quiet, &prepared.targets, |t| {
         run::plan_one(t, finder, limits, false)
@@ -51,6 +57,14 @@ pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits
         errors: prepared.problems.len(),
         ..Summary::default()
     };
+    for path in &prepared.empty {
+        eprintln!(
+            "{} {}: no project found here (looked for {})",
+            Style::plain().yellow("warning:"),
+            path.display(),
+            crate::formats::SUPPORTED_EXTENSIONS
+        );
+    }
     let mut views = Vec::new();
     for p in &prepared.problems {
         eprint!("{}", human::error_line(&p.path, &p.reason, Style::plain()));
@@ -67,7 +81,10 @@ pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits
             Ok(planned) => {
                 let p = &planned.processed;
                 summary.changed += usize::from(p.plan.edits_file());
-                summary.flagged_tracks += flagged(p);
+                summary.flagged_tracks += p.plan.flags().count();
+                let found = findings::of(&p.session, &p.plan);
+                let accepted = gate.accept(&target.path, &p.session, &found);
+                summary.add_findings(&found, &accepted, gate.fail_on);
                 views.push(ProjectView {
                     path,
                     outcome: Outcome::Planned {
@@ -89,6 +106,13 @@ pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits
             }
         }
     }
+    let written = match gate.save() {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_ERROR;
+        }
+    };
     let page = html::render("premix report", &views);
     if let Err(e) = std::fs::write(&args.html, page) {
         eprintln!(
@@ -97,7 +121,18 @@ pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits
         );
         return EXIT_ERROR;
     }
-    print!("{}", run::summary_line("would change", &summary, style));
+    super::output::say_if_nothing_found(summary.projects, prepared.problems.len());
+    print!(
+        "{}",
+        summary_line("would change", &summary, gate.fail_on, style)
+    );
+    if let Some((path, n)) = written {
+        println!(
+            "premix: baseline written to {} ({} accepted)",
+            path.display(),
+            human::count(n, "finding", "findings")
+        );
+    }
     println!("premix: report written to {}", args.html.display());
-    run::findings_exit_code(&summary)
+    gate.exit_code(&summary)
 }

@@ -1,16 +1,13 @@
 //! What `check`, `apply` and `report` share: finding the projects and their rules, reading
-//! and planning each one in parallel with a progress bar, the run's end (JSON document or
-//! summary line) and its exit code.
+//! and planning each one in parallel with a progress bar. How a run is printed is
+//! [`super::output`]'s.
 
 use super::Selection;
 use crate::batch::{self, NotAProject, Target};
 use crate::config::RulesFinder;
 use crate::formats::WriteError;
 use crate::pipeline::{self, Processed, Sink};
-use crate::report::human;
-use crate::report::json::{ProjectEntry, RUN_DOCUMENT_VERSION, RunDocument, Summary};
-use crate::report::style::Style;
-use crate::rules::RuleSet;
+use crate::rules::{RuleSet, RulesErrors};
 use crate::write::Snapshot;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufRead, IsTerminal};
@@ -30,6 +27,23 @@ pub struct Prepared {
     pub finder: RulesFinder,
     pub targets: Vec<Target>,
     pub problems: Vec<NotAProject>,
+    /// Folders given that hold no project (a warning each).
+    pub empty: Vec<PathBuf>,
+}
+
+/// A rules file's mistakes as one project's error, on one line: the first mistake, and how
+/// many more there are (`premix rules check` lists them all).
+pub fn rules_error(e: &RulesErrors) -> String {
+    match e.0.len() {
+        0 | 1 => e.to_string(),
+        n => format!(
+            "{} (and {} more {}; `premix rules check {}` lists them all)",
+            e.first(),
+            n - 1,
+            if n == 2 { "mistake" } else { "mistakes" },
+            e.first().file
+        ),
+    }
 }
 
 /// The paths given, plus those of `--files-from`.
@@ -55,14 +69,23 @@ fn all_paths(args: &Selection) -> Result<Vec<PathBuf>, String> {
 }
 
 /// Loads `--rules` if given and finds the projects; `Err` is a message for a run that
-/// cannot start.
+/// cannot start (every mistake of the rules file, one per line, the lines after the first
+/// starting `error: ` like the first will once printed).
 pub fn prepare(args: &Selection, skip: Option<&Path>) -> Result<Prepared, String> {
-    let finder = RulesFinder::new(args.rules.as_deref()).map_err(|e| e.to_string())?;
-    let (targets, problems) = batch::discover(&all_paths(args)?, skip);
+    let finder = RulesFinder::new(args.rules.as_deref()).map_err(|e| {
+        e.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\nerror: ")
+    })?;
+    let paths = all_paths(args)?;
+    let (targets, problems) = batch::discover(&paths, skip);
+    let empty = batch::roots_without_projects(&paths, &targets, &problems);
     Ok(Prepared {
         finder,
         targets,
         problems,
+        empty,
     })
 }
 
@@ -83,7 +106,7 @@ pub fn plan_one(
 ) -> Result<Planned, String> {
     let rules = finder
         .for_project(&target.path)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| rules_error(&e))?;
     let (bytes, snapshot) = crate::write::read(&target.path, limits).map_err(|e| e.to_string())?;
     let silence = |s: &mut crate::session::Session, b: &[u8]| silence(target, s, b);
     let facts = rules
@@ -112,7 +135,7 @@ pub fn plan_one_into<S: Sink>(
 ) -> Result<(Planned, S), String> {
     let rules = finder
         .for_project(&target.path)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| rules_error(&e))?;
     let (bytes, snapshot) = crate::write::read(&target.path, limits).map_err(|e| e.to_string())?;
     let silence = |s: &mut crate::session::Session, b: &[u8]| silence(target, s, b);
     let facts = rules
@@ -162,101 +185,10 @@ pub fn run_with_progress<T: Send>(
     results
 }
 
-/// Paths that led to no project: one JSON entry each, or an error line on stderr.
-pub fn report_problems(problems: &[NotAProject], json: bool, entries: &mut Vec<ProjectEntry<'_>>) {
-    for p in problems {
-        if json {
-            entries.push(ProjectEntry::failed(
-                p.path.display().to_string(),
-                p.reason.clone(),
-            ));
-        } else {
-            eprint!("{}", human::error_line(&p.path, &p.reason, Style::plain()));
-        }
-    }
-}
-
 /// Hands a command's results to the end of the process instead of freeing them: a command is
 /// the last thing `cli::main` runs, and freeing every session and plan one allocation at a
 /// time (tens of thousands for a large project) would only delay the exit, while the system
 /// takes the memory back whole.
 pub fn leave_to_exit<T>(results: T) {
     std::mem::forget(results);
-}
-
-/// The end of a run: the versioned JSON document for the whole run with `--json`, else the
-/// summary line.
-pub fn print_end(
-    json: bool,
-    command: &'static str,
-    projects: Vec<ProjectEntry<'_>>,
-    summary: Summary,
-    verb: &str,
-    style: Style,
-) {
-    if json {
-        let doc = RunDocument {
-            version: RUN_DOCUMENT_VERSION,
-            command,
-            projects,
-            summary,
-        };
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
-    } else {
-        print!("{}", summary_line(verb, &summary, style));
-    }
-}
-
-/// Exit code of a run that reports findings like a linter (`check`, `report`): 2 if any
-/// project failed, 1 if any would change or has flagged tracks, else 0.
-pub fn findings_exit_code(summary: &Summary) -> u8 {
-    if summary.errors > 0 {
-        super::EXIT_ERROR
-    } else if summary.changed > 0 || summary.flagged_tracks > 0 {
-        super::EXIT_FINDINGS
-    } else {
-        super::EXIT_OK
-    }
-}
-
-pub fn flagged(p: &Processed) -> usize {
-    p.plan.flags().count()
-}
-
-pub fn summary_line(verb: &str, summary: &Summary, style: Style) -> String {
-    let errors = if summary.errors > 0 {
-        style.red(&format!("{} errors", summary.errors))
-    } else {
-        "0 errors".to_string()
-    };
-    format!(
-        "{} {} projects: {} {verb}, {} tracks flagged, {errors}\n",
-        style.bold("premix:"),
-        summary.projects,
-        summary.changed,
-        summary.flagged_tracks,
-    )
-}
-
-/// `path: 3 changes, 1 flagged (rules .premix.yaml)`: one status line per project.
-pub fn status_line(
-    path: &Path,
-    p: &Processed,
-    rules: &RuleSet,
-    verb: &str,
-    style: Style,
-) -> String {
-    let changes = p.plan.changes.iter().filter(|c| c.edits_file()).count() + p.plan.new_buses.len();
-    let flagged = flagged(p);
-    let what = match (changes, flagged) {
-        (0, 0) => "ok".to_string(),
-        (c, 0) => format!("{c} changes {verb}"),
-        (0, f) => format!("{f} tracks flagged"),
-        (c, f) => format!("{c} changes {verb}, {f} tracks flagged"),
-    };
-    format!(
-        "{}: {what} {}\n",
-        path.display(),
-        style.dim(&format!("(rules {})", rules.source))
-    )
 }

@@ -136,6 +136,8 @@ fn session_of(doc: &RppDocument, contents: Vec<Contents>, order: ByteOrder) -> S
                 // Read by a pass of their own, when asked for (`media::items`).
                 items: Default::default(),
                 silent: None,
+                feeds_parent: !c.main_send_off,
+                fed_by_tracks: !t.receives.is_empty(),
             }
         })
         .collect();

@@ -529,22 +529,26 @@ fn unused_when_silent_flags_the_tracks_whose_media_plays_silence() {
     )
     .unwrap();
     let out = premix(&d.join("cache"))
-        .args(["check", "--json", "--rules"])
+        .args(["check", "--json", "--fail-on", "warning", "--rules"])
         .arg(&rules)
         .arg(&path)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let changes = doc["projects"][0]["changes"].as_array().unwrap();
-    let flagged: Vec<(&str, &Value)> = changes
+    let findings = doc["projects"][0]["findings"].as_array().unwrap();
+    let flagged: Vec<(&str, &str)> = findings
         .iter()
-        .map(|c| (c["track_name"].as_str().unwrap(), &c["reasons"]))
+        .filter(|f| f["code"] == "unused")
+        .map(|f| {
+            (
+                f["track_name"].as_str().unwrap(),
+                f["message"].as_str().unwrap(),
+            )
+        })
         .collect();
     // A missing file is not silence: only what was measured counts.
-    assert_eq!(flagged.len(), 1, "{doc}");
-    assert_eq!(flagged[0].0, "Spare");
-    assert_eq!(flagged[0].1, &serde_json::json!(["silent"]));
+    assert_eq!(flagged, [("Spare", "unused (silent)")], "{doc}");
 }
 
 /// An AIFF file (big-endian 24-bit PCM) of one channel, written by hand.

@@ -30,20 +30,12 @@ fn session(spec: &[(&str, TrackKind, Option<usize>, usize)]) -> Session {
             .iter()
             .enumerate()
             .map(|(index, &(name, kind, parent, media))| Track {
-                index,
-                name: name.into(),
-                kind,
-                color: None,
                 parent,
-                muted: false,
-                media_files: Default::default(),
                 media_count: media,
-                muted_media_count: 0,
-                plugins: Default::default(),
-                feeds_parent: true,
-                fed_by_tracks: false,
+                ..Track::new(index, name, kind)
             })
             .collect(),
+        media: Default::default(),
     }
 }
 

@@ -133,6 +133,7 @@ pub fn als_xml(target_xml: usize) -> Vec<u8> {
 const LIVE_OPTIONS: live_set::Options = live_set::Options {
     creator: "Ableton Live 11.3.35",
     project_folder: "/Users/engineer/Music/Big Project",
+    samples: "Samples/Recorded",
     warp_markers: true,
 };
 
@@ -174,6 +175,7 @@ fn replicate(base: &Session, copies: usize) -> Session {
     // orders them so (returns have no parent).
     Session {
         format: base.format,
+        media: base.media.clone(),
         tracks,
     }
 }

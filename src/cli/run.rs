@@ -89,6 +89,14 @@ pub fn prepare(args: &Selection, skip: Option<&Path>) -> Result<Prepared, String
     })
 }
 
+/// Marks which tracks of `session` (read from `target`) play silence, for rules whose
+/// `unused` section asks for `silent`: the media is analysed as `premix preflight` does
+/// (through the user's analysis cache).
+pub fn silence(target: &Target, session: &mut crate::session::Session, bytes: &[u8]) {
+    let cache = crate::analysis::cache::Cache::user();
+    crate::preflight::run::mark_silent(target, session, bytes, cache.as_ref());
+}
+
 /// Reads and plans one project (and renders it with `render`).
 pub fn plan_one(
     target: &Target,
@@ -100,8 +108,13 @@ pub fn plan_one(
         .for_project(&target.path)
         .map_err(|e| rules_error(&e))?;
     let (bytes, snapshot) = crate::write::read(&target.path, limits).map_err(|e| e.to_string())?;
-    let processed = pipeline::process_with(target.format, &bytes, &rules, render, limits)
-        .map_err(|e| e.to_string())?;
+    let silence = |s: &mut crate::session::Session, b: &[u8]| silence(target, s, b);
+    let facts = rules
+        .wants_silence()
+        .then_some(&silence as pipeline::Facts<'_>);
+    let processed =
+        pipeline::process_with_facts(target.format, &bytes, &rules, render, limits, facts)
+            .map_err(|e| e.to_string())?;
     Ok(Planned {
         rules,
         bytes,
@@ -124,11 +137,17 @@ pub fn plan_one_into<S: Sink>(
         .for_project(&target.path)
         .map_err(|e| rules_error(&e))?;
     let (bytes, snapshot) = crate::write::read(&target.path, limits).map_err(|e| e.to_string())?;
-    let (processed, sink) = pipeline::process_into(target.format, bytes, &rules, limits, open)
-        .map_err(|e| match e {
-            WriteError::Format(e) => e.to_string(),
-            WriteError::Io(e) => describe_io(e),
-        })?;
+    let silence = |s: &mut crate::session::Session, b: &[u8]| silence(target, s, b);
+    let facts = rules
+        .wants_silence()
+        .then_some(&silence as pipeline::Facts<'_>);
+    let (processed, sink) =
+        pipeline::process_into_facts(target.format, bytes, &rules, limits, open, facts).map_err(
+            |e| match e {
+                WriteError::Format(e) => e.to_string(),
+                WriteError::Io(e) => describe_io(e),
+            },
+        )?;
     let planned = Planned {
         rules,
         // Handed to the pipeline, which frees them once the output is written.

@@ -454,6 +454,8 @@ mod tests {
             media_count: media,
             muted_media_count: 0,
             plugins: Default::default(),
+            items: Default::default(),
+            silent: None,
             feeds_parent: true,
             fed_by_tracks: false,
         }
@@ -479,6 +481,7 @@ unused:
         let rules = load(RULES, "r.yaml").unwrap();
         let session = Session {
             format: Format::Rpp,
+            media: Default::default(),
             tracks: vec![
                 track(0, "vox", TrackKind::Audio, 1),
                 track(1, "kick in", TrackKind::Audio, 1),
@@ -520,6 +523,7 @@ unused: {when: [no_media], action: flag}
         .unwrap();
         let session = Session {
             format: Format::Rpp,
+            media: Default::default(),
             tracks: vec![
                 track(0, "kick", TrackKind::Audio, 1),
                 track(1, "bus", TrackKind::Bus, 0),
@@ -543,6 +547,7 @@ unused: {when: [no_media], action: flag}
         let rules = load(RULES, "r.yaml").unwrap();
         let session = Session {
             format: Format::Rpp,
+            media: Default::default(),
             tracks: vec![track(0, "kick bus", TrackKind::Bus, 0)],
         };
         assert!(plan(&rules, &session).changes.is_empty());

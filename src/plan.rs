@@ -450,6 +450,11 @@ impl Plan {
                             media_count: original.media_count,
                             muted_media_count: original.muted_media_count,
                             plugins: original.plugins.clone(),
+                            // A renamed track has a name the user (the rules) gave it.
+                            default_name: match by_track.rename(t) {
+                                Some(_) => None,
+                                None => original.default_name.clone(),
+                            },
                         }
                     }
                     Slot::NewBus(k) => Track {
@@ -463,6 +468,7 @@ impl Plan {
                         media_count: 0,
                         muted_media_count: 0,
                         plugins: Default::default(),
+                        default_name: None,
                     },
                 }
             })
@@ -470,6 +476,7 @@ impl Plan {
         Session {
             format: session.format,
             tracks,
+            name_display: session.name_display,
         }
     }
 }
@@ -511,6 +518,7 @@ mod tests {
             media_count: 1,
             muted_media_count: 0,
             plugins: Default::default(),
+            default_name: None,
         }
     }
 
@@ -535,6 +543,7 @@ mod tests {
         use TrackKind::*;
         let session = Session {
             format: Format::Rpp,
+            name_display: Default::default(),
             tracks: vec![
                 track(0, "vox", None, Audio),
                 track(1, "kick", None, Audio),
@@ -574,6 +583,7 @@ mod tests {
         use TrackKind::*;
         let session = Session {
             format: Format::Rpp,
+            name_display: Default::default(),
             tracks: vec![
                 track(0, "DRUMS", None, Bus),
                 track(1, "kick", Some(0), Audio),

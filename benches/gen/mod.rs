@@ -174,6 +174,7 @@ fn replicate(base: &Session, copies: usize) -> Session {
     Session {
         format: base.format,
         tracks,
+        name_display: base.name_display,
     }
 }
 

@@ -247,6 +247,7 @@ fn project(
     }
 
     out.push_str("<div class=\"sides\"><div class=\"side\"><h3>Before</h3><ol class=\"tracks\">\n");
+    let before_names = session.shown_names();
     for t in &session.tracks {
         let mut class = Vec::new();
         if t.kind == TrackKind::Bus {
@@ -268,13 +269,14 @@ fn project(
             &class,
             session.depth(t.index),
             t.color,
-            &t.name,
+            &before_names[t.index],
             &badge,
             None,
         );
     }
     out.push_str("</ol></div>\n<div class=\"side\"><h3>After</h3><ol class=\"tracks\">\n");
     let after = plan.predict(session);
+    let after_names = after.shown_names();
     let layout = plan.layout(session);
     let depths = layout.depths();
     for (slot_index, slot) in layout.slots.iter().enumerate() {
@@ -309,7 +311,7 @@ fn project(
             &class,
             depths[slot_index],
             a.color,
-            &a.name,
+            &after_names[slot_index],
             &badge,
             title.as_deref(),
         );
@@ -392,7 +394,7 @@ fn row(
         out,
         "<li{class}{title}>{}<span{depth}>{}</span>{badge}</li>",
         colour_bar(color),
-        escape(name)
+        escape(&super::one_line(name))
     );
 }
 
@@ -404,6 +406,7 @@ mod tests {
     fn session(names: &[&str]) -> Session {
         Session {
             format: Format::Rpp,
+            name_display: Default::default(),
             tracks: names
                 .iter()
                 .enumerate()
@@ -418,6 +421,7 @@ mod tests {
                     media_count: 1,
                     muted_media_count: 0,
                     plugins: Default::default(),
+                    default_name: None,
                 })
                 .collect(),
         }

@@ -30,11 +30,19 @@ pub fn inspect(
             "#", "name", "kind", "colour", "media", "state"
         ))
     );
+    let shown = session.shown_names();
     for t in &session.tracks {
         let depth = session.depth(t.index);
-        let name = format!("{}{}{}", "  ".repeat(depth), style.swatch(t.color), t.name);
+        // As the DAW shows the name, on one line (one row per track).
+        let shown_name = super::one_line(&shown[t.index]);
+        let name = format!(
+            "{}{}{}",
+            "  ".repeat(depth),
+            style.swatch(t.color),
+            shown_name
+        );
         // Pad by visible width: escape codes take no columns.
-        let visible = 2 * depth + t.name.chars().count() + style.swatch_width();
+        let visible = 2 * depth + shown_name.chars().count() + style.swatch_width();
         let pad = 36usize.saturating_sub(visible);
         let mut state = Vec::new();
         if t.muted {

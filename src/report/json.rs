@@ -22,6 +22,9 @@ pub struct InspectTrack<'a> {
     pub plugins: &'a [String],
     pub unused: bool,
     pub unused_reasons: &'a [UnusedReason],
+    /// The name as the DAW shows it (`name` is what rules match): Live numbers and letters
+    /// its tracks (`3-Audio`, `A-Reverb`); elsewhere the same as `name`.
+    pub display_name: std::borrow::Cow<'a, str>,
 }
 
 #[derive(Serialize)]
@@ -42,7 +45,8 @@ pub fn inspect_document<'a>(
         tracks: session
             .tracks
             .iter()
-            .map(|t| InspectTrack {
+            .zip(session.shown_names())
+            .map(|(t, shown)| InspectTrack {
                 index: t.index,
                 name: &t.name,
                 kind: t.kind,
@@ -55,6 +59,7 @@ pub fn inspect_document<'a>(
                 plugins: &t.plugins,
                 unused: !unused[t.index].is_empty(),
                 unused_reasons: &unused[t.index],
+                display_name: shown,
             })
             .collect(),
     }

@@ -316,10 +316,12 @@ pub fn load_layered(
         };
         let rename = match &r.rename {
             Some(t) => {
-                if t.contains(['\n', '\r']) {
+                // A line break (`\n`) is the backend's to accept or refuse (REAPER keeps one
+                // in a name); a carriage return is nobody's.
+                if t.contains('\r') {
                     return Err(c.error(
                         &format!("{path}.rename"),
-                        "a track name cannot hold a line break",
+                        "a track name cannot hold a carriage return (write a line break as \\n)",
                     ));
                 }
                 Some(

@@ -479,6 +479,7 @@ mod tests {
             media_count: media,
             muted_media_count: 0,
             plugins: Default::default(),
+            default_name: None,
         }
     }
 
@@ -502,6 +503,7 @@ unused:
         let rules = load(RULES, "r.yaml").unwrap();
         let session = Session {
             format: Format::Rpp,
+            name_display: Default::default(),
             tracks: vec![
                 track(0, "vox", TrackKind::Audio, 1),
                 track(1, "kick in", TrackKind::Audio, 1),
@@ -543,6 +545,7 @@ unused: {when: [no_media], action: flag}
         .unwrap();
         let session = Session {
             format: Format::Rpp,
+            name_display: Default::default(),
             tracks: vec![
                 track(0, "kick", TrackKind::Audio, 1),
                 track(1, "bus", TrackKind::Bus, 0),
@@ -566,6 +569,7 @@ unused: {when: [no_media], action: flag}
         let rules = load(RULES, "r.yaml").unwrap();
         let session = Session {
             format: Format::Rpp,
+            name_display: Default::default(),
             tracks: vec![track(0, "kick bus", TrackKind::Bus, 0)],
         };
         assert!(plan(&rules, &session).changes.is_empty());

@@ -44,3 +44,20 @@ pub fn sample(rel: &str) -> PathBuf {
         .join("samples")
         .join(rel)
 }
+
+/// A fault case of the shared cases folder (`../shared/cases/<rel>`), or `None` with a
+/// message saying the checks on it are skipped.
+pub fn case(rel: &str) -> Option<PathBuf> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/cases")
+        .join(rel);
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!(
+            "case absent: {} not found; skipping the checks on it",
+            path.display()
+        );
+        None
+    }
+}

@@ -170,6 +170,11 @@ impl Project for ArdourProject<'_> {
                 Some(format!(
                     "not renamed to {to:?}: Ardour route names cannot contain '/' or ':'"
                 ))
+            } else if to.contains('\n') {
+                // The name is also every port's name: a line break would go into them.
+                Some(format!(
+                    "not renamed to {to:?}: an Ardour route name is one line (it names the route's ports)"
+                ))
             } else if to.is_empty() {
                 Some("not renamed: an Ardour route name cannot be empty".to_string())
             } else if names.iter().enumerate().any(|(j, n)| j != ri && n == to)

@@ -19,7 +19,7 @@
 //! - **Media**: regions of the route's current playlist(s) and the names of their sources.
 
 use super::xml::{Attr, XmlDoc};
-use crate::session::{Format, Rgb, Session, Track, TrackKind};
+use crate::session::{Format, NameDisplay, Rgb, Session, Track, TrackKind};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
@@ -610,12 +610,14 @@ impl ArdourDoc {
                     media_count: r.media_count,
                     muted_media_count: r.muted_media_count,
                     plugins: r.plugins.clone(),
+                    default_name: None,
                 }
             })
             .collect();
         Session {
             format: Format::Ardour,
             tracks,
+            name_display: NameDisplay::AsNamed,
         }
     }
 }

@@ -26,7 +26,7 @@ pub fn inspect(
         out,
         "{}",
         style.dim(&format!(
-            "{:>4}  {:<36} {:<7} {:<8} {:>5}  {}",
+            "{:>4}  {:<36} {:<8} {:<8} {:>5}  {}",
             "#", "name", "kind", "colour", "media", "state"
         ))
     );
@@ -53,7 +53,7 @@ pub fn inspect(
             state.push(format!("unused ({})", why.join(", ")));
         }
         let line = format!(
-            "{:>4}  {}{} {:<7} {:<8} {:>5}  {}",
+            "{:>4}  {}{} {:<8} {:<8} {:>5}  {}",
             t.index + 1,
             name,
             " ".repeat(pad),

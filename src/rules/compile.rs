@@ -133,6 +133,7 @@ impl Compiler<'_> {
                 RawKind::Midi => KindFilter::Only(TrackKind::Midi),
                 RawKind::Bus => KindFilter::Only(TrackKind::Bus),
                 RawKind::Return => KindFilter::Only(TrackKind::Return),
+                RawKind::Foldback => KindFilter::Only(TrackKind::Foldback),
                 RawKind::Any => KindFilter::Any,
             }));
         }

@@ -321,6 +321,18 @@ fn build(
         if w.remove.is_some() {
             continue;
         }
+        // A foldback bus is a performer's monitor mix, not part of the mix: never filed.
+        if track.kind == TrackKind::Foldback {
+            plan.notes.push(Note {
+                track: Some(index),
+                message: format!(
+                    "not moved into bus `{}`: a foldback bus feeds a performer's monitor mix, not the mix",
+                    rules.buses[*b].name
+                ),
+                origin: Some(origins.get(*o).clone()),
+            });
+            continue;
+        }
         let target = match declared[*b] {
             Some(bus_track) => {
                 if bus_track == index || session.ancestors(bus_track).any(|a| a == index) {

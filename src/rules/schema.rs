@@ -77,6 +77,7 @@ pub enum RawKind {
     Midi,
     Bus,
     Return,
+    Foldback,
     Any,
 }
 

@@ -61,3 +61,23 @@ pub fn case(rel: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// A file named `name` holding `text` in a fresh temporary folder (kept while the handle
+/// lives); `path()` is the file.
+pub struct TempFile {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl TempFile {
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+pub fn write_temp(name: &str, text: &str) -> TempFile {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("temporary file written");
+    TempFile { _dir: dir, path }
+}

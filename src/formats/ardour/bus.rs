@@ -7,14 +7,19 @@
 //!   bus inputs instead (output `k` to bus input `k` mod the bus's input count), as Ardour's
 //!   subgroup does; the other side's `Connection`s naming the member's outputs go too.
 //!
-//! An existing bus route of that name (and an existing group) is reused. New objects take ids
-//! from `id-counter` upwards and `id-counter` is raised past them, so the same input gives the
-//! same output. The new route and group are spelled as the session's Ardour version writes
+//! An existing bus route of that name (and an existing group) is reused. Filing tracks into an
+//! existing bus (one made by hand: tracks feed it by their outputs, with no route group) gives
+//! it the group too, holding every route that feeds it: the moved ones and those that fed it
+//! before, except a route already in another group (premix never takes a route out of a group
+//! it does not move). New objects take ids from `id-counter` upwards and `id-counter` is raised
+//! past them, so the same input gives the same output. The new route and group are spelled as the session's Ardour version writes
 //! them ([`super::bus_xml`]: Ardour 3–4, 6 and 7 sessions, proved by loading the outputs of
 //! the 3001, 5990, 6000 and 7002 corpus sessions in Ardour 7.3, `tests/interop/ardour`).
 //! Route order is rewritten in the file's own spelling (`PresentationInfo@order`,
-//! `order-keys`, `order-key`) to each route's position in [`crate::plan::Plan::layout`], which
-//! is how the bus comes before its members on reading.
+//! `order-keys`, `order-key`) only where it must change ([`super::order`]): the routes the
+//! plan leaves where they are keep their place in Ardour's order, a moved route joins its new
+//! siblings, a new bus takes its first member's place; on reading, each bus is followed by its
+//! members in that order, which is what [`crate::plan::Plan::layout`] predicts.
 //!
 //! Not written (refused by `vet` with a note):
 //! - Ardour 2 sessions (2.0.0). Ardour 7.3 loads Ardour 2 `EditGroup`/`MixGroup` elements but
@@ -27,13 +32,14 @@
 use super::ArdourProject;
 use super::bus_xml::{Allocator, Dialect, NewBus, OrderSpelling, bus_route_xml, route_group_xml};
 use super::lines::{append_children, element_line, end_tag_line, indent_of, line_start};
+use super::order;
 use super::read::{ArdourDoc, OrderSpot, RouteKind, rgb16_of, rgba_of};
 use super::xml::escape;
 use crate::edit::Edit;
 use crate::formats::FormatError;
 use crate::plan::{Action, Plan, Slot};
 use crate::session::Rgb;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Edits that make the plan's buses: `(structural, values)`. Structural edits replace whole
 /// elements or element contents; value edits of other passes that fall inside them are moot.
@@ -191,6 +197,15 @@ pub(super) fn edits(project: &ArdourProject<'_>, plan: &Plan) -> Result<BusEdits
     if !moved_to_top.is_empty() {
         return Err(internal("a route would leave its bus"));
     }
+    // Ardour's new order: routes left where they are keep their place ([`super::order`]).
+    let moved_routes: HashSet<usize> = moved.iter().map(|&(r, _)| r).collect();
+    let orders = order::new_orders(doc, &layout, &moved_routes);
+    let new_bus_order = |k: usize| {
+        orders
+            .iter()
+            .find(|(item, _)| *item == order::Item::NewBus(k))
+            .map_or(0, |(_, n)| *n)
+    };
 
     // Connections: member outputs to their new bus; the bus inputs list them.
     let mut moved_outputs: BTreeSet<String> = BTreeSet::new(); // old port names
@@ -318,7 +333,7 @@ pub(super) fn edits(project: &ArdourProject<'_>, plan: &Plan) -> Result<BusEdits
             &mut ids,
             &NewBus {
                 name: &bus.name,
-                order: slot,
+                order: usize::try_from(new_bus_order(k)).unwrap_or(0),
                 color,
                 group: &bus.name,
                 inputs: &inputs,
@@ -381,10 +396,16 @@ pub(super) fn edits(project: &ArdourProject<'_>, plan: &Plan) -> Result<BusEdits
         }
     }
 
-    // Presentation order: every route at its layout position, in the file's spelling.
-    for (slot, s) in layout.slots.iter().enumerate() {
-        let Slot::Track(t) = *s else { continue };
-        let route = &doc.routes[doc.track_routes[t]];
+    // Presentation order: the routes whose number changes, in the file's own spelling.
+    for &(item, number) in &orders {
+        let order::Item::Route(r) = item else {
+            continue;
+        };
+        let route = &doc.routes[r];
+        if number == route.order {
+            continue;
+        }
+        let slot = usize::try_from(number).unwrap_or(0);
         let tag = &xml.elements[route.elem];
         let (span, value) = match &route.order_spot {
             Some(OrderSpot::Presentation(span)) | Some(OrderSpot::Key(span)) => {
@@ -444,10 +465,40 @@ pub(super) fn edits(project: &ArdourProject<'_>, plan: &Plan) -> Result<BusEdits
         let entry = wanted.entry(name).or_insert((color, Vec::new()));
         entry.1.push(id);
     }
-    let moved_ids: BTreeSet<&str> = wanted
+    let moved_ids: BTreeSet<String> = wanted
         .values()
-        .flat_map(|(_, ids)| ids.iter().map(String::as_str))
+        .flat_map(|(_, ids)| ids.iter().cloned())
         .collect();
+    // A bus that tracks fed before (made by hand, without a group) gets those members into
+    // its group too, unless they are in another group already: the group holds every route
+    // that feeds the bus, and premix never takes a route out of a group it does not move.
+    let grouped: HashSet<&str> = groups
+        .iter()
+        .flat_map(|&g| {
+            xml.elements[g]
+                .get("routes")
+                .unwrap_or("")
+                .split_whitespace()
+        })
+        .collect();
+    let destinations: BTreeSet<usize> = moved.iter().map(|&(_, slot)| slot).collect();
+    for slot in destinations {
+        let Slot::Track(t) = layout.slots[slot] else {
+            continue;
+        };
+        let name = final_name(doc.track_routes[t]);
+        let staying: Vec<String> = (0..layout.slots.len())
+            .filter(|&s| layout.parents[s] == Some(slot))
+            .filter_map(|s| match layout.slots[s] {
+                Slot::Track(member) => doc.routes[doc.track_routes[member]].id.clone(),
+                Slot::NewBus(_) => None,
+            })
+            .filter(|id| !moved_ids.contains(id) && !grouped.contains(id.as_str()))
+            .collect();
+        if let Some(entry) = wanted.get_mut(&name) {
+            entry.1.extend(staying);
+        }
+    }
     let mut existing_by_name: HashMap<String, usize> = HashMap::new();
     for &g in &groups {
         if let Some(n) = xml.elements[g].get("name") {

@@ -29,6 +29,8 @@ REMOVE_RULES=$HERE/remove.yaml
 PREMIX=${PREMIX_BIN:-$ROOT/target/release/premix}
 WORK=$ROOT/target/interop/ardour
 CORPUS=${PREMIX_CORPUS:-$ROOT/../shared/corpus}
+CASES=${PREMIX_CASES:-$ROOT/../shared/cases}
+FIXTURES=$ROOT/tests/fixtures/ardour
 TIMEOUT=${CASE_TIMEOUT:-120}
 
 die() {
@@ -66,6 +68,19 @@ if [[ -d samples/ardour ]]; then
   while IFS= read -r -d '' f; do inputs+=("$f"); done \
     < <(find samples/ardour -type f -name '*.ardour' -print0 | sort -z)
 fi
+# The shared fault cases (../shared/cases/ardour-*) and the project's own fixtures made by
+# real Ardour (tests/fixtures/ardour, each with its make.sh); a fixture's rules.yaml is run too
+# (ruleset `case`).
+if [[ -d $CASES ]]; then
+  while IFS= read -r -d '' f; do inputs+=("$f"); done \
+    < <(find "$CASES" -mindepth 2 -maxdepth 2 -path "$CASES/ardour-*" -type f -name '*.ardour' -print0 | sort -z)
+else
+  echo "cases absent: $CASES not found, skipping the fault cases (set PREMIX_CASES to use another)"
+fi
+if [[ -d $FIXTURES ]]; then
+  while IFS= read -r -d '' f; do inputs+=("$f"); done \
+    < <(find "$FIXTURES" -type f -name '*.ardour' -print0 | sort -z)
+fi
 if [[ -n ${ONLY:-} ]]; then
   kept=()
   for f in "${inputs[@]}"; do
@@ -85,6 +100,8 @@ skipped=0
 label_of() {
   case $1 in
     "$CORPUS"/*) echo "corpus/${1#"$CORPUS"/}" ;;
+    "$CASES"/*) echo "cases/${1#"$CASES"/}" ;;
+    "$ROOT"/*) echo "${1#"$ROOT"/}" ;;
     *) echo "$1" ;;
   esac
 }
@@ -139,6 +156,7 @@ run_case() {
   local args=(apply "$input" --out "$dir/out" --json)
   [[ $ruleset == buses ]] && args+=(--rules "$RULES")
   [[ $ruleset == remove ]] && args+=(--rules "$REMOVE_RULES")
+  [[ $ruleset == case ]] && args+=(--rules "$(dirname "$input")/rules.yaml")
   timeout "$TIMEOUT" "$PREMIX" "${args[@]}" >"$dir/plan.json" 2>"$log" </dev/null || rc=$?
   if [[ $rc -ne 0 ]]; then
     report FAIL "premix apply exited $rc: $(grep -m1 . "$log" || true)"
@@ -181,6 +199,9 @@ for input in "${inputs[@]}"; do
   run_case default "$input" "$n" "$WORK/input/$n/in.txt"
   run_case buses "$input" "$n" "$WORK/input/$n/in.txt"
   run_case remove "$input" "$n" "$WORK/input/$n/in.txt"
+  if [[ -f $(dirname "$input")/rules.yaml ]]; then
+    run_case case "$input" "$n" "$WORK/input/$n/in.txt"
+  fi
 done
 
 # The fact behind refusing buses in Ardour 2 sessions: Ardour 7.3 loads Ardour 2 edit and mix

@@ -137,6 +137,21 @@ fn returns_show_their_letter_and_rules_match_the_typed_name() {
         stdout.contains(r#"~   7 "A-Kick SC": name "A-Kick SC" → "A-Sidechain""#),
         "{stdout}"
     );
+    // The HTML report lists the tracks as Live shows them, before and after.
+    let page = dir_out.path().join("report.html");
+    premix()
+        .args(["report", "--html"])
+        .arg(&page)
+        .arg("--rules")
+        .arg(rules.path())
+        .arg(&path)
+        .assert()
+        .code(1);
+    let html = fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains(">A-Kick SC<") && html.contains(">A-Sidechain<"),
+        "{html}"
+    );
     // inspect --json keeps the name rules match and adds the shown one.
     let out = premix()
         .arg("inspect")

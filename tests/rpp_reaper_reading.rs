@@ -289,3 +289,51 @@ fn a_carriage_return_in_a_rename_is_refused_in_the_rules_file() {
         "{err}"
     );
 }
+
+#[test]
+fn a_real_project_with_a_name_block_takes_line_breaks_in_every_name() {
+    // rppp__tricky-strings.RPP (REAPER 6.13) holds a <NAME block for a name with all three
+    // quote characters; every track gets a name with a line break, then one line again.
+    let Some(dir) = common::corpus("rpp") else {
+        return;
+    };
+    let bytes = fs::read(dir.join("rppp__tricky-strings.RPP")).unwrap();
+    let before = session(&bytes);
+    assert!(
+        names(&before).contains(&"\'\'\'```\"\"\""),
+        "{:?}",
+        names(&before)
+    );
+    let breaks = rules::load(
+        "version: 1\nrules:\n  - match: {name: '.', kind: any}\n    rename: \"{name}\\nline 2\"\n",
+        "breaks.yaml",
+    )
+    .unwrap();
+    let out = process(Format::Rpp, &bytes, &breaks, true).unwrap();
+    let written = out.output.unwrap();
+    let after = session(&written);
+    let renamed: Vec<String> = names(&before)
+        .iter()
+        .map(|n| {
+            if n.is_empty() {
+                n.to_string()
+            } else {
+                format!("{n}\nline 2")
+            }
+        })
+        .collect();
+    assert_eq!(names(&after), renamed);
+    // Back to one line: the original names, and the lines around them as they were.
+    let back = rules::load(
+        "version: 1\nrules:\n  - match: {name: '^(.*)\\nline 2$', kind: any}\n    rename: '{1}'\n",
+        "back.yaml",
+    )
+    .unwrap();
+    let out = process(Format::Rpp, &written, &back, true).unwrap();
+    let restored = out.output.unwrap();
+    assert_eq!(names(&session(&restored)), names(&before));
+    assert_eq!(
+        restored, bytes,
+        "renamed back, the project is the original byte for byte"
+    );
+}

@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
+pub mod ardour5;
+
 use std::path::PathBuf;
 
 /// The shared corpus of real projects (`../shared/corpus`), or `None` with a message saying

@@ -12,22 +12,23 @@
 //! it the group too, holding every route that feeds it: the moved ones and those that fed it
 //! before, except a route already in another group (premix never takes a route out of a group
 //! it does not move). New objects take ids from `id-counter` upwards and `id-counter` is raised
-//! past them, so the same input gives the same output. The new route and group are spelled as the session's Ardour version writes
-//! them ([`super::bus_xml`]: Ardour 3–4, 6 and 7 sessions, proved by loading the outputs of
-//! the 3001, 5990, 6000 and 7002 corpus sessions in Ardour 7.3, `tests/interop/ardour`).
+//! past them, so the same input gives the same output. The new route and group are spelled as
+//! the session's Ardour version writes them ([`super::bus_xml`]: Ardour 3–4, 5, 6 and 7
+//! sessions, proved by loading in Ardour 7.3 the outputs of the 3001, 5990, 6000 and 7002
+//! corpus sessions and of Ardour 5 (3002) sessions built in Ardour 5's spelling,
+//! `tests/interop/ardour`).
 //! Route order is rewritten in the file's own spelling (`PresentationInfo@order`,
 //! `order-keys`, `order-key`) only where it must change ([`super::order`]): the routes the
 //! plan leaves where they are keep their place in Ardour's order, a moved route joins its new
 //! siblings, a new bus takes its first member's place; on reading, each bus is followed by its
 //! members in that order, which is what [`crate::plan::Plan::layout`] predicts.
 //!
-//! Not written (refused by `vet` with a note):
-//! - Ardour 2 sessions (2.0.0). Ardour 7.3 loads Ardour 2 `EditGroup`/`MixGroup` elements but
-//!   puts no route in them, whichever way a route names its group (`edit-group`, `mix-group`,
-//!   `route-group`: the interop suite's `fact` case loads exactly that probe), so the route
-//!   group half of a bus could not be proved, and Ardour 2 itself is not at hand.
-//! - Ardour 5 sessions (3002) and 3003–5989: there is no session of those versions in the
-//!   corpus to derive the spelling from or to prove the output with.
+//! Not written (refused by `vet` with a note, [`unsupported_reason`]): Ardour 2 sessions
+//! (2.0.0). Ardour 7.3 loads Ardour 2 `EditGroup`/`MixGroup` elements but puts no route in
+//! them, whichever way a route names its group (`edit-group`, `mix-group`, `route-group`: the
+//! interop suite's `fact` case loads exactly that probe), so a bus made there would lose the
+//! group holding its members in any Ardour that can be run to prove it (Ardour 2 itself does
+//! not build on current systems).
 
 use super::ArdourProject;
 use super::bus_xml::{Allocator, Dialect, NewBus, OrderSpelling, bus_route_xml, route_group_xml};
@@ -51,9 +52,15 @@ pub(super) struct BusEdits {
 /// Why buses cannot be written into `doc` (when [`Dialect::of_version`] or the file's
 /// structure rules them out).
 pub fn unsupported_reason(doc: &ArdourDoc) -> String {
-    if Dialect::of_version(doc.version).is_none() {
+    if doc.version == 2000 {
+        "buses are not written into sessions of format 2.0.0 (Ardour 2): a bus's route group \
+         would be an Ardour 2 edit or mix group, which Ardour 3 and later (7.3 tested) load \
+         with no member, so the bus would lose the group holding its members"
+            .to_string()
+    } else if Dialect::of_version(doc.version).is_none() {
         format!(
-            "buses are not written into sessions of format {} (premix writes buses into formats 3000-3001, 5990-6999 and 7000+)",
+            "buses are not written into sessions of format {}: premix knows how Ardour 3 to 8 \
+             spell a bus (formats 3.0.0 and 3001 and later)",
             doc.version
         )
     } else {
@@ -291,7 +298,15 @@ pub(super) fn edits(project: &ArdourProject<'_>, plan: &Plan) -> Result<BusEdits
         }
     }
 
-    // New bus routes.
+    // New bus routes. Ardour 5 numbers returns (`bitslot`, from 1: the first bus of the VPO
+    // template has bitslot 1): new ones take numbers after every number in use.
+    let next_bitslot = xml
+        .elements
+        .iter()
+        .filter(|e| &*e.name == "Processor")
+        .filter_map(|e| e.get("bitslot")?.trim().parse::<u32>().ok())
+        .max()
+        .map_or(1, |m| m + 1);
     let mut new_bus_routes = String::new();
     let mut new_gui_colors: Vec<(u64, Rgb)> = Vec::new(); // Ardour 3-4 bus colours
     let mut bus_output_feeds: Vec<(usize, Vec<(usize, String)>)> = Vec::new(); // to existing routes' inputs
@@ -342,6 +357,7 @@ pub(super) fn edits(project: &ArdourProject<'_>, plan: &Plan) -> Result<BusEdits
                 route_version: &route_version,
                 order_spelling: &order_spelling,
                 meter_type,
+                return_bitslot: next_bitslot + k as u32,
             },
         );
         if let Some(c) = bus.color {

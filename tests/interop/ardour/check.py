@@ -31,7 +31,7 @@ from collections import Counter
 
 
 # Session formats premix refuses buses for, by design (see src/formats/ardour/bus.rs): Ardour 2.
-REFUSED_FORMATS = {"2000"}
+REFUSED_FORMATS = {"2.0.0"}
 
 
 def parse(path):
@@ -80,7 +80,7 @@ def main():
     refused_format = None
     if ruleset == "buses":
         for n in project.get("notes") or []:
-            m = re.search(r"buses are not written into sessions of format (\d+)", n.get("message", ""))
+            m = re.search(r"buses are not written into sessions of format ([0-9.]+)", n.get("message", ""))
             if m and m.group(1) in REFUSED_FORMATS:
                 refused_format = m.group(1)
             elif m:

@@ -5,12 +5,15 @@
 #
 #   bash tests/interop/ardour/run.sh
 #
-# Environment: PREMIX_CORPUS (default <repo>/../shared/corpus), PYTHON (default python3),
+# Environment: PREMIX_CORPUS (default <repo>/../shared/corpus), PREMIX_CASES (default
+# <repo>/../shared/cases), PYTHON (default python3),
 # ARDOUR_LUA (default ardour7-lua), CASE_TIMEOUT seconds per call (default 120), PREMIX_BIN
 # (use this premix binary instead of building target/release/premix), ONLY (a grep -E pattern:
 # run only the inputs whose path matches).
 # Every session is run three times: with the default rules, with buses.yaml (renames + buses)
-# and with remove.yaml (removes unused tracks).
+# and with remove.yaml (removes unused tracks); a session with a rules.yaml next to it once more
+# with that (ruleset `case`). Inputs: the corpus, samples/ardour, ../shared/cases/ardour-*,
+# tests/fixtures/ardour and the Ardour 5 sessions tests/ardour5.rs writes.
 # A session that Ardour 7.3 itself does not load is skipped (SKIP line), not failed.
 # Prints one line per case, then "N passed, M failed". Exit 0 all passed, 1 a case failed,
 # 2 the suite could not be set up (ardour package, cargo).
@@ -81,6 +84,16 @@ if [[ -d $FIXTURES ]]; then
   while IFS= read -r -d '' f; do inputs+=("$f"); done \
     < <(find "$FIXTURES" -type f -name '*.ardour' -print0 | sort -z)
 fi
+# Ardour 5 (format 3002) sessions: none is in the corpus; tests/ardour5.rs builds them in
+# Ardour 5.12's own spelling (its ignored test writes them here).
+ARDOUR5=$ROOT/target/interop/ardour5-inputs
+rm -rf "$ARDOUR5"
+mkdir -p "$ARDOUR5"
+PREMIX_ARDOUR5_DIR=$ARDOUR5 cargo test --quiet --test ardour5 -- --ignored --exact write_ardour5_sessions \
+  </dev/null >"$ROOT/target/interop/ardour5-inputs.log" 2>&1 ||
+  die "cargo test --test ardour5 (writing the Ardour 5 sessions); see target/interop/ardour5-inputs.log"
+while IFS= read -r -d '' f; do inputs+=("$f"); done \
+  < <(find "$ARDOUR5" -type f -name '*.ardour' -print0 | sort -z)
 if [[ -n ${ONLY:-} ]]; then
   kept=()
   for f in "${inputs[@]}"; do

@@ -184,68 +184,12 @@ fn bus_route_6_7(ids: &mut Allocator, bus: &NewBus, td: &str) -> String {
     s += &format!(
         "{i1}<PresentationInfo order=\"{order}\" flags=\"AudioBus,OrderSet\" color=\"{color}\"/>\n"
     );
-    s += &format!(
-        "{i1}<Controllable name=\"solo\" id=\"{solo}\" flags=\"Toggle,RealTime\" value=\"0\" self-solo=\"0\" soloed-by-upstream=\"0\" soloed-by-downstream=\"0\"/>\n"
-    );
-    s += &format!(
-        "{i1}<Controllable name=\"solo-iso\" id=\"{solo_iso}\" flags=\"Toggle,RealTime\" value=\"0\" solo-isolated=\"0\"/>\n"
-    );
-    s += &format!(
-        "{i1}<Controllable name=\"solo-safe\" id=\"{solo_safe}\" flags=\"Toggle\" value=\"0\" solo-safe=\"0\"/>\n"
-    );
+    s += &solo_controls(&i1, [solo, solo_iso, solo_safe]);
     s += &io_xml(bus.name, in_io, true, bus.inputs, "", &i1);
     s += &io_xml(bus.name, out_io, false, bus.outputs, "", &i1);
-    s += &format!("{i1}<MuteMaster mute-point=\"PostFader,Listen,Main\" muted=\"0\"/>\n");
-    s += &format!(
-        "{i1}<Controllable name=\"mute\" id=\"{mute}\" flags=\"Toggle,RealTime\" value=\"0\"/>\n"
-    );
-    s += &format!(
-        "{i1}<Controllable name=\"phase\" id=\"{phase}\" flags=\"Toggle\" value=\"0\" phase-invert=\"00\"/>\n"
-    );
-    s += &format!("{i1}<Automation>\n");
-    for (what, lid) in [
-        ("solo", l_solo),
-        ("solo-iso", l_iso),
-        ("solo-safe", l_safe),
-        ("mute", l_mute),
-        ("phase", l_phase),
-    ] {
-        s += &format!(
-            "{i2}<AutomationList automation-id=\"{what}\" id=\"{lid}\" interpolation-style=\"Discrete\"{td} state=\"Off\"/>\n"
-        );
-    }
-    s += &format!("{i1}</Automation>\n{i1}<Pannable>\n");
-    let pan_names = [
-        "pan-azimuth",
-        "pan-width",
-        "pan-elevation",
-        "pan-frontback",
-        "pan-lfe",
-    ];
-    let pan_values = ["0.5", "0", "0", "0", "0"];
-    for (k, (p, v)) in pan_names.iter().zip(pan_values).enumerate() {
-        s += &format!(
-            "{i2}<Controllable name=\"{p}\" id=\"{}\" flags=\"\" value=\"{v}\"/>\n",
-            pan[k]
-        );
-    }
-    s += &format!("{i2}<Automation>\n");
-    for (k, p) in [
-        "pan-azimuth",
-        "pan-elevation",
-        "pan-width",
-        "pan-frontback",
-        "pan-lfe",
-    ]
-    .iter()
-    .enumerate()
-    {
-        s += &format!(
-            "{i3}<AutomationList automation-id=\"{p}\" id=\"{}\" interpolation-style=\"Linear\"{td_beats} state=\"Off\"/>\n",
-            pan[5 + k]
-        );
-    }
-    s += &format!("{i2}</Automation>\n{i1}</Pannable>\n");
+    s += &mute_controls(&i1, mute, phase);
+    s += &control_lists(&i1, [l_solo, l_iso, l_safe, l_mute, l_phase], td);
+    s += &pannable(&i1, &pan, "0", td_beats);
     s += &format!(
         "{i1}<Processor id=\"{ret}\" name=\"Return\" active=\"1\" user-latency=\"0\" use-user-latency=\"0\" type=\"intreturn\"/>\n"
     );
@@ -283,15 +227,48 @@ fn bus_route_6_7(ids: &mut Allocator, bus: &NewBus, td: &str) -> String {
     s
 }
 
-/// The `<Pannable>` of a new Ardour 5 bus (on the route and again inside its main outs, with
-/// the same ids, as Ardour 5 writes it): `ids` are the five controls then their five lists.
-fn pannable_5(ids: &[u64], i1: &str) -> String {
-    let i2 = format!("{i1}  ");
-    let i3 = format!("{i1}    ");
+/// The solo, solo-isolate and solo-safe controls a bus route of Ardour 5 to 7 starts with.
+fn solo_controls(i1: &str, [solo, iso, safe]: [u64; 3]) -> String {
+    format!(
+        "{i1}<Controllable name=\"solo\" id=\"{solo}\" flags=\"Toggle,RealTime\" value=\"0\" self-solo=\"0\" soloed-by-upstream=\"0\" soloed-by-downstream=\"0\"/>\n\
+         {i1}<Controllable name=\"solo-iso\" id=\"{iso}\" flags=\"Toggle,RealTime\" value=\"0\" solo-isolated=\"0\"/>\n\
+         {i1}<Controllable name=\"solo-safe\" id=\"{safe}\" flags=\"Toggle\" value=\"0\" solo-safe=\"0\"/>\n"
+    )
+}
+
+/// The mute master, mute and phase controls after a bus route's IOs (Ardour 5 to 7).
+fn mute_controls(i1: &str, mute: u64, phase: u64) -> String {
+    format!(
+        "{i1}<MuteMaster mute-point=\"PostFader,Listen,Main\" muted=\"0\"/>\n\
+         {i1}<Controllable name=\"mute\" id=\"{mute}\" flags=\"Toggle,RealTime\" value=\"0\"/>\n\
+         {i1}<Controllable name=\"phase\" id=\"{phase}\" flags=\"Toggle\" value=\"0\" phase-invert=\"00\"/>\n"
+    )
+}
+
+/// The automation lists of a bus route's solo, solo-isolate, solo-safe, mute and phase
+/// controls (`Discrete`, with `extra` attributes: Ardour 7's `time-domain`).
+fn control_lists(i1: &str, lists: [u64; 5], extra: &str) -> String {
+    let mut s = format!("{i1}<Automation>\n");
+    for (what, id) in ["solo", "solo-iso", "solo-safe", "mute", "phase"]
+        .iter()
+        .zip(lists)
+    {
+        s += &format!(
+            "{i1}  <AutomationList automation-id=\"{what}\" id=\"{id}\" interpolation-style=\"Discrete\"{extra} state=\"Off\"/>\n"
+        );
+    }
+    s += &format!("{i1}</Automation>\n");
+    s
+}
+
+/// A `<Pannable>`: the five pan controls (`ids[..5]`, the width `width`) and their
+/// automation lists (`ids[5..]`, `Linear`, with `extra` attributes: Ardour 7's
+/// `time-domain`). Ardour 5 writes it on the route and again inside the main outs.
+fn pannable(i1: &str, ids: &[u64], width: &str, extra: &str) -> String {
     let mut s = format!("{i1}<Pannable>\n");
     for (k, (p, v)) in [
         ("pan-azimuth", "0.5"),
-        ("pan-width", "1"),
+        ("pan-width", width),
         ("pan-elevation", "0"),
         ("pan-frontback", "0"),
         ("pan-lfe", "0"),
@@ -300,11 +277,11 @@ fn pannable_5(ids: &[u64], i1: &str) -> String {
     .enumerate()
     {
         s += &format!(
-            "{i2}<Controllable name=\"{p}\" id=\"{}\" flags=\"\" value=\"{v}\"/>\n",
+            "{i1}  <Controllable name=\"{p}\" id=\"{}\" flags=\"\" value=\"{v}\"/>\n",
             ids[k]
         );
     }
-    s += &format!("{i2}<Automation>\n");
+    s += &format!("{i1}  <Automation>\n");
     for (k, p) in [
         "pan-azimuth",
         "pan-elevation",
@@ -316,11 +293,11 @@ fn pannable_5(ids: &[u64], i1: &str) -> String {
     .enumerate()
     {
         s += &format!(
-            "{i3}<AutomationList automation-id=\"{p}\" id=\"{}\" interpolation-style=\"Linear\" state=\"Off\"/>\n",
+            "{i1}    <AutomationList automation-id=\"{p}\" id=\"{}\" interpolation-style=\"Linear\"{extra} state=\"Off\"/>\n",
             ids[5 + k]
         );
     }
-    s += &format!("{i2}</Automation>\n{i1}</Pannable>\n");
+    s += &format!("{i1}  </Automation>\n{i1}</Pannable>\n");
     s
 }
 
@@ -348,39 +325,13 @@ fn bus_route_5(ids: &mut Allocator, bus: &NewBus) -> String {
     s += &format!(
         "{i1}<PresentationInfo order=\"{order}\" flags=\"AudioBus,OrderSet\" color=\"{color}\"/>\n"
     );
-    s += &format!(
-        "{i1}<Controllable name=\"solo\" id=\"{solo}\" flags=\"Toggle,RealTime\" value=\"0\" self-solo=\"0\" soloed-by-upstream=\"0\" soloed-by-downstream=\"0\"/>\n"
-    );
-    s += &format!(
-        "{i1}<Controllable name=\"solo-iso\" id=\"{solo_iso}\" flags=\"Toggle,RealTime\" value=\"0\" solo-isolated=\"0\"/>\n"
-    );
-    s += &format!(
-        "{i1}<Controllable name=\"solo-safe\" id=\"{solo_safe}\" flags=\"Toggle\" value=\"0\" solo-safe=\"0\"/>\n"
-    );
+    s += &solo_controls(&i1, [solo, solo_iso, solo_safe]);
     let latency = " user-latency=\"0\"";
     s += &io_xml(bus.name, in_io, true, bus.inputs, latency, &i1);
     s += &io_xml(bus.name, out_io, false, bus.outputs, latency, &i1);
-    s += &format!("{i1}<MuteMaster mute-point=\"PostFader,Listen,Main\" muted=\"0\"/>\n");
-    s += &format!(
-        "{i1}<Controllable name=\"mute\" id=\"{mute}\" flags=\"Toggle,RealTime\" value=\"0\"/>\n"
-    );
-    s += &format!(
-        "{i1}<Controllable name=\"phase\" id=\"{phase}\" flags=\"Toggle\" value=\"0\" phase-invert=\"00\"/>\n"
-    );
-    s += &format!("{i1}<Automation>\n");
-    for (what, lid) in [
-        ("solo", l_solo),
-        ("solo-iso", l_iso),
-        ("solo-safe", l_safe),
-        ("mute", l_mute),
-        ("phase", l_phase),
-    ] {
-        s += &format!(
-            "{i2}<AutomationList automation-id=\"{what}\" id=\"{lid}\" interpolation-style=\"Discrete\" state=\"Off\"/>\n"
-        );
-    }
-    s += &format!("{i1}</Automation>\n");
-    s += &pannable_5(&pan, &i1);
+    s += &mute_controls(&i1, mute, phase);
+    s += &control_lists(&i1, [l_solo, l_iso, l_safe, l_mute, l_phase], "");
+    s += &pannable(&i1, &pan, "1", "");
     s += &format!(
         "{i1}<Processor id=\"{ret}\" name=\"return {}\" active=\"1\" user-latency=\"0\" own-input=\"1\" own-output=\"1\" type=\"intreturn\" bitslot=\"{}\"/>\n",
         bus.return_bitslot + 1,
@@ -411,7 +362,7 @@ fn bus_route_5(ids: &mut Allocator, bus: &NewBus) -> String {
         "{i1}<Processor id=\"{outs}\" name=\"{n}\" active=\"1\" user-latency=\"0\" own-input=\"1\" own-output=\"0\" output=\"{n}\" type=\"main-outs\" role=\"Main\">\n"
     );
     s += &format!("{i2}<PannerShell bypassed=\"0\" user-panner=\"\" linked-to-route=\"1\"/>\n");
-    s += &pannable_5(&pan, &i2);
+    s += &pannable(&i2, &pan, "1", "");
     s += &format!("{i1}</Processor>\n{i1}<Slavable/>\n{ind}</Route>\n");
     s
 }

@@ -78,7 +78,8 @@ fn the_default_rules_tidy_the_sample_and_settle() {
     let rules = RuleSet::default_rules();
     let done = process(Format::Als, &bytes, &rules, true).unwrap();
     assert!(done.plan.edits_file());
-    assert!(done.plan.new_buses.len() >= 4, "{:?}", done.plan.new_buses);
+    // Bass, guitars and vocals have two or more tracks each; keys and synths one (no bus).
+    assert!(done.plan.new_buses.len() >= 3, "{:?}", done.plan.new_buses);
     let out = done.output.unwrap();
     let after = container::decode(&out, &premix::limits::Limits::default())
         .unwrap()

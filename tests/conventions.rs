@@ -23,7 +23,7 @@ fn studio() -> (tempfile::TempDir, PathBuf) {
     fs::copy(common::sample("reaper/messy-session.rpp"), &song).unwrap();
     fs::write(
         studio.join("base.yaml"),
-        "version: 1\nbuses: [{name: KIT, color: '#ff0000'}]\nrules:\n  - name: studio drums\n    match: {name: 'kick|snare|snr'}\n    bus: KIT\n",
+        "version: 1\nbuses: [{name: KIT, color: '#ff0000'}]\nrules:\n  - name: studio drums\n    match: {name: 'hh|tom|oh'}\n    bus: KIT\n",
     )
     .unwrap();
     fs::write(

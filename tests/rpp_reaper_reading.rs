@@ -229,7 +229,7 @@ fn the_multiline_name_case_is_renamed_in_reapers_encoding() {
 fn renames_into_and_out_of_line_breaks_are_written_as_reaper_writes_them() {
     let bytes = CLEAN.as_bytes();
     let rules = rules::load(
-        "version: 1\nbuses: [{name: \"Two\\nLines\"}]\nrules:\n  - match: {name: 'Kick'}\n    rename: \"Kick\\n{name}\"\n    bus: \"Two\\nLines\"\n  - match: {name: 'Verb', kind: any}\n    rename: \"Verb\\n\\nRoom\"\n",
+        "version: 1\nbuses: [{name: \"Two\\nLines\", min_members: 1}]\nrules:\n  - match: {name: 'Kick'}\n    rename: \"Kick\\n{name}\"\n    bus: \"Two\\nLines\"\n  - match: {name: 'Verb', kind: any}\n    rename: \"Verb\\n\\nRoom\"\n",
         "breaks.yaml",
     )
     .unwrap();

@@ -422,6 +422,8 @@ mod tests {
                     muted_media_count: 0,
                     plugins: Default::default(),
                     default_name: None,
+                    feeds_parent: true,
+                    fed_by_tracks: false,
                 })
                 .collect(),
         }

@@ -170,6 +170,10 @@ impl Compiler<'_> {
     }
 }
 
+/// A bus is created only when this many tracks (or folders moving whole) go into it: a bus
+/// around one track only adds a fader to the session.
+const DEFAULT_MIN_MEMBERS: usize = 2;
+
 fn bus_index(buses: &[BusDecl], name: &str) -> Option<usize> {
     buses.iter().position(|b| b.name.eq_ignore_ascii_case(name))
 }
@@ -287,9 +291,16 @@ pub fn load_layered(
             Some(text) => Some(c.color(&format!("{path}.color"), text)?),
             None => None,
         };
+        if bus.min_members == Some(0) {
+            return Err(c.error(
+                &format!("{path}.min_members"),
+                "min_members must be at least 1",
+            ));
+        }
         let decl = BusDecl {
             name: bus.name.clone(),
             color,
+            min_members: bus.min_members.unwrap_or(DEFAULT_MIN_MEMBERS),
             file: file.clone(),
             line: c.line(&path),
         };

@@ -24,12 +24,14 @@ mod condition;
 mod planner;
 mod positions;
 mod schema;
+mod structure;
 mod template;
 
 pub use compile::{Resolve, load, load_layered};
 pub use condition::Condition;
 pub use planner::plan;
 pub use positions::Position;
+pub use structure::keep_structure;
 
 use crate::plan::UnusedReason;
 use crate::session::{Rgb, TrackKind};
@@ -82,6 +84,9 @@ impl KindFilter {
 pub struct BusDecl {
     pub name: String,
     pub color: Option<Rgb>,
+    /// How many tracks or whole folders must go into the bus before premix creates it
+    /// (`min_members`, default 2). An existing bus takes any number.
+    pub min_members: usize,
     /// Where it was declared (a layered rule set mixes files).
     pub file: Arc<str>,
     pub line: usize,
@@ -140,11 +145,18 @@ impl RuleSet {
     }
 
     /// Why `track` counts as unused under this rule set (empty when it does not).
-    pub fn unused_reasons(&self, track: &crate::session::Track) -> Vec<UnusedReason> {
+    /// `project_has_media` is [`crate::session::Session::has_media`] of its project: in a
+    /// project with no media at all (a template) a track without media is waiting for
+    /// material, not unused. A track other tracks send to is never unused.
+    pub fn unused_reasons(
+        &self,
+        track: &crate::session::Track,
+        project_has_media: bool,
+    ) -> Vec<UnusedReason> {
         let Some(policy) = &self.unused else {
             return Vec::new();
         };
-        if !KindFilter::Tracks.accepts(track.kind) {
+        if !KindFilter::Tracks.accepts(track.kind) || track.fed_by_tracks {
             return Vec::new();
         }
         policy
@@ -152,7 +164,7 @@ impl RuleSet {
             .iter()
             .copied()
             .filter(|reason| match reason {
-                UnusedReason::NoMedia => track.media_count == 0,
+                UnusedReason::NoMedia => project_has_media && track.media_count == 0,
                 UnusedReason::Muted => track.muted,
                 UnusedReason::AllMediaMuted => track.all_media_muted(),
             })

@@ -28,6 +28,9 @@ pub struct RawBus {
     pub name: String,
     #[serde(default)]
     pub color: Option<String>,
+    /// How many tracks must go into the bus for premix to create it (default 2).
+    #[serde(default)]
+    pub min_members: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -8,7 +8,7 @@ use std::fmt::Write;
 use std::path::Path;
 
 fn parent_name(session: &Session, parent: Option<usize>) -> String {
-    parent.map_or_else(|| "—".to_string(), |p| session.tracks[p].name.clone())
+    parent.map_or_else(|| "—".to_string(), |p| session.shown_name(p).into_owned())
 }
 
 pub fn semantic(path: &Path, before: &Session, plan: &Plan, style: Style) -> String {
@@ -36,8 +36,14 @@ pub fn semantic(path: &Path, before: &Session, plan: &Plan, style: Style) -> Str
                 kept[t] = true;
                 let b = &before.tracks[t];
                 let mut parts = Vec::new();
+                // Renames only; shown as the DAW shows the names (a moved Live track's number
+                // changes, its name does not).
                 if a.name != b.name {
-                    parts.push(format!("name {:?} → {:?}", b.name, a.name));
+                    parts.push(format!(
+                        "name {:?} → {:?}",
+                        before.shown_name(t),
+                        after.shown_name(i)
+                    ));
                 }
                 if a.color != b.color {
                     let show =
@@ -58,14 +64,20 @@ pub fn semantic(path: &Path, before: &Session, plan: &Plan, style: Style) -> Str
                     parts.push("muted".to_string());
                 }
                 if !parts.is_empty() {
-                    let _ = writeln!(out, "~ {:>3} {:?}: {}", t + 1, b.name, parts.join(", "));
+                    let _ = writeln!(
+                        out,
+                        "~ {:>3} {:?}: {}",
+                        t + 1,
+                        before.shown_name(t),
+                        parts.join(", ")
+                    );
                 }
             }
         }
     }
     for (t, kept) in kept.iter().enumerate() {
         if !kept {
-            let _ = writeln!(out, "- {:>3} {:?} (removed)", t + 1, before.tracks[t].name);
+            let _ = writeln!(out, "- {:>3} {:?} (removed)", t + 1, before.shown_name(t));
         }
     }
     out

@@ -146,6 +146,7 @@ impl Compiler<'_> {
                 RawKind::Midi => KindFilter::Only(TrackKind::Midi),
                 RawKind::Bus => KindFilter::Only(TrackKind::Bus),
                 RawKind::Return => KindFilter::Only(TrackKind::Return),
+                RawKind::Foldback => KindFilter::Only(TrackKind::Foldback),
                 RawKind::Any => KindFilter::Any,
             }));
         }
@@ -370,9 +371,11 @@ pub fn load_layered(
             None => Some(0),
         };
         let rename = match (&r.rename, captures) {
-            (Some(t), _) if t.contains(['\n', '\r']) => c.fail(
+            // A line break (`\n`) is the backend's to accept or refuse (REAPER keeps one in a
+            // name); a carriage return is nobody's.
+            (Some(t), _) if t.contains('\r') => c.fail(
                 &format!("{path}.rename"),
-                "a track name cannot hold a line break",
+                "a track name cannot hold a carriage return (write a line break as \\n)",
             ),
             (Some(t), Some(captures)) => match Template::parse(t, captures) {
                 Ok(t) => Some(t),

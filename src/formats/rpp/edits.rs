@@ -53,7 +53,7 @@ fn new_bus_chunk(project: &RppProject<'_>, name: &str, peakcol: u32) -> Vec<u8> 
     let guid = bus_guid(project, name);
     let mut out = line(ti, &format!("<TRACK {guid}"), eol);
     let keys = [
-        format!("NAME {}", quote(name)),
+        format!("NAME {}", quote(&name_line_text(name))),
         format!("PEAKCOL {peakcol}"),
         "BEAT -1".into(),
         "AUTOMODE 0".into(),
@@ -76,8 +76,11 @@ fn new_bus_chunk(project: &RppProject<'_>, name: &str, peakcol: u32) -> Vec<u8> 
         "MIDIOUT -1".into(),
         "MAINSEND 1 0".into(),
     ];
-    for key in keys {
+    for (k, key) in keys.into_iter().enumerate() {
         out.extend(line(&ki, &key, eol));
+        if k == 0 && wants_block(name) {
+            out.extend(name_block(&ki, name, eol));
+        }
     }
     out.extend(line(ti, ">", eol));
     out
@@ -107,6 +110,17 @@ fn key_indent<'a>(project: &RppProject<'a>, t: &RppTrack) -> Cow<'a, [u8]> {
     }
 }
 
+/// The text of the `NAME` line for `name`: a line break becomes a space, as REAPER writes
+/// it (WDL's `ProjectContextFormatString`); a name with a break also gets a `<NAME` block
+/// holding it whole ([`name_block`]).
+fn name_line_text(name: &str) -> Cow<'_, str> {
+    if name.contains(['\n', '\r']) {
+        Cow::Owned(name.replace(['\n', '\r'], " "))
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
 /// REAPER's block encoding of a name: `<NAME`, one `|` line per line of text, `>`.
 fn name_block(indent: &[u8], name: &str, eol: &[u8]) -> Vec<u8> {
     let mut out = line(indent, "<NAME", eol);
@@ -126,7 +140,7 @@ fn token_edits(project: &RppProject<'_>, plan: &ByTrack<'_>, index: usize) -> Ve
     // Only new lines need it.
     let indent = || key_indent(project, t);
     if let Some(name) = plan.rename(index) {
-        let text = quote(name);
+        let text = quote(&name_line_text(name));
         let block = wants_block(name).then(|| name_block(&indent(), name, eol));
         match (&t.name, t.name_line_end) {
             (Some(span), Some(line_end)) => {

@@ -385,38 +385,18 @@ const SIDE_WORDS: &[&str] = &[
     "far", "near", "a", "b", "c", "di", "amp", "inside", "outside", "st", "mono", "stereo",
 ];
 
-/// The words of a track name, lower case: `_ - .` and other punctuation, camelCase and
-/// letter/digit boundaries separate words (`OH_L` → `oh l`, `Tom2` → `tom 2`).
+/// The words of a track name, lower case, read as rules read names ([`super::names`]: `_ - .`,
+/// camelCase and letter/digit boundaries separate words, Live's `N-` prefix dropped), other
+/// punctuation separating words too (`OH_L` → `oh l`, `Tom2` → `tom 2`).
 pub(super) fn words(name: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut current = String::new();
-    let mut prev: Option<char> = None;
-    for ch in name.chars() {
-        let boundary = match prev {
-            _ if !ch.is_alphanumeric() => {
-                if !current.is_empty() {
-                    out.push(std::mem::take(&mut current));
-                }
-                prev = None;
-                continue;
-            }
-            Some(p) => {
-                (p.is_lowercase() && ch.is_uppercase())
-                    || (p.is_alphabetic() && ch.is_numeric())
-                    || (p.is_numeric() && ch.is_alphabetic())
-            }
-            None => false,
-        };
-        if boundary && !current.is_empty() {
-            out.push(std::mem::take(&mut current));
-        }
-        current.extend(ch.to_lowercase());
-        prev = Some(ch);
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out
+    let normal = super::names::normalise(name);
+    normal
+        .as_deref()
+        .unwrap_or(name)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
 }
 
 /// What is left of a name once the words telling a pair apart are gone.

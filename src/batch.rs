@@ -57,9 +57,8 @@ fn skipped_folder(name: &std::ffi::OsStr) -> bool {
 }
 
 fn skipped_file(name: &std::ffi::OsStr) -> bool {
-    let name = name.to_string_lossy();
     // premix's own temporary files, and editors' lock/swap files.
-    (name.starts_with(".premix-") && name.ends_with(".tmp")) || name.starts_with(".~lock")
+    crate::write::aside::is_temp_name(name) || name.to_string_lossy().starts_with(".~lock")
 }
 
 /// In a walk, a file whose name is shared with other programs must also look like a project.
@@ -99,6 +98,14 @@ pub fn discover(paths: &[PathBuf], skip: Option<&Path>) -> (Vec<Target>, Vec<Not
                 continue;
             }
         };
+        if !meta.is_file() && !meta.is_dir() {
+            problems.push(NotAProject {
+                path: root.clone(),
+                reason: "is not a project file or a folder (a named pipe, a device or a socket)"
+                    .into(),
+            });
+            continue;
+        }
         if meta.is_file() {
             match format_for_path(root) {
                 Some(format) => targets.push(Target {
@@ -145,6 +152,12 @@ pub fn discover(paths: &[PathBuf], skip: Option<&Path>) -> (Vec<Target>, Vec<Not
                         });
                     }
                 }
+                // A named pipe, a device or a socket with a project's name.
+                Ok(e) if special(e.file_type()) && format_for_path(e.path()).is_some() => problems
+                    .push(NotAProject {
+                        path: e.path().to_path_buf(),
+                        reason: "is not a regular file (a named pipe, a device or a socket)".into(),
+                    }),
                 Ok(_) => {}
                 Err(e) => problems.push(NotAProject {
                     path: e.path().map_or_else(|| root.clone(), Path::to_path_buf),
@@ -153,7 +166,37 @@ pub fn discover(paths: &[PathBuf], skip: Option<&Path>) -> (Vec<Target>, Vec<Not
             }
         }
     }
-    (targets, problems)
+    (once_each(targets), problems)
+}
+
+/// `targets` with each file once, where it first came (the same file named twice, or
+/// through two paths, would otherwise be processed twice at once).
+fn once_each(targets: Vec<Target>) -> Vec<Target> {
+    let mut seen = std::collections::HashSet::new();
+    targets
+        .into_iter()
+        .filter(|t| seen.insert(file_identity(&t.path)))
+        .collect()
+}
+
+/// What identifies a file whatever the path to it: see [`file_identity`].
+pub type FileIdentity = (u64, u64, PathBuf);
+
+/// Neither a regular file, a folder nor a symbolic link: a named pipe, a device, a socket.
+fn special(kind: std::fs::FileType) -> bool {
+    !kind.is_file() && !kind.is_dir() && !kind.is_symlink()
+}
+
+/// What identifies the file at `path` (device and inode on Unix; else its canonical path,
+/// or the path itself when it cannot be resolved: an error later reports it).
+pub fn file_identity(path: &Path) -> FileIdentity {
+    #[cfg(unix)]
+    if let Ok(meta) = std::fs::metadata(path) {
+        use std::os::unix::fs::MetadataExt;
+        return (meta.dev(), meta.ino(), PathBuf::new());
+    }
+    let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    (0, 0, resolved)
 }
 
 /// Runs `work` on every target on all cores; results come back in target order.

@@ -13,6 +13,10 @@
 /// memory stays under 1 GB; real sets reach 50 MB of XML.
 pub const DEFAULT_MAX_PROJECT_MIB: u64 = 256;
 
+/// The largest `--max-size`, in MiB (1 TiB): more than any machine premix runs on can hold,
+/// and far from where sizes in bytes would overflow.
+pub const MOST_PROJECT_MIB: u64 = 1 << 20;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Largest project accepted, in bytes (file size, or decompressed size).

@@ -88,6 +88,7 @@ pub fn process_with(
         rules,
         limits,
         render.then_some(open),
+        false,
     )
     .map_err(WriteError::in_memory)?;
     processed.output = output;
@@ -110,9 +111,21 @@ pub fn process_into<S: Sink>(
     limits: &Limits,
     open: impl FnOnce(usize) -> io::Result<S>,
 ) -> Result<(Processed, S), WriteError> {
-    let (processed, sink) = run(format, Cow::Owned(bytes), rules, limits, Some(open))?;
+    let (processed, sink) = run(format, Cow::Owned(bytes), rules, limits, Some(open), false)?;
     let sink = sink.ok_or_else(|| FormatError::whole("internal error: nothing rendered"))?;
     Ok((processed, sink))
+}
+
+/// [`process_into`] for a project to be replaced where it is: when the plan edits nothing,
+/// no sink is made and nothing is rendered (`None`).
+pub fn process_changes_into<S: Sink>(
+    format: Format,
+    bytes: Vec<u8>,
+    rules: &RuleSet,
+    limits: &Limits,
+    open: impl FnOnce(usize) -> io::Result<S>,
+) -> Result<(Processed, Option<S>), WriteError> {
+    run(format, Cow::Owned(bytes), rules, limits, Some(open), true)
 }
 
 fn run<S: Sink>(
@@ -123,10 +136,13 @@ fn run<S: Sink>(
     limits: &Limits,
     // Makes the sink, given the input's size; `None` plans only.
     open: Option<impl FnOnce(usize) -> io::Result<S>>,
+    // Plans only, too, when the plan edits nothing.
+    only_edits: bool,
 ) -> Result<(Processed, Option<S>), WriteError> {
     let project = formats::open_with(format, &input, limits)?;
     let mut plan = rules::plan(rules, project.session());
     project.vet(&mut plan);
+    let open = open.filter(|_| plan.edits_file() || !only_edits);
     let Some(open) = open else {
         let processed = Processed {
             session: project.into_session(),

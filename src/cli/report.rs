@@ -8,7 +8,7 @@ use crate::report::human;
 use crate::report::json::Summary;
 use crate::report::style::{ColorChoice, Style};
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
@@ -22,8 +22,40 @@ pub struct ReportArgs {
     pub quiet: bool,
 }
 
+/// Why the page may not be written to `target`, if it may not: it is named like a project,
+/// or it exists and is not a page premix wrote (a shell glob after `--html` puts a project
+/// there), or it is not a regular file.
+fn refusal(target: &Path) -> Option<String> {
+    if crate::formats::format_for_path(target).is_some() {
+        return Some("is named like a project; the report is not written over it".into());
+    }
+    let meta = match std::fs::metadata(target) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => return Some(e.to_string()),
+        Ok(meta) => meta,
+    };
+    if !meta.is_file() {
+        return Some("exists and is not a regular file; the report is not written".into());
+    }
+    let mut head = Vec::with_capacity(1024);
+    let read = std::fs::File::open(target)
+        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 1024), &mut head));
+    match read {
+        Ok(_) if html::is_premix_report(&head) => None,
+        Ok(_) => Some(
+            "exists and is not a report premix wrote; not replaced (remove it, or name another file)"
+                .into(),
+        ),
+        Err(e) => Some(e.to_string()),
+    }
+}
+
 pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits) -> u8 {
     let style = Style::for_stdout(color);
+    if let Some(why) = refusal(&args.html) {
+        eprintln!("error: --html {}: {why}", args.html.display());
+        return EXIT_ERROR;
+    }
     let prepared = match run::prepare(&args.selection, None) {
         Ok(p) => p,
         Err(e) => {
@@ -76,7 +108,12 @@ pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits
         }
     }
     let page = html::render("premix report", &views);
-    if let Err(e) = std::fs::write(&args.html, page) {
+    // Checked again just before: the run takes time, and the file may have appeared.
+    if let Some(why) = refusal(&args.html) {
+        eprintln!("error: --html {}: {why}", args.html.display());
+        return EXIT_ERROR;
+    }
+    if let Err(e) = crate::write::atomic_write(&args.html, page.as_bytes(), None) {
         eprintln!(
             "error: {}: cannot write the report: {e}",
             args.html.display()

@@ -20,7 +20,7 @@ use std::sync::Arc;
 /// A project read and planned.
 pub struct Planned {
     pub rules: Arc<RuleSet>,
-    /// The project's bytes as read; empty after [`plan_one_into`], which frees them early.
+    /// The project's bytes as read; empty after [`plan_write_into`] unless it was asked to keep them.
     pub bytes: Vec<u8>,
     pub snapshot: Snapshot,
     pub processed: Processed,
@@ -87,29 +87,51 @@ pub fn plan_one(
     })
 }
 
+/// How [`plan_write_into`] reads and renders a project.
+pub struct WriteInto<'a> {
+    /// The file to read (the target's path, or the file it resolves to).
+    pub from: &'a Path,
+    /// Render only when the plan edits the project (no sink otherwise).
+    pub only_edits: bool,
+    /// Keep the bytes read in [`Planned::bytes`] (for a text diff).
+    pub keep_input: bool,
+}
+
 /// Reads, plans and renders one project into the sink `open` makes, which comes back once
-/// what it holds is verified ([`pipeline::process_into`]). `describe_io` words a failure of
-/// the sink (it knows where the sink writes).
-pub fn plan_one_into<S: Sink>(
+/// what it holds is verified ([`pipeline::process_into`]); the sink is `None` when
+/// `how.only_edits` and the plan edits nothing. `describe_io` words a failure of the sink
+/// (it knows where the sink writes).
+pub fn plan_write_into<S: Sink>(
     target: &Target,
     finder: &RulesFinder,
     limits: &crate::limits::Limits,
+    how: WriteInto<'_>,
     open: impl FnOnce(usize) -> std::io::Result<S>,
     describe_io: impl FnOnce(std::io::Error) -> String,
-) -> Result<(Planned, S), String> {
+) -> Result<(Planned, Option<S>), String> {
     let rules = finder
         .for_project(&target.path)
         .map_err(|e| e.to_string())?;
-    let (bytes, snapshot) = crate::write::read(&target.path, limits).map_err(|e| e.to_string())?;
-    let (processed, sink) = pipeline::process_into(target.format, bytes, &rules, limits, open)
-        .map_err(|e| match e {
-            WriteError::Format(e) => e.to_string(),
-            WriteError::Io(e) => describe_io(e),
-        })?;
+    let (bytes, snapshot) = crate::write::read(how.from, limits).map_err(|e| e.to_string())?;
+    let kept = if how.keep_input {
+        bytes.clone()
+    } else {
+        Vec::new()
+    };
+    let (processed, sink) = if how.only_edits {
+        pipeline::process_changes_into(target.format, bytes, &rules, limits, open)
+    } else {
+        pipeline::process_into(target.format, bytes, &rules, limits, open)
+            .map(|(p, s)| (p, Some(s)))
+    }
+    .map_err(|e| match e {
+        WriteError::Format(e) => e.to_string(),
+        WriteError::Io(e) => describe_io(e),
+    })?;
     let planned = Planned {
         rules,
         // Handed to the pipeline, which frees them once the output is written.
-        bytes: Vec::new(),
+        bytes: kept,
         snapshot,
         processed,
     };

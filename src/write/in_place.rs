@@ -24,7 +24,7 @@
 //! A failure at any step leaves the project as it was (and removes the backup made by this
 //! run, a copy of it).
 
-use super::{Snapshot, Staged, aside, keep_owner_and_mode, open_regular, sync_folder};
+use super::{Snapshot, Staged, aside, keep_owner_and_mode, open_regular, same_file, sync_folder};
 use std::fs::{File, Metadata};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -80,18 +80,123 @@ pub fn replace_in_place(
     staged
         .keep_owner_and_mode(&meta)
         .map_err(|e| undo(e.into()))?;
+    let new = staged.into_synced().map_err(|e| undo(e.into()))?;
     let (current, before) = open_regular(path).map_err(|e| undo(e.into()))?;
     if Snapshot::of_file(&current).map_err(|e| undo(e.into()))? != *read_as {
         return Err(undo(InPlaceError::ChangedOnDisk));
     }
-    staged.commit().map_err(|e| undo(e.into()))?;
+    let swapped = match swap_in(path, new, read_as) {
+        Err(Swap::Unsupported(new)) => rename_over(path, new, &current, &before),
+        Err(Swap::Failed(e)) => Err(e),
+        Ok(()) => Ok(()),
+    };
+    swapped.map_err(undo)?;
+    Ok(backup_file)
+}
+
+/// Why [`swap_in`] did not put the new file in place.
+enum Swap {
+    /// The system cannot exchange two names: the new file, to be renamed instead.
+    Unsupported(tempfile::NamedTempFile),
+    Failed(InPlaceError),
+}
+
+/// Exchanges the new file with the project at `path` atomically, then checks that what it
+/// took out of place is what premix read (`read_as`): a save that replaced or rewrote the
+/// project since the last comparison goes back in place, and premix's output goes.
+fn swap_in(path: &Path, new: tempfile::NamedTempFile, read_as: &Snapshot) -> Result<(), Swap> {
+    let failed = |e: io::Error| Swap::Failed(e.into());
+    match exchange(new.path(), path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::Unsupported => return Err(Swap::Unsupported(new)),
+        Err(e) => return Err(failed(e)),
+    }
+    // `new`'s name now holds what was the project an instant ago.
+    let replaced = open_regular(new.path()).and_then(|(f, _)| Snapshot::of_file(&f));
+    if replaced.ok() == Some(*read_as) {
+        // Dropping `new` removes the file premix read (which the backup holds). The project
+        // is replaced: a failure to sync the folder cannot undo that, and is not reported
+        // as if nothing had been written.
+        drop(new);
+        let _ = sync_folder(path);
+        return Ok(());
+    }
+    exchange(new.path(), path).map_err(failed)?;
+    // premix's output is back under the temporary name, unless yet another save took its
+    // place there: that one is kept.
+    let back = std::fs::symlink_metadata(new.path()).map_err(failed)?;
+    if !same_file(&new.as_file().metadata().map_err(failed)?, &back) {
+        let kept = new.path().to_path_buf();
+        let _ = new.keep();
+        return Err(Swap::Failed(InPlaceError::NotPutBack {
+            kept,
+            source: io::Error::other("the project was saved twice while premix replaced it"),
+        }));
+    }
+    drop(new);
+    sync_folder(path).map_err(failed)?;
+    Err(Swap::Failed(InPlaceError::ChangedWhileReplaced))
+}
+
+/// Where the system cannot exchange two names atomically: renames `new` over the project.
+/// A save that landed in the old file (`current`, still open) between the last comparison
+/// and the rename shows in its size or modification time, and is put back.
+fn rename_over(
+    path: &Path,
+    new: tempfile::NamedTempFile,
+    current: &File,
+    before: &Metadata,
+) -> Result<(), InPlaceError> {
+    new.persist(path).map_err(|e| e.error)?;
     let after = current.metadata()?;
     if after.len() != before.len() || after.modified().ok() != before.modified().ok() {
-        put_back(path, &current, &after)?;
+        put_back(path, current, &after)?;
         return Err(InPlaceError::ChangedWhileReplaced);
     }
-    sync_folder(path)?;
-    Ok(backup_file)
+    // Replaced: as in `swap_in`, a failed folder sync does not undo that.
+    let _ = sync_folder(path);
+    Ok(())
+}
+
+/// Swaps the files named `a` and `b` in one atomic step (Linux's `renameat2` with
+/// `RENAME_EXCHANGE`), so that neither is ever unlinked: whatever `b` held at that instant
+/// is then at `a`. `Unsupported` where the system or the file system cannot.
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::ffi::CString;
+        let c = |p: &Path| {
+            CString::new(p.as_os_str().as_encoded_bytes())
+                .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL in a path"))
+        };
+        let (a, b) = (c(a)?, c(b)?);
+        // SAFETY: two valid NUL-terminated paths, relative to the working folder.
+        let done = unsafe {
+            libc::syscall(
+                libc::SYS_renameat2,
+                libc::AT_FDCWD,
+                a.as_ptr(),
+                libc::AT_FDCWD,
+                b.as_ptr(),
+                libc::RENAME_EXCHANGE,
+            )
+        };
+        if done == 0 {
+            return Ok(());
+        }
+        let e = io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::ENOSYS | libc::EINVAL | libc::EOPNOTSUPP) => {
+                Err(io::Error::new(io::ErrorKind::Unsupported, e))
+            }
+            _ => Err(e),
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (a, b);
+        Err(io::ErrorKind::Unsupported.into())
+    }
 }
 
 /// Copies the project as it is on disk now into a new backup beside it (see the module
@@ -184,4 +289,61 @@ fn put_back(path: &Path, old: &File, meta: &Metadata) -> Result<(), InPlaceError
         }
     }
     Err(source.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_holding(path: &Path, bytes: &[u8]) -> tempfile::NamedTempFile {
+        let mut tmp = aside::temp_file(path).unwrap();
+        tmp.write_all(bytes).unwrap();
+        tmp
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_save_that_lands_just_before_the_exchange_goes_back_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("song.rpp");
+        let read_as = Snapshot::of_bytes(b"as premix read it");
+        // The save landed after premix's last comparison, by rename (a new file) ...
+        std::fs::write(&path, b"saved by the DAW").unwrap();
+        let new = temp_holding(&path, b"premix's output");
+        assert!(matches!(
+            swap_in(&path, new, &read_as),
+            Err(Swap::Failed(InPlaceError::ChangedWhileReplaced))
+        ));
+        assert_eq!(std::fs::read(&path).unwrap(), b"saved by the DAW");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        // ... and when it did not, premix's output is in place and the old file gone.
+        std::fs::write(&path, b"as premix read it").unwrap();
+        let new = temp_holding(&path, b"premix's output");
+        assert!(swap_in(&path, new, &read_as).is_ok());
+        assert_eq!(std::fs::read(&path).unwrap(), b"premix's output");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_save_into_the_replaced_file_is_put_back_where_names_cannot_be_exchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("song.rpp");
+        std::fs::write(&path, b"as premix read it").unwrap();
+        let (current, before) = open_regular(&path).unwrap();
+        // Written into the old file between the last comparison and the rename.
+        let mut old = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        let new = temp_holding(&path, b"premix's output");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        old.write_all(b", then saved").unwrap();
+        let result = rename_over(&path, new, &current, &before);
+        assert!(matches!(result, Err(InPlaceError::ChangedWhileReplaced)));
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            b"as premix read it, then saved"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
 }

@@ -36,7 +36,7 @@ impl ProjectLock {
             file.lock()?;
             // The run we waited for removed the file we locked: lock the one in place now.
             match std::fs::symlink_metadata(&path) {
-                Ok(now) if same_file(&now, &file.metadata()?) => {
+                Ok(now) if super::same_file(&now, &file.metadata()?) => {
                     return Ok(ProjectLock { file, path });
                 }
                 Ok(_) => continue,
@@ -54,17 +54,6 @@ impl Drop for ProjectLock {
         let _ = std::fs::remove_file(&self.path);
         let _ = self.file.unlock();
     }
-}
-
-#[cfg(unix)]
-fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    a.dev() == b.dev() && a.ino() == b.ino()
-}
-
-#[cfg(not(unix))]
-fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
-    a.len() == b.len() && a.modified().ok() == b.modified().ok()
 }
 
 #[cfg(test)]

@@ -280,15 +280,20 @@ impl Staged {
 
     /// Puts the staged bytes in place of the destination, atomically (syncing them first if
     /// that was not done yet).
-    pub fn commit(mut self) -> io::Result<()> {
+    pub fn commit(self) -> io::Result<()> {
+        let dest = self.dest.clone();
+        // On error the temporary file is removed when it drops.
+        self.into_synced()?.persist(&dest).map_err(|e| e.error)?;
+        Ok(())
+    }
+
+    /// The temporary file, its bytes flushed and synced (removed when dropped).
+    fn into_synced(mut self) -> io::Result<tempfile::NamedTempFile> {
         self.file.flush()?;
         if !self.synced.load(Ordering::Acquire) {
             self.sync()?;
         }
-        let tmp = self.file.into_inner().map_err(|e| e.into_error())?;
-        // On error the temporary file is removed when it drops.
-        tmp.persist(&self.dest).map_err(|e| e.error)?;
-        Ok(())
+        self.file.into_inner().map_err(|e| e.into_error())
     }
 }
 
@@ -366,6 +371,19 @@ pub fn keep_owner_and_mode(file: &File, meta: &Metadata) -> io::Result<()> {
     }
     // After the owner: changing it clears the set-user-ID and set-group-ID bits.
     file.set_permissions(meta.permissions())
+}
+
+/// True when `a` and `b` describe the same file (device and inode; elsewhere than Unix,
+/// the same size and modification time, as near as can be told).
+#[cfg(unix)]
+pub(crate) fn same_file(a: &Metadata, b: &Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+pub(crate) fn same_file(a: &Metadata, b: &Metadata) -> bool {
+    a.len() == b.len() && a.modified().ok() == b.modified().ok()
 }
 
 /// Syncs the folder `path` is in, so that the names renamed into it survive a crash.

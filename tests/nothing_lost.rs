@@ -545,3 +545,33 @@ fn a_max_size_that_would_overflow_is_refused() {
         text(&done.stderr)
     );
 }
+
+#[test]
+fn a_found_rules_file_that_removes_tracks_is_named_before_it_acts() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join(".premix.yaml"),
+        "version: 1\nextends: default\nunused:\n  when: [no_media]\n  action: remove\n",
+    )
+    .unwrap();
+    let song = dir.path().join("client/song");
+    fs::create_dir_all(&song).unwrap();
+    fs::write(song.join("song.rpp"), sample_bytes()).unwrap();
+    let done = run(&["apply", song.to_str().unwrap(), "--in-place", "--quiet"]);
+    assert!(done.status.success(), "{}", text(&done.stderr));
+    let stderr = text(&done.stderr);
+    assert!(
+        stderr.contains(".premix.yaml (found beside or above the projects")
+            && stderr.contains("remove unused tracks"),
+        "{stderr}"
+    );
+    // Given with --rules, the same file is the user's own choice: nothing to point out.
+    let done = run(&[
+        "apply",
+        song.to_str().unwrap(),
+        "--dry-run",
+        "--rules",
+        dir.path().join(".premix.yaml").to_str().unwrap(),
+    ]);
+    assert!(!text(&done.stderr).contains("found beside or above"));
+}

@@ -67,6 +67,22 @@ struct Shared<'a> {
     first_to: std::collections::HashMap<PathBuf, PathBuf>,
 }
 
+/// Names, before anything is written, the rules files found beside or above the projects
+/// (not given with `--rules`) that remove or mute tracks: a `.premix.yaml` in a parent
+/// folder applies without being named on the command line.
+fn name_rules_that_remove_or_mute(prepared: &run::Prepared) {
+    for t in &prepared.targets {
+        // Loaded once each; the run uses them from the finder's cache.
+        let _ = prepared.finder.for_project(&t.path);
+    }
+    for (file, what) in prepared.finder.found_removing_or_muting() {
+        eprintln!(
+            "premix: rules {} (found beside or above the projects, not given with --rules) {what}",
+            file.display()
+        );
+    }
+}
+
 /// The folder among `paths` that `out` is, if any.
 fn out_is_an_input_folder<'a>(out: &Path, paths: &'a [PathBuf]) -> Option<&'a Path> {
     let out = std::fs::canonicalize(out).ok()?;
@@ -254,6 +270,7 @@ pub fn run(args: &ApplyArgs, color: ColorChoice, limits: &crate::limits::Limits)
         );
         return EXIT_ERROR;
     }
+    name_rules_that_remove_or_mute(&prepared);
     let shared = Shared {
         finder: &prepared.finder,
         limits,

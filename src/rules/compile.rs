@@ -15,7 +15,7 @@ use std::sync::Arc;
 pub const VERSION: u32 = 1;
 
 /// Rules files are small; anything larger is not a rules file.
-const MAX_RULES_BYTES: usize = 1 << 20;
+pub const MAX_RULES_BYTES: usize = 1 << 20;
 /// Deeper flow nesting (`[[[...`) is refused before parsing: the YAML parser's time grows
 /// with the square of the flow depth (200 000 levels took minutes), and no rules file needs it.
 const MAX_FLOW_DEPTH: usize = 64;

@@ -26,7 +26,7 @@ mod positions;
 mod schema;
 mod template;
 
-pub use compile::{Resolve, load, load_layered};
+pub use compile::{MAX_RULES_BYTES, Resolve, load, load_layered};
 pub use condition::Condition;
 pub use planner::plan;
 pub use positions::Position;

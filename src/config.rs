@@ -128,7 +128,8 @@ fn load_chain(
         if *e.file == *shown && !looks_like_rules(&text) {
             RulesError {
                 file: e.file,
-                position: None,
+                // Where a rules file would begin: nothing of the file's own text.
+                position: Some(Position { line: 1, column: 1 }),
                 message: NOT_RULES.into(),
             }
         } else {

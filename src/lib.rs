@@ -11,6 +11,7 @@ pub mod config;
 pub mod edit;
 pub mod formats;
 pub mod limits;
+pub mod name_bytes;
 pub mod parallel_gzip;
 pub mod pipeline;
 pub mod plan;

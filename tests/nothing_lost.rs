@@ -575,3 +575,104 @@ fn a_found_rules_file_that_removes_tracks_is_named_before_it_acts() {
     ]);
     assert!(!text(&done.stderr).contains("found beside or above"));
 }
+
+#[test]
+fn names_and_paths_reach_the_terminal_with_control_characters_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    // A name that would retitle the terminal, in a file whose name fakes a line.
+    let hostile = "\u{1b}]0;pwned\u{7}kick\u{202e}";
+    let project = dir.path().join("a\nb.rpp");
+    let bytes = text(&sample_bytes()).replace("NAME \"kick in\"", &format!("NAME \"{hostile}\""));
+    fs::write(&project, bytes).unwrap();
+    let p = project.to_str().unwrap();
+    for args in [
+        &["inspect", p][..],
+        &["check", p],
+        &["apply", p, "--dry-run", "--diff"],
+        &["apply", p, "--dry-run", "--diff=text"],
+        &["check", p, "--rules", "/nowhere/\u{1b}[2J.yaml"],
+    ] {
+        let done = run(args);
+        for (stream, out) in [("stdout", &done.stdout), ("stderr", &done.stderr)] {
+            let shown = text(out);
+            assert!(
+                !out.iter().any(|b| *b == 0x1b || *b == 0x07) && !shown.contains('\u{202e}'),
+                "{args:?} {stream}: {shown}"
+            );
+            assert!(!shown.contains("a\nb.rpp"), "{args:?} {stream}: {shown}");
+        }
+        let all = text(&done.stdout) + &text(&done.stderr);
+        let named = if args.contains(&"--rules") {
+            "\\u{1b}[2J"
+        } else {
+            "a\\nb.rpp"
+        };
+        assert!(all.contains(named), "{args:?}: {all}");
+    }
+    let done = run(&["inspect", p]);
+    assert!(text(&done.stdout).contains("\\u{1b}]0;pwned\\u{7}kick\\u{202e}"));
+}
+
+#[test]
+fn a_byte_that_is_not_utf8_survives_a_rename_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = sample_bytes();
+    let at = memchr::memmem::find(&bytes, b"NAME \"kick in\"").unwrap();
+    // Latin-1 `é`, as a project saved by an old REAPER on Windows holds it.
+    bytes.splice(at..at + 14, b"NAME \"kick \xe9\"".iter().copied());
+    let project = dir.path().join("song.rpp");
+    fs::write(&project, &bytes).unwrap();
+    let rules = dir.path().join("rules.yaml");
+    fs::write(
+        &rules,
+        "version: 1\nrules:\n  - match: {name: '^kick (.*)$'}\n    rename: 'Kick {1}'\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let r = rules.to_str().unwrap();
+    let done = run(&[
+        "apply",
+        project.to_str().unwrap(),
+        "--rules",
+        r,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(done.status.success(), "{}", text(&done.stderr));
+    let written = fs::read(out.join("song.rpp")).unwrap();
+    assert!(memchr::memmem::find(&written, b"NAME \"Kick \xe9\"").is_some());
+    assert!(memchr::memmem::find(&written, "\u{fffd}".as_bytes()).is_none());
+    // Shown as the byte it is.
+    let done = run(&["inspect", out.join("song.rpp").to_str().unwrap()]);
+    assert!(
+        text(&done.stdout).contains("Kick \\xE9"),
+        "{}",
+        text(&done.stdout)
+    );
+    // A second run changes nothing: the name reads back as it was written.
+    let again = run(&[
+        "check",
+        out.join("song.rpp").to_str().unwrap(),
+        "--rules",
+        r,
+    ]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stdout));
+}
+
+#[test]
+fn rules_check_refuses_a_rename_with_a_control_character_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.yaml");
+    fs::write(
+        &rules,
+        "version: 1\nrules:\n  - match: {name: kick}\n    rename: \"Kick\\e]0;x\\a\"\n",
+    )
+    .unwrap();
+    let done = run(&["rules", "check", rules.to_str().unwrap()]);
+    assert_eq!(done.status.code(), Some(2));
+    let stderr = text(&done.stderr);
+    assert!(
+        stderr.contains("rules.yaml:4:") && stderr.contains("U+001B"),
+        "{stderr}"
+    );
+}

@@ -5,7 +5,7 @@ use super::{EXIT_ERROR, EXIT_OK, RunArgs};
 use crate::batch::Target;
 use crate::report::json::{ProjectEntry, Summary};
 use crate::report::style::{ColorChoice, Style};
-use crate::report::{diff, human};
+use crate::report::{diff, escape, human};
 use crate::write;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -77,8 +77,9 @@ fn name_rules_that_remove_or_mute(prepared: &run::Prepared) {
     }
     for (file, what) in prepared.finder.found_removing_or_muting() {
         eprintln!(
-            "premix: rules {} (found beside or above the projects, not given with --rules) {what}",
-            file.display()
+            "premix: rules {} (found beside or above the projects, not given with --rules) {}",
+            escape::path(&file),
+            escape::text(&what)
         );
     }
 }
@@ -255,7 +256,7 @@ pub fn run(args: &ApplyArgs, color: ColorChoice, limits: &crate::limits::Limits)
     let prepared = match run::prepare(&args.run.selection, args.out.as_deref()) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprint!("{}", crate::report::human::error(&e));
             return EXIT_ERROR;
         }
     };
@@ -265,8 +266,8 @@ pub fn run(args: &ApplyArgs, color: ColorChoice, limits: &crate::limits::Limits)
         eprintln!(
             "error: --out {} is the folder {} given as input: the outputs would replace the \
              projects (--in-place replaces projects, keeping backups)",
-            out.display(),
-            folder.display()
+            escape::path(out),
+            escape::path(folder)
         );
         return EXIT_ERROR;
     }
@@ -340,14 +341,18 @@ pub fn run(args: &ApplyArgs, color: ColorChoice, limits: &crate::limits::Limits)
                     let backup = w
                         .backup
                         .as_ref()
-                        .map_or_else(String::new, |b| format!(" (backup: {})", b.display()));
+                        .map_or_else(String::new, |b| format!(" (backup: {})", escape::path(b)));
                     let verb = if p.plan.edits_file() {
                         "wrote"
                     } else {
                         "copied unchanged"
                     };
                     if !(args.run.quiet && needs_nothing) {
-                        println!("{}: {verb} {}{backup}", show(&target.path), out.display());
+                        println!(
+                            "{}: {verb} {}{backup}",
+                            escape::path(&target.path),
+                            escape::path(out)
+                        );
                     }
                 }
             }

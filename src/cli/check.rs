@@ -18,7 +18,7 @@ pub fn run(args: &CheckArgs, color: ColorChoice, limits: &crate::limits::Limits)
     let prepared = match run::prepare(&args.run.selection, None) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprint!("{}", crate::report::human::error(&e));
             return EXIT_ERROR;
         }
     };

@@ -33,7 +33,7 @@ pub fn run(args: &InspectArgs, color: ColorChoice, limits: &crate::limits::Limit
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprint!("{}", crate::report::human::error(&e));
             return EXIT_ERROR;
         }
     };

@@ -113,7 +113,7 @@ pub fn main() -> ExitCode {
             match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
                 Ok(()) => EXIT_OK,
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    eprint!("{}", crate::report::human::error(&e));
                     EXIT_ERROR
                 }
             }

@@ -53,13 +53,13 @@ fn refusal(target: &Path) -> Option<String> {
 pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits) -> u8 {
     let style = Style::for_stdout(color);
     if let Some(why) = refusal(&args.html) {
-        eprintln!("error: --html {}: {why}", args.html.display());
+        eprint!("{}", human::error_line(&args.html, &why, Style::plain()));
         return EXIT_ERROR;
     }
     let prepared = match run::prepare(&args.selection, None) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprint!("{}", crate::report::human::error(&e));
             return EXIT_ERROR;
         }
     };
@@ -110,17 +110,21 @@ pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits
     let page = html::render("premix report", &views);
     // Checked again just before: the run takes time, and the file may have appeared.
     if let Some(why) = refusal(&args.html) {
-        eprintln!("error: --html {}: {why}", args.html.display());
+        eprint!("{}", human::error_line(&args.html, &why, Style::plain()));
         return EXIT_ERROR;
     }
     if let Err(e) = crate::write::atomic_write(&args.html, page.as_bytes(), None) {
-        eprintln!(
-            "error: {}: cannot write the report: {e}",
-            args.html.display()
+        let message = format!("cannot write the report: {e}");
+        eprint!(
+            "{}",
+            human::error_line(&args.html, &message, Style::plain())
         );
         return EXIT_ERROR;
     }
     print!("{}", run::summary_line("would change", &summary, style));
-    println!("premix: report written to {}", args.html.display());
+    println!(
+        "premix: report written to {}",
+        crate::report::escape::path(&args.html)
+    );
     run::findings_exit_code(&summary)
 }

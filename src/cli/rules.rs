@@ -30,7 +30,7 @@ pub fn run(cmd: &RulesCommand) -> u8 {
             Ok(rules) => {
                 println!(
                     "{}: ok ({} rules, {} buses{})",
-                    file.display(),
+                    crate::report::escape::path(file),
                     rules.rules.len(),
                     rules.buses.len(),
                     if rules.unused.is_some() {
@@ -42,7 +42,7 @@ pub fn run(cmd: &RulesCommand) -> u8 {
                 EXIT_OK
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                eprint!("{}", crate::report::human::error(&e));
                 EXIT_ERROR
             }
         },

@@ -7,9 +7,9 @@ use crate::batch::{self, NotAProject, Target};
 use crate::config::RulesFinder;
 use crate::formats::WriteError;
 use crate::pipeline::{self, Processed, Sink};
-use crate::report::human;
 use crate::report::json::{ProjectEntry, RUN_DOCUMENT_VERSION, RunDocument, Summary};
 use crate::report::style::Style;
+use crate::report::{escape, human};
 use crate::rules::RuleSet;
 use crate::write::Snapshot;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -259,7 +259,7 @@ pub fn status_line(
     };
     format!(
         "{}: {what} {}\n",
-        path.display(),
-        style.dim(&format!("(rules {})", rules.source))
+        escape::path(path),
+        style.dim(&format!("(rules {})", escape::text(&rules.source)))
     )
 }

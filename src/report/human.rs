@@ -1,5 +1,6 @@
 //! Human-readable output: an inspect table, linter-style change lines, summaries.
 
+use super::escape;
 use super::style::Style;
 use super::{TrackLabel, describe, track_label};
 use crate::plan::{Action, Plan, UnusedReason};
@@ -18,7 +19,7 @@ pub fn inspect(
     let _ = writeln!(
         out,
         "{} ({}, {} tracks)",
-        style.bold(&path.display().to_string()),
+        style.bold(&escape::path(path)),
         session.format,
         session.tracks.len()
     );
@@ -32,9 +33,10 @@ pub fn inspect(
     );
     for t in &session.tracks {
         let depth = session.depth(t.index);
-        let name = format!("{}{}{}", "  ".repeat(depth), style.swatch(t.color), t.name);
+        let shown = escape::text(&t.name);
+        let name = format!("{}{}{}", "  ".repeat(depth), style.swatch(t.color), shown);
         // Pad by visible width: escape codes take no columns.
-        let visible = 2 * depth + t.name.chars().count() + style.swatch_width();
+        let visible = 2 * depth + shown.chars().count() + style.swatch_width();
         let pad = 36usize.saturating_sub(visible);
         let mut state = Vec::new();
         if t.muted {
@@ -63,17 +65,18 @@ pub fn inspect(
 /// to "Kick 1"  [rules.yaml:12 kick]`.
 pub fn plan_lines(path: &Path, session: &Session, plan: &Plan, style: Style) -> String {
     let mut out = String::new();
-    let shown = path.display().to_string();
+    let shown = escape::path(path);
     for bus in &plan.new_buses {
         let _ = writeln!(
             out,
-            "{shown}: new bus {:?}{}  {}",
-            bus.name,
+            "{shown}: new bus {}{}  {}",
+            escape::quoted(&bus.name),
             bus.color
                 .map_or_else(String::new, |c| format!(" {}{c}", style.swatch(Some(c)))),
-            style.dim(&format!(
-                "[{}:{} {}]",
-                bus.origin.file, bus.origin.line, bus.origin.label
+            style.dim(&origin(
+                &bus.origin.file,
+                bus.origin.line,
+                &bus.origin.label
             ))
         );
     }
@@ -108,9 +111,9 @@ pub fn plan_lines(path: &Path, session: &Session, plan: &Plan, style: Style) -> 
         }
         out.push_str("  ");
         if style.color {
-            out.push_str(&style.dim(&format!("[{}:{} {}]", o.file, o.line, o.label)));
+            out.push_str(&style.dim(&origin(&o.file, o.line, &o.label)));
         } else {
-            let _ = write!(out, "[{}:{} {}]", o.file, o.line, o.label);
+            out.push_str(&origin(&o.file, o.line, &o.label));
         }
         out.push('\n');
     }
@@ -119,22 +122,35 @@ pub fn plan_lines(path: &Path, session: &Session, plan: &Plan, style: Style) -> 
             .track
             .map_or_else(String::new, |t| format!("{}: ", track_label(session, t)));
         let origin = note.origin.as_ref().map_or_else(String::new, |o| {
-            format!(
-                "  {}",
-                style.dim(&format!("[{}:{} {}]", o.file, o.line, o.label))
-            )
+            format!("  {}", style.dim(&origin(&o.file, o.line, &o.label)))
         });
         let _ = writeln!(
             out,
             "{shown}: {}{track}{}{origin}",
             style.yellow("note: "),
-            note.message
+            escape::text(&note.message)
         );
     }
     out
 }
 
-/// `error: path: line 3: unterminated quoted string`.
+/// `error: message` for a run that cannot start or go on (escaped for the terminal).
+pub fn error(message: &dyn std::fmt::Display) -> String {
+    format!("error: {}\n", escape::text(&message.to_string()))
+}
+
+/// `[rules.yaml:12 kick]`: the rule that asked, as the terminal may show it.
+fn origin(file: &str, line: usize, label: &str) -> String {
+    format!("[{}:{line} {}]", escape::text(file), escape::text(label))
+}
+
+/// `error: path: line 3: unterminated quoted string` (path and message escaped for the
+/// terminal).
 pub fn error_line(path: &Path, message: &str, style: Style) -> String {
-    format!("{} {}: {message}\n", style.red("error:"), path.display())
+    format!(
+        "{} {}: {}\n",
+        style.red("error:"),
+        escape::path(path),
+        escape::text(message)
+    )
 }

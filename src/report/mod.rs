@@ -3,6 +3,7 @@
 //! [`diff`] for before/after views.
 
 pub mod diff;
+pub mod escape;
 pub mod html;
 pub mod human;
 pub mod json;
@@ -23,7 +24,7 @@ pub struct TrackLabel<'a>(pub &'a Session, pub usize);
 impl std::fmt::Display for TrackLabel<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let name = self.0.tracks.get(self.1).map_or("", |t| t.name.as_str());
-        write!(f, "track {} {:?}", self.1 + 1, name)
+        write!(f, "track {} {}", self.1 + 1, escape::quoted(name))
     }
 }
 
@@ -38,7 +39,7 @@ pub fn bus_name<'a>(session: &'a Session, plan: &'a Plan, bus: BusRef) -> &'a st
 pub fn describe(session: &Session, plan: &Plan, change: &Change) -> String {
     let track = session.tracks.get(change.track);
     match &change.action {
-        Action::Rename { to } => format!("rename to {to:?}"),
+        Action::Rename { to } => format!("rename to {}", escape::quoted(to)),
         Action::Recolor { to } => {
             let from = track
                 .and_then(|t| t.color)
@@ -51,7 +52,8 @@ pub fn describe(session: &Session, plan: &Plan, change: &Change) -> String {
             } else {
                 ""
             };
-            format!("into bus {}{new}", bus_name(session, plan, *bus))
+            let name = escape::text(bus_name(session, plan, *bus));
+            format!("into bus {name}{new}")
         }
         Action::Mute => "mute".to_string(),
         Action::Remove => "remove".to_string(),

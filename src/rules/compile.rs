@@ -75,6 +75,35 @@ fn too_deep(text: &str) -> Option<Position> {
     None
 }
 
+/// The first character of `text` that no DAW stores in a name, if any: a control character
+/// (REAPER names are one line; XML 1.0, which Live and Ardour files are, refuses C0
+/// controls, and libxml2 refuses the file), a Unicode noncharacter (U+FFFE, U+FDD0, ...: XML
+/// refuses them too), or one of the characters premix holds a raw byte in
+/// ([`crate::name_bytes`]).
+fn unstorable(text: &str) -> Option<char> {
+    text.chars().find(|&c| {
+        let n = u32::from(c);
+        c.is_control()
+            || (0xFDD0..=0xFDEF).contains(&n)
+            || n & 0xFFFE == 0xFFFE
+            || crate::name_bytes::byte_of(c).is_some()
+    })
+}
+
+/// The message for a name `what` that would hold `c`.
+fn unstorable_message(what: &str, c: char) -> String {
+    let kind = if c.is_control() {
+        "a control character"
+    } else {
+        "a character no DAW stores in a name"
+    };
+    format!(
+        "{what} would hold U+{:04X} ({kind}): no DAW can store it (REAPER names are one line, \
+         Live and Ardour files are XML, which refuses it)",
+        u32::from(c)
+    )
+}
+
 struct Compiler<'a> {
     file: Arc<str>,
     positions: &'a Positions,
@@ -272,6 +301,12 @@ pub fn load_layered(
         if bus.name.trim().is_empty() {
             return Err(c.error(&format!("{path}.name"), "a bus needs a name"));
         }
+        if let Some(ch) = unstorable(&bus.name) {
+            return Err(c.error(
+                &format!("{path}.name"),
+                unstorable_message("the bus name", ch),
+            ));
+        }
         if declared_here
             .iter()
             .any(|n| n.eq_ignore_ascii_case(&bus.name))
@@ -320,6 +355,12 @@ pub fn load_layered(
                     return Err(c.error(
                         &format!("{path}.rename"),
                         "a track name cannot hold a line break",
+                    ));
+                }
+                if let Some(ch) = unstorable(t) {
+                    return Err(c.error(
+                        &format!("{path}.rename"),
+                        unstorable_message("the renamed track", ch),
                     ));
                 }
                 Some(
@@ -375,6 +416,11 @@ pub fn load_layered(
                             "unused.prefix",
                             "the prefix must be non-empty text on one line",
                         ));
+                    }
+                    if let Some(ch) = unstorable(&prefix) {
+                        return Err(
+                            c.error("unused.prefix", unstorable_message("a prefixed name", ch))
+                        );
                     }
                     UnusedAction::Prefix(prefix)
                 }
@@ -434,6 +480,34 @@ mod tests {
         let fine = "version: 1\nrules:\n  - match: {name: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[['}  # [[[[\n";
         assert!(too_deep(fine).is_none());
         assert!(too_deep(&"x: \"[[[\\\"[[[\"\n".repeat(100)).is_none());
+    }
+
+    #[test]
+    fn names_no_daw_can_store_are_refused_at_their_line() {
+        for (text, line) in [
+            (
+                "version: 1\nrules:\n  - match: {name: kick}\n    rename: \"Kick\\e]0;x\\a\"\n",
+                4,
+            ),
+            ("version: 1\nrules:\n  - rename: \"a\\0b\"\n", 3),
+            ("version: 1\nrules:\n  - rename: \"tab\\there\"\n", 3),
+            ("version: 1\nrules:\n  - rename: \"x\\uFFFE\"\n", 3),
+            ("version: 1\nbuses:\n  - name: \"BUS\\x07\"\n", 3),
+            (
+                "version: 1\nunused:\n  action: prefix\n  prefix: \"\\x1b[31m\"\n",
+                4,
+            ),
+        ] {
+            let e = err(text);
+            assert_eq!(at(&e).0, line, "{text}: {e}");
+            assert!(e.message.contains("no DAW can store it"), "{e}");
+        }
+        // Ordinary text, accents and emoji included, is fine.
+        load(
+            "version: 1\nrules:\n  - rename: 'Café – 🥁 {name}'\n",
+            "r.yaml",
+        )
+        .unwrap();
     }
 
     #[test]

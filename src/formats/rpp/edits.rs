@@ -17,7 +17,12 @@ use std::borrow::Cow;
 use std::io::Write;
 
 fn line(indent: &[u8], text: &str, eol: &[u8]) -> Vec<u8> {
-    [indent, text.as_bytes(), eol].concat()
+    line_of_bytes(indent, text.as_bytes(), eol)
+}
+
+/// [`line`] of text given as bytes (a name that is not all UTF-8, see [`crate::name_bytes`]).
+fn line_of_bytes(indent: &[u8], text: &[u8], eol: &[u8]) -> Vec<u8> {
+    [indent, text, eol].concat()
 }
 
 /// `ISBUS` values for a track at `depth` followed by one at `next_depth`.
@@ -112,7 +117,8 @@ fn name_block(indent: &[u8], name: &str, eol: &[u8]) -> Vec<u8> {
     let mut out = line(indent, "<NAME", eol);
     let inner = [indent, b"  "].concat();
     for text in name.split('\n') {
-        out.extend(line(&inner, &format!("|{text}"), eol));
+        let text = [b"|", &*crate::name_bytes::encode(text)].concat();
+        out.extend(line_of_bytes(&inner, &text, eol));
     }
     out.extend(line(indent, ">", eol));
     out
@@ -126,7 +132,7 @@ fn token_edits(project: &RppProject<'_>, plan: &ByTrack<'_>, index: usize) -> Ve
     // Only new lines need it.
     let indent = || key_indent(project, t);
     if let Some(name) = plan.rename(index) {
-        let text = quote(name);
+        let text = crate::name_bytes::encode(&quote(name)).into_owned();
         let block = wants_block(name).then(|| name_block(&indent(), name, eol));
         match (&t.name, t.name_line_end) {
             (Some(span), Some(line_end)) => {
@@ -140,7 +146,7 @@ fn token_edits(project: &RppProject<'_>, plan: &ByTrack<'_>, index: usize) -> Ve
                 }
             }
             _ => {
-                let mut lines = line(&indent(), &format!("NAME {text}"), eol);
+                let mut lines = line_of_bytes(&indent(), &[b"NAME ", &text[..]].concat(), eol);
                 lines.extend(block.unwrap_or_default());
                 edits.push(Edit::insert(t.after_header, lines));
             }

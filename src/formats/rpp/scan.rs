@@ -501,7 +501,7 @@ fn key_line(
                 if !block.value.is_empty() {
                     block.value.push('\n');
                 }
-                block.value.push_str(&String::from_utf8_lossy(&body[1..]));
+                block.value.push_str(&crate::name_bytes::decode(&body[1..]));
             }
         }
         Some(Chunk::Item) if body.starts_with(b"MUTE ") => {
@@ -561,7 +561,8 @@ fn read_track_key(
     match key {
         b"NAME" => {
             if let Some(v) = tokens.next() {
-                c.name = lossy(v.text);
+                // Bytes that are not UTF-8 survive a rename (`name_bytes`).
+                c.name = crate::name_bytes::decode(v.text);
                 t.name = Some(abs(v.raw));
                 t.name_line_end = Some(line.end);
             }

@@ -14,8 +14,8 @@
 use crate::formats::format_for_path;
 use crate::session::Format;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
 use walkdir::WalkDir;
 
 /// A project file to process, and the path the user named that led to it.
@@ -200,34 +200,133 @@ pub fn file_identity(path: &Path) -> FileIdentity {
 }
 
 /// Runs `work` on every target on all cores; results come back in target order.
-///
-/// The largest projects start first and each worker takes the next one when it is free, so a
-/// big project found last does not run alone at the end while the other cores idle (on a
-/// corpus whose largest files take a third of the time, that tail is what separates one
-/// thread from two).
 pub fn run_all<T: Send>(targets: &[Target], work: impl Fn(&Target) -> T + Sync + Send) -> Vec<T> {
-    let order = largest_first(targets);
+    let mut results = Vec::with_capacity(targets.len());
+    run_in_order(targets, work, |_, result| results.push(result));
+    results
+}
+
+/// Targets are scheduled in windows of this many: at most two windows' results wait to be
+/// taken, whatever the number of targets.
+const WINDOW: usize = 256;
+
+/// Runs `work` on every target on all cores and hands each result to `take`, on the calling
+/// thread, in target order, as soon as the results before it are in. A result is the
+/// taker's once taken (shown, then dropped), so a run holds at most two windows of results
+/// ([`WINDOW`] targets each) however many targets it has: memory is bounded by the largest
+/// results, not by their number.
+///
+/// Within each window the largest projects start first and each worker takes the next one
+/// when it is free, so a big project does not run alone at the end while the other cores
+/// idle (on a corpus whose largest files take a third of the time, that tail is what
+/// separates one thread from two). A worker that would start a target two windows ahead of
+/// the next result to take waits for it instead.
+///
+/// A panic in `work` stops the run and is raised again on the calling thread.
+pub fn run_in_order<T: Send>(
+    targets: &[Target],
+    work: impl Fn(&Target) -> T + Sync + Send,
+    mut take: impl FnMut(&Target, T),
+) {
+    let order = largest_first_in_windows(targets);
     let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<T>>> = targets.iter().map(|_| Mutex::new(None)).collect();
+    let state = Mutex::new(InOrder {
+        done: std::collections::HashMap::new(),
+        next_taken: 0,
+        failed: false,
+    });
+    let (ready, room) = (Condvar::new(), Condvar::new());
     let workers = rayon::current_num_threads().clamp(1, targets.len().max(1));
-    rayon::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|_| {
-                while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let result = work(&targets[i]);
-                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+    let worker = || {
+        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            {
+                let mut st = lock(&state);
+                while i / WINDOW > st.next_taken / WINDOW + 1 && !st.failed {
+                    st = room.wait(st).unwrap_or_else(|e| e.into_inner());
                 }
-            });
+                if st.failed {
+                    return;
+                }
+            }
+            let result =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&targets[i])));
+            let mut st = lock(&state);
+            match result {
+                Ok(result) => {
+                    st.done.insert(i, result);
+                    ready.notify_one();
+                }
+                Err(panic) => {
+                    st.failed = true;
+                    ready.notify_one();
+                    room.notify_all();
+                    drop(st);
+                    std::panic::resume_unwind(panic);
+                }
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        // The workers run in rayon's pool (sized by RAYON_NUM_THREADS); this thread takes.
+        let pool = scope.spawn(|| {
+            rayon::scope(|s| {
+                for _ in 0..workers {
+                    s.spawn(|_| worker());
+                }
+            })
+        });
+        for (i, target) in targets.iter().enumerate() {
+            let result = {
+                let mut st = lock(&state);
+                loop {
+                    if let Some(r) = st.done.remove(&i) {
+                        st.next_taken = i + 1;
+                        break Some(r);
+                    }
+                    if st.failed {
+                        break None;
+                    }
+                    st = ready.wait(st).unwrap_or_else(|e| e.into_inner());
+                }
+            };
+            room.notify_all();
+            match result {
+                Some(result) => take(target, result),
+                None => break,
+            }
+        }
+        if let Err(panic) = pool.join() {
+            std::panic::resume_unwind(panic);
         }
     });
-    slots
-        .into_iter()
-        .map(|slot| {
-            slot.into_inner()
-                .unwrap_or_else(|e| e.into_inner())
-                .expect("every target was run")
-        })
-        .collect()
+}
+
+/// What the workers and the taker of [`run_in_order`] share.
+struct InOrder<T> {
+    /// Results done and not taken yet, by target index.
+    done: std::collections::HashMap<usize, T>,
+    /// The index of the next result to take.
+    next_taken: usize,
+    /// A worker panicked: everyone stops.
+    failed: bool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Target indices window by window ([`WINDOW`]), the largest first within each.
+fn largest_first_in_windows(targets: &[Target]) -> Vec<usize> {
+    let mut order = Vec::with_capacity(targets.len());
+    for start in (0..targets.len()).step_by(WINDOW) {
+        let end = (start + WINDOW).min(targets.len());
+        order.extend(
+            largest_first(&targets[start..end])
+                .into_iter()
+                .map(|i| start + i),
+        );
+    }
+    order
 }
 
 /// Target indices, the most work first: by the bytes premix will scan, which for a gzipped
@@ -271,6 +370,71 @@ mod tests {
             targets.iter().map(|t| t.path.clone()).collect::<Vec<_>>()
         );
         assert!(run_all(&[], |t: &Target| t.path.clone()).is_empty());
+    }
+
+    #[test]
+    fn results_are_taken_in_order_and_only_two_windows_wait_at_once() {
+        use std::sync::atomic::AtomicUsize;
+        static LIVE: AtomicUsize = AtomicUsize::new(0);
+        static MOST: AtomicUsize = AtomicUsize::new(0);
+        struct Held(usize);
+        impl Drop for Held {
+            fn drop(&mut self) {
+                LIVE.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        let targets: Vec<Target> = (0..3000)
+            .map(|i| Target {
+                path: PathBuf::from(format!("/nowhere/{i}.rpp")),
+                root: PathBuf::from("/nowhere"),
+                format: Format::Rpp,
+            })
+            .collect();
+        let mut taken = Vec::new();
+        run_in_order(
+            &targets,
+            |t| {
+                let now = LIVE.fetch_add(1, Ordering::SeqCst) + 1;
+                MOST.fetch_max(now, Ordering::SeqCst);
+                // The first target of each window is slow: the others finish before it.
+                let i: usize = t
+                    .path
+                    .file_stem()
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                if i.is_multiple_of(WINDOW) {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Held(i)
+            },
+            |_, held| taken.push(held.0),
+        );
+        assert_eq!(taken, (0..3000).collect::<Vec<_>>());
+        let most = MOST.load(Ordering::SeqCst);
+        assert!(
+            most <= 2 * WINDOW + rayon::current_num_threads(),
+            "{most} held at once"
+        );
+    }
+
+    #[test]
+    fn a_panic_in_the_work_reaches_the_caller() {
+        let targets: Vec<Target> = (0..50)
+            .map(|i| Target {
+                path: PathBuf::from(format!("/nowhere/{i}.rpp")),
+                root: PathBuf::from("/nowhere"),
+                format: Format::Rpp,
+            })
+            .collect();
+        let caught = std::panic::catch_unwind(|| {
+            run_all(&targets, |t| {
+                assert!(!t.path.ends_with("7.rpp"), "boom");
+            })
+        });
+        assert!(caught.is_err());
     }
 
     #[test]

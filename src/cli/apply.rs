@@ -279,93 +279,24 @@ pub fn run(args: &ApplyArgs, color: ColorChoice, limits: &crate::limits::Limits)
         leftovers: Default::default(),
         first_to: first_to_each_output(args.out.as_deref(), &prepared.targets),
     };
-    let results =
-        run::run_with_progress(!args.run.quiet && !args.run.json, &prepared.targets, |t| {
-            apply_one(args, t, &shared)
-        });
-
     let mut summary = Summary {
         errors: prepared.problems.len(),
         ..Summary::default()
     };
-    let mut entries = Vec::new();
-    run::report_problems(&prepared.problems, args.run.json, &mut entries);
-    let show = |p: &Path| p.display().to_string();
-    for (target, result) in prepared.targets.iter().zip(&results) {
-        summary.projects += 1;
-        match result {
-            Ok(w) => {
-                let p = &w.planned.processed;
-                summary.changed += usize::from(p.plan.edits_file());
-                summary.flagged_tracks += flagged(p);
-                if args.run.json {
-                    let mut entry = ProjectEntry::planned(
-                        show(&target.path),
-                        &w.planned.rules.source,
-                        &p.session,
-                        &p.plan,
-                    );
-                    if w.output.is_some() && p.plan.edits_file() {
-                        entry.status = "written";
-                    }
-                    entry.output = w.output.as_deref().map(show);
-                    entry.backup = w.backup.as_deref().map(show);
-                    entries.push(entry);
-                    continue;
-                }
-                print!(
-                    "{}",
-                    human::plan_lines(&target.path, &p.session, &p.plan, style)
-                );
-                match (args.diff, &p.output) {
-                    (Some(DiffKind::Semantic), _) if p.plan.edits_file() => {
-                        print!(
-                            "{}",
-                            diff::semantic(&target.path, &p.session, &p.plan, style)
-                        );
-                    }
-                    (Some(DiffKind::Text), Some(output)) if p.plan.edits_file() => {
-                        let before = crate::formats::text_view(target.format, &w.planned.bytes);
-                        let after = crate::formats::text_view(target.format, output);
-                        print!("{}", diff::text(&target.path, &before, &after));
-                    }
-                    _ => {}
-                }
-                let needs_nothing = !p.plan.edits_file() && flagged(p) == 0;
-                if !(args.run.quiet && needs_nothing) {
-                    let verb = if args.dry_run { "wanted" } else { "made" };
-                    let status = run::status_line(&target.path, p, &w.planned.rules, verb, style);
-                    print!("{status}");
-                }
-                if let Some(out) = &w.output {
-                    let backup = w
-                        .backup
-                        .as_ref()
-                        .map_or_else(String::new, |b| format!(" (backup: {})", escape::path(b)));
-                    let verb = if p.plan.edits_file() {
-                        "wrote"
-                    } else {
-                        "copied unchanged"
-                    };
-                    if !(args.run.quiet && needs_nothing) {
-                        println!(
-                            "{}: {verb} {}{backup}",
-                            escape::path(&target.path),
-                            escape::path(out)
-                        );
-                    }
-                }
-            }
-            Err(e) => {
-                summary.errors += 1;
-                if args.run.json {
-                    entries.push(ProjectEntry::failed(show(&target.path), e.clone()));
-                } else {
-                    eprint!("{}", human::error_line(&target.path, e, Style::plain()));
-                }
-            }
-        }
-    }
+    let mut json = args.run.json.then(|| run::JsonRun::new("apply"));
+    run::report_problems(&prepared.problems, json.as_mut());
+    let count = prepared.targets.len();
+    // Each project is shown as soon as the ones before it are, then freed.
+    run::run_with_progress_in_order(
+        !args.run.quiet && !args.run.json,
+        &prepared.targets,
+        |t| apply_one(args, t, &shared),
+        |target, result| {
+            summary.projects += 1;
+            show(args, target, &result, &mut summary, json.as_mut(), style);
+            run::done_with(result, summary.projects == count);
+        },
+    );
     let code = if summary.errors > 0 {
         EXIT_ERROR
     } else {
@@ -376,7 +307,91 @@ pub fn run(args: &ApplyArgs, color: ColorChoice, limits: &crate::limits::Limits)
     } else {
         "changed"
     };
-    run::print_end(args.run.json, "apply", entries, summary, verb, style);
-    run::leave_to_exit(results);
+    run::print_end(json, summary, verb, style);
     code
+}
+
+/// Shows what happened to one project: its JSON entry, or its change lines, diff, status
+/// line and where it was written (errors on stderr); counts it in `summary`.
+fn show(
+    args: &ApplyArgs,
+    target: &Target,
+    result: &Result<Written, String>,
+    summary: &mut Summary,
+    json: Option<&mut run::JsonRun>,
+    style: Style,
+) {
+    let shown = |p: &Path| p.display().to_string();
+    let w = match result {
+        Ok(w) => w,
+        Err(e) => {
+            summary.errors += 1;
+            match json {
+                Some(json) => json.project(&ProjectEntry::failed(shown(&target.path), e.clone())),
+                None => eprint!("{}", human::error_line(&target.path, e, Style::plain())),
+            }
+            return;
+        }
+    };
+    let p = &w.planned.processed;
+    summary.changed += usize::from(p.plan.edits_file());
+    summary.flagged_tracks += flagged(p);
+    if let Some(json) = json {
+        let mut entry = ProjectEntry::planned(
+            shown(&target.path),
+            &w.planned.rules.source,
+            &p.session,
+            &p.plan,
+        );
+        if w.output.is_some() && p.plan.edits_file() {
+            entry.status = "written";
+        }
+        entry.output = w.output.as_deref().map(shown);
+        entry.backup = w.backup.as_deref().map(shown);
+        json.project(&entry);
+        return;
+    }
+    print!(
+        "{}",
+        human::plan_lines(&target.path, &p.session, &p.plan, style)
+    );
+    match (args.diff, &p.output) {
+        (Some(DiffKind::Semantic), _) if p.plan.edits_file() => {
+            print!(
+                "{}",
+                diff::semantic(&target.path, &p.session, &p.plan, style)
+            );
+        }
+        (Some(DiffKind::Text), Some(output)) if p.plan.edits_file() => {
+            let before = crate::formats::text_view(target.format, &w.planned.bytes);
+            let after = crate::formats::text_view(target.format, output);
+            print!("{}", diff::text(&target.path, &before, &after));
+        }
+        _ => {}
+    }
+    let needs_nothing = !p.plan.edits_file() && flagged(p) == 0;
+    if args.run.quiet && needs_nothing {
+        return;
+    }
+    let verb = if args.dry_run { "wanted" } else { "made" };
+    print!(
+        "{}",
+        run::status_line(&target.path, p, &w.planned.rules, verb, style)
+    );
+    if let Some(out) = &w.output {
+        let backup = w
+            .backup
+            .as_ref()
+            .map_or_else(String::new, |b| format!(" (backup: {})", escape::path(b)));
+        let verb = if p.plan.edits_file() {
+            "wrote"
+        } else {
+            "copied unchanged"
+        };
+        println!(
+            "{}: {verb} {}{backup}",
+            escape::path(&target.path),
+            escape::path(out)
+        );
+    }
 }

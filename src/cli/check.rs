@@ -1,7 +1,8 @@
 //! `premix check PATH...`: what the rules would change, linter style.
 
-use super::run::{self, flagged};
+use super::run::{self, Planned, flagged};
 use super::{EXIT_ERROR, RunArgs};
+use crate::batch::Target;
 use crate::report::human;
 use crate::report::json::{ProjectEntry, Summary};
 use crate::report::style::{ColorChoice, Style};
@@ -23,64 +24,68 @@ pub fn run(args: &CheckArgs, color: ColorChoice, limits: &crate::limits::Limits)
         }
     };
     let finder = &prepared.finder;
-    let results =
-        run::run_with_progress(!args.run.quiet && !args.run.json, &prepared.targets, |t| {
-            run::plan_one(t, finder, limits, false)
-        });
-
     let mut summary = Summary {
         errors: prepared.problems.len(),
         ..Summary::default()
     };
-    let mut entries = Vec::new();
-    run::report_problems(&prepared.problems, args.run.json, &mut entries);
-    for (target, result) in prepared.targets.iter().zip(&results) {
-        summary.projects += 1;
-        let shown = target.path.display().to_string();
-        match result {
-            Ok(planned) => {
-                let p = &planned.processed;
-                summary.changed += usize::from(p.plan.edits_file());
-                summary.flagged_tracks += flagged(p);
-                if args.run.json {
-                    entries.push(ProjectEntry::planned(
-                        shown,
-                        &planned.rules.source,
-                        &p.session,
-                        &p.plan,
-                    ));
-                } else {
-                    print!(
-                        "{}",
-                        human::plan_lines(&target.path, &p.session, &p.plan, style)
-                    );
-                    let needs_nothing = !p.plan.edits_file() && flagged(p) == 0;
-                    if !(args.run.quiet && needs_nothing) {
-                        let status =
-                            run::status_line(&target.path, p, &planned.rules, "wanted", style);
-                        print!("{status}");
-                    }
-                }
-            }
-            Err(e) => {
-                summary.errors += 1;
-                if args.run.json {
-                    entries.push(ProjectEntry::failed(shown, e.clone()));
-                } else {
-                    eprint!("{}", human::error_line(&target.path, e, Style::plain()));
-                }
-            }
-        }
-    }
-    let code = run::findings_exit_code(&summary);
-    run::print_end(
-        args.run.json,
-        "check",
-        entries,
-        summary,
-        "would change",
-        style,
+    let mut json = args.run.json.then(|| run::JsonRun::new("check"));
+    run::report_problems(&prepared.problems, json.as_mut());
+    let count = prepared.targets.len();
+    // Each project is shown as soon as the ones before it are, then freed.
+    run::run_with_progress_in_order(
+        !args.run.quiet && !args.run.json,
+        &prepared.targets,
+        |t| run::plan_one(t, finder, limits, false),
+        |target, result| {
+            summary.projects += 1;
+            show(args, target, &result, &mut summary, json.as_mut(), style);
+            run::done_with(result, summary.projects == count);
+        },
     );
-    run::leave_to_exit(results);
+    let code = run::findings_exit_code(&summary);
+    run::print_end(json, summary, "would change", style);
     code
+}
+
+/// Shows one project's findings: its JSON entry, or its change lines and status line (errors
+/// on stderr); counts it in `summary`.
+fn show(
+    args: &CheckArgs,
+    target: &Target,
+    result: &Result<Planned, String>,
+    summary: &mut Summary,
+    json: Option<&mut run::JsonRun>,
+    style: Style,
+) {
+    let shown = target.path.display().to_string();
+    let planned = match result {
+        Ok(planned) => planned,
+        Err(e) => {
+            summary.errors += 1;
+            match json {
+                Some(json) => json.project(&ProjectEntry::failed(shown, e.clone())),
+                None => eprint!("{}", human::error_line(&target.path, e, Style::plain())),
+            }
+            return;
+        }
+    };
+    let p = &planned.processed;
+    summary.changed += usize::from(p.plan.edits_file());
+    summary.flagged_tracks += flagged(p);
+    if let Some(json) = json {
+        let entry = ProjectEntry::planned(shown, &planned.rules.source, &p.session, &p.plan);
+        json.project(&entry);
+        return;
+    }
+    print!(
+        "{}",
+        human::plan_lines(&target.path, &p.session, &p.plan, style)
+    );
+    let needs_nothing = !p.plan.edits_file() && flagged(p) == 0;
+    if !(args.run.quiet && needs_nothing) {
+        print!(
+            "{}",
+            run::status_line(&target.path, p, &planned.rules, "wanted", style)
+        );
+    }
 }

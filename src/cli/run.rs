@@ -7,7 +7,7 @@ use crate::batch::{self, NotAProject, Target};
 use crate::config::RulesFinder;
 use crate::formats::WriteError;
 use crate::pipeline::{self, Processed, Sink};
-use crate::report::json::{ProjectEntry, RUN_DOCUMENT_VERSION, RunDocument, Summary};
+use crate::report::json::{ProjectEntry, RUN_DOCUMENT_VERSION, Summary};
 use crate::report::style::Style;
 use crate::report::{escape, human};
 use crate::rules::RuleSet;
@@ -20,7 +20,8 @@ use std::sync::Arc;
 /// A project read and planned.
 pub struct Planned {
     pub rules: Arc<RuleSet>,
-    /// The project's bytes as read; empty after [`plan_write_into`] unless it was asked to keep them.
+    /// The project's bytes as read, when kept: by [`plan_one`] when it renders, by
+    /// [`plan_write_into`] when asked to.
     pub bytes: Vec<u8>,
     pub snapshot: Snapshot,
     pub processed: Processed,
@@ -81,7 +82,8 @@ pub fn plan_one(
         .map_err(|e| e.to_string())?;
     Ok(Planned {
         rules,
-        bytes,
+        // Kept only for what a rendered project may show (a text diff).
+        bytes: if render { bytes } else { Vec::new() },
         snapshot,
         processed,
     })
@@ -145,6 +147,20 @@ pub fn run_with_progress<T: Send>(
     targets: &[Target],
     work: impl Fn(&Target) -> T + Sync + Send,
 ) -> Vec<T> {
+    let mut results = Vec::with_capacity(targets.len());
+    run_with_progress_in_order(bar_wanted, targets, work, |_, r| results.push(r));
+    results
+}
+
+/// [`run_with_progress`] that hands each result to `take` in target order as soon as it can
+/// ([`batch::run_in_order`]), so a command shows (and frees) each project's result while the
+/// others run; the progress bar steps aside while `take` prints.
+pub fn run_with_progress_in_order<T: Send>(
+    bar_wanted: bool,
+    targets: &[Target],
+    work: impl Fn(&Target) -> T + Sync + Send,
+    mut take: impl FnMut(&Target, T),
+) {
     let show = bar_wanted && std::io::stderr().is_terminal() && targets.len() > 1;
     let bar = if show {
         let bar = ProgressBar::new(targets.len() as u64);
@@ -156,25 +172,107 @@ pub fn run_with_progress<T: Send>(
     } else {
         ProgressBar::hidden()
     };
-    let results = batch::run_all(targets, |t| {
-        let r = work(t);
-        bar.inc(1);
-        r
-    });
+    batch::run_in_order(
+        targets,
+        |t| {
+            let r = work(t);
+            bar.inc(1);
+            r
+        },
+        |t, r| bar.suspend(|| take(t, r)),
+    );
     bar.finish_and_clear();
-    results
 }
 
-/// Paths that led to no project: one JSON entry each, or an error line on stderr.
-pub fn report_problems(problems: &[NotAProject], json: bool, entries: &mut Vec<ProjectEntry<'_>>) {
-    for p in problems {
-        if json {
-            entries.push(ProjectEntry::failed(
-                p.path.display().to_string(),
-                p.reason.clone(),
-            ));
+/// Frees a project's result once shown, except the run's last one: freeing a large
+/// project's session and plan one allocation at a time would only delay the exit, while the
+/// system takes the memory back whole ([`leave_to_exit`]).
+pub fn done_with<T>(result: T, last: bool) {
+    if last {
+        leave_to_exit(result);
+    } else {
+        drop(result);
+    }
+}
+
+/// The run's JSON document written as its projects come (`--json`), so that no project's
+/// entry is held after it is written. The text is what `serde_json::to_string_pretty` makes
+/// of the whole [`crate::report::json::RunDocument`].
+pub struct JsonRun {
+    command: &'static str,
+    projects: usize,
+}
+
+impl JsonRun {
+    pub fn new(command: &'static str) -> JsonRun {
+        JsonRun {
+            command,
+            projects: 0,
+        }
+    }
+
+    fn head(&self) -> String {
+        format!(
+            "{{\n  \"version\": {RUN_DOCUMENT_VERSION},\n  \"command\": {},\n  \"projects\": [",
+            serde_json::to_string(self.command).unwrap_or_default()
+        )
+    }
+
+    /// Writes one project's entry.
+    pub fn project(&mut self, entry: &ProjectEntry<'_>) {
+        print!("{}", self.project_text(entry));
+    }
+
+    fn project_text(&mut self, entry: &ProjectEntry<'_>) -> String {
+        let mut out = if self.projects == 0 {
+            self.head() + "\n"
         } else {
-            eprint!("{}", human::error_line(&p.path, &p.reason, Style::plain()));
+            ",\n".to_string()
+        };
+        let text = serde_json::to_string_pretty(entry).unwrap_or_default();
+        for (i, line) in text.lines().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str("    ");
+            out.push_str(line);
+        }
+        self.projects += 1;
+        out
+    }
+
+    /// Writes the summary and closes the document.
+    pub fn end(self, summary: &Summary) {
+        println!("{}", self.end_text(summary));
+    }
+
+    fn end_text(self, summary: &Summary) -> String {
+        let summary = serde_json::to_string_pretty(summary)
+            .unwrap_or_default()
+            .replace('\n', "\n  ");
+        let projects = if self.projects == 0 {
+            self.head() + "]"
+        } else {
+            "\n  ]".to_string()
+        };
+        format!("{projects},\n  \"summary\": {summary}\n}}")
+    }
+}
+
+/// Paths that led to no project: one JSON entry each (with `--json`), or an error line on
+/// stderr.
+pub fn report_problems(problems: &[NotAProject], json: Option<&mut JsonRun>) {
+    match json {
+        Some(json) => {
+            for p in problems {
+                let entry = ProjectEntry::failed(p.path.display().to_string(), p.reason.clone());
+                json.project(&entry);
+            }
+        }
+        None => {
+            for p in problems {
+                eprint!("{}", human::error_line(&p.path, &p.reason, Style::plain()));
+            }
         }
     }
 }
@@ -187,26 +285,12 @@ pub fn leave_to_exit<T>(results: T) {
     std::mem::forget(results);
 }
 
-/// The end of a run: the versioned JSON document for the whole run with `--json`, else the
-/// summary line.
-pub fn print_end(
-    json: bool,
-    command: &'static str,
-    projects: Vec<ProjectEntry<'_>>,
-    summary: Summary,
-    verb: &str,
-    style: Style,
-) {
-    if json {
-        let doc = RunDocument {
-            version: RUN_DOCUMENT_VERSION,
-            command,
-            projects,
-            summary,
-        };
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
-    } else {
-        print!("{}", summary_line(verb, &summary, style));
+/// The end of a run: the versioned JSON document's summary with `--json`, else the summary
+/// line.
+pub fn print_end(json: Option<JsonRun>, summary: Summary, verb: &str, style: Style) {
+    match json {
+        Some(json) => json.end(&summary),
+        None => print!("{}", summary_line(verb, &summary, style)),
     }
 }
 
@@ -262,4 +346,38 @@ pub fn status_line(
         escape::path(path),
         style.dim(&format!("(rules {})", escape::text(&rules.source)))
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::json::RunDocument;
+
+    #[test]
+    fn the_streamed_json_document_is_the_pretty_printed_whole() {
+        for n in 0..3 {
+            let entries: Vec<ProjectEntry<'_>> = (0..n)
+                .map(|i| ProjectEntry::failed(format!("p{i}.rpp"), "a \"quoted\"\nerror".into()))
+                .collect();
+            let summary = Summary {
+                projects: n,
+                errors: n,
+                ..Summary::default()
+            };
+            let mut json = JsonRun::new("check");
+            let mut streamed: String = entries.iter().map(|e| json.project_text(e)).collect();
+            streamed += &json.end_text(&summary);
+            let whole = RunDocument {
+                version: RUN_DOCUMENT_VERSION,
+                command: "check",
+                projects: entries,
+                summary,
+            };
+            assert_eq!(
+                streamed,
+                serde_json::to_string_pretty(&whole).unwrap(),
+                "{n}"
+            );
+        }
+    }
 }

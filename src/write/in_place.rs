@@ -114,11 +114,10 @@ fn swap_in(path: &Path, new: tempfile::NamedTempFile, read_as: &Snapshot) -> Res
     // `new`'s name now holds what was the project an instant ago.
     let replaced = open_regular(new.path()).and_then(|(f, _)| Snapshot::of_file(&f));
     if replaced.ok() == Some(*read_as) {
-        // Dropping `new` removes the file premix read (which the backup holds). The project
-        // is replaced: a failure to sync the folder cannot undo that, and is not reported
-        // as if nothing had been written.
+        // Dropping `new` removes the file premix read (which the backup holds). The folder
+        // is not synced for this rename: a crash that loses it leaves the project as it was
+        // (the backup was synced into the folder before), which a run can redo.
         drop(new);
-        let _ = sync_folder(path);
         return Ok(());
     }
     exchange(new.path(), path).map_err(failed)?;
@@ -153,8 +152,7 @@ fn rename_over(
         put_back(path, current, &after)?;
         return Err(InPlaceError::ChangedWhileReplaced);
     }
-    // Replaced: as in `swap_in`, a failed folder sync does not undo that.
-    let _ = sync_folder(path);
+    // Replaced (the folder is not synced for it, as in `swap_in`).
     Ok(())
 }
 

@@ -8,10 +8,17 @@
 //! written as an escape (`\n`, `\t`, `\r`, `\u{1b}`), as are the bidirectional embedding,
 //! override and isolate characters, and a byte of a name that is not UTF-8
 //! ([`crate::name_bytes`]) shows as `\xE9`. JSON and HTML output escape in their own syntax.
+//!
+//! A name or message longer than [`LONGEST`] characters is cut there, with how much more it
+//! holds (`… (99999 more bytes)`): a terminal line cannot show it, and a project whose
+//! names are most of its bytes must not be copied whole into its report.
 
 use std::borrow::Cow;
 use std::fmt::Write;
 use std::path::Path;
+
+/// Characters of a name or message shown before it is cut.
+pub const LONGEST: usize = 1024;
 
 /// True for a character that must not reach a terminal as it is.
 fn unsafe_char(c: char) -> bool {
@@ -32,9 +39,23 @@ fn push_escaped(out: &mut String, c: char) {
     }
 }
 
-/// `s` with every character that is unsafe on a terminal escaped (line breaks included).
+/// `s` with every character that is unsafe on a terminal escaped (line breaks included),
+/// cut after [`LONGEST`] characters.
 pub fn text(s: &str) -> Cow<'_, str> {
-    escaped(s, |c, _| unsafe_char(c))
+    let (kept, cut) = cut(s);
+    match escaped(kept, |c, _| unsafe_char(c)) {
+        Cow::Borrowed(b) if cut.is_empty() => Cow::Borrowed(b),
+        e => Cow::Owned(e.into_owned() + &cut),
+    }
+}
+
+/// `s` up to [`LONGEST`] characters, and the note saying how much more it holds (empty when
+/// nothing is cut).
+fn cut(s: &str) -> (&str, String) {
+    match s.char_indices().nth(LONGEST) {
+        Some((at, _)) => (&s[..at], format!("… ({} more bytes)", s.len() - at)),
+        None => (s, String::new()),
+    }
 }
 
 /// `s` with unsafe characters escaped except its line breaks (`\n`, `\r\n`) and tabs: for
@@ -68,13 +89,15 @@ fn escaped(s: &str, wants: impl Fn(char, Option<char>) -> bool) -> Cow<'_, str> 
     out.map_or(Cow::Borrowed(s), Cow::Owned)
 }
 
-/// A path as [`text`] (bytes that are not UTF-8 shown as U+FFFD).
+/// A path as [`text`] (bytes that are not UTF-8 shown as U+FFFD), never cut.
 pub fn path(p: &Path) -> String {
-    text(&p.to_string_lossy()).into_owned()
+    escaped(&p.to_string_lossy(), |c, _| unsafe_char(c)).into_owned()
 }
 
-/// `s` in double quotes, as [`text`], with its own `"` and `\` escaped: `"kick \"in\""`.
+/// `s` in double quotes, as [`text`], with its own `"` and `\` escaped: `"kick \"in\""`
+/// (cut after [`LONGEST`] characters, the note after the closing quote).
 pub fn quoted(s: &str) -> String {
+    let (s, cut) = cut(s);
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
@@ -88,7 +111,7 @@ pub fn quoted(s: &str) -> String {
         }
     }
     out.push('"');
-    out
+    out + &cut
 }
 
 #[cfg(test)]
@@ -114,5 +137,15 @@ mod tests {
         assert_eq!(quoted("say \"hi\"\\\n"), "\"say \\\"hi\\\"\\\\\\n\"");
         assert_eq!(path(Path::new("/tmp/a\nb.rpp")), "/tmp/a\\nb.rpp");
         assert_eq!(text("Café – ü"), "Café – ü");
+        let long = "é".repeat(LONGEST + 10);
+        let shown = quoted(&long);
+        assert!(
+            shown.starts_with('"') && shown.ends_with("\"… (20 more bytes)"),
+            "{shown}"
+        );
+        assert_eq!(
+            shown.chars().count(),
+            LONGEST + 2 + "… (20 more bytes)".chars().count()
+        );
     }
 }

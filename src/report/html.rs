@@ -420,7 +420,7 @@ mod tests {
                 .enumerate()
                 .map(|(index, name)| Track {
                     index,
-                    name: name.to_string(),
+                    name: (*name).into(),
                     kind: TrackKind::Audio,
                     color: Some(Rgb::new(0x12, 0x34, 0x56)),
                     parent: None,

@@ -112,16 +112,26 @@ fn key_indent<'a>(project: &RppProject<'a>, t: &RppTrack) -> Cow<'a, [u8]> {
     }
 }
 
-/// REAPER's block encoding of a name: `<NAME`, one `|` line per line of text, `>`.
+/// REAPER's block encoding of a name: `<NAME`, one `|` line per line of text, `>`. Written
+/// piece by piece into one buffer: a name may be most of a project's bytes.
 fn name_block(indent: &[u8], name: &str, eol: &[u8]) -> Vec<u8> {
-    let mut out = line(indent, "<NAME", eol);
-    let inner = [indent, b"  "].concat();
+    let mut out = Vec::with_capacity(name.len() + 64);
+    out.extend_from_slice(&line(indent, "<NAME", eol));
     for text in name.split('\n') {
-        let text = [b"|", &*crate::name_bytes::encode(text)].concat();
-        out.extend(line_of_bytes(&inner, &text, eol));
+        for piece in [indent, b"  |", &crate::name_bytes::encode(text), eol] {
+            out.extend_from_slice(piece);
+        }
     }
-    out.extend(line(indent, ">", eol));
+    out.extend_from_slice(&line(indent, ">", eol));
     out
+}
+
+/// A quoted name as the bytes it is written as (no copy when it is all UTF-8).
+fn name_bytes(quoted: String) -> Vec<u8> {
+    match crate::name_bytes::encode(&quoted) {
+        Cow::Owned(bytes) => bytes,
+        Cow::Borrowed(_) => quoted.into_bytes(),
+    }
 }
 
 /// Token edits inside one track chunk (absolute offsets).
@@ -132,7 +142,7 @@ fn token_edits(project: &RppProject<'_>, plan: &ByTrack<'_>, index: usize) -> Ve
     // Only new lines need it.
     let indent = || key_indent(project, t);
     if let Some(name) = plan.rename(index) {
-        let text = crate::name_bytes::encode(&quote(name)).into_owned();
+        let text = name_bytes(quote(name));
         let block = wants_block(name).then(|| name_block(&indent(), name, eol));
         match (&t.name, t.name_line_end) {
             (Some(span), Some(line_end)) => {

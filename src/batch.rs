@@ -202,8 +202,75 @@ pub fn file_identity(path: &Path) -> FileIdentity {
 /// Runs `work` on every target on all cores; results come back in target order.
 pub fn run_all<T: Send>(targets: &[Target], work: impl Fn(&Target) -> T + Sync + Send) -> Vec<T> {
     let mut results = Vec::with_capacity(targets.len());
-    run_in_order(targets, work, |_, result| results.push(result));
+    run_in_order(targets, &Budget::unbounded(), work, |_, result| {
+        results.push(result)
+    });
     results
+}
+
+/// How much memory the projects being worked on at once may take together (bytes): a
+/// project takes its cost before it starts and gives it back when done, waiting while it
+/// does not fit. A project that costs more than the whole budget waits until it can run
+/// alone. Waiters are served in turn, so a large project is not passed over forever by small
+/// ones.
+pub struct Budget {
+    total: u64,
+    state: Mutex<BudgetState>,
+    changed: Condvar,
+}
+
+struct BudgetState {
+    free: u64,
+    /// The next turn to hand out, and the turn being served.
+    next_ticket: u64,
+    serving: u64,
+}
+
+impl Budget {
+    pub fn new(total: u64) -> Budget {
+        Budget {
+            total,
+            state: Mutex::new(BudgetState {
+                free: total,
+                next_ticket: 0,
+                serving: 0,
+            }),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// A budget nothing waits on.
+    pub fn unbounded() -> Budget {
+        Budget::new(u64::MAX)
+    }
+
+    /// Takes `cost` (at most the whole budget) until the guard drops, waiting for it.
+    pub fn take(&self, cost: u64) -> Taken<'_> {
+        let cost = cost.min(self.total);
+        let mut st = lock(&self.state);
+        let ticket = st.next_ticket;
+        st.next_ticket += 1;
+        while st.serving != ticket || st.free < cost {
+            st = self.changed.wait(st).unwrap_or_else(|e| e.into_inner());
+        }
+        st.free -= cost;
+        st.serving += 1;
+        self.changed.notify_all();
+        Taken { budget: self, cost }
+    }
+}
+
+/// Memory taken from a [`Budget`], given back when dropped.
+pub struct Taken<'a> {
+    budget: &'a Budget,
+    cost: u64,
+}
+
+impl Drop for Taken<'_> {
+    fn drop(&mut self) {
+        lock(&self.budget.state).free += self.cost;
+        self.budget.changed.notify_all();
+    }
 }
 
 /// Targets are scheduled in windows of this many: at most two windows' results wait to be
@@ -223,8 +290,11 @@ const WINDOW: usize = 256;
 /// the next result to take waits for it instead.
 ///
 /// A panic in `work` stops the run and is raised again on the calling thread.
+///
+/// Each target takes its memory cost from `budget` while it runs ([`budget_cost`]).
 pub fn run_in_order<T: Send>(
     targets: &[Target],
+    budget: &Budget,
     work: impl Fn(&Target) -> T + Sync + Send,
     mut take: impl FnMut(&Target, T),
 ) {
@@ -248,8 +318,10 @@ pub fn run_in_order<T: Send>(
                     return;
                 }
             }
-            let result =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&targets[i])));
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let _memory = budget.take(budget_cost(budget, &targets[i]));
+                work(&targets[i])
+            }));
             let mut st = lock(&state);
             match result {
                 Ok(result) => {
@@ -299,6 +371,16 @@ pub fn run_in_order<T: Send>(
             std::panic::resume_unwind(panic);
         }
     });
+}
+
+/// What a target takes from `budget`: nothing from an unbounded one; else its scanned size
+/// (for a gzipped Live set, the XML size its trailer records, which decoding holds it to)
+/// times [`crate::limits::PEAK_FACTOR`].
+fn budget_cost(budget: &Budget, target: &Target) -> u64 {
+    if budget.total == u64::MAX {
+        return 0;
+    }
+    scanned_bytes(target).saturating_mul(crate::limits::PEAK_FACTOR)
 }
 
 /// What the workers and the taker of [`run_in_order`] share.
@@ -393,6 +475,7 @@ mod tests {
         let mut taken = Vec::new();
         run_in_order(
             &targets,
+            &Budget::unbounded(),
             |t| {
                 let now = LIVE.fetch_add(1, Ordering::SeqCst) + 1;
                 MOST.fetch_max(now, Ordering::SeqCst);
@@ -418,6 +501,51 @@ mod tests {
             most <= 2 * WINDOW + rayon::current_num_threads(),
             "{most} held at once"
         );
+    }
+
+    #[test]
+    fn projects_run_at_once_only_as_far_as_the_memory_budget_goes() {
+        use std::sync::atomic::AtomicU64;
+        let dir = tempfile::tempdir().unwrap();
+        // Ten projects of 40 bytes cost 120 each: a budget of 300 runs two at a time, and a
+        // project larger than the whole budget (1000 bytes) runs alone.
+        let targets: Vec<Target> = (0..11)
+            .map(|i| {
+                let path = dir.path().join(format!("{i:02}.rpp"));
+                fs::write(&path, vec![b'x'; if i == 5 { 1000 } else { 40 }]).unwrap();
+                Target {
+                    path: path.clone(),
+                    root: path,
+                    format: Format::Rpp,
+                }
+            })
+            .collect();
+        let (held, most) = (AtomicU64::new(0), AtomicU64::new(0));
+        let alone = AtomicU64::new(0);
+        let budget = Budget::new(300);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            run_in_order(
+                &targets,
+                &budget,
+                |t| {
+                    let cost = budget_cost(&budget, t).min(300);
+                    let now = held.fetch_add(cost, Ordering::SeqCst) + cost;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    if cost == 300 {
+                        alone.store(u64::from(now == 300), Ordering::SeqCst);
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                    held.fetch_sub(cost, Ordering::SeqCst);
+                },
+                |_, ()| {},
+            )
+        });
+        assert!(most.load(Ordering::SeqCst) <= 300, "{most:?}");
+        assert_eq!(alone.load(Ordering::SeqCst), 1);
     }
 
     #[test]

@@ -290,6 +290,7 @@ pub fn run(args: &ApplyArgs, color: ColorChoice, limits: &crate::limits::Limits)
     run::run_with_progress_in_order(
         !args.run.quiet && !args.run.json,
         &prepared.targets,
+        limits,
         |t| apply_one(args, t, &shared),
         |target, result| {
             summary.projects += 1;

@@ -35,6 +35,7 @@ pub fn run(args: &CheckArgs, color: ColorChoice, limits: &crate::limits::Limits)
     run::run_with_progress_in_order(
         !args.run.quiet && !args.run.json,
         &prepared.targets,
+        limits,
         |t| run::plan_one(t, finder, limits, false),
         |target, result| {
             summary.projects += 1;

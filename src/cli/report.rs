@@ -64,7 +64,7 @@ pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits
         }
     };
     let finder = &prepared.finder;
-    let results = run::run_with_progress(!args.quiet, &prepared.targets, |t| {
+    let results = run::run_with_progress(!args.quiet, &prepared.targets, limits, |t| {
         run::plan_one(t, finder, limits, false)
     });
 

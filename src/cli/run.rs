@@ -145,19 +145,22 @@ pub fn plan_write_into<S: Sink>(
 pub fn run_with_progress<T: Send>(
     bar_wanted: bool,
     targets: &[Target],
+    limits: &crate::limits::Limits,
     work: impl Fn(&Target) -> T + Sync + Send,
 ) -> Vec<T> {
     let mut results = Vec::with_capacity(targets.len());
-    run_with_progress_in_order(bar_wanted, targets, work, |_, r| results.push(r));
+    run_with_progress_in_order(bar_wanted, targets, limits, work, |_, r| results.push(r));
     results
 }
 
 /// [`run_with_progress`] that hands each result to `take` in target order as soon as it can
 /// ([`batch::run_in_order`]), so a command shows (and frees) each project's result while the
-/// others run; the progress bar steps aside while `take` prints.
+/// others run; the progress bar steps aside while `take` prints. The projects read at once
+/// stay within the memory budget of `limits` ([`batch::Budget`]).
 pub fn run_with_progress_in_order<T: Send>(
     bar_wanted: bool,
     targets: &[Target],
+    limits: &crate::limits::Limits,
     work: impl Fn(&Target) -> T + Sync + Send,
     mut take: impl FnMut(&Target, T),
 ) {
@@ -174,6 +177,7 @@ pub fn run_with_progress_in_order<T: Send>(
     };
     batch::run_in_order(
         targets,
+        &batch::Budget::new(limits.memory_budget()),
         |t| {
             let r = work(t);
             bar.inc(1);

@@ -199,6 +199,22 @@ pub fn file_identity(path: &Path) -> FileIdentity {
     (0, 0, resolved)
 }
 
+/// The paths given that are folders in which a walk found no project and no error: a user
+/// who named one probably meant another (a warning, not an error).
+pub fn roots_without_projects(
+    paths: &[PathBuf],
+    targets: &[Target],
+    problems: &[NotAProject],
+) -> Vec<PathBuf> {
+    paths
+        .iter()
+        .filter(|root| root.is_dir())
+        .filter(|root| !targets.iter().any(|t| &t.root == *root))
+        .filter(|root| !problems.iter().any(|p| p.path.starts_with(root)))
+        .cloned()
+        .collect()
+}
+
 /// Runs `work` on every target on all cores; results come back in target order.
 pub fn run_all<T: Send>(targets: &[Target], work: impl Fn(&Target) -> T + Sync + Send) -> Vec<T> {
     let mut results = Vec::with_capacity(targets.len());

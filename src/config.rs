@@ -6,7 +6,7 @@
 //! themselves; cycles are refused. Each rules file is read once per run, however many
 //! projects it serves.
 
-use crate::rules::{self, Position, RuleSet, RulesError, UnusedAction};
+use crate::rules::{self, Position, RuleSet, RulesError, RulesErrors, UnusedAction};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -14,12 +14,13 @@ use std::sync::{Arc, Mutex};
 /// The rules file names looked for, in order of preference within one folder.
 pub const CONFIG_NAMES: [&str; 2] = [".premix.yaml", "premix.yaml"];
 
-/// Reads a rules file from disk, resolving its `extends:` chain.
+/// Reads a rules file from disk, resolving its `extends:` chain. Errors: every mistake found
+/// in the file (or in the first file of the chain that has any), see [`rules::load_layered`].
 ///
 /// Every file of the chain is read as [`read_rules_text`] says; a file `extends:` names must
 /// be a YAML file (`.yaml` or `.yml`, after following symbolic links), and one that does not
 /// parse as a rules file is named in the error, its content never shown.
-pub fn load_file(path: &Path) -> Result<RuleSet, RulesError> {
+pub fn load_file(path: &Path) -> Result<RuleSet, RulesErrors> {
     load_chain(path, &mut Vec::new(), None)
 }
 
@@ -76,7 +77,7 @@ fn load_chain(
     path: &Path,
     chain: &mut Vec<PathBuf>,
     extended_at: Option<(&str, Option<Position>)>,
-) -> Result<RuleSet, RulesError> {
+) -> Result<RuleSet, RulesErrors> {
     let shown = path.display().to_string();
     if let Some((file, at)) = extended_at
         && !is_yaml(path)
@@ -87,7 +88,8 @@ fn load_chain(
             message: format!(
                 "`extends` names {shown}, which is not a YAML rules file (.yaml or .yml)"
             ),
-        });
+        }
+        .into());
     }
     let text = read_rules_text(path).map_err(|e| match extended_at {
         // A missing base is the extending file's mistake: point at its `extends:`.
@@ -115,7 +117,8 @@ fn load_chain(
             file: file.into(),
             position: at,
             message: format!("`extends` goes round in a circle: {}", cycle.join(" → ")),
-        });
+        }
+        .into());
     }
     chain.push(canonical);
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -123,18 +126,23 @@ fn load_chain(
         load_chain(&dir.join(name), chain, Some((&shown, at)))
     });
     chain.pop();
-    result.map_err(|e| {
+    result.map_err(|errors| {
         // Only this file's own mistakes: a base's were judged when it was read.
-        if *e.file == *shown && !looks_like_rules(&text) {
+        if looks_like_rules(&text) || !errors.iter().any(|e| *e.file == *shown) {
+            return errors;
+        }
+        let mut kept: Vec<RulesError> =
+            errors.0.into_iter().filter(|e| *e.file != *shown).collect();
+        kept.insert(
+            0,
             RulesError {
-                file: e.file,
+                file: shown.as_str().into(),
                 // Where a rules file would begin: nothing of the file's own text.
                 position: Some(Position { line: 1, column: 1 }),
                 message: NOT_RULES.into(),
-            }
-        } else {
-            e
-        }
+            },
+        );
+        RulesErrors(kept)
     })
 }
 
@@ -143,12 +151,12 @@ pub struct RulesFinder {
     explicit: Option<Arc<RuleSet>>,
     default: Arc<RuleSet>,
     nearest: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
-    loaded: Mutex<HashMap<PathBuf, Result<Arc<RuleSet>, RulesError>>>,
+    loaded: Mutex<HashMap<PathBuf, Result<Arc<RuleSet>, RulesErrors>>>,
 }
 
 impl RulesFinder {
     /// With `explicit`, that file applies everywhere (an error in it stops the run).
-    pub fn new(explicit: Option<&Path>) -> Result<RulesFinder, RulesError> {
+    pub fn new(explicit: Option<&Path>) -> Result<RulesFinder, RulesErrors> {
         let explicit = explicit.map(load_file).transpose()?.map(Arc::new);
         Ok(RulesFinder {
             explicit,
@@ -159,7 +167,7 @@ impl RulesFinder {
     }
 
     /// The rules that apply to the project at `path`.
-    pub fn for_project(&self, path: &Path) -> Result<Arc<RuleSet>, RulesError> {
+    pub fn for_project(&self, path: &Path) -> Result<Arc<RuleSet>, RulesErrors> {
         if let Some(rules) = &self.explicit {
             return Ok(rules.clone());
         }
@@ -182,7 +190,8 @@ impl RulesFinder {
                 file: file.display().to_string().into(),
                 position: None,
                 message: "a link to a file that is not a YAML rules file (.yaml or .yml)".into(),
-            })
+            }
+            .into())
         };
         lock(&self.loaded).insert(file, result.clone());
         result
@@ -288,7 +297,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("a.yaml"), "version: 1\nextends: b.yaml\n").unwrap();
         fs::write(dir.path().join("b.yaml"), "version: 1\nextends: a.yaml\n").unwrap();
-        let e = load_file(&dir.path().join("a.yaml")).unwrap_err();
+        let e = load_file(&dir.path().join("a.yaml"))
+            .unwrap_err()
+            .first()
+            .clone();
         assert!(e.message.contains("circle"), "{e}");
         assert_eq!(e.position.map(|p| p.line), Some(2));
         fs::write(
@@ -296,7 +308,10 @@ mod tests {
             "version: 1\nextends: nowhere.yaml\n",
         )
         .unwrap();
-        let e = load_file(&dir.path().join("c.yaml")).unwrap_err();
+        let e = load_file(&dir.path().join("c.yaml"))
+            .unwrap_err()
+            .first()
+            .clone();
         assert!(e.file.ends_with("c.yaml") && e.position.is_some(), "{e}");
     }
 
@@ -318,7 +333,7 @@ mod tests {
         let extending = |target: &str| {
             let file = dir.path().join("client.yaml");
             fs::write(&file, format!("version: 1\nextends: {target}\n")).unwrap();
-            load_file(&file).unwrap_err()
+            load_file(&file).unwrap_err().first().clone()
         };
         // Devices and system files are not YAML rules files: refused before being opened.
         for target in ["/dev/zero", "/etc/passwd"] {
@@ -346,7 +361,7 @@ mod tests {
         // A rules file with a mistake still says what the mistake is.
         fs::write(dir.path().join("typo.yaml"), "version: 1\nrulez: []\n").unwrap();
         let e = extending("typo.yaml");
-        assert!(e.message.contains("unknown field `rulez`"), "{e}");
+        assert!(e.message.contains("`rulez`"), "{e}");
     }
 
     #[test]
@@ -355,7 +370,7 @@ mod tests {
         // A sparse 8 GiB file: reading it would take long and take memory; refused at once.
         let huge = dir.path().join("huge.yaml");
         fs::File::create(&huge).unwrap().set_len(8 << 30).unwrap();
-        let e = load_file(&huge).unwrap_err();
+        let e = load_file(&huge).unwrap_err().first().clone();
         assert!(e.message.contains("too large"), "{e}");
         #[cfg(unix)]
         {
@@ -363,14 +378,17 @@ mod tests {
             let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
             // SAFETY: a valid NUL-terminated path.
             assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
-            let e = load_file(&fifo).unwrap_err();
+            let e = load_file(&fifo).unwrap_err().first().clone();
             assert!(e.message.contains("not a regular file"), "{e}");
             fs::write(
                 dir.path().join("a.yaml"),
                 "version: 1\nextends: pipe.yaml\n",
             )
             .unwrap();
-            let e = load_file(&dir.path().join("a.yaml")).unwrap_err();
+            let e = load_file(&dir.path().join("a.yaml"))
+                .unwrap_err()
+                .first()
+                .clone();
             assert!(e.message.contains("not a regular file"), "{e}");
         }
     }
@@ -381,7 +399,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::os::unix::fs::symlink("/etc/passwd", dir.path().join(".premix.yaml")).unwrap();
         let finder = RulesFinder::new(None).unwrap();
-        let e = finder.for_project(&dir.path().join("a.rpp")).unwrap_err();
+        let e = finder
+            .for_project(&dir.path().join("a.rpp"))
+            .unwrap_err()
+            .first()
+            .clone();
         assert!(e.message.contains("not a YAML rules file"), "{e}");
         assert!(!e.to_string().contains("root"), "{e}");
     }

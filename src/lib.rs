@@ -4,11 +4,15 @@
 //! [`rules`] (a [`plan::Plan`]) → [`formats`] again (the plan spelled as [`edit::Edit`]s on
 //! the original bytes) → [`pipeline`] (verified by reading the output back) → [`write`]
 //! (atomic, with backups). [`report`] shows plans; [`batch`] finds projects and runs many.
+//! [`findings`] says what a plan leaves to look at, and how much it matters; [`baseline`]
+//! records the findings a studio accepted.
 
+pub mod baseline;
 pub mod batch;
 pub mod cli;
 pub mod config;
 pub mod edit;
+pub mod findings;
 pub mod formats;
 pub mod limits;
 pub mod name_bytes;

@@ -142,6 +142,8 @@ fn run<S: Sink>(
     let project = formats::open_with(format, &input, limits)?;
     let mut plan = rules::plan(rules, project.session());
     project.vet(&mut plan);
+    // A refused move can split a pair or leave a new bus with one member.
+    rules::keep_structure(project.session(), &mut plan);
     let open = open.filter(|_| plan.edits_file() || !only_edits);
     let Some(open) = open else {
         let processed = Processed {

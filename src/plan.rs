@@ -68,6 +68,11 @@ pub struct NewBus {
     pub name: String,
     pub color: Option<Rgb>,
     pub origin: Origin,
+    /// The fewest moves into it for the bus to be made (its declaration's `min_members`):
+    /// when a backend refuses moves, [`crate::rules::keep_structure`] drops a bus left with
+    /// fewer.
+    #[serde(skip)]
+    pub min_members: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -456,6 +461,8 @@ impl Plan {
                             media_count: original.media_count,
                             muted_media_count: original.muted_media_count,
                             plugins: original.plugins.clone(),
+                            feeds_parent: original.feeds_parent,
+                            fed_by_tracks: original.fed_by_tracks,
                         }
                     }
                     Slot::NewBus(k) => Track {
@@ -469,6 +476,8 @@ impl Plan {
                         media_count: 0,
                         muted_media_count: 0,
                         plugins: Default::default(),
+                        feeds_parent: true,
+                        fed_by_tracks: false,
                     },
                 }
             })
@@ -517,6 +526,8 @@ mod tests {
             media_count: 1,
             muted_media_count: 0,
             plugins: Default::default(),
+            feeds_parent: true,
+            fed_by_tracks: false,
         }
     }
 
@@ -553,6 +564,7 @@ mod tests {
                 name: "DRUMS".into(),
                 color: None,
                 origin: origin(),
+                min_members: 2,
             }],
             changes: vec![mv(1, BusRef::New(0)), mv(3, BusRef::New(0))],
             notes: vec![],

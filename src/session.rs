@@ -195,6 +195,17 @@ pub struct Track {
     pub muted_media_count: usize,
     /// Plugin (effect and instrument) names on the track.
     pub plugins: Arc<[String]>,
+    /// The track's audio reaches its enclosing folder/group/bus, or the master when it sits at
+    /// the top level. False when the engineer took it out of that path (REAPER `MAINSEND 0`,
+    /// a Live output routed elsewhere than the group or master, an Ardour route whose outputs
+    /// do not reach the master): moving such a track, or making a bus inside such a folder,
+    /// would change what is heard.
+    pub feeds_parent: bool,
+    /// Other tracks send to this one or feed it from their outputs (REAPER `AUXRECV`, an Ardour
+    /// aux send's target or a route other routes' outputs connect to, a Live return track or a
+    /// track whose input is routed from another track): it is part of the mix even with no
+    /// media of its own.
+    pub fed_by_tracks: bool,
 }
 
 impl Track {
@@ -257,6 +268,20 @@ impl Session {
     /// Nesting depth of a track: 0 at the top level.
     pub fn depth(&self, index: usize) -> usize {
         self.ancestors(index).count()
+    }
+
+    /// True when some track has items/clips/regions. A project without any is a template
+    /// (or an empty session): its tracks are waiting for material, not unused.
+    pub fn has_media(&self) -> bool {
+        self.tracks.iter().any(|t| t.media_count > 0)
+    }
+
+    /// True when the audio of a bus placed inside `index` would reach the master: `index` and
+    /// every folder around it feed their parent. `None` (the top level) always does.
+    pub fn reaches_master(&self, index: Option<usize>) -> bool {
+        let Some(index) = index else { return true };
+        self.tracks[index].feeds_parent
+            && self.ancestors(index).all(|a| self.tracks[a].feeds_parent)
     }
 }
 

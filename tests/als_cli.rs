@@ -1,5 +1,7 @@
 //! The CLI on Live sets: exit codes, damaged files left untouched.
 
+mod common;
+
 use assert_cmd::Command;
 use std::path::PathBuf;
 
@@ -10,7 +12,7 @@ fn corpus_set(name: &str) -> Option<PathBuf> {
     if path.is_file() {
         Some(path)
     } else {
-        eprintln!("corpus set {} not found; skipping", path.display());
+        common::skipped(&path);
         None
     }
 }

@@ -1,6 +1,8 @@
 //! The per-version track colour mapping (see `src/formats/als/palette.rs`), pinned on real
 //! corpus sets: what premix reads, and what it writes for each version.
 
+mod common;
+
 use premix::formats::Project;
 use premix::formats::als::palette::{self, Scheme};
 use premix::formats::als::{AlsProject, container, scan};
@@ -16,7 +18,7 @@ fn set(name: &str) -> Option<Vec<u8>> {
     match std::fs::read(&path) {
         Ok(bytes) => Some(bytes),
         Err(_) => {
-            eprintln!("corpus set {} not found; skipping", path.display());
+            common::skipped(&path);
             None
         }
     }
@@ -101,7 +103,7 @@ fn live_8_and_9_0_have_no_track_colour_and_are_not_recoloured() {
 fn every_live_8_and_9_0_corpus_track_has_colour_0_while_clips_are_coloured() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/als");
     let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("corpus not found; skipping");
+        common::skipped(&dir);
         return;
     };
     let (mut sets, mut tracks, mut coloured_clips) = (0, 0, 0);

@@ -8,6 +8,8 @@
 //!
 //! Regenerate with `PREMIX_WRITE_SAMPLES=1 cargo test --test als_sample`.
 
+mod common;
+
 #[path = "als_paths.rs"]
 mod als_paths;
 #[path = "../benches/gen/live_set.rs"]
@@ -78,7 +80,8 @@ fn the_default_rules_tidy_the_sample_and_settle() {
     let rules = RuleSet::default_rules();
     let done = process(Format::Als, &bytes, &rules, true).unwrap();
     assert!(done.plan.edits_file());
-    assert!(done.plan.new_buses.len() >= 4, "{:?}", done.plan.new_buses);
+    // Bass, guitars and vocals have two or more tracks each; keys and synths one (no bus).
+    assert!(done.plan.new_buses.len() >= 3, "{:?}", done.plan.new_buses);
     let out = done.output.unwrap();
     let after = container::decode(&out, &premix::limits::Limits::default())
         .unwrap()
@@ -140,7 +143,7 @@ fn corpus_11_3() -> Option<Vec<(String, Vec<u8>)>> {
     let mut sets = Vec::new();
     for name in names {
         let Ok(bytes) = std::fs::read(dir.join(name)) else {
-            eprintln!("corpus set {name} not found; skipping");
+            common::skipped(&dir.join(name));
             return None;
         };
         let xml = container::decode(&bytes, &premix::limits::Limits::default())

@@ -1,6 +1,8 @@
 //! Ardour backend against the real sessions of `../shared/corpus/ardour` (skipped, with a
 //! message, when the corpus is absent).
 
+mod common;
+
 use premix::formats::ardour::ArdourProject;
 use premix::formats::ardour::xml::{XmlDoc, scan};
 use premix::formats::{self, Project};
@@ -13,10 +15,7 @@ use std::path::PathBuf;
 fn corpus() -> Option<Vec<(String, Vec<u8>)>> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/ardour");
     let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!(
-            "corpus absent: {} not found, skipping Ardour corpus tests",
-            dir.display()
-        );
+        common::skipped(&dir);
         return None;
     };
     let mut files: Vec<_> = entries
@@ -343,20 +342,21 @@ fn buses_get_fresh_ids_a_group_and_the_members_outputs() {
     sorted.sort();
     sorted.dedup();
     assert_eq!(sorted.len(), fresh.len(), "fresh ids are unique");
+    // The default rules gather the session's synths (SM Arp, OB-X Pluck, ...) into SYNTHS.
     let text = String::from_utf8_lossy(&out);
     assert!(
-        text.contains("name=\"DRUMS\" hidden=\"0\""),
-        "a DRUMS route group"
+        text.contains("name=\"SYNTHS\" hidden=\"0\""),
+        "a SYNTHS route group"
     );
-    assert!(text.contains("<Connection other=\"DRUMS/audio_in 1\"/>"));
-    assert!(text.contains("<Connection other=\"DRUMS/audio_out 1\"/>"));
+    assert!(text.contains("<Connection other=\"SYNTHS/audio_in 1\"/>"));
+    assert!(text.contains("<Connection other=\"SYNTHS/audio_out 1\"/>"));
     let reread = ArdourProject::read(&out).unwrap();
     let s = reread.session();
-    let drums = track_index(s, "DRUMS");
+    let synths = track_index(s, "SYNTHS");
     assert!(
         s.tracks
             .iter()
-            .any(|t| t.name == "Kick" && t.parent == Some(drums))
+            .any(|t| t.name == "OB-X Pluck" && t.parent == Some(synths))
     );
 }
 

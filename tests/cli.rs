@@ -50,11 +50,13 @@ fn inspect_json_lists_tracks_with_the_contracted_fields() {
     assert_eq!(doc["format"], "rpp");
     let tracks = doc["tracks"].as_array().unwrap();
     assert_eq!(tracks.len(), 25);
+    // Track indexes count from 1, as in every other output (JSON version 2).
+    assert_eq!(doc["version"], 2);
     let kick = &tracks[1];
-    assert_eq!(kick["index"], 1);
+    assert_eq!(kick["index"], 2);
     assert_eq!(kick["name"], "kick in");
     assert_eq!(kick["kind"], "audio");
-    assert_eq!(kick["parent"], 0);
+    assert_eq!(kick["parent"], 1);
     assert!(kick["color"].as_str().unwrap().starts_with('#'));
     assert_eq!(kick["muted"], false);
     assert_eq!(kick["media"], 1);
@@ -237,13 +239,19 @@ fn apply_out_keeps_paths_relative_to_the_folder_given() {
         .code(0);
     let written = out.join("good.rpp");
     assert!(written.is_file());
-    // The output is tidy: a check of it wants no change (flags only: exit 1, 0 would change).
+    // The output is tidy: a check of it wants no change, and flagged tracks (warnings) fail
+    // only from `--fail-on warning` on.
     premix()
         .arg("check")
         .arg(&written)
         .assert()
-        .code(1)
-        .stdout(predicate::str::contains("0 would change"));
+        .code(0)
+        .stdout(predicate::str::contains("0 would change, 2 tracks flagged"));
+    premix()
+        .args(["check", "--fail-on", "warning"])
+        .arg(&written)
+        .assert()
+        .code(1);
 }
 
 #[test]
@@ -281,7 +289,7 @@ fn no_backup_and_dry_run_do_what_they_say() {
         .arg(&good)
         .args(["--in-place", "--dry-run", "--diff"])
         .assert()
-        .code(0)
+        .code(1)
         .stdout(predicate::str::contains("name \"kick in\" → \"Kick in\""));
     assert_eq!(fs::read(&good).unwrap(), original);
     premix()
@@ -313,15 +321,37 @@ fn check_json_is_one_versioned_document() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["version"], 2);
     let projects = doc["projects"].as_array().unwrap();
     assert_eq!(projects.len(), 2);
     assert_eq!(projects[0]["status"], "error");
     assert_eq!(projects[1]["status"], "changed");
     assert_eq!(projects[1]["rules"], "<default rules>");
-    let change = &projects[1]["changes"][0];
-    assert!(change["origin"]["line"].as_u64().unwrap() > 0);
+    let changes = projects[1]["changes"].as_array().unwrap();
+    assert!(changes[0]["origin"]["line"].as_u64().unwrap() > 0);
+    // One index convention: track 2 is "kick in", as in the text output.
+    let kick = changes
+        .iter()
+        .find(|c| c["action"] == "rename" && c["to"] == "Kick in")
+        .unwrap();
+    assert_eq!(
+        (&kick["track"], &kick["track_name"]),
+        (&2.into(), &"kick in".into())
+    );
+    let into_drums = changes
+        .iter()
+        .find(|c| c["action"] == "move_to_bus" && c["track_name"] == "HH")
+        .unwrap();
+    assert_eq!(into_drums["bus"]["name"], "Drums");
+    assert_eq!(into_drums["bus"]["track"], 1);
+    let flagged = &projects[1]["findings"][0];
+    assert_eq!(flagged["code"], "unused");
+    assert_eq!(flagged["severity"], "warning");
+    assert_eq!(flagged["track"], 22);
+    assert_eq!(flagged["track_name"], "Audio 23");
+    assert_eq!(flagged["accepted"], false);
     assert_eq!(doc["summary"]["errors"], 1);
+    assert_eq!(doc["summary"]["findings"]["warning"], 2);
 }
 
 #[test]

@@ -23,7 +23,7 @@ fn studio() -> (tempfile::TempDir, PathBuf) {
     fs::copy(common::sample("reaper/messy-session.rpp"), &song).unwrap();
     fs::write(
         studio.join("base.yaml"),
-        "version: 1\nbuses: [{name: KIT, color: '#ff0000'}]\nrules:\n  - name: studio drums\n    match: {name: 'kick|snare|snr'}\n    bus: KIT\n",
+        "version: 1\nbuses: [{name: KIT, color: '#ff0000'}]\nrules:\n  - name: studio drums\n    match: {name: 'hh|tom|oh'}\n    bus: KIT\n",
     )
     .unwrap();
     fs::write(
@@ -83,7 +83,7 @@ fn a_broken_discovered_rules_file_fails_its_projects_only() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            ".premix.yaml:2:1: unknown field `rulez`",
+            ".premix.yaml:2:1: unknown key `rulez` in the rules file (did you mean `rules`?)",
         ))
         .stdout(predicate::str::contains("other.rpp: track"));
 }
@@ -122,6 +122,9 @@ fn yaml_as_json(text: &str) -> serde_json::Value {
 #[test]
 fn the_json_schema_accepts_the_shipped_rules_and_rejects_mistakes() {
     let validator = schema();
+    // `colour` is `color` (premix writes "colour" itself), wherever the key appears.
+    let colour = "version: 1\ncolours: {a: '#000000'}\nbuses: [{name: B, colour: a}]\nrules: [{colour: a}]\nunused: {action: colour, colour: a}\n";
+    assert!(validator.is_valid(&yaml_as_json(colour)));
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for file in [
         "rules/default.yaml",
@@ -134,7 +137,8 @@ fn the_json_schema_accepts_the_shipped_rules_and_rejects_mistakes() {
     }
     for bad in [
         "version: 2\n",
-        "version: 1\ncolours: {}\n",
+        "version: 1\ncolours: {}\ncolors: {}\n",
+        "version: 1\nrules: [{color: a, colour: b}]\n",
         "version: 1\nrules: [{match: {nme: x}}]\n",
         "version: 1\nunused: {action: delete}\n",
     ] {
@@ -153,14 +157,14 @@ fn files_from_reads_paths_from_a_file_or_stdin() {
         .arg(&list)
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("premix: 1 projects"));
+        .stdout(predicate::str::contains("premix: 1 project:"));
     // The same file twice is processed once (issue #14).
     premix()
         .args(["check", "--files-from", "-"])
         .write_stdin(format!("{}\n{}\n", song.display(), song.display()))
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("premix: 1 projects"));
+        .stdout(predicate::str::contains("premix: 1 project:"));
 }
 
 #[test]
@@ -215,11 +219,12 @@ fn quiet_drops_the_lines_of_projects_that_need_nothing() {
 
 #[test]
 fn diff_text_is_a_unified_diff_of_the_project() {
+    // Changes to make: exit 1, as `diff` and `check` do.
     premix()
         .args(["apply", "--dry-run", "--diff=text"])
         .arg(common::sample("reaper/messy-session.rpp"))
         .assert()
-        .success()
+        .code(1)
         .stdout(predicate::str::contains("-    NAME \"kick in\"\n"))
         .stdout(predicate::str::contains("+    NAME \"Kick in\"\n"))
         .stdout(predicate::str::contains("@@ "));

@@ -367,7 +367,7 @@ fn damaged_live_sets_and_ardour_sessions_are_refused() {
         .unwrap();
         let out = premix().arg("check").arg(dir.path()).output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(stdout.contains("premix: 1 projects"), "{name}: {stdout}");
+        assert!(stdout.contains("premix: 1 project:"), "{name}: {stdout}");
     }
 }
 

@@ -121,7 +121,7 @@ fn the_same_file_named_twice_is_processed_once() {
     let done = run(&["apply", p, &dotted, p, "--in-place"]);
     assert!(done.status.success(), "{}", text(&done.stderr));
     assert!(
-        text(&done.stdout).contains("premix: 1 projects"),
+        text(&done.stdout).contains("premix: 1 project:"),
         "{}",
         text(&done.stdout)
     );

@@ -77,7 +77,7 @@ fn a_colour_only_run_changes_only_peakcol_lines() {
 #[test]
 fn regrouping_keeps_every_receive_on_its_source() {
     let rules = rules::load(
-        "version: 1\nbuses: [{name: VOWELS}, {name: OTHERS}]\nrules:\n  - match: {name: '^[aeiou]', kind: any}\n    bus: VOWELS\n  - match: {name: '[0-9]'}\n    bus: OTHERS\n",
+        "version: 1\nbuses: [{name: VOWELS, min_members: 1}, {name: OTHERS, min_members: 1}]\nrules:\n  - match: {name: '^[aeiou]', kind: any}\n    bus: VOWELS\n  - match: {name: '[0-9]'}\n    bus: OTHERS\n",
         "group.yaml",
     )
     .unwrap();
@@ -142,7 +142,7 @@ fn new_folder_renumbers_the_receive_of_the_send_receive_example() {
     };
     let bytes = read(&dir.join("rppp__send-receive.RPP"));
     let rules = rules::load(
-        "version: 1\nbuses: [{name: SENDS, color: '#00ff00'}]\nrules:\n  - match: {name: '^s-track$'}\n    bus: SENDS\n",
+        "version: 1\nbuses: [{name: SENDS, color: '#00ff00', min_members: 1}]\nrules:\n  - match: {name: '^s-track$'}\n    bus: SENDS\n",
         "r.yaml",
     )
     .unwrap();
@@ -186,8 +186,9 @@ fn the_default_rules_change_nothing_the_second_time() {
         assert!(second.output.unwrap() == output);
     }
     if !rpp_files().is_empty() {
+        // Templates (no media anywhere) and sessions whose names say nothing are left alone.
         assert!(
-            changed > 30,
+            changed > 20,
             "the default rules changed only {changed} corpus files"
         );
     }

@@ -1,11 +1,14 @@
-//! `premix apply PATH... (--out DIR | --in-place)`: apply the rules and write the projects.
+//! `premix apply PATH... (--out DIR | --in-place | --dry-run)`: apply the rules and write the
+//! projects. Exit 0 when done; with `--dry-run` or `--diff`, exit 1 when there were changes
+//! to make (as `check` and `diff` do), 0 when none; 2 on any error.
 
-use super::run::{self, Planned, WriteInto, flagged};
-use super::{EXIT_ERROR, EXIT_OK, RunArgs};
+use super::output::{Outcome, Printer};
+use super::run::{self, Planned, WriteInto};
+use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, RunArgs};
 use crate::batch::Target;
-use crate::report::json::{ProjectEntry, Summary};
+use crate::findings::{self, FailOn};
 use crate::report::style::{ColorChoice, Style};
-use crate::report::{diff, escape, human};
+use crate::report::{diff, escape};
 use crate::write;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -16,7 +19,7 @@ pub struct ApplyArgs {
     pub run: RunArgs,
     /// Write every processed project under DIR, keeping its path relative to the PATH given
     /// (unchanged projects are copied byte for byte).
-    #[arg(long, value_name = "DIR", conflicts_with = "in_place", required_unless_present_any = ["in_place", "dry_run"])]
+    #[arg(long, value_name = "DIR", conflicts_with = "in_place")]
     pub out: Option<PathBuf>,
     /// Replace changed projects where they are, atomically, after keeping a backup
     /// (`NAME.premix-bak`, numbered when one exists).
@@ -25,12 +28,13 @@ pub struct ApplyArgs {
     /// With --in-place: keep no backup.
     #[arg(long, requires = "in_place")]
     pub no_backup: bool,
-    /// Plan and verify everything, write nothing.
+    /// Plan and verify everything, write nothing (exit 1 when there are changes to make).
     #[arg(long)]
     pub dry_run: bool,
-    /// Show each changed project's difference: `--diff` track by track (name, colour, bus
-    /// before → after), `--diff=text` as a unified diff of the project text.
-    #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "semantic")]
+    /// Show each changed project's difference (exit 1 when there were changes): `--diff`
+    /// track by track (name, colour, bus before → after), `--diff text` (or `--diff=text`)
+    /// as a unified diff of the project text.
+    #[arg(long, value_enum, value_name = "KIND", num_args = 0..=1, require_equals = true, default_missing_value = "semantic")]
     pub diff: Option<DiffKind>,
 }
 
@@ -251,12 +255,21 @@ impl Inputs {
     }
 }
 
+/// Says which destination to choose when none was given.
+const NO_DESTINATION: &str = "apply needs to know where to write: --out DIR (copies of the \
+projects under DIR), --in-place (replace the projects, keeping a backup of each), or --dry-run \
+(write nothing, show what would change)";
+
 pub fn run(args: &ApplyArgs, color: ColorChoice, limits: &crate::limits::Limits) -> u8 {
+    if args.out.is_none() && !args.in_place && !args.dry_run {
+        eprintln!("error: {NO_DESTINATION}");
+        return EXIT_ERROR;
+    }
     let style = Style::for_stdout(color);
     let prepared = match run::prepare(&args.run.selection, args.out.as_deref()) {
         Ok(p) => p,
         Err(e) => {
-            eprint!("{}", crate::report::human::error(&e));
+            eprintln!("error: {e}");
             return EXIT_ERROR;
         }
     };
@@ -279,120 +292,84 @@ pub fn run(args: &ApplyArgs, color: ColorChoice, limits: &crate::limits::Limits)
         leftovers: Default::default(),
         first_to: first_to_each_output(args.out.as_deref(), &prepared.targets),
     };
-    let mut summary = Summary {
-        errors: prepared.problems.len(),
-        ..Summary::default()
-    };
-    let mut json = args.run.json.then(|| run::JsonRun::new("apply"));
-    run::report_problems(&prepared.problems, json.as_mut());
+
+    // With --dry-run or --diff, pending changes are the answer (exit 1), as for `check`.
+    let reports_changes = args.dry_run || args.diff.is_some();
+    let mut out = Printer::new(
+        "apply",
+        args.run.output_format(),
+        args.run.verbosity(),
+        style,
+        FailOn::Changes,
+        reports_changes,
+    );
+    for path in &prepared.empty {
+        out.no_project(path);
+    }
+    for p in &prepared.problems {
+        out.failed(&p.path, &p.reason, false);
+    }
     let count = prepared.targets.len();
+    let mut taken = 0;
     // Each project is shown as soon as the ones before it are, then freed.
     run::run_with_progress_in_order(
-        !args.run.quiet && !args.run.json,
+        args.run.progress(),
         &prepared.targets,
         limits,
         |t| apply_one(args, t, &shared),
         |target, result| {
-            summary.projects += 1;
-            show(args, target, &result, &mut summary, json.as_mut(), style);
-            run::done_with(result, summary.projects == count);
+            match &result {
+                Ok(w) => show(args, target, w, &mut out, style),
+                Err(e) => out.failed(&target.path, e, true),
+            }
+            taken += 1;
+            run::done_with(result, taken == count);
         },
     );
-    let code = if summary.errors > 0 {
+    let code = if out.summary.errors > 0 || out.summary.projects == 0 {
         EXIT_ERROR
+    } else if reports_changes && out.summary.changed > 0 {
+        EXIT_FINDINGS
     } else {
         EXIT_OK
     };
+    super::output::say_if_nothing_found(out.summary.projects, prepared.problems.len());
     let verb = if args.dry_run {
         "would change"
     } else {
         "changed"
     };
-    run::print_end(json, summary, verb, style);
+    out.finish(verb, None);
     code
 }
 
-/// Shows what happened to one project: its JSON entry, or its change lines, diff, status
-/// line and where it was written (errors on stderr); counts it in `summary`.
-fn show(
-    args: &ApplyArgs,
-    target: &Target,
-    result: &Result<Written, String>,
-    summary: &mut Summary,
-    json: Option<&mut run::JsonRun>,
-    style: Style,
-) {
-    let shown = |p: &Path| p.display().to_string();
-    let w = match result {
-        Ok(w) => w,
-        Err(e) => {
-            summary.errors += 1;
-            match json {
-                Some(json) => json.project(&ProjectEntry::failed(shown(&target.path), e.clone())),
-                None => eprint!("{}", human::error_line(&target.path, e, Style::plain())),
-            }
-            return;
-        }
-    };
+/// Shows what happened to one planned project.
+fn show(args: &ApplyArgs, target: &Target, w: &Written, out: &mut Printer, style: Style) {
     let p = &w.planned.processed;
-    summary.changed += usize::from(p.plan.edits_file());
-    summary.flagged_tracks += flagged(p);
-    if let Some(json) = json {
-        let mut entry = ProjectEntry::planned(
-            shown(&target.path),
-            &w.planned.rules.source,
-            &p.session,
-            &p.plan,
-        );
-        if w.output.is_some() && p.plan.edits_file() {
-            entry.status = "written";
-        }
-        entry.output = w.output.as_deref().map(shown);
-        entry.backup = w.backup.as_deref().map(shown);
-        json.project(&entry);
-        return;
-    }
-    print!(
-        "{}",
-        human::plan_lines(&target.path, &p.session, &p.plan, style)
-    );
-    match (args.diff, &p.output) {
+    let found = findings::of(&p.session, &p.plan);
+    let accepted = vec![false; found.len()];
+    let after_changes = match (args.diff, &p.output) {
         (Some(DiffKind::Semantic), _) if p.plan.edits_file() => {
-            print!(
-                "{}",
-                diff::semantic(&target.path, &p.session, &p.plan, style)
-            );
+            diff::semantic(&target.path, &p.session, &p.plan, style)
         }
         (Some(DiffKind::Text), Some(output)) if p.plan.edits_file() => {
             let before = crate::formats::text_view(target.format, &w.planned.bytes);
             let after = crate::formats::text_view(target.format, output);
-            print!("{}", diff::text(&target.path, &before, &after));
+            diff::text(&target.path, &before, &after)
         }
-        _ => {}
-    }
-    let needs_nothing = !p.plan.edits_file() && flagged(p) == 0;
-    if args.run.quiet && needs_nothing {
-        return;
-    }
-    let verb = if args.dry_run { "wanted" } else { "made" };
-    print!(
-        "{}",
-        run::status_line(&target.path, p, &w.planned.rules, verb, style)
-    );
-    if let Some(out) = &w.output {
-        let backup = w
-            .backup
-            .as_ref()
-            .map_or_else(String::new, |b| format!(" (backup: {})", escape::path(b)));
-        let verb = if p.plan.edits_file() {
-            "wrote"
-        } else {
-            "copied unchanged"
-        };
-        println!(
-            "{}: {verb} {}{backup}",
-            escape::path(&target.path),
-            escape::path(out)
-        );
-    }
+        _ => String::new(),
+    };
+    out.planned(Outcome {
+        path: &target.path,
+        rules: &w.planned.rules,
+        session: &p.session,
+        plan: &p.plan,
+        findings: &found,
+        accepted: &accepted,
+        verb: if args.dry_run { "wanted" } else { "made" },
+        attention: p.plan.edits_file(),
+        after_changes,
+        output: w.output.as_deref(),
+        backup: w.backup.as_deref(),
+    });
 }

@@ -1,10 +1,10 @@
-//! `premix check PATH...`: what the rules would change, linter style.
+//! `premix check PATH...`: what the rules would change, and the findings, linter style. Exit
+//! 1 for changes the rules want and for new findings at or above `--fail-on`.
 
-use super::run::{self, Planned, flagged};
-use super::{EXIT_ERROR, RunArgs};
-use crate::batch::Target;
-use crate::report::human;
-use crate::report::json::{ProjectEntry, Summary};
+use super::gate::{Gate, GateArgs};
+use super::output::{Outcome, Printer};
+use super::{EXIT_ERROR, RunArgs, run};
+use crate::findings;
 use crate::report::style::{ColorChoice, Style};
 use clap::Args;
 
@@ -12,81 +12,84 @@ use clap::Args;
 pub struct CheckArgs {
     #[command(flatten)]
     pub run: RunArgs,
+    #[command(flatten)]
+    pub gate: GateArgs,
 }
 
 pub fn run(args: &CheckArgs, color: ColorChoice, limits: &crate::limits::Limits) -> u8 {
     let style = Style::for_stdout(color);
-    let prepared = match run::prepare(&args.run.selection, None) {
+    let (prepared, mut gate) = match run::prepare(&args.run.selection, None)
+        .and_then(|p| Ok((p, Gate::open(&args.gate)?)))
+    {
         Ok(p) => p,
         Err(e) => {
-            eprint!("{}", crate::report::human::error(&e));
+            eprintln!("error: {e}");
             return EXIT_ERROR;
         }
     };
     let finder = &prepared.finder;
-    let mut summary = Summary {
-        errors: prepared.problems.len(),
-        ..Summary::default()
-    };
-    let mut json = args.run.json.then(|| run::JsonRun::new("check"));
-    run::report_problems(&prepared.problems, json.as_mut());
+    let mut out = Printer::new(
+        "check",
+        args.run.output_format(),
+        args.run.verbosity(),
+        style,
+        gate.fail_on,
+        gate.fail_on.changes_fail(),
+    );
+    for path in &prepared.empty {
+        out.no_project(path);
+    }
+    for p in &prepared.problems {
+        out.failed(&p.path, &p.reason, false);
+    }
     let count = prepared.targets.len();
+    let mut taken = 0;
     // Each project is shown as soon as the ones before it are, then freed.
     run::run_with_progress_in_order(
-        !args.run.quiet && !args.run.json,
+        args.run.progress(),
         &prepared.targets,
         limits,
         |t| run::plan_one(t, finder, limits, false),
         |target, result| {
-            summary.projects += 1;
-            show(args, target, &result, &mut summary, json.as_mut(), style);
-            run::done_with(result, summary.projects == count);
+            match &result {
+                Ok(planned) => {
+                    let p = &planned.processed;
+                    let found = findings::of(&p.session, &p.plan);
+                    let accepted = gate.accept(&target.path, &p.session, &found);
+                    let fails = found
+                        .iter()
+                        .zip(&accepted)
+                        .any(|(f, a)| !a && gate.fail_on.fails(f.severity()));
+                    out.planned(Outcome {
+                        path: &target.path,
+                        rules: &planned.rules,
+                        session: &p.session,
+                        plan: &p.plan,
+                        findings: &found,
+                        accepted: &accepted,
+                        verb: "wanted",
+                        attention: fails || (gate.fail_on.changes_fail() && p.plan.edits_file()),
+                        after_changes: String::new(),
+                        output: None,
+                        backup: None,
+                    });
+                }
+                Err(e) => out.failed(&target.path, e, true),
+            }
+            taken += 1;
+            run::done_with(result, taken == count);
         },
     );
-    let code = run::findings_exit_code(&summary);
-    run::print_end(json, summary, "would change", style);
-    code
-}
-
-/// Shows one project's findings: its JSON entry, or its change lines and status line (errors
-/// on stderr); counts it in `summary`.
-fn show(
-    args: &CheckArgs,
-    target: &Target,
-    result: &Result<Planned, String>,
-    summary: &mut Summary,
-    json: Option<&mut run::JsonRun>,
-    style: Style,
-) {
-    let shown = target.path.display().to_string();
-    let planned = match result {
-        Ok(planned) => planned,
+    let written = match gate.save() {
+        Ok(w) => w,
         Err(e) => {
-            summary.errors += 1;
-            match json {
-                Some(json) => json.project(&ProjectEntry::failed(shown, e.clone())),
-                None => eprint!("{}", human::error_line(&target.path, e, Style::plain())),
-            }
-            return;
+            eprint!("{}", crate::report::human::error(&e));
+            out.summary.errors += 1;
+            None
         }
     };
-    let p = &planned.processed;
-    summary.changed += usize::from(p.plan.edits_file());
-    summary.flagged_tracks += flagged(p);
-    if let Some(json) = json {
-        let entry = ProjectEntry::planned(shown, &planned.rules.source, &p.session, &p.plan);
-        json.project(&entry);
-        return;
-    }
-    print!(
-        "{}",
-        human::plan_lines(&target.path, &p.session, &p.plan, style)
-    );
-    let needs_nothing = !p.plan.edits_file() && flagged(p) == 0;
-    if !(args.run.quiet && needs_nothing) {
-        print!(
-            "{}",
-            run::status_line(&target.path, p, &planned.rules, "wanted", style)
-        );
-    }
+    let code = gate.exit_code(&out.summary);
+    super::output::say_if_nothing_found(out.summary.projects, prepared.problems.len());
+    out.finish("would change", written);
+    code
 }

@@ -32,8 +32,10 @@ pub fn run(args: &InspectArgs, color: ColorChoice, limits: &crate::limits::Limit
         .and_then(|finder| finder.for_project(&args.file))
     {
         Ok(r) => r,
-        Err(e) => {
-            eprint!("{}", crate::report::human::error(&e));
+        Err(errors) => {
+            for e in errors.iter() {
+                eprint!("{}", crate::report::human::error(e));
+            }
             return EXIT_ERROR;
         }
     };
@@ -52,10 +54,11 @@ pub fn run(args: &InspectArgs, color: ColorChoice, limits: &crate::limits::Limit
         Err(e) => return fail(e.to_string()),
     };
     let session = project.session();
+    let has_media = session.has_media();
     let unused: Vec<_> = session
         .tracks
         .iter()
-        .map(|t| rules.unused_reasons(t))
+        .map(|t| rules.unused_reasons(t, has_media))
         .collect();
     if args.json {
         let doc = json::inspect_document(&args.file, session, &unused);

@@ -1,13 +1,19 @@
 //! The command line: argument parsing and dispatch to one module per subcommand. Exit codes:
-//! 0 done / nothing to change, 1 `check` found changes or flagged tracks, 2 any error.
+//! 0 done / nothing to change; 1 `check` or `report` found changes the rules want (or, with
+//! `--fail-on`, new findings), `apply --dry-run`/`--diff` had changes to make; 2 any error.
 
 mod apply;
 mod check;
+mod gate;
 mod init;
 mod inspect;
+mod man;
+mod output;
 mod report;
 mod rules;
 mod run;
+
+pub use output::OutputFormat;
 
 use crate::report::style::ColorChoice;
 use clap::{Args, Parser, Subcommand};
@@ -18,12 +24,27 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
+/// What `check --help` says after the options: findings, baselines, exit codes.
+const CHECK_HELP: &str = "Findings and their severities: `unsettled` (error: the rules \
+contradict themselves on a project), `unused` (warning: a track the rules flag), `declined` \
+(info: a change premix declined, with the reason).\n\nBaseline: premix-baseline.json in the \
+current folder (or --baseline FILE), JSON, projects by path relative to it, findings by code, \
+track name and kind (never index) and rule label, with a count. Accepted findings fail no run; \
+--verbose shows them.\n\nExit codes: 0 nothing fails; 1 changes the rules want (unless \
+--fail-on never), or new findings at or above --fail-on; 2 error, or no project found at all.";
+
+/// The exit codes, as `--help` and the man page say them.
+pub const EXIT_CODES: &str = "Exit codes: 0 done or nothing to change; 1 `check`/`report` found \
+changes the rules want or new findings at or above --fail-on, `apply --dry-run`/`--diff` had \
+changes to make; 2 error (or no project found at all). A closed output (`premix check | head`) \
+ends premix as it ends `ls`: by SIGPIPE, quietly.";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "premix",
     version,
     about = "Organise DAW projects before mixing: name, colour, bus and flag tracks from a YAML rules file",
-    after_help = "Exit codes: 0 done or nothing to change; 1 `check` found changes or flagged tracks; 2 error."
+    after_help = EXIT_CODES
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -42,12 +63,20 @@ pub struct Cli {
 pub enum Command {
     /// Show the tracks of a project as premix sees them.
     Inspect(inspect::InspectArgs),
-    /// Report what the rules would change and which tracks are flagged (exit 1 if any).
+    /// Report what the rules would change and the findings (flagged tracks, declined
+    /// changes); exit 1 for pending changes, or findings at or above --fail-on.
+    #[command(after_help = CHECK_HELP)]
     Check(check::CheckArgs),
-    /// Apply the rules and write the projects.
+    /// Apply the rules and write the projects (--out DIR or --in-place; --dry-run to write
+    /// nothing).
+    #[command(
+        after_help = "Exit codes: 0 done; with --dry-run or --diff, 1 when there were changes \
+                      to make (0 when none); 2 error, or no project found at all."
+    )]
     Apply(apply::ApplyArgs),
     /// Write an HTML page showing every project's tracks before and after the rules (exit
-    /// codes as `check`).
+    /// codes, --fail-on and baseline as `check`).
+    #[command(after_help = CHECK_HELP)]
     Report(report::ReportArgs),
     /// Work with rules files.
     #[command(subcommand)]
@@ -59,8 +88,9 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff): `premix man > premix.1`.
-    Man,
+    /// Print the man page (roff) documenting every subcommand and its options:
+    /// `premix man > premix.1`; `--dir DIR` writes a page per subcommand instead.
+    Man(man::ManArgs),
 }
 
 /// Options shared by `check` and `apply`.
@@ -68,12 +98,43 @@ pub enum Command {
 pub struct RunArgs {
     #[command(flatten)]
     pub selection: Selection,
-    /// Print one JSON document for the whole run.
-    #[arg(long)]
+    /// Output format: `text`; `json` (one versioned document for the whole run); `github`
+    /// (GitHub Actions workflow annotations); `sarif` (one SARIF 2.1.0 log).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// The same as --format json.
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
-    /// No progress bar and no line for projects that need nothing.
-    #[arg(long, short)]
+    /// One line per project that needs attention (changes, or findings that fail the run),
+    /// nothing else; no progress bar.
+    #[arg(long, short, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Every change and finding, also those a baseline accepts.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+impl RunArgs {
+    pub fn output_format(&self) -> OutputFormat {
+        if self.json {
+            OutputFormat::Json
+        } else {
+            self.format
+        }
+    }
+
+    pub fn verbosity(&self) -> output::Verbosity {
+        match (self.quiet, self.verbose) {
+            (true, _) => output::Verbosity::Quiet,
+            (false, true) => output::Verbosity::Verbose,
+            (false, false) => output::Verbosity::Normal,
+        }
+    }
+
+    /// A progress bar on a terminal, unless `--quiet` or a document format.
+    pub fn progress(&self) -> bool {
+        !self.quiet && self.output_format() == OutputFormat::Text
+    }
 }
 
 /// Which projects a run covers and which rules it applies: the options `check`, `apply` and
@@ -94,7 +155,8 @@ pub struct Selection {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    restore_sigpipe();
+    let cli = Cli::parse_from(diff_value_after_space(std::env::args_os()));
     let limits = crate::limits::Limits::from_mib(cli.max_size);
     let code = match &cli.command {
         Command::Inspect(args) => inspect::run(args, cli.color, &limits),
@@ -108,16 +170,73 @@ pub fn main() -> ExitCode {
             clap_complete::generate(*shell, &mut cmd, "premix", &mut std::io::stdout());
             EXIT_OK
         }
-        Command::Man => {
-            let cmd = <Cli as clap::CommandFactory>::command();
-            match clap_mangen::Man::new(cmd).render(&mut std::io::stdout()) {
-                Ok(()) => EXIT_OK,
-                Err(e) => {
-                    eprint!("{}", crate::report::human::error(&e));
-                    EXIT_ERROR
-                }
-            }
-        }
+        Command::Man(args) => man::run(args),
     };
     ExitCode::from(code)
+}
+
+/// Lets a closed standard output (`premix check | head -1`) end premix the way it ends `ls`:
+/// by SIGPIPE, quietly. Rust ignores SIGPIPE, so a write to a closed pipe returns an error,
+/// and `println!` panics on it (exit 101, "failed printing to stdout"). Every write premix
+/// makes to a project is finished before anything is printed, so ending mid-output leaves no
+/// file half-written.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called once, first thing in main, before any thread exists; SIG_DFL is the
+    // disposition every process starts with outside Rust.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// `--diff text` (a space before the value) as `--diff=text`. The value of `--diff` is
+/// optional, so clap takes the word after it for a PATH unless joined by `=`; a word that is
+/// one of `--diff`'s values is taken as its value instead (a project folder named `text` is
+/// then `./text`).
+fn diff_value_after_space(
+    args: impl Iterator<Item = std::ffi::OsString>,
+) -> Vec<std::ffi::OsString> {
+    let mut out: Vec<std::ffi::OsString> = Vec::new();
+    let mut options_end = false;
+    for arg in args {
+        let joins = !options_end
+            && out.last().is_some_and(|prev| prev == "--diff")
+            && (arg == "text" || arg == "semantic");
+        if joins {
+            let last = out.last_mut().expect("checked above");
+            last.push("=");
+            last.push(&arg);
+            continue;
+        }
+        options_end |= arg == "--";
+        out.push(arg);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_diff_value_after_a_space_joins_the_option() {
+        let args = |list: &[&str]| -> Vec<String> {
+            diff_value_after_space(list.iter().map(std::ffi::OsString::from))
+                .into_iter()
+                .map(|a| a.into_string().unwrap())
+                .collect()
+        };
+        assert_eq!(
+            args(&["premix", "apply", "--diff", "text", "songs"]),
+            ["premix", "apply", "--diff=text", "songs"]
+        );
+        assert_eq!(
+            args(&["premix", "apply", "--diff", "songs"]),
+            ["premix", "apply", "--diff", "songs"]
+        );
+        assert_eq!(
+            args(&["premix", "apply", "--", "--diff", "text"]),
+            ["premix", "apply", "--", "--diff", "text"]
+        );
+    }
 }

@@ -1,12 +1,15 @@
 //! `premix report PATH... --html OUT.html`: what the rules would change, as one self-contained
-//! HTML page with every project's tracks before and after. Exit codes as `check`.
+//! HTML page with every project's tracks before and after. Exit codes, `--fail-on` and the
+//! baseline as `check`.
 
-use super::run::{self, flagged};
-use super::{EXIT_ERROR, Selection};
+use super::gate::{Gate, GateArgs};
+use super::output::summary_line;
+use super::{EXIT_ERROR, Selection, run};
+use crate::findings;
 use crate::report::html::{self, Outcome, ProjectView};
-use crate::report::human;
 use crate::report::json::Summary;
 use crate::report::style::{ColorChoice, Style};
+use crate::report::{escape, human};
 use clap::Args;
 use std::path::{Path, PathBuf};
 
@@ -20,6 +23,8 @@ pub struct ReportArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub gate: GateArgs,
 }
 
 /// Why the page may not be written to `target`, if it may not: it is named like a project,
@@ -56,13 +61,14 @@ pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits
         eprint!("{}", human::error_line(&args.html, &why, Style::plain()));
         return EXIT_ERROR;
     }
-    let prepared = match run::prepare(&args.selection, None) {
-        Ok(p) => p,
-        Err(e) => {
-            eprint!("{}", crate::report::human::error(&e));
-            return EXIT_ERROR;
-        }
-    };
+    let (prepared, mut gate) =
+        match run::prepare(&args.selection, None).and_then(|p| Ok((p, Gate::open(&args.gate)?))) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_ERROR;
+            }
+        };
     let finder = &prepared.finder;
     let results = run::run_with_progress(!args.quiet, &prepared.targets, limits, |t| {
         run::plan_one(t, finder, limits, false)
@@ -72,6 +78,14 @@ pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits
         errors: prepared.problems.len(),
         ..Summary::default()
     };
+    for path in &prepared.empty {
+        eprintln!(
+            "{} {}: no project found here (looked for {})",
+            Style::plain().yellow("warning:"),
+            escape::path(path),
+            crate::formats::SUPPORTED_EXTENSIONS
+        );
+    }
     let mut views = Vec::new();
     for p in &prepared.problems {
         eprint!("{}", human::error_line(&p.path, &p.reason, Style::plain()));
@@ -87,7 +101,10 @@ pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits
             Ok(planned) => {
                 let p = &planned.processed;
                 summary.changed += usize::from(p.plan.edits_file());
-                summary.flagged_tracks += flagged(p);
+                summary.flagged_tracks += p.plan.flags().count();
+                let found = findings::of(&p.session, &p.plan);
+                let accepted = gate.accept(&target.path, &p.session, &found);
+                summary.add_findings(&found, &accepted, gate.fail_on);
                 views.push(ProjectView {
                     path,
                     outcome: Outcome::Planned {
@@ -107,6 +124,13 @@ pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits
             }
         }
     }
+    let written = match gate.save() {
+        Ok(w) => w,
+        Err(e) => {
+            eprint!("{}", human::error(&e));
+            return EXIT_ERROR;
+        }
+    };
     let page = html::render("premix report", &views);
     // Checked again just before: the run takes time, and the file may have appeared.
     if let Some(why) = refusal(&args.html) {
@@ -121,10 +145,18 @@ pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits
         );
         return EXIT_ERROR;
     }
-    print!("{}", run::summary_line("would change", &summary, style));
-    println!(
-        "premix: report written to {}",
-        crate::report::escape::path(&args.html)
+    super::output::say_if_nothing_found(summary.projects, prepared.problems.len());
+    print!(
+        "{}",
+        summary_line("would change", &summary, gate.fail_on, style)
     );
-    run::findings_exit_code(&summary)
+    if let Some((path, n)) = written {
+        println!(
+            "premix: baseline written to {} ({} accepted)",
+            escape::path(path),
+            human::count(n, "finding", "findings")
+        );
+    }
+    println!("premix: report written to {}", escape::path(&args.html));
+    gate.exit_code(&summary)
 }

@@ -1,13 +1,14 @@
 //! `premix rules check FILE`: validate a rules file.
 
 use super::{EXIT_ERROR, EXIT_OK};
+use crate::report::human::count;
 use crate::rules::RuleSet;
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
 
 #[derive(Subcommand, Debug)]
 pub enum RulesCommand {
-    /// Validate a rules file; errors name the file, line and column.
+    /// Validate a rules file: every mistake is reported at once, each as FILE:LINE:COLUMN.
     Check {
         #[arg(value_name = "FILE")]
         file: PathBuf,
@@ -20,8 +21,8 @@ pub enum RulesCommand {
 pub const SCHEMA: &str = include_str!("../../rules/schema.json");
 
 /// Loads a rules file (and what it extends).
-pub fn load(file: &Path) -> Result<RuleSet, String> {
-    crate::config::load_file(file).map_err(|e| e.to_string())
+pub fn load(file: &Path) -> Result<RuleSet, crate::rules::RulesErrors> {
+    crate::config::load_file(file)
 }
 
 pub fn run(cmd: &RulesCommand) -> u8 {
@@ -29,10 +30,10 @@ pub fn run(cmd: &RulesCommand) -> u8 {
         RulesCommand::Check { file } => match load(file) {
             Ok(rules) => {
                 println!(
-                    "{}: ok ({} rules, {} buses{})",
+                    "{}: ok ({}, {}{})",
                     crate::report::escape::path(file),
-                    rules.rules.len(),
-                    rules.buses.len(),
+                    count(rules.rules.len(), "rule", "rules"),
+                    count(rules.buses.len(), "bus", "buses"),
                     if rules.unused.is_some() {
                         ", unused policy"
                     } else {
@@ -41,8 +42,15 @@ pub fn run(cmd: &RulesCommand) -> u8 {
                 );
                 EXIT_OK
             }
-            Err(e) => {
-                eprint!("{}", crate::report::human::error(&e));
+            Err(errors) => {
+                for e in errors.iter() {
+                    eprint!("{}", crate::report::human::error(e));
+                }
+                eprintln!(
+                    "premix: {} in {}",
+                    count(errors.0.len(), "mistake", "mistakes"),
+                    crate::report::escape::text(&errors.first().file)
+                );
                 EXIT_ERROR
             }
         },

@@ -1,16 +1,14 @@
 //! What `check`, `apply` and `report` share: finding the projects and their rules, reading
-//! and planning each one in parallel with a progress bar, the run's end (JSON document or
-//! summary line) and its exit code.
+//! and planning each one in parallel with a progress bar. How a run is printed is
+//! [`super::output`]'s.
 
 use super::Selection;
 use crate::batch::{self, NotAProject, Target};
 use crate::config::RulesFinder;
 use crate::formats::WriteError;
 use crate::pipeline::{self, Processed, Sink};
-use crate::report::json::{ProjectEntry, RUN_DOCUMENT_VERSION, Summary};
-use crate::report::style::Style;
-use crate::report::{escape, human};
-use crate::rules::RuleSet;
+use crate::report::escape;
+use crate::rules::{RuleSet, RulesErrors};
 use crate::write::Snapshot;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufRead, IsTerminal};
@@ -31,6 +29,23 @@ pub struct Prepared {
     pub finder: RulesFinder,
     pub targets: Vec<Target>,
     pub problems: Vec<NotAProject>,
+    /// Folders given that hold no project (a warning each).
+    pub empty: Vec<PathBuf>,
+}
+
+/// A rules file's mistakes as one project's error, on one line: the first mistake, and how
+/// many more there are (`premix rules check` lists them all).
+pub fn rules_error(e: &RulesErrors) -> String {
+    match e.0.len() {
+        0 | 1 => e.to_string(),
+        n => format!(
+            "{} (and {} more {}; `premix rules check {}` lists them all)",
+            e.first(),
+            n - 1,
+            if n == 2 { "mistake" } else { "mistakes" },
+            e.first().file
+        ),
+    }
 }
 
 /// The paths given, plus those of `--files-from`.
@@ -56,14 +71,23 @@ fn all_paths(args: &Selection) -> Result<Vec<PathBuf>, String> {
 }
 
 /// Loads `--rules` if given and finds the projects; `Err` is a message for a run that
-/// cannot start.
+/// cannot start (every mistake of the rules file, one per line, the lines after the first
+/// starting `error: ` like the first will once printed; each escaped for the terminal).
 pub fn prepare(args: &Selection, skip: Option<&Path>) -> Result<Prepared, String> {
-    let finder = RulesFinder::new(args.rules.as_deref()).map_err(|e| e.to_string())?;
-    let (targets, problems) = batch::discover(&all_paths(args)?, skip);
+    let finder = RulesFinder::new(args.rules.as_deref()).map_err(|e| {
+        e.iter()
+            .map(|e| escape::text(&e.to_string()).into_owned())
+            .collect::<Vec<_>>()
+            .join("\nerror: ")
+    })?;
+    let paths = all_paths(args).map_err(|e| escape::text(&e).into_owned())?;
+    let (targets, problems) = batch::discover(&paths, skip);
+    let empty = batch::roots_without_projects(&paths, &targets, &problems);
     Ok(Prepared {
         finder,
         targets,
         problems,
+        empty,
     })
 }
 
@@ -76,7 +100,7 @@ pub fn plan_one(
 ) -> Result<Planned, String> {
     let rules = finder
         .for_project(&target.path)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| rules_error(&e))?;
     let (bytes, snapshot) = crate::write::read(&target.path, limits).map_err(|e| e.to_string())?;
     let processed = pipeline::process_with(target.format, &bytes, &rules, render, limits)
         .map_err(|e| e.to_string())?;
@@ -113,7 +137,7 @@ pub fn plan_write_into<S: Sink>(
 ) -> Result<(Planned, Option<S>), String> {
     let rules = finder
         .for_project(&target.path)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| rules_error(&e))?;
     let (bytes, snapshot) = crate::write::read(how.from, limits).map_err(|e| e.to_string())?;
     let kept = if how.keep_input {
         bytes.clone()
@@ -199,189 +223,10 @@ pub fn done_with<T>(result: T, last: bool) {
     }
 }
 
-/// The run's JSON document written as its projects come (`--json`), so that no project's
-/// entry is held after it is written. The text is what `serde_json::to_string_pretty` makes
-/// of the whole [`crate::report::json::RunDocument`].
-pub struct JsonRun {
-    command: &'static str,
-    projects: usize,
-}
-
-impl JsonRun {
-    pub fn new(command: &'static str) -> JsonRun {
-        JsonRun {
-            command,
-            projects: 0,
-        }
-    }
-
-    fn head(&self) -> String {
-        format!(
-            "{{\n  \"version\": {RUN_DOCUMENT_VERSION},\n  \"command\": {},\n  \"projects\": [",
-            serde_json::to_string(self.command).unwrap_or_default()
-        )
-    }
-
-    /// Writes one project's entry.
-    pub fn project(&mut self, entry: &ProjectEntry<'_>) {
-        print!("{}", self.project_text(entry));
-    }
-
-    fn project_text(&mut self, entry: &ProjectEntry<'_>) -> String {
-        let mut out = if self.projects == 0 {
-            self.head() + "\n"
-        } else {
-            ",\n".to_string()
-        };
-        let text = serde_json::to_string_pretty(entry).unwrap_or_default();
-        for (i, line) in text.lines().enumerate() {
-            if i > 0 {
-                out.push('\n');
-            }
-            out.push_str("    ");
-            out.push_str(line);
-        }
-        self.projects += 1;
-        out
-    }
-
-    /// Writes the summary and closes the document.
-    pub fn end(self, summary: &Summary) {
-        println!("{}", self.end_text(summary));
-    }
-
-    fn end_text(self, summary: &Summary) -> String {
-        let summary = serde_json::to_string_pretty(summary)
-            .unwrap_or_default()
-            .replace('\n', "\n  ");
-        let projects = if self.projects == 0 {
-            self.head() + "]"
-        } else {
-            "\n  ]".to_string()
-        };
-        format!("{projects},\n  \"summary\": {summary}\n}}")
-    }
-}
-
-/// Paths that led to no project: one JSON entry each (with `--json`), or an error line on
-/// stderr.
-pub fn report_problems(problems: &[NotAProject], json: Option<&mut JsonRun>) {
-    match json {
-        Some(json) => {
-            for p in problems {
-                let entry = ProjectEntry::failed(p.path.display().to_string(), p.reason.clone());
-                json.project(&entry);
-            }
-        }
-        None => {
-            for p in problems {
-                eprint!("{}", human::error_line(&p.path, &p.reason, Style::plain()));
-            }
-        }
-    }
-}
-
 /// Hands a command's results to the end of the process instead of freeing them: a command is
 /// the last thing `cli::main` runs, and freeing every session and plan one allocation at a
 /// time (tens of thousands for a large project) would only delay the exit, while the system
 /// takes the memory back whole.
 pub fn leave_to_exit<T>(results: T) {
     std::mem::forget(results);
-}
-
-/// The end of a run: the versioned JSON document's summary with `--json`, else the summary
-/// line.
-pub fn print_end(json: Option<JsonRun>, summary: Summary, verb: &str, style: Style) {
-    match json {
-        Some(json) => json.end(&summary),
-        None => print!("{}", summary_line(verb, &summary, style)),
-    }
-}
-
-/// Exit code of a run that reports findings like a linter (`check`, `report`): 2 if any
-/// project failed, 1 if any would change or has flagged tracks, else 0.
-pub fn findings_exit_code(summary: &Summary) -> u8 {
-    if summary.errors > 0 {
-        super::EXIT_ERROR
-    } else if summary.changed > 0 || summary.flagged_tracks > 0 {
-        super::EXIT_FINDINGS
-    } else {
-        super::EXIT_OK
-    }
-}
-
-pub fn flagged(p: &Processed) -> usize {
-    p.plan.flags().count()
-}
-
-pub fn summary_line(verb: &str, summary: &Summary, style: Style) -> String {
-    let errors = if summary.errors > 0 {
-        style.red(&format!("{} errors", summary.errors))
-    } else {
-        "0 errors".to_string()
-    };
-    format!(
-        "{} {} projects: {} {verb}, {} tracks flagged, {errors}\n",
-        style.bold("premix:"),
-        summary.projects,
-        summary.changed,
-        summary.flagged_tracks,
-    )
-}
-
-/// `path: 3 changes, 1 flagged (rules .premix.yaml)`: one status line per project.
-pub fn status_line(
-    path: &Path,
-    p: &Processed,
-    rules: &RuleSet,
-    verb: &str,
-    style: Style,
-) -> String {
-    let changes = p.plan.changes.iter().filter(|c| c.edits_file()).count() + p.plan.new_buses.len();
-    let flagged = flagged(p);
-    let what = match (changes, flagged) {
-        (0, 0) => "ok".to_string(),
-        (c, 0) => format!("{c} changes {verb}"),
-        (0, f) => format!("{f} tracks flagged"),
-        (c, f) => format!("{c} changes {verb}, {f} tracks flagged"),
-    };
-    format!(
-        "{}: {what} {}\n",
-        escape::path(path),
-        style.dim(&format!("(rules {})", escape::text(&rules.source)))
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::report::json::RunDocument;
-
-    #[test]
-    fn the_streamed_json_document_is_the_pretty_printed_whole() {
-        for n in 0..3 {
-            let entries: Vec<ProjectEntry<'_>> = (0..n)
-                .map(|i| ProjectEntry::failed(format!("p{i}.rpp"), "a \"quoted\"\nerror".into()))
-                .collect();
-            let summary = Summary {
-                projects: n,
-                errors: n,
-                ..Summary::default()
-            };
-            let mut json = JsonRun::new("check");
-            let mut streamed: String = entries.iter().map(|e| json.project_text(e)).collect();
-            streamed += &json.end_text(&summary);
-            let whole = RunDocument {
-                version: RUN_DOCUMENT_VERSION,
-                command: "check",
-                projects: entries,
-                summary,
-            };
-            assert_eq!(
-                streamed,
-                serde_json::to_string_pretty(&whole).unwrap(),
-                "{n}"
-            );
-        }
-    }
 }

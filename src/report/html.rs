@@ -11,7 +11,9 @@
 //! a `#c8c8c8` bar); nothing else on the page is drawn in a track colour; the "after" list sits
 //! [`AFTER_OFFSET_PX`] to the right of the "before" list.
 
+use super::human::count;
 use super::{describe, track_label};
+use crate::findings;
 use crate::plan::{Action, Plan, Slot};
 use crate::session::{Rgb, Session, TrackKind};
 use std::collections::{BTreeMap, BTreeSet};
@@ -153,8 +155,10 @@ pub fn render(title: &str, projects: &[ProjectView]) -> String {
     let _ = writeln!(out, "<h1>{}</h1>", escape(title));
     let _ = writeln!(
         out,
-        "<p class=\"sum\">{} projects: {changed} would change, {flagged} tracks flagged, {errors} errors</p>",
-        projects.len()
+        "<p class=\"sum\">{}: {changed} would change, {}, {}</p>",
+        count(projects.len(), "project", "projects"),
+        count(flagged, "track flagged", "tracks flagged"),
+        count(errors, "error", "errors")
     );
     out.push_str(
         "<div class=\"tools\"><button type=\"button\" onclick=\"premixAll(true)\">Expand all</button>\
@@ -233,10 +237,10 @@ fn project(
     let _ = writeln!(
         out,
         "<details class=\"p\" id=\"p{i}\"{open}><summary>{} <span class=\"st st-{status}\">{status}</span> \
-         <span class=\"meta\">{}, {} tracks, rules {}</span></summary>",
+         <span class=\"meta\">{}, {}, rules {}</span></summary>",
         escape(path),
         session.format,
-        session.tracks.len(),
+        count(session.tracks.len(), "track", "tracks"),
         escape(rules)
     );
 
@@ -361,17 +365,22 @@ fn project(
                 escape(&origin_text(&c.origin))
             );
         }
-        for n in &plan.notes {
-            let track = n.track.map_or_else(String::new, |t| {
+        // Notes, by their severity as findings (flags are shown as changes above).
+        for f in findings::of(session, plan)
+            .iter()
+            .filter(|f| f.code != findings::Code::Unused)
+        {
+            let track = f.track.map_or_else(String::new, |t| {
                 format!("{}: ", escape(&track_label(session, t)))
             });
-            let origin = n.origin.as_ref().map_or_else(String::new, |o| {
+            let origin = f.origin.map_or_else(String::new, |o| {
                 format!("<span class=\"o\">[{}]</span>", escape(&origin_text(o)))
             });
             let _ = writeln!(
                 out,
-                "<li class=\"note\">note: {track}{}{origin}</li>",
-                escape(&n.message)
+                "<li class=\"note\">{}: {track}{}{origin}</li>",
+                f.severity(),
+                escape(&f.message)
             );
         }
         out.push_str("</ol>\n");
@@ -429,6 +438,8 @@ mod tests {
                     media_count: 1,
                     muted_media_count: 0,
                     plugins: Default::default(),
+                    feeds_parent: true,
+                    fed_by_tracks: false,
                 })
                 .collect(),
         }

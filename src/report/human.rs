@@ -1,8 +1,9 @@
-//! Human-readable output: an inspect table, linter-style change lines, summaries.
+//! Human-readable output: an inspect table, linter-style change and finding lines, counts.
 
 use super::escape;
 use super::style::Style;
 use super::{TrackLabel, describe, track_label};
+use crate::findings::{Finding, Severity};
 use crate::plan::{Action, Plan, UnusedReason};
 use crate::session::Session;
 use std::fmt::Write;
@@ -18,10 +19,10 @@ pub fn inspect(
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} ({}, {} tracks)",
+        "{} ({}, {})",
         style.bold(&escape::path(path)),
         session.format,
-        session.tracks.len()
+        count(session.tracks.len(), "track", "tracks")
     );
     let _ = writeln!(
         out,
@@ -61,8 +62,9 @@ pub fn inspect(
     out
 }
 
-/// One line per change and note, each naming the rule that asked: `path: track 3 "kick": rename
-/// to "Kick 1"  [rules.yaml:12 kick]`.
+/// One line per change to the file, each naming the rule that asked: `path: track 3 "kick":
+/// rename to "Kick 1"  [rules.yaml:12 kick]`. Flags and notes are findings
+/// ([`finding_lines`]).
 pub fn plan_lines(path: &Path, session: &Session, plan: &Plan, style: Style) -> String {
     let mut out = String::new();
     let shown = escape::path(path);
@@ -80,7 +82,7 @@ pub fn plan_lines(path: &Path, session: &Session, plan: &Plan, style: Style) -> 
             ))
         );
     }
-    for change in &plan.changes {
+    for change in plan.changes.iter().filter(|c| c.edits_file()) {
         let o = &change.origin;
         // On a terminal, indent by the bus tree; plain output stays `path: track ...` for grep.
         let indent = if style.color {
@@ -117,18 +119,48 @@ pub fn plan_lines(path: &Path, session: &Session, plan: &Plan, style: Style) -> 
         }
         out.push('\n');
     }
-    for note in &plan.notes {
-        let track = note
+    out
+}
+
+/// One line per finding, its severity first: `path: warning: track 22 "Audio 23": unused
+/// (no_media)  [rules.yaml:40 unused]`. Findings the baseline accepts (`accepted[i]` for
+/// `findings[i]`) are left out, unless `show_accepted`, which marks them.
+pub fn finding_lines(
+    path: &Path,
+    session: &Session,
+    findings: &[Finding<'_>],
+    accepted: &[bool],
+    show_accepted: bool,
+    style: Style,
+) -> String {
+    let mut out = String::new();
+    let shown = escape::path(path);
+    for (i, f) in findings.iter().enumerate() {
+        let is_accepted = accepted.get(i).copied().unwrap_or(false);
+        if is_accepted && !show_accepted {
+            continue;
+        }
+        let severity = format!("{}:", f.severity());
+        let severity = match f.severity() {
+            Severity::Error => style.red(&severity),
+            Severity::Warning => style.yellow(&severity),
+            Severity::Info => style.dim(&severity),
+        };
+        let track = f
             .track
             .map_or_else(String::new, |t| format!("{}: ", track_label(session, t)));
-        let origin = note.origin.as_ref().map_or_else(String::new, |o| {
+        let origin = f.origin.map_or_else(String::new, |o| {
             format!("  {}", style.dim(&origin(&o.file, o.line, &o.label)))
         });
+        let mark = if is_accepted {
+            style.dim(" (accepted by the baseline)")
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "{shown}: {}{track}{}{origin}",
-            style.yellow("note: "),
-            escape::text(&note.message)
+            "{shown}: {severity} {track}{}{origin}{mark}",
+            escape::text(&f.message)
         );
     }
     out
@@ -142,6 +174,11 @@ pub fn error(message: &dyn std::fmt::Display) -> String {
 /// `[rules.yaml:12 kick]`: the rule that asked, as the terminal may show it.
 fn origin(file: &str, line: usize, label: &str) -> String {
     format!("[{}:{line} {}]", escape::text(file), escape::text(label))
+}
+
+/// `1 change`, `2 changes`: a count and its noun, singular or plural.
+pub fn count(n: usize, singular: &str, plural: &str) -> String {
+    format!("{n} {}", if n == 1 { singular } else { plural })
 }
 
 /// `error: path: line 3: unterminated quoted string` (path and message escaped for the

@@ -1,19 +1,32 @@
 //! JSON documents for programs: `inspect --json` and the run document of `check`/`apply`.
-//! The run document carries `"version"`; fields are only ever added within a version.
+//!
+//! Both carry `"version"` ([`JSON_VERSION`]); fields are only ever added within a version.
+//! Track indexes count from 1, as the text output, the diffs and the HTML report number
+//! tracks (and as DAWs do). Version 2 (this one) changed from version 1: track indexes
+//! (`index`, `parent`, `track`, a bus's `track`) count from 1 instead of 0; a move names its
+//! bus (`{"name", "track"}` for an existing bus, `{"name", "new_bus"}` for a new one, by its
+//! 1-based place in `new_buses`); `changes` holds only changes to the file, while flagged
+//! tracks and notes are `findings` with a code, a severity and whether a baseline accepts
+//! them; the inspect document is versioned too.
 
-use crate::plan::{Change, NewBus, Note, Plan, UnusedReason};
+use crate::findings::{Code, FailOn, Finding, Severity};
+use crate::plan::{Action, BusRef, Change, NewBus, Origin, Plan, UnusedReason};
 use crate::session::{Rgb, Session, TrackKind};
 use serde::Serialize;
 
-/// Version of the run document's shape.
-pub const RUN_DOCUMENT_VERSION: u32 = 1;
+/// Version of the JSON documents' shape.
+pub const JSON_VERSION: u32 = 2;
+/// The run document's version (the same as every JSON document premix prints).
+pub const RUN_DOCUMENT_VERSION: u32 = JSON_VERSION;
 
 #[derive(Serialize)]
 pub struct InspectTrack<'a> {
+    /// 1-based.
     pub index: usize,
     pub name: &'a str,
     pub kind: TrackKind,
     pub color: Option<Rgb>,
+    /// The 1-based index of the enclosing folder/group/bus.
     pub parent: Option<usize>,
     pub muted: bool,
     pub media: usize,
@@ -26,6 +39,7 @@ pub struct InspectTrack<'a> {
 
 #[derive(Serialize)]
 pub struct InspectDocument<'a> {
+    pub version: u32,
     pub path: String,
     pub format: &'static str,
     pub tracks: Vec<InspectTrack<'a>>,
@@ -37,17 +51,18 @@ pub fn inspect_document<'a>(
     unused: &'a [Vec<UnusedReason>],
 ) -> InspectDocument<'a> {
     InspectDocument {
+        version: JSON_VERSION,
         path: path.display().to_string(),
         format: session.format.as_str(),
         tracks: session
             .tracks
             .iter()
             .map(|t| InspectTrack {
-                index: t.index,
+                index: t.index + 1,
                 name: &t.name,
                 kind: t.kind,
                 color: t.color,
-                parent: t.parent,
+                parent: t.parent.map(|p| p + 1),
                 muted: t.muted,
                 media: t.media_count,
                 media_files: &t.media_files,
@@ -60,12 +75,85 @@ pub fn inspect_document<'a>(
     }
 }
 
+/// The bus a change moves a track into.
+#[derive(Serialize)]
+pub struct BusEntry<'a> {
+    pub name: &'a str,
+    /// An existing bus: its 1-based track index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub track: Option<usize>,
+    /// A bus the run creates: its 1-based place in the project's `new_buses`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_bus: Option<usize>,
+}
+
+/// One change to the file.
 #[derive(Serialize)]
 pub struct ChangeEntry<'a> {
+    /// 1-based index of the track in the project as read.
+    pub track: usize,
     pub track_name: &'a str,
+    /// `rename`, `recolor`, `move_to_bus`, `mute`, `remove`.
+    pub action: &'static str,
+    /// The new name (`rename`) or colour (`recolor`, `#rrggbb`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bus: Option<BusEntry<'a>>,
     pub description: String,
-    #[serde(flatten)]
-    pub change: &'a Change,
+    pub origin: &'a Origin,
+}
+
+impl<'a> ChangeEntry<'a> {
+    fn of(session: &'a Session, plan: &'a Plan, c: &'a Change) -> ChangeEntry<'a> {
+        let (action, to, bus) = match &c.action {
+            Action::Rename { to } => ("rename", Some(to.to_string()), None),
+            Action::Recolor { to } => ("recolor", Some(to.to_string()), None),
+            Action::MoveToBus { bus } => (
+                "move_to_bus",
+                None,
+                Some(BusEntry {
+                    name: super::bus_name(session, plan, *bus),
+                    track: match bus {
+                        BusRef::Existing(t) => Some(t + 1),
+                        BusRef::New(_) => None,
+                    },
+                    new_bus: match bus {
+                        BusRef::New(k) => Some(k + 1),
+                        BusRef::Existing(_) => None,
+                    },
+                }),
+            ),
+            Action::Mute => ("mute", None, None),
+            Action::Remove => ("remove", None, None),
+            Action::Flag { .. } => ("flag", None, None),
+        };
+        ChangeEntry {
+            track: c.track + 1,
+            track_name: session.tracks.get(c.track).map_or("", |t| t.name.as_str()),
+            action,
+            to,
+            bus,
+            description: super::describe(session, plan, c),
+            origin: &c.origin,
+        }
+    }
+}
+
+/// One finding ([`crate::findings`]).
+#[derive(Serialize)]
+pub struct FindingEntry<'a> {
+    pub code: Code,
+    pub severity: Severity,
+    /// 1-based index of the track it is about; absent for the whole project.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub track: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub track_name: Option<&'a str>,
+    pub message: String,
+    pub origin: Option<&'a Origin>,
+    /// The baseline accepts it: it does not fail the run.
+    pub accepted: bool,
 }
 
 /// One project of a run.
@@ -80,12 +168,20 @@ pub struct ProjectEntry<'a> {
     pub backup: Option<String>,
     pub new_buses: &'a [NewBus],
     pub changes: Vec<ChangeEntry<'a>>,
-    pub notes: &'a [Note],
+    pub findings: Vec<FindingEntry<'a>>,
     pub error: Option<String>,
 }
 
 impl<'a> ProjectEntry<'a> {
-    pub fn planned(path: String, rules: &'a str, session: &'a Session, plan: &'a Plan) -> Self {
+    /// A planned project; `accepted[i]` says whether the baseline accepts `findings[i]`.
+    pub fn planned(
+        path: String,
+        rules: &'a str,
+        session: &'a Session,
+        plan: &'a Plan,
+        findings: &[Finding<'a>],
+        accepted: &[bool],
+    ) -> Self {
         ProjectEntry {
             path,
             format: Some(session.format.as_str()),
@@ -101,13 +197,25 @@ impl<'a> ProjectEntry<'a> {
             changes: plan
                 .changes
                 .iter()
-                .map(|c| ChangeEntry {
-                    track_name: session.tracks.get(c.track).map_or("", |t| t.name.as_str()),
-                    description: super::describe(session, plan, c),
-                    change: c,
+                .filter(|c| c.edits_file())
+                .map(|c| ChangeEntry::of(session, plan, c))
+                .collect(),
+            findings: findings
+                .iter()
+                .enumerate()
+                .map(|(i, f)| FindingEntry {
+                    code: f.code,
+                    severity: f.severity(),
+                    track: f.track.map(|t| t + 1),
+                    track_name: f
+                        .track
+                        .and_then(|t| session.tracks.get(t))
+                        .map(|t| t.name.as_str()),
+                    message: f.message.clone(),
+                    origin: f.origin,
+                    accepted: accepted.get(i).copied().unwrap_or(false),
                 })
                 .collect(),
-            notes: &plan.notes,
             error: None,
         }
     }
@@ -122,8 +230,26 @@ impl<'a> ProjectEntry<'a> {
             backup: None,
             new_buses: &[],
             changes: Vec::new(),
-            notes: &[],
+            findings: Vec::new(),
             error: Some(error),
+        }
+    }
+}
+
+/// Findings of a run by severity, those a baseline accepts left out.
+#[derive(Serialize, Default, Clone, Copy)]
+pub struct SeverityCounts {
+    pub error: usize,
+    pub warning: usize,
+    pub info: usize,
+}
+
+impl SeverityCounts {
+    pub fn add(&mut self, severity: Severity) {
+        match severity {
+            Severity::Error => self.error += 1,
+            Severity::Warning => self.warning += 1,
+            Severity::Info => self.info += 1,
         }
     }
 }
@@ -133,7 +259,36 @@ pub struct Summary {
     pub projects: usize,
     pub changed: usize,
     pub flagged_tracks: usize,
+    /// Projects that could not be processed (unreadable, damaged, bad rules, I/O).
     pub errors: usize,
+    /// New findings (not accepted by the baseline), by severity.
+    pub findings: SeverityCounts,
+    /// Findings the baseline accepts.
+    pub accepted: usize,
+    /// New findings at or above `--fail-on`, which fail the run.
+    pub failing_findings: usize,
+}
+
+impl Summary {
+    /// Counts a project's findings: those the baseline accepts (`accepted[i]` for
+    /// `findings[i]`), the new ones by severity, and the new ones `fail_on` fails on.
+    pub fn add_findings(&mut self, findings: &[Finding<'_>], accepted: &[bool], fail_on: FailOn) {
+        for (i, f) in findings.iter().enumerate() {
+            if accepted.get(i).copied().unwrap_or(false) {
+                self.accepted += 1;
+            } else {
+                self.findings.add(f.severity());
+                self.failing_findings += usize::from(fail_on.fails(f.severity()));
+            }
+        }
+    }
+}
+
+/// A path the run was given that led to no project (a warning, not an error).
+#[derive(Serialize)]
+pub struct WarningEntry {
+    pub path: String,
+    pub message: String,
 }
 
 #[derive(Serialize)]
@@ -141,5 +296,6 @@ pub struct RunDocument<'a> {
     pub version: u32,
     pub command: &'static str,
     pub projects: Vec<ProjectEntry<'a>>,
+    pub warnings: Vec<WarningEntry>,
     pub summary: Summary,
 }

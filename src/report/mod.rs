@@ -1,12 +1,14 @@
 //! Showing sessions and plans to people and programs. What is shown is computed elsewhere;
 //! this module only formats it: [`human`] for terminals and logs, [`json`] for programs,
-//! [`diff`] for before/after views.
+//! [`github`] and [`sarif`] for CI, [`html`] for a page, [`diff`] for before/after views.
 
 pub mod diff;
 pub mod escape;
+pub mod github;
 pub mod html;
 pub mod human;
 pub mod json;
+pub mod sarif;
 pub mod style;
 
 use crate::plan::{Action, BusRef, Change, Plan};

@@ -1,14 +1,19 @@
-//! Loading a rules file: YAML to [`RuleSet`], every mistake reported with file, line, column.
+//! Loading a rules file: YAML to [`RuleSet`], every mistake reported at once, each with file,
+//! line and column.
 
 use super::positions::{Position, Positions};
 use super::schema::{RawKind, RawMatch, RawRules, RawUnusedAction};
 use super::template::Template;
 use super::{
-    BusDecl, Condition, KindFilter, Rule, RuleSet, RulesError, UnusedAction, UnusedPolicy,
+    BusDecl, Condition, KindFilter, Rule, RuleSet, RulesError, RulesErrors, UnusedAction,
+    UnusedPolicy,
 };
+use super::{shape, syntax};
 use crate::session::{Rgb, TrackKind};
 use regex::{Regex, RegexBuilder};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::ops::ControlFlow;
 use std::sync::Arc;
 
 /// The only rules-file version this premix understands.
@@ -24,55 +29,20 @@ const MAX_FLOW_DEPTH: usize = 64;
 /// quoted strings and comments.
 fn too_deep(text: &str) -> Option<Position> {
     let mut depth = 0usize;
-    for (line_index, line) in text.lines().enumerate() {
-        let mut quote: Option<char> = None;
-        let mut previous = ' ';
-        let mut last_token_char: Option<char> = None;
-        let mut chars = line.char_indices().peekable();
-        while let Some((column, c)) = chars.next() {
-            match quote {
-                Some('\'') if c == '\'' => {
-                    if chars.peek().map(|(_, n)| *n) == Some('\'') {
-                        chars.next();
-                    } else {
-                        quote = None;
-                    }
-                }
-                Some('"') if c == '\\' => {
-                    chars.next();
-                }
-                Some('"') if c == '"' => quote = None,
-                Some(_) => {}
-                None => match c {
-                    '#' if previous.is_whitespace() || column == 0 => break,
-                    '\'' | '"' if !matches!(last_token_char, Some(ch) if ch.is_alphanumeric()) => {
-                        quote = Some(c)
-                    }
-                    '[' | '{'
-                        if matches!(
-                            last_token_char,
-                            None | Some(':' | '-' | ',' | '[' | '{' | '?')
-                        ) =>
-                    {
-                        depth += 1;
-                        if depth > MAX_FLOW_DEPTH {
-                            return Some(Position {
-                                line: line_index + 1,
-                                column: column + 1,
-                            });
-                        }
-                    }
-                    ']' | '}' => depth = depth.saturating_sub(1),
-                    _ => {}
-                },
+    let mut found = None;
+    syntax::flow_brackets(text, |bracket, at| {
+        if matches!(bracket, '[' | '{') {
+            depth += 1;
+            if depth > MAX_FLOW_DEPTH {
+                found = Some(at);
+                return ControlFlow::Break(());
             }
-            if !c.is_whitespace() {
-                last_token_char = Some(c);
-            }
-            previous = c;
+        } else {
+            depth = depth.saturating_sub(1);
         }
-    }
-    None
+        ControlFlow::Continue(())
+    });
+    found
 }
 
 /// The first character of `text` that no DAW stores in a name, if any: a control character
@@ -108,6 +78,8 @@ struct Compiler<'a> {
     file: Arc<str>,
     positions: &'a Positions,
     colors: BTreeMap<String, Rgb>,
+    /// Every mistake found so far: compiling goes on after one, to find the others.
+    errors: RefCell<Vec<RulesError>>,
 }
 
 impl Compiler<'_> {
@@ -119,42 +91,84 @@ impl Compiler<'_> {
         }
     }
 
+    /// Records a mistake at `path` and carries on.
+    fn fail<T>(&self, path: &str, message: impl Into<String>) -> Option<T> {
+        self.errors.borrow_mut().push(self.error(path, message));
+        None
+    }
+
     fn line(&self, path: &str) -> usize {
         self.positions.get(path).map_or(0, |p| p.line)
     }
 
-    fn color(&self, path: &str, text: &str) -> Result<Rgb, RulesError> {
+    fn color(&self, path: &str, text: &str) -> Option<Rgb> {
         if let Some(rgb) = self.colors.get(text) {
-            return Ok(*rgb);
+            return Some(*rgb);
         }
-        Rgb::parse_hex(text).ok_or_else(|| {
-            let names: Vec<&str> = self.colors.keys().map(String::as_str).collect();
-            self.error(
-                path,
-                format!(
-                    "bad colour `{text}`: write \"#rrggbb\" or a name from `colors` ({})",
-                    if names.is_empty() {
-                        "none declared".to_string()
-                    } else {
-                        names.join(", ")
-                    }
-                ),
-            )
-        })
+        if let Some(rgb) = Rgb::parse_hex(text) {
+            return Some(rgb);
+        }
+        let names: Vec<&str> = self.colors.keys().map(String::as_str).collect();
+        self.fail(
+            path,
+            format!(
+                "bad colour `{text}`: write \"#rrggbb\" or a name from `colors` ({})",
+                if names.is_empty() {
+                    "none declared".to_string()
+                } else {
+                    names.join(", ")
+                }
+            ),
+        )
     }
 
-    fn regex(&self, path: &str, pattern: &str) -> Result<Regex, RulesError> {
-        RegexBuilder::new(pattern)
-            .case_insensitive(true)
-            .build()
-            .map_err(|e| self.error(path, format!("bad regex `{pattern}`: {e}")))
+    fn regex(&self, path: &str, pattern: &str) -> Option<Regex> {
+        match RegexBuilder::new(pattern).case_insensitive(true).build() {
+            Ok(re) => Some(re),
+            Err(e) => {
+                // regex words a syntax error over several lines (the pattern, a caret, then
+                // `error: what`): the last says what is wrong, on the one line a mistake gets.
+                let text = e.to_string();
+                let what = text
+                    .lines()
+                    .rev()
+                    .find_map(|l| l.strip_prefix("error: "))
+                    .unwrap_or(text.lines().last().unwrap_or_default());
+                self.fail(path, format!("bad regex `{pattern}`: {what}"))
+            }
+        }
     }
 
-    fn condition(&self, path: &str, raw: &RawMatch) -> Result<Condition, RulesError> {
-        let mut all = Vec::new();
+    /// The condition of a `match`, or `None` after recording every mistake in it.
+    fn condition(&self, path: &str, raw: &RawMatch) -> Option<Condition> {
         let at = |key: &str| format!("{path}.{key}");
-        if let Some(p) = &raw.name {
-            all.push(Condition::Name(self.regex(&at("name"), p)?));
+        let regex = |key: &str, pattern: &Option<String>| {
+            pattern
+                .as_deref()
+                .map(|p| self.regex(&at(key), p).ok_or(()))
+                .transpose()
+        };
+        // Every part is compiled before any is given up on, so each mistake is reported.
+        let name = regex("name", &raw.name);
+        let media = regex("media", &raw.media);
+        let plugin = regex("plugin", &raw.plugin);
+        let inside = regex("inside", &raw.inside);
+        let any = raw.any.as_ref().map(|any| {
+            if any.is_empty() {
+                return self.fail(&at("any"), "`any` needs at least one condition");
+            }
+            let conditions: Vec<Option<Condition>> = any
+                .iter()
+                .enumerate()
+                .map(|(i, m)| self.condition(&format!("{path}.any[{i}]"), m))
+                .collect();
+            conditions.into_iter().collect::<Option<Vec<_>>>()
+        });
+        let not = raw.not.as_ref().map(|not| self.condition(&at("not"), not));
+
+        let mut all = Vec::new();
+        if let Some(re) = name.ok()? {
+            all.push(Condition::Name(re));
         }
         if let Some(kind) = raw.kind {
             all.push(Condition::Kind(match kind {
@@ -165,14 +179,14 @@ impl Compiler<'_> {
                 RawKind::Any => KindFilter::Any,
             }));
         }
-        if let Some(p) = &raw.media {
-            all.push(Condition::Media(self.regex(&at("media"), p)?));
+        if let Some(re) = media.ok()? {
+            all.push(Condition::Media(re));
         }
-        if let Some(p) = &raw.plugin {
-            all.push(Condition::Plugin(self.regex(&at("plugin"), p)?));
+        if let Some(re) = plugin.ok()? {
+            all.push(Condition::Plugin(re));
         }
-        if let Some(p) = &raw.inside {
-            all.push(Condition::Inside(self.regex(&at("inside"), p)?));
+        if let Some(re) = inside.ok()? {
+            all.push(Condition::Inside(re));
         }
         if let Some(m) = raw.muted {
             all.push(Condition::Muted(m));
@@ -180,23 +194,19 @@ impl Compiler<'_> {
         if let Some(e) = raw.empty {
             all.push(Condition::Empty(e));
         }
-        if let Some(any) = &raw.any {
-            if any.is_empty() {
-                return Err(self.error(&at("any"), "`any` needs at least one condition"));
-            }
-            let conditions = any
-                .iter()
-                .enumerate()
-                .map(|(i, m)| self.condition(&format!("{path}.any[{i}]"), m))
-                .collect::<Result<_, _>>()?;
-            all.push(Condition::Any(conditions));
+        if let Some(any) = any {
+            all.push(Condition::Any(any?));
         }
-        if let Some(not) = &raw.not {
-            all.push(Condition::Not(Box::new(self.condition(&at("not"), not)?)));
+        if let Some(not) = not {
+            all.push(Condition::Not(Box::new(not?)));
         }
-        Ok(Condition::All(all))
+        Some(Condition::All(all))
     }
 }
+
+/// A bus is created only when this many tracks (or folders moving whole) go into it: a bus
+/// around one track only adds a fader to the session.
+const DEFAULT_MIN_MEMBERS: usize = 2;
 
 fn bus_index(buses: &[BusDecl], name: &str) -> Option<usize> {
     buses.iter().position(|b| b.name.eq_ignore_ascii_case(name))
@@ -204,27 +214,34 @@ fn bus_index(buses: &[BusDecl], name: &str) -> Option<usize> {
 
 /// Parses and validates rules text that extends nothing (or extends only `default`).
 /// `file` is how errors and reports name it.
-pub fn load(text: &str, file: &str) -> Result<RuleSet, RulesError> {
+pub fn load(text: &str, file: &str) -> Result<RuleSet, RulesErrors> {
     load_layered(text, file, &mut |name, at| {
         Err(RulesError {
             file: file.into(),
             position: at,
             message: format!("`extends: {name}` needs a rules file on disk to resolve it against"),
-        })
+        }
+        .into())
     })
 }
 
 /// Resolves `extends:` names to the rule set they name (`at` is the position of the value,
 /// for errors). Given by the caller, which knows where files are.
-pub type Resolve<'a> = dyn FnMut(&str, Option<Position>) -> Result<RuleSet, RulesError> + 'a;
+pub type Resolve<'a> = dyn FnMut(&str, Option<Position>) -> Result<RuleSet, RulesErrors> + 'a;
 
 /// Parses and validates a rules file, layering it on the rule set its `extends:` names.
 /// `extends: default` is the embedded convention; any other name goes to `resolve`.
+///
+/// Errors: every mistake found, each with its file, line and column: first the file's shape
+/// (syntax, unknown keys, wrong types, bad choices: [`super::shape`]), then, when the
+/// shape is right, its values (bad regexes and colours, undeclared buses, rename templates).
+/// A wrong `version` is reported alone (the rest may be another version's language), and so
+/// are the mistakes of an extended file (this file's buses and colours may need its base).
 pub fn load_layered(
     text: &str,
     file: &str,
     resolve: &mut Resolve<'_>,
-) -> Result<RuleSet, RulesError> {
+) -> Result<RuleSet, RulesErrors> {
     let file: Arc<str> = file.into();
     if text.len() > MAX_RULES_BYTES {
         return Err(RulesError {
@@ -234,15 +251,22 @@ pub fn load_layered(
                 "{} bytes is too large for a rules file (at most 1 MiB)",
                 text.len()
             ),
-        });
+        }
+        .into());
     }
     if let Some(at) = too_deep(text) {
         return Err(RulesError {
             file,
             position: Some(at),
             message: format!("nested deeper than {MAX_FLOW_DEPTH} levels"),
-        });
+        }
+        .into());
     }
+    let mistakes = shape::check(text, &file);
+    if !mistakes.is_empty() {
+        return Err(RulesErrors::sorted(mistakes));
+    }
+    // The shape is right, so serde reads it; should the two ever disagree, serde's word stands.
     let raw: RawRules = serde_yaml::from_str(text).map_err(|e| RulesError {
         file: file.clone(),
         position: e.location().map(|l| Position {
@@ -261,15 +285,18 @@ pub fn load_layered(
         file: file.clone(),
         positions: &positions,
         colors: BTreeMap::new(),
+        errors: RefCell::new(Vec::new()),
     };
     if raw.version != VERSION {
-        return Err(c.error(
-            "version",
-            format!(
-                "rules version {} is not supported (this premix reads version {VERSION})",
-                raw.version
-            ),
-        ));
+        return Err(c
+            .error(
+                "version",
+                format!(
+                    "rules version {} is not supported (this premix reads version {VERSION})",
+                    raw.version
+                ),
+            )
+            .into());
     }
     let base = match raw.extends.as_deref() {
         None => None,
@@ -284,13 +311,17 @@ pub fn load_layered(
         None => (Vec::new(), Vec::new(), None),
     };
     for (name, value) in &raw.colors {
-        let rgb = Rgb::parse_hex(value).ok_or_else(|| {
-            c.error(
-                &format!("colors.{name}"),
-                format!("bad colour `{value}` for `{name}`: write \"#rrggbb\""),
-            )
-        })?;
-        c.colors.insert(name.clone(), rgb);
+        match Rgb::parse_hex(value) {
+            Some(rgb) => {
+                c.colors.insert(name.clone(), rgb);
+            }
+            None => {
+                c.fail::<()>(
+                    &format!("colors.{name}"),
+                    format!("bad colour `{value}` for `{name}`: write \"#rrggbb\""),
+                );
+            }
+        }
     }
 
     // Buses: a layer may redeclare a base bus (its colour wins) or add new ones. Base indices
@@ -299,31 +330,41 @@ pub fn load_layered(
     for (i, bus) in raw.buses.iter().enumerate() {
         let path = format!("buses[{i}]");
         if bus.name.trim().is_empty() {
-            return Err(c.error(&format!("{path}.name"), "a bus needs a name"));
+            c.fail::<()>(&format!("{path}.name"), "a bus needs a name");
+            continue;
         }
         if let Some(ch) = unstorable(&bus.name) {
-            return Err(c.error(
+            c.fail::<()>(
                 &format!("{path}.name"),
                 unstorable_message("the bus name", ch),
-            ));
+            );
+            continue;
         }
         if declared_here
             .iter()
             .any(|n| n.eq_ignore_ascii_case(&bus.name))
         {
-            return Err(c.error(
+            c.fail::<()>(
                 &format!("{path}.name"),
                 format!("bus `{}` is declared twice", bus.name),
-            ));
+            );
+            continue;
         }
         declared_here.push(bus.name.clone());
-        let color = match &bus.color {
-            Some(text) => Some(c.color(&format!("{path}.color"), text)?),
-            None => None,
-        };
+        let color = bus
+            .color
+            .as_ref()
+            .and_then(|text| c.color(&format!("{path}.color"), text));
+        if bus.min_members == Some(0) {
+            c.fail::<()>(
+                &format!("{path}.min_members"),
+                "min_members must be at least 1",
+            );
+        }
         let decl = BusDecl {
             name: bus.name.clone(),
             color,
+            min_members: bus.min_members.unwrap_or(DEFAULT_MIN_MEMBERS),
             file: file.clone(),
             line: c.line(&path),
         };
@@ -332,9 +373,9 @@ pub fn load_layered(
             None => buses.push(decl),
         }
     }
-    let declared_bus = |c: &Compiler<'_>, path: &str, name: &str| {
-        bus_index(&buses, name)
-            .ok_or_else(|| c.error(path, format!("bus `{name}` is not declared under `buses`")))
+    let declared_bus = |c: &Compiler<'_>, path: &str, name: &str| match bus_index(&buses, name) {
+        Some(k) => Some(k),
+        None => c.fail(path, format!("bus `{name}` is not declared under `buses`")),
     };
 
     let mut rules = Vec::new();
@@ -342,41 +383,47 @@ pub fn load_layered(
         let path = format!("rules[{i}]");
         let raw_match = r.matches.as_ref();
         let condition = match raw_match {
-            Some(m) => c.condition(&format!("{path}.match"), m)?,
-            None => Condition::All(Vec::new()),
+            Some(m) => c.condition(&format!("{path}.match"), m),
+            None => Some(Condition::All(Vec::new())),
         };
+        // The captures a rename may use; unknown when the name's regex is bad (reported).
         let captures = match raw_match.and_then(|m| m.name.as_deref()) {
-            Some(p) => c.regex(&format!("{path}.match.name"), p)?.captures_len() - 1,
-            None => 0,
+            Some(p) => RegexBuilder::new(p)
+                .case_insensitive(true)
+                .build()
+                .ok()
+                .map(|re| re.captures_len() - 1),
+            None => Some(0),
         };
-        let rename = match &r.rename {
-            Some(t) => {
-                if t.contains(['\n', '\r']) {
-                    return Err(c.error(
-                        &format!("{path}.rename"),
-                        "a track name cannot hold a line break",
-                    ));
-                }
-                if let Some(ch) = unstorable(t) {
-                    return Err(c.error(
-                        &format!("{path}.rename"),
-                        unstorable_message("the renamed track", ch),
-                    ));
-                }
-                Some(
-                    Template::parse(t, captures)
-                        .map_err(|m| c.error(&format!("{path}.rename"), m))?,
-                )
-            }
-            None => None,
+        let rename = match (
+            &r.rename,
+            captures,
+            r.rename.as_deref().and_then(unstorable),
+        ) {
+            (Some(t), _, _) if t.contains(['\n', '\r']) => c.fail(
+                &format!("{path}.rename"),
+                "a track name cannot hold a line break",
+            ),
+            (Some(_), _, Some(ch)) => c.fail(
+                &format!("{path}.rename"),
+                unstorable_message("the renamed track", ch),
+            ),
+            (Some(t), Some(captures), None) => match Template::parse(t, captures) {
+                Ok(t) => Some(t),
+                Err(m) => c.fail(&format!("{path}.rename"), m),
+            },
+            _ => None,
         };
-        let color = match &r.color {
-            Some(text) => Some(c.color(&format!("{path}.color"), text)?),
-            None => None,
-        };
-        let bus = match &r.bus {
-            Some(name) => Some(declared_bus(&c, &format!("{path}.bus"), name)?),
-            None => None,
+        let color = r
+            .color
+            .as_ref()
+            .and_then(|text| c.color(&format!("{path}.color"), text));
+        let bus = r
+            .bus
+            .as_ref()
+            .and_then(|name| declared_bus(&c, &format!("{path}.bus"), name));
+        let Some(condition) = condition else {
+            continue;
         };
         let default_kind = (!condition.has_top_level_kind()).then_some(KindFilter::Tracks);
         rules.push(Rule {
@@ -398,50 +445,47 @@ pub fn load_layered(
         None => base_unused,
         Some(u) => {
             let needs = |field: &str| {
-                c.error(
+                c.fail(
                     "unused.action",
                     format!("this action needs `unused.{field}`"),
                 )
             };
+            // The optional fields are checked even when the action does not use them.
+            let color = u.color.as_ref().and_then(|t| c.color("unused.color", t));
+            let bus = u
+                .bus
+                .as_ref()
+                .and_then(|name| declared_bus(&c, "unused.bus", name));
             let action = match u.action {
-                RawUnusedAction::Flag => UnusedAction::Flag,
-                RawUnusedAction::Color => {
-                    let text = u.color.as_deref().ok_or_else(|| needs("color"))?;
-                    UnusedAction::Color(c.color("unused.color", text)?)
-                }
-                RawUnusedAction::Prefix => {
-                    let prefix = u.prefix.clone().ok_or_else(|| needs("prefix"))?;
-                    if prefix.is_empty() || prefix.contains(['\n', '\r']) {
-                        return Err(c.error(
-                            "unused.prefix",
-                            "the prefix must be non-empty text on one line",
-                        ));
-                    }
-                    if let Some(ch) = unstorable(&prefix) {
-                        return Err(
-                            c.error("unused.prefix", unstorable_message("a prefixed name", ch))
-                        );
-                    }
-                    UnusedAction::Prefix(prefix)
-                }
-                RawUnusedAction::Mute => UnusedAction::Mute,
-                RawUnusedAction::Bus => {
-                    let name = u.bus.as_deref().ok_or_else(|| needs("bus"))?;
-                    UnusedAction::Bus(declared_bus(&c, "unused.bus", name)?)
-                }
-                RawUnusedAction::Remove => UnusedAction::Remove,
+                RawUnusedAction::Flag => Some(UnusedAction::Flag),
+                RawUnusedAction::Color => match (&u.color, color) {
+                    (None, _) => needs("color"),
+                    (Some(_), rgb) => rgb.map(UnusedAction::Color),
+                },
+                RawUnusedAction::Prefix => match &u.prefix {
+                    None => needs("prefix"),
+                    Some(p) if p.is_empty() || p.contains(['\n', '\r']) => c.fail(
+                        "unused.prefix",
+                        "the prefix must be non-empty text on one line",
+                    ),
+                    Some(p) => match unstorable(p) {
+                        Some(ch) => {
+                            c.fail("unused.prefix", unstorable_message("a prefixed name", ch))
+                        }
+                        None => Some(UnusedAction::Prefix(p.clone())),
+                    },
+                },
+                RawUnusedAction::Mute => Some(UnusedAction::Mute),
+                RawUnusedAction::Bus => match (&u.bus, bus) {
+                    (None, _) => needs("bus"),
+                    (Some(_), k) => k.map(UnusedAction::Bus),
+                },
+                RawUnusedAction::Remove => Some(UnusedAction::Remove),
             };
-            // Validate the optional fields even when the action does not use them.
-            if let Some(text) = &u.color {
-                c.color("unused.color", text)?;
-            }
-            if let Some(name) = &u.bus {
-                declared_bus(&c, "unused.bus", name)?;
-            }
             let mut when = u.when.clone();
             when.sort();
             when.dedup();
-            Some(UnusedPolicy {
+            action.map(|action| UnusedPolicy {
                 when,
                 action,
                 file: file.clone(),
@@ -450,6 +494,10 @@ pub fn load_layered(
         }
     };
 
+    let errors = c.errors.into_inner();
+    if !errors.is_empty() {
+        return Err(RulesErrors::sorted(errors));
+    }
     Ok(RuleSet {
         source: file,
         colors: c.colors,
@@ -464,7 +512,7 @@ mod tests {
     use super::*;
 
     fn err(text: &str) -> RulesError {
-        load(text, "r.yaml").unwrap_err()
+        load(text, "r.yaml").unwrap_err().first().clone()
     }
 
     fn at(e: &RulesError) -> (usize, usize) {
@@ -518,9 +566,9 @@ mod tests {
 
     #[test]
     fn mistakes_name_line_and_column() {
-        let e = err("version: 1\nrules:\n  - match: {name: 'a'}\n    colour: red\n");
+        let e = err("version: 1\nrules:\n  - match: {name: 'a'}\n    colr: red\n");
         assert_eq!(at(&e).0, 4, "{e}");
-        assert!(e.message.contains("unknown field `colour`"), "{e}");
+        assert!(e.message.contains("unknown key `colr` in a rule"), "{e}");
 
         let e = err("version: 1\nrules:\n  - match:\n      name: '(kick'\n");
         assert_eq!(at(&e), (4, 13), "{e}");
@@ -542,6 +590,39 @@ mod tests {
         let e = err("version: 1\nrules:\n  - match: {kind: tape}\n");
         assert_eq!(at(&e).0, 3, "{e}");
         assert!(e.to_string().starts_with("r.yaml:3:"), "{e}");
+    }
+
+    #[test]
+    fn every_mistake_in_the_values_is_reported_in_file_order() {
+        let errors = load(
+            "version: 1\ncolors: {red: '#ff00'}\nbuses: [{name: DRUMS, color: blu}]\nrules:\n  - match: {name: '(kick', any: [{media: '['}]}\n    colour: '#12345'\n    bus: DRUM\n  - rename: '{2}'\n    match: {name: '(a)'}\nunused: {action: bus}\n",
+            "r.yaml",
+        )
+        .unwrap_err();
+        let got: Vec<String> = errors
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}:{} {}",
+                    at(e).0,
+                    at(e).1,
+                    e.message.split(':').next().unwrap()
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "2:15 bad colour `#ff00` for `red`",
+                "3:30 bad colour `blu`",
+                "5:19 bad regex `(kick`",
+                "5:42 bad regex `[`",
+                "6:13 bad colour `#12345`",
+                "7:10 bus `DRUM` is not declared under `buses`",
+                "8:13 `{2}` names a capture group the rule's `match.name` does not have (it has 1)",
+                "10:18 this action needs `unused.bus`",
+            ]
+        );
     }
 
     #[test]

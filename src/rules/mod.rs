@@ -1,4 +1,5 @@
-//! The YAML rules: loading with line:column errors, matching tracks, planning changes.
+//! The YAML rules: loading with line:column errors (every mistake of a file at once),
+//! matching tracks, planning changes.
 //!
 //! One rules file serves every DAW: rules see only [`crate::session::Session`] and produce a
 //! [`crate::plan::Plan`]. Semantics, decided here once:
@@ -24,12 +25,16 @@ mod condition;
 mod planner;
 mod positions;
 mod schema;
+mod shape;
+mod structure;
+mod syntax;
 mod template;
 
 pub use compile::{MAX_RULES_BYTES, Resolve, load, load_layered};
 pub use condition::Condition;
-pub use planner::plan;
+pub use planner::{UNSETTLED_NOTE, plan};
 pub use positions::Position;
+pub use structure::keep_structure;
 
 use crate::plan::UnusedReason;
 use crate::session::{Rgb, TrackKind};
@@ -59,6 +64,52 @@ impl fmt::Display for RulesError {
     }
 }
 
+/// Every mistake found in a rules file and the files it extends, in the order they sit in
+/// each file: as many as one reading can find (a YAML syntax error ends the reading of its
+/// file; mistakes in keys, types and values are all collected). Never empty.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct RulesErrors(pub Vec<RulesError>);
+
+impl RulesErrors {
+    /// The first mistake, in file order.
+    pub fn first(&self) -> &RulesError {
+        &self.0[0]
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &RulesError> {
+        self.0.iter()
+    }
+
+    /// Sorts by file, then position (mistakes without a position first), and drops repeats.
+    fn sorted(mut errors: Vec<RulesError>) -> RulesErrors {
+        errors.sort_by(|a, b| {
+            let key = |e: &RulesError| e.position.map(|p| (p.line, p.column));
+            (a.file.as_ref(), key(a)).cmp(&(b.file.as_ref(), key(b)))
+        });
+        errors.dedup();
+        RulesErrors(errors)
+    }
+}
+
+impl From<RulesError> for RulesErrors {
+    fn from(e: RulesError) -> Self {
+        RulesErrors(vec![e])
+    }
+}
+
+/// One mistake per line, each `FILE:LINE:COLUMN: message`.
+impl fmt::Display for RulesErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Which track kinds a rule applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KindFilter {
@@ -82,6 +133,9 @@ impl KindFilter {
 pub struct BusDecl {
     pub name: String,
     pub color: Option<Rgb>,
+    /// How many tracks or whole folders must go into the bus before premix creates it
+    /// (`min_members`, default 2). An existing bus takes any number.
+    pub min_members: usize,
     /// Where it was declared (a layered rule set mixes files).
     pub file: Arc<str>,
     pub line: usize,
@@ -140,11 +194,18 @@ impl RuleSet {
     }
 
     /// Why `track` counts as unused under this rule set (empty when it does not).
-    pub fn unused_reasons(&self, track: &crate::session::Track) -> Vec<UnusedReason> {
+    /// `project_has_media` is [`crate::session::Session::has_media`] of its project: in a
+    /// project with no media at all (a template) a track without media is waiting for
+    /// material, not unused. A track other tracks send to is never unused.
+    pub fn unused_reasons(
+        &self,
+        track: &crate::session::Track,
+        project_has_media: bool,
+    ) -> Vec<UnusedReason> {
         let Some(policy) = &self.unused else {
             return Vec::new();
         };
-        if !KindFilter::Tracks.accepts(track.kind) {
+        if !KindFilter::Tracks.accepts(track.kind) || track.fed_by_tracks {
             return Vec::new();
         }
         policy
@@ -152,7 +213,7 @@ impl RuleSet {
             .iter()
             .copied()
             .filter(|reason| match reason {
-                UnusedReason::NoMedia => track.media_count == 0,
+                UnusedReason::NoMedia => project_has_media && track.media_count == 0,
                 UnusedReason::Muted => track.muted,
                 UnusedReason::AllMediaMuted => track.all_media_muted(),
             })

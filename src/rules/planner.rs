@@ -1,8 +1,9 @@
 //! Turns a session and a rule set into a plan. Knows no file format.
 
+use super::structure;
 use super::template::Fill;
 use super::{RuleSet, UnusedAction};
-use crate::plan::{Action, BusRef, Change, NewBus, Note, Origin, Plan, UnusedReason};
+use crate::plan::{Action, Change, NewBus, Note, Origin, Plan, UnusedReason};
 use crate::session::{Name, Rgb, Session, Track, TrackKind};
 use std::sync::Arc;
 
@@ -80,6 +81,12 @@ impl Origins {
     }
 }
 
+/// The note of a plan whose rules do not settle ([`Plan::unsettled`]): how reports tell it
+/// from the notes about declined changes.
+pub const UNSETTLED_NOTE: &str = "the rules do not settle (a rename feeds on its own result, \
+                                  or one rule undoes another): a second run would change this \
+                                  project again";
+
 /// How many times the rules are re-evaluated on their own result before giving up.
 const MAX_SETTLE_ROUNDS: usize = 6;
 
@@ -130,9 +137,7 @@ pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
     plan.unsettled = true;
     plan.notes.push(Note {
         track: None,
-        message: "the rules do not settle (a rename feeds on its own result, or one rule \
-                  undoes another): a second run would change this project again"
-            .into(),
+        message: UNSETTLED_NOTE.into(),
         origin: None,
     });
     plan
@@ -172,6 +177,7 @@ fn evaluate(
         .filter_map(|(original, v)| v.map(|v| (v, original)))
         .collect();
     order.sort_unstable();
+    let has_media = view.has_media();
     for (v, original) in order {
         // A declared bus's own track is governed by its declaration, not by rules: a bus the
         // run creates is not matched by rules either, so touching existing ones would make a
@@ -182,7 +188,15 @@ fn evaluate(
         let w = &mut wanted[original];
         // Compared track by track: a copy of the whole `wanted` per round would cost memory.
         let before = w.clone();
-        evaluate_track(rules, origins, view, &view.tracks[v], &mut counters, w);
+        evaluate_track(
+            rules,
+            origins,
+            view,
+            &view.tracks[v],
+            &mut counters,
+            w,
+            has_media,
+        );
         changed |= *w != before;
     }
     changed
@@ -197,6 +211,7 @@ fn evaluate_track(
     track: &Track,
     counters: &mut [usize],
     w: &mut Wanted,
+    project_has_media: bool,
 ) {
     for (r, rule) in rules.rules.iter().enumerate() {
         let kind_ok = rule.default_kind.is_none_or(|k| k.accepts(track.kind));
@@ -234,7 +249,7 @@ fn evaluate_track(
         }
     }
 
-    let reasons = rules.unused_reasons(track);
+    let reasons = rules.unused_reasons(track, project_has_media);
     let Some(policy) = rules.unused.as_ref().filter(|_| !reasons.is_empty()) else {
         return;
     };
@@ -271,7 +286,6 @@ fn build(
     wanted: &[Wanted],
 ) -> Plan {
     let mut plan = Plan::default();
-    let mut new_bus_of_decl: Vec<Option<usize>> = vec![None; rules.buses.len()];
     for (index, w) in wanted.iter().enumerate() {
         let track = &session.tracks[index];
         let change = |action: Action, o: Source| Change {
@@ -321,61 +335,33 @@ fn build(
                 origin: o.clone(),
             });
         }
-        let Some((b, o)) = &w.bus else { continue };
-        if w.remove.is_some() {
-            continue;
-        }
-        let target = match declared[*b] {
-            Some(bus_track) => {
-                if bus_track == index || session.ancestors(bus_track).any(|a| a == index) {
-                    plan.notes.push(Note {
-                        track: Some(index),
-                        message: format!(
-                            "not moved into bus `{}`: the bus is this track or inside it",
-                            rules.buses[*b].name
-                        ),
-                        origin: Some(origins.get(*o).clone()),
-                    });
-                    continue;
-                }
-                if session.ancestors(index).any(|a| a == bus_track) {
-                    continue; // already inside the bus
-                }
-                if ancestor_goes_to(session, wanted, index, *b) {
-                    continue; // will be inside it: an enclosing bus moves there
-                }
-                BusRef::Existing(bus_track)
-            }
-            None => {
-                if ancestor_goes_to(session, wanted, index, *b) {
-                    continue; // will be inside it: an enclosing bus moves there
-                }
-                let k = *new_bus_of_decl[*b].get_or_insert_with(|| {
-                    let decl = &rules.buses[*b];
-                    plan.new_buses.push(NewBus {
-                        name: decl.name.clone(),
-                        color: decl.color,
-                        origin: origins.bus(*b).clone(),
-                    });
-                    plan.new_buses.len() - 1
-                });
-                BusRef::New(k)
-            }
-        };
-        plan.changes
-            .push(change(Action::MoveToBus { bus: target }, *o));
     }
+    let wants: Vec<structure::Want<'_>> = wanted
+        .iter()
+        .map(|w| match (&w.bus, w.remove) {
+            (Some((b, o)), None) => Some((*b, origins.get(*o))),
+            _ => None,
+        })
+        .collect();
+    let decls: Vec<structure::Decl<'_>> = rules
+        .buses
+        .iter()
+        .enumerate()
+        .map(|(b, decl)| structure::Decl {
+            name: &decl.name,
+            existing: declared[b],
+            new: NewBus {
+                name: decl.name.clone(),
+                color: decl.color,
+                origin: origins.bus(b).clone(),
+                min_members: decl.min_members,
+            },
+        })
+        .collect();
+    structure::place(session, &decls, &wants, &mut plan);
     keep_existing_buses_populated(session, &mut plan);
     plan.changes.sort_by_key(|c| c.track);
     plan
-}
-
-/// True when a bus enclosing `index` is itself sent to bus `b`, so `index` ends up inside `b`
-/// without moving (and moving it would take it out of its own bus for nothing).
-fn ancestor_goes_to(session: &Session, wanted: &[Wanted], index: usize, b: usize) -> bool {
-    session.ancestors(index).any(|a| {
-        wanted[a].bus.as_ref().is_some_and(|(wb, _)| *wb == b) && wanted[a].remove.is_none()
-    })
 }
 
 /// Drops the moves that would take the last tracks out of an existing bus.
@@ -479,6 +465,8 @@ mod tests {
             media_count: media,
             muted_media_count: 0,
             plugins: Default::default(),
+            feeds_parent: true,
+            fed_by_tracks: false,
         }
     }
 

@@ -3,14 +3,15 @@
 //! serde_yaml gives positions for syntax and schema errors but not for values that are
 //! well-typed yet wrong (a bad regex, an undeclared bus). This index, built from
 //! yaml-rust2's marked events, maps a path such as `rules[2].match.name` to the position of
-//! its value, so those errors can name the line and column too.
+//! its value, so those errors can name the line and column too. A key spelt `colour` is
+//! indexed as `color` (and `colours` as `colors`), the spelling the loader asks for.
 
 use std::collections::HashMap;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 
 /// A 1-based line and column.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Position {
     pub line: usize,
     pub column: usize,
@@ -38,6 +39,16 @@ impl Positions {
     /// The position of the value at `path` (`rules[0].match.name`; `""` is the document).
     pub fn get(&self, path: &str) -> Option<Position> {
         self.values.get(path).copied()
+    }
+}
+
+/// A key as the paths spell it: `colour` and `colours` are `color` and `colors` (the rules
+/// file accepts both spellings; the loader names the American one).
+fn canonical_key(key: String) -> String {
+    match key.as_str() {
+        "colour" => "color".to_string(),
+        "colours" => "colors".to_string(),
+        _ => key,
     }
 }
 
@@ -94,7 +105,7 @@ impl MarkedEventReceiver for Builder {
             Event::Scalar(value, ..) => match self.node_path() {
                 None => {
                     if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
-                        *key = Some(value);
+                        *key = Some(canonical_key(value));
                     }
                 }
                 Some(path) => {

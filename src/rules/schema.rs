@@ -1,5 +1,6 @@
-//! The rules file as written (version 1), before validation. serde rejects unknown keys and
-//! wrong types here, with the line and column; [`super::compile`] checks the rest.
+//! The rules file as written (version 1), before validation: read by serde once
+//! [`super::shape`] found its keys and types right; [`super::compile`] checks the rest. Every
+//! `color` key may be spelt `colour` (and `colors` `colours`), as premix itself writes it.
 
 use crate::plan::UnusedReason;
 use serde::Deserialize;
@@ -12,7 +13,7 @@ pub struct RawRules {
     /// A rules file (relative to this one) or `default`, that this file layers on.
     #[serde(default)]
     pub extends: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "colours")]
     pub colors: BTreeMap<String, String>,
     #[serde(default)]
     pub buses: Vec<RawBus>,
@@ -26,8 +27,11 @@ pub struct RawRules {
 #[serde(deny_unknown_fields)]
 pub struct RawBus {
     pub name: String,
-    #[serde(default)]
+    #[serde(default, alias = "colour")]
     pub color: Option<String>,
+    /// How many tracks must go into the bus for premix to create it (default 2).
+    #[serde(default)]
+    pub min_members: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -39,7 +43,7 @@ pub struct RawRule {
     pub matches: Option<RawMatch>,
     #[serde(default)]
     pub rename: Option<String>,
-    #[serde(default)]
+    #[serde(default, alias = "colour")]
     pub color: Option<String>,
     #[serde(default)]
     pub bus: Option<String>,
@@ -87,7 +91,7 @@ pub struct RawUnused {
     pub when: Vec<UnusedReason>,
     #[serde(default)]
     pub action: RawUnusedAction,
-    #[serde(default)]
+    #[serde(default, alias = "colour")]
     pub color: Option<String>,
     #[serde(default)]
     pub prefix: Option<String>,
@@ -100,6 +104,7 @@ pub struct RawUnused {
 pub enum RawUnusedAction {
     #[default]
     Flag,
+    #[serde(alias = "colour")]
     Color,
     Prefix,
     Mute,

@@ -61,11 +61,24 @@ fn temp_prefix(path: &Path) -> io::Result<OsString> {
 /// writable by its owner only (mode 0600: a copy of a private project is never readable by
 /// others while it is written). It is removed when dropped unless persisted.
 pub fn temp_file(path: &Path) -> io::Result<tempfile::NamedTempFile> {
-    tempfile::Builder::new()
-        .prefix(&temp_prefix(path)?)
+    temp_file_with(path, None)
+}
+
+/// [`temp_file`] created with `permissions` (less the umask) instead of 0600.
+pub fn temp_file_with(
+    path: &Path,
+    permissions: Option<std::fs::Permissions>,
+) -> io::Result<tempfile::NamedTempFile> {
+    let prefix = temp_prefix(path)?;
+    let mut builder = tempfile::Builder::new();
+    builder
+        .prefix(&prefix)
         .suffix(TEMP_SUFFIX)
-        .rand_bytes(RANDOM_CHARS)
-        .tempfile_in(folder(path))
+        .rand_bytes(RANDOM_CHARS);
+    if let Some(permissions) = permissions {
+        builder.permissions(permissions);
+    }
+    builder.tempfile_in(folder(path))
 }
 
 /// True when `name` is a temporary file of a project whose temporary files begin with `prefix`.

@@ -193,37 +193,24 @@ pub fn atomic_write(
     bytes: &[u8],
     permissions_from: Option<&Metadata>,
 ) -> io::Result<()> {
-    let staged = stage(dest, bytes, permissions_from)?;
-    if permissions_from.is_none() {
-        let permissions = match fs::metadata(dest) {
-            Ok(meta) => Some(meta.permissions()),
-            Err(_) => new_file_permissions(),
-        };
-        if let Some(permissions) = permissions {
-            staged
-                .file
-                .get_ref()
-                .as_file()
-                .set_permissions(permissions)?;
-        }
-    }
-    staged.commit()
+    let replaced = fs::metadata(dest).ok();
+    let Some(from) = permissions_from.or(replaced.as_ref()) else {
+        // A new file's permissions: created 0666, less the umask (tempfile's 0600 would
+        // leave a rules file written by `premix init` unreadable to a studio's group).
+        let mut staged = Staged::from_temp(dest, aside::temp_file_with(dest, new_file_mode())?);
+        staged.write_all(bytes)?;
+        return staged.commit();
+    };
+    stage(dest, bytes, Some(from))?.commit()
 }
 
-/// The permissions a file created the ordinary way would get: mode 0666 less the umask
-/// (read from `/proc/self/status` on Linux, where reading it does not change it; 022 where
-/// it cannot be read). `None` where files have no mode.
-fn new_file_permissions() -> Option<fs::Permissions> {
+/// The mode a new file is created with before the umask applies: 0666 (`None` where files
+/// have no mode).
+fn new_file_mode() -> Option<fs::Permissions> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
-        let umask = status
-            .lines()
-            .find_map(|l| l.strip_prefix("Umask:"))
-            .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
-            .unwrap_or(0o022);
-        Some(fs::Permissions::from_mode(0o666 & !umask))
+        Some(fs::Permissions::from_mode(0o666))
     }
     #[cfg(not(unix))]
     {
@@ -256,13 +243,18 @@ impl Staged {
     /// The file is named as a temporary file of `dest` ([`aside::temp_file`]) and readable
     /// by its owner only until then.
     pub fn create(dest: &Path, permissions_from: Option<&Metadata>) -> io::Result<Staged> {
-        let tmp = aside::temp_file(dest)?;
-        Ok(Staged {
+        let mut staged = Staged::from_temp(dest, aside::temp_file(dest)?);
+        staged.permissions = permissions_from.map(Metadata::permissions);
+        Ok(staged)
+    }
+
+    fn from_temp(dest: &Path, tmp: tempfile::NamedTempFile) -> Staged {
+        Staged {
             file: BufWriter::with_capacity(WRITE_BUFFER, tmp),
             dest: dest.to_path_buf(),
-            permissions: permissions_from.map(Metadata::permissions),
+            permissions: None,
             synced: AtomicBool::new(false),
-        })
+        }
     }
 
     /// The temporary file's path (it goes when the `Staged` drops).

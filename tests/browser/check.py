@@ -157,18 +157,19 @@ def expectations(premix, project):
     before = [hex_rgb(t["color"]) for t in inspect["tracks"]]
     doc = json.loads(run([premix, "check", "--json", project]).stdout)
     p = doc["projects"][0]
-    colour = {i: hex_rgb(t["color"]) for i, t in enumerate(inspect["tracks"])}
+    # premix's JSON (version 2) counts tracks and new buses from 1, like its inspect JSON.
+    colour = {t["index"]: hex_rgb(t["color"]) for t in inspect["tracks"]}
     removed, used_buses = set(), set()
     for c in p["changes"]:
         if c["action"] == "recolor":
             colour[c["track"]] = hex_rgb(c["to"])
         elif c["action"] == "remove":
             removed.add(c["track"])
-        elif c["action"] == "move_to_bus" and "new" in c["bus"]:
-            used_buses.add(c["bus"]["new"])
+        elif c["action"] == "move_to_bus" and "new_bus" in c["bus"]:
+            used_buses.add(c["bus"]["new_bus"])
     after = Counter(colour[i] for i in colour if i not in removed)
     for k in used_buses:
-        after[hex_rgb(p["new_buses"][k]["color"])] += 1
+        after[hex_rgb(p["new_buses"][k - 1]["color"])] += 1
     return before, after
 
 

@@ -4,20 +4,36 @@
 use std::path::PathBuf;
 
 /// The shared corpus of real projects (`../shared/corpus`), or `None` with a message saying
-/// the corpus-based checks are skipped.
+/// the corpus-based checks are skipped ([`skipped`]).
 pub fn corpus(sub: &str) -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/corpus")
-        .join(sub);
+    let dir = corpus_root().join(sub);
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!(
-            "corpus absent: {} not found; skipping the corpus checks of this test",
-            dir.display()
-        );
+        skipped(&dir);
         None
     }
+}
+
+/// Where the corpus is looked for: `../shared/corpus` from the crate root.
+pub fn corpus_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+}
+
+/// Says that this test binary skips its corpus checks because `missing` is not there: once
+/// per binary, and written to standard error directly, past libtest's capture of what passing
+/// tests print (which `eprintln!` goes through), so `cargo test` shows it.
+pub fn skipped(missing: &std::path::Path) {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: {} not found: {} skips its corpus checks (they need ../shared beside the crate)",
+            missing.display(),
+            env!("CARGO_CRATE_NAME")
+        );
+    });
 }
 
 /// Every file of a corpus folder with one of `extensions` (lower case), sorted.

@@ -21,7 +21,7 @@ pub mod templates;
 mod tokens;
 
 use crate::formats::{FormatError, Project, WriteError};
-use crate::plan::{Action, BusRef, Change, Note, Plan};
+use crate::plan::{Action, BusRef, Change, Note, Plan, Slot};
 use crate::session::{Format, Session, Track, TrackKind};
 use container::Container;
 use palette::Scheme;
@@ -169,11 +169,86 @@ fn session_of(doc: &AlsDocument, scheme: Scheme) -> Session {
             media_count: t.clips.len(),
             muted_media_count: t.clips.iter().filter(|c| c.disabled).count(),
             plugins: t.devices.as_slice().into(),
+            feeds_parent: t.out_target.as_ref().is_none_or(|f| feeds_parent(&f.value)),
+            fed_by_tracks: t.tag == "ReturnTrack" || t.input_from_track,
         })
         .collect();
     Session {
         format: Format::Als,
         tracks,
+    }
+}
+
+/// True when an `AudioOutputRouting/Target` sends the track to its group or the master
+/// (`AudioOut/GroupTrack`, `AudioOut/Master`, Live 12's `AudioOut/Main`), not to external
+/// outputs, another track or nowhere. Live 8 spells targets as opaque pointer paths
+/// (`p76088/p41230/p36996` in the corpus's Live 8 sets), which premix cannot decode: those
+/// count as the default routing.
+fn feeds_parent(target: &str) -> bool {
+    match target.strip_prefix("AudioOut/") {
+        Some(rest) => matches!(rest, "GroupTrack" | "Master" | "Main"),
+        None => true,
+    }
+}
+
+/// True when the set's Live version holds groups inside groups: Live 10 introduced nested
+/// group tracks. Every nested group in the corpus is in a Live 11 set
+/// (`abletoolz-pruned__11.0.12.als`); none of the Live 8 and 9 sets has one.
+fn nested_groups_supported(minor_version: &str) -> bool {
+    minor_version
+        .split(['.', '_'])
+        .next()
+        .and_then(|major| major.parse::<u32>().ok())
+        .is_none_or(|major| major >= 10)
+}
+
+/// Drops the moves and new groups that would put a group inside a group, with a note each.
+fn refuse_nested_groups(session: &Session, plan: &mut Plan) {
+    // Each round drops at least one move, so the loop ends.
+    loop {
+        let layout = plan.layout(session);
+        let is_group = |slot: &Slot| match *slot {
+            Slot::Track(t) => session.tracks[t].kind == TrackKind::Bus,
+            Slot::NewBus(_) => true,
+        };
+        let nested = layout
+            .slots
+            .iter()
+            .zip(&layout.parents)
+            .find(|(slot, parent)| is_group(slot) && parent.is_some());
+        let Some((slot, _)) = nested else { return };
+        const WHY: &str = "Live 9 and earlier cannot hold a group inside a group";
+        match *slot {
+            Slot::NewBus(k) => {
+                plan.notes.push(Note {
+                    track: None,
+                    message: format!("bus {:?} not made: {WHY}", plan.new_buses[k].name),
+                    origin: Some(plan.new_buses[k].origin.clone()),
+                });
+                plan.changes.retain(|c| {
+                    c.action
+                        != (Action::MoveToBus {
+                            bus: BusRef::New(k),
+                        })
+                });
+            }
+            Slot::Track(t) => {
+                let before = plan.changes.len();
+                let mut notes = Vec::new();
+                plan.changes.retain(|c| {
+                    let drop = c.track == t && matches!(c.action, Action::MoveToBus { .. });
+                    if drop {
+                        notes.push(note(c, &format!("not grouped: {WHY}")));
+                    }
+                    !drop
+                });
+                plan.notes.extend(notes);
+                if plan.changes.len() == before {
+                    return; // nested as read: nothing premix did
+                }
+            }
+        }
+        plan.drop_unused_new_buses();
     }
 }
 
@@ -287,6 +362,9 @@ impl Project for AlsProject<'_> {
 
         plan.drop_unused_new_buses();
         plan.notes.extend(notes);
+        if !nested_groups_supported(&self.doc.minor_version) {
+            refuse_nested_groups(&self.session, plan);
+        }
     }
 
     fn into_session(self: Box<Self>) -> Session {

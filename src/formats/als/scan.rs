@@ -72,6 +72,9 @@ pub struct AlsTrack {
     /// `DeviceChain/AudioOutputRouting/Target` and its `UpperDisplayString`.
     pub out_target: Option<Field>,
     pub out_upper: Option<Field>,
+    /// The track's input is routed from another track (`DeviceChain/AudioInputRouting/Target`
+    /// or `MidiInputRouting/Target` naming `.../Track.<Id>/...`, as in `AudioIn/Track.12/TrackOut`).
+    pub input_from_track: bool,
     pub clips: Vec<Clip>,
     /// Built-in device element names and plug-in names, in file order.
     pub devices: Vec<String>,
@@ -546,6 +549,13 @@ fn track_field(t: &mut AlsTrack, path: &[&[u8]], xml: &[u8], tag: Range<usize>) 
             b"SelectedDevice" | b"SelectedEnvelope",
         ] => t.lane_selections.extend(value()),
         [b"DeviceChain", b"AudioOutputRouting", b"Target"] => t.out_target = value(),
+        [
+            b"DeviceChain",
+            b"AudioInputRouting" | b"MidiInputRouting",
+            b"Target",
+        ] => {
+            t.input_from_track |= value().is_some_and(|f| f.value.contains("/Track."));
+        }
         [b"DeviceChain", b"AudioOutputRouting", b"UpperDisplayString"] => t.out_upper = value(),
         [b"DeviceChain", b"DeviceChain", b"Devices"] => t.devices_inner = Some(tag.end..tag.end),
         [b"DeviceChain", b"DeviceChain", b"Devices", device]

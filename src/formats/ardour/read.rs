@@ -584,6 +584,31 @@ impl ArdourDoc {
         for p in self.parents.iter().flatten() {
             has_children[*p] = true;
         }
+        // Routes whose inputs another route's outputs connect to (a summing track, the outputs
+        // of a multi-out instrument), besides buses.
+        let port_owner = input_port_owners(&self.routes);
+        let mut fed = vec![false; self.routes.len()];
+        for (i, r) in self.routes.iter().enumerate() {
+            for f in &r.feeds {
+                if let Some(&o) = port_owner.get(f.as_str())
+                    && o != i
+                {
+                    fed[o] = true;
+                }
+            }
+        }
+        let master_inputs: Vec<&str> = self
+            .routes
+            .iter()
+            .filter(|r| r.kind == RouteKind::Master)
+            .flat_map(|r| r.input_ports.iter().map(String::as_str))
+            .collect();
+        // A route inside a bus feeds it by definition (its outputs are how it is inside);
+        // at the top level it must feed the master.
+        let feeds_parent = |index: usize, r: &Route| {
+            self.parents[index].is_some()
+                || r.feeds.iter().any(|f| master_inputs.contains(&f.as_str()))
+        };
         let tracks = self
             .track_routes
             .iter()
@@ -610,6 +635,9 @@ impl ArdourDoc {
                     media_count: r.media_count,
                     muted_media_count: r.muted_media_count,
                     plugins: r.plugins.clone(),
+                    feeds_parent: feeds_parent(index, r),
+                    fed_by_tracks: fed[ri]
+                        || r.id.as_deref().is_some_and(|id| aux_targets.contains(&id)),
                 }
             })
             .collect();

@@ -133,6 +133,8 @@ fn session_of(doc: &RppDocument, contents: Vec<Contents>, order: ByteOrder) -> S
                 media_count: c.media_count,
                 muted_media_count: c.muted_media_count,
                 plugins: c.plugins.into(),
+                feeds_parent: !c.main_send_off,
+                fed_by_tracks: !t.receives.is_empty(),
             }
         })
         .collect();

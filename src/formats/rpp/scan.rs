@@ -79,6 +79,9 @@ pub struct Contents {
     pub muted_media_count: usize,
     /// Some item plays a MIDI source.
     pub midi: bool,
+    /// `MAINSEND 0`: the track's "master/parent send" is off, so its audio does not reach its
+    /// folder or the master (corpus: exvertus__test_track.rpp).
+    pub main_send_off: bool,
     pub plugins: Vec<String>,
 }
 
@@ -543,7 +546,7 @@ fn read_track_key(
     let key = &body[..key_end.unwrap_or(body.len())];
     if !matches!(
         key,
-        b"NAME" | b"PEAKCOL" | b"ISBUS" | b"MUTESOLO" | b"AUXRECV" | b"TRACKID"
+        b"NAME" | b"PEAKCOL" | b"ISBUS" | b"MUTESOLO" | b"AUXRECV" | b"TRACKID" | b"MAINSEND"
     ) {
         return Ok(());
     }
@@ -624,6 +627,9 @@ fn read_track_key(
                 },
                 line: line.start..line.end,
             });
+        }
+        b"MAINSEND" => {
+            c.main_send_off = tokens.next().is_some_and(|v| v.text == b"0");
         }
         b"TRACKID" if t.guid.is_none() => {
             t.guid = tokens.next().map(|v| abs(v.text_range()));

@@ -72,8 +72,9 @@ def main(inp, out, inspect_json):
             g = index_of.get(group)
             if g is None or g >= i or tracks[g].type != "GroupTrack":
                 problems.append(f"track {i}: TrackGroupId {group} names no earlier GroupTrack")
-            elif g != p["parent"]:
-                problems.append(f"track {i}: group is track {g}, premix says {p['parent']}")
+            # premix's JSON counts tracks from 1 (version 2).
+            elif g + 1 != p["parent"]:
+                problems.append(f"track {i}: group is track {g + 1}, premix says {p['parent']}")
         if t.color_element == "Color" and p["color"] is not None:
             value = t.color
             if 0 <= value < len(PALETTE) and f"#{PALETTE[value].lower()}" != p["color"]:

@@ -78,7 +78,8 @@ def main():
 
     refused_format = None
     if ruleset == "buses":
-        for n in project.get("notes") or []:
+        # premix's JSON version 2: notes are findings (code "declined"), track indexes 1-based.
+        for n in project.get("findings") or []:
             m = re.search(r"buses are not written into sessions of format (\d+)", n.get("message", ""))
             if m and m.group(1) in REFUSED_FORMATS:
                 refused_format = m.group(1)
@@ -98,10 +99,10 @@ def main():
             removes.add(name)
         elif c["action"] == "move_to_bus":
             bus = c["bus"]
-            if "new" in bus:
-                moves[name] = new_buses[bus["new"]]["name"]
+            if "new_bus" in bus:
+                moves[name] = new_buses[bus["new_bus"] - 1]["name"]
             else:
-                old = tracks[bus["existing"]]["name"]
+                old = tracks[bus["track"] - 1]["name"]
                 moves[name] = renames.get(old, old)
     bus_colors = {b["name"]: (b["color"] or "").lstrip("#").lower() for b in new_buses}
 

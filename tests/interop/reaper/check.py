@@ -247,7 +247,8 @@ def check_against_premix(label: str, tracks: list, premix: list, fail) -> None:
         if not name_matches(track.name, info.get("name")):
             fail(label, f"track {i} NAME reads {track.name!r}, premix says {info.get('name')!r}")
     for i, (parent, info) in enumerate(zip(parents_from_isbus(tracks), premix)):
-        if parent != info.get("parent"):
+        # premix's JSON counts tracks from 1 (version 2); the ISBUS walk counts from 0.
+        if (None if parent is None else parent + 1) != info.get("parent"):
             fail(label, f"track {i} ({info.get('name')!r}) parent from ISBUS is {parent}, "
                  f"premix says {info.get('parent')}")
 
@@ -349,7 +350,7 @@ def main(argv: list) -> int:
         for i, info in enumerate(premix):
             if not (isinstance(info, dict) and isinstance(info.get("name"), str)):
                 raise ValueError(f"tracks[{i}] has no string 'name'")
-            if info.get("index") != i:
+            if info.get("index") != i + 1:
                 fail("premix JSON", f"tracks[{i}] has index {info.get('index')}")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         print("failed: premix inspect JSON unusable")

@@ -1,0 +1,274 @@
+//! What premix reports about a project beside the changes its plan wants: findings, each
+//! with a severity, and the ladder `--fail-on` climbs to decide which of them fail a run.
+//!
+//! A pending change is not a finding: `apply` makes it, so `check` always fails on it (unless
+//! told to fail on nothing). A finding is something `apply` leaves as it is:
+//!
+//! | code | severity | what |
+//! |---|---|---|
+//! | `unsettled` | error | the rules contradict themselves on this project: a second run would change it again (fix the rules) |
+//! | `unused` | warning | an audio or MIDI track the `unused` section flags (no media, muted, all media muted) |
+//! | `declined` | info | a change the rules asked for that premix or the format declined, with the reason (a note) |
+//!
+//! Nothing here knows a file format or an output format.
+
+use crate::plan::{Action, Origin, Plan};
+use crate::session::Session;
+use serde::Serialize;
+use std::fmt;
+
+/// How much a finding matters, least first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What kind of finding it is; each kind has one severity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Code {
+    Unsettled,
+    Unused,
+    Declined,
+}
+
+impl Code {
+    pub const ALL: [Code; 3] = [Code::Unsettled, Code::Unused, Code::Declined];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Unsettled => "unsettled",
+            Code::Unused => "unused",
+            Code::Declined => "declined",
+        }
+    }
+
+    /// The code named `text`, as [`Code::as_str`] spells it.
+    pub fn parse(text: &str) -> Option<Code> {
+        Code::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+
+    pub fn severity(self) -> Severity {
+        match self {
+            Code::Unsettled => Severity::Error,
+            Code::Unused => Severity::Warning,
+            Code::Declined => Severity::Info,
+        }
+    }
+
+    /// One sentence saying what findings of this code mean (SARIF rule descriptions).
+    pub fn description(self) -> &'static str {
+        match self {
+            Code::Unsettled => {
+                "The rules contradict themselves on this project (a rename feeds on its own \
+                 result, or one rule undoes another): a second run would change it again."
+            }
+            Code::Unused => {
+                "An audio or MIDI track the rules' `unused` section counts as unused (no media, \
+                 muted, or all its media muted)."
+            }
+            Code::Declined => {
+                "A change the rules asked for that premix or the project's format declined, \
+                 with the reason."
+            }
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One finding about one project.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding<'a> {
+    pub code: Code,
+    /// The track it is about, by its 0-based index in the session as read; `None` for the
+    /// whole project.
+    pub track: Option<usize>,
+    /// What was found, in words: `unused (no_media)`, a note's reason.
+    pub message: String,
+    /// The rule (or `unused` section) that led to it, when one did.
+    pub origin: Option<&'a Origin>,
+}
+
+impl Finding<'_> {
+    pub fn severity(&self) -> Severity {
+        self.code.severity()
+    }
+}
+
+/// The findings of a planned project: its flagged tracks in plan order, then its notes.
+pub fn of<'a>(session: &Session, plan: &'a Plan) -> Vec<Finding<'a>> {
+    let mut out = Vec::new();
+    for change in &plan.changes {
+        if let Action::Flag { reasons } = &change.action {
+            let why: Vec<&str> = reasons.iter().map(|r| r.as_str()).collect();
+            out.push(Finding {
+                code: Code::Unused,
+                track: Some(change.track).filter(|&t| t < session.tracks.len()),
+                message: format!("unused ({})", why.join(", ")),
+                origin: Some(&change.origin),
+            });
+        }
+    }
+    for note in &plan.notes {
+        let unsettled = plan.unsettled && note.message == crate::rules::UNSETTLED_NOTE;
+        out.push(Finding {
+            code: if unsettled {
+                Code::Unsettled
+            } else {
+                Code::Declined
+            },
+            track: note.track.filter(|&t| t < session.tracks.len()),
+            message: note.message.clone(),
+            origin: note.origin.as_ref(),
+        });
+    }
+    out
+}
+
+/// What makes a run that reports like a linter (`check`, `report`) exit 1: a ladder, each
+/// step failing on what the one before does and more.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
+pub enum FailOn {
+    /// Nothing: exit 0 whatever is found (errors reading a project still exit 2).
+    Never,
+    /// Changes the rules want (the default).
+    #[default]
+    Changes,
+    /// Changes and error findings.
+    Error,
+    /// Changes, errors and warnings.
+    Warning,
+    /// Changes and every finding.
+    Info,
+}
+
+impl FailOn {
+    pub fn changes_fail(self) -> bool {
+        self >= FailOn::Changes
+    }
+
+    /// True when a finding of `severity` fails the run.
+    pub fn fails(self, severity: Severity) -> bool {
+        match self {
+            FailOn::Never | FailOn::Changes => false,
+            FailOn::Error => severity >= Severity::Error,
+            FailOn::Warning => severity >= Severity::Warning,
+            FailOn::Info => true,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::Never => "never",
+            FailOn::Changes => "changes",
+            FailOn::Error => "error",
+            FailOn::Warning => "warning",
+            FailOn::Info => "info",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Change, Note, UnusedReason};
+    use crate::session::{Format, Track, TrackKind};
+
+    fn origin() -> Origin {
+        Origin {
+            file: "r.yaml".into(),
+            line: 3,
+            label: "unused".into(),
+        }
+    }
+
+    #[test]
+    fn flags_are_warnings_notes_info_and_unsettled_rules_an_error() {
+        let track = Track {
+            index: 0,
+            name: "Audio 1".into(),
+            kind: TrackKind::Audio,
+            color: None,
+            parent: None,
+            muted: false,
+            media_files: Default::default(),
+            media_count: 0,
+            muted_media_count: 0,
+            plugins: Default::default(),
+            feeds_parent: true,
+            fed_by_tracks: false,
+        };
+        let session = Session {
+            format: Format::Rpp,
+            tracks: vec![track],
+        };
+        let plan = Plan {
+            changes: vec![Change {
+                track: 0,
+                action: Action::Flag {
+                    reasons: vec![UnusedReason::NoMedia],
+                },
+                origin: origin(),
+            }],
+            notes: vec![
+                Note {
+                    track: Some(0),
+                    message: "not renamed: taken".into(),
+                    origin: Some(origin()),
+                },
+                Note {
+                    track: None,
+                    message: crate::rules::UNSETTLED_NOTE.into(),
+                    origin: None,
+                },
+            ],
+            unsettled: true,
+            ..Plan::default()
+        };
+        let found: Vec<(Code, Severity, Option<usize>)> = of(&session, &plan)
+            .iter()
+            .map(|f| (f.code, f.severity(), f.track))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Code::Unused, Severity::Warning, Some(0)),
+                (Code::Declined, Severity::Info, Some(0)),
+                (Code::Unsettled, Severity::Error, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_fail_on_ladder_includes_every_step_below() {
+        assert!(!FailOn::Never.changes_fail());
+        assert!(FailOn::Changes.changes_fail() && !FailOn::Changes.fails(Severity::Error));
+        assert!(FailOn::Error.fails(Severity::Error) && !FailOn::Error.fails(Severity::Warning));
+        assert!(FailOn::Warning.fails(Severity::Warning) && !FailOn::Warning.fails(Severity::Info));
+        assert!(FailOn::Info.fails(Severity::Info) && FailOn::Info.changes_fail());
+    }
+}

@@ -1,0 +1,659 @@
+//! Where tracks may move: the structure an engineer built is kept.
+//!
+//! Rules say which bus a track belongs in. This module decides which of those moves premix
+//! makes, so that after a run every track's audio passes through the same folders (and their
+//! processing) and reaches the same outputs as before, plus the bus its rule named:
+//!
+//! - **A track never leaves a folder that stays.** A track moves only into a bus that sits in
+//!   the folder it sits in (or at the top level, for a top-level track), so its old folders are
+//!   still around it and no other existing folder is added. An existing bus elsewhere, or a new
+//!   bus placed in another folder, leaves it where it is, coloured and renamed in place.
+//! - **Folders move whole.** When every track of a folder goes to the same bus, the folder
+//!   itself moves into that bus, nested, with its own processing (a REAPER folder in a folder,
+//!   a Live group in a group, an Ardour sub-bus feeding the bus); otherwise the folder and all
+//!   its tracks stay, with a note.
+//! - **No one-track buses.** A bus is created only when at least its declaration's
+//!   `min_members` (default 2) tracks or whole folders go into it; an existing bus takes any
+//!   number. A declaration makes one bus, in the folder where most of its tracks sit.
+//! - **Signal paths are kept.** A track whose audio does not reach its folder or the master
+//!   ([`Track::feeds_parent`]: REAPER `MAINSEND 0`, say) is not moved, and no bus is made or
+//!   filled inside a folder that does not reach the master: the tracks would go silent, or
+//!   start being heard.
+//! - **Pairs stay together.** Tracks of one folder whose names differ only by a side or a number
+//!   (`OH L`/`OH R`, `Kick In`/`Kick Out`, `Gtr 1`/`Gtr 2`, `Bass DI`/`Bass Amp`) end up in
+//!   one folder: when only some of them could move, none moves.
+//!
+//! The last two are enforced again by [`keep_structure`] after a backend has refused some moves
+//! (its `vet`), so what is written holds them too.
+
+use crate::plan::{Action, BusRef, Change, NewBus, Note, Origin, Plan, Slot};
+use crate::session::{Session, Track};
+use std::collections::BTreeMap;
+
+/// A track's wish to go into a bus: the declaration's index and the rule that asked.
+pub(super) type Want<'a> = Option<(usize, &'a Origin)>;
+
+/// A bus declaration as the placement needs it.
+pub(super) struct Decl<'a> {
+    pub name: &'a str,
+    /// The existing bus track that is this declaration's bus, if any.
+    pub existing: Option<usize>,
+    /// What a new bus of this declaration is made of.
+    pub new: NewBus,
+}
+
+/// Adds to `plan` the moves (and new buses) that honour `wants` (indexed by track, `None` for
+/// tracks that stay or are removed) within the structure rules above, with a note for each
+/// wish not granted.
+pub(super) fn place(session: &Session, decls: &[Decl<'_>], wants: &[Want<'_>], plan: &mut Plan) {
+    let tracks = &session.tracks;
+    let n = tracks.len();
+    let is_declared_bus = {
+        let mut v = vec![false; n];
+        for d in decls {
+            if let Some(b) = d.existing {
+                v[b] = true;
+            }
+        }
+        v
+    };
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for t in tracks {
+        if let Some(p) = t.parent {
+            children[p].push(t.index);
+        }
+    }
+
+    // Which bus each track or folder goes to as a unit. Parents precede their children in a
+    // session, so walking backwards sees every child before its folder.
+    let mut unit: Vec<Option<usize>> = vec![None; n];
+    for i in (0..n).rev() {
+        if is_declared_bus[i] {
+            continue;
+        }
+        if let Some((b, _)) = wants[i] {
+            unit[i] = Some(b);
+        } else if let Some((&first, rest)) = children[i].split_first()
+            && let Some(b) = unit[first]
+            && rest.iter().all(|&c| unit[c] == Some(b))
+        {
+            unit[i] = Some(b);
+        }
+    }
+    // Folders that keep tracks wanting buses, because their tracks disagree.
+    for i in 0..n {
+        if children[i].is_empty() || unit[i].is_some() || is_declared_bus[i] {
+            continue;
+        }
+        let mut buses: Vec<&str> = children[i]
+            .iter()
+            .filter_map(|&c| unit[c].map(|b| decls[b].name))
+            .collect();
+        buses.sort_unstable();
+        buses.dedup();
+        if buses.len() > 1 || (buses.len() == 1 && children[i].iter().any(|&c| unit[c].is_none())) {
+            let why = if buses.len() > 1 {
+                format!("its tracks go to different buses ({})", buses.join(", "))
+            } else {
+                format!("not every track in it goes to bus {}", buses[0])
+            };
+            plan.notes.push(Note {
+                track: Some(i),
+                message: format!(
+                    "folder kept as it is: {why}, so they are coloured and renamed in place"
+                ),
+                origin: None,
+            });
+        }
+    }
+
+    // The units that would move: the outermost ones (what is inside them goes along).
+    let mut candidates: Vec<Vec<usize>> = vec![Vec::new(); decls.len()];
+    for i in 0..n {
+        let Some(b) = unit[i] else { continue };
+        if session.ancestors(i).any(|a| unit[a].is_some()) {
+            continue;
+        }
+        if let Some(bus) = decls[b].existing
+            && (bus == i || session.ancestors(i).any(|a| a == bus))
+        {
+            continue; // already there (or it is the bus)
+        }
+        candidates[b].push(i);
+    }
+
+    let origin_of = |i: usize, b: usize| -> Origin {
+        match wants[i] {
+            Some((_, o)) => o.clone(),
+            None => decls[b].new.origin.clone(),
+        }
+    };
+    for (b, units) in candidates.iter().enumerate() {
+        if units.is_empty() {
+            continue;
+        }
+        let decl = &decls[b];
+        let (movable, silent): (Vec<usize>, Vec<usize>) =
+            units.iter().partition(|&&u| tracks[u].feeds_parent);
+        for &u in &silent {
+            plan.notes.push(Note {
+                track: Some(u),
+                message: format!(
+                    "not moved into bus {}: its audio does not go to {} (moving it would change what is heard)",
+                    decl.name,
+                    if tracks[u].parent.is_some() { "its folder" } else { "the master" }
+                ),
+                origin: Some(origin_of(u, b)),
+            });
+        }
+        if movable.is_empty() {
+            continue;
+        }
+        // Units grouped by the folder they sit in (`None`: the top level).
+        let mut by_parent: BTreeMap<Option<usize>, Vec<usize>> = BTreeMap::new();
+        for &u in &movable {
+            by_parent.entry(tracks[u].parent).or_default().push(u);
+        }
+        let (target, home) = match decl.existing {
+            Some(bus) => {
+                if !session.reaches_master(Some(bus)) {
+                    plan.notes.push(Note {
+                        track: Some(bus),
+                        message: format!(
+                            "nothing moved into bus {:?}: its audio does not reach the master",
+                            tracks[bus].name
+                        ),
+                        origin: Some(decl.new.origin.clone()),
+                    });
+                    continue;
+                }
+                (BusRef::Existing(bus), tracks[bus].parent)
+            }
+            None => {
+                // The folder holding the most of them (the first on a tie) that reaches the master.
+                let best = by_parent
+                    .iter()
+                    .filter(|(p, _)| session.reaches_master(**p))
+                    .max_by(|(_, a), (_, b)| a.len().cmp(&b.len()).then(b[0].cmp(&a[0])))
+                    .map(|(p, _)| *p);
+                let Some(home) = best else {
+                    plan.notes.push(Note {
+                        track: None,
+                        message: format!(
+                            "bus {} not made: its tracks sit in folders whose audio does not reach the master",
+                            decl.name
+                        ),
+                        origin: Some(decl.new.origin.clone()),
+                    });
+                    continue;
+                };
+                let members = &by_parent[&home];
+                if members.len() < decl.new.min_members {
+                    plan.notes.push(Note {
+                        track: None,
+                        message: too_few(decl.name, members, decl.new.min_members, tracks),
+                        origin: Some(decl.new.origin.clone()),
+                    });
+                    continue;
+                }
+                plan.new_buses.push(decl.new.clone());
+                (BusRef::New(plan.new_buses.len() - 1), home)
+            }
+        };
+        for (parent, members) in &by_parent {
+            if *parent == home {
+                for &u in members {
+                    if let BusRef::Existing(bus) = target
+                        && session.ancestors(bus).any(|a| a == u)
+                    {
+                        plan.notes.push(Note {
+                            track: Some(u),
+                            message: format!(
+                                "not moved into bus {}: the bus is inside it",
+                                decl.name
+                            ),
+                            origin: Some(origin_of(u, b)),
+                        });
+                        continue;
+                    }
+                    plan.changes.push(Change {
+                        track: u,
+                        action: Action::MoveToBus { bus: target },
+                        origin: origin_of(u, b),
+                    });
+                }
+            } else {
+                let place = match parent {
+                    Some(p) => format!("folder {:?}", tracks[*p].name),
+                    None => "the top level".to_string(),
+                };
+                let names = listing(members, tracks);
+                plan.notes.push(Note {
+                    track: Some(members[0]),
+                    message: format!(
+                        "{names} stay in {place}: bus {} is {}, and moving them there would change their signal path",
+                        decl.name,
+                        match home {
+                            Some(h) => format!("in folder {:?}", tracks[h].name),
+                            None => "at the top level".to_string(),
+                        }
+                    ),
+                    origin: Some(origin_of(members[0], b)),
+                });
+            }
+        }
+    }
+    keep_structure(session, plan);
+}
+
+fn too_few(bus: &str, members: &[usize], min: usize, tracks: &[Track]) -> String {
+    format!(
+        "bus {bus} not made: only {} would go into it (a bus needs at least {min}); {} {}",
+        plural(members.len(), "track"),
+        listing(members, tracks),
+        if members.len() == 1 {
+            "keeps its place"
+        } else {
+            "keep their place"
+        }
+    )
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+/// `"Kick" and "Snare"`, `"A", "B" and 3 more`.
+fn listing(members: &[usize], tracks: &[Track]) -> String {
+    const SHOWN: usize = 3;
+    let names: Vec<String> = members
+        .iter()
+        .take(SHOWN)
+        .map(|&m| format!("{:?}", tracks[m].name))
+        .collect();
+    match members.len() {
+        0 => String::new(),
+        1 => names[0].clone(),
+        k if k <= SHOWN => format!("{} and {}", names[..k - 1].join(", "), names[k - 1]),
+        k => format!("{} and {} more", names.join(", "), k - SHOWN),
+    }
+}
+
+/// Drops moves until the plan keeps pairs together and every new bus has its minimum of
+/// members, with a note for each dropped move. The planner calls it after placing tracks;
+/// the pipeline calls it again after a backend refused moves, which can split a pair or
+/// leave a bus with one member.
+pub fn keep_structure(session: &Session, plan: &mut Plan) {
+    let pairs = pair_groups(session);
+    let n = session.tracks.len();
+    // Each round drops at least one move, so the loop ends.
+    loop {
+        let mut drop: Vec<usize> = Vec::new(); // tracks whose moves go
+        let mut moves = vec![false; n];
+        for c in &plan.changes {
+            if matches!(c.action, Action::MoveToBus { .. }) && c.track < n {
+                moves[c.track] = true;
+            }
+        }
+        let mut notes = Vec::new();
+        let mut counts = vec![0usize; plan.new_buses.len()];
+        for c in &plan.changes {
+            if let Action::MoveToBus {
+                bus: BusRef::New(k),
+            } = c.action
+            {
+                counts[k] += 1;
+            }
+        }
+        for (k, bus) in plan.new_buses.iter().enumerate() {
+            if counts[k] > 0 && counts[k] < bus.min_members {
+                let members: Vec<usize> = plan
+                    .changes
+                    .iter()
+                    .filter(|c| {
+                        c.action
+                            == Action::MoveToBus {
+                                bus: BusRef::New(k),
+                            }
+                    })
+                    .map(|c| c.track)
+                    .collect();
+                notes.push(Note {
+                    track: None,
+                    message: too_few(&bus.name, &members, bus.min_members, &session.tracks),
+                    origin: Some(bus.origin.clone()),
+                });
+                drop.extend(members);
+            }
+        }
+        if drop.is_empty() {
+            let layout = plan.layout(session);
+            let slot_of = layout.new_positions(session.tracks.len());
+            let final_parent = |t: usize| -> Option<Option<Slot>> {
+                let slot = slot_of[t]?;
+                Some(layout.parents[slot].map(|p| layout.slots[p]))
+            };
+            for group in &pairs {
+                let mut parents = group.iter().filter_map(|&t| final_parent(t));
+                let Some(first) = parents.next() else {
+                    continue;
+                };
+                if parents.all(|p| p == first) {
+                    continue;
+                }
+                let moved: Vec<usize> = group.iter().copied().filter(|&t| moves[t]).collect();
+                if moved.is_empty() {
+                    continue;
+                }
+                notes.push(Note {
+                    track: Some(group[0]),
+                    message: format!(
+                        "{} kept together where they are: not all of them could move",
+                        listing(group, &session.tracks)
+                    ),
+                    origin: None,
+                });
+                drop.extend(moved);
+            }
+        }
+        if drop.is_empty() {
+            break;
+        }
+        let mut dropped = vec![false; n];
+        for t in drop {
+            dropped[t] = true;
+        }
+        plan.changes.retain(|c| {
+            !(matches!(c.action, Action::MoveToBus { .. }) && dropped.get(c.track) == Some(&true))
+        });
+        plan.notes.extend(notes);
+        plan.drop_unused_new_buses();
+    }
+}
+
+/// Words that tell apart the tracks of one source: sides, positions, mic and take numbers.
+const SIDE_WORDS: &[&str] = &[
+    "l", "r", "left", "right", "lt", "rt", "lft", "rgt", "in", "out", "top", "bottom", "btm",
+    "bot", "up", "down", "dn", "front", "back", "fr", "bk", "hi", "lo", "high", "low", "close",
+    "far", "near", "a", "b", "c", "di", "amp", "inside", "outside", "st", "mono", "stereo",
+];
+
+/// The words of a track name, lower case: `_ - .` and other punctuation, camelCase and
+/// letter/digit boundaries separate words (`OH_L` → `oh l`, `Tom2` → `tom 2`).
+pub(super) fn words(name: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut prev: Option<char> = None;
+    for ch in name.chars() {
+        let boundary = match prev {
+            _ if !ch.is_alphanumeric() => {
+                if !current.is_empty() {
+                    out.push(std::mem::take(&mut current));
+                }
+                prev = None;
+                continue;
+            }
+            Some(p) => {
+                (p.is_lowercase() && ch.is_uppercase())
+                    || (p.is_alphabetic() && ch.is_numeric())
+                    || (p.is_numeric() && ch.is_alphabetic())
+            }
+            None => false,
+        };
+        if boundary && !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+        }
+        current.extend(ch.to_lowercase());
+        prev = Some(ch);
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// What is left of a name once the words telling a pair apart are gone.
+fn pair_key(name: &str) -> String {
+    words(name)
+        .into_iter()
+        .filter(|w| !SIDE_WORDS.contains(&w.as_str()) && !w.chars().all(|c| c.is_ascii_digit()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Tracks that share a folder and whose names differ only by the words of [`SIDE_WORDS`] or
+/// numbers: each group holds two or more tracks, in session order.
+fn pair_groups(session: &Session) -> Vec<Vec<usize>> {
+    let mut groups: BTreeMap<(Option<usize>, String), Vec<usize>> = BTreeMap::new();
+    for t in &session.tracks {
+        let key = pair_key(&t.name);
+        if key.is_empty() {
+            continue; // "L", "1": nothing says they belong together
+        }
+        groups.entry((t.parent, key)).or_default().push(t.index);
+    }
+    groups.into_values().filter(|g| g.len() > 1).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{load, plan};
+    use crate::session::{Format, TrackKind};
+
+    const RULES: &str = r##"version: 1
+buses: [{name: DRUMS}, {name: GUITARS}, {name: VOCALS}, {name: SOLO, min_members: 1}]
+rules:
+  - match: {name: '\b(kick|snare|tom|oh)\b'}
+    bus: DRUMS
+  - match: {name: '\b(gtr)\b'}
+    bus: GUITARS
+  - match: {name: '\bvox\b'}
+    bus: VOCALS
+  - match: {name: '\bsolo\b'}
+    bus: SOLO
+unused: {when: [no_media], action: flag}
+"##;
+
+    /// A session from `(name, parent, media)`; tracks with children are buses.
+    fn session(tracks: &[(&str, Option<usize>, usize)]) -> Session {
+        let mut s = Session {
+            format: Format::Rpp,
+            tracks: tracks
+                .iter()
+                .enumerate()
+                .map(|(index, &(name, parent, media))| Track {
+                    index,
+                    name: name.into(),
+                    kind: TrackKind::Audio,
+                    color: None,
+                    parent,
+                    muted: false,
+                    media_files: Default::default(),
+                    media_count: media,
+                    muted_media_count: 0,
+                    plugins: Default::default(),
+                    feeds_parent: true,
+                    fed_by_tracks: false,
+                })
+                .collect(),
+        };
+        for i in 0..s.tracks.len() {
+            if s.tracks.iter().any(|t| t.parent == Some(i)) {
+                s.tracks[i].kind = TrackKind::Bus;
+            }
+        }
+        s
+    }
+
+    /// `(name, depth)` after the plan.
+    fn tree(s: &Session, p: &Plan) -> Vec<(String, usize)> {
+        let after = p.predict(s);
+        after
+            .tracks
+            .iter()
+            .map(|t| (t.name.to_string(), after.depth(t.index)))
+            .collect()
+    }
+
+    fn names(tree: &[(String, usize)]) -> Vec<String> {
+        tree.iter()
+            .map(|(n, d)| format!("{}{n}", "  ".repeat(*d)))
+            .collect()
+    }
+
+    #[test]
+    fn a_bus_needs_two_members_unless_its_declaration_says_less() {
+        let rules = load(RULES, "r.yaml").unwrap();
+        let s = session(&[
+            ("Lead Vox", None, 1),
+            ("Solo Sax", None, 1),
+            ("Kick", None, 1),
+        ]);
+        let p = plan(&rules, &s);
+        assert_eq!(
+            names(&tree(&s, &p)),
+            ["Lead Vox", "SOLO", "  Solo Sax", "Kick"]
+        );
+        assert!(
+            p.notes
+                .iter()
+                .any(|n| n.message.starts_with("bus VOCALS not made: only 1 track"))
+        );
+        assert!(
+            p.notes
+                .iter()
+                .any(|n| n.message.starts_with("bus DRUMS not made"))
+        );
+    }
+
+    #[test]
+    fn tracks_never_leave_a_folder_and_folders_move_whole() {
+        let rules = load(RULES, "r.yaml").unwrap();
+        let s = session(&[
+            ("Kick", None, 1),
+            ("Toms", None, 0),
+            ("Tom 1", Some(1), 1),
+            ("Tom 2", Some(1), 1),
+            ("Band", None, 0),
+            ("Snare", Some(4), 1),
+            ("Gtr", Some(4), 1),
+            ("Snare 2", None, 1),
+        ]);
+        let p = plan(&rules, &s);
+        assert_eq!(
+            names(&tree(&s, &p)),
+            [
+                "DRUMS",
+                "  Kick",
+                "  Toms",
+                "    Tom 1",
+                "    Tom 2",
+                "  Snare 2",
+                "Band",
+                "  Snare",
+                "  Gtr",
+            ]
+        );
+        assert!(
+            p.notes
+                .iter()
+                .any(|n| n.message.contains("stay in folder \"Band\"")),
+            "{:?}",
+            p.notes
+        );
+    }
+
+    #[test]
+    fn an_existing_bus_takes_only_its_neighbours() {
+        let rules = load(RULES, "r.yaml").unwrap();
+        let s = session(&[
+            ("Song", None, 0),
+            ("DRUMS", Some(0), 0),
+            ("Kick", Some(1), 1),
+            ("Snare", Some(0), 1),
+            ("Tom", None, 1),
+        ]);
+        let p = plan(&rules, &s);
+        assert_eq!(
+            names(&tree(&s, &p)),
+            ["Song", "  DRUMS", "    Kick", "    Snare", "Tom"]
+        );
+    }
+
+    #[test]
+    fn signal_paths_are_kept() {
+        let rules = load(RULES, "r.yaml").unwrap();
+        // "Print" is not sent to the master: no bus is made inside it, and a track whose
+        // audio goes elsewhere stays.
+        let mut s = session(&[
+            ("Print", None, 0),
+            ("Kick", Some(0), 1),
+            ("Snare", Some(0), 1),
+            ("Gtr 1", None, 1),
+            ("Gtr 2", None, 1),
+            ("Gtr Solo", None, 1),
+        ]);
+        s.tracks[0].feeds_parent = false;
+        s.tracks[5].feeds_parent = false;
+        let p = plan(&rules, &s);
+        assert_eq!(
+            names(&tree(&s, &p)),
+            [
+                "Print", "  Kick", "  Snare", "GUITARS", "  Gtr 1", "  Gtr 2", "Gtr Solo"
+            ]
+        );
+    }
+
+    #[test]
+    fn pairs_stay_together() {
+        let rules = load(RULES, "r.yaml").unwrap();
+        // "Gtr R" cannot move (its audio goes elsewhere), so "Gtr L" stays beside it, and
+        // GUITARS, left with one track, is not made.
+        let mut s = session(&[("Gtr L", None, 1), ("Gtr R", None, 1), ("Ac Gtr", None, 1)]);
+        s.tracks[1].feeds_parent = false;
+        let p = plan(&rules, &s);
+        assert!(!p.edits_file(), "{:?}", p.changes);
+        assert!(p.notes.iter().any(|n| n.message.contains("kept together")));
+    }
+
+    #[test]
+    fn templates_and_fed_tracks_are_not_unused() {
+        let rules = load(RULES, "r.yaml").unwrap();
+        let template = session(&[("Kick", None, 0), ("Vox", None, 0)]);
+        assert_eq!(plan(&rules, &template).flags().count(), 0);
+        let mut s = session(&[
+            ("Kick", None, 1),
+            ("Sidechain", None, 0),
+            ("Empty", None, 0),
+        ]);
+        s.tracks[1].fed_by_tracks = true;
+        let flagged: Vec<usize> = plan(&rules, &s).flags().map(|c| c.track).collect();
+        assert_eq!(flagged, [2]);
+    }
+
+    #[test]
+    fn words_split_where_engineers_separate_them() {
+        assert_eq!(words("OH_L"), ["oh", "l"]);
+        assert_eq!(words("Kick_In"), ["kick", "in"]);
+        assert_eq!(words("KickIn"), ["kick", "in"]);
+        assert_eq!(words("snr2"), ["snr", "2"]);
+        assert_eq!(words("vox_pulses01"), ["vox", "pulses", "01"]);
+        assert_eq!(words("Gtr L - Marshall"), ["gtr", "l", "marshall"]);
+        assert_eq!(words("BGVs"), ["bgvs"]);
+    }
+
+    #[test]
+    fn pairs_are_names_that_differ_by_a_side_or_a_number() {
+        assert_eq!(pair_key("OH L"), pair_key("OH R"));
+        assert_eq!(pair_key("Kick In"), pair_key("Kick_Out"));
+        assert_eq!(pair_key("Gtr 1"), pair_key("gtr2"));
+        assert_eq!(pair_key("Bass DI"), pair_key("Bass Amp"));
+        assert_ne!(pair_key("Gtr DI"), pair_key("Bass DI"));
+        assert_eq!(pair_key("L"), "");
+    }
+}

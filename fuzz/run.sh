@@ -35,12 +35,18 @@ seed als "$CORPUS"/als/*.als samples/als/*.als
 for f in "$CORPUS"/als/*.als samples/als/*.als; do
   [[ $(stat -c %s "$f") -lt 60000 ]] && { gzip -dc "$f" 2>/dev/null >"target/fuzz-corpus/als/$(basename "$f").xml" || true; }
 done
+# DAWprojects: the containers, and their project.xml alone (the target also wraps its input
+# in a container, so XML mutations get past the CRC).
+seed dawproject "$CORPUS"/dawproject/*.dawproject samples/dawproject/*.dawproject
+for f in "$CORPUS"/dawproject/*.dawproject samples/dawproject/*.dawproject; do
+  unzip -p "$f" project.xml >"target/fuzz-corpus/dawproject/$(basename "$f").xml" 2>/dev/null || true
+done
 shopt -u nullglob nocaseglob
 
 echo "== cargo fuzz build"
 cargo fuzz build </dev/null
 
-for target in rpp als ardour rules; do
+for target in rpp als ardour dawproject rules; do
   echo "== fuzz $target for ${SECONDS_PER_TARGET}s"
   log=target/fuzz-$target.log
   status=0

@@ -254,6 +254,7 @@ mod tests {
     fn session(names: &[&str]) -> Session {
         Session {
             format: Format::Rpp,
+            media: Default::default(),
             tracks: names
                 .iter()
                 .enumerate()
@@ -270,6 +271,8 @@ mod tests {
                     plugins: Default::default(),
                     feeds_parent: true,
                     fed_by_tracks: false,
+                    items: Default::default(),
+                    silent: None,
                 })
                 .collect(),
         }

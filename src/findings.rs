@@ -221,9 +221,12 @@ mod tests {
             plugins: Default::default(),
             feeds_parent: true,
             fed_by_tracks: false,
+            items: Default::default(),
+            silent: None,
         };
         let session = Session {
             format: Format::Rpp,
+            media: Default::default(),
             tracks: vec![track],
         };
         let plan = Plan {

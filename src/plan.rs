@@ -40,6 +40,9 @@ pub enum UnusedReason {
     NoMedia,
     Muted,
     AllMediaMuted,
+    /// What the track's items play is silence (needs the audio analysed: `premix preflight`'s
+    /// facts, [`crate::session::Track::silent`]).
+    Silent,
 }
 
 impl UnusedReason {
@@ -48,6 +51,7 @@ impl UnusedReason {
             UnusedReason::NoMedia => "no_media",
             UnusedReason::Muted => "muted",
             UnusedReason::AllMediaMuted => "all_media_muted",
+            UnusedReason::Silent => "silent",
         }
     }
 }
@@ -461,6 +465,8 @@ impl Plan {
                             media_count: original.media_count,
                             muted_media_count: original.muted_media_count,
                             plugins: original.plugins.clone(),
+                            items: original.items.clone(),
+                            silent: original.silent,
                             feeds_parent: original.feeds_parent,
                             fed_by_tracks: original.fed_by_tracks,
                         }
@@ -476,6 +482,8 @@ impl Plan {
                         media_count: 0,
                         muted_media_count: 0,
                         plugins: Default::default(),
+                        items: Default::default(),
+                        silent: None,
                         feeds_parent: true,
                         fed_by_tracks: false,
                     },
@@ -485,6 +493,7 @@ impl Plan {
         Session {
             format: session.format,
             tracks,
+            media: session.media.clone(),
         }
     }
 }
@@ -526,6 +535,8 @@ mod tests {
             media_count: 1,
             muted_media_count: 0,
             plugins: Default::default(),
+            items: Default::default(),
+            silent: None,
             feeds_parent: true,
             fed_by_tracks: false,
         }
@@ -552,6 +563,7 @@ mod tests {
         use TrackKind::*;
         let session = Session {
             format: Format::Rpp,
+            media: Default::default(),
             tracks: vec![
                 track(0, "vox", None, Audio),
                 track(1, "kick", None, Audio),
@@ -592,6 +604,7 @@ mod tests {
         use TrackKind::*;
         let session = Session {
             format: Format::Rpp,
+            media: Default::default(),
             tracks: vec![
                 track(0, "DRUMS", None, Bus),
                 track(1, "kick", Some(0), Audio),

@@ -7,6 +7,8 @@ use serde::Serialize;
 use std::fmt;
 use std::sync::Arc;
 
+pub use crate::media::{MediaRef, ProjectMedia, SourceFile};
+
 /// A colour as the DAW displays it, 8 bits per channel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Rgb {
@@ -195,6 +197,14 @@ pub struct Track {
     pub muted_media_count: usize,
     /// Plugin (effect and instrument) names on the track.
     pub plugins: Arc<[String]>,
+    /// What the track's audio items/clips/regions play: file, offset and length into it, the
+    /// item's own gain and mute ([`MediaRef`]). MIDI items are not listed. Shared, like
+    /// `media_files`.
+    pub items: Arc<[MediaRef]>,
+    /// Whether what the track's items play is silence, when an analysis said so
+    /// ([`crate::analysis`]); `None` when the audio was not analysed. The `silent` reason of
+    /// `unused` reads it; backends always leave it `None`.
+    pub silent: Option<bool>,
     /// The track's audio reaches its enclosing folder/group/bus, or the master when it sits at
     /// the top level. False when the engineer took it out of that path (REAPER `MAINSEND 0`,
     /// a Live output routed elsewhere than the group or master, an Ardour route whose outputs
@@ -209,6 +219,27 @@ pub struct Track {
 }
 
 impl Track {
+    /// A track at the top level with no colour, no items and no plug-ins, whose audio reaches
+    /// the master: what sessions built by tests and tools start from.
+    pub fn new(index: usize, name: impl Into<Name>, kind: TrackKind) -> Track {
+        Track {
+            index,
+            name: name.into(),
+            kind,
+            color: None,
+            parent: None,
+            muted: false,
+            media_files: Default::default(),
+            media_count: 0,
+            muted_media_count: 0,
+            plugins: Default::default(),
+            items: Default::default(),
+            silent: None,
+            feeds_parent: true,
+            fed_by_tracks: false,
+        }
+    }
+
     /// True when the track has items and every one of them is muted.
     pub fn all_media_muted(&self) -> bool {
         self.media_count > 0 && self.muted_media_count == self.media_count
@@ -222,6 +253,7 @@ pub enum Format {
     Rpp,
     Ardour,
     Als,
+    Dawproject,
 }
 
 impl Format {
@@ -230,6 +262,7 @@ impl Format {
             Format::Rpp => "rpp",
             Format::Ardour => "ardour",
             Format::Als => "als",
+            Format::Dawproject => "dawproject",
         }
     }
 }
@@ -245,6 +278,9 @@ impl fmt::Display for Format {
 pub struct Session {
     pub format: Format,
     pub tracks: Vec<Track>,
+    /// Project-wide facts about media: the project's sample rate, where the DAW looks for
+    /// files ([`ProjectMedia`]).
+    pub media: Arc<ProjectMedia>,
 }
 
 impl Session {

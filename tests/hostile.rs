@@ -4,6 +4,9 @@
 
 mod common;
 
+#[path = "../benches/gen/mod.rs"]
+mod projgen;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 use std::fs;
@@ -427,4 +430,239 @@ fn xml_entities_are_never_expanded() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&out.stdout).contains("lollollol"));
     assert!(matches!(out.status.code(), Some(0) | Some(2)));
+}
+
+/// A DAWproject holding `project.xml` from the sample and `extra` entries after it.
+fn dawproject_with(extra: Vec<projgen::dawproject::RawEntry>) -> Vec<u8> {
+    let sample = fs::read(common::sample("dawproject/messy-session.dawproject")).unwrap();
+    let xml = premix::formats::text_view(premix::session::Format::Dawproject, &sample).into_owned();
+    let mut entries = vec![projgen::dawproject::RawEntry {
+        name: "project.xml".into(),
+        method: 0,
+        crc: crc32fast::hash(&xml),
+        size: xml.len() as u32,
+        data: xml,
+    }];
+    entries.extend(extra);
+    projgen::dawproject::zip_raw(&entries)
+}
+
+#[test]
+fn damaged_dawproject_containers_are_refused_and_left_alone() {
+    let sample = fs::read(common::sample("dawproject/messy-session.dawproject")).unwrap();
+    assert_refused("empty.dawproject", b"", "too short");
+    assert_refused("noise.dawproject", &noise(7, 4096), "not a ZIP");
+    assert_refused(
+        "truncated.dawproject",
+        &sample[..sample.len() / 2],
+        "end-of-central-directory",
+    );
+    assert_refused(
+        "cut-directory.dawproject",
+        &sample[..sample.len() - 30],
+        "end-of-central-directory",
+    );
+    let mut appended = sample.clone();
+    appended.extend_from_slice(b"trailing bytes");
+    assert_refused("appended.dawproject", &appended, "");
+
+    // A bad CRC in a stored media entry, whose bytes premix would otherwise copy untouched.
+    let pcm = projgen::dawproject::wav(4000, 1);
+    let good = projgen::dawproject::RawEntry {
+        name: "audio/a.wav".into(),
+        method: 0,
+        crc: crc32fast::hash(&pcm),
+        size: pcm.len() as u32,
+        data: pcm.clone(),
+    };
+    let mut flipped = pcm.clone();
+    flipped[3000] ^= 0x40;
+    assert_refused(
+        "bad-crc.dawproject",
+        &dawproject_with(vec![projgen::dawproject::RawEntry {
+            data: flipped,
+            ..good
+        }]),
+        "audio/a.wav: bad CRC",
+    );
+    // A data descriptor disagreeing with the central directory.
+    let deflated = {
+        use std::io::Write;
+        let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(&pcm).unwrap();
+        e.finish().unwrap()
+    };
+    let mut bytes = dawproject_with(vec![projgen::dawproject::RawEntry {
+        name: "audio/b.wav".into(),
+        method: 8,
+        crc: crc32fast::hash(&pcm),
+        size: pcm.len() as u32,
+        data: deflated.clone(),
+    }]);
+    let descriptor = memchr::memmem::rfind(&bytes, &0x0807_4b50u32.to_le_bytes()).unwrap();
+    bytes[descriptor + 4] ^= 1;
+    assert_refused("descriptor.dawproject", &bytes, "data descriptor");
+    // Deflate data that is not deflate.
+    assert_refused(
+        "bad-deflate.dawproject",
+        &dawproject_with(vec![projgen::dawproject::RawEntry {
+            name: "audio/c.wav".into(),
+            method: 8,
+            crc: 0,
+            size: 100,
+            data: noise(9, 200),
+        }]),
+        "audio/c.wav",
+    );
+}
+
+#[test]
+fn dawproject_entries_inflating_past_the_limit_are_refused_without_inflating_them() {
+    // Raw deflate of 300 MB of zeros (the gzip bomb without its framing): the file stays under
+    // the limit, its entry does not.
+    let gz = zero_bomb(300 << 20);
+    let raw = gz[10..gz.len() - 8].to_vec();
+    for (name, declared, says) in [
+        (
+            "honest-bomb.dawproject",
+            300u32 << 20,
+            "audio/zeros.wav: the entry, inflated, is 300 MiB, over the limit of 8 MiB",
+        ),
+        (
+            "lying-bomb.dawproject",
+            1000,
+            "inflates past the 1000 bytes",
+        ),
+    ] {
+        let bytes = dawproject_with(vec![projgen::dawproject::RawEntry {
+            name: "audio/zeros.wav".into(),
+            method: 8,
+            crc: 0,
+            size: declared,
+            data: raw.clone(),
+        }]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        fs::write(&path, &bytes).unwrap();
+        let started = std::time::Instant::now();
+        premix()
+            .args(["apply", "--in-place", "--max-size", "8"])
+            .arg(&path)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(name).and(predicate::str::contains(says)));
+        assert!(started.elapsed().as_secs() < 60);
+        assert_eq!(fs::read(&path).unwrap(), bytes);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
+
+#[test]
+fn dawproject_json_prototypes_are_refused_saying_what_they_are() {
+    let json = |name: &str, text: &str| projgen::dawproject::RawEntry {
+        name: name.into(),
+        method: 0,
+        crc: crc32fast::hash(text.as_bytes()),
+        size: text.len() as u32,
+        data: text.as_bytes().to_vec(),
+    };
+    let bytes = projgen::dawproject::zip_raw(&[
+        json("metadata.json", "{\"title\": \"x\"}"),
+        json("project.json", "{\"tracks\": []}"),
+    ]);
+    assert_refused(
+        "prototype.dawproject",
+        &bytes,
+        "pre-1.0 DAWproject prototype",
+    );
+    for path in common::corpus_files("dawproject", &["dawproject"]) {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("bitwig-dawproject__") {
+            assert_refused(&name, &fs::read(&path).unwrap(), "project.json");
+        }
+    }
+}
+
+/// What the DAWproject fuzz target checks, on a few hundred mutations of the sample's
+/// `project.xml` (bytes flipped, ranges cut or repeated), each in a well-formed container so
+/// the mutation reaches the XML reader and the writer: never a panic; a project that reads
+/// is written, reads back, and a second run changes nothing.
+#[test]
+fn mutated_dawproject_xml_never_panics_and_settles() {
+    use premix::pipeline::process;
+    use premix::rules::RuleSet;
+    use premix::session::Format;
+    let sample = fs::read(common::sample("dawproject/messy-session.dawproject")).unwrap();
+    let xml = premix::formats::text_view(Format::Dawproject, &sample).into_owned();
+    let rules = RuleSet::default_rules();
+    let mut read = 0;
+    for seed in 0..300u64 {
+        let r = noise(seed + 11, 8);
+        let at =
+            |k: usize| (u32::from_le_bytes(r[k..k + 4].try_into().unwrap()) as usize) % xml.len();
+        let (a, b) = (at(0).min(at(4)), at(0).max(at(4)));
+        let mut m = xml.clone();
+        match seed % 4 {
+            0 => m[a] ^= r[1] | 1,
+            1 => drop(m.drain(a..(a + 1 + b % 64).min(m.len()))),
+            2 => {
+                let piece = m[a..(a + 200).min(m.len())].to_vec();
+                m.splice(b..b, piece);
+            }
+            _ => m[a] = b"<>\"&/ "[seed as usize % 6],
+        }
+        let bytes = dawproject_with_xml(&m);
+        let Ok(first) = process(Format::Dawproject, &bytes, &rules, true) else {
+            continue;
+        };
+        read += 1;
+        let out = first.output.unwrap();
+        let second = process(Format::Dawproject, &out, &rules, true)
+            .unwrap_or_else(|e| panic!("seed {seed}: the output does not read back: {e}"));
+        assert!(
+            !second.plan.edits_file(),
+            "seed {seed}: a second run changes something"
+        );
+    }
+    assert!(
+        read > 30,
+        "only {read} mutations read: the test no longer reaches the writer"
+    );
+}
+
+/// Byte flips in the container's headers (the first local header and the central directory
+/// and end record) are refused or read, never a panic, and never read as something premix
+/// then fails to write.
+#[test]
+fn mutated_dawproject_containers_never_panic() {
+    use premix::pipeline::process;
+    use premix::rules::RuleSet;
+    use premix::session::Format;
+    let sample = fs::read(common::sample("dawproject/messy-session.dawproject")).unwrap();
+    let rules = RuleSet::default_rules();
+    let tail = sample.len() - 2500;
+    for seed in 0..400u64 {
+        let r = noise(seed + 5, 8);
+        let pick = u32::from_le_bytes(r[..4].try_into().unwrap()) as usize;
+        let at = if seed % 2 == 0 {
+            pick % 120
+        } else {
+            tail + pick % 2500
+        };
+        let mut m = sample.clone();
+        m[at] ^= r[5] | 1;
+        if let Ok(first) = process(Format::Dawproject, &m, &rules, true) {
+            assert!(first.output.is_some(), "seed {seed}");
+        }
+    }
+}
+
+fn dawproject_with_xml(xml: &[u8]) -> Vec<u8> {
+    projgen::dawproject::zip_raw(&[projgen::dawproject::RawEntry {
+        name: "project.xml".into(),
+        method: 0,
+        crc: crc32fast::hash(xml),
+        size: xml.len() as u32,
+        data: xml.to_vec(),
+    }])
 }

@@ -401,6 +401,7 @@ fn a_write_corrupted_on_its_way_to_the_disk_replaces_nothing() {
         &rules,
         &Default::default(),
         |_| write::Staged::create(&project, None).map(Corrupting),
+        None,
     );
     let Err(premix::formats::WriteError::Format(e)) = result else {
         panic!("the corrupted write was not caught");
@@ -414,6 +415,7 @@ fn a_write_corrupted_on_its_way_to_the_disk_replaces_nothing() {
         &rules,
         &Default::default(),
         |_| write::Staged::create(&project, None),
+        None,
     )
     .unwrap();
     assert!(

@@ -25,9 +25,10 @@ fn report_of_the_samples_is_one_self_contained_page_and_exits_like_check() {
         .code(1);
     let page = fs::read_to_string(&out).unwrap();
     assert!(page.starts_with("<!DOCTYPE html>"));
-    // One collapsible section per project, each linked from the index.
-    assert_eq!(page.matches("<details class=\"p\"").count(), 3);
-    for i in 0..3 {
+    // One collapsible section per project (REAPER, Live, Ardour, DAWproject), each linked
+    // from the index.
+    assert_eq!(page.matches("<details class=\"p\"").count(), 4);
+    for i in 0..4 {
         assert!(page.contains(&format!("<a href=\"#p{i}\">")));
     }
     // Self-contained: no external references of any kind.
@@ -35,7 +36,12 @@ fn report_of_the_samples_is_one_self_contained_page_and_exits_like_check() {
         assert!(!page.contains(needle), "{needle}");
     }
     // Changes name their rules; new buses are marked.
-    assert!(page.contains("[&lt;default rules&gt;:39 kick]"));
+    let kick_line = premix::rules::DEFAULT_RULES
+        .lines()
+        .position(|l| l.trim() == "- name: kick")
+        .expect("the default rules have a kick rule")
+        + 1;
+    assert!(page.contains(&format!("[&lt;default rules&gt;:{kick_line} kick]")));
     assert!(page.contains("<b>new bus</b>"));
 }
 

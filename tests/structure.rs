@@ -20,6 +20,7 @@ fn corpus_projects() -> Vec<(PathBuf, Format)> {
         ("rpp", &["rpp"][..], Format::Rpp),
         ("als", &["als"][..], Format::Als),
         ("ardour", &["ardour", "template"][..], Format::Ardour),
+        ("dawproject", &["dawproject"][..], Format::Dawproject),
     ] {
         out.extend(
             common::corpus_files(sub, exts)
@@ -27,6 +28,8 @@ fn corpus_projects() -> Vec<(PathBuf, Format)> {
                 .map(|p| (p, format)),
         );
     }
+    // Bitwig's pre-1.0 JSON prototypes are refused (tests/dawproject.rs): not projects to tidy.
+    out.retain(|(p, _)| !p.to_string_lossy().contains("bitwig-dawproject__"));
     out
 }
 
@@ -48,7 +51,13 @@ fn pair_stem(name: &str) -> Option<String> {
 
 /// Every promise of issue #13's "structure is kept" on one processed project. Returns a
 /// description of what moved, for the summary.
-fn check_structure(label: &str, before: &Session, plan: &Plan, after: &Session) -> (usize, usize) {
+fn check_structure(
+    label: &str,
+    rules: &RuleSet,
+    before: &Session,
+    plan: &Plan,
+    after: &Session,
+) -> (usize, usize) {
     let n = before.tracks.len();
     let layout = plan.layout(before);
     let position = layout.new_positions(n);
@@ -160,15 +169,20 @@ fn check_structure(label: &str, before: &Session, plan: &Plan, after: &Session) 
             }
         }
     }
-    // 4. No second bus of a name that exists already.
+    // 4. No second bus of a family: a new bus is made only when no bus of the session is
+    // called by its name or one of its declaration's aliases.
     for &slot in &new_slots {
         let name = &after.tracks[slot].name;
+        let decl = rules.buses.iter().find(|d| d.name == *name);
+        let existing = before.tracks.iter().find(|t| {
+            t.kind == TrackKind::Bus
+                && (t.name.eq_ignore_ascii_case(name)
+                    || decl.is_some_and(|d| d.aliases.iter().any(|a| a.is_match(&t.name))))
+        });
         assert!(
-            !before
-                .tracks
-                .iter()
-                .any(|t| t.kind == TrackKind::Bus && t.name.eq_ignore_ascii_case(name)),
-            "{label}: a second bus {name:?}"
+            existing.is_none(),
+            "{label}: a second bus {name:?} beside {:?}",
+            existing.map(|t| &t.name)
         );
     }
     // 5. Templates are not unused, and nothing fed by other tracks is.
@@ -211,7 +225,7 @@ fn default_rules_keep_the_structure_of_every_corpus_project() {
     for (path, format) in &projects {
         let label = path.file_name().unwrap().to_string_lossy().into_owned();
         let (before, plan, after) = process(path, *format, &rules);
-        let (b, m) = check_structure(&label, &before, &plan, &after);
+        let (b, m) = check_structure(&label, &rules, &before, &plan, &after);
         buses += b;
         moves += m;
         if !before.has_media() {
@@ -238,8 +252,9 @@ fn folders_with_processing_keep_their_tracks_and_their_signal_path() {
         );
         return;
     }
-    let (before, plan, after) = process(&path, Format::Rpp, &RuleSet::default_rules());
-    check_structure("folders-with-processing", &before, &plan, &after);
+    let rules = RuleSet::default_rules();
+    let (before, plan, after) = process(&path, Format::Rpp, &rules);
+    check_structure("folders-with-processing", &rules, &before, &plan, &after);
     // The whole tree, as an engineer would draw it.
     let tree: Vec<(usize, &str)> = after
         .tracks

@@ -18,8 +18,11 @@ const SKELETON: &str = include_str!("live-11.3-skeleton.txt");
 pub struct Options {
     /// The root's `Creator`: readers such as abletoolz parse a version out of it.
     pub creator: &'static str,
-    /// Where the clips' samples are said to live (`<folder>/Samples/Recorded/<file>`).
+    /// Where the clips' samples are said to live (`<folder>/<samples>/<file>`).
     pub project_folder: &'static str,
+    /// The samples' folder relative to the set (`RelativePath`): `Samples/Recorded`, where Live
+    /// records, or where the files really are (the sample set plays the REAPER sample's audio).
+    pub samples: &'static str,
     /// Give every audio clip 24 warp markers at varying times (a deterministic LCG), so the
     /// XML compresses about as well as a real set's (around 10:1): for benchmarks.
     pub warp_markers: bool,
@@ -225,7 +228,7 @@ fn clip(skeletons: &Skeletons, t: &Track, k: usize, color: usize, options: &Opti
     c.value("Disabled", &disabled.to_string());
     if !midi {
         let file = t.media_files.get(k).cloned().unwrap_or_default();
-        let relative = format!("Samples/Recorded/{file}");
+        let relative = format!("{}/{file}", options.samples);
         c.value("SampleRef/FileRef/RelativePath", &relative);
         let path = format!("{}/{relative}", options.project_folder);
         c.value("SampleRef/FileRef/Path", &path);

@@ -21,6 +21,7 @@ use premix::formats::rpp::RppProject;
 use premix::session::{Session, Track, TrackKind};
 use std::fmt::Write as _;
 
+pub mod dawproject;
 pub mod live_set;
 
 const RPP_SAMPLE: &str = include_str!("../../samples/reaper/messy-session.rpp");
@@ -132,6 +133,7 @@ pub fn als_xml(target_xml: usize) -> Vec<u8> {
 const LIVE_OPTIONS: live_set::Options = live_set::Options {
     creator: "Ableton Live 11.3.35",
     project_folder: "/Users/engineer/Music/Big Project",
+    samples: "Samples/Recorded",
     warp_markers: true,
 };
 
@@ -173,12 +175,47 @@ fn replicate(base: &Session, copies: usize) -> Session {
     // orders them so (returns have no parent).
     Session {
         format: base.format,
+        media: base.media.clone(),
         tracks,
     }
 }
 
 fn esc(s: &str) -> String {
     quick_xml::escape::escape(s).into_owned()
+}
+
+// --- DAWproject -----------------------------------------------------------------------------
+
+/// The REAPER sample's session as a Bitwig-style DAWproject (`samples/dawproject`).
+pub fn dawproject_sample() -> Vec<u8> {
+    let base = RppProject::read(RPP_SAMPLE.as_bytes())
+        .expect("sample reads")
+        .session()
+        .clone();
+    dawproject::dawproject(&base, &dawproject::BITWIG)
+}
+
+/// A DAWproject of at least `tracks` tracks (the REAPER sample's repeated, four more clips
+/// per track, returns last), every audio clip playing its own embedded WAV of `media_bytes`,
+/// deflated as Bitwig does or, with `stored`, stored.
+pub fn dawproject_big(tracks: usize, media_bytes: usize, stored: bool) -> Vec<u8> {
+    let base = RppProject::read(RPP_SAMPLE.as_bytes())
+        .expect("sample reads")
+        .session()
+        .clone();
+    let per_copy = base
+        .tracks
+        .iter()
+        .filter(|t| t.kind != TrackKind::Return)
+        .count()
+        .max(1);
+    let session = replicate(&base, tracks.div_ceil(per_copy).max(1));
+    let options = dawproject::Options {
+        media_bytes,
+        media_stored: stored,
+        ..dawproject::BITWIG
+    };
+    dawproject::dawproject(&session, &options)
 }
 
 // --- Ardour ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ mod init;
 mod inspect;
 mod man;
 mod output;
+mod preflight;
 mod report;
 mod rules;
 mod run;
@@ -78,6 +79,11 @@ pub enum Command {
     /// codes, --fail-on and baseline as `check`).
     #[command(after_help = CHECK_HELP)]
     Report(report::ReportArgs),
+    /// Is each session ready to mix? Locates, decodes and measures the media every track
+    /// plays (over the part each item plays) and reports missing or damaged files, clipping,
+    /// silence, rate and depth mismatches, stereo faults, DC, short stems and default or
+    /// duplicate names (exit 1 on problems at or above --fail-on).
+    Preflight(preflight::PreflightArgs),
     /// Work with rules files.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -163,6 +169,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args, cli.color, &limits),
         Command::Apply(args) => apply::run(args, cli.color, &limits),
         Command::Report(args) => report::run(args, cli.color, &limits),
+        Command::Preflight(args) => preflight::run(args, cli.color, &limits),
         Command::Rules(cmd) => rules::run(cmd),
         Command::Init(args) => init::run(args),
         Command::Completions { shell } => {

@@ -23,6 +23,10 @@ pub struct ReportArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Leave out the preflight (the media's measures and problems, as `premix preflight`
+    /// finds them), which decodes the audio every project plays.
+    #[arg(long)]
+    pub no_audio: bool,
     #[command(flatten)]
     pub gate: GateArgs,
 }
@@ -74,6 +78,13 @@ pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits
         run::plan_one(t, finder, limits, false)
     });
 
+    let checked = if args.no_audio {
+        Vec::new()
+    } else {
+        let cache = crate::analysis::cache::Cache::user();
+        crate::preflight::run::preflight(&prepared.targets, limits, cache.as_ref(), &|_, _| {})
+    };
+    let preflight_of = |i: usize| checked.get(i).and_then(|c| c.as_ref().ok()).map(|(_, r)| r);
     let mut summary = Summary {
         errors: prepared.problems.len(),
         ..Summary::default()
@@ -92,9 +103,10 @@ pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits
         views.push(ProjectView {
             path: p.path.display().to_string(),
             outcome: Outcome::Failed(&p.reason),
+            preflight: None,
         });
     }
-    for (target, result) in prepared.targets.iter().zip(&results) {
+    for (k, (target, result)) in prepared.targets.iter().zip(&results).enumerate() {
         summary.projects += 1;
         let path = target.path.display().to_string();
         match result {
@@ -112,6 +124,7 @@ pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits
                         plan: &p.plan,
                         rules: &planned.rules.source,
                     },
+                    preflight: preflight_of(k),
                 });
             }
             Err(e) => {
@@ -120,6 +133,7 @@ pub fn run(args: &ReportArgs, color: ColorChoice, limits: &crate::limits::Limits
                 views.push(ProjectView {
                     path,
                     outcome: Outcome::Failed(e),
+                    preflight: None,
                 });
             }
         }

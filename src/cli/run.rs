@@ -91,6 +91,14 @@ pub fn prepare(args: &Selection, skip: Option<&Path>) -> Result<Prepared, String
     })
 }
 
+/// Marks which tracks of `session` (read from `target`) play silence, for rules whose
+/// `unused` section asks for `silent`: the media is analysed as `premix preflight` does
+/// (through the user's analysis cache).
+pub fn silence(target: &Target, session: &mut crate::session::Session, bytes: &[u8]) {
+    let cache = crate::analysis::cache::Cache::user();
+    crate::preflight::run::mark_silent(target, session, bytes, cache.as_ref());
+}
+
 /// Reads and plans one project (and renders it with `render`).
 pub fn plan_one(
     target: &Target,
@@ -102,8 +110,13 @@ pub fn plan_one(
         .for_project(&target.path)
         .map_err(|e| rules_error(&e))?;
     let (bytes, snapshot) = crate::write::read(&target.path, limits).map_err(|e| e.to_string())?;
-    let processed = pipeline::process_with(target.format, &bytes, &rules, render, limits)
-        .map_err(|e| e.to_string())?;
+    let silence = |s: &mut crate::session::Session, b: &[u8]| silence(target, s, b);
+    let facts = rules
+        .wants_silence()
+        .then_some(&silence as pipeline::Facts<'_>);
+    let processed =
+        pipeline::process_with_facts(target.format, &bytes, &rules, render, limits, facts)
+            .map_err(|e| e.to_string())?;
     Ok(Planned {
         rules,
         // Kept only for what a rendered project may show (a text diff).
@@ -144,10 +157,14 @@ pub fn plan_write_into<S: Sink>(
     } else {
         Vec::new()
     };
+    let silence = |s: &mut crate::session::Session, b: &[u8]| silence(target, s, b);
+    let facts = rules
+        .wants_silence()
+        .then_some(&silence as pipeline::Facts<'_>);
     let (processed, sink) = if how.only_edits {
-        pipeline::process_changes_into(target.format, bytes, &rules, limits, open)
+        pipeline::process_changes_into(target.format, bytes, &rules, limits, open, facts)
     } else {
-        pipeline::process_into(target.format, bytes, &rules, limits, open)
+        pipeline::process_into_facts(target.format, bytes, &rules, limits, open, facts)
             .map(|(p, s)| (p, Some(s)))
     }
     .map_err(|e| match e {

@@ -35,6 +35,9 @@ pub struct InspectTrack<'a> {
     pub plugins: &'a [String],
     pub unused: bool,
     pub unused_reasons: &'a [UnusedReason],
+    /// What each audio item plays: files as written, offset and length into them (seconds of
+    /// file time), place on the timeline, item gain (linear), mute, loop.
+    pub items: &'a [crate::media::MediaRef],
 }
 
 #[derive(Serialize)]
@@ -70,6 +73,7 @@ pub fn inspect_document<'a>(
                 plugins: &t.plugins,
                 unused: !unused[t.index].is_empty(),
                 unused_reasons: &unused[t.index],
+                items: &t.items,
             })
             .collect(),
     }

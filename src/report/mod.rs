@@ -8,6 +8,7 @@ pub mod github;
 pub mod html;
 pub mod human;
 pub mod json;
+pub mod preflight;
 pub mod sarif;
 pub mod style;
 

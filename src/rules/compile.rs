@@ -166,10 +166,9 @@ impl Compiler<'_> {
         });
         let not = raw.not.as_ref().map(|not| self.condition(&at("not"), not));
 
+        // Cheap tests first: `All` stops at the first that fails, and a rule for returns
+        // should not run its name regex on every audio track.
         let mut all = Vec::new();
-        if let Some(re) = name.ok()? {
-            all.push(Condition::Name(re));
-        }
         if let Some(kind) = raw.kind {
             all.push(Condition::Kind(match kind {
                 RawKind::Audio => KindFilter::Only(TrackKind::Audio),
@@ -179,6 +178,15 @@ impl Compiler<'_> {
                 RawKind::Any => KindFilter::Any,
             }));
         }
+        if let Some(m) = raw.muted {
+            all.push(Condition::Muted(m));
+        }
+        if let Some(e) = raw.empty {
+            all.push(Condition::Empty(e));
+        }
+        if let Some(re) = name.ok()? {
+            all.push(Condition::Name(re));
+        }
         if let Some(re) = media.ok()? {
             all.push(Condition::Media(re));
         }
@@ -187,12 +195,6 @@ impl Compiler<'_> {
         }
         if let Some(re) = inside.ok()? {
             all.push(Condition::Inside(re));
-        }
-        if let Some(m) = raw.muted {
-            all.push(Condition::Muted(m));
-        }
-        if let Some(e) = raw.empty {
-            all.push(Condition::Empty(e));
         }
         if let Some(any) = any {
             all.push(Condition::Any(any?));
@@ -355,6 +357,13 @@ pub fn load_layered(
             .color
             .as_ref()
             .and_then(|text| c.color(&format!("{path}.color"), text));
+        // Every alias is compiled, so each bad one is reported; the bad ones are left out.
+        let aliases: Vec<Regex> = bus
+            .aliases
+            .iter()
+            .enumerate()
+            .filter_map(|(k, p)| c.regex(&format!("{path}.aliases[{k}]"), p))
+            .collect();
         if bus.min_members == Some(0) {
             c.fail::<()>(
                 &format!("{path}.min_members"),
@@ -367,6 +376,7 @@ pub fn load_layered(
             min_members: bus.min_members.unwrap_or(DEFAULT_MIN_MEMBERS),
             file: file.clone(),
             line: c.line(&path),
+            aliases,
         };
         match bus_index(&buses, &bus.name) {
             Some(k) => buses[k] = decl,
@@ -622,6 +632,24 @@ mod tests {
                 "8:13 `{2}` names a capture group the rule's `match.name` does not have (it has 1)",
                 "10:18 this action needs `unused.bus`",
             ]
+        );
+    }
+
+    #[test]
+    fn a_bad_bus_alias_names_its_place() {
+        let e = err("version: 1\nbuses:\n  - name: DRUMS\n    aliases: ['^drms$', '(kit']\n");
+        assert_eq!(at(&e), (4, 25), "{e}");
+        assert!(e.message.contains("bad regex `(kit`"), "{e}");
+        let e = err("version: 1\nbuses:\n  - name: DRUMS\n    aliases: 'drms'\n");
+        assert_eq!(at(&e).0, 4, "{e}");
+        let rules = load(
+            "version: 1\nbuses:\n  - name: DRUMS\n    aliases: ['^drms$']\n",
+            "r.yaml",
+        )
+        .unwrap();
+        assert!(
+            rules.buses[0].aliases[0].is_match("DRMS"),
+            "case-insensitive"
         );
     }
 

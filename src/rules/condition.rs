@@ -1,6 +1,7 @@
 //! Track conditions (`match:`) and how they are evaluated.
 
 use super::KindFilter;
+use super::names::Names;
 use crate::session::{Session, Track};
 use regex::Regex;
 
@@ -13,13 +14,14 @@ pub enum Condition {
     /// At least one holds (`any:`).
     Any(Vec<Condition>),
     Not(Box<Condition>),
+    /// The name as written or its normalised form matches ([`super::names`]).
     Name(Regex),
     Kind(KindFilter),
     /// Some media file name matches.
     Media(Regex),
     /// Some plugin name matches.
     Plugin(Regex),
-    /// Some enclosing bus/folder's name matches.
+    /// Some enclosing bus/folder's name matches (either form, as for `Name`).
     Inside(Regex),
     Muted(bool),
     /// The track has no media at all.
@@ -27,21 +29,41 @@ pub enum Condition {
 }
 
 impl Condition {
-    pub fn holds(&self, session: &Session, track: &Track) -> bool {
+    /// True when the condition holds for `track` of `session`; `names` are the session's
+    /// normalised names ([`Names::of`]).
+    pub fn holds(&self, session: &Session, names: &Names, track: &Track) -> bool {
         match self {
-            Condition::All(all) => all.iter().all(|c| c.holds(session, track)),
-            Condition::Any(any) => any.iter().any(|c| c.holds(session, track)),
-            Condition::Not(c) => !c.holds(session, track),
-            Condition::Name(re) => re.is_match(&track.name),
+            Condition::All(all) => all.iter().all(|c| c.holds(session, names, track)),
+            Condition::Any(any) => any.iter().any(|c| c.holds(session, names, track)),
+            Condition::Not(c) => !c.holds(session, names, track),
+            Condition::Name(re) => names.of_track(track).is_match(re),
             Condition::Kind(filter) => filter.accepts(track.kind),
             Condition::Media(re) => track.media_files.iter().any(|f| re.is_match(f)),
             Condition::Plugin(re) => track.plugins.iter().any(|p| re.is_match(p)),
             Condition::Inside(re) => session
                 .ancestors(track.index)
-                .any(|a| re.is_match(&session.tracks[a].name)),
+                .any(|a| names.forms(session, a).is_match(re)),
             Condition::Muted(want) => track.muted == *want,
             Condition::Empty(want) => (track.media_count == 0) == *want,
         }
+    }
+
+    /// Capture groups of this `match` mapping's own `name` regex, for a rename's `{1}`..`{9}`,
+    /// taken from the first form of the name it matches (as written, then normalised);
+    /// borrowed, never copied (a name may be most of a project's bytes).
+    pub fn name_captures<'a>(&self, names: &'a Names, track: &'a Track) -> Vec<Option<&'a str>> {
+        let Condition::All(parts) = self else {
+            return Vec::new();
+        };
+        let forms = names.of_track(track);
+        parts
+            .iter()
+            .find_map(|c| match c {
+                Condition::Name(re) => forms.captures(re),
+                _ => None,
+            })
+            .map(|caps| caps.iter().skip(1).map(|m| m.map(|m| m.as_str())).collect())
+            .unwrap_or_default()
     }
 
     /// True when this is a `match` mapping with its own `kind` key (not one nested in

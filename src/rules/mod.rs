@@ -9,19 +9,28 @@
 //! - Unless its `match` has a `kind` key of its own, a rule only matches audio and MIDI
 //!   tracks, so buses and returns are left alone unless a rule asks for them. A `kind` nested
 //!   in `any`/`not` narrows that default rather than replacing it.
-//! - Regexes are case-insensitive (`name`, `media`, `plugin`, `inside`).
+//! - Regexes are case-insensitive (`name`, `media`, `plugin`, `inside`, bus `aliases`).
+//! - A name regex (`name`, `inside`, bus `aliases`) holds when it matches the name as written
+//!   or its normalised form: `_ - .`, camelCase and letter/digit boundaries read as spaces,
+//!   Live's `N-` auto-number prefix dropped (`Kick_In` → `Kick In`, `2-Drum Rack` →
+//!   `Drum Rack`; [`names`]). A rename's captures come from the form that matched, the
+//!   written one first.
 //! - A rendered name is trimmed of surrounding whitespace, so `'Kick {1}'` on `kick` gives `Kick`.
 //! - `unused` considers audio and MIDI tracks only (a bus or a return has no media of its own).
 //! - `extends: FILE` (relative to the extending file) or `extends: default` layers a file on
 //!   another: its colours and buses add to or replace the base's (by name), its rules come
 //!   before the base's, and its `unused` section, when given, replaces the base's.
-//! - A declared bus that already exists (a bus track of that name, any case) is reused and
-//!   given its declared colour; otherwise it is created where its first member sits. Rules do
-//!   not rename, recolour or move a declared bus's own track (a bus created by the run is not
-//!   matched by rules either, so a second run behaves like the first).
+//! - A declared bus that already exists is reused and given its declared colour; otherwise it
+//!   is created where its first member sits. The existing bus is the first bus track named
+//!   like the declaration (any case), else the first bus track one of its `aliases` matches
+//!   that no earlier declaration took ([`RuleSet::existing_buses`]). Rules do not rename,
+//!   recolour or move a declared bus's own track (a bus created by the run is not matched by
+//!   rules either, so a second run behaves like the first).
 
 mod compile;
 mod condition;
+mod family;
+pub mod names;
 mod planner;
 mod positions;
 mod schema;
@@ -32,12 +41,16 @@ mod template;
 
 pub use compile::{MAX_RULES_BYTES, Resolve, load, load_layered};
 pub use condition::Condition;
+pub use family::families;
+pub use names::Names;
 pub use planner::{UNSETTLED_NOTE, plan};
 pub use positions::Position;
 pub use structure::keep_structure;
 
 use crate::plan::UnusedReason;
-use crate::session::{Rgb, TrackKind};
+use crate::session::{Rgb, Session, Track, TrackKind};
+use names::NameForms;
+use regex::Regex;
 use std::fmt;
 use std::sync::Arc;
 use template::Template;
@@ -139,6 +152,16 @@ pub struct BusDecl {
     /// Where it was declared (a layered rule set mixes files).
     pub file: Arc<str>,
     pub line: usize,
+    /// Other names an existing bus of this family goes by (`aliases:`), case-insensitive,
+    /// matched like track names (either form, see [`names`]).
+    pub aliases: Vec<Regex>,
+}
+
+impl BusDecl {
+    /// True when one of this declaration's aliases matches `name` (either form).
+    fn is_aliased(&self, name: NameForms<'_>) -> bool {
+        self.aliases.iter().any(|re| name.is_match(re))
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -193,6 +216,61 @@ impl RuleSet {
         load(DEFAULT_RULES, DEFAULT_RULES_NAME).expect("the embedded default rules are valid")
     }
 
+    /// For each bus declaration (by index into [`RuleSet::buses`]), the index of the existing
+    /// bus track of `session` it reuses, if any: the first bus track named like the
+    /// declaration (any case), else the first bus track one of its aliases matches. A track is
+    /// the bus of one declaration only (the first that claims it); `names` are the session's
+    /// normalised names ([`Names::of`]). Returns and audio/MIDI tracks are never reused.
+    pub fn existing_buses(&self, session: &Session, names: &Names) -> Vec<Option<usize>> {
+        let mut taken: Vec<Option<usize>> = vec![None; self.buses.len()];
+        let is_bus = |i: &usize| session.tracks[*i].kind == TrackKind::Bus;
+        let free = |taken: &[Option<usize>], i: usize| !taken.contains(&Some(i));
+        // Exact names first, for every declaration: an alias of one never takes the bus
+        // another is named after.
+        for (d, decl) in self.buses.iter().enumerate() {
+            taken[d] = (0..session.tracks.len()).filter(is_bus).find(|&i| {
+                free(&taken, i) && session.tracks[i].name.eq_ignore_ascii_case(&decl.name)
+            });
+        }
+        for (d, decl) in self.buses.iter().enumerate() {
+            if taken[d].is_some() || decl.aliases.is_empty() {
+                continue;
+            }
+            taken[d] = (0..session.tracks.len())
+                .filter(is_bus)
+                .find(|&i| free(&taken, i) && decl.is_aliased(names.forms(session, i)));
+        }
+        taken
+    }
+
+    /// The rules that apply to `track` of `session`, in order, with their indexes: every
+    /// matching rule up to and including the first without `continue: true`. `names` are the
+    /// session's normalised names ([`Names::of`]).
+    pub fn applying<'a>(
+        &'a self,
+        session: &'a Session,
+        names: &'a Names,
+        track: &'a Track,
+    ) -> impl Iterator<Item = (usize, &'a Rule)> + 'a {
+        // Hand-rolled rather than filter + take_while: no rule after the last one that
+        // applies is evaluated.
+        let mut next = 0;
+        let mut stopped = false;
+        std::iter::from_fn(move || {
+            while !stopped && next < self.rules.len() {
+                let (r, rule) = (next, &self.rules[next]);
+                next += 1;
+                if rule.default_kind.is_none_or(|k| k.accepts(track.kind))
+                    && rule.condition.holds(session, names, track)
+                {
+                    stopped = !rule.continue_;
+                    return Some((r, rule));
+                }
+            }
+            None
+        })
+    }
+
     /// Why `track` counts as unused under this rule set (empty when it does not).
     /// `project_has_media` is [`crate::session::Session::has_media`] of its project: in a
     /// project with no media at all (a template) a track without media is waiting for
@@ -216,7 +294,16 @@ impl RuleSet {
                 UnusedReason::NoMedia => project_has_media && track.media_count == 0,
                 UnusedReason::Muted => track.muted,
                 UnusedReason::AllMediaMuted => track.all_media_muted(),
+                UnusedReason::Silent => track.silent == Some(true),
             })
             .collect()
+    }
+
+    /// True when the `unused` section asks for `silent`, so planning needs the tracks'
+    /// audio analysed first ([`crate::preflight::run::mark_silent`]).
+    pub fn wants_silence(&self) -> bool {
+        self.unused
+            .as_ref()
+            .is_some_and(|u| u.when.contains(&UnusedReason::Silent))
     }
 }

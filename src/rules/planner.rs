@@ -1,5 +1,6 @@
 //! Turns a session and a rule set into a plan. Knows no file format.
 
+use super::names::Names;
 use super::structure;
 use super::template::Fill;
 use super::{RuleSet, UnusedAction};
@@ -100,21 +101,13 @@ const MAX_SETTLE_ROUNDS: usize = 6;
 /// wants nothing new. Rules that never settle (rename `a` to `b` and `b` to `a`, or
 /// `'{name} 2'`) give the one-pass plan and a note.
 pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
-    let declared: Vec<Option<usize>> = rules
-        .buses
-        .iter()
-        .map(|decl| {
-            session
-                .tracks
-                .iter()
-                .position(|t| t.kind == TrackKind::Bus && t.name.eq_ignore_ascii_case(&decl.name))
-        })
-        .collect();
+    let as_read = View::of(session);
+    let declared = rules.existing_buses(session, &as_read.names);
     let origins = Origins::of(rules);
     let one_pass = || {
         let identity: Vec<Option<usize>> = (0..session.tracks.len()).map(Some).collect();
         let mut wanted = vec![Wanted::default(); session.tracks.len()];
-        evaluate(rules, &origins, session, &identity, &declared, &mut wanted);
+        evaluate(rules, &origins, &as_read, &identity, &declared, &mut wanted);
         wanted
     };
     let mut wanted = one_pass();
@@ -123,9 +116,16 @@ pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
         if !changes_what_rules_read(&plan) {
             return plan;
         }
-        let view = plan.predict(session);
+        let predicted = plan.predict(session);
         let positions = plan.layout(session).new_positions(session.tracks.len());
-        if !evaluate(rules, &origins, &view, &positions, &declared, &mut wanted) {
+        if !evaluate(
+            rules,
+            &origins,
+            &View::of(&predicted),
+            &positions,
+            &declared,
+            &mut wanted,
+        ) {
             return plan;
         }
         plan = build(rules, &origins, session, &declared, &wanted);
@@ -157,13 +157,32 @@ fn changes_what_rules_read(plan: &Plan) -> bool {
             .any(|c| !matches!(c.action, Action::Recolor { .. } | Action::Flag { .. }))
 }
 
-/// Evaluates the rules on `view` (the session as read, or as a plan predicts it) and records
-/// what they want into `wanted`, indexed by the tracks as read (`view_of` maps those to `view`).
-/// True when that changed what any track wants.
+/// A session the rules are evaluated on (as read, or as a plan predicts it), with what they
+/// read of it as a whole, made once per round: every track's normalised name and whether the
+/// project has media anywhere.
+struct View<'a> {
+    session: &'a Session,
+    names: Names,
+    has_media: bool,
+}
+
+impl<'a> View<'a> {
+    fn of(session: &'a Session) -> View<'a> {
+        View {
+            session,
+            names: Names::of(session),
+            has_media: session.has_media(),
+        }
+    }
+}
+
+/// Evaluates the rules on `view` and records what they want into `wanted`, indexed by the
+/// tracks as read (`view_of` maps those to `view`). True when that changed what any track
+/// wants.
 fn evaluate(
     rules: &RuleSet,
     origins: &Origins,
-    view: &Session,
+    view: &View<'_>,
     view_of: &[Option<usize>],
     declared: &[Option<usize>],
     wanted: &mut [Wanted],
@@ -177,7 +196,6 @@ fn evaluate(
         .filter_map(|(original, v)| v.map(|v| (v, original)))
         .collect();
     order.sort_unstable();
-    let has_media = view.has_media();
     for (v, original) in order {
         // A declared bus's own track is governed by its declaration, not by rules: a bus the
         // run creates is not matched by rules either, so touching existing ones would make a
@@ -192,10 +210,9 @@ fn evaluate(
             rules,
             origins,
             view,
-            &view.tracks[v],
+            &view.session.tracks[v],
             &mut counters,
             w,
-            has_media,
         );
         changed |= *w != before;
     }
@@ -207,24 +224,19 @@ fn evaluate(
 fn evaluate_track(
     rules: &RuleSet,
     origins: &Origins,
-    view: &Session,
+    view: &View<'_>,
     track: &Track,
     counters: &mut [usize],
     w: &mut Wanted,
-    project_has_media: bool,
 ) {
-    for (r, rule) in rules.rules.iter().enumerate() {
-        let kind_ok = rule.default_kind.is_none_or(|k| k.accepts(track.kind));
-        if !kind_ok || !rule.condition.holds(view, track) {
-            continue;
-        }
+    for (r, rule) in rules.applying(view.session, &view.names, track) {
         counters[r] += 1;
         let o = origins.rule(r);
         if let Some(b) = rule.bus {
             w.bus = Some((b, o));
         }
         if let Some(template) = &rule.rename {
-            let captures = name_captures(&rule.condition, &track.name);
+            let captures = rule.condition.name_captures(&view.names, track);
             let bus = w
                 .bus
                 .as_ref()
@@ -244,12 +256,9 @@ fn evaluate_track(
         if let Some(c) = rule.color {
             w.color = Some((c, o));
         }
-        if !rule.continue_ {
-            break;
-        }
     }
 
-    let reasons = rules.unused_reasons(track, project_has_media);
+    let reasons = rules.unused_reasons(track, view.has_media);
     let Some(policy) = rules.unused.as_ref().filter(|_| !reasons.is_empty()) else {
         return;
     };
@@ -431,22 +440,6 @@ fn keep_existing_buses_populated(session: &Session, plan: &mut Plan) {
     }
 }
 
-/// Capture groups of the rule's top-level `name` regex, for `{1}`..`{9}` (borrowed from
-/// `name`, never copied).
-fn name_captures<'a>(condition: &super::Condition, name: &'a str) -> Vec<Option<&'a str>> {
-    let super::Condition::All(parts) = condition else {
-        return Vec::new();
-    };
-    parts
-        .iter()
-        .find_map(|c| match c {
-            super::Condition::Name(re) => re.captures(name),
-            _ => None,
-        })
-        .map(|caps| caps.iter().skip(1).map(|m| m.map(|m| m.as_str())).collect())
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -465,6 +458,8 @@ mod tests {
             media_count: media,
             muted_media_count: 0,
             plugins: Default::default(),
+            items: Default::default(),
+            silent: None,
             feeds_parent: true,
             fed_by_tracks: false,
         }
@@ -490,6 +485,7 @@ unused:
         let rules = load(RULES, "r.yaml").unwrap();
         let session = Session {
             format: Format::Rpp,
+            media: Default::default(),
             tracks: vec![
                 track(0, "vox", TrackKind::Audio, 1),
                 track(1, "kick in", TrackKind::Audio, 1),
@@ -531,6 +527,7 @@ unused: {when: [no_media], action: flag}
         .unwrap();
         let session = Session {
             format: Format::Rpp,
+            media: Default::default(),
             tracks: vec![
                 track(0, "kick", TrackKind::Audio, 1),
                 track(1, "bus", TrackKind::Bus, 0),
@@ -554,6 +551,7 @@ unused: {when: [no_media], action: flag}
         let rules = load(RULES, "r.yaml").unwrap();
         let session = Session {
             format: Format::Rpp,
+            media: Default::default(),
             tracks: vec![track(0, "kick bus", TrackKind::Bus, 0)],
         };
         assert!(plan(&rules, &session).changes.is_empty());

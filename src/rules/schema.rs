@@ -29,6 +29,9 @@ pub struct RawBus {
     pub name: String,
     #[serde(default, alias = "colour")]
     pub color: Option<String>,
+    /// Regexes naming an existing bus that is this one ("Drms", "Drum Bus").
+    #[serde(default)]
+    pub aliases: Vec<String>,
     /// How many tracks must go into the bus for premix to create it (default 2).
     #[serde(default)]
     pub min_members: Option<usize>,

@@ -81,7 +81,7 @@ const fn colour(name: &'static str, alias: &'static str) -> Field {
 }
 
 pub(super) const KINDS: &[&str] = &["audio", "midi", "bus", "return", "any"];
-pub(super) const REASONS: &[&str] = &["no_media", "muted", "all_media_muted"];
+pub(super) const REASONS: &[&str] = &["no_media", "muted", "all_media_muted", "silent"];
 pub(super) const ACTIONS: &[&str] = &["flag", "color", "colour", "prefix", "mute", "bus", "remove"];
 
 pub(super) static MATCH: Mapping = Mapping {
@@ -108,6 +108,7 @@ pub(super) static BUS: Mapping = Mapping {
             ..field("name", Shape::Text)
         },
         colour("color", "colour"),
+        field("aliases", Shape::List(&Shape::Text)),
         field("min_members", Shape::Whole),
     ],
     required: &["name"],
@@ -625,7 +626,7 @@ mod tests {
                 "r.yaml:4:32: `muted` must be true or false, not `yes`",
                 "r.yaml:5:15: `continue` must be true or false, not `maybe`",
                 "r.yaml:7:5: `color` and `colour` (line 6) are the same key: keep one",
-                "r.yaml:8:27: an item of `when` is `silence`, which is not one of no_media, muted or all_media_muted",
+                "r.yaml:8:27: an item of `when` is `silence`, which is not one of no_media, muted, all_media_muted or silent",
             ]
         );
     }

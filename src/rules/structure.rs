@@ -231,12 +231,15 @@ pub(super) fn place(session: &Session, decls: &[Decl<'_>], wants: &[Want<'_>], p
                 plan.notes.push(Note {
                     track: Some(members[0]),
                     message: format!(
-                        "{names} stay in {place}: bus {} is {}, and moving them there would change their signal path",
+                        "{names} {} in {place}: bus {} is {}, and moving {} there would change {} signal path",
+                        if members.len() == 1 { "stays" } else { "stay" },
                         decl.name,
                         match home {
                             Some(h) => format!("in folder {:?}", tracks[h].name),
                             None => "at the top level".to_string(),
-                        }
+                        },
+                        if members.len() == 1 { "it" } else { "them" },
+                        if members.len() == 1 { "its" } else { "their" },
                     ),
                     origin: Some(origin_of(members[0], b)),
                 });
@@ -288,7 +291,7 @@ fn listing(members: &[usize], tracks: &[Track]) -> String {
 /// the pipeline calls it again after a backend refused moves, which can split a pair or
 /// leave a bus with one member.
 pub fn keep_structure(session: &Session, plan: &mut Plan) {
-    let pairs = pair_groups(session);
+    let pairs = pair_groups(session, plan);
     let n = session.tracks.len();
     // Each round drops at least one move, so the loop ends.
     loop {
@@ -484,11 +487,14 @@ fn pair_key(name: &str) -> String {
 }
 
 /// Tracks that share a folder and whose names differ only by the words of [`SIDE_WORDS`] or
-/// numbers: each group holds two or more tracks, in session order.
-fn pair_groups(session: &Session) -> Vec<Vec<usize>> {
+/// numbers: each group holds two or more tracks, in session order. Names are read as the plan
+/// leaves them (a rename, an `unused` prefix), which is how the next run reads them: judged on
+/// the names as read, a second run could pair the tracks differently and move them.
+fn pair_groups(session: &Session, plan: &Plan) -> Vec<Vec<usize>> {
+    let renames = plan.by_track(session.tracks.len());
     let mut groups: BTreeMap<(Option<usize>, u128), Vec<usize>> = BTreeMap::new();
     for t in &session.tracks {
-        let Some(key) = pair_key_hash(&t.name) else {
+        let Some(key) = pair_key_hash(renames.rename(t.index).unwrap_or(&t.name)) else {
             continue; // "L", "1": nothing says they belong together
         };
         groups.entry((t.parent, key)).or_default().push(t.index);
@@ -520,6 +526,7 @@ unused: {when: [no_media], action: flag}
     fn session(tracks: &[(&str, Option<usize>, usize)]) -> Session {
         let mut s = Session {
             format: Format::Rpp,
+            media: Default::default(),
             tracks: tracks
                 .iter()
                 .enumerate()
@@ -536,6 +543,8 @@ unused: {when: [no_media], action: flag}
                     plugins: Default::default(),
                     feeds_parent: true,
                     fed_by_tracks: false,
+                    items: Default::default(),
+                    silent: None,
                 })
                 .collect(),
         };
@@ -619,7 +628,7 @@ unused: {when: [no_media], action: flag}
         assert!(
             p.notes
                 .iter()
-                .any(|n| n.message.contains("stay in folder \"Band\"")),
+                .any(|n| n.message.contains("stays in folder \"Band\"")),
             "{:?}",
             p.notes
         );

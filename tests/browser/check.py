@@ -222,7 +222,7 @@ def main():
         check(r.returncode == 1, "report of samples/ written, exit 1", r.stderr.decode(errors="replace"))
         page = open(html, encoding="utf-8").read()
         projects = page.count('<details class="p"')
-        check(projects == 3, "three projects in the page", str(projects))
+        check(projects == 4, "four projects in the page (REAPER, Live, Ardour, DAWproject)", str(projects))
         first_path = page.split('<a href="#p0">', 1)[1].split("</a>", 1)[0]
         png = os.path.join(work, "samples.png")
         ok, err = screenshot(args.chromium, work, html, png)

@@ -15,6 +15,7 @@
 pub mod container;
 mod edits;
 pub mod invariants;
+pub mod media;
 pub mod palette;
 pub mod scan;
 pub mod templates;
@@ -145,6 +146,8 @@ fn parents_of(doc: &AlsDocument) -> Vec<Option<usize>> {
 
 fn session_of(doc: &AlsDocument, scheme: Scheme) -> Session {
     let parents = parents_of(doc);
+    let mut caveats = Vec::new();
+    let seconds_per_beat = 60.0 / doc.tempo.filter(|t| *t > 0.0).unwrap_or(120.0);
     let tracks = doc
         .tracks
         .iter()
@@ -169,13 +172,28 @@ fn session_of(doc: &AlsDocument, scheme: Scheme) -> Session {
             media_count: t.clips.len(),
             muted_media_count: t.clips.iter().filter(|c| c.disabled).count(),
             plugins: t.devices.as_slice().into(),
+            items: t
+                .clips
+                .iter()
+                .filter_map(|c| {
+                    media::clip_media(&c.timing, c.disabled, seconds_per_beat, &mut caveats)
+                })
+                .collect(),
+            silent: None,
             feeds_parent: t.out_target.as_ref().is_none_or(|f| feeds_parent(&f.value)),
             fed_by_tracks: t.tag == "ReturnTrack" || t.input_from_track,
         })
         .collect();
+    caveats.dedup();
     Session {
         format: Format::Als,
         tracks,
+        // Live stores no project sample rate: it follows the audio device.
+        media: std::sync::Arc::new(crate::media::ProjectMedia {
+            sample_rate: None,
+            folders: Vec::new(),
+            caveats,
+        }),
     }
 }
 

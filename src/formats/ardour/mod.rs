@@ -17,6 +17,7 @@ pub mod bus;
 mod bus_xml;
 mod edits;
 mod lines;
+pub mod media;
 pub mod read;
 mod remove;
 pub mod xml;

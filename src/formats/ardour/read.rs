@@ -18,6 +18,7 @@
 //!   `<Object id="route ID" color="r:g:b">` (16-bit channels) in 3.x; `<GUI color=…>` in 2.0.
 //! - **Media**: regions of the route's current playlist(s) and the names of their sources.
 
+use super::media;
 use super::xml::{Attr, XmlDoc};
 use crate::session::{Format, Rgb, Session, Track, TrackKind};
 use std::collections::HashMap;
@@ -105,6 +106,8 @@ pub struct Route {
     pub plugins: Arc<[String]>,
     /// Target ids of aux sends (`Processor type="intsend" target=…`).
     pub aux_targets: Vec<String>,
+    /// What the regions of the current playlist(s) play.
+    pub items: Arc<[crate::media::MediaRef]>,
 }
 
 /// Everything premix knows about a session after reading it.
@@ -120,6 +123,8 @@ pub struct ArdourDoc {
     pub parents: Vec<Option<usize>>,
     /// The `Routes` element.
     pub routes_elem: Option<usize>,
+    /// `Session@sample-rate`, the search path and timing caveats.
+    pub media: Arc<crate::media::ProjectMedia>,
 }
 
 pub fn version_number(text: &str) -> u32 {
@@ -206,14 +211,19 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
         }
     }
     let mut source_names: HashMap<&str, &str> = HashMap::new();
+    let mut sources: HashMap<&str, media::SourceInfo<'_>> = HashMap::new();
     if let Some(s) = xml.child_named(root, "Sources") {
         for src in xml.children_named(s, "Source") {
             let el = &xml.elements[src];
             if let (Some(id), Some(name)) = (el.get("id"), el.get("name")) {
                 source_names.insert(id, name);
+                let midi = el.get("type") == Some("midi") || name.ends_with(".mid");
+                sources.insert(id, media::SourceInfo { name, midi });
             }
         }
     }
+    let mut caveats = Vec::new();
+    let clock = media::Clock::of(&xml, version, &mut caveats);
     // Ardour 2 diskstreams, by id.
     let mut diskstreams: HashMap<&str, usize> = HashMap::new();
     if let Some(d) = xml.child_named(root, "DiskStreams") {
@@ -420,9 +430,11 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
         let mut media_files = Vec::new();
         let mut media_count = 0;
         let mut muted_media_count = 0;
+        let mut items = Vec::new();
         for &pl in &playlists {
             for r in xml.children_named(pl, "Region") {
                 let re_el = &xml.elements[r];
+                items.extend(media::region_media(&xml, r, &sources, &clock));
                 media_count += 1;
                 if re_el.get("muted").is_some_and(truthy) {
                     muted_media_count += 1;
@@ -488,11 +500,22 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
             muted_media_count,
             plugins: plugins.into(),
             aux_targets,
+            items: items.into(),
         });
     }
 
     let (track_routes, parents) = arrange(&routes);
+    let project_media = crate::media::ProjectMedia {
+        sample_rate: xml
+            .root()
+            .get("sample-rate")
+            .and_then(|r| r.parse::<u32>().ok())
+            .filter(|r| *r > 0),
+        folders: media::search_path(&xml),
+        caveats,
+    };
     ArdourDoc {
+        media: Arc::new(project_media),
         xml,
         version,
         routes,
@@ -635,6 +658,8 @@ impl ArdourDoc {
                     media_count: r.media_count,
                     muted_media_count: r.muted_media_count,
                     plugins: r.plugins.clone(),
+                    items: r.items.clone(),
+                    silent: None,
                     feeds_parent: feeds_parent(index, r),
                     fed_by_tracks: fed[ri]
                         || r.id.as_deref().is_some_and(|id| aux_targets.contains(&id)),
@@ -644,6 +669,7 @@ impl ArdourDoc {
         Session {
             format: Format::Ardour,
             tracks,
+            media: self.media.clone(),
         }
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod color;
 mod edits;
+pub mod media;
 pub mod parts;
 pub mod quote;
 pub mod scan;
@@ -133,6 +134,9 @@ fn session_of(doc: &RppDocument, contents: Vec<Contents>, order: ByteOrder) -> S
                 media_count: c.media_count,
                 muted_media_count: c.muted_media_count,
                 plugins: c.plugins.into(),
+                // Read by a pass of their own, when asked for (`media::items`).
+                items: Default::default(),
+                silent: None,
                 feeds_parent: !c.main_send_off,
                 fed_by_tracks: !t.receives.is_empty(),
             }
@@ -141,6 +145,13 @@ fn session_of(doc: &RppDocument, contents: Vec<Contents>, order: ByteOrder) -> S
     Session {
         format: Format::Rpp,
         tracks,
+        media: std::sync::Arc::new(crate::media::ProjectMedia {
+            // `SAMPLERATE 44100 0 0`: the project follows the audio device, at a rate the
+            // file does not record (most corpus files say 0).
+            sample_rate: doc.sample_rate.filter(|(_, fixed)| *fixed).map(|(r, _)| r),
+            folders: doc.record_paths.clone(),
+            caveats: Vec::new(),
+        }),
     }
 }
 

@@ -96,6 +96,11 @@ pub struct RppDocument {
     pub tracks: Vec<RppTrack>,
     /// Where a new track may be inserted when the project has none: before the root's `>`.
     pub root_close: usize,
+    /// `SAMPLERATE <rate> <use it> ...`: the rate, and whether the project fixes it (else it
+    /// follows the audio device).
+    pub sample_rate: Option<(u32, bool)>,
+    /// `RECORD_PATH <primary> <secondary>`, the non-empty ones.
+    pub record_paths: Vec<String>,
 }
 
 /// A scanned project: the document, and each track's [`Contents`] (same order).
@@ -221,7 +226,7 @@ fn indent_len(text: &[u8]) -> usize {
     i
 }
 
-fn lossy(bytes: &[u8]) -> String {
+pub(super) fn lossy(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
@@ -235,7 +240,7 @@ fn file_name(path: &[u8]) -> String {
 }
 
 /// The `n`th token of a line whose quotes were checked, if it has one.
-fn nth_token(body: &[u8], n: usize) -> Option<Token<'_>> {
+pub(super) fn nth_token(body: &[u8], n: usize) -> Option<Token<'_>> {
     quote::iter(body).nth(n).and_then(Result::ok)
 }
 
@@ -264,6 +269,8 @@ pub(super) struct State {
     contents: Vec<Contents>,
     track_indent: Option<Range<usize>>,
     root_close: Option<usize>,
+    sample_rate: Option<(u32, bool)>,
+    record_paths: Vec<String>,
 }
 
 impl State {
@@ -293,6 +300,10 @@ impl State {
         self.item = later.item;
         self.tracks.extend(later.tracks);
         self.contents.extend(later.contents);
+        if later.sample_rate.is_some() {
+            self.sample_rate = later.sample_rate;
+        }
+        self.record_paths.extend(later.record_paths);
         if later.track_indent.is_some() {
             self.track_indent = later.track_indent;
         }
@@ -520,9 +531,31 @@ fn key_line(
                 c.media_files.push(file_name(path.text));
             }
         }
+        Some(Chunk::Root) => root_key(state, body),
         _ => {}
     }
     Ok(())
+}
+
+/// The `n`th token of a line as a number.
+pub(super) fn number(body: &[u8], n: usize) -> Option<f64> {
+    let token = nth_token(body, n)?;
+    std::str::from_utf8(token.text).ok()?.parse().ok()
+}
+
+/// A key line directly inside the project: the media facts premix reads.
+fn root_key(state: &mut State, body: &[u8]) {
+    if body.starts_with(b"SAMPLERATE ") {
+        let rate = number(body, 1).filter(|r| *r > 0.0 && *r < 10_000_000.0);
+        let fixed = number(body, 2).is_some_and(|v| v != 0.0);
+        state.sample_rate = rate.map(|r| (r as u32, fixed));
+    } else if body.starts_with(b"RECORD_PATH ") {
+        for n in 1..=2 {
+            if let Some(t) = nth_token(body, n).filter(|t| !t.text.is_empty()) {
+                state.record_paths.push(lossy(t.text));
+            }
+        }
+    }
 }
 
 fn parse_num<T: std::str::FromStr>(token: &Token<'_>) -> Option<T> {
@@ -668,6 +701,8 @@ pub(super) fn finish(
         track_indent: state.track_indent,
         tracks,
         root_close: state.root_close.unwrap_or(len),
+        sample_rate: state.sample_rate,
+        record_paths: state.record_paths,
     };
     Ok(Scanned {
         doc,

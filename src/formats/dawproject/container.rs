@@ -1,0 +1,795 @@
+//! The `.dawproject` container: a ZIP archive, read and rewritten without re-packing it.
+//!
+//! Reading checks the whole archive before premix trusts any of it: the end-of-central-
+//! directory record, every central-directory entry, every local header (name, method, sizes
+//! and CRC agree with the central directory, or with the data descriptor that follows the data
+//! when general-purpose bit 3 is set, as Bitwig's Java `ZipOutputStream` writes them), the
+//! entries laid out one after another without overlapping, and every entry's data inflated
+//! (up to `--max-size`) and checked against its CRC-32. A truncated archive, a bad CRC, an
+//! entry inflating past the limit, encryption, ZIP64 or a compression method other than stored
+//! and deflate are refused with the byte offset of the problem.
+//!
+//! Writing replaces the bytes of one entry (`project.xml`: its local header, data and data
+//! descriptor, spelled like the original's) and patches the central directory in place: the
+//! new entry's CRC and sizes, and the local-header offsets of the entries after it. Every
+//! other byte (other entries' headers and compressed data, their timestamps, extra fields,
+//! comments, the archive comment) is copied as it was. The `zip` crate's
+//! `ZipWriter::raw_copy_file` would not do: it writes a fresh local header for every copied
+//! entry from parsed metadata (its own version fields and flags, no data descriptor, its own
+//! extra fields), so the copies are not byte for byte.
+
+use crate::formats::{FormatError, Place};
+use crate::limits::Limits;
+use flate2::Compression;
+use flate2::read::DeflateDecoder;
+use flate2::write::DeflateEncoder;
+use std::io::{Read, Write};
+use std::ops::Range;
+
+const LOCAL_SIG: u32 = 0x0403_4b50;
+const CENTRAL_SIG: u32 = 0x0201_4b50;
+const EOCD_SIG: u32 = 0x0605_4b50;
+const ZIP64_LOCATOR_SIG: u32 = 0x0706_4b50;
+const DESCRIPTOR_SIG: u32 = 0x0807_4b50;
+const EOCD_LEN: usize = 22;
+const CENTRAL_LEN: usize = 46;
+const LOCAL_LEN: usize = 30;
+
+/// Stored (method 0) and deflate (method 8), the two methods premix can check.
+pub const STORED: u16 = 0;
+pub const DEFLATE: u16 = 8;
+
+/// One entry of the archive, with where each of its parts lies in the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub name: String,
+    pub method: u16,
+    /// General-purpose flags (bit 3: sizes and CRC follow the data in a data descriptor).
+    pub flags: u16,
+    pub crc: u32,
+    pub compressed_size: u64,
+    pub size: u64,
+    /// The whole entry in the file: local header, data and data descriptor.
+    pub span: Range<usize>,
+    /// The compressed data.
+    pub data: Range<usize>,
+    /// The entry's central-directory record.
+    pub central: Range<usize>,
+    /// The data descriptor, when there is one (`span.end == descriptor.end`).
+    pub descriptor: Option<Range<usize>>,
+}
+
+/// The archive's layout.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Archive {
+    pub entries: Vec<Entry>,
+    /// The central directory (every central record, in order).
+    pub central: Range<usize>,
+    /// The end-of-central-directory record, with the archive comment.
+    pub eocd: Range<usize>,
+}
+
+impl Archive {
+    pub fn entry(&self, name: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.name == name)
+    }
+}
+
+fn u16_at(b: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([b[at], b[at + 1]])
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+/// The fields local headers and central records share, read from `base`, the offset of their
+/// "version needed to extract" (4 bytes into a local header, 6 into a central record).
+struct Fields {
+    flags: u16,
+    method: u16,
+    crc: u32,
+    compressed_size: u64,
+    size: u64,
+    name_len: usize,
+    extra_len: usize,
+}
+
+fn fields(b: &[u8], base: usize) -> Fields {
+    Fields {
+        flags: u16_at(b, base + 2),
+        method: u16_at(b, base + 4),
+        crc: u32_at(b, base + 10),
+        compressed_size: u32_at(b, base + 14) as u64,
+        size: u32_at(b, base + 18) as u64,
+        name_len: u16_at(b, base + 22) as usize,
+        extra_len: u16_at(b, base + 24) as usize,
+    }
+}
+
+fn damaged(at: usize, message: impl std::fmt::Display) -> FormatError {
+    FormatError {
+        place: Place::Byte(at as u64),
+        message: format!("damaged DAWproject container: {message}"),
+    }
+}
+
+/// An entry's inflated content.
+pub type Content = Vec<u8>;
+
+/// What checking one entry gave: its content when it was asked for.
+type Checked = Result<Option<Vec<u8>>, FormatError>;
+
+/// How much of the archive [`read`] checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    /// Every entry inflated and its CRC checked (an input premix has not seen before).
+    Everything,
+    /// The layout, and the CRC of the entries premix reads; the data of the others is not
+    /// inflated. For reading back an archive premix just wrote, whose other entries are copies
+    /// of bytes checked when the input was read.
+    Layout,
+}
+
+/// Reads and checks the archive's layout and, with [`Check::Everything`], every entry's
+/// data. Entries named in `read_whole` are inflated and returned, in that order (`None` for
+/// a name the archive lacks).
+pub fn read(
+    bytes: &[u8],
+    limits: &Limits,
+    check: Check,
+    read_whole: &[&str],
+) -> Result<(Archive, Vec<Option<Content>>), FormatError> {
+    let archive = layout(bytes)?;
+    let wanted: Vec<Option<usize>> = read_whole
+        .iter()
+        .map(|name| archive.entries.iter().position(|e| e.name == *name))
+        .collect();
+    let checked: Vec<usize> = match check {
+        Check::Everything => (0..archive.entries.len()).collect(),
+        Check::Layout => wanted.iter().flatten().copied().collect(),
+    };
+    // Entries are inflated on every core: the media dominate, and each is independent.
+    use rayon::prelude::*;
+    let results: Vec<(usize, Checked)> = checked
+        .par_iter()
+        .map(|&i| {
+            let keep = wanted.contains(&Some(i));
+            (i, inflate_checked(bytes, &archive.entries[i], limits, keep))
+        })
+        .collect();
+    let mut kept: Vec<(usize, Vec<u8>)> = Vec::new();
+    for (i, result) in results {
+        if let Some(data) = result? {
+            kept.push((i, data));
+        }
+    }
+    let whole = wanted
+        .iter()
+        .map(|w| {
+            let i = (*w)?;
+            let at = kept.iter().position(|(k, _)| *k == i)?;
+            Some(std::mem::take(&mut kept[at].1))
+        })
+        .collect();
+    Ok((archive, whole))
+}
+
+/// Inflates every entry of `archive` but those named in `except` and checks its size and CRC,
+/// on every core; the first damaged entry (in archive order) is the error.
+pub fn check_others(
+    bytes: &[u8],
+    archive: &Archive,
+    limits: &Limits,
+    except: &[&str],
+) -> Result<(), FormatError> {
+    use rayon::prelude::*;
+    let results: Vec<Result<(), FormatError>> = archive
+        .entries
+        .par_iter()
+        .filter(|e| !except.contains(&e.name.as_str()))
+        .map(|e| inflate_checked(bytes, e, limits, false).map(|_| ()))
+        .collect();
+    results.into_iter().collect()
+}
+
+/// Finds the end-of-central-directory record: the last signature whose comment length runs
+/// exactly to the end of the file.
+fn find_eocd(bytes: &[u8]) -> Result<usize, FormatError> {
+    if bytes.len() < EOCD_LEN {
+        return Err(damaged(
+            0,
+            "too short to be a ZIP archive (truncated, or not a .dawproject)",
+        ));
+    }
+    let lowest = bytes.len().saturating_sub(EOCD_LEN + 0xffff);
+    let mut at = bytes.len() - EOCD_LEN;
+    loop {
+        if u32_at(bytes, at) == EOCD_SIG
+            && at + EOCD_LEN + u16_at(bytes, at + 20) as usize == bytes.len()
+        {
+            return Ok(at);
+        }
+        if at == lowest {
+            break;
+        }
+        at -= 1;
+    }
+    Err(damaged(
+        bytes.len(),
+        "no end-of-central-directory record (the file is truncated, or not a ZIP archive)",
+    ))
+}
+
+fn layout(bytes: &[u8]) -> Result<Archive, FormatError> {
+    let eocd = find_eocd(bytes)?;
+    if eocd >= 20 && u32_at(bytes, eocd - 20) == ZIP64_LOCATOR_SIG {
+        return Err(FormatError {
+            place: Place::Byte(eocd as u64 - 20),
+            message: "ZIP64 DAWproject containers (over 4 GiB or 65 535 entries) are not supported"
+                .into(),
+        });
+    }
+    let disk = u16_at(bytes, eocd + 4);
+    let cd_disk = u16_at(bytes, eocd + 6);
+    let on_disk = u16_at(bytes, eocd + 8) as usize;
+    let count = u16_at(bytes, eocd + 10) as usize;
+    let cd_size = u32_at(bytes, eocd + 12) as usize;
+    let cd_offset = u32_at(bytes, eocd + 16) as usize;
+    if disk != 0 || cd_disk != 0 || on_disk != count {
+        return Err(damaged(eocd, "a multi-part (split) ZIP archive"));
+    }
+    if cd_offset.checked_add(cd_size) != Some(eocd) {
+        return Err(damaged(
+            eocd,
+            format!(
+                "the central directory ({cd_size} bytes at byte {cd_offset}) does not end where \
+                 the end record starts (truncated or appended to)"
+            ),
+        ));
+    }
+    let mut entries: Vec<Entry> = Vec::with_capacity(count);
+    let mut names: std::collections::HashSet<&[u8]> =
+        std::collections::HashSet::with_capacity(count);
+    let mut at = cd_offset;
+    for n in 0..count {
+        if at + CENTRAL_LEN > eocd || u32_at(bytes, at) != CENTRAL_SIG {
+            return Err(damaged(
+                at,
+                format!("central-directory record {} of {count} is missing", n + 1),
+            ));
+        }
+        let Fields {
+            flags,
+            method,
+            crc,
+            compressed_size,
+            size,
+            name_len,
+            extra_len,
+        } = fields(bytes, at + 6);
+        let comment_len = u16_at(bytes, at + 32) as usize;
+        let start_disk = u16_at(bytes, at + 34);
+        let local = u32_at(bytes, at + 42) as usize;
+        let end = at + CENTRAL_LEN + name_len + extra_len + comment_len;
+        if end > eocd {
+            return Err(damaged(at, "a central-directory record runs past its end"));
+        }
+        let name_bytes = &bytes[at + CENTRAL_LEN..at + CENTRAL_LEN + name_len];
+        let name = String::from_utf8_lossy(name_bytes).into_owned();
+        if compressed_size == 0xffff_ffff || size == 0xffff_ffff || local == 0xffff_ffff {
+            return Err(FormatError {
+                place: Place::Byte(at as u64),
+                message: format!("{name}: ZIP64 entries are not supported"),
+            });
+        }
+        if start_disk != 0 {
+            return Err(damaged(
+                at,
+                format!("{name}: on another disk of a split archive"),
+            ));
+        }
+        if flags & 1 != 0 {
+            return Err(FormatError {
+                place: Place::Byte(at as u64),
+                message: format!("{name}: encrypted entries are not supported"),
+            });
+        }
+        if method != STORED && method != DEFLATE {
+            return Err(FormatError {
+                place: Place::Byte(at as u64),
+                message: format!(
+                    "{name}: compression method {method} is not supported (stored and deflate are)"
+                ),
+            });
+        }
+        if !names.insert(name_bytes) {
+            return Err(damaged(at, format!("{name} is in the archive twice")));
+        }
+        let entry = local_entry(
+            bytes,
+            local,
+            cd_offset,
+            name_bytes,
+            Entry {
+                name,
+                method,
+                flags,
+                crc,
+                compressed_size,
+                size,
+                span: 0..0,
+                data: 0..0,
+                central: at..end,
+                descriptor: None,
+            },
+        )?;
+        entries.push(entry);
+        at = end;
+    }
+    if at != eocd {
+        return Err(damaged(at, "bytes after the last central-directory record"));
+    }
+    // Entries never overlap: a file that is a valid archive only by sharing bytes between
+    // entries would change under a rewrite.
+    let mut by_offset: Vec<&Entry> = entries.iter().collect();
+    by_offset.sort_by_key(|e| e.span.start);
+    for pair in by_offset.windows(2) {
+        if pair[1].span.start < pair[0].span.end {
+            return Err(damaged(
+                pair[1].span.start,
+                format!("entries {} and {} overlap", pair[0].name, pair[1].name),
+            ));
+        }
+    }
+    Ok(Archive {
+        entries,
+        central: cd_offset..eocd,
+        eocd: eocd..bytes.len(),
+    })
+}
+
+/// Checks the local header at `local` (and the data descriptor after the data, when it has
+/// one) against the central record `entry`, and fills in the entry's spans. Nothing of the
+/// entry may reach `limit` (the central directory).
+fn local_entry(
+    bytes: &[u8],
+    local: usize,
+    limit: usize,
+    name_bytes: &[u8],
+    mut entry: Entry,
+) -> Result<Entry, FormatError> {
+    let name = entry.name.clone();
+    if local.checked_add(LOCAL_LEN).is_none_or(|end| end > limit)
+        || u32_at(bytes, local) != LOCAL_SIG
+    {
+        return Err(damaged(
+            local,
+            format!("{name}: no local header where the central directory says"),
+        ));
+    }
+    let Fields {
+        flags,
+        method,
+        crc,
+        compressed_size,
+        size,
+        name_len,
+        extra_len,
+    } = fields(bytes, local + 4);
+    let data_start = local + LOCAL_LEN + name_len + extra_len;
+    if data_start > limit || &bytes[local + LOCAL_LEN..local + LOCAL_LEN + name_len] != name_bytes {
+        return Err(damaged(
+            local,
+            format!("{name}: the local header names another file"),
+        ));
+    }
+    if method != entry.method {
+        return Err(damaged(
+            local,
+            format!("{name}: the local header and the central directory disagree on the method"),
+        ));
+    }
+    let data_end = data_start as u64 + entry.compressed_size;
+    if data_end > limit as u64 {
+        return Err(damaged(
+            data_start,
+            format!(
+                "{name}: its {} bytes of data run into the central directory (truncated?)",
+                entry.compressed_size
+            ),
+        ));
+    }
+    let data_end = data_end as usize;
+    let agrees =
+        |c: u32, cs: u64, s: u64| c == entry.crc && cs == entry.compressed_size && s == entry.size;
+    let mut end = data_end;
+    if flags & 8 != 0 {
+        // Sizes and CRC follow the data, with or without the descriptor's signature; the local
+        // header holds zeros or the same values.
+        let signed = data_end + 4 <= limit && u32_at(bytes, data_end) == DESCRIPTOR_SIG;
+        let fields = if signed { data_end + 4 } else { data_end };
+        if fields + 12 > limit {
+            return Err(damaged(
+                data_end,
+                format!("{name}: its data descriptor is missing"),
+            ));
+        }
+        let (c, cs, s) = (
+            u32_at(bytes, fields),
+            u32_at(bytes, fields + 4) as u64,
+            u32_at(bytes, fields + 8) as u64,
+        );
+        if !agrees(c, cs, s) {
+            return Err(damaged(
+                data_end,
+                format!("{name}: its data descriptor and the central directory disagree"),
+            ));
+        }
+        if !(agrees(crc, compressed_size, size) || (crc, compressed_size, size) == (0, 0, 0)) {
+            return Err(damaged(
+                local,
+                format!("{name}: the local header and the central directory disagree"),
+            ));
+        }
+        end = fields + 12;
+        entry.descriptor = Some(data_end..end);
+    } else if !agrees(crc, compressed_size, size) {
+        return Err(damaged(
+            local,
+            format!("{name}: the local header and the central directory disagree on size or CRC"),
+        ));
+    }
+    entry.span = local..end;
+    entry.data = data_start..data_end;
+    Ok(entry)
+}
+
+/// Inflates (or for a stored entry, reads) `entry`'s data, checking its size against the
+/// central record and `limits` and its CRC-32; returns the data when `keep`.
+fn inflate_checked(
+    bytes: &[u8],
+    entry: &Entry,
+    limits: &Limits,
+    keep: bool,
+) -> Result<Option<Vec<u8>>, FormatError> {
+    let data = &bytes[entry.data.clone()];
+    let max = limits.max_project_bytes;
+    if entry.size > max {
+        return Err(FormatError {
+            place: Place::Byte(entry.span.start as u64),
+            message: format!(
+                "{}: {}",
+                entry.name,
+                limits.too_large(entry.size, "the entry, inflated,")
+            ),
+        });
+    }
+    let mut hasher = crc32fast::Hasher::new();
+    let mut kept = Vec::new();
+    let mut total: u64 = 0;
+    if entry.method == STORED {
+        hasher.update(data);
+        total = data.len() as u64;
+        if keep {
+            kept = data.to_vec();
+        }
+    } else {
+        if keep {
+            kept.reserve(entry.size.min(max) as usize);
+        }
+        let mut decoder = DeflateDecoder::new(data);
+        let mut buffer = vec![0u8; 256 * 1024];
+        loop {
+            let n = decoder.read(&mut buffer).map_err(|e| {
+                damaged(
+                    entry.data.start,
+                    format!("{}: bad deflate data ({e})", entry.name),
+                )
+            })?;
+            if n == 0 {
+                break;
+            }
+            total += n as u64;
+            if total > entry.size || total > max {
+                let message = if total > max {
+                    format!(
+                        "{}: {}",
+                        entry.name,
+                        limits.too_large(total, "the entry, inflated, (at least)")
+                    )
+                } else {
+                    format!(
+                        "{}: inflates past the {} bytes its header gives",
+                        entry.name, entry.size
+                    )
+                };
+                return Err(FormatError {
+                    place: Place::Byte(entry.data.start as u64),
+                    message,
+                });
+            }
+            hasher.update(&buffer[..n]);
+            if keep {
+                kept.extend_from_slice(&buffer[..n]);
+            }
+        }
+        if decoder.total_in() != data.len() as u64 {
+            return Err(damaged(
+                entry.data.start,
+                format!(
+                    "{}: the deflate data ends after {} of its {} bytes",
+                    entry.name,
+                    decoder.total_in(),
+                    data.len()
+                ),
+            ));
+        }
+    }
+    if total != entry.size {
+        return Err(damaged(
+            entry.data.start,
+            format!(
+                "{}: {total} bytes inflated, the header gives {}",
+                entry.name, entry.size
+            ),
+        ));
+    }
+    let crc = hasher.finalize();
+    if crc != entry.crc {
+        return Err(damaged(
+            entry.data.start,
+            format!(
+                "{}: bad CRC ({crc:08x}, the header gives {:08x})",
+                entry.name, entry.crc
+            ),
+        ));
+    }
+    Ok(keep.then_some(kept))
+}
+
+/// The deflate level of a rewritten entry: Java's `Deflater.DEFAULT_COMPRESSION` (6), what
+/// Bitwig's `ZipOutputStream` used for the original.
+pub const LEVEL: u32 = 6;
+
+/// A rewritten entry's new content, compressed the way the original was.
+pub struct NewData {
+    pub crc: u32,
+    pub size: u64,
+    /// Stored or deflated bytes, as the entry's method says.
+    pub data: Vec<u8>,
+}
+
+/// Compresses the pieces `feed` writes with `method` (deflate on every core, through
+/// [`crate::parallel_gzip::ParallelGzip`], whose gzip framing is dropped: its trailer gives the
+/// CRC-32 and the size).
+pub fn compress(
+    method: u16,
+    size_hint: usize,
+    feed: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<NewData> {
+    if method == STORED {
+        let mut data = Vec::with_capacity(size_hint);
+        feed(&mut data)?;
+        return Ok(NewData {
+            crc: crc32fast::hash(&data),
+            size: data.len() as u64,
+            data,
+        });
+    }
+    let mut gz = crate::parallel_gzip::ParallelGzip::new(LEVEL, 0, size_hint / 6);
+    feed(&mut gz)?;
+    let mut gz = gz.finish()?;
+    let n = gz.len();
+    let crc = u32::from_le_bytes(gz[n - 8..n - 4].try_into().expect("gzip trailer"));
+    let size = u32::from_le_bytes(gz[n - 4..].try_into().expect("gzip trailer")) as u64;
+    gz.truncate(n - 8);
+    gz.drain(..10);
+    Ok(NewData {
+        crc,
+        size,
+        data: gz,
+    })
+}
+
+/// Single-threaded deflate of `data` (for tests and small entries).
+pub fn deflate(data: &[u8]) -> Vec<u8> {
+    let mut e = DeflateEncoder::new(Vec::new(), Compression::new(LEVEL));
+    e.write_all(data).expect("in memory");
+    e.finish().expect("in memory")
+}
+
+fn too_big(what: &str) -> FormatError {
+    FormatError::whole(format!(
+        "the rewritten DAWproject container would need ZIP64 ({what} past 4 GiB), which premix \
+         does not write"
+    ))
+}
+
+/// Writes the archive `bytes` (laid out as `archive`) with entry `index` replaced by `new`:
+/// every byte before and after the entry as it was, the entry's local header as it was but
+/// for its CRC and sizes (left zero when the original left them to the data descriptor), its
+/// data descriptor in the original's spelling, and the central directory with the entry's
+/// CRC and sizes and the shifted offsets of what follows it.
+pub fn write_replacing(
+    bytes: &[u8],
+    archive: &Archive,
+    index: usize,
+    new: &NewData,
+    out: &mut dyn Write,
+) -> Result<(), crate::formats::WriteError> {
+    let entry = &archive.entries[index];
+    let compressed = u32::try_from(new.data.len()).map_err(|_| too_big(&entry.name))?;
+    let size = u32::try_from(new.size).map_err(|_| too_big(&entry.name))?;
+    let old_len = entry.span.len() as i64;
+    let mut header = bytes[entry.span.start..entry.data.start].to_vec();
+    let descriptor_in_header = u32_at(&header, 14) != 0 || u32_at(&header, 18) != 0;
+    if entry.descriptor.is_none() || descriptor_in_header {
+        header[14..18].copy_from_slice(&new.crc.to_le_bytes());
+        header[18..22].copy_from_slice(&compressed.to_le_bytes());
+        header[22..26].copy_from_slice(&size.to_le_bytes());
+    }
+    let mut descriptor = Vec::new();
+    if let Some(d) = &entry.descriptor {
+        if d.len() == 16 {
+            descriptor.extend_from_slice(&DESCRIPTOR_SIG.to_le_bytes());
+        }
+        descriptor.extend_from_slice(&new.crc.to_le_bytes());
+        descriptor.extend_from_slice(&compressed.to_le_bytes());
+        descriptor.extend_from_slice(&size.to_le_bytes());
+    }
+    let new_len = (header.len() + new.data.len() + descriptor.len()) as i64;
+    let delta = new_len - old_len;
+    let shift = |offset: usize| -> Result<u32, FormatError> {
+        let moved = offset as i64 + if offset >= entry.span.end { delta } else { 0 };
+        u32::try_from(moved).map_err(|_| too_big("an offset"))
+    };
+
+    let mut central = bytes[archive.central.clone()].to_vec();
+    let base = archive.central.start;
+    for e in &archive.entries {
+        let at = e.central.start - base;
+        let local = shift(e.span.start)?;
+        central[at + 42..at + 46].copy_from_slice(&local.to_le_bytes());
+    }
+    let at = entry.central.start - base;
+    central[at + 16..at + 20].copy_from_slice(&new.crc.to_le_bytes());
+    central[at + 20..at + 24].copy_from_slice(&compressed.to_le_bytes());
+    central[at + 24..at + 28].copy_from_slice(&size.to_le_bytes());
+    let mut eocd = bytes[archive.eocd.clone()].to_vec();
+    eocd[16..20].copy_from_slice(&shift(archive.central.start)?.to_le_bytes());
+
+    out.write_all(&bytes[..entry.span.start])?;
+    out.write_all(&header)?;
+    out.write_all(&new.data)?;
+    out.write_all(&descriptor)?;
+    out.write_all(&bytes[entry.span.end..archive.central.start])?;
+    out.write_all(&central)?;
+    out.write_all(&eocd)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stored entry with an extra field and a comment, as a local header, data and central
+    /// record (its offset patched in by [`archive`]).
+    fn stored(name: &str, data: &[u8], extra: &[u8], comment: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        let crc = crc32fast::hash(data).to_le_bytes();
+        let len = (data.len() as u32).to_le_bytes();
+        let mut local = LOCAL_SIG.to_le_bytes().to_vec();
+        local.extend([10, 0, 0, 0, 0, 0, 0x21, 0x43, 0x65, 0x57]); // version, flags, method, time, date
+        local.extend(crc);
+        local.extend(len);
+        local.extend(len);
+        local.extend((name.len() as u16).to_le_bytes());
+        local.extend((extra.len() as u16).to_le_bytes());
+        local.extend(name.as_bytes());
+        local.extend(extra);
+        local.extend(data);
+        let mut central = CENTRAL_SIG.to_le_bytes().to_vec();
+        central.extend([0x1e, 3, 10, 0, 0, 0, 0, 0, 0x21, 0x43, 0x65, 0x57]);
+        central.extend(crc);
+        central.extend(len);
+        central.extend(len);
+        central.extend((name.len() as u16).to_le_bytes());
+        central.extend((extra.len() as u16).to_le_bytes());
+        central.extend((comment.len() as u16).to_le_bytes());
+        central.extend([0, 0, 0, 0, 0, 0, 0xa4, 0x81, 0, 0, 0, 0]); // disk, attributes, offset
+        central.extend(name.as_bytes());
+        central.extend(extra);
+        central.extend(comment);
+        (local, central)
+    }
+
+    fn archive(entries: &[(Vec<u8>, Vec<u8>)], comment: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut cd = Vec::new();
+        for (local, central) in entries {
+            let mut central = central.clone();
+            central[42..46].copy_from_slice(&(out.len() as u32).to_le_bytes());
+            out.extend(local);
+            cd.extend(central);
+        }
+        let at = out.len() as u32;
+        out.extend(&cd);
+        out.extend(EOCD_SIG.to_le_bytes());
+        out.extend([0, 0, 0, 0]);
+        out.extend((entries.len() as u16).to_le_bytes());
+        out.extend((entries.len() as u16).to_le_bytes());
+        out.extend((cd.len() as u32).to_le_bytes());
+        out.extend(at.to_le_bytes());
+        out.extend((comment.len() as u16).to_le_bytes());
+        out.extend(comment);
+        out
+    }
+
+    #[test]
+    fn replacing_one_entry_keeps_every_other_byte_and_patches_offsets() {
+        let zip = archive(
+            &[
+                stored(
+                    "project.xml",
+                    b"<Project/>",
+                    b"\x55\x54\x05\x00\x01\x02\x03\x04\x05",
+                    b"",
+                ),
+                stored("audio/a.wav", b"RIFF....", b"", b"take 3"),
+            ],
+            b"archive comment",
+        );
+        let limits = Limits::default();
+        let (a, whole) = read(&zip, &limits, Check::Everything, &["project.xml"]).unwrap();
+        assert_eq!(whole, [Some(b"<Project/>".to_vec())]);
+        let new = compress(STORED, 0, |w| w.write_all(b"<Project version=\"1.0\"/>")).unwrap();
+        let mut out = Vec::new();
+        write_replacing(&zip, &a, 0, &new, &mut out).unwrap();
+        let (b, whole) = read(&out, &limits, Check::Everything, &["project.xml"]).unwrap();
+        assert_eq!(whole, [Some(b"<Project version=\"1.0\"/>".to_vec())]);
+        // The second entry, its central record (but the offset) and the comment are unchanged.
+        assert_eq!(
+            zip[a.entries[1].span.clone()],
+            out[b.entries[1].span.clone()]
+        );
+        let (x, y) = (
+            &zip[a.entries[1].central.clone()],
+            &out[b.entries[1].central.clone()],
+        );
+        assert_eq!((&x[..42], &x[46..]), (&y[..42], &y[46..]));
+        assert!(out.ends_with(b"archive comment"));
+        // The replaced entry keeps its extra field, times and attributes.
+        assert_eq!(zip[6..14], out[6..14]);
+        assert_eq!(zip[28..30], out[28..30]);
+        // Deflated, it reads back the same.
+        let new = compress(DEFLATE, 0, |w| w.write_all(b"<Project/>")).unwrap();
+        assert_eq!(new.crc, crc32fast::hash(b"<Project/>"));
+        let mut inflated = Vec::new();
+        DeflateDecoder::new(&new.data[..])
+            .read_to_end(&mut inflated)
+            .unwrap();
+        assert_eq!(inflated, b"<Project/>");
+    }
+
+    #[test]
+    fn damaged_layouts_are_refused_with_the_byte() {
+        let zip = archive(&[stored("project.xml", b"<Project/>", b"", b"")], b"");
+        let limits = Limits::default();
+        let msg = |bytes: &[u8]| read(bytes, &limits, Check::Everything, &[]).unwrap_err();
+        // A local header naming another file.
+        let mut renamed = zip.clone();
+        renamed[30] = b'P';
+        assert!(msg(&renamed).message.contains("names another file"));
+        // A bad CRC in the data.
+        let mut flipped = zip.clone();
+        flipped[42] ^= 1;
+        let e = msg(&flipped);
+        assert!(e.message.contains("bad CRC"), "{e}");
+        assert_eq!(e.place, Place::Byte(41));
+        // A central directory that does not end at the end record.
+        let mut shifted = zip.clone();
+        let eocd = shifted.len() - EOCD_LEN;
+        shifted[eocd + 16] += 1;
+        assert!(msg(&shifted).message.contains("does not end"));
+    }
+}

@@ -1,0 +1,267 @@
+//! DAWproject (`.dawproject`), the open exchange format of Bitwig Studio, Studio One and
+//! Cubase: a ZIP holding `project.xml`, `metadata.xml`, media and plug-in states (see
+//! `FORMATS.md` §4 and the schema `../shared/corpus/schemas/dawproject_Project.xsd`).
+//!
+//! [`container`] reads and checks the ZIP and rewrites it by replacing `project.xml` alone,
+//! every other entry copied with its compressed bytes untouched; [`scan`] reads the tracks out
+//! of `project.xml`; [`edits`] spells a plan as text edits to `project.xml`, as Live sets are
+//! edited. A plan with nothing to write returns the original file byte for byte.
+//!
+//! Bitwig's pre-1.0 JSON prototypes (`project.json`, 2020) are refused, and so is a damaged
+//! container (see [`container`]).
+
+pub mod container;
+mod edits;
+pub mod scan;
+
+use crate::formats::{FormatError, Project, WriteError};
+use crate::limits::Limits;
+use crate::plan::{Action, BusRef, Change, Note, Plan};
+use crate::session::{Format, Session, Track, TrackKind};
+use container::{Archive, Check};
+use scan::DpDocument;
+
+/// The entry holding the project.
+pub const PROJECT_XML: &str = "project.xml";
+
+pub struct DawProject<'a> {
+    src: &'a [u8],
+    archive: Archive,
+    xml: Vec<u8>,
+    doc: DpDocument,
+    session: Session,
+}
+
+impl<'a> DawProject<'a> {
+    /// Reads a `.dawproject`, checking every entry of the container (see [`container`]).
+    pub fn read(src: &'a [u8], limits: &Limits) -> Result<Self, FormatError> {
+        Self::read_checked(src, limits, Check::Everything)
+    }
+
+    /// Reads a `.dawproject`, checking the container as far as `check` says.
+    pub fn read_checked(src: &'a [u8], limits: &Limits, check: Check) -> Result<Self, FormatError> {
+        // project.xml first; the other entries' data is checked while it is scanned.
+        let (archive, mut whole) = container::read(src, limits, Check::Layout, &[PROJECT_XML])?;
+        let Some(xml) = whole.pop().flatten() else {
+            if archive.entry("project.json").is_some() {
+                return Err(FormatError::whole(
+                    "a pre-1.0 DAWproject prototype (project.json, Bitwig 2020): premix reads \
+                     DAWproject 1.0 files (project.xml); export the project again from a \
+                     current DAW",
+                ));
+            }
+            return Err(FormatError::whole(
+                "no project.xml in the container: not a DAWproject file",
+            ));
+        };
+        let (others, doc) = rayon::join(
+            || match check {
+                Check::Everything => container::check_others(src, &archive, limits, &[PROJECT_XML]),
+                Check::Layout => Ok(()),
+            },
+            || {
+                if xml.starts_with(&[0xff, 0xfe]) || xml.starts_with(&[0xfe, 0xff]) {
+                    return Err(FormatError::whole(
+                        "project.xml is UTF-16; premix reads UTF-8 DAWproject files",
+                    ));
+                }
+                scan::scan(&xml).map_err(|e| in_project_xml(&e))
+            },
+        );
+        others?;
+        let doc = doc?;
+        let session = session_of(&doc);
+        Ok(DawProject {
+            src,
+            archive,
+            xml,
+            doc,
+            session,
+        })
+    }
+
+    /// The decompressed `project.xml`.
+    pub fn xml(&self) -> &[u8] {
+        &self.xml
+    }
+
+    pub fn document(&self) -> &DpDocument {
+        &self.doc
+    }
+
+    pub fn archive(&self) -> &Archive {
+        &self.archive
+    }
+
+    /// Every audio and video file the tracks' clips play, with where each clip sits (for
+    /// preflight): embedded ones are entries of this container ([`Archive::entry`]), external
+    /// ones are relative to the `.dawproject` file.
+    pub fn media(&self) -> &[scan::MediaRef] {
+        &self.doc.media
+    }
+}
+
+/// A problem in `project.xml`, saying so (lines are lines of that entry, not of the file).
+fn in_project_xml(e: &FormatError) -> FormatError {
+    FormatError::whole(format!("project.xml: {e}"))
+}
+
+fn session_of(doc: &DpDocument) -> Session {
+    let mut files: Vec<Vec<String>> = vec![Vec::new(); doc.tracks.len()];
+    for m in &doc.media {
+        let name = m.path.rsplit(['/', '\\']).next().unwrap_or(&m.path);
+        files[m.track].push(name.to_string());
+    }
+    let fed = doc.fed_channels();
+    let master = doc.master_channel_id();
+    let tracks = doc
+        .tracks
+        .iter()
+        .zip(files)
+        .enumerate()
+        .map(|(index, (t, files))| Track {
+            index,
+            name: t.name.as_str().into(),
+            kind: t.kind,
+            color: t.color,
+            parent: t.parent,
+            muted: t.muted,
+            media_files: files.into(),
+            media_count: t.clips,
+            muted_media_count: t.disabled_clips,
+            plugins: t.plugins.as_slice().into(),
+            items: Default::default(),
+            silent: None,
+            feeds_parent: doc.feeds_parent(index, master),
+            fed_by_tracks: doc.channel_id(index).is_some_and(|id| fed.contains(id)),
+        })
+        .collect();
+    let mut media = crate::media::ProjectMedia::default();
+    if !doc.media.is_empty() {
+        media.caveats.push(format!(
+            "the audio of DAWproject clips is not analysed yet ({} clips play media):              their measures and problems are not reported",
+            doc.media.len()
+        ));
+    }
+    Session {
+        format: Format::Dawproject,
+        tracks,
+        media: media.into(),
+    }
+}
+
+fn note(change: &Change, message: &str) -> Note {
+    Note {
+        track: Some(change.track),
+        message: message.into(),
+        origin: Some(change.origin.clone()),
+    }
+}
+
+impl Project for DawProject<'_> {
+    fn session(&self) -> &Session {
+        &self.session
+    }
+
+    fn into_session(self: Box<Self>) -> Session {
+        self.session
+    }
+
+    fn source(&self) -> &[u8] {
+        self.src
+    }
+
+    fn vet(&self, plan: &mut Plan) {
+        let tracks = &self.session.tracks;
+        let dp = &self.doc.tracks;
+        let mut notes = Vec::new();
+        let mut has_members = vec![false; tracks.len()];
+        for t in tracks {
+            if let Some(p) = t.parent {
+                has_members[p] = true;
+            }
+        }
+        // Channels other channels' outputs feed, found once (a removal per track must not
+        // scan the document per track).
+        let outputs: std::collections::HashSet<&str> = self
+            .doc
+            .doc
+            .elements
+            .iter()
+            .filter(|el| &*el.name == "Channel" && el.get("destination") != el.get("id"))
+            .filter_map(|el| el.get("destination"))
+            .collect();
+        plan.changes.retain(|c| {
+            let t = &dp[c.track];
+            match &c.action {
+                Action::Recolor { to } => tracks[c.track].color != Some(*to),
+                Action::Mute if t.channel.is_none() => {
+                    notes.push(note(c, "not muted: the track has no mixer channel"));
+                    false
+                }
+                Action::MoveToBus { .. } if t.bare_channel => {
+                    notes.push(note(
+                        c,
+                        "not grouped: a mixer channel without a track cannot join a group",
+                    ));
+                    false
+                }
+                Action::MoveToBus { .. } if t.kind == TrackKind::Return => {
+                    notes.push(note(
+                        c,
+                        "not grouped: effect (return) tracks stay outside groups",
+                    ));
+                    false
+                }
+                Action::MoveToBus {
+                    bus: BusRef::Existing(b),
+                } if dp[*b].bare_channel => {
+                    notes.push(note(
+                        c,
+                        "not grouped: the bus is a mixer channel without a track, which cannot \
+                         hold tracks",
+                    ));
+                    false
+                }
+                Action::Remove if has_members[c.track] => {
+                    notes.push(note(c, "not removed: the group still holds tracks"));
+                    false
+                }
+                Action::Remove
+                    if self
+                        .doc
+                        .channel_id(c.track)
+                        .is_some_and(|id| outputs.contains(id)) =>
+                {
+                    notes.push(note(c, "not removed: other channels' outputs feed it"));
+                    false
+                }
+                _ => true,
+            }
+        });
+        plan.drop_unused_new_buses();
+        plan.notes.extend(notes);
+    }
+
+    fn write_to(&self, plan: &Plan, out: &mut dyn std::io::Write) -> Result<(), WriteError> {
+        if !plan.edits_file() {
+            return Ok(out.write_all(self.src)?);
+        }
+        let edits = edits::write(self, plan)?;
+        let index = self
+            .archive
+            .entries
+            .iter()
+            .position(|e| e.name == PROJECT_XML)
+            .ok_or_else(|| FormatError::whole("internal error: project.xml went missing"))?;
+        let method = self.archive.entries[index].method;
+        let new = container::compress(method, self.xml.len(), |w| {
+            crate::edit::splice_into(&self.xml, edits, w).map_err(|e| match e {
+                crate::edit::SpliceError::Io(io) => io,
+                crate::edit::SpliceError::Conflict(c) => std::io::Error::other(c.to_string()),
+            })
+        })
+        .map_err(|e| FormatError::whole(format!("internal error: {e}")))?;
+        container::write_replacing(self.src, &self.archive, index, &new, out)
+    }
+}

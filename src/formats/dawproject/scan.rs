@@ -1,0 +1,633 @@
+//! What premix reads from a DAWproject's `project.xml`: the tracks as the DAW shows them, their
+//! channels, the ids that refer to them, their clips and media.
+//!
+//! Facts, from the schema (`../shared/corpus/schemas/dawproject_Project.xsd`) and the Bitwig
+//! 5.1.6 export in the corpus (`hifa-bitwig516__canon.dawproject`):
+//! - Tracks are `Track` elements in `Structure`; a group nests its members' `Track`s after its
+//!   own `Channel` (`contentType` holds `tracks`; its channel's role may be `submix`, Bitwig's
+//!   `master`, or absent). The project's master is the `Track` whose channel has role `master`
+//!   and which is not a group (Bitwig: `contentType="audio notes"`, last in `Structure`).
+//! - `Structure` may also hold bare `Channel`s: mixer strips without a track (the schema
+//!   allows them; Studio One writes its buses and master that way). They are tracks here too
+//!   (an `effect` role is a return, any other a bus), but cannot hold tracks.
+//! - Ids are document-global (`xs:ID`); `destination` (channels, sends), `track` (lanes,
+//!   clip slots), `parameter` (automation targets) and `reference` (clips) refer to them.
+//! - Clips live in `Arrangement` and `Scenes`, under the lanes whose `track` names the track;
+//!   audio is `Audio/File@path`, inside the container unless `external="true"`.
+
+use crate::formats::FormatError;
+use crate::formats::ardour::xml::{Element, XmlDoc};
+use crate::session::{Rgb, TrackKind};
+use std::collections::HashMap;
+
+/// One track (or bare mixer channel) of the project, in display order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DpTrack {
+    /// The `Track` element, or the `Channel` for a bare mixer channel.
+    pub element: usize,
+    /// The track's `Channel` (the element itself for a bare mixer channel).
+    pub channel: Option<usize>,
+    /// True for a `Channel` directly in `Structure`, without a track.
+    pub bare_channel: bool,
+    pub kind: TrackKind,
+    pub name: String,
+    pub color: Option<Rgb>,
+    pub parent: Option<usize>,
+    pub muted: bool,
+    pub plugins: Vec<String>,
+    /// Outermost clips on the track's lanes (arrangement and clip slots).
+    pub clips: usize,
+    /// Of those, the ones disabled (`enable="false"`).
+    pub disabled_clips: usize,
+}
+
+/// An audio or video file a track's clip plays, with the clip's place, for preflight.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MediaRef {
+    /// Index of the track in the session.
+    pub track: usize,
+    /// `File@path` as written: a path inside the container, or (with `external="true"`)
+    /// a path relative to the `.dawproject` file, or absolute.
+    pub path: String,
+    /// True when the file is inside the container (`external` absent or `false`).
+    pub embedded: bool,
+    /// The outermost clip's `time`, `duration` and `playStart`, in `time_unit`.
+    pub clip_time: Option<f64>,
+    pub clip_duration: Option<f64>,
+    pub play_start: Option<f64>,
+    /// `beats` or `seconds`: the nearest `timeUnit` above the clip (Bitwig: `beats`).
+    pub time_unit: Option<String>,
+    /// The media file's own `duration` attribute, in seconds.
+    pub file_duration: Option<f64>,
+}
+
+/// The scanned document. `doc` records the root, its children and every element of
+/// `Structure` (indices are into that record, not the whole file).
+#[derive(Clone, Debug)]
+pub struct DpDocument {
+    pub doc: XmlDoc,
+    pub structure: usize,
+    pub tracks: Vec<DpTrack>,
+    /// The largest `N` of the document's `idN` ids (Bitwig's spelling), if any.
+    pub max_id: Option<u64>,
+    pub media: Vec<MediaRef>,
+}
+
+fn content_types(el: &Element) -> Vec<&str> {
+    el.get("contentType")
+        .map(|c| c.split_ascii_whitespace().collect())
+        .unwrap_or_default()
+}
+
+impl DpDocument {
+    pub fn element(&self, i: usize) -> &Element {
+        &self.doc.elements[i]
+    }
+
+    /// The `id` of track `t`'s channel.
+    pub fn channel_id(&self, t: usize) -> Option<&str> {
+        self.tracks[t]
+            .channel
+            .and_then(|c| self.element(c).get("id"))
+    }
+
+    /// True when another channel sends to track `t`'s channel. A channel's send to itself
+    /// does not count: Bitwig writes one on every FX channel (`hifa-bitwig516__canon`).
+    pub fn fed_by_sends(&self, t: usize) -> bool {
+        let Some(id) = self.channel_id(t) else {
+            return false;
+        };
+        let own = self.tracks[t].channel;
+        self.doc.elements.iter().enumerate().any(|(i, el)| {
+            &*el.name == "Send"
+                && el.get("destination") == Some(id)
+                && own.is_none_or(|c| !self.is_inside(i, c))
+        })
+    }
+
+    /// True when another channel's output (`Channel@destination`) is track `t`'s channel.
+    pub fn fed_by_outputs(&self, t: usize) -> bool {
+        let Some(id) = self.channel_id(t) else {
+            return false;
+        };
+        let own = self.tracks[t].channel;
+        self.doc.elements.iter().enumerate().any(|(i, el)| {
+            &*el.name == "Channel" && el.get("destination") == Some(id) && Some(i) != own
+        })
+    }
+
+    /// The ids of the channels other channels feed, by a send (not one to itself, which Bitwig
+    /// writes on every FX channel) or by their output (`destination`), in one pass.
+    pub fn fed_channels(&self) -> std::collections::HashSet<&str> {
+        let els = &self.doc.elements;
+        let mut fed = std::collections::HashSet::new();
+        for el in els {
+            let Some(dest) = el.get("destination") else {
+                continue;
+            };
+            let from = match &*el.name {
+                "Channel" => el.get("id"),
+                "Send" => {
+                    let mut p = el.parent;
+                    while let Some(i) = p.filter(|&i| &*els[i].name != "Channel") {
+                        p = els[i].parent;
+                    }
+                    p.and_then(|c| els[c].get("id"))
+                }
+                _ => continue,
+            };
+            if from != Some(dest) {
+                fed.insert(dest);
+            }
+        }
+        fed
+    }
+
+    /// The id of the project's master channel: the channel with role `master` of a track that
+    /// is not a group, or a bare one in `Structure`.
+    pub fn master_channel_id(&self) -> Option<&str> {
+        let els = &self.doc.elements;
+        els.iter().find_map(|el| {
+            if &*el.name != "Channel" || el.get("role") != Some("master") {
+                return None;
+            }
+            let parent = &els[el.parent?];
+            let group = &*parent.name == "Track" && content_types(parent).contains(&"tracks");
+            (!group).then(|| el.get("id")).flatten()
+        })
+    }
+
+    /// True when track `t`'s output goes where its place says: to its group's channel (the
+    /// nearest enclosing group with one), or at the top level to the master (or nowhere
+    /// named, the DAW's default). A track without a channel has no output to redirect.
+    pub fn feeds_parent(&self, t: usize, master: Option<&str>) -> bool {
+        let Some(channel) = self.tracks[t].channel else {
+            return true;
+        };
+        let dest = self.element(channel).get("destination");
+        let mut p = self.tracks[t].parent;
+        while let Some(g) = p {
+            if let Some(id) = self.channel_id(g) {
+                return dest == Some(id);
+            }
+            p = self.tracks[g].parent;
+        }
+        dest.is_none() || dest == master
+    }
+
+    /// True when element `i` is `ancestor` or inside it.
+    pub fn is_inside(&self, i: usize, ancestor: usize) -> bool {
+        let a = &self.doc.elements[ancestor];
+        let e = &self.doc.elements[i];
+        e.tag.start >= a.tag.start && e.tag.start < a.end
+    }
+
+    /// The channel `Volume` of track `t`: its value and unit as written (`linear` gain,
+    /// 0..2 in Bitwig's files, or `decibel`), for the fader actions of the dry mix.
+    pub fn volume(&self, t: usize) -> Option<(f64, String)> {
+        let channel = self.tracks[t].channel?;
+        let v = self.doc.child_named(channel, "Volume")?;
+        let el = self.element(v);
+        Some((
+            el.get("value")?.trim().parse().ok()?,
+            el.get("unit")?.into(),
+        ))
+    }
+}
+
+/// The name a track shows when its element has none.
+fn fallback_name(kind: TrackKind) -> &'static str {
+    match kind {
+        TrackKind::Audio => "Audio",
+        TrackKind::Midi => "Instrument",
+        TrackKind::Bus => "Group",
+        TrackKind::Return => "FX",
+    }
+}
+
+/// What the streaming part of the scan keeps for each open element outside `Structure`.
+#[derive(Clone, Copy, Default)]
+struct Frame {
+    /// The track its lanes belong to.
+    owner: Option<usize>,
+    /// The outermost clip above it (index into `clips`), within its owner's lanes.
+    clip: Option<usize>,
+    /// The nearest element above it with a `timeUnit` (index into `units`).
+    unit: Option<usize>,
+    /// An `Audio`/`Video` element waiting for its `File` (index into `pending`).
+    media: Option<usize>,
+    /// Index of the element's record, for recorded elements.
+    record: Option<usize>,
+    /// Inside `Structure` (recorded, with its attributes).
+    in_structure: bool,
+}
+
+/// One attribute: its name and raw value as slices of the input, and the value's span.
+type RawAttr<'a> = (&'a [u8], &'a [u8], std::ops::Range<usize>);
+
+/// The attributes of `start` into `out` (cleared first). Duplicate attributes are looked for
+/// only with `checked` (quick-xml's check is quadratic in the attribute count).
+fn raw_attrs<'a>(
+    xml: &'a [u8],
+    start: &quick_xml::events::BytesStart<'_>,
+    checked: bool,
+    out: &mut Vec<RawAttr<'a>>,
+) -> Result<(), String> {
+    let base = xml.as_ptr() as usize;
+    out.clear();
+    for a in start.attributes().with_checks(checked) {
+        let a = a.map_err(|e| format!("malformed XML attribute: {e}"))?;
+        let value: &[u8] = a.value.as_bytes();
+        let at = value.as_ptr() as usize;
+        if at < base || at + value.len() > base + xml.len() {
+            return Err("malformed XML attribute".into());
+        }
+        let span = at - base..at - base + value.len();
+        let name_at = a.key.as_ref().as_ptr() as usize - base;
+        let name = &xml[name_at..name_at + a.key.as_ref().len()];
+        out.push((name, &xml[span.clone()], span));
+    }
+    Ok(())
+}
+
+fn text(raw: &[u8]) -> Option<String> {
+    crate::formats::ardour::xml::unescape(raw)
+}
+
+fn number(raw: Option<&[u8]>) -> Option<f64> {
+    std::str::from_utf8(raw?).ok()?.trim().parse().ok()
+}
+
+/// Scans `xml`: every element of `Structure` (and the root and its children) recorded with
+/// its attributes and spans; the arrangement and scenes streamed for the clips, media and
+/// ids they hold, without a record per element (they are most of a project's bytes).
+pub fn scan(xml: &[u8]) -> Result<DpDocument, FormatError> {
+    use crate::formats::ardour::xml::{Attr, line_of};
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    {
+        let config = reader.config_mut();
+        config.check_end_names = true;
+        config.expand_empty_elements = false;
+        config.trim_text(false);
+    }
+    let malformed = |at: usize, what: String| FormatError::at_line(line_of(xml, at), what);
+    let mut elements: Vec<Element> = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut structure: Option<usize> = None;
+    let mut max_id: Option<u64> = None;
+    let mut track_by_id: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut tracks: Vec<DpTrack> = Vec::new();
+    // Per outermost clip: its track, time, duration, playStart, disabled.
+    struct Clip {
+        owner: usize,
+        time: Option<f64>,
+        duration: Option<f64>,
+        play_start: Option<f64>,
+        disabled: bool,
+    }
+    let mut clips: Vec<Clip> = Vec::new();
+    let mut units: Vec<String> = Vec::new();
+    // Per Audio/Video element waiting for its File: track, clip, time unit, duration.
+    struct Pending {
+        track: usize,
+        clip: Option<usize>,
+        unit: Option<usize>,
+        duration: Option<f64>,
+    }
+    let mut pending: Vec<Pending> = Vec::new();
+    let mut media = Vec::new();
+    let mut roots = 0;
+    let mut attrs: Vec<RawAttr> = Vec::with_capacity(16);
+    loop {
+        let before = reader.buffer_position() as usize;
+        let event = reader.read_event().map_err(|e| {
+            malformed(
+                reader.error_position() as usize,
+                format!("malformed XML: {e}"),
+            )
+        })?;
+        let after = reader.buffer_position() as usize;
+        let (start, empty) = match &event {
+            Event::Start(s) => (s, false),
+            Event::Empty(s) => (s, true),
+            Event::End(_) => {
+                let Some(frame) = stack.pop() else {
+                    return Err(malformed(
+                        before,
+                        "malformed XML: end tag without a start tag".into(),
+                    ));
+                };
+                if let Some(r) = frame.record {
+                    elements[r].end = after;
+                    if Some(r) == structure {
+                        // Structure is whole: its tracks are known before the lanes naming them.
+                        let doc = XmlDoc {
+                            elements: std::mem::take(&mut elements),
+                        };
+                        tracks = structure_tracks(&doc, r);
+                        elements = doc.elements;
+                        for (t, track) in tracks.iter().enumerate() {
+                            for e in [Some(track.element), track.channel].into_iter().flatten() {
+                                if let Some(id) = elements[e].attr("id") {
+                                    track_by_id.insert(xml[id.span.clone()].to_vec(), t);
+                                }
+                            }
+                        }
+                    }
+                }
+                continue;
+            }
+            Event::Eof => break,
+            _ => continue,
+        };
+        let tag_start = before
+            + memchr::memchr(b'<', &xml[before..after])
+                .ok_or_else(|| malformed(before, "malformed XML tag".into()))?;
+        let parent = stack.last().copied();
+        let in_structure =
+            parent.is_some_and(|p| p.in_structure || (p.record.is_some() && p.record == structure));
+        let record = parent.is_none() || parent.and_then(|p| p.record) == Some(0) || in_structure;
+        raw_attrs(xml, start, record, &mut attrs).map_err(|e| malformed(tag_start, e))?;
+        let get = |name: &[u8]| {
+            attrs
+                .iter()
+                .find(|(k, _, _)| *k == name)
+                .map(|(_, v, _)| *v)
+        };
+        if let Some(id) = get(b"id")
+            && let Some(n) = id.strip_prefix(b"id")
+            && let Some(n) = std::str::from_utf8(n)
+                .ok()
+                .and_then(|n| n.parse::<u64>().ok())
+        {
+            max_id = Some(max_id.map_or(n, |m| m.max(n)));
+        }
+        let qname = start.name();
+        let name_bytes = qname.as_ref().as_bytes();
+        if parent.is_none() {
+            roots += 1;
+            if roots > 1 {
+                return Err(malformed(
+                    tag_start,
+                    "malformed XML: more than one root element".into(),
+                ));
+            }
+        }
+        // Recorded: the root, its children, and everything inside Structure.
+        let mut frame = Frame {
+            record: None,
+            in_structure,
+            ..parent.unwrap_or_default()
+        };
+        if record {
+            let index = elements.len();
+            let mut recorded = Vec::with_capacity(attrs.len());
+            for (k, v, span) in &attrs {
+                let value = text(v).ok_or_else(|| {
+                    malformed(span.start, "malformed XML attribute: bad entity".into())
+                })?;
+                recorded.push(Attr {
+                    name: String::from_utf8_lossy(k).into(),
+                    value,
+                    span: span.clone(),
+                });
+            }
+            let parent_record = parent.and_then(|p| p.record);
+            elements.push(Element {
+                name: String::from_utf8_lossy(name_bytes).into(),
+                parent: parent_record,
+                children: Vec::new(),
+                tag: tag_start..after,
+                end: after,
+                attrs: recorded,
+            });
+            if let Some(p) = parent_record {
+                elements[p].children.push(index);
+            }
+            if parent_record == Some(0) && name_bytes == b"Structure" && structure.is_none() {
+                structure = Some(index);
+            }
+            frame.record = Some(index);
+        } else {
+            // Outside Structure: lanes, clips and media, streamed.
+            if let Some(track) = get(b"track") {
+                frame.owner = track_by_id.get(track).copied();
+                frame.clip = None;
+            }
+            if let Some(unit) = get(b"timeUnit") {
+                units.push(String::from_utf8_lossy(unit).into_owned());
+                frame.unit = Some(units.len() - 1);
+            }
+            if let Some(owner) = frame.owner {
+                match name_bytes {
+                    b"Clip" if frame.clip.is_none() => {
+                        clips.push(Clip {
+                            owner,
+                            time: number(get(b"time")),
+                            duration: number(get(b"duration")),
+                            play_start: number(get(b"playStart")),
+                            disabled: get(b"enable") == Some(b"false"),
+                        });
+                        frame.clip = Some(clips.len() - 1);
+                    }
+                    b"Audio" | b"Video" => {
+                        pending.push(Pending {
+                            track: owner,
+                            clip: frame.clip,
+                            unit: frame.unit,
+                            duration: number(get(b"duration")),
+                        });
+                        frame.media = Some(pending.len() - 1);
+                    }
+                    b"File" => {
+                        if let (Some(m), Some(path)) = (parent.and_then(|p| p.media), get(b"path"))
+                        {
+                            let Pending {
+                                track,
+                                clip,
+                                unit,
+                                duration: file_duration,
+                            } = pending[m];
+                            let clip = clip.map(|c| &clips[c]);
+                            media.push(MediaRef {
+                                track,
+                                path: text(path).unwrap_or_default(),
+                                embedded: get(b"external") != Some(b"true"),
+                                clip_time: clip.and_then(|c| c.time),
+                                clip_duration: clip.and_then(|c| c.duration),
+                                play_start: clip.and_then(|c| c.play_start),
+                                time_unit: unit.map(|u| units[u].clone()),
+                                file_duration,
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if empty {
+            if let Some(r) = frame.record {
+                elements[r].end = after;
+            }
+        } else {
+            stack.push(frame);
+        }
+    }
+    if let Some(frame) = stack.last() {
+        // The innermost recorded element still open (the root at least).
+        let open = stack
+            .iter()
+            .rev()
+            .find_map(|f| f.record)
+            .unwrap_or(frame.record.unwrap_or(0));
+        let el = &elements[open];
+        return Err(malformed(
+            el.tag.start,
+            format!(
+                "malformed XML: <{}> is never closed (the file ends first)",
+                el.name
+            ),
+        ));
+    }
+    if elements.is_empty() {
+        return Err(FormatError::whole("not an XML document: no element found"));
+    }
+    let doc = XmlDoc { elements };
+    let root = doc.root();
+    if &*root.name != "Project" {
+        return Err(FormatError::at_line(
+            line_of(xml, root.tag.start),
+            format!(
+                "project.xml holds <{}>, not a DAWproject <Project>",
+                root.name
+            ),
+        ));
+    }
+    if tracks.is_empty()
+        && let Some(s) = structure
+    {
+        tracks = structure_tracks(&doc, s);
+    }
+    for c in &clips {
+        tracks[c.owner].clips += 1;
+        if c.disabled {
+            tracks[c.owner].disabled_clips += 1;
+        }
+    }
+    Ok(DpDocument {
+        structure: structure.unwrap_or(0),
+        doc,
+        tracks,
+        max_id,
+        media,
+    })
+}
+
+/// The tracks of `Structure`, depth-first in document order (a group followed by its members).
+fn structure_tracks(doc: &XmlDoc, structure: usize) -> Vec<DpTrack> {
+    let mut tracks: Vec<DpTrack> = Vec::new();
+    let mut stack: Vec<(usize, Option<usize>)> = doc.elements[structure]
+        .children
+        .iter()
+        .rev()
+        .map(|&c| (c, None))
+        .collect();
+    while let Some((e, parent)) = stack.pop() {
+        let el = &doc.elements[e];
+        let this = match &*el.name {
+            "Track" => {
+                let channel = doc.child_named(e, "Channel");
+                let role = channel.and_then(|c| doc.elements[c].get("role"));
+                let types = content_types(el);
+                let group = types.contains(&"tracks");
+                if role == Some("master") && !group {
+                    None // the project's master
+                } else {
+                    let kind = if group {
+                        TrackKind::Bus
+                    } else if role == Some("effect") {
+                        TrackKind::Return
+                    } else if types.contains(&"notes") && !types.contains(&"audio") {
+                        TrackKind::Midi
+                    } else {
+                        TrackKind::Audio
+                    };
+                    Some(new_track(doc, e, channel, false, kind, parent))
+                }
+            }
+            "Channel" if parent.is_none() => match el.get("role") {
+                Some("master") => None,
+                role => {
+                    let kind = if role == Some("effect") {
+                        TrackKind::Return
+                    } else {
+                        TrackKind::Bus
+                    };
+                    Some(new_track(doc, e, Some(e), true, kind, None))
+                }
+            },
+            _ => None,
+        };
+        let inner_parent = match this {
+            Some(t) => {
+                tracks.push(t);
+                Some(tracks.len() - 1)
+            }
+            None => parent,
+        };
+        if &*el.name == "Track" {
+            for &c in el.children.iter().rev() {
+                if &*doc.elements[c].name == "Track" {
+                    stack.push((c, inner_parent));
+                }
+            }
+        }
+    }
+    tracks
+}
+
+fn new_track(
+    doc: &XmlDoc,
+    element: usize,
+    channel: Option<usize>,
+    bare_channel: bool,
+    kind: TrackKind,
+    parent: Option<usize>,
+) -> DpTrack {
+    let el = &doc.elements[element];
+    let name = el
+        .get("name")
+        .filter(|n| !n.is_empty())
+        .unwrap_or(fallback_name(kind))
+        .to_string();
+    let muted = channel
+        .and_then(|c| doc.child_named(c, "Mute"))
+        .is_some_and(|m| doc.elements[m].get("value").map(str::trim) == Some("true"));
+    let plugins = channel
+        .and_then(|c| doc.child_named(c, "Devices"))
+        .map(|d| {
+            doc.elements[d]
+                .children
+                .iter()
+                .filter_map(|&p| {
+                    let p = &doc.elements[p];
+                    p.get("deviceName").or(p.get("name")).map(str::to_string)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    DpTrack {
+        element,
+        channel,
+        bare_channel,
+        kind,
+        name,
+        color: el.get("color").and_then(|c| Rgb::parse_hex(c.trim())),
+        parent,
+        muted,
+        plugins,
+        clips: 0,
+        disabled_clips: 0,
+    }
+}

@@ -258,23 +258,9 @@ mod tests {
             tracks: names
                 .iter()
                 .enumerate()
-                .map(|(index, name)| Track {
-                    index,
-                    name: (*name).into(),
-                    kind: TrackKind::Audio,
-                    color: None,
-                    parent: None,
-                    muted: false,
-                    media_files: Default::default(),
-                    media_count: 0,
-                    muted_media_count: 0,
-                    plugins: Default::default(),
-                    feeds_parent: true,
-                    fed_by_tracks: false,
-                    items: Default::default(),
-                    silent: None,
-                })
+                .map(|(index, name)| Track::new(index, *name, TrackKind::Audio))
                 .collect(),
+            name_display: Default::default(),
         }
     }
 

@@ -467,6 +467,11 @@ impl Plan {
                             plugins: original.plugins.clone(),
                             items: original.items.clone(),
                             silent: original.silent,
+                            // A renamed track has a name the user (the rules) gave it.
+                            default_name: match by_track.rename(t) {
+                                Some(_) => None,
+                                None => original.default_name.clone(),
+                            },
                             feeds_parent: original.feeds_parent,
                             fed_by_tracks: original.fed_by_tracks,
                         }
@@ -484,6 +489,7 @@ impl Plan {
                         plugins: Default::default(),
                         items: Default::default(),
                         silent: None,
+                        default_name: None,
                         feeds_parent: true,
                         fed_by_tracks: false,
                     },
@@ -494,6 +500,7 @@ impl Plan {
             format: session.format,
             tracks,
             media: session.media.clone(),
+            name_display: session.name_display,
         }
     }
 }
@@ -537,6 +544,7 @@ mod tests {
             plugins: Default::default(),
             items: Default::default(),
             silent: None,
+            default_name: None,
             feeds_parent: true,
             fed_by_tracks: false,
         }
@@ -564,6 +572,7 @@ mod tests {
         let session = Session {
             format: Format::Rpp,
             media: Default::default(),
+            name_display: Default::default(),
             tracks: vec![
                 track(0, "vox", None, Audio),
                 track(1, "kick", None, Audio),
@@ -605,6 +614,7 @@ mod tests {
         let session = Session {
             format: Format::Rpp,
             media: Default::default(),
+            name_display: Default::default(),
             tracks: vec![
                 track(0, "DRUMS", None, Bus),
                 track(1, "kick", Some(0), Audio),

@@ -24,10 +24,9 @@ const FAMILIES: [&str; 12] = [
 
 /// (name, kind, parent index, media count) to a session.
 fn session(spec: &[(&str, TrackKind, Option<usize>, usize)]) -> Session {
-    Session {
-        format: Format::Rpp,
-        tracks: spec
-            .iter()
+    Session::new(
+        Format::Rpp,
+        spec.iter()
             .enumerate()
             .map(|(index, &(name, kind, parent, media))| Track {
                 parent,
@@ -35,8 +34,7 @@ fn session(spec: &[(&str, TrackKind, Option<usize>, usize)]) -> Session {
                 ..Track::new(index, name, kind)
             })
             .collect(),
-        media: Default::default(),
-    }
+    )
 }
 
 /// How the default files each of `names`, each an audio track with media at the top level.

@@ -204,7 +204,7 @@ impl Skeletons {
             TrackKind::Audio => 0,
             TrackKind::Midi => 1,
             TrackKind::Bus => 2,
-            TrackKind::Return => 3,
+            TrackKind::Return | TrackKind::Foldback => 3,
         };
         let mut t = self.tracks[index].clone();
         t.attrs.clear();
@@ -239,12 +239,17 @@ fn clip(skeletons: &Skeletons, t: &Track, k: usize, color: usize, options: &Opti
     c
 }
 
+/// Live has no foldback bus: one is written as a return track.
+fn is_return(kind: TrackKind) -> bool {
+    matches!(kind, TrackKind::Return | TrackKind::Foldback)
+}
+
 fn tag_of(kind: TrackKind) -> &'static str {
     match kind {
         TrackKind::Audio => "AudioTrack",
         TrackKind::Midi => "MidiTrack",
         TrackKind::Bus => "GroupTrack",
-        TrackKind::Return => "ReturnTrack",
+        TrackKind::Return | TrackKind::Foldback => "ReturnTrack",
     }
 }
 
@@ -255,15 +260,10 @@ pub fn live_set(session: &Session, options: &Options) -> Vec<u8> {
     let mut order: Vec<&Track> = session
         .tracks
         .iter()
-        .filter(|t| t.kind != TrackKind::Return)
+        .filter(|t| !is_return(t.kind))
         .collect();
-    order.extend(
-        session
-            .tracks
-            .iter()
-            .filter(|t| t.kind == TrackKind::Return),
-    );
-    let returns = order.iter().filter(|t| t.kind == TrackKind::Return).count();
+    order.extend(session.tracks.iter().filter(|t| is_return(t.kind)));
+    let returns = order.iter().filter(|t| is_return(t.kind)).count();
     let scenes = order
         .iter()
         .map(|t| t.media_count)
@@ -327,7 +327,7 @@ pub fn live_set(session: &Session, options: &Options) -> Vec<u8> {
                 let slots = x.numbered("Slots", scenes);
                 x.fill("Slots", slots);
             }
-            TrackKind::Return => {}
+            TrackKind::Return | TrackKind::Foldback => {}
         }
         tracks.push(x);
     }

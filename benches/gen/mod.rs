@@ -177,6 +177,7 @@ fn replicate(base: &Session, copies: usize) -> Session {
         format: base.format,
         media: base.media.clone(),
         tracks,
+        name_display: base.name_display,
     }
 }
 

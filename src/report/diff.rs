@@ -11,7 +11,7 @@ use std::path::Path;
 fn parent_name(session: &Session, parent: Option<usize>) -> String {
     parent.map_or_else(
         || "—".to_string(),
-        |p| escape::text(&session.tracks[p].name).into_owned(),
+        |p| escape::text(&session.shown_name(p)).into_owned(),
     )
 }
 
@@ -37,11 +37,13 @@ pub fn semantic(path: &Path, before: &Session, plan: &Plan, style: Style) -> Str
                 kept[t] = true;
                 let b = &before.tracks[t];
                 let mut parts = Vec::new();
+                // Renames only; shown as the DAW shows the names (a moved Live track's number
+                // changes, its name does not).
                 if a.name != b.name {
                     parts.push(format!(
                         "name {} → {}",
-                        escape::quoted(&b.name),
-                        escape::quoted(&a.name)
+                        escape::quoted(&before.shown_name(t)),
+                        escape::quoted(&after.shown_name(i))
                     ));
                 }
                 if a.color != b.color {
@@ -63,7 +65,7 @@ pub fn semantic(path: &Path, before: &Session, plan: &Plan, style: Style) -> Str
                     parts.push("muted".to_string());
                 }
                 if !parts.is_empty() {
-                    let name = escape::quoted(&b.name);
+                    let name = escape::quoted(&before.shown_name(t));
                     let _ = writeln!(out, "~ {:>3} {name}: {}", t + 1, parts.join(", "));
                 }
             }
@@ -71,7 +73,7 @@ pub fn semantic(path: &Path, before: &Session, plan: &Plan, style: Style) -> Str
     }
     for (t, kept) in kept.iter().enumerate() {
         if !kept {
-            let name = escape::quoted(&before.tracks[t].name);
+            let name = escape::quoted(&before.shown_name(t));
             let _ = writeln!(out, "- {:>3} {name} (removed)", t + 1);
         }
     }

@@ -290,6 +290,7 @@ fn project(
     }
 
     out.push_str("<div class=\"sides\"><div class=\"side\"><h3>Before</h3><ol class=\"tracks\">\n");
+    let before_names = session.shown_names();
     for t in &session.tracks {
         let mut class = Vec::new();
         if t.kind == TrackKind::Bus {
@@ -311,13 +312,14 @@ fn project(
             &class,
             session.depth(t.index),
             t.color,
-            &t.name,
+            &before_names[t.index],
             &badge,
             None,
         );
     }
     out.push_str("</ol></div>\n<div class=\"side\"><h3>After</h3><ol class=\"tracks\">\n");
     let after = plan.predict(session);
+    let after_names = after.shown_names();
     let layout = plan.layout(session);
     let depths = layout.depths();
     for (slot_index, slot) in layout.slots.iter().enumerate() {
@@ -352,7 +354,7 @@ fn project(
             &class,
             depths[slot_index],
             a.color,
-            &a.name,
+            &after_names[slot_index],
             &badge,
             title.as_deref(),
         );
@@ -511,7 +513,7 @@ fn row(
         out,
         "<li{class}{title}>{}<span{depth}>{}</span>{badge}</li>",
         colour_bar(color),
-        escape(name)
+        escape(&super::one_line(name))
     );
 }
 
@@ -524,6 +526,7 @@ mod tests {
         Session {
             format: Format::Rpp,
             media: Default::default(),
+            name_display: Default::default(),
             tracks: names
                 .iter()
                 .enumerate()
@@ -540,6 +543,7 @@ mod tests {
                     plugins: Default::default(),
                     items: Default::default(),
                     silent: None,
+                    default_name: None,
                     feeds_parent: true,
                     fed_by_tracks: false,
                 })

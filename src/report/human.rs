@@ -28,16 +28,23 @@ pub fn inspect(
         out,
         "{}",
         style.dim(&format!(
-            "{:>4}  {:<36} {:<7} {:<8} {:>5}  {}",
+            "{:>4}  {:<36} {:<8} {:<8} {:>5}  {}",
             "#", "name", "kind", "colour", "media", "state"
         ))
     );
+    let shown = session.shown_names();
     for t in &session.tracks {
         let depth = session.depth(t.index);
-        let shown = escape::text(&t.name);
-        let name = format!("{}{}{}", "  ".repeat(depth), style.swatch(t.color), shown);
+        // As the DAW shows the name, on one line (one row per track), escaped for the terminal.
+        let shown_name = escape::text(&super::one_line(&shown[t.index])).into_owned();
+        let name = format!(
+            "{}{}{}",
+            "  ".repeat(depth),
+            style.swatch(t.color),
+            shown_name
+        );
         // Pad by visible width: escape codes take no columns.
-        let visible = 2 * depth + shown.chars().count() + style.swatch_width();
+        let visible = 2 * depth + shown_name.chars().count() + style.swatch_width();
         let pad = 36usize.saturating_sub(visible);
         let mut state = Vec::new();
         if t.muted {
@@ -48,7 +55,7 @@ pub fn inspect(
             state.push(format!("unused ({})", why.join(", ")));
         }
         let line = format!(
-            "{:>4}  {}{} {:<7} {:<8} {:>5}  {}",
+            "{:>4}  {}{} {:<8} {:<8} {:>5}  {}",
             t.index + 1,
             name,
             " ".repeat(pad),

@@ -38,6 +38,9 @@ pub struct InspectTrack<'a> {
     /// What each audio item plays: files as written, offset and length into them (seconds of
     /// file time), place on the timeline, item gain (linear), mute, loop.
     pub items: &'a [crate::media::MediaRef],
+    /// The name as the DAW shows it (`name` is what rules match): Live numbers and letters
+    /// its tracks (`3-Audio`, `A-Reverb`); elsewhere the same as `name`.
+    pub display_name: std::borrow::Cow<'a, str>,
 }
 
 #[derive(Serialize)]
@@ -60,7 +63,8 @@ pub fn inspect_document<'a>(
         tracks: session
             .tracks
             .iter()
-            .map(|t| InspectTrack {
+            .zip(session.shown_names())
+            .map(|(t, shown)| InspectTrack {
                 index: t.index + 1,
                 name: &t.name,
                 kind: t.kind,
@@ -74,6 +78,7 @@ pub fn inspect_document<'a>(
                 unused: !unused[t.index].is_empty(),
                 unused_reasons: &unused[t.index],
                 items: &t.items,
+                display_name: shown,
             })
             .collect(),
     }
@@ -82,7 +87,7 @@ pub fn inspect_document<'a>(
 /// The bus a change moves a track into.
 #[derive(Serialize)]
 pub struct BusEntry<'a> {
-    pub name: &'a str,
+    pub name: std::borrow::Cow<'a, str>,
     /// An existing bus: its 1-based track index.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub track: Option<usize>,

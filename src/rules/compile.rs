@@ -46,14 +46,14 @@ fn too_deep(text: &str) -> Option<Position> {
 }
 
 /// The first character of `text` that no DAW stores in a name, if any: a control character
-/// (REAPER names are one line; XML 1.0, which Live and Ardour files are, refuses C0
-/// controls, and libxml2 refuses the file), a Unicode noncharacter (U+FFFE, U+FDD0, ...: XML
-/// refuses them too), or one of the characters premix holds a raw byte in
-/// ([`crate::name_bytes`]).
+/// other than a line break (XML 1.0, which Live and Ardour files are, refuses C0 controls,
+/// and libxml2 refuses the file; a line break is each backend's to keep or refuse, as REAPER
+/// keeps one), a Unicode noncharacter (U+FFFE, U+FDD0, ...: XML refuses them too), or one of
+/// the characters premix holds a raw byte in ([`crate::name_bytes`]).
 fn unstorable(text: &str) -> Option<char> {
     text.chars().find(|&c| {
         let n = u32::from(c);
-        c.is_control()
+        (c.is_control() && c != '\n')
             || (0xFDD0..=0xFDEF).contains(&n)
             || n & 0xFFFE == 0xFFFE
             || crate::name_bytes::byte_of(c).is_some()
@@ -175,6 +175,7 @@ impl Compiler<'_> {
                 RawKind::Midi => KindFilter::Only(TrackKind::Midi),
                 RawKind::Bus => KindFilter::Only(TrackKind::Bus),
                 RawKind::Return => KindFilter::Only(TrackKind::Return),
+                RawKind::Foldback => KindFilter::Only(TrackKind::Foldback),
                 RawKind::Any => KindFilter::Any,
             }));
         }
@@ -410,9 +411,11 @@ pub fn load_layered(
             captures,
             r.rename.as_deref().and_then(unstorable),
         ) {
-            (Some(t), _, _) if t.contains(['\n', '\r']) => c.fail(
+            // A line break (`\n`) is the backend's to accept or refuse (REAPER keeps one in a
+            // name); a carriage return is nobody's.
+            (Some(t), _, _) if t.contains('\r') => c.fail(
                 &format!("{path}.rename"),
-                "a track name cannot hold a line break",
+                "a track name cannot hold a carriage return (write a line break as \\n)",
             ),
             (Some(_), _, Some(ch)) => c.fail(
                 &format!("{path}.rename"),

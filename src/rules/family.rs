@@ -71,6 +71,7 @@ unused: {when: [no_media], action: color, color: grey}
         .unwrap();
         let session = Session {
             media: Default::default(),
+            name_display: Default::default(),
             format: Format::Als,
             tracks: vec![
                 track(0, "Drms", TrackKind::Bus, None),

@@ -345,9 +345,27 @@ fn build(
             });
         }
     }
+    // A foldback bus is a performer's monitor mix, not part of the mix: never filed.
+    let foldback = |index: usize| session.tracks[index].kind == TrackKind::Foldback;
+    for (index, w) in wanted.iter().enumerate() {
+        if let (Some((b, o)), None) = (&w.bus, w.remove)
+            && foldback(index)
+        {
+            plan.notes.push(Note {
+                track: Some(index),
+                message: format!(
+                    "not moved into bus `{}`: a foldback bus feeds a performer's monitor mix, not the mix",
+                    rules.buses[*b].name
+                ),
+                origin: Some(origins.get(*o).clone()),
+            });
+        }
+    }
     let wants: Vec<structure::Want<'_>> = wanted
         .iter()
-        .map(|w| match (&w.bus, w.remove) {
+        .enumerate()
+        .map(|(index, w)| match (&w.bus, w.remove) {
+            (Some(_), None) if foldback(index) => None,
             (Some((b, o)), None) => Some((*b, origins.get(*o))),
             _ => None,
         })
@@ -460,6 +478,7 @@ mod tests {
             plugins: Default::default(),
             items: Default::default(),
             silent: None,
+            default_name: None,
             feeds_parent: true,
             fed_by_tracks: false,
         }
@@ -486,6 +505,7 @@ unused:
         let session = Session {
             format: Format::Rpp,
             media: Default::default(),
+            name_display: Default::default(),
             tracks: vec![
                 track(0, "vox", TrackKind::Audio, 1),
                 track(1, "kick in", TrackKind::Audio, 1),
@@ -528,6 +548,7 @@ unused: {when: [no_media], action: flag}
         let session = Session {
             format: Format::Rpp,
             media: Default::default(),
+            name_display: Default::default(),
             tracks: vec![
                 track(0, "kick", TrackKind::Audio, 1),
                 track(1, "bus", TrackKind::Bus, 0),
@@ -552,6 +573,7 @@ unused: {when: [no_media], action: flag}
         let session = Session {
             format: Format::Rpp,
             media: Default::default(),
+            name_display: Default::default(),
             tracks: vec![track(0, "kick bus", TrackKind::Bus, 0)],
         };
         assert!(plan(&rules, &session).changes.is_empty());

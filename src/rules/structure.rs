@@ -527,6 +527,7 @@ unused: {when: [no_media], action: flag}
         let mut s = Session {
             format: Format::Rpp,
             media: Default::default(),
+            name_display: Default::default(),
             tracks: tracks
                 .iter()
                 .enumerate()
@@ -545,6 +546,7 @@ unused: {when: [no_media], action: flag}
                     fed_by_tracks: false,
                     items: Default::default(),
                     silent: None,
+                    default_name: None,
                 })
                 .collect(),
         };

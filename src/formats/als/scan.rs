@@ -121,6 +121,11 @@ pub struct AlsTrack {
     pub unfolded: Option<Field>,
     /// `AutomationLane/SelectedDevice` and `SelectedEnvelope` values (indices into devices).
     pub lane_selections: Vec<Field>,
+    /// Top-level devices of the track's chain (built-in and plug-in alike).
+    pub top_devices: usize,
+    /// The first top-level device's `UserName` (a rack the user named), when not empty: Live
+    /// names an unnamed track after it (`7-offline rack` in a Live 8 set).
+    pub first_device_name: Option<String>,
 }
 
 /// What one scan found.
@@ -604,10 +609,14 @@ fn track_field(t: &mut AlsTrack, path: &[&[u8]], xml: &[u8], tag: Range<usize>) 
         }
         [b"DeviceChain", b"AudioOutputRouting", b"UpperDisplayString"] => t.out_upper = value(),
         [b"DeviceChain", b"DeviceChain", b"Devices"] => t.devices_inner = Some(tag.end..tag.end),
-        [b"DeviceChain", b"DeviceChain", b"Devices", device]
-            if !matches!(*device, b"PluginDevice" | b"AuPluginDevice") =>
-        {
-            t.devices.push(String::from_utf8_lossy(device).into_owned());
+        [b"DeviceChain", b"DeviceChain", b"Devices", device] => {
+            t.top_devices += 1;
+            if !matches!(*device, b"PluginDevice" | b"AuPluginDevice") {
+                t.devices.push(String::from_utf8_lossy(device).into_owned());
+            }
+        }
+        [b"DeviceChain", b"DeviceChain", b"Devices", _, b"UserName"] if t.top_devices == 1 => {
+            t.first_device_name = value().map(|f| f.value).filter(|v| !v.is_empty());
         }
         [b"AutomationEnvelopes", b"Envelopes"] => t.envelopes_inner = Some(tag.end..tag.end),
         [.., b"PluginDesc", _, b"PlugName" | b"Name"] => {

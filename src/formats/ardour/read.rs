@@ -13,14 +13,16 @@
 //!   names an input port of that bus. When a route feeds several buses the first connection
 //!   wins. Route groups are membership only and do not make a parent.
 //! - **Kind**: audio/MIDI track from the flags (or `Diskstream` / `diskstream-id` before 5);
-//!   a bus that sums routes is a bus, a bus only fed by aux sends is a return.
+//!   a bus that sums routes is a bus, a bus only fed by aux sends is a return, a route flagged
+//!   `FoldbackBus` is a foldback bus (fed by foldback sends; listed after the other routes,
+//!   as Ardour's mixer shows them apart: `../shared/cases/ardour-foldback`, Ardour 7.3).
 //! - **Colour**: `PresentationInfo@color` RGBA (0 = none) in 5+; `GUIObjectState`
 //!   `<Object id="route ID" color="r:g:b">` (16-bit channels) in 3.x; `<GUI color=…>` in 2.0.
 //! - **Media**: regions of the route's current playlist(s) and the names of their sources.
 
 use super::media;
 use super::xml::{Attr, XmlDoc};
-use crate::session::{Format, Rgb, Session, Track, TrackKind};
+use crate::session::{Format, NameDisplay, Rgb, Session, Track, TrackKind};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
@@ -34,6 +36,9 @@ pub enum RouteKind {
     MidiTrack,
     AudioBus,
     MidiBus,
+    /// A foldback bus (`PresentationInfo` flag `FoldbackBus`, Ardour 6+): a monitor mix fed by
+    /// foldback sends (`intsend role="Foldback"`), never a bus other routes' outputs sum into.
+    FoldbackBus,
 }
 
 impl RouteKind {
@@ -278,6 +283,8 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
             RouteKind::Master
         } else if has_flag("MonitorOut") || has_flag("ControlOut") {
             RouteKind::Monitor
+        } else if has_flag("FoldbackBus") {
+            RouteKind::FoldbackBus
         } else if has_flag("MidiTrack") || (is_track && midi && !has_flag("AudioTrack")) {
             RouteKind::MidiTrack
         } else if is_track {
@@ -571,7 +578,8 @@ fn arrange(routes: &[Route]) -> (Vec<usize>, Vec<Option<usize>>) {
     let mut shown: Vec<usize> = (0..routes.len())
         .filter(|&i| !matches!(routes[i].kind, RouteKind::Master | RouteKind::Monitor))
         .collect();
-    shown.sort_by_key(|&i| (routes[i].order, i));
+    // Foldback buses last, apart, as Ardour's mixer shows them (its foldback strip).
+    shown.sort_by_key(|&i| (routes[i].kind == RouteKind::FoldbackBus, routes[i].order, i));
     let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut roots = Vec::new();
     for &i in &shown {
@@ -641,6 +649,7 @@ impl ArdourDoc {
                 let kind = match r.kind {
                     RouteKind::AudioTrack => TrackKind::Audio,
                     RouteKind::MidiTrack => TrackKind::Midi,
+                    RouteKind::FoldbackBus => TrackKind::Foldback,
                     _ if has_children[index] => TrackKind::Bus,
                     _ if r.id.as_deref().is_some_and(|id| aux_targets.contains(&id)) => {
                         TrackKind::Return
@@ -660,6 +669,7 @@ impl ArdourDoc {
                     plugins: r.plugins.clone(),
                     items: r.items.clone(),
                     silent: None,
+                    default_name: None,
                     feeds_parent: feeds_parent(index, r),
                     fed_by_tracks: fed[ri]
                         || r.id.as_deref().is_some_and(|id| aux_targets.contains(&id)),
@@ -670,6 +680,7 @@ impl ArdourDoc {
             format: Format::Ardour,
             tracks,
             media: self.media.clone(),
+            name_display: NameDisplay::AsNamed,
         }
     }
 }

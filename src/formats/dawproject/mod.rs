@@ -132,6 +132,7 @@ fn session_of(doc: &DpDocument) -> Session {
             plugins: t.plugins.as_slice().into(),
             items: Default::default(),
             silent: None,
+            default_name: None,
             feeds_parent: doc.feeds_parent(index, master),
             fed_by_tracks: doc.channel_id(index).is_some_and(|id| fed.contains(id)),
         })
@@ -147,6 +148,7 @@ fn session_of(doc: &DpDocument) -> Session {
         format: Format::Dawproject,
         tracks,
         media: media.into(),
+        name_display: crate::session::NameDisplay::AsNamed,
     }
 }
 

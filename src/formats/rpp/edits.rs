@@ -58,7 +58,7 @@ fn new_bus_chunk(project: &RppProject<'_>, name: &str, peakcol: u32) -> Vec<u8> 
     let guid = bus_guid(project, name);
     let mut out = line(ti, &format!("<TRACK {guid}"), eol);
     let keys = [
-        format!("NAME {}", quote(name)),
+        format!("NAME {}", quote(&name_line_text(name))),
         format!("PEAKCOL {peakcol}"),
         "BEAT -1".into(),
         "AUTOMODE 0".into(),
@@ -81,8 +81,11 @@ fn new_bus_chunk(project: &RppProject<'_>, name: &str, peakcol: u32) -> Vec<u8> 
         "MIDIOUT -1".into(),
         "MAINSEND 1 0".into(),
     ];
-    for key in keys {
+    for (k, key) in keys.into_iter().enumerate() {
         out.extend(line(&ki, &key, eol));
+        if k == 0 && wants_block(name) {
+            out.extend(name_block(&ki, name, eol));
+        }
     }
     out.extend(line(ti, ">", eol));
     out
@@ -109,6 +112,17 @@ fn key_indent<'a>(project: &RppProject<'a>, t: &RppTrack) -> Cow<'a, [u8]> {
                 .count();
             Cow::Owned([&header[..indent], b"  "].concat())
         }
+    }
+}
+
+/// The text of the `NAME` line for `name`: a line break becomes a space, as REAPER writes
+/// it (WDL's `ProjectContextFormatString`); a name with a break also gets a `<NAME` block
+/// holding it whole ([`name_block`]).
+fn name_line_text(name: &str) -> Cow<'_, str> {
+    if name.contains(['\n', '\r']) {
+        Cow::Owned(name.replace(['\n', '\r'], " "))
+    } else {
+        Cow::Borrowed(name)
     }
 }
 
@@ -142,7 +156,7 @@ fn token_edits(project: &RppProject<'_>, plan: &ByTrack<'_>, index: usize) -> Ve
     // Only new lines need it.
     let indent = || key_indent(project, t);
     if let Some(name) = plan.rename(index) {
-        let text = name_bytes(quote(name));
+        let text = name_bytes(quote(&name_line_text(name)));
         let block = wants_block(name).then(|| name_block(&indent(), name, eol));
         match (&t.name, t.name_line_end) {
             (Some(span), Some(line_end)) => {

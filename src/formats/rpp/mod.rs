@@ -14,7 +14,7 @@ pub mod scan;
 
 use crate::formats::{FormatError, Project, WriteError};
 use crate::plan::{Action, Note, Plan};
-use crate::session::{Format, Session, Track, TrackKind};
+use crate::session::{Format, NameDisplay, Session, Track, TrackKind};
 use color::ByteOrder;
 use scan::{Contents, RppDocument, Scanned};
 use std::borrow::Cow;
@@ -137,6 +137,7 @@ fn session_of(doc: &RppDocument, contents: Vec<Contents>, order: ByteOrder) -> S
                 // Read by a pass of their own, when asked for (`media::items`).
                 items: Default::default(),
                 silent: None,
+                default_name: None,
                 feeds_parent: !c.main_send_off,
                 fed_by_tracks: !t.receives.is_empty(),
             }
@@ -152,7 +153,30 @@ fn session_of(doc: &RppDocument, contents: Vec<Contents>, order: ByteOrder) -> S
             folders: doc.record_paths.clone(),
             caveats: Vec::new(),
         }),
+        name_display: NameDisplay::AsNamed,
     }
+}
+
+/// Drops, with a note, the renames holding a CR: REAPER writes a CR in a name as a space and
+/// keeps line breaks as LF alone (WDL's `ProjectContextFormatString`, `cfg_encode_textblock`),
+/// so such a name would not read back as asked.
+fn drop_renames_with_cr(plan: &mut Plan) {
+    let mut notes = Vec::new();
+    plan.changes.retain(|c| match &c.action {
+        Action::Rename { to } if to.contains('\r') => {
+            notes.push(Note {
+                track: Some(c.track),
+                message: format!(
+                    "not renamed to {to:?}: REAPER does not keep a carriage return in a track \
+                     name (line breaks are stored as LF alone)"
+                ),
+                origin: Some(c.origin.clone()),
+            });
+            false
+        }
+        _ => true,
+    });
+    plan.notes.extend(notes);
 }
 
 impl Project for RppProject<'_> {
@@ -161,6 +185,7 @@ impl Project for RppProject<'_> {
     }
 
     fn vet(&self, plan: &mut Plan) {
+        drop_renames_with_cr(plan);
         let reorders = !plan.new_buses.is_empty()
             || plan
                 .changes

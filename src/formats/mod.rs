@@ -228,10 +228,13 @@ pub fn read_session(
             Ok(open_with(format, &buffer, limits)?.into_session())
         }
         // Read back after a write: the container's layout and project.xml are checked; the
-        // other entries are the input's bytes, copied, whose data was checked when it was read.
+        // other entries are the input's bytes, copied, whose data was checked when it was read,
+        // and are not read again.
         Format::Dawproject => {
-            buffer.clear();
-            std::io::Read::read_to_end(&mut std::fs::File::open(path)?, &mut buffer)?;
+            drop(buffer);
+            let file = std::fs::File::open(path)?;
+            let buffer =
+                dawproject::container::read_layout_parts(&file, &[dawproject::PROJECT_XML])?;
             let check = dawproject::container::Check::Layout;
             Ok(Box::new(dawproject::DawProject::read_checked(
                 &buffer, limits, check,

@@ -756,6 +756,57 @@ pub fn find_member(file: &std::fs::File, name: &str) -> std::io::Result<Option<M
     Ok(None)
 }
 
+/// The parts of the archive in `file` that [`read`] with [`Check::Layout`] looks at, read into
+/// a buffer as long as the file, the rest left zero: the end record and central directory,
+/// every local header and data descriptor, and the data of the entries named in `whole`.
+/// Zeroed memory this large is mapped lazily, so the media in between are neither read nor
+/// made resident. For reading back an archive premix just wrote, whose other entries are
+/// copies of checked bytes: a part left out makes [`read`] refuse the archive, never accept a
+/// damaged one.
+///
+/// Errors: an I/O error (a damaged layout reads as far as it can; [`read`] then says where
+/// it is damaged).
+pub fn read_layout_parts(file: &std::fs::File, whole: &[&str]) -> std::io::Result<Vec<u8>> {
+    let len = usize::try_from(file.metadata()?.len()).map_err(std::io::Error::other)?;
+    let mut bytes = vec![0u8; len];
+    let fill = |bytes: &mut [u8], range: Range<usize>| -> std::io::Result<()> {
+        let range = range.start.min(len)..range.end.min(len);
+        read_exact_at(file, &mut bytes[range.clone()], range.start as u64)
+    };
+    let tail = len.saturating_sub(EOCD_LEN + 0xffff);
+    fill(&mut bytes, tail..len)?;
+    let Ok(eocd) = find_eocd(&bytes) else {
+        return Ok(bytes);
+    };
+    let cd_size = u32_at(&bytes, eocd + 12) as usize;
+    let cd_offset = (u32_at(&bytes, eocd + 16) as usize).min(eocd);
+    fill(&mut bytes, cd_offset..cd_offset.saturating_add(cd_size))?;
+    let mut at = cd_offset;
+    while at + CENTRAL_LEN <= eocd && u32_at(&bytes, at) == CENTRAL_SIG {
+        let f = fields(&bytes, at + 6);
+        let comment_len = u16_at(&bytes, at + 32) as usize;
+        let name =
+            bytes[(at + CENTRAL_LEN).min(len)..(at + CENTRAL_LEN + f.name_len).min(len)].to_vec();
+        let local = u32_at(&bytes, at + 42) as usize;
+        at += CENTRAL_LEN + f.name_len + f.extra_len + comment_len;
+        if local + LOCAL_LEN > cd_offset {
+            continue;
+        }
+        fill(&mut bytes, local..local + LOCAL_LEN)?;
+        let local_fields = fields(&bytes, local + 4);
+        let data_start = local + LOCAL_LEN + local_fields.name_len + local_fields.extra_len;
+        fill(&mut bytes, local + LOCAL_LEN..data_start)?;
+        let data_end = data_start.saturating_add(f.compressed_size as usize);
+        if whole.iter().any(|w| w.as_bytes() == name.as_slice()) {
+            fill(&mut bytes, data_start..data_end)?;
+        }
+        if local_fields.flags & 8 != 0 {
+            fill(&mut bytes, data_end..data_end.saturating_add(16))?;
+        }
+    }
+    Ok(bytes)
+}
+
 /// A window of a file, read and sought within its bounds.
 struct Window {
     file: std::fs::File,
@@ -873,6 +924,37 @@ mod tests {
             .unwrap();
         assert_eq!(got, b"RIFF....");
         assert_eq!(find_member(&file, "audio/b.wav").unwrap(), None);
+    }
+
+    #[test]
+    fn the_layout_read_back_from_its_parts_is_the_whole_files() {
+        let zip = archive(
+            &[
+                stored("project.xml", b"<Project/>", b"\x55\x54\x01\x00\x07", b""),
+                stored("audio/a.wav", &[0xab; 200_000], b"", b"take 3"),
+            ],
+            b"archive comment",
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.dawproject");
+        std::fs::write(&path, &zip).unwrap();
+        let parts =
+            read_layout_parts(&std::fs::File::open(&path).unwrap(), &["project.xml"]).unwrap();
+        let limits = Limits::default();
+        let whole = read(&zip, &limits, Check::Layout, &["project.xml"]).unwrap();
+        assert_eq!(
+            read(&parts, &limits, Check::Layout, &["project.xml"]).unwrap(),
+            whole
+        );
+        // The media were not read (but for the end of the file, read with the central
+        // directory).
+        let media = &whole.0.entries[1].data;
+        assert_eq!((zip[media.start], parts[media.start]), (0xab, 0));
+        // A truncated file is still refused.
+        std::fs::write(&path, &zip[..zip.len() - 30]).unwrap();
+        let parts =
+            read_layout_parts(&std::fs::File::open(&path).unwrap(), &["project.xml"]).unwrap();
+        assert!(read(&parts, &limits, Check::Layout, &["project.xml"]).is_err());
     }
 
     /// A stored entry with an extra field and a comment, as a local header, data and central

@@ -7,6 +7,7 @@ use super::run::{self, Planned};
 use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, RunArgs};
 use crate::batch::Target;
 use crate::findings::{self, FailOn};
+use crate::media::relocate::{Carry, Relocation};
 use crate::report::diff;
 use crate::report::style::{ColorChoice, Style};
 use crate::write;
@@ -21,6 +22,11 @@ pub struct ApplyArgs {
     /// (unchanged projects are copied byte for byte).
     #[arg(long, value_name = "DIR", conflicts_with = "in_place")]
     pub out: Option<PathBuf>,
+    /// With --out: copy the media the projects play under DIR too (hard links where the file
+    /// system allows, else copies), at the same place relative to the PATH given, instead of
+    /// rewriting media paths to reach the originals where they are.
+    #[arg(long, requires = "out")]
+    pub copy_media: bool,
     /// Replace changed projects where they are, atomically, after keeping a backup
     /// (`NAME.premix-bak`, numbered when one exists).
     #[arg(long)]
@@ -59,6 +65,28 @@ fn create_parent(dest: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Where `target` goes under `--out`, and how its media goes with it (`None` without `--out`).
+fn relocation(args: &ApplyArgs, target: &Target) -> Option<Relocation> {
+    let dir = args.out.as_ref()?;
+    let given = if target.root == target.path {
+        target.path.parent().filter(|p| !p.as_os_str().is_empty())
+    } else {
+        Some(target.root.as_path())
+    };
+    Some(Relocation {
+        input: target.path.clone(),
+        output: dir.join(target.relative()),
+        carry: if args.copy_media {
+            Carry::Copy
+        } else {
+            Carry::Reach
+        },
+        from_root: given.unwrap_or(Path::new(".")).to_path_buf(),
+        to_root: dir.clone(),
+        write: !args.dry_run,
+    })
+}
+
 /// Plans one project and writes it. With `--out`, the output streams into a temporary file
 /// next to its destination, is read back and verified there, and is put in place once verified.
 fn apply_one(
@@ -68,8 +96,9 @@ fn apply_one(
     limits: &crate::limits::Limits,
 ) -> Result<Written, String> {
     let staged_write = !args.dry_run && args.diff != Some(DiffKind::Text);
+    let relocation = relocation(args, target);
     let Some(dir) = args.out.as_ref().filter(|_| staged_write) else {
-        let planned = run::plan_one(target, finder, limits, true)?;
+        let planned = run::plan_one_relocated(target, finder, limits, true, relocation.as_ref())?;
         return write_one(args, target, planned);
     };
     let dest = dir.join(target.relative());
@@ -80,7 +109,8 @@ fn apply_one(
         write::Staged::create(&dest, meta.as_ref())
     };
     let describe = |e: std::io::Error| format!("{}: {e}", dest.display());
-    let (planned, staged) = run::plan_one_into(target, finder, limits, open, describe)?;
+    let (planned, staged) =
+        run::plan_one_into_relocated(target, finder, limits, open, describe, relocation.as_ref())?;
     staged.commit().map_err(describe)?;
     Ok(Written {
         planned,

@@ -6,7 +6,9 @@
 use crate::findings::{FailOn, Finding};
 use crate::plan::Plan;
 use crate::report::human::{self, count};
-use crate::report::json::{ProjectEntry, RUN_DOCUMENT_VERSION, RunDocument, Summary, WarningEntry};
+use crate::report::json::{
+    MediaEntry, ProjectEntry, RUN_DOCUMENT_VERSION, RunDocument, Summary, WarningEntry,
+};
 use crate::report::style::Style;
 use crate::report::{github, sarif};
 use crate::rules::RuleSet;
@@ -170,6 +172,7 @@ impl<'a> Printer<'a> {
                 }
                 entry.output = o.output.map(|p| p.display().to_string());
                 entry.backup = o.backup.map(|p| p.display().to_string());
+                entry.media = o.plan.media.as_ref().map(MediaEntry::of);
                 self.entries.push(entry);
             }
             OutputFormat::Github => print!(
@@ -224,6 +227,14 @@ impl<'a> Printer<'a> {
                 "copied unchanged"
             };
             println!("{}: {verb} {}{backup}", o.path.display(), out.display());
+        }
+        if let Some(line) = o
+            .plan
+            .media
+            .as_ref()
+            .and_then(|m| human::media_line(o.path, m, o.output.is_some()))
+        {
+            print!("{line}");
         }
     }
 
@@ -335,6 +346,14 @@ fn status_line(o: &Outcome<'_, '_>, style: Style) -> String {
     let declined = new(Code::Declined);
     if declined > 0 {
         parts.push(count(declined, "change declined", "changes declined"));
+    }
+    let missing = o.plan.media.as_ref().map_or(0, |m| m.counts().missing);
+    if missing > 0 {
+        parts.push(count(
+            missing,
+            "media file not found",
+            "media files not found",
+        ));
     }
     if parts.is_empty() {
         parts.push("ok".to_string());

@@ -6,6 +6,7 @@ use super::Selection;
 use crate::batch::{self, NotAProject, Target};
 use crate::config::RulesFinder;
 use crate::formats::WriteError;
+use crate::media::relocate::Relocation;
 use crate::pipeline::{self, Processed, Sink};
 use crate::rules::{RuleSet, RulesErrors};
 use crate::write::Snapshot;
@@ -104,6 +105,18 @@ pub fn plan_one(
     limits: &crate::limits::Limits,
     render: bool,
 ) -> Result<Planned, String> {
+    plan_one_relocated(target, finder, limits, render, None)
+}
+
+/// [`plan_one`] for a project to be written at `relocation.output`, its media planned too
+/// ([`pipeline::process_relocated`]).
+pub fn plan_one_relocated(
+    target: &Target,
+    finder: &RulesFinder,
+    limits: &crate::limits::Limits,
+    render: bool,
+    relocation: Option<&Relocation>,
+) -> Result<Planned, String> {
     let rules = finder
         .for_project(&target.path)
         .map_err(|e| rules_error(&e))?;
@@ -112,9 +125,19 @@ pub fn plan_one(
     let facts = rules
         .wants_silence()
         .then_some(&silence as pipeline::Facts<'_>);
-    let processed =
-        pipeline::process_with_facts(target.format, &bytes, &rules, render, limits, facts)
-            .map_err(|e| e.to_string())?;
+    let processed = pipeline::process_relocated(
+        target.format,
+        &bytes,
+        &rules,
+        render,
+        limits,
+        facts,
+        relocation,
+    )
+    .map_err(|e| match e {
+        WriteError::Format(e) => e.to_string(),
+        WriteError::Io(e) => e.to_string(),
+    })?;
     Ok(Planned {
         rules,
         bytes,
@@ -125,13 +148,16 @@ pub fn plan_one(
 
 /// Reads, plans and renders one project into the sink `open` makes, which comes back once
 /// what it holds is verified ([`pipeline::process_into`]). `describe_io` words a failure of
-/// the sink (it knows where the sink writes).
-pub fn plan_one_into<S: Sink>(
+/// the sink (it knows where the sink writes). With `relocation` (a project written
+/// elsewhere), its media is planned, copied when asked for, and verified too
+/// ([`pipeline::process_into_relocated`]).
+pub fn plan_one_into_relocated<S: Sink>(
     target: &Target,
     finder: &RulesFinder,
     limits: &crate::limits::Limits,
     open: impl FnOnce(usize) -> std::io::Result<S>,
     describe_io: impl FnOnce(std::io::Error) -> String,
+    relocation: Option<&Relocation>,
 ) -> Result<(Planned, S), String> {
     let rules = finder
         .for_project(&target.path)
@@ -141,13 +167,19 @@ pub fn plan_one_into<S: Sink>(
     let facts = rules
         .wants_silence()
         .then_some(&silence as pipeline::Facts<'_>);
-    let (processed, sink) =
-        pipeline::process_into_facts(target.format, bytes, &rules, limits, open, facts).map_err(
-            |e| match e {
-                WriteError::Format(e) => e.to_string(),
-                WriteError::Io(e) => describe_io(e),
-            },
-        )?;
+    let (processed, sink) = pipeline::process_into_relocated(
+        target.format,
+        bytes,
+        &rules,
+        limits,
+        open,
+        facts,
+        relocation,
+    )
+    .map_err(|e| match e {
+        WriteError::Format(e) => e.to_string(),
+        WriteError::Io(e) => describe_io(e),
+    })?;
     let planned = Planned {
         rules,
         // Handed to the pipeline, which frees them once the output is written.

@@ -1,0 +1,478 @@
+//! `apply --out`: a project written elsewhere opens with its media. For every format, on the
+//! corpus (with a small file put where each input looks for its media) and on the samples
+//! (which have real audio), the output resolves every file the input resolved, by premix's
+//! own resolvers: the backend's list of every file the project names, and preflight's
+//! resolution of what the items play. By default the output reaches the originals where they
+//! are; with `--copy-media` it reaches copies under the output folder, at the same place
+//! relative to the folder given. When nothing needs rewriting, the output is the input, byte
+//! for byte.
+
+mod common;
+
+use assert_cmd::Command;
+use premix::formats;
+use premix::media::relocate::{self, resolved};
+use premix::media::{Location, locate};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+fn premix() -> Command {
+    Command::cargo_bin("premix").unwrap()
+}
+
+/// A temporary folder under Cargo's target folder, so that it shares a folder with the
+/// repository's samples (relative paths between them exist).
+fn scratch() -> tempfile::TempDir {
+    tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap()
+}
+
+/// What a project's references lead to from where it is: the files found (canonical), and
+/// the references found nowhere (as written).
+#[derive(Debug, Default, PartialEq)]
+struct Reached {
+    found: BTreeSet<PathBuf>,
+    missing: BTreeSet<String>,
+}
+
+impl Reached {
+    fn add(&mut self, written: &str, location: Location) {
+        match location {
+            Location::Found { path } => {
+                self.found.insert(std::fs::canonicalize(&path).unwrap());
+            }
+            Location::Missing { .. } => {
+                self.missing.insert(written.to_string());
+            }
+        }
+    }
+}
+
+/// What the project at `path` reaches, seen two ways: every file it names, resolved by its
+/// backend ([`Project::media_files`]); and what its items play, resolved as preflight
+/// resolves it ([`premix::media::resolve`]).
+fn reached(path: &Path) -> (Reached, Reached) {
+    let bytes = std::fs::read(path).unwrap();
+    let format = formats::format_for_path(path).unwrap();
+    let project = formats::open(format, &bytes).unwrap();
+    let at = resolved(path);
+    let mut named = Reached::default();
+    for m in project.media_files(&at) {
+        named.add(&m.file.path, locate(m.candidates));
+    }
+    let mut session = project.session().clone();
+    formats::read_media(format, &bytes, &mut session);
+    let located = premix::media::resolve(&session, &at, formats::media_candidates(format));
+    let mut played = Reached::default();
+    for (track, locations) in session.tracks.iter().zip(located) {
+        for (item, files) in track.items.iter().zip(locations) {
+            for (file, location) in item.files.iter().zip(files) {
+                played.add(&file.path, location);
+            }
+        }
+    }
+    (named, played)
+}
+
+fn named(path: &Path) -> Reached {
+    reached(path).0
+}
+
+/// Both views of `input` reached from `output` ([`assert_reaches`]).
+fn assert_both(input: &Path, output: &Path, copied: Option<(&Path, &Path)>, what: &str) {
+    let (named_in, played_in) = reached(input);
+    let (named_out, played_out) = reached(output);
+    assert_reaches(&named_in, &named_out, copied, what);
+    assert_reaches(&played_in, &played_out, copied, &format!("{what}, items"));
+}
+
+/// `input` reached from the output: the same files (`copied_under`: the copies, for files
+/// inside `from`), and no reference lost that the input found.
+fn assert_reaches(input: &Reached, output: &Reached, copied: Option<(&Path, &Path)>, what: &str) {
+    let want: BTreeSet<PathBuf> = input
+        .found
+        .iter()
+        .map(|f| match copied {
+            Some((from, to)) => match f.strip_prefix(resolved(from)) {
+                Ok(rel) => resolved(&to.join(rel)),
+                Err(_) => f.clone(),
+            },
+            None => f.clone(),
+        })
+        .collect();
+    assert_eq!(output.found, want, "{what}: the files the output reaches");
+    assert!(
+        output.missing.is_subset(&input.missing),
+        "{what}: the output misses {:?}, which the input found",
+        output
+            .missing
+            .difference(&input.missing)
+            .collect::<Vec<_>>()
+    );
+}
+
+/// A copy of `project` at `root/in/<format>/<stem>/<name>`, deep enough that the corpus's
+/// `../..` references stay inside `root`, with a small file at the first place inside `root`
+/// where each of its references is looked for (so that the input resolves them: the corpus
+/// comes without its media).
+fn stage(project: &Path, root: &Path, sub: &str) -> PathBuf {
+    let name = project.file_name().unwrap();
+    let stem = project.file_stem().unwrap();
+    let dir = root.join("in/a/b/c").join(sub).join(stem);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::copy(project, &path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let format = formats::format_for_path(&path).unwrap();
+    let Ok(p) = formats::open(format, &bytes) else {
+        return path;
+    };
+    let root = resolved(root);
+    for m in p.media_files(&resolved(&path)) {
+        if let Some(place) = m
+            .candidates
+            .iter()
+            .map(|c| relocate::normalized(c))
+            .find(|c| c.starts_with(&root) && c.file_name().is_some())
+        {
+            std::fs::create_dir_all(place.parent().unwrap()).unwrap();
+            if !place.exists() {
+                std::fs::write(&place, b"premix test media").unwrap();
+            }
+        }
+    }
+    path
+}
+
+/// Every project under `dir`, as `apply` walks it.
+fn projects(dir: &Path) -> Vec<PathBuf> {
+    premix::batch::discover(&[dir.to_path_buf()], None)
+        .0
+        .into_iter()
+        .map(|t| t.path)
+        .collect()
+}
+
+/// The corpus of `sub` staged under `root/in` (see [`stage`]).
+fn staged_corpus(root: &Path) -> usize {
+    let mut n = 0;
+    for (sub, extensions) in [
+        ("rpp", &["rpp"][..]),
+        ("als", &["als"]),
+        ("ardour", &["ardour", "template"]),
+        ("dawproject", &["dawproject"]),
+    ] {
+        for f in common::corpus_files(sub, extensions) {
+            stage(&f, root, sub);
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Runs `apply IN --out OUT` with `args`, checks every output against its input.
+fn check_run(root: &Path, input_root: &Path, rules: &[&str], copy: bool) -> usize {
+    let out = root.join(if copy { "copied" } else { "reached" });
+    let mut cmd = premix();
+    cmd.arg("apply")
+        .arg(input_root)
+        .arg("--out")
+        .arg(&out)
+        .args(rules);
+    if copy {
+        cmd.arg("--copy-media");
+    }
+    let run = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    let mut checked = 0;
+    for input in projects(input_root) {
+        let rel = input.strip_prefix(input_root).unwrap();
+        let output = out.join(rel);
+        if !output.exists() {
+            // A project premix refuses (the corpus has a few damaged ones on purpose) is
+            // reported, never written.
+            assert!(
+                stderr.contains(&*input.to_string_lossy()),
+                "{} was not written and no error says why:\n{stderr}",
+                input.display()
+            );
+            continue;
+        }
+        let copied = copy.then_some((input_root, out.as_path()));
+        let what = format!("{} (copy: {copy})", rel.display());
+        assert_both(&input, &output, copied, &what);
+        checked += 1;
+    }
+    checked
+}
+
+#[test]
+fn corpus_outputs_written_elsewhere_reach_every_file_their_input_reached() {
+    let dir = scratch();
+    let root = dir.path();
+    if staged_corpus(root) == 0 {
+        return;
+    }
+    let input = root.join("in");
+    let none = root.join("none.yaml");
+    std::fs::write(&none, "version: 1\n").unwrap();
+    // Reached where they are, with the default rules' renames, buses and reordering (the
+    // media edits go with the tracks that move); copied, with media the only change.
+    let checked = check_run(root, &input, &[], false);
+    assert!(checked > 100, "{checked} projects checked");
+    check_run(root, &input, &["--rules", none.to_str().unwrap()], true);
+}
+
+#[test]
+fn the_readme_first_command_gives_outputs_that_open_with_their_media() {
+    let dir = scratch();
+    let out = dir.path().join("premixed");
+    let samples = common::sample("");
+    let run = premix()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["apply", "samples", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    for input in projects(&samples) {
+        let rel = input.strip_prefix(&samples).unwrap();
+        let output = out.join(rel);
+        let what = rel.display().to_string();
+        let (before, after) = (named(&input), named(&output));
+        assert_both(&input, &output, None, &what);
+        // Only the file the sample leaves out on purpose (`samples/make-media.py`) is missing.
+        let expected_missing = match input.extension().and_then(|e| e.to_str()) {
+            Some("rpp" | "als") => 1,
+            _ => 0,
+        };
+        assert_eq!(after.missing.len(), expected_missing, "{what}: {after:?}");
+        assert!(
+            after
+                .missing
+                .iter()
+                .all(|m| m.ends_with("12 Bass Amp_punch.wav")),
+            "{what}: {after:?}"
+        );
+        // Said per project: how, and what could not be found.
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("samples/{what}: media: ")));
+        if before.found.is_empty() {
+            assert!(line.is_none(), "{stdout}");
+            continue;
+        }
+        let line = line.unwrap_or_else(|| panic!("no media line for {what}:\n{stdout}"));
+        assert!(line.contains("reached where they are"), "{line}");
+        if expected_missing > 0 {
+            assert!(line.contains("1 not found: ") && line.contains("12 Bass Amp_punch.wav"));
+        }
+    }
+}
+
+#[test]
+fn copy_media_keeps_the_layout_and_a_run_that_rewrites_nothing_is_byte_identical() {
+    let dir = scratch();
+    let out = dir.path().join("premixed");
+    let none = dir.path().join("none.yaml");
+    std::fs::write(&none, "version: 1\n").unwrap();
+    let samples = common::sample("");
+    let run = premix()
+        .args(["apply"])
+        .arg(&samples)
+        .arg("--out")
+        .arg(&out)
+        .arg("--copy-media")
+        .arg("--rules")
+        .arg(&none)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    for input in projects(&samples) {
+        let rel = input.strip_prefix(&samples).unwrap();
+        let output = out.join(rel);
+        // Every file the sample plays sits below `samples/`: copied to the same place, the
+        // references as written reach the copies, so nothing is rewritten.
+        assert_eq!(
+            std::fs::read(&input).unwrap(),
+            std::fs::read(&output).unwrap(),
+            "{}",
+            rel.display()
+        );
+        assert_both(
+            &input,
+            &output,
+            Some((&samples, &out)),
+            &rel.display().to_string(),
+        );
+    }
+    // The Ardour session's interchange folder came along; the summary says how.
+    assert!(
+        out.join("ardour/messy-session/interchange/messy-session/audiofiles/kick in.wav")
+            .is_file()
+    );
+    assert!(
+        stdout.contains(
+            "messy-session.ardour: media: 14 files copied under the output folder (14 hard links)"
+        ) || stdout.contains("(14 copies)"),
+        "{stdout}"
+    );
+    // A second run finds the copies there.
+    let again = premix()
+        .args(["apply"])
+        .arg(&samples)
+        .arg("--out")
+        .arg(&out)
+        .arg("--copy-media")
+        .arg("--rules")
+        .arg(&none)
+        .output()
+        .unwrap();
+    let again = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        again.contains("messy-session.ardour: media: 14 files copied under the output folder (14 already there)"),
+        "{again}"
+    );
+}
+
+#[test]
+fn a_file_given_alone_keeps_its_folder_and_media_outside_it_is_reached_where_it_is() {
+    let dir = scratch();
+    let out = dir.path().join("out");
+    // The Live sample plays `../reaper/Audio/...`: outside the set's folder, so not copied.
+    let set = common::sample("als/messy-set.als");
+    let run = premix()
+        .args(["apply"])
+        .arg(&set)
+        .arg("--out")
+        .arg(&out)
+        .arg("--copy-media")
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        stdout.contains("0 files copied under the output folder (24 paths rewritten); 24 files outside the folder given reached where they are"),
+        "{stdout}"
+    );
+    assert_both(&set, &out.join("messy-set.als"), None, "messy-set.als");
+}
+
+#[test]
+fn dry_runs_copy_nothing_and_json_lists_every_file() {
+    let dir = scratch();
+    let out = dir.path().join("out");
+    let run = premix()
+        .args(["apply"])
+        .arg(common::sample("ardour"))
+        .arg("--out")
+        .arg(&out)
+        .args(["--copy-media", "--dry-run", "--json"])
+        .output()
+        .unwrap();
+    assert!(!out.exists(), "a dry run writes nothing, media included");
+    let doc: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let media = &doc["projects"][0]["media"];
+    assert_eq!(media["carry"], "copy");
+    assert_eq!(media["counts"]["pending"], 14, "{media}");
+    let files = media["files"].as_array().unwrap();
+    assert_eq!(files.len(), 14);
+    assert!(files.iter().all(|f| f["copied"] == "pending"));
+    assert!(files.iter().any(|f| f["kind"] == "midi"));
+    // Without --out there is no media to carry; --copy-media needs --out.
+    let refused = premix()
+        .args(["apply"])
+        .arg(common::sample("ardour"))
+        .args(["--dry-run", "--copy-media"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--out"));
+}
+
+/// A DAWproject whose clips play external files (the sample's project.xml, each embedded
+/// `audio/NAME` turned into `external="true"` `media/NAME`, beside the project).
+fn external_dawproject(dir: &Path) -> PathBuf {
+    let sample = std::fs::read_to_string(common::sample(
+        "dawproject/messy-session.dawproject.project.xml",
+    ))
+    .unwrap();
+    let xml = sample.replace(
+        "<File path=\"audio/",
+        "<File external=\"true\" path=\"media/",
+    );
+    assert_ne!(xml, sample);
+    let bytes = projgen::dawproject::zip(&[
+        ("project.xml".into(), xml.into_bytes(), true),
+        (
+            "metadata.xml".into(),
+            b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<MetaData/>\n".to_vec(),
+            true,
+        ),
+    ]);
+    let project_dir = dir.join("in/song");
+    std::fs::create_dir_all(project_dir.join("media")).unwrap();
+    let path = project_dir.join("song.dawproject");
+    std::fs::write(&path, bytes).unwrap();
+    let p = formats::open(session_format(&path), &std::fs::read(&path).unwrap())
+        .unwrap()
+        .media_files(&path)
+        .into_iter()
+        .map(|m| m.file.path)
+        .collect::<BTreeSet<_>>();
+    for name in &p {
+        std::fs::write(project_dir.join(name), b"premix test media").unwrap();
+    }
+    path
+}
+
+fn session_format(path: &Path) -> premix::session::Format {
+    formats::format_for_path(path).unwrap()
+}
+
+#[path = "../benches/gen/mod.rs"]
+mod projgen;
+
+#[test]
+fn dawproject_external_files_are_reached_or_copied_and_embedded_ones_travel_inside() {
+    let dir = scratch();
+    let project = external_dawproject(dir.path());
+    let before = named(&project);
+    assert!(before.found.len() > 10, "{before:?}");
+    for copy in [false, true] {
+        let out = dir.path().join(if copy { "copied" } else { "reached" });
+        let mut cmd = premix();
+        cmd.arg("apply")
+            .arg(dir.path().join("in"))
+            .arg("--out")
+            .arg(&out);
+        if copy {
+            cmd.arg("--copy-media");
+        }
+        let run = cmd.output().unwrap();
+        assert!(run.status.success(), "{run:?}");
+        let output = out.join("song/song.dawproject");
+        let copied = copy.then_some((dir.path().join("in"), out.clone()));
+        assert_reaches(
+            &before,
+            &named(&output),
+            copied.as_ref().map(|(a, b)| (a.as_path(), b.as_path())),
+            "song.dawproject",
+        );
+        // Reached where they are: `File@path` absolute, as the format allows (premix writes
+        // no `..` into a DAWproject).
+        let xml = String::from_utf8(
+            formats::text_view(session_format(&output), &std::fs::read(&output).unwrap())
+                .into_owned(),
+        )
+        .unwrap();
+        let media_dir = resolved(&dir.path().join("in/song/media"));
+        assert_eq!(
+            xml.contains(&format!("path=\"{}/", media_dir.display())),
+            !copy,
+            "{}",
+            &xml[xml.find("<File").unwrap()..][..200]
+        );
+    }
+}

@@ -476,3 +476,224 @@ fn dawproject_external_files_are_reached_or_copied_and_embedded_ones_travel_insi
         );
     }
 }
+
+/// The text of the project at `path` (a Live set's XML).
+fn text_of(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap();
+    let view = formats::text_view(formats::format_for_path(path).unwrap(), &bytes);
+    String::from_utf8_lossy(&view).into_owned()
+}
+
+/// Runs `apply` on `input` into `out` (extra `args`), expecting success.
+fn apply(input: &Path, out: &Path, args: &[&str]) -> String {
+    let run = premix()
+        .arg("apply")
+        .arg(input)
+        .arg("--out")
+        .arg(out)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    String::from_utf8_lossy(&run.stdout).into_owned()
+}
+
+#[test]
+fn reaper_file_lines_of_every_take_are_rewritten_as_reaper_writes_paths() {
+    let Some(dir) = common::corpus("rpp") else {
+        return;
+    };
+    let tmp = scratch();
+    // jonch070__Song_with_Sends: an item of two takes names both takes' files (`FILE` in each
+    // take's `<SOURCE WAVE`).
+    let input = stage(
+        &dir.join("jonch070__Song_with_Sends.RPP"),
+        tmp.path(),
+        "rpp",
+    );
+    let refs = premix::formats::rpp::media::file_refs(&std::fs::read(&input).unwrap());
+    assert!(refs.iter().any(|r| r.path == "Vox T3 High-00.wav"));
+    assert!(refs.iter().any(|r| r.path == "Vox T3 High-01.wav"));
+    let out = tmp.path().join("out");
+    apply(&input, &out, &[]);
+    let text = std::fs::read_to_string(out.join(input.file_name().unwrap())).unwrap();
+    // Outside the output's folder: absolute, quoted as REAPER quotes a path with spaces.
+    let media = resolved(input.parent().unwrap());
+    assert!(
+        text.contains(&format!("FILE \"{}/Vox T3 High-01.wav\"", media.display())),
+        "{}",
+        &text[text.find("FILE").unwrap()..][..200]
+    );
+
+    // Inside it (copied there): relative, as REAPER writes files below the project's folder.
+    let song = tmp.path().join("in2/song");
+    std::fs::create_dir_all(song.join("Audio")).unwrap();
+    std::fs::write(song.join("Audio/take 1.wav"), b"x").unwrap();
+    let absolute = resolved(&song.join("Audio/take 1.wav"));
+    let rpp = format!(
+        "<REAPER_PROJECT 0.1 \"7.0/linux64\" 1\n  <TRACK {{A}}\n    NAME kick\n    <ITEM\n      POSITION 0\n      LENGTH 1\n      <SOURCE WAVE\n        FILE \"{}\" 1\n      >\n    >\n  >\n>\n",
+        absolute.display()
+    );
+    std::fs::write(song.join("song.rpp"), rpp).unwrap();
+    let out = tmp.path().join("out2");
+    let said = apply(&tmp.path().join("in2"), &out, &["--copy-media"]);
+    let text = std::fs::read_to_string(out.join("song/song.rpp")).unwrap();
+    assert!(text.contains("FILE \"Audio/take 1.wav\" 1\n"), "{text}");
+    assert!(
+        said.contains("1 file copied under the output folder (1 hard link, 1 path rewritten)")
+            || said.contains("(1 copy, 1 path rewritten)"),
+        "{said}"
+    );
+}
+
+#[test]
+fn live_8_to_10_relative_paths_are_elements_and_an_empty_dir_is_the_parent() {
+    let Some(dir) = common::corpus("als") else {
+        return;
+    };
+    let tmp = scratch();
+    // dawtool__live8-patch-markers-auto: `Dir=""`, `Dir=""`, `recording`, `samples` is
+    // `../../recording/samples`.
+    let live8 = dir.join("dawtool__live8-patch-markers-auto.als");
+    let xml = text_of(&live8);
+    let refs = premix::formats::als::filerefs::sample_refs(xml.as_bytes());
+    assert_eq!(
+        refs[0].relative().as_deref(),
+        Some("../../recording/samples/edsheeran-ateam.mp3")
+    );
+    let input = stage(&live8, tmp.path(), "als");
+    let out = tmp.path().join("out");
+    apply(&input, &out, &[]);
+    let written = text_of(&out.join(input.file_name().unwrap()));
+    // Written back in the set's own layout: one element a line, `..` as an empty `Dir`.
+    let from = written.find("<RelativePath>").unwrap();
+    let element = &written[from..from + written[from..].find("</RelativePath>").unwrap()];
+    assert!(
+        element.contains("\n\t\t\t\t\t\t\t\t\t\t\t\t\t<RelativePathElement Dir=\"\" />"),
+        "{element}"
+    );
+    assert!(
+        element.contains("<RelativePathElement Dir=\"in\" />"),
+        "{element}"
+    );
+    assert!(
+        !element.contains("Id="),
+        "Live 8 numbers no element: {element}"
+    );
+
+    // abletoolz-pruned__10.0.6: Live 10 numbers the elements apart from the search hint's
+    // (path 8, 9; hint 3 to 6), and `HasRelativePath` false leaves the relative path unused.
+    let live10 = dir.join("abletoolz-pruned__10.0.6.als");
+    let refs = premix::formats::als::filerefs::sample_refs(text_of(&live10).as_bytes());
+    let first = &refs[0];
+    assert_eq!(
+        (first.first_id, first.other_ids.as_slice()),
+        (Some(8), &[3, 4, 5, 6][..])
+    );
+    assert_eq!(first.relative(), None);
+    let input = stage(&live10, tmp.path(), "als");
+    apply(&input, &out, &[]);
+    let written = text_of(&out.join(input.file_name().unwrap()));
+    let rewritten = premix::formats::als::filerefs::sample_refs(written.as_bytes());
+    // The first sample's relative path (the set's first `<RelativePath>` is a library
+    // device's, type 5, left alone).
+    let element = &written[rewritten[0].relative_element.clone().unwrap()];
+    let ids: Vec<&str> = element
+        .lines()
+        .filter_map(|l| l.split("Id=\"").nth(1)?.split('"').next())
+        .collect();
+    assert_eq!(ids.first(), Some(&"8"), "{ids:?}");
+    assert!(
+        rewritten[0]
+            .relative()
+            .is_some_and(|r| r.ends_with("p24685.wav"))
+    );
+    assert_eq!(
+        rewritten[0].has_relative.as_ref().map(|h| h.value.as_str()),
+        Some("true")
+    );
+}
+
+#[test]
+fn ardour_search_paths_are_extended_or_added_and_a_folder_they_cannot_hold_is_declined() {
+    let Some(dir) = common::corpus("ardour") else {
+        return;
+    };
+    let tmp = scratch();
+    // ol2015__ol2015_drumsend: the session already has an audio search path of three
+    // folders; the output's keeps them and adds the one its sources are in.
+    let input = stage(
+        &dir.join("ol2015__ol2015_drumsend.ardour"),
+        tmp.path(),
+        "ardour",
+    );
+    let out = tmp.path().join("out");
+    apply(&input, &out, &[]);
+    let text = std::fs::read_to_string(out.join(input.file_name().unwrap())).unwrap();
+    let audiofiles = resolved(
+        &input
+            .parent()
+            .unwrap()
+            .join("interchange/ol2015__ol2015_drumsend/audiofiles"),
+    );
+    assert!(
+        text.contains(&format!(
+            "<Option name=\"audio-search-path\" value=\"/Users/abelkovacevic/Music/ol2015_drumsend:/home/abi/ol2015_drumsend/audio:/home/abi/ol2015_drumsend/interchange/ol2015_drumsend/audiofiles:{}\"/>",
+            audiofiles.display()
+        )),
+        "{}",
+        &text[text.find("audio-search-path").unwrap() - 20..][..400]
+    );
+
+    // ardour__TestSession (Ardour 2): no search path option at all; one is added as the last
+    // option of `Config`, indented like the others.
+    let input = stage(
+        &dir.join("ardour__TestSession.ardour"),
+        tmp.path(),
+        "ardour",
+    );
+    apply(&input, &out, &[]);
+    let text = std::fs::read_to_string(out.join(input.file_name().unwrap())).unwrap();
+    let added = text
+        .find("    <Option name=\"audio-search-path\" value=\"/")
+        .unwrap();
+    assert!(text[added..].starts_with("    <Option name=\"audio-search-path\""));
+    assert!(
+        text[added..]
+            .split_once('\n')
+            .unwrap()
+            .1
+            .starts_with("  </Config>"),
+        "{}",
+        &text[added..][..300]
+    );
+
+    // A folder whose name holds the separator cannot go into a search path: declined, said.
+    let odd = tmp.path().join("odd:name/session");
+    std::fs::create_dir_all(odd.join("interchange/s/audiofiles")).unwrap();
+    let sample =
+        std::fs::read_to_string(common::sample("ardour/messy-session/messy-session.ardour"))
+            .unwrap();
+    std::fs::write(odd.join("s.ardour"), sample).unwrap();
+    for f in std::fs::read_dir(common::sample(
+        "ardour/messy-session/interchange/messy-session/audiofiles",
+    ))
+    .unwrap()
+    {
+        let f = f.unwrap();
+        std::fs::copy(
+            f.path(),
+            odd.join("interchange/s/audiofiles").join(f.file_name()),
+        )
+        .unwrap();
+    }
+    let said = apply(&odd.join("s.ardour"), &tmp.path().join("out3"), &[]);
+    assert!(
+        said.contains("holds ':', which separates search-path folders"),
+        "{said}"
+    );
+    assert!(
+        said.contains("12 files not reachable from the output"),
+        "{said}"
+    );
+}

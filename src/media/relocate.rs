@@ -379,13 +379,19 @@ pub fn judge(plan: &mut MediaPlan, output: Vec<MediaFile>) {
             .get(&(f.file.clone(), f.kind))
             .map_or(&[][..], Vec::as_slice);
         let pending = f.copied == Some(Copied::Pending);
+        // A hard-linked copy is the same file as its original: with a copy, only a reference
+        // that leads to the copy's own place reaches it (the original may go away).
+        let copy = f.copied.is_some();
         let reached = candidates.iter().find_map(|c| {
             let c = normalized(c);
             if pending && c == *target {
                 return Some(true);
             }
-            c.is_file()
-                .then(|| c == *target || same_file::is_same_file(&c, target).unwrap_or(false))
+            c.is_file().then(|| {
+                c == *target
+                    || std::fs::canonicalize(&c).is_ok_and(|c| c == *target)
+                    || (!copy && same_file::is_same_file(&c, target).unwrap_or(false))
+            })
         });
         f.reach = if reached == Some(true) {
             Reach::AsWritten
@@ -659,6 +665,13 @@ mod tests {
         );
         assert_eq!(plan.files[0].reach, Reach::AsWritten);
         assert_eq!(plan.files[1].reach, Reach::Rewritten);
+        // An absolute reference to a file inside the folder given leads to the original, which
+        // a hard link makes the same file as its copy: it is still rewritten to the copy.
+        let absolute = resolved(&root.join("p/Audio/a.wav"));
+        let mut abs = locate_all(vec![media(&p, absolute.to_str().unwrap())], &r);
+        carry_out(&mut abs).unwrap();
+        judge(&mut abs, vec![media(out_dir, absolute.to_str().unwrap())]);
+        assert_eq!(abs.files[0].reach, Reach::Rewritten);
         // A second run finds the copy there.
         let mut again = locate_all(vec![media(&p, "Audio/a.wav")], &r);
         carry_out(&mut again).unwrap();

@@ -126,6 +126,7 @@ pub fn process_relocated(
         rules,
         limits,
         render.then_some(open),
+        false,
         facts,
         relocation,
     )?;
@@ -181,6 +182,7 @@ pub fn process_into_relocated<S: Sink>(
         rules,
         limits,
         Some(open),
+        false,
         facts,
         relocation,
     )?;
@@ -242,6 +244,31 @@ fn verify_media(
     })
 }
 
+/// [`process_into`] for a project to be replaced where it is: when the plan edits nothing,
+/// no sink is made and nothing is rendered (`None`). Plans on the session with `facts`
+/// added, when given.
+pub fn process_changes_into<S: Sink>(
+    format: Format,
+    bytes: Vec<u8>,
+    rules: &RuleSet,
+    limits: &Limits,
+    open: impl FnOnce(usize) -> io::Result<S>,
+    facts: Option<Facts<'_>>,
+) -> Result<(Processed, Option<S>), WriteError> {
+    run(
+        format,
+        Cow::Owned(bytes),
+        rules,
+        limits,
+        Some(open),
+        true,
+        facts,
+        None,
+    )
+}
+
+// The one engine behind every public entry point, each of which passes its own subset.
+#[allow(clippy::too_many_arguments)]
 fn run<S: Sink>(
     format: Format,
     // The caller's bytes, or bytes handed over to be freed as soon as the output is written.
@@ -250,6 +277,8 @@ fn run<S: Sink>(
     limits: &Limits,
     // Makes the sink, given the input's size; `None` plans only.
     open: Option<impl FnOnce(usize) -> io::Result<S>>,
+    // Plans only, too, when the plan edits nothing.
+    only_edits: bool,
     facts: Option<Facts<'_>>,
     relocation: Option<&Relocation>,
 ) -> Result<(Processed, Option<S>), WriteError> {
@@ -268,6 +297,7 @@ fn run<S: Sink>(
     project.vet(&mut plan);
     // A refused move can split a pair or leave a new bus with one member.
     rules::keep_structure(project.session(), &mut plan);
+    let open = open.filter(|_| plan.edits_file() || !only_edits);
     let Some(open) = open else {
         let processed = Processed {
             session: project.into_session(),

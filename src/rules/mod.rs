@@ -39,7 +39,7 @@ mod structure;
 mod syntax;
 mod template;
 
-pub use compile::{Resolve, load, load_layered};
+pub use compile::{MAX_RULES_BYTES, Resolve, load, load_layered};
 pub use condition::Condition;
 pub use family::families;
 pub use names::Names;

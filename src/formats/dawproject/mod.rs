@@ -122,7 +122,7 @@ fn session_of(doc: &DpDocument) -> Session {
         .enumerate()
         .map(|(index, (t, files))| Track {
             index,
-            name: t.name.clone(),
+            name: t.name.as_str().into(),
             kind: t.kind,
             color: t.color,
             parent: t.parent,

@@ -19,7 +19,9 @@ pub struct ApplyArgs {
     #[command(flatten)]
     pub run: RunArgs,
     /// Write every processed project under DIR, keeping its path relative to the PATH given
-    /// (unchanged projects are copied byte for byte).
+    /// (unchanged projects are copied byte for byte). Media references that would not reach
+    /// their files from DIR are rewritten to reach them where they are (Ardour: the sources'
+    /// folders added to the audio/MIDI search path); the summary says so per project.
     #[arg(long, value_name = "DIR", conflicts_with = "in_place")]
     pub out: Option<PathBuf>,
     /// With --out: copy the media the projects play under DIR too (hard links where the file

@@ -89,9 +89,9 @@ pub fn prepare(args: &Selection, skip: Option<&Path>) -> Result<Prepared, String
     })
 }
 
-/// Marks which tracks of `session` (read from `target`) play silence, for rules whose
-/// `unused` section asks for `silent`: the media is analysed as `premix preflight` does
-/// (through the user's analysis cache).
+/// Marks which tracks of `session` (read from `target`) play silence and at what levels, for
+/// rules whose `unused` section asks for `silent` or that set clip gains: the media is
+/// analysed as `premix preflight` does (through the user's analysis cache).
 pub fn silence(target: &Target, session: &mut crate::session::Session, bytes: &[u8]) {
     let cache = crate::analysis::cache::Cache::user();
     crate::preflight::run::mark_silent(target, session, bytes, cache.as_ref());
@@ -110,7 +110,7 @@ pub fn plan_one(
     let (bytes, snapshot) = crate::write::read(&target.path, limits).map_err(|e| e.to_string())?;
     let silence = |s: &mut crate::session::Session, b: &[u8]| silence(target, s, b);
     let facts = rules
-        .wants_silence()
+        .wants_audio()
         .then_some(&silence as pipeline::Facts<'_>);
     let processed =
         pipeline::process_with_facts(target.format, &bytes, &rules, render, limits, facts)
@@ -139,7 +139,7 @@ pub fn plan_one_into<S: Sink>(
     let (bytes, snapshot) = crate::write::read(&target.path, limits).map_err(|e| e.to_string())?;
     let silence = |s: &mut crate::session::Session, b: &[u8]| silence(target, s, b);
     let facts = rules
-        .wants_silence()
+        .wants_audio()
         .then_some(&silence as pipeline::Facts<'_>);
     let (processed, sink) =
         pipeline::process_into_facts(target.format, bytes, &rules, limits, open, facts).map_err(

@@ -6,6 +6,7 @@
 //! each problem with a fixed [`IssueKind`], a [`Severity`] and a detail naming the file.
 //! [`sources`] says what to analyse; [`assess`] judges the results.
 
+pub mod levels;
 pub mod names;
 pub mod run;
 

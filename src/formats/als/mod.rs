@@ -247,6 +247,8 @@ fn session_of(doc: &AlsDocument, scheme: Scheme) -> Session {
             default_name: default_name(t),
             feeds_parent: t.out_target.as_ref().is_none_or(|f| feeds_parent(&f.value)),
             fed_by_tracks: t.tag == "ReturnTrack" || t.input_from_track,
+            mixer: Default::default(),
+            levels: None,
         })
         .collect();
     caveats.dedup();

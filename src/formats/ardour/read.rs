@@ -673,6 +673,8 @@ impl ArdourDoc {
                     feeds_parent: feeds_parent(index, r),
                     fed_by_tracks: fed[ri]
                         || r.id.as_deref().is_some_and(|id| aux_targets.contains(&id)),
+                    mixer: Default::default(),
+                    levels: None,
                 }
             })
             .collect();

@@ -135,6 +135,8 @@ fn session_of(doc: &DpDocument) -> Session {
             default_name: None,
             feeds_parent: doc.feeds_parent(index, master),
             fed_by_tracks: doc.channel_id(index).is_some_and(|id| fed.contains(id)),
+            mixer: Default::default(),
+            levels: None,
         })
         .collect();
     let mut media = crate::media::ProjectMedia::default();

@@ -20,6 +20,17 @@ pub fn load_file(path: &Path) -> Result<RuleSet, RulesErrors> {
     load_chain(path, &mut Vec::new(), None)
 }
 
+/// What `--rules NAME` names: a rules file, else (when no such file exists) one of the
+/// embedded conventions by its name ([`rules::EMBEDDED`]: `default`, `dry-mix`).
+pub fn load_named(path: &Path) -> Result<RuleSet, RulesErrors> {
+    if !path.exists()
+        && let Some(embedded) = path.to_str().and_then(rules::embedded)
+    {
+        return Ok(embedded);
+    }
+    load_file(path)
+}
+
 fn load_chain(
     path: &Path,
     chain: &mut Vec<PathBuf>,
@@ -75,7 +86,7 @@ pub struct RulesFinder {
 impl RulesFinder {
     /// With `explicit`, that file applies everywhere (an error in it stops the run).
     pub fn new(explicit: Option<&Path>) -> Result<RulesFinder, RulesErrors> {
-        let explicit = explicit.map(load_file).transpose()?.map(Arc::new);
+        let explicit = explicit.map(load_named).transpose()?.map(Arc::new);
         Ok(RulesFinder {
             explicit,
             default: Arc::new(RuleSet::default_rules()),

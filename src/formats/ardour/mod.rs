@@ -19,6 +19,7 @@ mod bus_xml;
 mod edits;
 mod lines;
 pub mod media;
+mod mixer;
 mod order;
 pub mod read;
 mod remove;
@@ -251,6 +252,7 @@ impl Project for ArdourProject<'_> {
             keep
         });
         self.vet_buses(plan, &names);
+        mixer::vet(self, plan);
     }
 
     fn into_session(self: Box<Self>) -> Session {

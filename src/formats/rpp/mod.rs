@@ -142,12 +142,16 @@ fn session_of(doc: &RppDocument, contents: Vec<Contents>, order: ByteOrder) -> S
                 mixer: crate::session::Mixer {
                     // A track without `VOLPAN` plays at REAPER's default, 0 dB, centred; one
                     // whose values do not read is left alone.
+                    // A track whose fader or pan an active envelope drives plays the
+                    // envelope: its `VOLPAN` value is not read.
                     fader: match (&t.volume, t.volpan) {
+                        _ if t.volume_automated => None,
                         (Some(v), _) => Some(v.value),
                         (None, false) => Some(1.0),
                         (None, true) => None,
                     },
                     pan: match (&t.pan, t.volpan) {
+                        _ if t.pan_automated => None,
                         (Some(p), _) => Some(p.value),
                         (None, false) => Some(0.0),
                         (None, true) => None,

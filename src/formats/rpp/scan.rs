@@ -79,6 +79,10 @@ pub struct RppTrack {
     /// Offset just past the last `MAINSEND`, `AUXRECV` or `HWOUT` line, where REAPER keeps
     /// a track's routing (a new `HWOUT` goes there).
     pub routing_end: Option<usize>,
+    /// The track's volume (`VOLENV2`) and pan (`PANENV2`) envelopes are active (`ACT 1`)
+    /// and hold points: the fader or pan plays the envelope, not its `VOLPAN` value.
+    pub volume_automated: bool,
+    pub pan_automated: bool,
 }
 
 /// What a track holds that premix reports but never edits.
@@ -281,6 +285,8 @@ enum Chunk {
     Source,
     FxChain,
     NameBlock,
+    /// A track's volume (`VOLENV2`) or pan (`PANENV2`) envelope: `true` for volume.
+    Envelope(bool),
     Other,
 }
 
@@ -293,6 +299,8 @@ pub(super) struct State {
     track: Option<(RppTrack, Contents)>,
     /// The muted flag of the open `<ITEM`, if one is open.
     item: Option<bool>,
+    /// The open track envelope: active (`ACT 1`), and holding points.
+    envelope: (bool, bool),
     tracks: Vec<RppTrack>,
     contents: Vec<Contents>,
     track_indent: Option<Range<usize>>,
@@ -338,6 +346,7 @@ impl State {
         self.closed_root = later.closed_root;
         self.track = later.track;
         self.item = later.item;
+        self.envelope = later.envelope;
         self.tracks.extend(later.tracks);
         self.contents.extend(later.contents);
         if later.sample_rate.is_some() {
@@ -491,6 +500,8 @@ fn open_chunk(state: &mut State, parent: Option<Chunk>, line: &Line<'_>, body_st
         (Some(Chunk::Track), b"ITEM") => Chunk::Item,
         (Some(Chunk::Track), b"FXCHAIN") => Chunk::FxChain,
         (Some(Chunk::Track), b"NAME") => Chunk::NameBlock,
+        (Some(Chunk::Track), b"VOLENV2") => Chunk::Envelope(true),
+        (Some(Chunk::Track), b"PANENV2") => Chunk::Envelope(false),
         (Some(Chunk::Item | Chunk::Source), b"SOURCE") => Chunk::Source,
         _ => Chunk::Other,
     };
@@ -572,6 +583,19 @@ fn close_chunk(text: &Text<'_>, state: &mut State, line: &Line<'_>) -> Result<()
                 }
             }
         }
+        Chunk::Envelope(volume) => {
+            let (active, points) = std::mem::take(&mut state.envelope);
+            if let Some((t, _)) = state.track.as_mut()
+                && active
+                && points
+            {
+                if volume {
+                    t.volume_automated = true;
+                } else {
+                    t.pan_automated = true;
+                }
+            }
+        }
         _ => {}
     }
     Ok(())
@@ -618,6 +642,13 @@ fn key_line(
             }
         }
         Some(Chunk::Root) => root_key(state, body),
+        Some(Chunk::Envelope(_)) => {
+            if body.starts_with(b"ACT ") {
+                state.envelope.0 = number(body, 1).is_some_and(|a| a != 0.0);
+            } else if body.starts_with(b"PT ") {
+                state.envelope.1 = true;
+            }
+        }
         _ => {}
     }
     Ok(())

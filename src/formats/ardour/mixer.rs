@@ -33,6 +33,18 @@ pub fn spell(version: u32, value: f64) -> String {
     }
 }
 
+/// A region's `scale-amplitude` as session format `version` writes it: `%.12g` up to
+/// Ardour 4 (`1`, `0.71782553196` in `ol2015_drumsend.ardour`, where the controllables are
+/// `%.12f`), as [`spell`] from Ardour 5 on (`5.5294594764709473` in
+/// `Leaving_Tonite_Sonoj_Mix.ardour`).
+pub fn spell_region_gain(version: u32, value: f64) -> String {
+    if version < 3002 {
+        numbers::general(value, 12)
+    } else {
+        spell(version, value)
+    }
+}
+
 /// The master's audio output ports.
 fn master_outputs(project: &ArdourProject<'_>) -> Vec<usize> {
     project
@@ -134,7 +146,10 @@ pub(super) fn edits(
                 match el.attr("scale-amplitude") {
                     Some(a) => {
                         let old = a.value.trim().parse::<f64>().unwrap_or(1.0);
-                        edits.push(Edit::replace(a.span.clone(), spell(doc.version, old * g)));
+                        edits.push(Edit::replace(
+                            a.span.clone(),
+                            spell_region_gain(doc.version, old * g),
+                        ));
                     }
                     None => {
                         // Before `/>` or `>`: the attribute goes last.
@@ -142,7 +157,7 @@ pub(super) fn edits(
                         let end = if tag.ends_with(b"/>") { 2 } else { 1 };
                         edits.push(Edit::insert(
                             el.tag.end - end,
-                            format!(" scale-amplitude=\"{}\"", spell(doc.version, g)),
+                            format!(" scale-amplitude=\"{}\"", spell_region_gain(doc.version, g)),
                         ));
                     }
                 }

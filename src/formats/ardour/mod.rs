@@ -19,7 +19,7 @@ mod bus_xml;
 mod edits;
 mod lines;
 pub mod media;
-mod mixer;
+pub mod mixer;
 mod order;
 pub mod read;
 mod remove;

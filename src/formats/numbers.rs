@@ -16,12 +16,15 @@ pub fn fixed_trimmed(value: f64, decimals: usize) -> String {
 }
 
 /// `value` spelt like `original`, a number the file already holds in this place: with its
-/// count of decimals when it keeps trailing zeros (`1.000000`, REAPER 4), else
-/// [`fixed_trimmed`] to `decimals`.
+/// count of decimals when it is a fixed width that keeps trailing zeros, 6 decimals or more
+/// (`1.000000`, REAPER 4), else [`fixed_trimmed`] to `decimals` (a hand-written `1.0`, as in
+/// `rpp-editor__test1.rpp`, would keep one decimal and lose the value).
 pub fn like(value: f64, original: &str, decimals: usize) -> String {
     match original.split_once('.') {
         Some((_, fraction))
-            if fraction.ends_with('0') && fraction.bytes().all(|b| b.is_ascii_digit()) =>
+            if fraction.len() >= 6
+                && fraction.ends_with('0')
+                && fraction.bytes().all(|b| b.is_ascii_digit()) =>
         {
             let fixed = format!("{value:.prec$}", prec = fraction.len());
             if fixed.starts_with('-') && fixed[1..].bytes().all(|b| matches!(b, b'0' | b'.')) {
@@ -79,6 +82,7 @@ mod tests {
         assert_eq!(fixed_trimmed(1.273943e-7, 14), "0.0000001273943");
         assert_eq!(like(0.5, "1.000000", 6), "0.500000");
         assert_eq!(like(0.5, "1", 6), "0.5");
+        assert_eq!(like(0.70794578438414, "1.0", 14), "0.70794578438414");
         assert_eq!(like(-0.0000001, "0.000000", 6), "0.000000");
         assert_eq!(general(0.5011872053, 10), "0.5011872053");
         assert_eq!(general(0.0003162277571, 10), "0.0003162277571");

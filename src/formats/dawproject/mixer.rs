@@ -77,10 +77,12 @@ pub fn fader_max(doc: &DpDocument, t: usize) -> Option<f64> {
     }
 }
 
-/// `value` with as many decimals as `original` has (`%.6f` in Bitwig's files).
+/// `value` with as many decimals as `original` has when that is a fixed width of 6 or more
+/// (`%.6f` in Bitwig's files), else 6 decimals, trailing zeros dropped (a `1.0` would keep
+/// one decimal and lose the value).
 fn spelt(value: f64, original: &str) -> String {
     match original.split_once('.') {
-        Some((_, decimals)) if !decimals.is_empty() => format!("{value:.*}", decimals.len()),
+        Some((_, decimals)) if decimals.len() >= 6 => format!("{value:.*}", decimals.len()),
         _ => crate::formats::numbers::fixed_trimmed(value, 6),
     }
 }

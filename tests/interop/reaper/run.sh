@@ -30,6 +30,7 @@ WORK=target/interop/reaper
 CORPUS=${PREMIX_CORPUS:-$ROOT/../shared/corpus}
 CASES=${PREMIX_CASES:-$ROOT/../shared/cases}
 BREAKS=$HERE/breaks.yaml
+MIXER=$HERE/mixer.yaml
 TIMEOUT=${CASE_TIMEOUT:-120}
 
 die() {
@@ -115,6 +116,8 @@ run_case() {
   local args=(apply "$input" --out "$dir/out")
   [[ $ruleset == folders ]] && args+=(--rules "$RULES")
   [[ $ruleset == breaks ]] && args+=(--rules "$BREAKS")
+  [[ $ruleset == mixer ]] && args+=(--rules "$MIXER")
+  [[ $ruleset == drymix ]] && args+=(--rules dry-mix)
   [[ $ruleset == case ]] && args+=(--rules "$(case_rules "$input")")
   timeout "$TIMEOUT" "$PREMIX" "${args[@]}" >"$log" 2>&1 </dev/null || rc=$?
   if [[ $rc -ne 0 ]]; then
@@ -162,6 +165,10 @@ for input in "${inputs[@]}"; do
   n=$((n + 1))
   run_case default "$input" "$n"
   run_case folders "$input" "$n"
+  run_case mixer "$input" "$n"
+  # The samples have their audio (samples/make-media.py): the embedded dry-mix convention
+  # writes clip gains (item VOLPAN), faders and a direct-routed reference.
+  [[ $input == samples/* ]] && run_case drymix "$input" "$n"
 done
 for input in "${case_inputs[@]}"; do
   n=$((n + 1))

@@ -45,6 +45,11 @@ fn reaper_volpan_values_are_spelt_as_reaper_writes_them() {
     let (mut tracks, mut items) = (Vec::new(), Vec::new());
     for path in common::corpus_files("rpp", &["rpp"]) {
         let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        if file.starts_with("rpp-editor__") {
+            // Written by the rpp-editor library, not REAPER (`VOLPAN 1.0 -1.0`): premix writes
+            // REAPER's spelling there (rpp_reaper_reading and the interop suite read it back).
+            continue;
+        }
         let mut chunks: Vec<String> = Vec::new();
         for line in text_of(&path).lines() {
             let line = line.trim();
@@ -198,4 +203,30 @@ fn an_automated_reaper_fader_is_not_read_and_not_set() {
         premix::pipeline::process(premix::session::Format::Rpp, &bytes, &rules, true).unwrap();
     assert_eq!(out.output.as_deref(), Some(&bytes[..]), "nothing written");
     assert_eq!(out.plan.notes.len(), 2, "{:?}", out.plan.notes);
+}
+
+/// Ardour: a route sent to the hardware outputs loses its connections on both sides, or
+/// Ardour connects it to the master again on load (the master's inputs in
+/// `Leaving_Tonite_Sonoj_Mix.ardour` list `Vocals Verse/audio_out 1`; seen through Ardour's
+/// Lua API in tests/interop/ardour).
+#[test]
+fn an_ardour_route_sent_direct_is_unlisted_from_the_masters_inputs() {
+    let Some(dir) = common::corpus("ardour") else {
+        return;
+    };
+    let bytes = std::fs::read(dir.join("leavingtonite__Leaving_Tonite_Sonoj_Mix.ardour")).unwrap();
+    let rules = premix::rules::load(
+        "version: 1\nreference:\n  match: {name: '^Vocals Verse$'}\n  output: direct\n",
+        "r.yaml",
+    )
+    .unwrap();
+    let out =
+        premix::pipeline::process(premix::session::Format::Ardour, &bytes, &rules, true).unwrap();
+    let text = String::from_utf8(out.output.unwrap()).unwrap();
+    assert!(String::from_utf8_lossy(&bytes).contains(r#"other="Vocals Verse/audio_out 1""#));
+    assert!(
+        !text.contains(r#"other="Vocals Verse/audio_out"#),
+        "still listed"
+    );
+    assert!(text.contains(r#"<ExtConnection for="JACK" other="system:playback_1"/>"#));
 }

@@ -8,7 +8,7 @@
 //!   `pan-azimuth` (0 left, 0.5 centre, 1 right).
 //! - A route sent to the hardware outputs gets, on each of its audio output ports, the
 //!   connections the master's output port of the same number has (its own `Connection`s to
-//!   the master go): whatever the session's backend calls its playback ports
+//!   the master go, and so do the master's input `Connection`s naming its outputs): whatever the session's backend calls its playback ports
 //!   (`system:playback_1`, Ardour 7's `ExtConnection for="JACK"`), in the session's spelling.
 //!
 //! Numbers are written as each version writes them: `%.12f` up to Ardour 4 (session format
@@ -173,6 +173,26 @@ pub(super) fn edits(
             ));
         }
         if mix.direct(track) && !masters.is_empty() {
+            // Ardour keeps a connection on both ports: the other side's `Connection`s naming
+            // this route's outputs go too, or Ardour connects them again on load (found by the
+            // interop suite on `Leaving_Tonite_Sonoj_Mix.ardour`: the master's inputs list
+            // `Vocals Verse/audio_out 1`).
+            let names: Vec<&str> = route
+                .output_ports
+                .iter()
+                .filter_map(|&p| xml.elements[p].get("name"))
+                .collect();
+            for (i, el) in xml.elements.iter().enumerate() {
+                if &*el.name == "Connection"
+                    && el.get("other").is_some_and(|o| names.contains(&o))
+                    && !el.parent.is_some_and(|p| route.output_ports.contains(&p))
+                {
+                    structural.push(Edit::delete(super::lines::element_line(
+                        project.src,
+                        xml.elements[i].range(),
+                    )));
+                }
+            }
             for (k, &port) in route.output_ports.iter().enumerate() {
                 let from = masters[k.min(masters.len() - 1)];
                 let content = inner(project, from);

@@ -67,7 +67,7 @@ fn identity(session: &Session, finding: &Finding<'_>) -> Identity {
     let track = finding.track.and_then(|t| session.tracks.get(t));
     (
         finding.code.as_str().to_string(),
-        track.map(|t| t.name.clone()),
+        track.map(|t| t.name.to_string()),
         track.map(|t| t.kind.as_str().to_string()),
         finding.origin.map(|o| o.label.to_string()),
     )

@@ -17,6 +17,7 @@ pub mod findings;
 pub mod formats;
 pub mod limits;
 pub mod media;
+pub mod name_bytes;
 pub mod parallel_gzip;
 pub mod pipeline;
 pub mod plan;

@@ -104,6 +104,7 @@ pub fn process_with_facts(
         rules,
         limits,
         render.then_some(open),
+        false,
         facts,
     )
     .map_err(WriteError::in_memory)?;
@@ -139,9 +140,39 @@ pub fn process_into_facts<S: Sink>(
     open: impl FnOnce(usize) -> io::Result<S>,
     facts: Option<Facts<'_>>,
 ) -> Result<(Processed, S), WriteError> {
-    let (processed, sink) = run(format, Cow::Owned(bytes), rules, limits, Some(open), facts)?;
+    let (processed, sink) = run(
+        format,
+        Cow::Owned(bytes),
+        rules,
+        limits,
+        Some(open),
+        false,
+        facts,
+    )?;
     let sink = sink.ok_or_else(|| FormatError::whole("internal error: nothing rendered"))?;
     Ok((processed, sink))
+}
+
+/// [`process_into`] for a project to be replaced where it is: when the plan edits nothing,
+/// no sink is made and nothing is rendered (`None`). Plans on the session with `facts`
+/// added, when given.
+pub fn process_changes_into<S: Sink>(
+    format: Format,
+    bytes: Vec<u8>,
+    rules: &RuleSet,
+    limits: &Limits,
+    open: impl FnOnce(usize) -> io::Result<S>,
+    facts: Option<Facts<'_>>,
+) -> Result<(Processed, Option<S>), WriteError> {
+    run(
+        format,
+        Cow::Owned(bytes),
+        rules,
+        limits,
+        Some(open),
+        true,
+        facts,
+    )
 }
 
 fn run<S: Sink>(
@@ -152,6 +183,8 @@ fn run<S: Sink>(
     limits: &Limits,
     // Makes the sink, given the input's size; `None` plans only.
     open: Option<impl FnOnce(usize) -> io::Result<S>>,
+    // Plans only, too, when the plan edits nothing.
+    only_edits: bool,
     facts: Option<Facts<'_>>,
 ) -> Result<(Processed, Option<S>), WriteError> {
     let project = formats::open_with(format, &input, limits)?;
@@ -168,6 +201,7 @@ fn run<S: Sink>(
     rules::keep_structure(project.session(), &mut plan);
     // A refused fader move leaves its clip gain unbalanced, and the other way round.
     rules::keep_balance(&mut plan);
+    let open = open.filter(|_| plan.edits_file() || !only_edits);
     let Some(open) = open else {
         let processed = Processed {
             session: project.into_session(),

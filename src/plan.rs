@@ -9,7 +9,7 @@
 //! members contiguously after the bus), so the new order is computed here once, in
 //! [`Plan::layout`], for every backend and for the prediction alike.
 
-use crate::session::{Rgb, Session, Track, TrackKind};
+use crate::session::{Name, Rgb, Session, Track, TrackKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -83,7 +83,7 @@ pub struct NewBus {
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
     Rename {
-        to: String,
+        to: Name,
     },
     Recolor {
         to: Rgb,
@@ -291,7 +291,7 @@ impl Layout {
 /// as [`Plan::renames`], [`Plan::recolors`] and [`Plan::mutes`], looked up in constant time.
 #[derive(Debug, Default)]
 pub struct ByTrack<'a> {
-    renames: Vec<Option<&'a str>>,
+    renames: Vec<Option<&'a Name>>,
     recolors: Vec<Option<Rgb>>,
     mutes: Vec<bool>,
 }
@@ -299,6 +299,11 @@ pub struct ByTrack<'a> {
 impl<'a> ByTrack<'a> {
     /// The name track `index` gets, if renamed.
     pub fn rename(&self, index: usize) -> Option<&'a str> {
+        self.renamed(index).map(Name::as_str)
+    }
+
+    /// [`ByTrack::rename`], as the shared [`Name`] the plan holds.
+    pub fn renamed(&self, index: usize) -> Option<&'a Name> {
         self.renames.get(index).copied().flatten()
     }
 
@@ -588,7 +593,8 @@ impl Plan {
                         let original = &session.tracks[t];
                         Track {
                             index,
-                            name: by_track.rename(t).unwrap_or(&original.name).to_string(),
+                            // Shared with the session or the plan, not copied.
+                            name: by_track.renamed(t).unwrap_or(&original.name).clone(),
                             kind: original.kind,
                             color: by_track.recolor(t).or(original.color),
                             parent,
@@ -627,7 +633,7 @@ impl Plan {
                     }
                     Slot::NewBus(k) => Track {
                         index,
-                        name: self.new_buses[k].name.clone(),
+                        name: self.new_buses[k].name.as_str().into(),
                         kind: TrackKind::Bus,
                         color: self.new_buses[k].color,
                         parent,

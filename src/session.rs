@@ -46,6 +46,103 @@ impl Serialize for Rgb {
     }
 }
 
+/// A track's name: text shared between the session, the plan and the copies a plan's
+/// prediction makes (cloning it copies no bytes, and a `String` becomes one without a copy).
+/// It reads as a `str` (`as_str`, `Deref`) and compares with one.
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Name(Arc<String>);
+
+impl Name {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Name {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl From<String> for Name {
+    fn from(text: String) -> Name {
+        Name(Arc::new(text))
+    }
+}
+
+impl From<&str> for Name {
+    fn from(text: &str) -> Name {
+        Name(Arc::new(text.to_owned()))
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Name {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl PartialEq<Name> for str {
+    fn eq(&self, other: &Name) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<Name> for &str {
+    fn eq(&self, other: &Name) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<Name> for String {
+    fn eq(&self, other: &Name) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 /// What a track is, as far as the rules are concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -86,7 +183,10 @@ impl fmt::Display for TrackKind {
 pub struct Track {
     /// 0-based position in the project's track list.
     pub index: usize,
-    pub name: String,
+    /// Shared (like `media_files`): a predicted copy of the session shares the names it
+    /// does not change, so a project whose names are most of its bytes is not held again
+    /// per copy.
+    pub name: Name,
     pub kind: TrackKind,
     /// `None` when the track has no custom colour (the DAW's default).
     pub color: Option<Rgb>,
@@ -186,7 +286,7 @@ pub fn db_to_gain(db: f64) -> f64 {
 impl Track {
     /// A track at the top level with no colour, no items and no plug-ins, whose audio reaches
     /// the master: what sessions built by tests and tools start from.
-    pub fn new(index: usize, name: impl Into<String>, kind: TrackKind) -> Track {
+    pub fn new(index: usize, name: impl Into<Name>, kind: TrackKind) -> Track {
         Track {
             index,
             name: name.into(),

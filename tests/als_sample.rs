@@ -106,9 +106,9 @@ fn outcome(format: Format, bytes: &[u8]) -> Vec<(String, Option<String>, Option<
         .map(|t| {
             (
                 t.kind == TrackKind::Return,
-                t.name.clone(),
+                t.name.to_string(),
                 t.color.map(|c| palette::rgb(palette::nearest(c)).unwrap()),
-                t.parent.map(|p| predicted.tracks[p].name.clone()),
+                t.parent.map(|p| predicted.tracks[p].name.to_string()),
             )
         })
         .collect();

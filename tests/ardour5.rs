@@ -48,9 +48,9 @@ fn tree(s: &Session) -> Vec<(String, TrackKind, Option<String>)> {
         .iter()
         .map(|t| {
             (
-                t.name.clone(),
+                t.name.to_string(),
                 t.kind,
-                t.parent.map(|p| s.tracks[p].name.clone()),
+                t.parent.map(|p| s.tracks[p].name.to_string()),
             )
         })
         .collect()

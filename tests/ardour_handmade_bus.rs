@@ -158,7 +158,7 @@ fn new_buses_in_real_sessions_leave_unmoved_routes_in_their_order() {
                 t.name
                     .starts_with(|c: char| c.is_ascii_alphabetic() && c.to_ascii_lowercase() <= 'm')
             })
-            .map(|t| t.name.clone())
+            .map(|t| t.name.to_string())
             .collect();
         let Ok(out) = process(Format::Ardour, &bytes, &rules, true) else {
             continue;

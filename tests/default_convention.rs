@@ -313,7 +313,7 @@ fn renames_touch_only_a_lower_case_or_abbreviated_first_word_and_settle() {
                 .changes
                 .iter()
                 .find_map(|c| match &c.action {
-                    Action::Rename { to } if c.track == i => Some(to.clone()),
+                    Action::Rename { to } if c.track == i => Some(to.to_string()),
                     _ => None,
                 })
                 .unwrap_or_else(|| name.to_string())

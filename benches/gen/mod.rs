@@ -153,7 +153,7 @@ fn replicate(base: &Session, copies: usize) -> Session {
             t.index += offset;
             t.parent = t.parent.map(|p| p + offset);
             if k > 0 {
-                t.name = format!("{} {k}", t.name);
+                t.name = format!("{} {k}", t.name).into();
             }
             if matches!(t.kind, TrackKind::Audio | TrackKind::Midi) {
                 let extra = 4;

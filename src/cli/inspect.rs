@@ -34,7 +34,7 @@ pub fn run(args: &InspectArgs, color: ColorChoice, limits: &crate::limits::Limit
         Ok(r) => r,
         Err(errors) => {
             for e in errors.iter() {
-                eprintln!("error: {e}");
+                eprint!("{}", crate::report::human::error(e));
             }
             return EXIT_ERROR;
         }

@@ -31,7 +31,7 @@ pub fn run(cmd: &RulesCommand) -> u8 {
             Ok(rules) => {
                 println!(
                     "{}: ok ({}, {}{})",
-                    file.display(),
+                    crate::report::escape::path(file),
                     count(rules.rules.len(), "rule", "rules"),
                     count(rules.buses.len(), "bus", "buses"),
                     if rules.unused.is_some() {
@@ -44,12 +44,12 @@ pub fn run(cmd: &RulesCommand) -> u8 {
             }
             Err(errors) => {
                 for e in errors.iter() {
-                    eprintln!("error: {e}");
+                    eprint!("{}", crate::report::human::error(e));
                 }
                 eprintln!(
                     "premix: {} in {}",
                     count(errors.0.len(), "mistake", "mistakes"),
-                    errors.first().file
+                    crate::report::escape::text(&errors.first().file)
                 );
                 EXIT_ERROR
             }

@@ -387,7 +387,7 @@ pub fn assess(
             issues.sort_by_key(|i| (std::cmp::Reverse(i.severity), i.kind));
             TrackReport {
                 index: i,
-                name: t.name.clone(),
+                name: t.name.to_string(),
                 kind: t.kind,
                 measures,
                 issues,

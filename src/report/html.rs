@@ -130,6 +130,17 @@ fn origin_text(o: &crate::plan::Origin) -> String {
     format!("{}:{} {}", o.file, o.line, o.label)
 }
 
+/// How a page says premix wrote it: `report --html` replaces only a file that says so.
+pub const GENERATOR: &str = "<meta name=\"generator\" content=\"premix report\">";
+
+/// True when `head` (the first kilobytes of a file) is the start of a page premix wrote:
+/// one with [`GENERATOR`], or an earlier version's page (its head up to its title).
+pub fn is_premix_report(head: &[u8]) -> bool {
+    let found = |needle: &[u8]| memchr::memmem::find(head, needle).is_some();
+    head.starts_with(b"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+        && (found(GENERATOR.as_bytes()) || found(b"<title>premix report</title>"))
+}
+
 /// The whole page for a run.
 pub fn render(title: &str, projects: &[ProjectView]) -> String {
     let mut out = String::with_capacity(4096 + projects.len() * 4096);
@@ -145,7 +156,7 @@ pub fn render(title: &str, projects: &[ProjectView]) -> String {
     }
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">{GENERATOR}\
          <meta name=\"viewport\" content=\"width=device-width\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\
          <title>{}</title><style>{CSS}</style><script>{JS}</script></head><body>\n",
@@ -521,7 +532,7 @@ mod tests {
                 .enumerate()
                 .map(|(index, name)| Track {
                     index,
-                    name: name.to_string(),
+                    name: (*name).into(),
                     kind: TrackKind::Audio,
                     color: Some(Rgb::new(0x12, 0x34, 0x56)),
                     parent: None,

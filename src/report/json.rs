@@ -146,7 +146,7 @@ pub struct ChangeEntry<'a> {
 impl<'a> ChangeEntry<'a> {
     fn of(session: &'a Session, plan: &'a Plan, c: &'a Change) -> ChangeEntry<'a> {
         let (action, to, bus) = match &c.action {
-            Action::Rename { to } => ("rename", Some(to.clone()), None),
+            Action::Rename { to } => ("rename", Some(to.to_string()), None),
             Action::Recolor { to } => ("recolor", Some(to.to_string()), None),
             Action::MoveToBus { bus } => (
                 "move_to_bus",

@@ -3,6 +3,7 @@
 //! [`github`] and [`sarif`] for CI, [`html`] for a page, [`diff`] for before/after views.
 
 pub mod diff;
+pub mod escape;
 pub mod github;
 pub mod html;
 pub mod human;
@@ -38,7 +39,8 @@ pub struct TrackLabel<'a>(pub &'a Session, pub usize);
 
 impl std::fmt::Display for TrackLabel<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "track {} {:?}", self.1 + 1, self.0.shown_name(self.1))
+        let name = self.0.shown_name(self.1);
+        write!(f, "track {} {}", self.1 + 1, escape::quoted(&name))
     }
 }
 
@@ -55,7 +57,7 @@ pub fn bus_name<'a>(session: &'a Session, plan: &'a Plan, bus: BusRef) -> Cow<'a
 pub fn describe(session: &Session, plan: &Plan, change: &Change) -> String {
     let track = session.tracks.get(change.track);
     match &change.action {
-        Action::Rename { to } => format!("rename to {to:?}"),
+        Action::Rename { to } => format!("rename to {}", escape::quoted(to)),
         Action::Recolor { to } => {
             let from = track
                 .and_then(|t| t.color)
@@ -68,7 +70,9 @@ pub fn describe(session: &Session, plan: &Plan, change: &Change) -> String {
             } else {
                 ""
             };
-            format!("into bus {}{new}", bus_name(session, plan, *bus))
+            let bus = bus_name(session, plan, *bus);
+            let name = escape::text(&bus);
+            format!("into bus {name}{new}")
         }
         Action::Mute => "mute".to_string(),
         Action::Remove => "remove".to_string(),

@@ -40,7 +40,7 @@ mod structure;
 mod syntax;
 mod template;
 
-pub use compile::{Resolve, load, load_layered};
+pub use compile::{MAX_RULES_BYTES, Resolve, load, load_layered};
 pub use condition::Condition;
 pub use family::families;
 pub use mix::{GAIN_TOLERANCE_DB, keep_balance, pan_text};

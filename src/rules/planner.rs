@@ -5,7 +5,7 @@ use super::structure;
 use super::template::Fill;
 use super::{RuleSet, UnusedAction};
 use crate::plan::{Action, Change, NewBus, Note, Origin, Plan, UnusedReason};
-use crate::session::{Rgb, Session, Track, TrackKind};
+use crate::session::{Name, Rgb, Session, Track, TrackKind};
 use std::sync::Arc;
 
 /// What the rules want for one track of the session as read, with the source of each setting.
@@ -15,7 +15,8 @@ use std::sync::Arc;
 /// origin is a [`Source`] (an index), not an [`Origin`] with its strings.
 #[derive(Clone, Default, PartialEq)]
 struct Wanted {
-    name: Option<(String, Source)>,
+    /// Shared, so the copy per settle round copies no name.
+    name: Option<(Name, Source)>,
     color: Option<(Rgb, Source)>,
     bus: Option<(usize, Source)>,
     mute: Option<Source>,
@@ -242,14 +243,17 @@ fn evaluate_track(
                 .bus
                 .as_ref()
                 .map_or("", |(b, _)| rules.buses[*b].name.as_str());
-            let name = template.render(&Fill {
+            let mut name = template.render(&Fill {
                 name: &track.name,
                 captures: &captures,
                 counter: counters[r],
                 bus,
             });
-            // Surrounding whitespace comes from empty captures (`'Kick {1}'` on "kick").
-            w.name = Some((name.trim().to_string(), o));
+            // Surrounding whitespace comes from empty captures (`'Kick {1}'` on "kick"); it
+            // goes in place, as a name may be most of a project's bytes.
+            name.truncate(name.trim_end().len());
+            name.drain(..name.len() - name.trim_start().len());
+            w.name = Some((name.into(), o));
         }
         if let Some(c) = rule.color {
             w.color = Some((c, o));
@@ -277,7 +281,7 @@ fn evaluate_track(
         UnusedAction::Prefix(prefix) => {
             let current = w.name.as_ref().map_or(track.name.as_str(), |(n, _)| n);
             if !current.starts_with(prefix.as_str()) {
-                w.name = Some((format!("{prefix}{current}"), o));
+                w.name = Some((format!("{prefix}{current}").into(), o));
             }
         }
         UnusedAction::Mute => {

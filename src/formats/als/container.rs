@@ -40,7 +40,10 @@ pub fn xml_size_estimate(path: &std::path::Path, file_len: u64) -> u64 {
 }
 
 /// The XML of a set, and how it was stored. Decompression stops at `limits` (a gzip bomb is
-/// refused as soon as it passes the limit, without inflating the rest).
+/// refused as soon as it passes the limit, without inflating the rest), and just past the
+/// size the gzip trailer records ([`xml_size_estimate`], which a batch run counts against
+/// its memory budget): a set whose data inflates past its own trailer is damaged or made to
+/// exhaust memory, and is refused as soon as it does.
 pub fn decode(bytes: &[u8], limits: &Limits) -> Result<(Container, Vec<u8>), FormatError> {
     if bytes.starts_with(&[0x1f, 0x8b]) {
         let os = bytes.get(9).copied().unwrap_or(0xff);
@@ -48,19 +51,22 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<(Container, Vec<u8>), For
         // The gzip trailer's ISIZE (the uncompressed size mod 2^32) sizes the buffer in one
         // allocation; it is only a hint (a damaged or hostile file may lie), so it is capped
         // by the limit and falls back to 8x the compressed size when implausible.
-        let isize_hint = bytes
-            .len()
-            .checked_sub(4)
-            .map(|at| u32::from_le_bytes(bytes[at..].try_into().unwrap()) as u64)
-            .filter(|&n| {
-                n >= bytes.len() as u64 / 2 && n <= (bytes.len() as u64).saturating_mul(1032)
-            });
+        let isize_hint = trailer_isize(bytes).filter(|&n| {
+            n >= bytes.len() as u64 / 2 && n <= (bytes.len() as u64).saturating_mul(1032)
+        });
         let guess = isize_hint
             .map(|n| n.saturating_add(1))
             .unwrap_or((bytes.len() as u64).saturating_mul(8))
             .min(max) as usize;
+        // ISIZE tells the size exactly when it is under 4 GiB, which a limit under 4 GiB
+        // guarantees for a set that is read.
+        let recorded = trailer_isize(bytes).map(|n| n.max(bytes.len() as u64));
+        let bound = match recorded {
+            Some(n) if max < 1 << 32 => n.min(max),
+            _ => max,
+        };
         let mut xml = Vec::with_capacity(guess);
-        let mut decoder = GzDecoder::new(bytes).take(max.saturating_add(1));
+        let mut decoder = GzDecoder::new(bytes).take(bound.saturating_add(1));
         if let Err(e) = decoder.read_to_end(&mut xml) {
             drop(xml);
             return Err(FormatError {
@@ -70,6 +76,17 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<(Container, Vec<u8>), For
                     gzip_failure(bytes, max).unwrap_or_else(|| format!("damaged gzip data ({e})"))
                 ),
             });
+        }
+        if xml.len() as u64 > bound && bound < max {
+            drop(xml);
+            // Worded by inflating without keeping what is inflated (the trailer is damaged,
+            // or the set was made to inflate past it).
+            let why = gzip_failure(bytes, max).unwrap_or_else(|| {
+                format!("damaged gzip data: it inflates past the {bound} bytes its trailer records")
+            });
+            return Err(FormatError::whole(format!(
+                "{why}; not a readable Live set"
+            )));
         }
         if xml.len() as u64 > max {
             return Err(FormatError::whole(
@@ -86,6 +103,12 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<(Container, Vec<u8>), For
     Err(FormatError::whole(
         "neither gzip nor XML: not a Live set (.als)",
     ))
+}
+
+/// The gzip trailer's ISIZE (the uncompressed size modulo 4 GiB), when there is a trailer.
+fn trailer_isize(bytes: &[u8]) -> Option<u64> {
+    let at = bytes.len().checked_sub(4)?;
+    Some(u64::from(u32::from_le_bytes(bytes[at..].try_into().ok()?)))
 }
 
 /// Why a gzip stream did not decode, in words that name the real cause: truncated, damaged
@@ -230,6 +253,22 @@ mod tests {
         assert_eq!(
             decode(xml, &Limits::default()).unwrap().0,
             Container::RawXml
+        );
+    }
+
+    #[test]
+    fn a_set_that_inflates_past_its_trailer_is_refused_as_it_does() {
+        let xml = vec![b'x'; 1 << 20];
+        let mut gz = encode(Container::Gzip { os: 3 }, &xml).unwrap();
+        assert_eq!(decode(&gz, &Limits::default()).unwrap().1.len(), 1 << 20);
+        // The trailer now records 4 KiB: what a batch run counted this set as.
+        let at = gz.len() - 4;
+        gz[at..].copy_from_slice(&4096u32.to_le_bytes());
+        let e = decode(&gz, &Limits::default()).unwrap_err();
+        assert!(
+            e.message
+                .contains("gives the set's length as 4096 bytes, but it inflates to 1048576"),
+            "{e}"
         );
     }
 

@@ -218,7 +218,7 @@ fn session_of(doc: &AlsDocument, scheme: Scheme) -> Session {
         .enumerate()
         .map(|(index, t)| Track {
             index,
-            name: display_name(t),
+            name: display_name(t).into(),
             kind: kind_of(&t.tag),
             color: t
                 .color

@@ -193,7 +193,7 @@ impl Project for ArdourProject<'_> {
             match refuse {
                 Some(message) => notes.push((i, message)),
                 None => {
-                    names[ri] = to.clone();
+                    names[ri] = to.to_string();
                     accepted.insert(i);
                 }
             }

@@ -752,7 +752,7 @@ impl ArdourDoc {
                 };
                 Track {
                     index,
-                    name: r.name.clone(),
+                    name: r.name.as_str().into(),
                     kind,
                     color: r.color,
                     parent: self.parents[index],

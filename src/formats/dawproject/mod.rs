@@ -123,7 +123,7 @@ fn session_of(doc: &DpDocument, xml: &[u8]) -> Session {
         .enumerate()
         .map(|(index, (t, files))| Track {
             index,
-            name: t.name.clone(),
+            name: t.name.as_str().into(),
             kind: t.kind,
             color: t.color,
             parent: t.parent,

@@ -18,7 +18,12 @@ use std::borrow::Cow;
 use std::io::Write;
 
 fn line(indent: &[u8], text: &str, eol: &[u8]) -> Vec<u8> {
-    [indent, text.as_bytes(), eol].concat()
+    line_of_bytes(indent, text.as_bytes(), eol)
+}
+
+/// [`line`] of text given as bytes (a name that is not all UTF-8, see [`crate::name_bytes`]).
+fn line_of_bytes(indent: &[u8], text: &[u8], eol: &[u8]) -> Vec<u8> {
+    [indent, text, eol].concat()
 }
 
 /// `ISBUS` values for a track at `depth` followed by one at `next_depth`.
@@ -122,14 +127,17 @@ fn name_line_text(name: &str) -> Cow<'_, str> {
     }
 }
 
-/// REAPER's block encoding of a name: `<NAME`, one `|` line per line of text, `>`.
+/// REAPER's block encoding of a name: `<NAME`, one `|` line per line of text, `>`. Written
+/// piece by piece into one buffer: a name may be most of a project's bytes.
 fn name_block(indent: &[u8], name: &str, eol: &[u8]) -> Vec<u8> {
-    let mut out = line(indent, "<NAME", eol);
-    let inner = [indent, b"  "].concat();
+    let mut out = Vec::with_capacity(name.len() + 64);
+    out.extend_from_slice(&line(indent, "<NAME", eol));
     for text in name.split('\n') {
-        out.extend(line(&inner, &format!("|{text}"), eol));
+        for piece in [indent, b"  |", &crate::name_bytes::encode(text), eol] {
+            out.extend_from_slice(piece);
+        }
     }
-    out.extend(line(indent, ">", eol));
+    out.extend_from_slice(&line(indent, ">", eol));
     out
 }
 
@@ -250,6 +258,14 @@ fn mix_edits(project: &RppProject<'_>, spots: &MixSpots, index: usize) -> Vec<Ed
     edits
 }
 
+/// A quoted name as the bytes it is written as (no copy when it is all UTF-8).
+fn name_bytes(quoted: String) -> Vec<u8> {
+    match crate::name_bytes::encode(&quoted) {
+        Cow::Owned(bytes) => bytes,
+        Cow::Borrowed(_) => quoted.into_bytes(),
+    }
+}
+
 /// Token edits inside one track chunk (absolute offsets).
 fn token_edits(project: &RppProject<'_>, plan: &ByTrack<'_>, index: usize) -> Vec<Edit> {
     let t: &RppTrack = &project.doc.tracks[index];
@@ -258,7 +274,7 @@ fn token_edits(project: &RppProject<'_>, plan: &ByTrack<'_>, index: usize) -> Ve
     // Only new lines need it.
     let indent = || key_indent(project, t);
     if let Some(name) = plan.rename(index) {
-        let text = quote(&name_line_text(name));
+        let text = name_bytes(quote(&name_line_text(name)));
         let block = wants_block(name).then(|| name_block(&indent(), name, eol));
         match (&t.name, t.name_line_end) {
             (Some(span), Some(line_end)) => {
@@ -272,7 +288,7 @@ fn token_edits(project: &RppProject<'_>, plan: &ByTrack<'_>, index: usize) -> Ve
                 }
             }
             _ => {
-                let mut lines = line(&indent(), &format!("NAME {text}"), eol);
+                let mut lines = line_of_bytes(&indent(), &[b"NAME ", &text[..]].concat(), eol);
                 lines.extend(block.unwrap_or_default());
                 edits.push(Edit::insert(t.after_header, lines));
             }

@@ -121,7 +121,8 @@ fn session_of(doc: &RppDocument, contents: Vec<Contents>, order: ByteOrder) -> S
                 name: t
                     .name_block
                     .as_ref()
-                    .map_or(c.name, |block| block.value.clone()),
+                    .map_or(c.name, |block| block.value.clone())
+                    .into(),
                 kind,
                 color: t
                     .peakcol

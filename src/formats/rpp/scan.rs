@@ -625,7 +625,7 @@ fn key_line(
                 // Every line after a break, the first one's break dropped when the block
                 // closes: an empty first line is kept (WDL's `cfg_decode_textblock`).
                 block.value.push('\n');
-                block.value.push_str(&String::from_utf8_lossy(&body[1..]));
+                block.value.push_str(&crate::name_bytes::decode(&body[1..]));
             }
         }
         Some(Chunk::Item) if body.starts_with(b"MUTE ") => {
@@ -749,7 +749,8 @@ fn read_track_key(
     match key {
         b"NAME" => {
             if let Some(v) = tokens.next() {
-                c.name = lossy(v.text);
+                // Bytes that are not UTF-8 survive a rename (`name_bytes`).
+                c.name = crate::name_bytes::decode(v.text);
                 t.name = Some(abs(v.raw));
                 t.name_line_end = Some(line.end);
             }

@@ -327,6 +327,20 @@ mod tests {
     }
 
     #[test]
+    fn extends_dry_mix_layers_on_dry_mix_and_the_default() {
+        let rules = crate::rules::load(
+            "version: 1\nextends: dry-mix\nrules:\n  - match: {name: zzz}\n    color: '#000000'\n",
+            "mine.yaml",
+        )
+        .unwrap();
+        assert_eq!(&*rules.rules[0].file, "mine.yaml");
+        // dry-mix's own sections, and the default convention's buses under it.
+        assert!(rules.gain_staging.as_ref().is_some_and(|g| g.keep_balance));
+        assert!(rules.reference.is_some());
+        assert!(rules.buses.iter().any(|b| b.name == "DRUMS"));
+    }
+
+    #[test]
     fn extends_default_layers_on_the_embedded_convention() {
         let rules = crate::rules::load(
             "version: 1\nextends: default\nrules:\n  - match: {name: zzz}\n    color: '#000000'\n",

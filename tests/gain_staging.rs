@@ -220,8 +220,21 @@ fn tracks_play_at_their_targets_with_the_balance_kept_and_a_second_run_changes_n
         }
     }
     // Missing, undecodable, silent and unused tracks are left as they were.
+    // (Their items' file paths may differ: an output written elsewhere reaches the same
+    // files by rewritten paths, issue #15.)
+    let without_paths = |t: &Value| {
+        let mut t = t.clone();
+        for item in t["items"].as_array_mut().into_iter().flatten() {
+            item.as_object_mut().unwrap().remove("files");
+        }
+        t
+    };
     for name in ["gtr", "keys", "pad", "Audio 7"] {
-        assert_eq!(track(&before, name), track(&after, name), "{name}");
+        assert_eq!(
+            without_paths(track(&before, name)),
+            without_paths(track(&after, name)),
+            "{name}"
+        );
     }
     let reference_track = track(&after, "Ref mix");
     assert_eq!(reference_track["direct_out"], true);

@@ -10,7 +10,11 @@ Given the input, premix's output and `premix inspect OUTPUT --json`, this proves
    `parameter`, `reference`) names an id of the document;
 4. the tracks ElementTree finds in Structure (the master left out) are premix's, in order:
    names, colours, kinds (contentType/role), group membership (nesting), mute;
-5. every track in a group with a channel feeds that group's channel (`destination`).
+5. every track in a group with a channel feeds that group's channel (`destination`);
+6. each channel's fader (`Volume`, linear or decibel) and pan (`Pan`, normalized 0..1 or
+   linear -1..1) as ElementTree reads them are premix's (`fader` linear, `pan` -1..1), for
+   parameters no automation lane targets; with a fourth argument `FADER_DB,PAN` (the suite's
+   mixer.yaml), every such channel holds exactly those.
 Exit 0 passed, 1 failed.
 """
 import json
@@ -59,7 +63,25 @@ def kind_of(track):
     return "audio"
 
 
-def main(inp, out, inspect):
+def mixer_of(channel, automated):
+    """The channel's (fader linear, pan -1..1), each None when absent, automated or in a
+    unit premix does not read."""
+    def read(tag):
+        el = channel.find(tag) if channel is not None else None
+        if el is None or el.get("id") in automated or el.get("value") is None:
+            return None
+        return float(el.get("value")), el.get("unit")
+    fader = pan = None
+    v = read("Volume")
+    if v is not None:
+        fader = v[0] if v[1] == "linear" else 10 ** (v[0] / 20) if v[1] == "decibel" else None
+    p = read("Pan")
+    if p is not None:
+        pan = p[0] * 2 - 1 if p[1] == "normalized" else p[0] if p[1] == "linear" else None
+    return fader, pan
+
+
+def main(inp, out, inspect, want_mix=None):
     zin, zout = zipfile.ZipFile(inp), zipfile.ZipFile(out)
     bad = zout.testzip()
     if bad is not None:
@@ -89,6 +111,8 @@ def main(inp, out, inspect):
                 fail(f"<{el.tag} {attr}={v!r}> names no id")
 
     seen = []  # (name, colour, kind, parent index, muted)
+    mix = []  # (fader, pan) of each track of `seen`
+    automated = {el.get("parameter") for el in root.iter("Target")}
     group_channel = {}
 
     def walk(track, parent):
@@ -101,6 +125,7 @@ def main(inp, out, inspect):
         mute = channel.find("Mute") if channel is not None else None
         seen.append((track.get("name"), track.get("color"), kind_of(track), parent,
                      mute is not None and mute.get("value") == "true"))
+        mix.append(mixer_of(channel, automated))
         if parent is not None and channel is not None and parent in group_channel:
             if channel.get("destination") != group_channel[parent]:
                 fail(f"track {track.get('name')!r} does not feed its group's channel")
@@ -117,6 +142,7 @@ def main(inp, out, inspect):
             seen.append((el.get("name"), el.get("color"),
                          "return" if el.get("role") == "effect" else "bus", None,
                          False))
+            mix.append(mixer_of(el, automated))
 
     # premix's inspect JSON (version 2) counts tracks from 1, parents too.
     premix = json.load(open(inspect))["tracks"]
@@ -128,6 +154,22 @@ def main(inp, out, inspect):
                None if parent is None else parent + 1, muted)
         if got != want:
             fail(f"track {t['index']}: read {got}, premix says {want}")
+    close = lambda a, b: abs(a - b) <= 1e-6  # noqa: E731
+    mixed = 0
+    for t, (fader, pan) in zip(premix, mix):
+        for what, read, said in (("fader", fader, t.get("fader")), ("pan", pan, t.get("pan"))):
+            if (read is None) != (said is None) or (read is not None and not close(read, said)):
+                fail(f"track {t['index']}: {what} reads {read}, premix says {said}")
+        if want_mix is not None:
+            want_fader = 10 ** (float(want_mix.split(",")[0]) / 20)
+            want_pan = float(want_mix.split(",")[1])
+            if fader is not None and not close(fader, round(want_fader, 6)):
+                fail(f"track {t['index']}: fader {fader}, the rules want {want_fader}")
+            if pan is not None and not close(pan, want_pan):
+                fail(f"track {t['index']}: pan {pan}, the rules want {want_pan}")
+            mixed += fader is not None
+    if want_mix is not None and mixed == 0:
+        fail("the mixer rules set no fader premix and ElementTree both read")
     for f in failures:
         print(f)
     print(f"{len(seen)} tracks, {len(names_out)} entries")
@@ -135,4 +177,4 @@ def main(inp, out, inspect):
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:4]))
+    sys.exit(main(*sys.argv[1:5]))

@@ -6,7 +6,8 @@
 #   bash tests/interop/dawproject/run.sh
 #
 # Every project runs with the default rules, the REAPER suite's folders.yaml (new groups),
-# remove.yaml (removals, renames) and mute.yaml. An output must validate against
+# remove.yaml (removals, renames), mute.yaml and mixer.yaml (faders and pans, read back by
+# check.py against the values the rules ask for). An output must validate against
 # ../shared/corpus/schemas/dawproject_Project.xsd whenever its input does (one corpus file,
 # re-serialised by a third-party library, does not: its errors must stay the same ones).
 # Needs python3 and xmllint (libxml2-utils; installed with apt-get as root when missing).
@@ -67,14 +68,14 @@ schema_errors() {
 passed=0 failed=0 n=0
 for input in "${inputs[@]}"; do
   before=$(schema_errors "$input")
-  for rules in default folders remove mute; do
+  for rules in default folders remove mute mixer; do
     n=$((n + 1))
     dir=$WORK/$rules/$n
     mkdir -p "$dir"
     args=(apply "$input" --out "$dir" --quiet)
     case $rules in
       folders) args+=(--rules tests/interop/reaper/folders.yaml) ;;
-      remove | mute) args+=(--rules "tests/interop/dawproject/$rules.yaml") ;;
+      remove | mute | mixer) args+=(--rules "tests/interop/dawproject/$rules.yaml") ;;
     esac
     if ! "$PREMIX" "${args[@]}" >"$dir/premix.log" 2>&1; then
       echo "FAIL  $rules  $input: premix apply failed: $(tail -1 "$dir/premix.log")"
@@ -89,7 +90,9 @@ for input in "${inputs[@]}"; do
       problems="schema: before: ${before:-valid} / after: ${after:-valid}"
     fi
     status=0
-    result=$("$PY" tests/interop/dawproject/check.py "$input" "$output" "$dir/inspect.json" 2>&1) || status=$?
+    want=()
+    [[ $rules == mixer ]] && want=(-3,0.25)
+    result=$("$PY" tests/interop/dawproject/check.py "$input" "$output" "$dir/inspect.json" "${want[@]}" 2>&1) || status=$?
     if [[ $status -eq 0 && -z $problems ]]; then
       passed=$((passed + 1))
       if [[ -z $after ]]; then

@@ -5,6 +5,7 @@
 mod apply;
 mod check;
 mod gate;
+mod infer;
 mod init;
 mod inspect;
 mod man;
@@ -161,7 +162,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args, cli.color, &limits),
         Command::Apply(args) => apply::run(args, cli.color, &limits),
         Command::Report(args) => report::run(args, cli.color, &limits),
-        Command::Rules(cmd) => rules::run(cmd),
+        Command::Rules(cmd) => rules::run(cmd, &limits),
         Command::Init(args) => init::run(args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

@@ -21,7 +21,7 @@ use super::evidence::{
 };
 use super::learn::{Learned, capturing};
 use crate::rules::RuleSet;
-use crate::session::{Rgb, TrackKind};
+use crate::session::{ColourSpace, Rgb, TrackKind};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What the training projects say about tracks that hold no media (or only muted media) in
@@ -44,7 +44,7 @@ pub(super) fn unused_tracks(observed: &Observed<'_>) -> Vec<usize> {
     let mut out = Vec::new();
     for (p, project) in observed.projects.iter().enumerate() {
         let session = &project.session;
-        if !session.has_media() {
+        if !session.has_media() || matches!(project.colours, ColourSpace::Unreadable) {
             continue;
         }
         for t in &session.tracks {
@@ -78,11 +78,10 @@ pub(super) fn learn_unused(observed: &Observed<'_>, unused: &[usize]) -> Unused 
 pub(super) struct Recolour {
     pub family: String,
     pub colour: u32,
-    /// Training tracks the default files under the family, how many have the new colour, how
-    /// many the default's.
+    /// Training tracks the default files under the family, how many have the new colour,
+    /// and in how many projects.
     pub tracks: usize,
     pub agreeing: usize,
-    pub default_agreeing: usize,
     pub projects: usize,
 }
 
@@ -99,7 +98,7 @@ pub(super) fn recolours(observed: &Observed<'_>, default: &RuleSet) -> Vec<Recol
                 continue;
             };
             let obs = &observed.obs[observed.obs_of[p][t]];
-            if obs.excluded && obs.role == Role::Track {
+            if (obs.excluded && obs.role == Role::Track) || !obs.colour_known {
                 continue;
             }
             let entry = tally.entry(family.to_string()).or_default();
@@ -133,7 +132,6 @@ pub(super) fn recolours(observed: &Observed<'_>, default: &RuleSet) -> Vec<Recol
                     colour,
                     tracks,
                     agreeing: *agreeing,
-                    default_agreeing,
                     projects: projects.len(),
                 })
         })
@@ -170,17 +168,15 @@ pub(super) fn draft(parts: &Parts<'_, '_>) -> Draft {
                 name: r.family.clone(),
                 hex: colour_of(r.colour).to_string(),
                 comment: vec![format!(
-                    "{} of the {} tracks the default colours as {} are this colour in {}, {} are \
-                     the default's {}",
+                    "{} of the {} tracks the default colours as {} ({}) are this colour, in {}",
                     r.agreeing,
                     r.tracks,
                     r.family,
-                    count(r.projects, "project"),
-                    r.default_agreeing,
                     parts
                         .default
                         .and_then(|d| d.colors.get(&r.family))
                         .map_or_else(String::new, Rgb::to_string),
+                    count(r.projects, "project"),
                 )],
             });
         }
@@ -272,6 +268,10 @@ pub(super) fn draft(parts: &Parts<'_, '_>) -> Draft {
         });
     }
 
+    if let Some(default) = parts.default {
+        redeclare_recoloured_buses(observed, default, &effective, &colour_ref, &mut draft);
+    }
+
     for rule in parts.learned {
         draft
             .rules
@@ -330,6 +330,83 @@ pub(super) fn draft(parts: &Parts<'_, '_>) -> Draft {
     draft
 }
 
+/// Redeclares, in the studio's colour (or none), each default bus that reuses folders of the
+/// training projects the studio colours otherwise (most of them in another colour, or
+/// uncoloured), unless the draft declares it already: a folder a declaration reuses takes
+/// the declaration's colour, whatever the rules say.
+fn redeclare_recoloured_buses(
+    observed: &Observed<'_>,
+    default: &RuleSet,
+    effective: &BTreeMap<String, u32>,
+    colour_ref: &dyn Fn(u32) -> String,
+    draft: &mut Draft,
+) {
+    // Declaration → (the colours of the folders it reuses, projects).
+    type Reused = (BTreeMap<Option<u32>, usize>, BTreeSet<usize>);
+    let mut reused: BTreeMap<usize, Reused> = BTreeMap::new();
+    for (p, project) in observed.projects.iter().enumerate() {
+        let session = &project.session;
+        let names = crate::rules::names::Names::of(session);
+        for (d, track) in default
+            .existing_buses(session, &names)
+            .into_iter()
+            .enumerate()
+        {
+            let known = !matches!(project.colours, ColourSpace::Unreadable);
+            if let Some(t) = track.filter(|_| known) {
+                let entry = reused.entry(d).or_default();
+                *entry
+                    .0
+                    .entry(observed.obs[observed.obs_of[p][t]].label.colour)
+                    .or_default() += 1;
+                entry.1.insert(p);
+            }
+        }
+    }
+    for (d, (colours, projects)) in reused {
+        let decl = &default.buses[d];
+        if draft
+            .buses
+            .iter()
+            .any(|b| b.name.eq_ignore_ascii_case(&decl.name))
+        {
+            continue;
+        }
+        let current = decl
+            .color_name
+            .as_ref()
+            .and_then(|n| effective.get(n).copied())
+            .or(decl.color.map(colour_key));
+        let Some(&studio) = most_common(&colours) else {
+            continue;
+        };
+        if studio == current {
+            continue;
+        }
+        let folders: usize = colours.values().sum();
+        draft.buses.push(DraftBus {
+            name: decl.name.clone(),
+            color: studio.map(colour_ref),
+            aliases: decl
+                .aliases
+                .iter()
+                .map(|re| re.as_str().to_string())
+                .collect(),
+            min_members: (decl.min_members != 2).then_some(decl.min_members),
+            comment: vec![format!(
+                "the default's bus, which reuses {} in {}: the studio colours {} of them {}",
+                count(folders, "folder"),
+                count(projects.len(), "project"),
+                colours[&studio],
+                studio.map_or_else(
+                    || "not at all".to_string(),
+                    |c| format!("so ({})", colour_of(c))
+                )
+            )],
+        });
+    }
+}
+
 /// The rule `rule` spelt for the file.
 fn draft_rule(
     parts: &Parts<'_, '_>,
@@ -348,7 +425,7 @@ fn draft_rule(
     let family = match (&bus, &colour) {
         (Some(b), _) => b.clone(),
         (None, Some(c)) => c.clone(),
-        (None, None) => "left as they are".into(),
+        (None, None) => "kept as they are".into(),
     };
     let kind = match rule.role {
         Role::Track => None,

@@ -189,9 +189,10 @@ impl<'r> Matches<'r> {
         let obs = &observed.obs[seen.obs];
         let project = observed.projects[obs.project];
         let track = &project.session.tracks[obs.track];
-        let colour_kept = outcome
-            .colour
-            .is_none_or(|c| project.colours.shown(c) == track.color);
+        let colour_kept = !obs.colour_known
+            || outcome
+                .colour
+                .is_none_or(|c| project.colours.shown(c) == track.color);
         let bus_kept = outcome.bus.is_none_or(|b| Some(b) == seen.author_bus);
         let name_kept = outcome.name.as_ref().is_none_or(|n| *n == track.name);
         usize::from(colour_kept && bus_kept && name_kept)
@@ -206,10 +207,12 @@ impl<'r> Matches<'r> {
         let obs = &observed.obs[seen.obs];
         let project = observed.projects[obs.project];
         let track = &project.session.tracks[obs.track];
-        let colour_ok = match outcome.colour {
-            None => seen.declared.is_some() || track.color.is_none(),
-            Some(c) => project.colours.shown(c) == track.color,
-        };
+        // A project whose colours premix cannot read keeps them whatever the rules say.
+        let colour_ok = !obs.colour_known
+            || match outcome.colour {
+                None => seen.declared.is_some() || track.color.is_none(),
+                Some(c) => project.colours.shown(c) == track.color,
+            };
         let bus_ok = obs.role != Role::Track || outcome.bus == seen.author_bus;
         let name_ok = outcome.name.as_ref().is_none_or(|n| *n == track.name);
         colour_ok && bus_ok && name_ok

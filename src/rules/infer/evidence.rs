@@ -89,6 +89,11 @@ pub(super) struct Obs {
     /// Left out of learning: a track the learned `unused` policy colours, or the folder a
     /// declaration reuses (rules do not touch it).
     pub excluded: bool,
+    /// For a folder/bus track, the studio bus it is (an index into [`Observed::buses`]).
+    pub own_bus: Option<usize>,
+    /// False for a project whose colours cannot be read: its `label.colour` says nothing,
+    /// and only its names and folders are evidence.
+    pub colour_known: bool,
 }
 
 /// A folder/bus of the studio, gathered by its normalised name across projects.
@@ -129,7 +134,8 @@ pub(super) struct Observed<'a> {
     /// The projects learned from, sorted by name (so the same projects in any order give the
     /// same file).
     pub projects: Vec<&'a Evidence>,
-    /// Projects whose colours cannot be read: not learned from.
+    /// Projects whose colours cannot be read: their names and folders are learned from, not
+    /// their colours.
     pub skipped: Vec<String>,
     pub features: Vec<Feature>,
     pub obs: Vec<Obs>,
@@ -243,15 +249,12 @@ pub(super) fn bus_key(name: &str) -> String {
 impl<'a> Observed<'a> {
     /// Reads every project. Projects whose colours cannot be read are skipped (listed).
     pub fn of(evidence: &'a [Evidence]) -> Observed<'a> {
-        let mut projects: Vec<&Evidence> = Vec::new();
-        let mut skipped = Vec::new();
-        for e in evidence {
-            if matches!(e.colours, ColourSpace::Unreadable) {
-                skipped.push(e.name.clone());
-            } else {
-                projects.push(e);
-            }
-        }
+        let mut projects: Vec<&Evidence> = evidence.iter().collect();
+        let mut skipped: Vec<String> = evidence
+            .iter()
+            .filter(|e| matches!(e.colours, ColourSpace::Unreadable))
+            .map(|e| e.name.clone())
+            .collect();
         projects.sort_by(|a, b| a.name.cmp(&b.name));
         projects.dedup_by(|a, b| a.name == b.name);
         skipped.sort();
@@ -278,6 +281,7 @@ impl<'a> Observed<'a> {
 
         for (p, project) in observed.projects.iter().enumerate() {
             let session = &project.session;
+            let colour_known = !matches!(project.colours, ColourSpace::Unreadable);
             let keys: Vec<String> = session.tracks.iter().map(|t| bus_key(&t.name)).collect();
             // The studio's buses: folders with a name that says something.
             let mut first_of_key: BTreeMap<usize, usize> = BTreeMap::new();
@@ -303,9 +307,11 @@ impl<'a> Observed<'a> {
                 }
                 let bus = &mut observed.buses[b];
                 *bus.spellings.entry(t.name.clone()).or_default() += 1;
-                *bus.colours
-                    .entry(canonical.of(t.color, project.colours))
-                    .or_default() += 1;
+                if colour_known {
+                    *bus.colours
+                        .entry(canonical.of(t.color, project.colours))
+                        .or_default() += 1;
+                }
                 bus.projects.insert(p);
                 let members = session
                     .tracks
@@ -366,6 +372,8 @@ impl<'a> Observed<'a> {
                     inside,
                     shape,
                     excluded: false,
+                    own_bus: studio_bus[i],
+                    colour_known,
                 });
             }
             observed.obs_of.push(of_project);

@@ -48,21 +48,19 @@ pub struct Changed {
     pub what: String,
 }
 
-/// What `rules` would change on each of `projects` (those whose colours cannot be read are
-/// left out, as the learner leaves them out).
+/// What `rules` would change on each of `projects`, those the learner leaves out included
+/// (`premix check` on the same projects reads them all): a project whose colours cannot be
+/// read is not recoloured (its backend refuses to), but may be renamed and regrouped.
 pub fn training_fit(rules: &RuleSet, projects: &[Evidence]) -> Fit {
     let mut fit = Fit::default();
-    let mut sorted: Vec<&Evidence> = projects
-        .iter()
-        .filter(|p| !matches!(p.colours, ColourSpace::Unreadable))
-        .collect();
+    let mut sorted: Vec<&Evidence> = projects.iter().collect();
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
     sorted.dedup_by(|a, b| a.name == b.name);
     for project in sorted {
         let session = &project.session;
         let plan = crate::rules::plan(rules, session);
         let changes = changes_by_track(&plan, session, project.colours);
-        let covered = covered(rules, session);
+        let covered = covered(rules, session, project.colours);
         for (t, track) in session.tracks.iter().enumerate() {
             let what = changes.get(&t);
             if !covered[t] && what.is_none() {
@@ -96,7 +94,7 @@ fn changes_by_track(
             Action::Rename { to } => format!("rename to {to:?}"),
             Action::Recolor { to } => {
                 let shown = colours.shown(*to);
-                if shown == track.color {
+                if shown == track.color || shown.is_none() {
                     continue;
                 }
                 format!(
@@ -121,8 +119,10 @@ fn changes_by_track(
     out
 }
 
-/// Which tracks of `session` the rules have something for (see [`Fit::covered`]).
-fn covered(rules: &RuleSet, session: &Session) -> Vec<bool> {
+/// Which tracks of `session` the rules have something for (see [`Fit::covered`]); a colour
+/// is nothing for a project whose colours premix cannot write.
+fn covered(rules: &RuleSet, session: &Session, colours: ColourSpace) -> Vec<bool> {
+    let colours_count = !matches!(colours, ColourSpace::Unreadable);
     let names = Names::of(session);
     let declared = rules.existing_buses(session, &names);
     let has_media = session.has_media();
@@ -135,12 +135,18 @@ fn covered(rules: &RuleSet, session: &Session) -> Vec<bool> {
         .iter()
         .map(|track| {
             if let Some(d) = declared.iter().position(|d| *d == Some(track.index)) {
-                return rules.buses[d].color.is_some();
+                return colours_count && rules.buses[d].color.is_some();
             }
-            rules
-                .applying(session, &names, track)
-                .any(|(_, r)| r.color.is_some() || r.bus.is_some() || r.rename.is_some())
-                || (unused_acts && !rules.unused_reasons(track, has_media).is_empty())
+            let colour_only =
+                |u: &crate::rules::UnusedAction| matches!(u, crate::rules::UnusedAction::Color(_));
+            rules.applying(session, &names, track).any(|(_, r)| {
+                (colours_count && r.color.is_some()) || r.bus.is_some() || r.rename.is_some()
+            }) || (unused_acts
+                && rules
+                    .unused
+                    .as_ref()
+                    .is_some_and(|u| colours_count || !colour_only(&u.action))
+                && !rules.unused_reasons(track, has_media).is_empty())
         })
         .collect()
 }
@@ -224,4 +230,31 @@ fn same_bus(rules: &RuleSet, author: NameForms<'_>, got: &str) -> bool {
             .iter()
             .filter(|d| d.name.eq_ignore_ascii_case(got))
             .any(|d| d.aliases.iter().any(|re| author.is_match(re)))
+}
+
+/// Leave-one-out over one studio's projects: each project in turn is held out, the rules
+/// learned from all the others ([`super::infer`] with `extends`) are applied to it
+/// ([`held_out`]), and the figures are summed. Projects whose colours cannot be read are
+/// neither learned from nor held out. Also returns how many projects were held out.
+pub fn leave_one_out(projects: &[Evidence], extends: super::Extends) -> (HeldOut, usize) {
+    let readable: Vec<&Evidence> = projects
+        .iter()
+        .filter(|p| !matches!(p.colours, ColourSpace::Unreadable))
+        .collect();
+    let mut total = HeldOut::default();
+    let mut folds = 0;
+    for (k, held) in readable.iter().enumerate() {
+        let rest: Vec<Evidence> = readable
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != k)
+            .map(|(_, p)| (*p).clone())
+            .collect();
+        let Ok(rules) = super::learn_rules(&rest, extends) else {
+            continue;
+        };
+        total += held_out(&rules, held);
+        folds += 1;
+    }
+    (total, folds)
 }

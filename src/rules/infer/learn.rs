@@ -3,7 +3,8 @@
 //!
 //! Sequential covering, as rule learners (CN2, RIPPER) do it: among the features of the
 //! tracks not yet decided, take the one whose tracks most agree on one label (its
-//! precision), the most tracks first on a tie, then the one seen in the most projects, then
+//! precision; a track of a project whose colours cannot be read agrees with every label of
+//! its bus), the most tracks first on a tie, then the one seen in the most projects, then
 //! a word before a whole name; the tracks it matches are decided by it. Features below
 //! [`MIN_PRECISION`] are never taken: their tracks are left to no rule rather than given a
 //! colour most of them lack. Audio and MIDI tracks are learned by name first, then, for
@@ -76,15 +77,14 @@ pub(super) fn learn(observed: &Observed<'_>) -> Vec<Learned> {
 }
 
 /// A rule that leaves the tracks of `role` no rule decides as they are, by their whole names
-/// (the names the studio gives different colours or buses): with `extends: default`, where
-/// the default would change them on the training projects, it is what keeps it from doing so
-/// (pruning drops it everywhere else).
+/// (the names the studio gives different colours or buses): with `extends: default`, where the default would change them on the
+/// training projects, it is what keeps it from doing so (pruning drops it everywhere else).
 fn keep_as_they_are(observed: &Observed<'_>, role: Role, decided: &[bool]) -> Option<Learned> {
     let mut shapes: Vec<usize> = observed
         .obs
         .iter()
         .zip(decided)
-        .filter(|(o, d)| o.role == role && !**d)
+        .filter(|(o, d)| o.role == role && !o.excluded && !**d)
         .filter_map(|(o, _)| o.shape)
         .collect();
     shapes.sort_by(|&a, &b| observed.features[a].cmp(&observed.features[b]));
@@ -124,29 +124,54 @@ fn cover(
         .filter(|&f| !matching[f].is_empty())
         .collect();
     let mut list = Vec::new();
+    // The labels of the known-colour tracks a feature matches, and the buses of the tracks
+    // whose colours say nothing (they agree with any label of their bus).
     let mut labels: Vec<(Label, usize)> = Vec::new();
+    let mut buses: Vec<(Option<usize>, usize)> = Vec::new();
+    let agrees = |obs: &super::evidence::Obs, label: Label| {
+        if obs.colour_known {
+            obs.label == label
+        } else {
+            obs.label.bus == label.bus
+        }
+    };
     loop {
         // (correct, matched, projects, feature, label)
         let mut best: Option<(usize, usize, usize, usize, Label)> = None;
         for &f in &candidates {
             labels.clear();
+            buses.clear();
             let mut n = 0;
             for &o in &matching[f] {
                 if decided[o] {
                     continue;
                 }
                 n += 1;
-                let l = observed.obs[o].label;
+                let obs = &observed.obs[o];
+                if !obs.colour_known {
+                    let b = obs.label.bus;
+                    match buses.iter_mut().find(|(k, _)| *k == b) {
+                        Some((_, c)) => *c += 1,
+                        None => buses.push((b, 1)),
+                    }
+                    continue;
+                }
+                let l = obs.label;
                 match labels.iter_mut().find(|(k, _)| *k == l) {
                     Some((_, c)) => *c += 1,
                     None => labels.push((l, 1)),
                 }
             }
-            if n == 0 {
-                continue;
-            }
-            let Some(&(label, correct)) = labels
+            let with_buses = |&(label, c): &(Label, usize)| {
+                let same_bus = buses
+                    .iter()
+                    .find(|(b, _)| *b == label.bus)
+                    .map_or(0, |b| b.1);
+                (label, c + same_bus)
+            };
+            let Some((label, correct)) = labels
                 .iter()
+                .map(with_buses)
                 .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
             else {
                 continue;
@@ -159,7 +184,7 @@ fn cover(
             let mut last = None;
             for &o in &matching[f] {
                 let obs = &observed.obs[o];
-                if !decided[o] && obs.label == label && last != Some(obs.project) {
+                if !decided[o] && agrees(obs, label) && last != Some(obs.project) {
                     projects += 1;
                     last = Some(obs.project);
                 }
@@ -268,7 +293,7 @@ fn renames(observed: &Observed<'_>) -> Vec<Learned> {
     for obs in observed
         .obs
         .iter()
-        .filter(|o| o.role == Role::Track && !o.excluded)
+        .filter(|o| o.role == Role::Track && !o.excluded && o.colour_known)
     {
         let Some(shape) = obs.shape else { continue };
         let name = observed.name(obs);

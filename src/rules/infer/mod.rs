@@ -98,8 +98,49 @@ pub enum InferError {
 /// Errors: [`InferError::NoProject`] when none can be learned from (none given, or none with
 /// readable colours); [`InferError::Internal`] if the file written would not load.
 pub fn infer(projects: &[Evidence], extends: Extends) -> Result<Inferred, InferError> {
+    let Built {
+        observed,
+        mut draft,
+        compiled,
+        learned,
+    } = build(projects, extends)?;
+    support_comments(&observed, &compiled, &mut draft, &learned);
+    let fit = fit::training_fit(&compiled, projects);
+    let conflicts = conflicts(&observed);
+    draft.header = header(&observed, extends, &fit);
+    draft.footer = footer(&observed, &conflicts, &fit);
+    // Comments are whole lines of their own (`draft::comments`): the commented file says
+    // what the file compiled without them says.
+    let text = draft.render();
+    Ok(Inferred {
+        text,
+        rules: compiled,
+        fit,
+        projects: observed.projects.len(),
+        tracks: observed.obs.len(),
+        skipped: observed.skipped.clone(),
+        conflicts: conflicts.len(),
+    })
+}
+
+/// The rules [`infer`] learns, compiled, without the comments and the measures of the file
+/// (what leave-one-out needs, for each project held out).
+pub fn learn_rules(projects: &[Evidence], extends: Extends) -> Result<RuleSet, InferError> {
+    Ok(build(projects, extends)?.compiled)
+}
+
+/// What is learned, before the comments that need the compiled rules.
+struct Built<'a> {
+    observed: Observed<'a>,
+    draft: draft::Draft,
+    compiled: RuleSet,
+    /// The learned rules the draft's rules are, one for one.
+    learned: Vec<learn::Learned>,
+}
+
+fn build(projects: &[Evidence], extends: Extends) -> Result<Built<'_>, InferError> {
     let mut observed = Observed::of(projects);
-    if observed.projects.is_empty() {
+    if observed.projects.len() == observed.skipped.len() {
         return Err(InferError::NoProject(observed.skipped.clone()));
     }
 
@@ -115,7 +156,7 @@ pub fn infer(projects: &[Evidence], extends: Extends) -> Result<Inferred, InferE
     let declared: BTreeSet<usize> = observed
         .obs
         .iter()
-        .filter(|o| o.role == Role::Track && !o.excluded)
+        .filter(|o| o.role == Role::Track && !o.excluded && o.colour_known)
         .filter_map(|o| o.label.bus)
         .collect();
     for p in 0..observed.projects.len() {
@@ -179,25 +220,14 @@ pub fn infer(projects: &[Evidence], extends: Extends) -> Result<Inferred, InferE
         learned: &kept_learned,
         ..parts
     };
-    let mut draft = assemble::draft(&parts);
 
+    let draft = assemble::draft(&parts);
     let compiled = compile(&draft.render())?;
-    support_comments(&observed, &compiled, &mut draft, &kept_learned);
-    let fit = fit::training_fit(&compiled, projects);
-    let conflicts = conflicts(&observed);
-    draft.header = header(&observed, extends, &fit);
-    draft.footer = footer(&observed, &conflicts, &fit);
-    // Comments are whole lines of their own (`draft::comments`): the commented file says
-    // what the file compiled above says.
-    let text = draft.render();
-    Ok(Inferred {
-        text,
-        rules: compiled,
-        fit,
-        projects: observed.projects.len(),
-        tracks: observed.obs.len(),
-        skipped: observed.skipped.clone(),
-        conflicts: conflicts.len(),
+    Ok(Built {
+        observed,
+        draft,
+        compiled,
+        learned: kept_learned,
     })
 }
 
@@ -217,29 +247,24 @@ fn support_comments(
     learned: &[learn::Learned],
 ) {
     let matches = eval::Matches::of(rules, observed, 0);
-    // rule → (faithful tracks, their projects, other tracks)
-    type Support = (Vec<usize>, BTreeSet<usize>, Vec<usize>);
-    let mut by_rule: BTreeMap<usize, Support> = BTreeMap::new();
+    // For each rule, the tracks it decides by how well it serves them (changed, kept as
+    // they are, given what their author gave them), and the projects of the last.
+    let mut by_rule: BTreeMap<usize, ([Vec<usize>; 3], BTreeSet<usize>)> = BTreeMap::new();
     for s in 0..matches.len() {
         let outcome = matches.outcome(s, &|_| true);
         let Some(r) = outcome.rule else { continue };
         let entry = by_rule.entry(r).or_default();
         let obs = matches.obs(s);
-        if matches.is_faithful(observed, s, &outcome) {
-            entry.0.push(obs);
+        let score = matches.score(observed, s, &outcome);
+        entry.0[score].push(obs);
+        if score == 2 {
             entry.1.insert(observed.obs[obs].project);
-        } else {
-            entry.2.push(obs);
         }
     }
-    let example = |o: usize| {
-        let obs = &observed.obs[o];
-        shown_name(observed.name(obs))
-    };
     let examples = |list: &[usize]| -> String {
         let mut names: Vec<String> = Vec::new();
         for &o in list {
-            let name = example(o);
+            let name = shown_name(observed.name(&observed.obs[o]));
             if !names.contains(&name) {
                 names.push(name);
             }
@@ -249,31 +274,42 @@ fn support_comments(
         }
         names.join(", ")
     };
+    let tracks = |n: usize| assemble::count(n, "track");
     for (r, rule) in draft.rules.iter_mut().enumerate() {
-        let (faithful, projects, other) = by_rule.remove(&r).unwrap_or_default();
-        let verb = if learned[r].rename.is_some() {
-            "spelt so"
-        } else if learned[r].label == Label::NONE {
-            "left without colour or bus"
-        } else {
-            "so"
-        };
-        let mut comment = vec![if faithful.is_empty() {
-            "no training track is decided by this rule".to_string()
-        } else {
-            format!(
+        let ([changed, kept, faithful], projects) = by_rule.remove(&r).unwrap_or_default();
+        let mut comment = Vec::new();
+        if !faithful.is_empty() {
+            let verb = if learned[r].rename.is_some() {
+                "spelt so"
+            } else if learned[r].label == Label::NONE {
+                "left without colour or bus, as their authors left them,"
+            } else {
+                "so"
+            };
+            comment.push(format!(
                 "{} {verb} in {}, e.g. {}",
-                assemble::count(faithful.len(), "track"),
+                tracks(faithful.len()),
                 assemble::count(projects.len(), "project"),
                 examples(&faithful)
-            )
-        }];
-        if !other.is_empty() {
-            comment.push(format!(
-                "also matches {} their author gave another colour, bus or name: {}",
-                assemble::count(other.len(), "track"),
-                examples(&other)
             ));
+        }
+        if !kept.is_empty() {
+            comment.push(format!(
+                "keeps {} as {} (the name has no one colour and bus here), e.g. {}",
+                tracks(kept.len()),
+                if kept.len() == 1 { "it is" } else { "they are" },
+                examples(&kept)
+            ));
+        }
+        if !changed.is_empty() {
+            comment.push(format!(
+                "would change {} their author gave another colour, bus or name: {}",
+                tracks(changed.len()),
+                examples(&changed)
+            ));
+        }
+        if comment.is_empty() {
+            comment.push("for projects to come: no training track reaches this rule".into());
         }
         rule.comment = comment;
     }
@@ -281,6 +317,7 @@ fn support_comments(
 
 /// One name given different colours or buses.
 struct Conflict {
+    /// The name as the file shows it (quoted; "the folder ..." for a folder).
     example: String,
     /// Each label with its track count and an example project.
     labels: Vec<(Label, usize, String)>,
@@ -288,8 +325,10 @@ struct Conflict {
 
 fn conflicts(observed: &Observed<'_>) -> Vec<Conflict> {
     let mut by_shape: BTreeMap<(Role, usize), BTreeMap<Label, Vec<usize>>> = BTreeMap::new();
+    let mut by_folder: BTreeMap<usize, BTreeMap<Label, Vec<usize>>> = BTreeMap::new();
     for (o, obs) in observed.obs.iter().enumerate() {
-        if obs.excluded {
+        // Folders are compared by their whole normalised name, below.
+        if obs.excluded || !obs.colour_known || obs.own_bus.is_some() {
             continue;
         }
         if let Some(shape) = obs.shape {
@@ -301,8 +340,23 @@ fn conflicts(observed: &Observed<'_>) -> Vec<Conflict> {
                 .push(o);
         }
     }
+    // A folder name in several colours is one too.
+    for (o, obs) in observed.obs.iter().enumerate() {
+        if let (Some(b), true) = (obs.own_bus, obs.colour_known) {
+            by_folder
+                .entry(b)
+                .or_default()
+                .entry(Label {
+                    colour: obs.label.colour,
+                    bus: None,
+                })
+                .or_default()
+                .push(o);
+        }
+    }
     let mut out: Vec<(usize, Conflict)> = by_shape
         .into_values()
+        .chain(by_folder.into_values())
         .filter(|labels| labels.len() > 1)
         .map(|labels| {
             let first = labels.values().flatten().min().copied().unwrap_or(0);
@@ -320,7 +374,15 @@ fn conflicts(observed: &Observed<'_>) -> Vec<Conflict> {
             (
                 total,
                 Conflict {
-                    example: observed.name(&observed.obs[first]).to_string(),
+                    example: {
+                        let obs = &observed.obs[first];
+                        let name = shown_name(observed.name(obs));
+                        if obs.own_bus.is_some() {
+                            format!("the folder {name}")
+                        } else {
+                            name
+                        }
+                    },
                     labels,
                 },
             )
@@ -387,8 +449,8 @@ fn header(observed: &Observed<'_>, extends: Extends, fit: &fit::Fit) -> Vec<Stri
     if !observed.skipped.is_empty() {
         lines.push(String::new());
         lines.push(format!(
-            "Not learned from ({} hold no track colour premix can read: Live 8 and 9.0-9.4 \
-             sets): {}",
+            "Colours not learned from ({} hold no track colour premix can read: Live 8 and \
+             9.0-9.4 sets; their names and folders are): {}",
             assemble::count(observed.skipped.len(), "project"),
             observed.skipped.join(", ")
         ));
@@ -412,11 +474,7 @@ fn footer(observed: &Observed<'_>, conflicts: &[Conflict], fit: &fit::Fit) -> Ve
                     format!("{} ({n}, {project})", label_text(observed, *label))
                 })
                 .collect();
-            lines.push(format!(
-                "  {}: {}",
-                shown_name(&c.example),
-                labels.join("; ")
-            ));
+            lines.push(format!("  {}: {}", c.example, labels.join("; ")));
         }
     }
     if !fit.changed.is_empty() {
@@ -438,4 +496,316 @@ fn footer(observed: &Observed<'_>, conflicts: &[Conflict], fit: &fit::Fit) -> Ve
         }
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::{ColourSpace, Format, Rgb, Session, Track, TrackKind};
+
+    /// A track: name, kind, colour, parent, media count.
+    type Spec<'a> = (&'a str, TrackKind, Option<&'a str>, Option<usize>, usize);
+
+    fn session(tracks: &[Spec<'_>]) -> Session {
+        Session {
+            format: Format::Rpp,
+            tracks: tracks
+                .iter()
+                .enumerate()
+                .map(|(index, &(name, kind, color, parent, media))| Track {
+                    index,
+                    name: name.into(),
+                    kind,
+                    color: color.and_then(Rgb::parse_hex),
+                    parent,
+                    muted: false,
+                    media_files: Default::default(),
+                    media_count: media,
+                    muted_media_count: 0,
+                    plugins: Default::default(),
+                    feeds_parent: true,
+                    fed_by_tracks: false,
+                })
+                .collect(),
+        }
+    }
+
+    fn project(name: &str, tracks: &[Spec<'_>]) -> Evidence {
+        Evidence {
+            name: name.into(),
+            session: session(tracks),
+            colours: ColourSpace::Exact,
+        }
+    }
+
+    use TrackKind::{Audio, Bus, Midi};
+    const RED: Option<&str> = Some("#aa1111");
+    const GREEN: Option<&str> = Some("#11aa11");
+    const BLUE: Option<&str> = Some("#1111aa");
+
+    /// A studio: drums red in "Drums", vocals green in "Vocals" numbered "Vox N", keys blue
+    /// at the top level.
+    fn studio() -> Vec<Evidence> {
+        vec![
+            project(
+                "a.rpp",
+                &[
+                    ("Drums", Bus, RED, None, 0),
+                    ("Kick In", Audio, RED, Some(0), 1),
+                    ("Snare Top", Audio, RED, Some(0), 1),
+                    ("Vocals", Bus, GREEN, None, 0),
+                    ("Vox 1", Audio, GREEN, Some(3), 1),
+                    ("Vox 2", Audio, GREEN, Some(3), 1),
+                    ("Piano", Midi, BLUE, None, 1),
+                ],
+            ),
+            project(
+                "b.rpp",
+                &[
+                    ("Drums", Bus, RED, None, 0),
+                    ("Kick Out", Audio, RED, Some(0), 1),
+                    ("Snare Bottom", Audio, RED, Some(0), 1),
+                    ("OH L", Audio, RED, Some(0), 1),
+                    ("Vocals", Bus, GREEN, None, 0),
+                    ("Vox 1", Audio, GREEN, Some(4), 1),
+                    ("Vox 3", Audio, GREEN, Some(4), 1),
+                    ("Rhodes", Midi, BLUE, None, 1),
+                ],
+            ),
+            project(
+                "c.rpp",
+                &[
+                    ("Drums", Bus, RED, None, 0),
+                    ("Kick In", Audio, RED, Some(0), 1),
+                    ("OH R", Audio, RED, Some(0), 1),
+                    ("Vocals", Bus, GREEN, None, 0),
+                    ("Vox 2", Audio, GREEN, Some(3), 1),
+                    ("Vox 4", Audio, GREEN, Some(3), 1),
+                    ("Piano", Midi, BLUE, None, 1),
+                ],
+            ),
+        ]
+    }
+
+    /// What `rules` make of a messy session: each track's name, colour and bus.
+    fn tidy(rules: &RuleSet, tracks: &[Spec<'_>]) -> Vec<(String, Option<String>, Option<String>)> {
+        let messy = session(tracks);
+        let plan = crate::rules::plan(rules, &messy);
+        let after = plan.predict(&messy);
+        after
+            .tracks
+            .iter()
+            .filter(|t| t.kind != Bus)
+            .map(|t| {
+                (
+                    t.name.clone(),
+                    t.color.map(|c| c.to_string()),
+                    t.parent.map(|p| after.tracks[p].name.clone()),
+                )
+            })
+            .collect()
+    }
+
+    fn row(
+        name: &str,
+        colour: Option<&str>,
+        bus: Option<&str>,
+    ) -> (String, Option<String>, Option<String>) {
+        (name.into(), colour.map(Into::into), bus.map(Into::into))
+    }
+
+    #[test]
+    fn a_studio_convention_is_learned_and_redone_on_a_messy_project() {
+        let learned = infer(&studio(), Extends::Nothing).unwrap();
+        assert_eq!(learned.fit.share(), 1.0, "{}", learned.text);
+        let text = &learned.text;
+        assert!(text.contains("- name: Drums"), "{text}");
+        assert!(text.contains("rename: 'Vox {1}'"), "{text}");
+        assert!(text.contains("\"#aa1111\""), "{text}");
+        let got = tidy(
+            &learned.rules,
+            &[
+                ("kick_in", Audio, None, None, 1),
+                ("SNARE-top", Audio, None, None, 1),
+                ("vox_5", Audio, None, None, 1),
+                ("VOX-6", Audio, None, None, 1),
+                ("Piano", Midi, None, None, 1),
+                ("Click", Audio, None, None, 1),
+            ],
+        );
+        assert_eq!(
+            got,
+            [
+                // "Kick In" is spelt so in two projects.
+                row("Kick In", RED, Some("Drums")),
+                row("SNARE-top", RED, Some("Drums")),
+                row("Vox 5", GREEN, Some("Vocals")),
+                row("Vox 6", GREEN, Some("Vocals")),
+                row("Piano", BLUE, None),
+                row("Click", None, None),
+            ],
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_same_projects_in_another_order_give_the_same_file() {
+        for extends in [Extends::Default, Extends::Nothing] {
+            let mut projects = studio();
+            let once = infer(&projects, extends).unwrap().text;
+            projects.reverse();
+            projects.swap(0, 1);
+            assert_eq!(infer(&projects, extends).unwrap().text, once);
+        }
+    }
+
+    #[test]
+    fn a_palette_colour_is_the_exact_colour_its_daw_shows_so() {
+        // A palette of three colours: red, green, blue.
+        fn nearest(c: Rgb) -> Rgb {
+            let max = c.r.max(c.g).max(c.b);
+            match max {
+                m if m == c.r => Rgb::new(255, 0, 0),
+                m if m == c.g => Rgb::new(0, 255, 0),
+                _ => Rgb::new(0, 0, 255),
+            }
+        }
+        let mut projects = studio();
+        projects.push(Evidence {
+            name: "live.als".into(),
+            session: session(&[
+                ("Drums", Bus, Some("#ff0000"), None, 0),
+                ("Kick In", Audio, Some("#ff0000"), Some(0), 1),
+                ("Snare Top", Audio, Some("#ff0000"), Some(0), 1),
+            ]),
+            colours: ColourSpace::Palette(nearest),
+        });
+        let learned = infer(&projects, Extends::Nothing).unwrap();
+        assert!(!learned.text.contains("#ff0000"), "{}", learned.text);
+        assert_eq!(learned.fit.share(), 1.0, "{}", learned.text);
+        assert!(learned.fit.covered >= 3 + 10);
+    }
+
+    #[test]
+    fn names_given_two_colours_are_reported_and_left_alone() {
+        let mut projects = studio();
+        projects.push(project("d.rpp", &[("Piano", Midi, RED, None, 1)]));
+        let learned = infer(&projects, Extends::Nothing).unwrap();
+        assert_eq!(learned.conflicts, 1);
+        assert!(
+            learned.text.contains("Conflicting evidence"),
+            "{}",
+            learned.text
+        );
+        assert!(
+            learned
+                .text
+                .contains("\"Piano\": #1111aa (2, a.rpp); #aa1111 (1, d.rpp)")
+        );
+        // The other keys are still learned.
+        assert!(learned.text.contains("rhodes"), "{}", learned.text);
+    }
+
+    #[test]
+    fn projects_without_readable_colours_are_not_learned_from() {
+        let mut live8 = project("old.als", &[("Kick", Audio, None, None, 1)]);
+        live8.colours = ColourSpace::Unreadable;
+        let mut projects = studio();
+        projects.push(live8.clone());
+        let learned = infer(&projects, Extends::Nothing).unwrap();
+        assert_eq!(learned.skipped, ["old.als"]);
+        assert!(
+            learned.text.contains("Colours not learned from"),
+            "{}",
+            learned.text
+        );
+        assert!(matches!(
+            infer(&[live8], Extends::Nothing),
+            Err(InferError::NoProject(skipped)) if skipped.len() == 1
+        ));
+        assert!(matches!(
+            infer(&[], Extends::Nothing),
+            Err(InferError::NoProject(_))
+        ));
+    }
+
+    #[test]
+    fn over_the_default_only_what_differs_is_written() {
+        const DRUMS: Option<&str> = Some("#d94f3d");
+        const VOCALS: Option<&str> = Some("#a45ee5");
+        let default_studio = [
+            project(
+                "a.rpp",
+                &[
+                    ("DRUMS", Bus, DRUMS, None, 0),
+                    ("Kick", Audio, DRUMS, Some(0), 1),
+                    ("Snare", Audio, DRUMS, Some(0), 1),
+                    ("VOCALS", Bus, VOCALS, None, 0),
+                    ("Lead Vox", Audio, VOCALS, Some(3), 1),
+                    ("BV", Audio, VOCALS, Some(3), 1),
+                ],
+            ),
+            project(
+                "b.rpp",
+                &[
+                    ("DRUMS", Bus, DRUMS, None, 0),
+                    ("OH", Audio, DRUMS, Some(0), 1),
+                    ("Hi-Hat", Audio, DRUMS, Some(0), 1),
+                ],
+            ),
+        ];
+        let learned = infer(&default_studio, Extends::Default).unwrap();
+        let body: Vec<&str> = learned
+            .text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#') && !l.is_empty())
+            .collect();
+        assert_eq!(body, ["version: 1", "extends: default"], "{}", learned.text);
+
+        // The same studio colouring its drums and its tracks without media otherwise.
+        let mut recoloured = default_studio.clone();
+        for p in &mut recoloured {
+            for t in &mut p.session.tracks {
+                if t.color == DRUMS.and_then(Rgb::parse_hex) {
+                    t.color = RED.and_then(Rgb::parse_hex);
+                }
+            }
+        }
+        let grey = Rgb::parse_hex("#333333");
+        recoloured[1].session.tracks.extend(
+            session(&[
+                ("Audio 1", Audio, None, None, 0),
+                ("Gtr", Audio, None, None, 0),
+            ])
+            .tracks
+            .into_iter()
+            .enumerate()
+            .map(|(k, t)| Track {
+                index: 3 + k,
+                color: grey,
+                ..t
+            }),
+        );
+        let learned = infer(&recoloured, Extends::Default).unwrap();
+        assert!(
+            learned.text.contains("  drums: \"#aa1111\""),
+            "{}",
+            learned.text
+        );
+        assert!(
+            learned.text.contains("  unused: \"#333333\""),
+            "{}",
+            learned.text
+        );
+        assert!(!learned.text.contains("\nrules:"), "{}", learned.text);
+        assert_eq!(learned.fit.share(), 1.0, "{}", learned.text);
+        let standalone = infer(&recoloured, Extends::Nothing).unwrap();
+        assert!(
+            standalone.text.contains(
+                "unused:\n  when: [no_media, all_media_muted]\n  action: color\n  color: unused"
+            ),
+            "{}",
+            standalone.text
+        );
+    }
 }

@@ -12,7 +12,8 @@
 # Environment: RUNS (default 5) runs per fast command, PEER_RUNS (default 3) per Python peer,
 # RPP_SIZE (35MB), ALS_SIZE (50MB of XML), ARDOUR_ROUTES (300), DAWPROJECT_TRACKS (2000),
 # DAWPROJECT_MEDIA (8820 bytes of audio per embedded WAV), PREMIX_CORPUS (<repo>/../shared/corpus),
-# PYTHON (python3).
+# PYTHON (python3), STEMS (40) and STEM_SECONDS (60) for the preflight session, ONLY (a
+# section to run alone: preflight).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -41,6 +42,7 @@ echo "## setup"
 cargo build --release --quiet --bin premix --example generate </dev/null || die "cargo build"
 PREMIX=$ROOT/target/release/premix
 GEN=$ROOT/target/release/examples/generate
+if [[ -z ${ONLY:-} ]]; then
 if [[ ! -x $W/venv/bin/python ]]; then
   "$PY" -m venv "$W/venv" || die "python venv"
 fi
@@ -57,7 +59,9 @@ if ! command -v "$LUA" >/dev/null 2>&1 && [[ $(id -u) -eq 0 ]]; then
 fi
 command -v "$LUA" >/dev/null 2>&1 || die "$LUA not found (Debian's ardour package)"
 
+fi
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other jobs skew times)"
+if [[ -z ${ONLY:-} ]]; then
 echo "## inputs"
 "$GEN" rpp "$RPP_SIZE" "$W/in/big.rpp"
 "$GEN" als "$ALS_SIZE" "$W/in/big.als"
@@ -67,6 +71,7 @@ ALS_BYTES=$(stat -c %s "$W/in/big.als")
 ALS_XML=$(gzip -dc "$W/in/big.als" | wc -c)
 echo "rpp $RPP_BYTES bytes; als $ALS_BYTES bytes gzip, $ALS_XML bytes of XML; ardour $ARDOUR_ROUTES routes"
 
+fi
 # --- measuring -------------------------------------------------------------------------------
 # measure NAME RUNS SETUP CMD...: runs SETUP (a shell snippet, untimed) then CMD, RUNS times;
 # records the median wall time (s) and the peak RSS (KiB, max over runs) in $T[NAME], $M[NAME].
@@ -101,6 +106,7 @@ verdict() { # verdict LABEL HOLDS(0/1) DETAIL
 le() { [[ $(echo "$1 <= $2" | bc -l) == 1 ]] && echo 1 || echo 0; }
 ge() { [[ $(echo "$1 >= $2" | bc -l) == 1 ]] && echo 1 || echo 0; }
 
+if [[ -z ${ONLY:-} ]]; then
 # --- Live --------------------------------------------------------------------------------------
 echo "## Ableton Live ($ALS_XML bytes of XML)"
 measure "gzip -dc | gzip -6 (codec floor)" "$RUNS" ":" sh -c "gzip -dc '$W/in/big.als' | gzip -6 > /dev/null"
@@ -158,6 +164,56 @@ for v in big big-stored; do
   verdict "DAWproject ($v) vs copying it" "$(le "$r" 1.5)" "premix ${T[premix apply ($v)]}s = ${r}x cp+sync ${T[cp + sync ($v)]}s, ${r2}x cp ${T[cp ($v)]}s (target <= 1.5x)"
 done
 
+fi
+# --- Preflight -------------------------------------------------------------------------------
+# STEMS stems (default 40) of STEM_SECONDS (60) s, 24-bit, 48 kHz, stereo (sox: pink noise left,
+# brown noise right, a different level each, so no two files are alike), one REAPER project
+# playing them, all under target/bench/preflight (never committed). Compared with ffmpeg's
+# EBU R128 meter with true peak (the same loudness and true peak) over the same files, every
+# core busy (xargs -P nproc), and with cat-ing the files (reading them, for scale). The page
+# cache is warm for every command (the files were just written and are read in every run).
+STEMS=${STEMS:-40}
+STEM_SECONDS=${STEM_SECONDS:-60}
+if ! command -v sox >/dev/null 2>&1 && [[ $(id -u) -eq 0 ]]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q sox </dev/null >/dev/null || true
+fi
+if ! command -v ffmpeg >/dev/null 2>&1 && [[ $(id -u) -eq 0 ]]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q ffmpeg </dev/null >/dev/null || true
+fi
+command -v sox >/dev/null 2>&1 || die "sox not found (Debian's sox package)"
+command -v ffmpeg >/dev/null 2>&1 || die "ffmpeg not found (Debian's ffmpeg package)"
+PF=$W/preflight
+mkdir -p "$PF/Audio"
+{
+  echo '<REAPER_PROJECT 0.1 "7.0/linux64" 1'
+  echo '  SAMPLERATE 48000 1 0'
+  for ((i = 1; i <= STEMS; i++)); do
+    f=$(printf 'stem-%02d.wav' "$i")
+    if [[ ! -s $PF/Audio/$f ]]; then
+      sox -n -r 48000 -b 24 -c 2 "$PF/Audio/$f" synth "$STEM_SECONDS" pinknoise brownnoise vol "0.$((10 + i))"
+    fi
+    printf '  <TRACK {%08d-0000-0000-0000-000000000000}\n    NAME "Stem %d"\n    <ITEM\n      POSITION 0\n      LENGTH %s\n      <SOURCE WAVE\n        FILE "Audio/%s"\n      >\n    >\n  >\n' "$i" "$i" "$STEM_SECONDS" "$f"
+  done
+  echo '>'
+} >"$PF/song.rpp"
+# Files changed in the last 2 s are hashed again on every run (see src/analysis/cache.rs).
+sleep 2
+STEM_BYTES=$(cat "$PF"/Audio/*.wav | wc -c)
+echo "## Preflight ($STEMS stems, $STEM_BYTES bytes)"
+cat "$PF"/Audio/*.wav >/dev/null
+measure "cat the stems (for scale)" "$RUNS" ":" sh -c "cat '$PF'/Audio/*.wav > /dev/null"
+measure "ffmpeg ebur128=peak=true, xargs -P $(nproc)" "$PEER_RUNS" ":" sh -c \
+  "printf '%s\\0' '$PF'/Audio/*.wav | xargs -0 -n 1 -P $(nproc) sh -c 'ffmpeg -nostdin -hide_banner -nostats -i \"\$0\" -af ebur128=peak=true -f null - 2>/dev/null'"
+measure "premix preflight, first run" "$RUNS" "rm -rf '$PF/cache'" env PREMIX_CACHE_DIR="$PF/cache" "$PREMIX" preflight "$PF/song.rpp" --quiet
+measure "premix preflight, from the cache" "$RUNS" ":" env PREMIX_CACHE_DIR="$PF/cache" "$PREMIX" preflight "$PF/song.rpp" --quiet
+FF="ffmpeg ebur128=peak=true, xargs -P $(nproc)"
+r=$(ratio "${T[$FF]}" "${T[premix preflight, first run]}")
+verdict "Preflight vs ffmpeg" "$(ge "$r" 3)" "${r}x faster than ffmpeg ${T[$FF]}s (premix ${T[premix preflight, first run]}s, cat ${T[cat the stems (for scale)]}s; target >= 3x)"
+r=$(ratio "${T[premix preflight, first run]}" "${T[premix preflight, from the cache]}")
+verdict "Preflight second run from the cache" "$(ge "$r" 50)" "${r}x faster than the first (${T[premix preflight, from the cache]}s; target >= 50x)"
+verdict "Preflight memory" "$(le "${M[premix preflight, first run]}" $((200 * 1024)))" "peak $(mb "${M[premix preflight, first run]}") MB (target < 200 MB); ffmpeg $(mb "${M[$FF]}") MB per process"
+
+if [[ -z ${ONLY:-} ]]; then
 # --- Batch -----------------------------------------------------------------------------------
 if [[ -d $CORPUS ]]; then
   echo "## Batch (premix check $CORPUS)"
@@ -169,6 +225,7 @@ if [[ -d $CORPUS ]]; then
   verdict "Batch 2 threads vs 1" "$(ge "$r" 1.7)" "${r}x (target >= 1.7x; nproc $(nproc))"
 else
   echo "## Batch: corpus absent ($CORPUS), skipped"
+fi
 fi
 
 echo

@@ -67,7 +67,7 @@ fn identity(session: &Session, finding: &Finding<'_>) -> Identity {
     let track = finding.track.and_then(|t| session.tracks.get(t));
     (
         finding.code.as_str().to_string(),
-        track.map(|t| t.name.clone()),
+        track.map(|t| t.name.to_string()),
         track.map(|t| t.kind.as_str().to_string()),
         finding.origin.map(|o| o.label.to_string()),
     )
@@ -254,24 +254,13 @@ mod tests {
     fn session(names: &[&str]) -> Session {
         Session {
             format: Format::Rpp,
+            media: Default::default(),
             tracks: names
                 .iter()
                 .enumerate()
-                .map(|(index, name)| Track {
-                    index,
-                    name: name.to_string(),
-                    kind: TrackKind::Audio,
-                    color: None,
-                    parent: None,
-                    muted: false,
-                    media_files: Default::default(),
-                    media_count: 0,
-                    muted_media_count: 0,
-                    plugins: Default::default(),
-                    feeds_parent: true,
-                    fed_by_tracks: false,
-                })
+                .map(|(index, name)| Track::new(index, *name, TrackKind::Audio))
                 .collect(),
+            name_display: Default::default(),
         }
     }
 

@@ -14,8 +14,8 @@
 use crate::formats::format_for_path;
 use crate::session::Format;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
 use walkdir::WalkDir;
 
 /// A project file to process, and the path the user named that led to it.
@@ -57,9 +57,8 @@ fn skipped_folder(name: &std::ffi::OsStr) -> bool {
 }
 
 fn skipped_file(name: &std::ffi::OsStr) -> bool {
-    let name = name.to_string_lossy();
     // premix's own temporary files, and editors' lock/swap files.
-    (name.starts_with(".premix-") && name.ends_with(".tmp")) || name.starts_with(".~lock")
+    crate::write::aside::is_temp_name(name) || name.to_string_lossy().starts_with(".~lock")
 }
 
 /// In a walk, a file whose name is shared with other programs must also look like a project.
@@ -99,6 +98,14 @@ pub fn discover(paths: &[PathBuf], skip: Option<&Path>) -> (Vec<Target>, Vec<Not
                 continue;
             }
         };
+        if !meta.is_file() && !meta.is_dir() {
+            problems.push(NotAProject {
+                path: root.clone(),
+                reason: "is not a project file or a folder (a named pipe, a device or a socket)"
+                    .into(),
+            });
+            continue;
+        }
         if meta.is_file() {
             match format_for_path(root) {
                 Some(format) => targets.push(Target {
@@ -145,6 +152,12 @@ pub fn discover(paths: &[PathBuf], skip: Option<&Path>) -> (Vec<Target>, Vec<Not
                         });
                     }
                 }
+                // A named pipe, a device or a socket with a project's name.
+                Ok(e) if special(e.file_type()) && format_for_path(e.path()).is_some() => problems
+                    .push(NotAProject {
+                        path: e.path().to_path_buf(),
+                        reason: "is not a regular file (a named pipe, a device or a socket)".into(),
+                    }),
                 Ok(_) => {}
                 Err(e) => problems.push(NotAProject {
                     path: e.path().map_or_else(|| root.clone(), Path::to_path_buf),
@@ -153,7 +166,37 @@ pub fn discover(paths: &[PathBuf], skip: Option<&Path>) -> (Vec<Target>, Vec<Not
             }
         }
     }
-    (targets, problems)
+    (once_each(targets), problems)
+}
+
+/// `targets` with each file once, where it first came (the same file named twice, or
+/// through two paths, would otherwise be processed twice at once).
+fn once_each(targets: Vec<Target>) -> Vec<Target> {
+    let mut seen = std::collections::HashSet::new();
+    targets
+        .into_iter()
+        .filter(|t| seen.insert(file_identity(&t.path)))
+        .collect()
+}
+
+/// What identifies a file whatever the path to it: see [`file_identity`].
+pub type FileIdentity = (u64, u64, PathBuf);
+
+/// Neither a regular file, a folder nor a symbolic link: a named pipe, a device, a socket.
+fn special(kind: std::fs::FileType) -> bool {
+    !kind.is_file() && !kind.is_dir() && !kind.is_symlink()
+}
+
+/// What identifies the file at `path` (device and inode on Unix; else its canonical path,
+/// or the path itself when it cannot be resolved: an error later reports it).
+pub fn file_identity(path: &Path) -> FileIdentity {
+    #[cfg(unix)]
+    if let Ok(meta) = std::fs::metadata(path) {
+        use std::os::unix::fs::MetadataExt;
+        return (meta.dev(), meta.ino(), PathBuf::new());
+    }
+    let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    (0, 0, resolved)
 }
 
 /// The paths given that are folders in which a walk found no project and no error: a user
@@ -173,34 +216,215 @@ pub fn roots_without_projects(
 }
 
 /// Runs `work` on every target on all cores; results come back in target order.
-///
-/// The largest projects start first and each worker takes the next one when it is free, so a
-/// big project found last does not run alone at the end while the other cores idle (on a
-/// corpus whose largest files take a third of the time, that tail is what separates one
-/// thread from two).
 pub fn run_all<T: Send>(targets: &[Target], work: impl Fn(&Target) -> T + Sync + Send) -> Vec<T> {
-    let order = largest_first(targets);
+    let mut results = Vec::with_capacity(targets.len());
+    run_in_order(targets, &Budget::unbounded(), work, |_, result| {
+        results.push(result)
+    });
+    results
+}
+
+/// How much memory the projects being worked on at once may take together (bytes): a
+/// project takes its cost before it starts and gives it back when done, waiting while it
+/// does not fit. A project that costs more than the whole budget waits until it can run
+/// alone. Waiters are served in turn, so a large project is not passed over forever by small
+/// ones.
+pub struct Budget {
+    total: u64,
+    state: Mutex<BudgetState>,
+    changed: Condvar,
+}
+
+struct BudgetState {
+    free: u64,
+    /// The next turn to hand out, and the turn being served.
+    next_ticket: u64,
+    serving: u64,
+}
+
+impl Budget {
+    pub fn new(total: u64) -> Budget {
+        Budget {
+            total,
+            state: Mutex::new(BudgetState {
+                free: total,
+                next_ticket: 0,
+                serving: 0,
+            }),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// A budget nothing waits on.
+    pub fn unbounded() -> Budget {
+        Budget::new(u64::MAX)
+    }
+
+    /// Takes `cost` (at most the whole budget) until the guard drops, waiting for it.
+    pub fn take(&self, cost: u64) -> Taken<'_> {
+        let cost = cost.min(self.total);
+        let mut st = lock(&self.state);
+        let ticket = st.next_ticket;
+        st.next_ticket += 1;
+        while st.serving != ticket || st.free < cost {
+            st = self.changed.wait(st).unwrap_or_else(|e| e.into_inner());
+        }
+        st.free -= cost;
+        st.serving += 1;
+        self.changed.notify_all();
+        Taken { budget: self, cost }
+    }
+}
+
+/// Memory taken from a [`Budget`], given back when dropped.
+pub struct Taken<'a> {
+    budget: &'a Budget,
+    cost: u64,
+}
+
+impl Drop for Taken<'_> {
+    fn drop(&mut self) {
+        lock(&self.budget.state).free += self.cost;
+        self.budget.changed.notify_all();
+    }
+}
+
+/// Targets are scheduled in windows of this many: at most two windows' results wait to be
+/// taken, whatever the number of targets.
+const WINDOW: usize = 256;
+
+/// Runs `work` on every target on all cores and hands each result to `take`, on the calling
+/// thread, in target order, as soon as the results before it are in. A result is the
+/// taker's once taken (shown, then dropped), so a run holds at most two windows of results
+/// ([`WINDOW`] targets each) however many targets it has: memory is bounded by the largest
+/// results, not by their number.
+///
+/// Within each window the largest projects start first and each worker takes the next one
+/// when it is free, so a big project does not run alone at the end while the other cores
+/// idle (on a corpus whose largest files take a third of the time, that tail is what
+/// separates one thread from two). A worker that would start a target two windows ahead of
+/// the next result to take waits for it instead.
+///
+/// A panic in `work` stops the run and is raised again on the calling thread.
+///
+/// Each target takes its memory cost from `budget` while it runs ([`budget_cost`]).
+pub fn run_in_order<T: Send>(
+    targets: &[Target],
+    budget: &Budget,
+    work: impl Fn(&Target) -> T + Sync + Send,
+    mut take: impl FnMut(&Target, T),
+) {
+    let order = largest_first_in_windows(targets);
     let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<T>>> = targets.iter().map(|_| Mutex::new(None)).collect();
+    let state = Mutex::new(InOrder {
+        done: std::collections::HashMap::new(),
+        next_taken: 0,
+        failed: false,
+    });
+    let (ready, room) = (Condvar::new(), Condvar::new());
     let workers = rayon::current_num_threads().clamp(1, targets.len().max(1));
-    rayon::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|_| {
-                while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let result = work(&targets[i]);
-                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+    let worker = || {
+        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            {
+                let mut st = lock(&state);
+                while i / WINDOW > st.next_taken / WINDOW + 1 && !st.failed {
+                    st = room.wait(st).unwrap_or_else(|e| e.into_inner());
                 }
-            });
+                if st.failed {
+                    return;
+                }
+            }
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let _memory = budget.take(budget_cost(budget, &targets[i]));
+                work(&targets[i])
+            }));
+            let mut st = lock(&state);
+            match result {
+                Ok(result) => {
+                    st.done.insert(i, result);
+                    ready.notify_one();
+                }
+                Err(panic) => {
+                    st.failed = true;
+                    ready.notify_one();
+                    room.notify_all();
+                    drop(st);
+                    std::panic::resume_unwind(panic);
+                }
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        // The workers run in rayon's pool (sized by RAYON_NUM_THREADS); this thread takes.
+        let pool = scope.spawn(|| {
+            rayon::scope(|s| {
+                for _ in 0..workers {
+                    s.spawn(|_| worker());
+                }
+            })
+        });
+        for (i, target) in targets.iter().enumerate() {
+            let result = {
+                let mut st = lock(&state);
+                loop {
+                    if let Some(r) = st.done.remove(&i) {
+                        st.next_taken = i + 1;
+                        break Some(r);
+                    }
+                    if st.failed {
+                        break None;
+                    }
+                    st = ready.wait(st).unwrap_or_else(|e| e.into_inner());
+                }
+            };
+            room.notify_all();
+            match result {
+                Some(result) => take(target, result),
+                None => break,
+            }
+        }
+        if let Err(panic) = pool.join() {
+            std::panic::resume_unwind(panic);
         }
     });
-    slots
-        .into_iter()
-        .map(|slot| {
-            slot.into_inner()
-                .unwrap_or_else(|e| e.into_inner())
-                .expect("every target was run")
-        })
-        .collect()
+}
+
+/// What a target takes from `budget`: nothing from an unbounded one; else its scanned size
+/// (for a gzipped Live set, the XML size its trailer records, which decoding holds it to)
+/// times [`crate::limits::PEAK_FACTOR`].
+fn budget_cost(budget: &Budget, target: &Target) -> u64 {
+    if budget.total == u64::MAX {
+        return 0;
+    }
+    scanned_bytes(target).saturating_mul(crate::limits::PEAK_FACTOR)
+}
+
+/// What the workers and the taker of [`run_in_order`] share.
+struct InOrder<T> {
+    /// Results done and not taken yet, by target index.
+    done: std::collections::HashMap<usize, T>,
+    /// The index of the next result to take.
+    next_taken: usize,
+    /// A worker panicked: everyone stops.
+    failed: bool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Target indices window by window ([`WINDOW`]), the largest first within each.
+fn largest_first_in_windows(targets: &[Target]) -> Vec<usize> {
+    let mut order = Vec::with_capacity(targets.len());
+    for start in (0..targets.len()).step_by(WINDOW) {
+        let end = (start + WINDOW).min(targets.len());
+        order.extend(
+            largest_first(&targets[start..end])
+                .into_iter()
+                .map(|i| start + i),
+        );
+    }
+    order
 }
 
 /// Target indices, the most work first: by the bytes premix will scan, which for a gzipped
@@ -244,6 +468,117 @@ mod tests {
             targets.iter().map(|t| t.path.clone()).collect::<Vec<_>>()
         );
         assert!(run_all(&[], |t: &Target| t.path.clone()).is_empty());
+    }
+
+    #[test]
+    fn results_are_taken_in_order_and_only_two_windows_wait_at_once() {
+        use std::sync::atomic::AtomicUsize;
+        static LIVE: AtomicUsize = AtomicUsize::new(0);
+        static MOST: AtomicUsize = AtomicUsize::new(0);
+        struct Held(usize);
+        impl Drop for Held {
+            fn drop(&mut self) {
+                LIVE.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        let targets: Vec<Target> = (0..3000)
+            .map(|i| Target {
+                path: PathBuf::from(format!("/nowhere/{i}.rpp")),
+                root: PathBuf::from("/nowhere"),
+                format: Format::Rpp,
+            })
+            .collect();
+        let mut taken = Vec::new();
+        run_in_order(
+            &targets,
+            &Budget::unbounded(),
+            |t| {
+                let now = LIVE.fetch_add(1, Ordering::SeqCst) + 1;
+                MOST.fetch_max(now, Ordering::SeqCst);
+                // The first target of each window is slow: the others finish before it.
+                let i: usize = t
+                    .path
+                    .file_stem()
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .parse()
+                    .unwrap();
+                if i.is_multiple_of(WINDOW) {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Held(i)
+            },
+            |_, held| taken.push(held.0),
+        );
+        assert_eq!(taken, (0..3000).collect::<Vec<_>>());
+        let most = MOST.load(Ordering::SeqCst);
+        assert!(
+            most <= 2 * WINDOW + rayon::current_num_threads(),
+            "{most} held at once"
+        );
+    }
+
+    #[test]
+    fn projects_run_at_once_only_as_far_as_the_memory_budget_goes() {
+        use std::sync::atomic::AtomicU64;
+        let dir = tempfile::tempdir().unwrap();
+        // Ten projects of 40 bytes cost 120 each: a budget of 300 runs two at a time, and a
+        // project larger than the whole budget (1000 bytes) runs alone.
+        let targets: Vec<Target> = (0..11)
+            .map(|i| {
+                let path = dir.path().join(format!("{i:02}.rpp"));
+                fs::write(&path, vec![b'x'; if i == 5 { 1000 } else { 40 }]).unwrap();
+                Target {
+                    path: path.clone(),
+                    root: path,
+                    format: Format::Rpp,
+                }
+            })
+            .collect();
+        let (held, most) = (AtomicU64::new(0), AtomicU64::new(0));
+        let alone = AtomicU64::new(0);
+        let budget = Budget::new(300);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            run_in_order(
+                &targets,
+                &budget,
+                |t| {
+                    let cost = budget_cost(&budget, t).min(300);
+                    let now = held.fetch_add(cost, Ordering::SeqCst) + cost;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    if cost == 300 {
+                        alone.store(u64::from(now == 300), Ordering::SeqCst);
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                    held.fetch_sub(cost, Ordering::SeqCst);
+                },
+                |_, ()| {},
+            )
+        });
+        assert!(most.load(Ordering::SeqCst) <= 300, "{most:?}");
+        assert_eq!(alone.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_panic_in_the_work_reaches_the_caller() {
+        let targets: Vec<Target> = (0..50)
+            .map(|i| Target {
+                path: PathBuf::from(format!("/nowhere/{i}.rpp")),
+                root: PathBuf::from("/nowhere"),
+                format: Format::Rpp,
+            })
+            .collect();
+        let caught = std::panic::catch_unwind(|| {
+            run_all(&targets, |t| {
+                assert!(!t.path.ends_with("7.rpp"), "boom");
+            })
+        });
+        assert!(caught.is_err());
     }
 
     #[test]

@@ -208,23 +208,12 @@ mod tests {
 
     #[test]
     fn flags_are_warnings_notes_info_and_unsettled_rules_an_error() {
-        let track = Track {
-            index: 0,
-            name: "Audio 1".into(),
-            kind: TrackKind::Audio,
-            color: None,
-            parent: None,
-            muted: false,
-            media_files: Default::default(),
-            media_count: 0,
-            muted_media_count: 0,
-            plugins: Default::default(),
-            feeds_parent: true,
-            fed_by_tracks: false,
-        };
+        let track = Track::new(0, "Audio 1", TrackKind::Audio);
         let session = Session {
             format: Format::Rpp,
+            media: Default::default(),
             tracks: vec![track],
+            name_display: Default::default(),
         };
         let plan = Plan {
             changes: vec![Change {

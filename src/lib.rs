@@ -7,6 +7,7 @@
 //! [`findings`] says what a plan leaves to look at, and how much it matters; [`baseline`]
 //! records the findings a studio accepted.
 
+pub mod analysis;
 pub mod baseline;
 pub mod batch;
 pub mod cli;
@@ -15,9 +16,12 @@ pub mod edit;
 pub mod findings;
 pub mod formats;
 pub mod limits;
+pub mod media;
+pub mod name_bytes;
 pub mod parallel_gzip;
 pub mod pipeline;
 pub mod plan;
+pub mod preflight;
 pub mod report;
 pub mod rules;
 pub mod session;

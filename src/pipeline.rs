@@ -81,6 +81,22 @@ pub fn process_with(
     render: bool,
     limits: &Limits,
 ) -> Result<Processed, FormatError> {
+    process_with_facts(format, bytes, rules, render, limits, None)
+}
+
+/// Adds facts to a session before it is planned, from outside its file (which tracks play
+/// silence, from the audio analysis), given the project's bytes.
+pub type Facts<'a> = &'a (dyn Fn(&mut Session, &[u8]) + Sync);
+
+/// [`process_with`] planning on the session with `facts` added.
+pub fn process_with_facts(
+    format: Format,
+    bytes: &[u8],
+    rules: &RuleSet,
+    render: bool,
+    limits: &Limits,
+    facts: Option<Facts<'_>>,
+) -> Result<Processed, FormatError> {
     let open = |len: usize| Ok(formats::output_buffer(len));
     let (mut processed, output) = run(
         format,
@@ -88,6 +104,8 @@ pub fn process_with(
         rules,
         limits,
         render.then_some(open),
+        false,
+        facts,
     )
     .map_err(WriteError::in_memory)?;
     processed.output = output;
@@ -110,9 +128,51 @@ pub fn process_into<S: Sink>(
     limits: &Limits,
     open: impl FnOnce(usize) -> io::Result<S>,
 ) -> Result<(Processed, S), WriteError> {
-    let (processed, sink) = run(format, Cow::Owned(bytes), rules, limits, Some(open))?;
+    process_into_facts(format, bytes, rules, limits, open, None)
+}
+
+/// [`process_into`] planning on the session with `facts` added.
+pub fn process_into_facts<S: Sink>(
+    format: Format,
+    bytes: Vec<u8>,
+    rules: &RuleSet,
+    limits: &Limits,
+    open: impl FnOnce(usize) -> io::Result<S>,
+    facts: Option<Facts<'_>>,
+) -> Result<(Processed, S), WriteError> {
+    let (processed, sink) = run(
+        format,
+        Cow::Owned(bytes),
+        rules,
+        limits,
+        Some(open),
+        false,
+        facts,
+    )?;
     let sink = sink.ok_or_else(|| FormatError::whole("internal error: nothing rendered"))?;
     Ok((processed, sink))
+}
+
+/// [`process_into`] for a project to be replaced where it is: when the plan edits nothing,
+/// no sink is made and nothing is rendered (`None`). Plans on the session with `facts`
+/// added, when given.
+pub fn process_changes_into<S: Sink>(
+    format: Format,
+    bytes: Vec<u8>,
+    rules: &RuleSet,
+    limits: &Limits,
+    open: impl FnOnce(usize) -> io::Result<S>,
+    facts: Option<Facts<'_>>,
+) -> Result<(Processed, Option<S>), WriteError> {
+    run(
+        format,
+        Cow::Owned(bytes),
+        rules,
+        limits,
+        Some(open),
+        true,
+        facts,
+    )
 }
 
 fn run<S: Sink>(
@@ -123,12 +183,23 @@ fn run<S: Sink>(
     limits: &Limits,
     // Makes the sink, given the input's size; `None` plans only.
     open: Option<impl FnOnce(usize) -> io::Result<S>>,
+    // Plans only, too, when the plan edits nothing.
+    only_edits: bool,
+    facts: Option<Facts<'_>>,
 ) -> Result<(Processed, Option<S>), WriteError> {
     let project = formats::open_with(format, &input, limits)?;
-    let mut plan = rules::plan(rules, project.session());
+    let mut plan = match facts {
+        Some(add) => {
+            let mut known = project.session().clone();
+            add(&mut known, &input);
+            rules::plan(rules, &known)
+        }
+        None => rules::plan(rules, project.session()),
+    };
     project.vet(&mut plan);
     // A refused move can split a pair or leave a new bus with one member.
     rules::keep_structure(project.session(), &mut plan);
+    let open = open.filter(|_| plan.edits_file() || !only_edits);
     let Some(open) = open else {
         let processed = Processed {
             session: project.into_session(),

@@ -9,7 +9,7 @@
 //! members contiguously after the bus), so the new order is computed here once, in
 //! [`Plan::layout`], for every backend and for the prediction alike.
 
-use crate::session::{Rgb, Session, Track, TrackKind};
+use crate::session::{Name, Rgb, Session, Track, TrackKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -40,6 +40,9 @@ pub enum UnusedReason {
     NoMedia,
     Muted,
     AllMediaMuted,
+    /// What the track's items play is silence (needs the audio analysed: `premix preflight`'s
+    /// facts, [`crate::session::Track::silent`]).
+    Silent,
 }
 
 impl UnusedReason {
@@ -48,6 +51,7 @@ impl UnusedReason {
             UnusedReason::NoMedia => "no_media",
             UnusedReason::Muted => "muted",
             UnusedReason::AllMediaMuted => "all_media_muted",
+            UnusedReason::Silent => "silent",
         }
     }
 }
@@ -79,7 +83,7 @@ pub struct NewBus {
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
     Rename {
-        to: String,
+        to: Name,
     },
     Recolor {
         to: Rgb,
@@ -179,7 +183,7 @@ impl Layout {
 /// as [`Plan::renames`], [`Plan::recolors`] and [`Plan::mutes`], looked up in constant time.
 #[derive(Debug, Default)]
 pub struct ByTrack<'a> {
-    renames: Vec<Option<&'a str>>,
+    renames: Vec<Option<&'a Name>>,
     recolors: Vec<Option<Rgb>>,
     mutes: Vec<bool>,
 }
@@ -187,6 +191,11 @@ pub struct ByTrack<'a> {
 impl<'a> ByTrack<'a> {
     /// The name track `index` gets, if renamed.
     pub fn rename(&self, index: usize) -> Option<&'a str> {
+        self.renamed(index).map(Name::as_str)
+    }
+
+    /// [`ByTrack::rename`], as the shared [`Name`] the plan holds.
+    pub fn renamed(&self, index: usize) -> Option<&'a Name> {
         self.renames.get(index).copied().flatten()
     }
 
@@ -446,7 +455,8 @@ impl Plan {
                         let original = &session.tracks[t];
                         Track {
                             index,
-                            name: by_track.rename(t).unwrap_or(&original.name).to_string(),
+                            // Shared with the session or the plan, not copied.
+                            name: by_track.renamed(t).unwrap_or(&original.name).clone(),
                             kind: original.kind,
                             color: by_track.recolor(t).or(original.color),
                             parent,
@@ -455,13 +465,20 @@ impl Plan {
                             media_count: original.media_count,
                             muted_media_count: original.muted_media_count,
                             plugins: original.plugins.clone(),
+                            items: original.items.clone(),
+                            silent: original.silent,
+                            // A renamed track has a name the user (the rules) gave it.
+                            default_name: match by_track.rename(t) {
+                                Some(_) => None,
+                                None => original.default_name.clone(),
+                            },
                             feeds_parent: original.feeds_parent,
                             fed_by_tracks: original.fed_by_tracks,
                         }
                     }
                     Slot::NewBus(k) => Track {
                         index,
-                        name: self.new_buses[k].name.clone(),
+                        name: self.new_buses[k].name.as_str().into(),
                         kind: TrackKind::Bus,
                         color: self.new_buses[k].color,
                         parent,
@@ -470,6 +487,9 @@ impl Plan {
                         media_count: 0,
                         muted_media_count: 0,
                         plugins: Default::default(),
+                        items: Default::default(),
+                        silent: None,
+                        default_name: None,
                         feeds_parent: true,
                         fed_by_tracks: false,
                     },
@@ -479,6 +499,8 @@ impl Plan {
         Session {
             format: session.format,
             tracks,
+            media: session.media.clone(),
+            name_display: session.name_display,
         }
     }
 }
@@ -520,6 +542,9 @@ mod tests {
             media_count: 1,
             muted_media_count: 0,
             plugins: Default::default(),
+            items: Default::default(),
+            silent: None,
+            default_name: None,
             feeds_parent: true,
             fed_by_tracks: false,
         }
@@ -546,6 +571,8 @@ mod tests {
         use TrackKind::*;
         let session = Session {
             format: Format::Rpp,
+            media: Default::default(),
+            name_display: Default::default(),
             tracks: vec![
                 track(0, "vox", None, Audio),
                 track(1, "kick", None, Audio),
@@ -586,6 +613,8 @@ mod tests {
         use TrackKind::*;
         let session = Session {
             format: Format::Rpp,
+            media: Default::default(),
+            name_display: Default::default(),
             tracks: vec![
                 track(0, "DRUMS", None, Bus),
                 track(1, "kick", Some(0), Audio),

@@ -4,8 +4,11 @@
 //! type, so one rules file serves every DAW. Nothing here knows a file format.
 
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
+
+pub use crate::media::{MediaRef, ProjectMedia, SourceFile};
 
 /// A colour as the DAW displays it, 8 bits per channel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -43,6 +46,103 @@ impl Serialize for Rgb {
     }
 }
 
+/// A track's name: text shared between the session, the plan and the copies a plan's
+/// prediction makes (cloning it copies no bytes, and a `String` becomes one without a copy).
+/// It reads as a `str` (`as_str`, `Deref`) and compares with one.
+#[derive(Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Name(Arc<String>);
+
+impl Name {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Name {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl From<String> for Name {
+    fn from(text: String) -> Name {
+        Name(Arc::new(text))
+    }
+}
+
+impl From<&str> for Name {
+    fn from(text: &str) -> Name {
+        Name(Arc::new(text.to_owned()))
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Name {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl PartialEq<Name> for str {
+    fn eq(&self, other: &Name) -> bool {
+        self == other.as_str()
+    }
+}
+
+impl PartialEq<Name> for &str {
+    fn eq(&self, other: &Name) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<Name> for String {
+    fn eq(&self, other: &Name) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
 /// What a track is, as far as the rules are concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -53,6 +153,11 @@ pub enum TrackKind {
     Bus,
     /// An effects return: a track fed only by sends.
     Return,
+    /// A foldback bus: a performer's monitor mix, fed by foldback sends and feeding
+    /// headphones, not the mix (Ardour 6+ `PresentationInfo` flag `FoldbackBus`; Ardour lists
+    /// them apart, in the mixer's foldback strip). Never filed as an effects return, never
+    /// moved into a bus.
+    Foldback,
 }
 
 impl TrackKind {
@@ -62,6 +167,7 @@ impl TrackKind {
             TrackKind::Midi => "midi",
             TrackKind::Bus => "bus",
             TrackKind::Return => "return",
+            TrackKind::Foldback => "foldback",
         }
     }
 }
@@ -77,7 +183,10 @@ impl fmt::Display for TrackKind {
 pub struct Track {
     /// 0-based position in the project's track list.
     pub index: usize,
-    pub name: String,
+    /// Shared (like `media_files`): a predicted copy of the session shares the names it
+    /// does not change, so a project whose names are most of its bytes is not held again
+    /// per copy.
+    pub name: Name,
     pub kind: TrackKind,
     /// `None` when the track has no custom colour (the DAW's default).
     pub color: Option<Rgb>,
@@ -95,6 +204,18 @@ pub struct Track {
     pub muted_media_count: usize,
     /// Plugin (effect and instrument) names on the track.
     pub plugins: Arc<[String]>,
+    /// What the track's audio items/clips/regions play: file, offset and length into it, the
+    /// item's own gain and mute ([`MediaRef`]). MIDI items are not listed. Shared, like
+    /// `media_files`.
+    pub items: Arc<[MediaRef]>,
+    /// Whether what the track's items play is silence, when an analysis said so
+    /// ([`crate::analysis`]); `None` when the audio was not analysed. The `silent` reason of
+    /// `unused` reads it; backends always leave it `None`.
+    pub silent: Option<bool>,
+    /// For a track the user never named, in a session whose DAW numbers the names it shows
+    /// ([`NameDisplay::Numbered`]): the name the DAW made up, without its number or letter
+    /// (Live: `Audio`, `Drum Rack`, `Reverb`). `None` for a named track.
+    pub default_name: Option<String>,
     /// The track's audio reaches its enclosing folder/group/bus, or the master when it sits at
     /// the top level. False when the engineer took it out of that path (REAPER `MAINSEND 0`,
     /// a Live output routed elsewhere than the group or master, an Ardour route whose outputs
@@ -109,6 +230,28 @@ pub struct Track {
 }
 
 impl Track {
+    /// A track at the top level with no colour, no items and no plug-ins, whose audio reaches
+    /// the master: what sessions built by tests and tools start from.
+    pub fn new(index: usize, name: impl Into<Name>, kind: TrackKind) -> Track {
+        Track {
+            index,
+            name: name.into(),
+            kind,
+            color: None,
+            parent: None,
+            muted: false,
+            media_files: Default::default(),
+            media_count: 0,
+            muted_media_count: 0,
+            plugins: Default::default(),
+            items: Default::default(),
+            silent: None,
+            default_name: None,
+            feeds_parent: true,
+            fed_by_tracks: false,
+        }
+    }
+
     /// True when the track has items and every one of them is muted.
     pub fn all_media_muted(&self) -> bool {
         self.media_count > 0 && self.muted_media_count == self.media_count
@@ -142,14 +285,46 @@ impl fmt::Display for Format {
     }
 }
 
+/// How the DAW shows a track's name, given the name rules match ([`Track::name`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NameDisplay {
+    /// As it is.
+    #[default]
+    AsNamed,
+    /// Numbered by position, as Ableton Live shows names (its set's `EffectiveName`): a
+    /// return track by its letter (`A-Reverb`: A for the first return); a track never named
+    /// by its number and [`Track::default_name`] (`3-Audio`, 1 for the first track); a named
+    /// track as typed, a leading run of `#` replaced by its number, zero-padded to as many
+    /// digits as there are `#` (Live 9 Reference Manual, "Audio and MIDI Tracks": "When a #
+    /// symbol precedes a name, the track will get a number").
+    Numbered,
+}
+
 /// The tracks of one project, in display order.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Session {
     pub format: Format,
     pub tracks: Vec<Track>,
+    /// Project-wide facts about media: the project's sample rate, where the DAW looks for
+    /// files ([`ProjectMedia`]).
+    pub media: Arc<ProjectMedia>,
+    /// How the DAW shows the tracks' names ([`Session::shown_name`]).
+    pub name_display: NameDisplay,
 }
 
 impl Session {
+    /// A session of `tracks` with no project-wide media facts, whose names show as they are:
+    /// what sessions built by tests and tools start from.
+    pub fn new(format: Format, tracks: Vec<Track>) -> Session {
+        Session {
+            format,
+            tracks,
+            media: Default::default(),
+            name_display: Default::default(),
+        }
+    }
+
     /// The chain of enclosing buses of `index`, innermost first.
     pub fn ancestors(&self, index: usize) -> impl Iterator<Item = usize> + '_ {
         let mut next = self.tracks[index].parent;
@@ -185,6 +360,82 @@ impl Session {
         self.tracks[index].feeds_parent
             && self.ancestors(index).all(|a| self.tracks[a].feeds_parent)
     }
+
+    /// The name of track `index` as the DAW shows it (see [`NameDisplay`]); `""` past the
+    /// end. Costs a pass over the tracks before it when names are numbered.
+    pub fn shown_name(&self, index: usize) -> Cow<'_, str> {
+        let Some(track) = self.tracks.get(index) else {
+            return Cow::Borrowed("");
+        };
+        match self.name_display {
+            NameDisplay::AsNamed => Cow::Borrowed(&track.name),
+            NameDisplay::Numbered => {
+                let before = &self.tracks[..index];
+                let same_kind =
+                    |t: &&Track| (t.kind == TrackKind::Return) == (track.kind == TrackKind::Return);
+                numbered_name(track, before.iter().filter(same_kind).count() + 1)
+            }
+        }
+    }
+
+    /// [`Session::shown_name`] of every track, in one pass.
+    pub fn shown_names(&self) -> Vec<Cow<'_, str>> {
+        match self.name_display {
+            NameDisplay::AsNamed => self
+                .tracks
+                .iter()
+                .map(|t| Cow::Borrowed(t.name.as_str()))
+                .collect(),
+            NameDisplay::Numbered => {
+                let (mut tracks, mut returns) = (0, 0);
+                self.tracks
+                    .iter()
+                    .map(|t| {
+                        let counter = if t.kind == TrackKind::Return {
+                            &mut returns
+                        } else {
+                            &mut tracks
+                        };
+                        *counter += 1;
+                        numbered_name(t, *counter)
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
+/// Live's shown name of `track`, the `position`th return or the `position`th other track.
+fn numbered_name(track: &Track, position: usize) -> Cow<'_, str> {
+    if track.kind == TrackKind::Return {
+        let base = track.default_name.as_deref().unwrap_or(&track.name);
+        return Cow::Owned(format!("{}-{base}", return_letter(position)));
+    }
+    if let Some(base) = &track.default_name {
+        return Cow::Owned(format!("{position}-{base}"));
+    }
+    let hashes = track.name.bytes().take_while(|b| *b == b'#').count();
+    if hashes == 0 {
+        return Cow::Borrowed(&track.name);
+    }
+    Cow::Owned(format!(
+        "{position:0hashes$}{}",
+        &track.name[hashes..],
+        hashes = hashes
+    ))
+}
+
+/// A, B, ... Z, then AA, AB, ...: the letter Live gives the `position`th (1-based) return.
+fn return_letter(position: usize) -> String {
+    let mut n = position;
+    let mut letters = Vec::new();
+    while n > 0 {
+        n -= 1;
+        letters.push(b'A' + (n % 26) as u8);
+        n /= 26;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
 }
 
 /// Which colours a project's tracks can show: a colour premix writes there becomes
@@ -217,6 +468,53 @@ impl ColourSpace {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn track(index: usize, name: &str, kind: TrackKind, default_name: Option<&str>) -> Track {
+        Track {
+            default_name: default_name.map(str::to_string),
+            ..Track::new(index, name, kind)
+        }
+    }
+
+    #[test]
+    fn numbered_names_are_shown_as_live_shows_them() {
+        use TrackKind::*;
+        let session = Session {
+            format: Format::Als,
+            media: Default::default(),
+            tracks: vec![
+                track(0, "1-Drum Rack", Midi, Some("Drum Rack")),
+                track(1, "# Kick", Audio, None),
+                track(2, "### Snare", Audio, None),
+                track(3, "Bass #", Audio, None),
+                track(4, "Reverb", Return, None),
+                track(5, "B-Delay", Return, Some("Delay")),
+            ],
+            name_display: NameDisplay::Numbered,
+        };
+        let shown = [
+            "1-Drum Rack",
+            "2 Kick",
+            "003 Snare",
+            "Bass #",
+            "A-Reverb",
+            "B-Delay",
+        ];
+        assert_eq!(session.shown_names(), shown);
+        for (i, name) in shown.iter().enumerate() {
+            assert_eq!(session.shown_name(i), *name);
+        }
+        assert_eq!(session.shown_name(9), "");
+        let plain = Session {
+            name_display: NameDisplay::AsNamed,
+            ..session
+        };
+        assert_eq!(plain.shown_name(1), "# Kick");
+        assert_eq!(
+            (1..=28).map(return_letter).collect::<Vec<_>>()[24..],
+            ["Y", "Z", "AA", "AB"]
+        );
+    }
 
     #[test]
     fn hex_colours_parse_and_print_lowercase() {

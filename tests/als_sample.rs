@@ -32,10 +32,13 @@ fn root() -> PathBuf {
 }
 
 /// The sample's options: a `Creator` naming the Live release whose layout it follows (readers
-/// such as abletoolz parse a version out of it), no warp markers.
+/// such as abletoolz parse a version out of it), no warp markers, and clips playing the REAPER
+/// sample's audio files (`../reaper/Audio/`, relative to the set, as Live writes a sample
+/// outside the project folder).
 const SAMPLE: live_set::Options = live_set::Options {
     creator: "Ableton Live 11.3.35",
     project_folder: "/Users/engineer/Music/Messy Project",
+    samples: "../reaper/Audio",
     warp_markers: false,
 };
 
@@ -103,9 +106,9 @@ fn outcome(format: Format, bytes: &[u8]) -> Vec<(String, Option<String>, Option<
         .map(|t| {
             (
                 t.kind == TrackKind::Return,
-                t.name.clone(),
+                t.name.to_string(),
                 t.color.map(|c| palette::rgb(palette::nearest(c)).unwrap()),
-                t.parent.map(|p| predicted.tracks[p].name.clone()),
+                t.parent.map(|p| predicted.tracks[p].name.to_string()),
             )
         })
         .collect();

@@ -373,7 +373,7 @@ fn the_sample_is_what_the_generator_makes() {
     let tree = |s: &premix::session::Session| -> Vec<(String, Option<usize>, Option<Rgb>)> {
         s.tracks
             .iter()
-            .map(|t| (t.name.clone(), t.parent, t.color))
+            .map(|t| (t.name.to_string(), t.parent, t.color))
             .collect()
     };
     assert_eq!(

@@ -24,27 +24,17 @@ const FAMILIES: [&str; 12] = [
 
 /// (name, kind, parent index, media count) to a session.
 fn session(spec: &[(&str, TrackKind, Option<usize>, usize)]) -> Session {
-    Session {
-        format: Format::Rpp,
-        tracks: spec
-            .iter()
+    Session::new(
+        Format::Rpp,
+        spec.iter()
             .enumerate()
             .map(|(index, &(name, kind, parent, media))| Track {
-                index,
-                name: name.into(),
-                kind,
-                color: None,
                 parent,
-                muted: false,
-                media_files: Default::default(),
                 media_count: media,
-                muted_media_count: 0,
-                plugins: Default::default(),
-                feeds_parent: true,
-                fed_by_tracks: false,
+                ..Track::new(index, name, kind)
             })
             .collect(),
-    }
+    )
 }
 
 /// How the default files each of `names`, each an audio track with media at the top level.
@@ -323,7 +313,7 @@ fn renames_touch_only_a_lower_case_or_abbreviated_first_word_and_settle() {
                 .changes
                 .iter()
                 .find_map(|c| match &c.action {
-                    Action::Rename { to } if c.track == i => Some(to.clone()),
+                    Action::Rename { to } if c.track == i => Some(to.to_string()),
                     _ => None,
                 })
                 .unwrap_or_else(|| name.to_string())

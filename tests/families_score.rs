@@ -143,7 +143,7 @@ fn score<'a>(rows: &'a [Row], corpus: &Path, rules: &RuleSet) -> Vec<Scored<'a>>
                 .map(|&t| {
                     session
                         .ancestors(t)
-                        .map(|a| session.tracks[a].name.clone())
+                        .map(|a| session.tracks[a].name.to_string())
                         .collect()
                 })
                 .unwrap_or_default();

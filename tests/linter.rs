@@ -517,7 +517,7 @@ fn every_rules_mistake_is_reported_at_once_in_words_a_user_knows() {
     let expected = [
         format!("error: {shown}:8:5: unknown key `nme` in a rule (did you mean `name`?)"),
         format!(
-            "error: {shown}:9:31: `kind` is `tape`, which is not one of audio, midi, bus, return or any"
+            "error: {shown}:9:31: `kind` is `tape`, which is not one of audio, midi, bus, return, foldback or any"
         ),
         format!(
             "error: {shown}:10:1: a tab in the indentation: YAML indents with spaces only (replace the tab with spaces)"

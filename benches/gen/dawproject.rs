@@ -120,7 +120,8 @@ pub fn project_xml(session: &Session, options: &Options) -> (String, Vec<String>
             TrackKind::Audio => ("audio", "regular"),
             TrackKind::Midi => ("notes", "regular"),
             TrackKind::Bus => ("tracks", "master"),
-            TrackKind::Return => ("audio", "effect"),
+            // A monitor mix has no role of its own in DAWproject: an effect channel is closest.
+            TrackKind::Return | TrackKind::Foldback => ("audio", "effect"),
         };
         let color = track
             .color

@@ -18,8 +18,11 @@ const SKELETON: &str = include_str!("live-11.3-skeleton.txt");
 pub struct Options {
     /// The root's `Creator`: readers such as abletoolz parse a version out of it.
     pub creator: &'static str,
-    /// Where the clips' samples are said to live (`<folder>/Samples/Recorded/<file>`).
+    /// Where the clips' samples are said to live (`<folder>/<samples>/<file>`).
     pub project_folder: &'static str,
+    /// The samples' folder relative to the set (`RelativePath`): `Samples/Recorded`, where Live
+    /// records, or where the files really are (the sample set plays the REAPER sample's audio).
+    pub samples: &'static str,
     /// Give every audio clip 24 warp markers at varying times (a deterministic LCG), so the
     /// XML compresses about as well as a real set's (around 10:1): for benchmarks.
     pub warp_markers: bool,
@@ -201,7 +204,7 @@ impl Skeletons {
             TrackKind::Audio => 0,
             TrackKind::Midi => 1,
             TrackKind::Bus => 2,
-            TrackKind::Return => 3,
+            TrackKind::Return | TrackKind::Foldback => 3,
         };
         let mut t = self.tracks[index].clone();
         t.attrs.clear();
@@ -225,7 +228,7 @@ fn clip(skeletons: &Skeletons, t: &Track, k: usize, color: usize, options: &Opti
     c.value("Disabled", &disabled.to_string());
     if !midi {
         let file = t.media_files.get(k).cloned().unwrap_or_default();
-        let relative = format!("Samples/Recorded/{file}");
+        let relative = format!("{}/{file}", options.samples);
         c.value("SampleRef/FileRef/RelativePath", &relative);
         let path = format!("{}/{relative}", options.project_folder);
         c.value("SampleRef/FileRef/Path", &path);
@@ -236,12 +239,17 @@ fn clip(skeletons: &Skeletons, t: &Track, k: usize, color: usize, options: &Opti
     c
 }
 
+/// Live has no foldback bus: one is written as a return track.
+fn is_return(kind: TrackKind) -> bool {
+    matches!(kind, TrackKind::Return | TrackKind::Foldback)
+}
+
 fn tag_of(kind: TrackKind) -> &'static str {
     match kind {
         TrackKind::Audio => "AudioTrack",
         TrackKind::Midi => "MidiTrack",
         TrackKind::Bus => "GroupTrack",
-        TrackKind::Return => "ReturnTrack",
+        TrackKind::Return | TrackKind::Foldback => "ReturnTrack",
     }
 }
 
@@ -252,15 +260,10 @@ pub fn live_set(session: &Session, options: &Options) -> Vec<u8> {
     let mut order: Vec<&Track> = session
         .tracks
         .iter()
-        .filter(|t| t.kind != TrackKind::Return)
+        .filter(|t| !is_return(t.kind))
         .collect();
-    order.extend(
-        session
-            .tracks
-            .iter()
-            .filter(|t| t.kind == TrackKind::Return),
-    );
-    let returns = order.iter().filter(|t| t.kind == TrackKind::Return).count();
+    order.extend(session.tracks.iter().filter(|t| is_return(t.kind)));
+    let returns = order.iter().filter(|t| is_return(t.kind)).count();
     let scenes = order
         .iter()
         .map(|t| t.media_count)
@@ -324,7 +327,7 @@ pub fn live_set(session: &Session, options: &Options) -> Vec<u8> {
                 let slots = x.numbered("Slots", scenes);
                 x.fill("Slots", slots);
             }
-            TrackKind::Return => {}
+            TrackKind::Return | TrackKind::Foldback => {}
         }
         tracks.push(x);
     }

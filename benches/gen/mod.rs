@@ -133,6 +133,7 @@ pub fn als_xml(target_xml: usize) -> Vec<u8> {
 const LIVE_OPTIONS: live_set::Options = live_set::Options {
     creator: "Ableton Live 11.3.35",
     project_folder: "/Users/engineer/Music/Big Project",
+    samples: "Samples/Recorded",
     warp_markers: true,
 };
 
@@ -152,7 +153,7 @@ fn replicate(base: &Session, copies: usize) -> Session {
             t.index += offset;
             t.parent = t.parent.map(|p| p + offset);
             if k > 0 {
-                t.name = format!("{} {k}", t.name);
+                t.name = format!("{} {k}", t.name).into();
             }
             if matches!(t.kind, TrackKind::Audio | TrackKind::Midi) {
                 let extra = 4;
@@ -174,7 +175,9 @@ fn replicate(base: &Session, copies: usize) -> Session {
     // orders them so (returns have no parent).
     Session {
         format: base.format,
+        media: base.media.clone(),
         tracks,
+        name_display: base.name_display,
     }
 }
 

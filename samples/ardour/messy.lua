@@ -19,14 +19,15 @@ local function midi(name)
   return tl:front()
 end
 
--- A region on every track that has something recorded: 10 ms bounced from the (silent) track
--- itself, so that Ardour writes a real source file (a few KB) and a real region. MIDI regions
--- get one note, so that their source is not empty.
+-- A region on every track that has something recorded: 0.5 s (`ms` long) bounced from the
+-- (silent) track itself, so that Ardour writes a real source file and a real region; the
+-- samples' make-media.py then puts audio with planted defects into those files. MIDI
+-- regions get one note, so that their source is not empty.
 local nil_proc = ARDOUR.LuaAPI.nil_proc()
 local itt = ARDOUR.InterThreadInfo()
-local function record(track, at_ms)
+local function record(track, at_ms, ms)
   local at = math.floor(at_ms * 48)
-  local bounced = track:bounce_range(0, 480, itt, nil_proc, false, track:name())
+  local bounced = track:bounce_range(0, math.floor((ms or 500) * 48), itt, nil_proc, false, track:name())
   local playlist = track:playlist()
   playlist:add_region(bounced, Temporal.timepos_t(at), 1, false)
   -- The playlist holds a copy of the bounced (whole-file) region: return that one.
@@ -53,7 +54,8 @@ record(audio("Acoustic", 2), 0)
 record(midi("rhodes"), 0)
 record(midi("synth pad"), 0)
 record(audio("Lead vox"), 0)
-record(audio("bv 2"), 0)
+-- A stem that stops before the song does.
+record(audio("bv 2"), 0, 250)
 -- The alternate take: the track is muted and so is its only region (nothing of it plays).
 local old = audio("vox old take")
 record(old, 20):set_muted(true)

@@ -3,12 +3,12 @@
 //! to make (as `check` and `diff` do), 0 when none; 2 on any error.
 
 use super::output::{Outcome, Printer};
-use super::run::{self, Planned};
+use super::run::{self, Planned, WriteInto};
 use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, RunArgs};
 use crate::batch::Target;
 use crate::findings::{self, FailOn};
-use crate::report::diff;
 use crate::report::style::{ColorChoice, Style};
+use crate::report::{diff, escape};
 use crate::write;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -59,64 +59,200 @@ fn create_parent(dest: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Plans one project and writes it. With `--out`, the output streams into a temporary file
-/// next to its destination, is read back and verified there, and is put in place once verified.
-fn apply_one(
+/// What every project of the run shares: the rules, the limits, the inputs (never written
+/// over), and the temporary files killed runs left.
+struct Shared<'a> {
+    finder: &'a crate::config::RulesFinder,
+    limits: &'a crate::limits::Limits,
+    inputs: Inputs,
+    leftovers: write::aside::Leftovers,
+    /// With `--out`: each destination, and the first project that goes there (a later one
+    /// would replace its output).
+    first_to: std::collections::HashMap<PathBuf, PathBuf>,
+}
+
+/// Names, before anything is written, the rules files found beside or above the projects
+/// (not given with `--rules`) that remove or mute tracks: a `.premix.yaml` in a parent
+/// folder applies without being named on the command line.
+fn name_rules_that_remove_or_mute(prepared: &run::Prepared) {
+    for t in &prepared.targets {
+        // Loaded once each; the run uses them from the finder's cache.
+        let _ = prepared.finder.for_project(&t.path);
+    }
+    for (file, what) in prepared.finder.found_removing_or_muting() {
+        eprintln!(
+            "premix: rules {} (found beside or above the projects, not given with --rules) {}",
+            escape::path(&file),
+            escape::text(&what)
+        );
+    }
+}
+
+/// The folder among `paths` that `out` is, if any.
+fn out_is_an_input_folder<'a>(out: &Path, paths: &'a [PathBuf]) -> Option<&'a Path> {
+    let out = std::fs::canonicalize(out).ok()?;
+    paths
+        .iter()
+        .find(|p| p.is_dir() && std::fs::canonicalize(p).is_ok_and(|p| p == out))
+        .map(PathBuf::as_path)
+}
+
+/// Each `--out` destination and the first target written there.
+fn first_to_each_output(
+    out: Option<&Path>,
+    targets: &[Target],
+) -> std::collections::HashMap<PathBuf, PathBuf> {
+    let mut first = std::collections::HashMap::new();
+    if let Some(dir) = out {
+        for t in targets {
+            first
+                .entry(dir.join(t.relative()))
+                .or_insert_with(|| t.path.clone());
+        }
+    }
+    first
+}
+
+/// Plans one project and writes it: nowhere with `--dry-run`, in place, or under `--out`.
+/// A written project streams into a temporary file beside its destination, is read back from
+/// there and verified, and is put in place once verified.
+fn apply_one(args: &ApplyArgs, target: &Target, shared: &Shared<'_>) -> Result<Written, String> {
+    let text_diff = args.diff == Some(DiffKind::Text);
+    if args.dry_run {
+        let planned = run::plan_one(target, shared.finder, shared.limits, true)?;
+        return Ok(Written {
+            planned,
+            output: None,
+            backup: None,
+        });
+    }
+    match &args.out {
+        Some(dir) => out_one(target, &dir.join(target.relative()), text_diff, shared),
+        None => in_place_one(args, target, text_diff, shared),
+    }
+}
+
+/// `--in-place`: under the project's lock from before it is read until its new bytes are in
+/// place; a project the plan leaves alone is not written at all.
+fn in_place_one(
     args: &ApplyArgs,
     target: &Target,
-    finder: &crate::config::RulesFinder,
-    limits: &crate::limits::Limits,
+    text_diff: bool,
+    shared: &Shared<'_>,
 ) -> Result<Written, String> {
-    let staged_write = !args.dry_run && args.diff != Some(DiffKind::Text);
-    let Some(dir) = args.out.as_ref().filter(|_| staged_write) else {
-        let planned = run::plan_one(target, finder, limits, true)?;
-        return write_one(args, target, planned);
+    // A symbolic link named on the command line stays a link: the file it points to is
+    // replaced, beside which the lock, the temporary files and the backup go.
+    let real = std::fs::canonicalize(&target.path).map_err(|e| e.to_string())?;
+    let _lock = write::lock::ProjectLock::acquire(&real)
+        .map_err(|e| format!("cannot take the project's lock beside it: {e}; not written"))?;
+    shared.leftovers.remove(&real);
+    let how = WriteInto {
+        from: &real,
+        only_edits: true,
+        keep_input: text_diff,
     };
-    let dest = dir.join(target.relative());
-    let meta = std::fs::metadata(&target.path).ok();
-    // Called once the project is read and planned: a project that fails leaves no folder.
-    let open = |_len: usize| -> std::io::Result<write::Staged> {
-        create_parent(&dest)?;
-        write::Staged::create(&dest, meta.as_ref())
+    let open = |_len: usize| write::Staged::create(&real, None);
+    let describe = |e: std::io::Error| format!("{}: {e}", real.display());
+    let (mut planned, staged) =
+        run::plan_write_into(target, shared.finder, shared.limits, how, open, describe)?;
+    let Some(staged) = staged else {
+        return Ok(Written {
+            planned,
+            output: None,
+            backup: None,
+        });
     };
-    let describe = |e: std::io::Error| format!("{}: {e}", dest.display());
-    let (planned, staged) = run::plan_one_into(target, finder, limits, open, describe)?;
-    staged.commit().map_err(describe)?;
+    if text_diff {
+        planned.processed.output = Some(std::fs::read(staged.path()).map_err(describe)?);
+    }
+    let backup = write::replace_in_place(&real, &planned.snapshot, staged, !args.no_backup)
+        .map_err(|e| e.to_string())?;
     Ok(Written {
         planned,
-        output: Some(dest),
+        output: Some(target.path.clone()),
+        backup,
+    })
+}
+
+/// `--out`: the output goes to `dest`, under `dest`'s lock, never over an input project.
+fn out_one(
+    target: &Target,
+    dest: &Path,
+    text_diff: bool,
+    shared: &Shared<'_>,
+) -> Result<Written, String> {
+    let over_input = || {
+        shared.inputs.holds(dest).then(|| {
+            format!(
+                "{}: is a project given as input; --out never writes over one (--in-place \
+                 replaces projects, keeping backups)",
+                dest.display()
+            )
+        })
+    };
+    if let Some(refusal) = over_input() {
+        return Err(refusal);
+    }
+    if let Some(first) = shared.first_to.get(dest).filter(|p| **p != target.path) {
+        return Err(format!(
+            "{}: is where {} is written too; not written (give the two projects' folders \
+             rather than the files, or run them separately)",
+            dest.display(),
+            first.display()
+        ));
+    }
+    let meta = std::fs::metadata(&target.path).ok();
+    let mut lock = None;
+    // Called once the project is read and planned: a project that fails leaves no folder.
+    let open = |_len: usize| -> std::io::Result<write::Staged> {
+        create_parent(dest)?;
+        lock = Some(write::lock::ProjectLock::acquire(dest)?);
+        shared.leftovers.remove(dest);
+        if let Some(refusal) = over_input() {
+            return Err(std::io::Error::other(refusal));
+        }
+        write::Staged::create(dest, meta.as_ref())
+    };
+    let describe = |e: std::io::Error| format!("{}: {e}", dest.display());
+    let how = WriteInto {
+        from: &target.path,
+        only_edits: false,
+        keep_input: text_diff,
+    };
+    let (mut planned, staged) =
+        run::plan_write_into(target, shared.finder, shared.limits, how, open, describe)?;
+    let staged = staged.ok_or("internal error: nothing rendered")?;
+    if text_diff {
+        planned.processed.output = Some(std::fs::read(staged.path()).map_err(describe)?);
+    }
+    staged.commit().map_err(describe)?;
+    drop(lock);
+    Ok(Written {
+        planned,
+        output: Some(dest.to_path_buf()),
         backup: None,
     })
 }
 
-/// Writes a planned project whose bytes were kept: in place, under `--out` when a text diff
-/// needs them, or nowhere (`--dry-run`).
-fn write_one(args: &ApplyArgs, target: &Target, planned: Planned) -> Result<Written, String> {
-    let mut written = Written {
-        planned,
-        output: None,
-        backup: None,
-    };
-    if args.dry_run {
-        return Ok(written);
+/// The files given as input, by identity ([`crate::batch::file_identity`]), so that no
+/// output lands on one whatever path leads to it.
+#[derive(Default)]
+struct Inputs(std::collections::HashSet<crate::batch::FileIdentity>);
+
+impl Inputs {
+    fn of(targets: &[Target]) -> Inputs {
+        Inputs(
+            targets
+                .iter()
+                .map(|t| crate::batch::file_identity(&t.path))
+                .collect(),
+        )
     }
-    let p = &written.planned;
-    let bytes = p.processed.output.as_deref().unwrap_or(&p.bytes);
-    if let Some(dir) = &args.out {
-        // `--out` with `--diff=text`, which needs the bytes kept (else `apply_one` stages).
-        let dest = dir.join(target.relative());
-        let meta = std::fs::metadata(&target.path).ok();
-        create_parent(&dest)
-            .and_then(|()| write::atomic_write(&dest, bytes, meta.as_ref()))
-            .map_err(|e| format!("{}: {e}", dest.display()))?;
-        written.output = Some(dest);
-    } else if args.in_place && bytes != p.bytes.as_slice() {
-        written.backup =
-            write::replace_in_place(&target.path, &p.bytes, &p.snapshot, bytes, !args.no_backup)
-                .map_err(|e| e.to_string())?;
-        written.output = Some(target.path.clone());
+
+    /// True when `path` is an input (a path that leads to no file is none).
+    fn holds(&self, path: &Path) -> bool {
+        path.exists() && self.0.contains(&crate::batch::file_identity(path))
     }
-    Ok(written)
 }
 
 /// Says which destination to choose when none was given.
@@ -137,10 +273,25 @@ pub fn run(args: &ApplyArgs, color: ColorChoice, limits: &crate::limits::Limits)
             return EXIT_ERROR;
         }
     };
-    let finder = &prepared.finder;
-    let results = run::run_with_progress(args.run.progress(), &prepared.targets, |t| {
-        apply_one(args, t, finder, limits)
-    });
+    if let Some(out) = &args.out
+        && let Some(folder) = out_is_an_input_folder(out, &args.run.selection.paths)
+    {
+        eprintln!(
+            "error: --out {} is the folder {} given as input: the outputs would replace the \
+             projects (--in-place replaces projects, keeping backups)",
+            escape::path(out),
+            escape::path(folder)
+        );
+        return EXIT_ERROR;
+    }
+    name_rules_that_remove_or_mute(&prepared);
+    let shared = Shared {
+        finder: &prepared.finder,
+        limits,
+        inputs: Inputs::of(&prepared.targets),
+        leftovers: Default::default(),
+        first_to: first_to_each_output(args.out.as_deref(), &prepared.targets),
+    };
 
     // With --dry-run or --diff, pending changes are the answer (exit 1), as for `check`.
     let reports_changes = args.dry_run || args.diff.is_some();
@@ -158,40 +309,23 @@ pub fn run(args: &ApplyArgs, color: ColorChoice, limits: &crate::limits::Limits)
     for p in &prepared.problems {
         out.failed(&p.path, &p.reason, false);
     }
-    for (target, result) in prepared.targets.iter().zip(&results) {
-        match result {
-            Ok(w) => {
-                let p = &w.planned.processed;
-                let found = findings::of(&p.session, &p.plan);
-                let accepted = vec![false; found.len()];
-                let after_changes = match (args.diff, &p.output) {
-                    (Some(DiffKind::Semantic), _) if p.plan.edits_file() => {
-                        diff::semantic(&target.path, &p.session, &p.plan, style)
-                    }
-                    (Some(DiffKind::Text), Some(output)) if p.plan.edits_file() => {
-                        let before = crate::formats::text_view(target.format, &w.planned.bytes);
-                        let after = crate::formats::text_view(target.format, output);
-                        diff::text(&target.path, &before, &after)
-                    }
-                    _ => String::new(),
-                };
-                out.planned(Outcome {
-                    path: &target.path,
-                    rules: &w.planned.rules,
-                    session: &p.session,
-                    plan: &p.plan,
-                    findings: &found,
-                    accepted: &accepted,
-                    verb: if args.dry_run { "wanted" } else { "made" },
-                    attention: p.plan.edits_file(),
-                    after_changes,
-                    output: w.output.as_deref(),
-                    backup: w.backup.as_deref(),
-                });
+    let count = prepared.targets.len();
+    let mut taken = 0;
+    // Each project is shown as soon as the ones before it are, then freed.
+    run::run_with_progress_in_order(
+        args.run.progress(),
+        &prepared.targets,
+        limits,
+        |t| apply_one(args, t, &shared),
+        |target, result| {
+            match &result {
+                Ok(w) => show(args, target, w, &mut out, style),
+                Err(e) => out.failed(&target.path, e, true),
             }
-            Err(e) => out.failed(&target.path, e, true),
-        }
-    }
+            taken += 1;
+            run::done_with(result, taken == count);
+        },
+    );
     let code = if out.summary.errors > 0 || out.summary.projects == 0 {
         EXIT_ERROR
     } else if reports_changes && out.summary.changed > 0 {
@@ -206,6 +340,36 @@ pub fn run(args: &ApplyArgs, color: ColorChoice, limits: &crate::limits::Limits)
         "changed"
     };
     out.finish(verb, None);
-    run::leave_to_exit(results);
     code
+}
+
+/// Shows what happened to one planned project.
+fn show(args: &ApplyArgs, target: &Target, w: &Written, out: &mut Printer, style: Style) {
+    let p = &w.planned.processed;
+    let found = findings::of(&p.session, &p.plan);
+    let accepted = vec![false; found.len()];
+    let after_changes = match (args.diff, &p.output) {
+        (Some(DiffKind::Semantic), _) if p.plan.edits_file() => {
+            diff::semantic(&target.path, &p.session, &p.plan, style)
+        }
+        (Some(DiffKind::Text), Some(output)) if p.plan.edits_file() => {
+            let before = crate::formats::text_view(target.format, &w.planned.bytes);
+            let after = crate::formats::text_view(target.format, output);
+            diff::text(&target.path, &before, &after)
+        }
+        _ => String::new(),
+    };
+    out.planned(Outcome {
+        path: &target.path,
+        rules: &w.planned.rules,
+        session: &p.session,
+        plan: &p.plan,
+        findings: &found,
+        accepted: &accepted,
+        verb: if args.dry_run { "wanted" } else { "made" },
+        attention: p.plan.edits_file(),
+        after_changes,
+        output: w.output.as_deref(),
+        backup: w.backup.as_deref(),
+    });
 }

@@ -28,10 +28,6 @@ pub fn run(args: &CheckArgs, color: ColorChoice, limits: &crate::limits::Limits)
         }
     };
     let finder = &prepared.finder;
-    let results = run::run_with_progress(args.run.progress(), &prepared.targets, |t| {
-        run::plan_one(t, finder, limits, false)
-    });
-
     let mut out = Printer::new(
         "check",
         args.run.output_format(),
@@ -46,37 +42,48 @@ pub fn run(args: &CheckArgs, color: ColorChoice, limits: &crate::limits::Limits)
     for p in &prepared.problems {
         out.failed(&p.path, &p.reason, false);
     }
-    for (target, result) in prepared.targets.iter().zip(&results) {
-        match result {
-            Ok(planned) => {
-                let p = &planned.processed;
-                let found = findings::of(&p.session, &p.plan);
-                let accepted = gate.accept(&target.path, &p.session, &found);
-                let fails = found
-                    .iter()
-                    .zip(&accepted)
-                    .any(|(f, a)| !a && gate.fail_on.fails(f.severity()));
-                out.planned(Outcome {
-                    path: &target.path,
-                    rules: &planned.rules,
-                    session: &p.session,
-                    plan: &p.plan,
-                    findings: &found,
-                    accepted: &accepted,
-                    verb: "wanted",
-                    attention: fails || (gate.fail_on.changes_fail() && p.plan.edits_file()),
-                    after_changes: String::new(),
-                    output: None,
-                    backup: None,
-                });
+    let count = prepared.targets.len();
+    let mut taken = 0;
+    // Each project is shown as soon as the ones before it are, then freed.
+    run::run_with_progress_in_order(
+        args.run.progress(),
+        &prepared.targets,
+        limits,
+        |t| run::plan_one(t, finder, limits, false),
+        |target, result| {
+            match &result {
+                Ok(planned) => {
+                    let p = &planned.processed;
+                    let found = findings::of(&p.session, &p.plan);
+                    let accepted = gate.accept(&target.path, &p.session, &found);
+                    let fails = found
+                        .iter()
+                        .zip(&accepted)
+                        .any(|(f, a)| !a && gate.fail_on.fails(f.severity()));
+                    out.planned(Outcome {
+                        path: &target.path,
+                        rules: &planned.rules,
+                        session: &p.session,
+                        plan: &p.plan,
+                        findings: &found,
+                        accepted: &accepted,
+                        verb: "wanted",
+                        attention: fails || (gate.fail_on.changes_fail() && p.plan.edits_file()),
+                        after_changes: String::new(),
+                        output: None,
+                        backup: None,
+                    });
+                }
+                Err(e) => out.failed(&target.path, e, true),
             }
-            Err(e) => out.failed(&target.path, e, true),
-        }
-    }
+            taken += 1;
+            run::done_with(result, taken == count);
+        },
+    );
     let written = match gate.save() {
         Ok(w) => w,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprint!("{}", crate::report::human::error(&e));
             out.summary.errors += 1;
             None
         }
@@ -84,6 +91,5 @@ pub fn run(args: &CheckArgs, color: ColorChoice, limits: &crate::limits::Limits)
     let code = gate.exit_code(&out.summary);
     super::output::say_if_nothing_found(out.summary.projects, prepared.problems.len());
     out.finish("would change", written);
-    run::leave_to_exit(results);
     code
 }

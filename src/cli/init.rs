@@ -1,6 +1,7 @@
 //! `premix init [DIR]`: write a commented starter `.premix.yaml`.
 
 use super::{EXIT_ERROR, EXIT_OK};
+use crate::report::escape;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -22,7 +23,7 @@ pub fn run(args: &InitArgs) -> u8 {
     if path.exists() && !args.force {
         eprintln!(
             "error: {} exists already (use --force to replace it)",
-            path.display()
+            escape::path(&path)
         );
         return EXIT_ERROR;
     }
@@ -30,14 +31,18 @@ pub fn run(args: &InitArgs) -> u8 {
         Ok(()) => {
             println!(
                 "wrote {}: edit it, then `premix rules check {}` and `premix check {}`",
-                path.display(),
-                path.display(),
-                args.dir.display()
+                escape::path(&path),
+                escape::path(&path),
+                escape::path(&args.dir)
             );
             EXIT_OK
         }
         Err(e) => {
-            eprintln!("error: {}: {e}", path.display());
+            eprintln!(
+                "error: {}: {}",
+                escape::path(&path),
+                escape::text(&e.to_string())
+            );
             EXIT_ERROR
         }
     }

@@ -34,7 +34,7 @@ pub fn run(args: &InspectArgs, color: ColorChoice, limits: &crate::limits::Limit
         Ok(r) => r,
         Err(errors) => {
             for e in errors.iter() {
-                eprintln!("error: {e}");
+                eprint!("{}", crate::report::human::error(e));
             }
             return EXIT_ERROR;
         }
@@ -53,7 +53,18 @@ pub fn run(args: &InspectArgs, color: ColorChoice, limits: &crate::limits::Limit
         Ok(p) => p,
         Err(e) => return fail(e.to_string()),
     };
-    let session = project.session();
+    // The items (shown by --json) and, when the rules ask for `silent`, the audio analysed.
+    let mut known = project.session().clone();
+    formats::read_media(format, &bytes, &mut known);
+    if rules.wants_silence() {
+        let target = crate::batch::Target {
+            path: args.file.clone(),
+            root: args.file.clone(),
+            format,
+        };
+        super::run::silence(&target, &mut known, &bytes);
+    }
+    let session = &known;
     let has_media = session.has_media();
     let unused: Vec<_> = session
         .tracks

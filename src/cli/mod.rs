@@ -10,6 +10,7 @@ mod init;
 mod inspect;
 mod man;
 mod output;
+mod preflight;
 mod report;
 mod rules;
 mod run;
@@ -53,8 +54,10 @@ pub struct Cli {
     /// When to colour the output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Largest project premix reads, in MiB (file size, or decompressed size for Live sets).
-    #[arg(long, global = true, value_name = "MIB", default_value_t = crate::limits::DEFAULT_MAX_PROJECT_MIB)]
+    /// Largest project premix reads, in MiB (file size, or decompressed size for Live sets),
+    /// from 1 to 1048576 (1 TiB).
+    #[arg(long, global = true, value_name = "MIB", default_value_t = crate::limits::DEFAULT_MAX_PROJECT_MIB,
+          value_parser = clap::value_parser!(u64).range(1..=crate::limits::MOST_PROJECT_MIB))]
     pub max_size: u64,
 }
 
@@ -77,6 +80,11 @@ pub enum Command {
     /// codes, --fail-on and baseline as `check`).
     #[command(after_help = CHECK_HELP)]
     Report(report::ReportArgs),
+    /// Is each session ready to mix? Locates, decodes and measures the media every track
+    /// plays (over the part each item plays) and reports missing or damaged files, clipping,
+    /// silence, rate and depth mismatches, stereo faults, DC, short stems and default or
+    /// duplicate names (exit 1 on problems at or above --fail-on).
+    Preflight(preflight::PreflightArgs),
     /// Work with rules files.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -162,6 +170,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args, cli.color, &limits),
         Command::Apply(args) => apply::run(args, cli.color, &limits),
         Command::Report(args) => report::run(args, cli.color, &limits),
+        Command::Preflight(args) => preflight::run(args, cli.color, &limits),
         Command::Rules(cmd) => rules::run(cmd, &limits),
         Command::Init(args) => init::run(args),
         Command::Completions { shell } => {

@@ -1,12 +1,15 @@
 //! How `check` and `apply` print a run, in each output format: text (streamed per project,
-//! `--quiet` and `--verbose`), JSON and SARIF (one document at the end), GitHub workflow
-//! commands (streamed). The commands say what happened; this module only shows it and keeps
-//! the run's [`Summary`].
+//! `--quiet` and `--verbose`), JSON (one document, streamed project by project), SARIF (one
+//! document at the end), GitHub workflow commands (streamed). The commands say what happened;
+//! this module only shows it and keeps the run's [`Summary`]. Nothing of a project is kept
+//! once it is shown, so a run's memory does not grow with its number of projects. Names and
+//! paths in text are escaped for the terminal ([`crate::report::escape`]).
 
 use crate::findings::{FailOn, Finding};
 use crate::plan::Plan;
+use crate::report::escape;
 use crate::report::human::{self, count};
-use crate::report::json::{ProjectEntry, RUN_DOCUMENT_VERSION, RunDocument, Summary, WarningEntry};
+use crate::report::json::{ProjectEntry, RUN_DOCUMENT_VERSION, Summary, WarningEntry};
 use crate::report::style::Style;
 use crate::report::{github, sarif};
 use crate::rules::RuleSet;
@@ -57,20 +60,19 @@ pub struct Outcome<'a, 'r> {
 }
 
 /// A run's output, gathered and printed as it goes.
-pub struct Printer<'a> {
+pub struct Printer {
     format: OutputFormat,
     verbosity: Verbosity,
     style: Style,
-    command: &'static str,
     fail_on: FailOn,
     change_level: (github::Level, sarif::Level),
-    entries: Vec<ProjectEntry<'a>>,
+    json: JsonRun,
     warnings: Vec<WarningEntry>,
     sarif: Option<sarif::Log>,
     pub summary: Summary,
 }
 
-impl<'a> Printer<'a> {
+impl Printer {
     /// `changes_fail`: pending changes fail this run (shown as errors in CI formats).
     pub fn new(
         command: &'static str,
@@ -79,7 +81,7 @@ impl<'a> Printer<'a> {
         style: Style,
         fail_on: FailOn,
         changes_fail: bool,
-    ) -> Printer<'a> {
+    ) -> Printer {
         let change_level = if changes_fail {
             (github::Level::Error, sarif::Level::Error)
         } else {
@@ -89,10 +91,9 @@ impl<'a> Printer<'a> {
             format,
             verbosity,
             style,
-            command,
             fail_on,
             change_level,
-            entries: Vec::new(),
+            json: JsonRun::new(command),
             warnings: Vec::new(),
             sarif: (format == OutputFormat::Sarif).then(|| sarif::Log::new(change_level.1)),
             summary: Summary::default(),
@@ -110,7 +111,7 @@ impl<'a> Printer<'a> {
                 eprintln!(
                     "{} {}: {message}",
                     Style::plain().yellow("warning:"),
-                    path.display()
+                    escape::path(path)
                 )
             }
             OutputFormat::Github => print!("{}", github::warning(path, &message)),
@@ -133,7 +134,7 @@ impl<'a> Printer<'a> {
         self.summary.projects += usize::from(is_project);
         match self.format {
             OutputFormat::Text => eprint!("{}", human::error_line(path, message, Style::plain())),
-            OutputFormat::Json => self.entries.push(ProjectEntry::failed(
+            OutputFormat::Json => self.json.project(&ProjectEntry::failed(
                 path.display().to_string(),
                 message.to_string(),
             )),
@@ -147,7 +148,7 @@ impl<'a> Printer<'a> {
     }
 
     /// A planned project.
-    pub fn planned(&mut self, o: Outcome<'a, '_>) {
+    pub fn planned(&mut self, o: Outcome<'_, '_>) {
         let s = &mut self.summary;
         s.projects += 1;
         s.changed += usize::from(o.plan.edits_file());
@@ -170,7 +171,7 @@ impl<'a> Printer<'a> {
                 }
                 entry.output = o.output.map(|p| p.display().to_string());
                 entry.backup = o.backup.map(|p| p.display().to_string());
-                self.entries.push(entry);
+                self.json.project(&entry);
             }
             OutputFormat::Github => print!(
                 "{}",
@@ -217,13 +218,17 @@ impl<'a> Printer<'a> {
         if let Some(out) = o.output {
             let backup = o
                 .backup
-                .map_or_else(String::new, |b| format!(" (backup: {})", b.display()));
+                .map_or_else(String::new, |b| format!(" (backup: {})", escape::path(b)));
             let verb = if o.plan.edits_file() {
                 "wrote"
             } else {
                 "copied unchanged"
             };
-            println!("{}: {verb} {}{backup}", o.path.display(), out.display());
+            println!(
+                "{}: {verb} {}{backup}",
+                escape::path(o.path),
+                escape::path(out)
+            );
         }
     }
 
@@ -231,16 +236,7 @@ impl<'a> Printer<'a> {
     /// the changed projects were, `would change` or `changed`), then what the gate says.
     pub fn finish(self, verb: &str, baseline_written: Option<(&Path, usize)>) {
         match self.format {
-            OutputFormat::Json => {
-                let doc = RunDocument {
-                    version: RUN_DOCUMENT_VERSION,
-                    command: self.command,
-                    projects: self.entries,
-                    warnings: self.warnings,
-                    summary: self.summary,
-                };
-                println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
-            }
+            OutputFormat::Json => self.json.end(&self.warnings, &self.summary),
             OutputFormat::Sarif => {
                 if let Some(log) = self.sarif {
                     println!("{}", log.render());
@@ -256,7 +252,7 @@ impl<'a> Printer<'a> {
                 if let Some((path, n)) = baseline_written {
                     println!(
                         "premix: baseline written to {} ({} accepted)",
-                        path.display(),
+                        escape::path(path),
                         count(n, "finding", "findings")
                     );
                 }
@@ -345,8 +341,134 @@ fn status_line(o: &Outcome<'_, '_>, style: Style) -> String {
     }
     format!(
         "{}: {} {}\n",
-        o.path.display(),
+        escape::path(o.path),
         parts.join(", "),
-        style.dim(&format!("(rules {})", o.rules.source))
+        style.dim(&format!("(rules {})", escape::text(&o.rules.source)))
     )
+}
+
+/// The run's JSON document written as its projects come (`--json`), so that no project's
+/// entry is held after it is written. The text is what `serde_json::to_string_pretty` makes
+/// of the whole [`RunDocument`].
+struct JsonRun {
+    command: &'static str,
+    projects: usize,
+}
+
+impl JsonRun {
+    fn new(command: &'static str) -> JsonRun {
+        JsonRun {
+            command,
+            projects: 0,
+        }
+    }
+
+    fn head(&self) -> String {
+        format!(
+            "{{\n  \"version\": {RUN_DOCUMENT_VERSION},\n  \"command\": {},\n  \"projects\": [",
+            serde_json::to_string(self.command).unwrap_or_default()
+        )
+    }
+
+    /// Writes one project's entry.
+    fn project(&mut self, entry: &ProjectEntry<'_>) {
+        print!("{}", self.project_text(entry));
+    }
+
+    fn project_text(&mut self, entry: &ProjectEntry<'_>) -> String {
+        let mut out = if self.projects == 0 {
+            self.head() + "\n"
+        } else {
+            ",\n".to_string()
+        };
+        out.push_str(&nested(
+            &serde_json::to_string_pretty(entry).unwrap_or_default(),
+            2,
+        ));
+        self.projects += 1;
+        out
+    }
+
+    /// Writes the warnings and the summary, and closes the document.
+    fn end(&self, warnings: &[WarningEntry], summary: &Summary) {
+        println!("{}", self.end_text(warnings, summary));
+    }
+
+    fn end_text(&self, warnings: &[WarningEntry], summary: &Summary) -> String {
+        let projects = if self.projects == 0 {
+            self.head() + "]"
+        } else {
+            "\n  ]".to_string()
+        };
+        let one_deep = |text: String| nested(&text, 1).trim_start().to_string();
+        format!(
+            "{projects},\n  \"warnings\": {},\n  \"summary\": {}\n}}",
+            one_deep(serde_json::to_string_pretty(warnings).unwrap_or_default()),
+            one_deep(serde_json::to_string_pretty(summary).unwrap_or_default())
+        )
+    }
+}
+
+/// `text` (pretty JSON) indented to sit `depth` levels deep in a pretty document.
+fn nested(text: &str, depth: usize) -> String {
+    let indent = "  ".repeat(depth);
+    let mut out = String::with_capacity(text.len() + 64);
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&indent);
+        out.push_str(line);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::json::RunDocument;
+
+    #[test]
+    fn the_streamed_json_document_is_the_pretty_printed_whole() {
+        for n in 0..3 {
+            let entries: Vec<ProjectEntry<'_>> = (0..n)
+                .map(|i| ProjectEntry::failed(format!("p{i}.rpp"), "a \"quoted\"\nerror".into()))
+                .collect();
+            let warnings: Vec<WarningEntry> = (0..n % 2 + 1)
+                .map(|i| WarningEntry {
+                    path: format!("dir{i}"),
+                    message: "no project found here".into(),
+                })
+                .collect();
+            let summary = Summary {
+                projects: n,
+                errors: n,
+                ..Summary::default()
+            };
+            let mut json = JsonRun::new("check");
+            let mut streamed: String = entries.iter().map(|e| json.project_text(e)).collect();
+            streamed += &json.end_text(&warnings, &summary);
+            let whole = RunDocument {
+                version: RUN_DOCUMENT_VERSION,
+                command: "check",
+                projects: entries,
+                warnings,
+                summary,
+            };
+            assert_eq!(
+                streamed,
+                serde_json::to_string_pretty(&whole).unwrap(),
+                "{n}"
+            );
+        }
+        let empty = JsonRun::new("apply").end_text(&[], &Summary::default());
+        let whole = RunDocument {
+            version: RUN_DOCUMENT_VERSION,
+            command: "apply",
+            projects: Vec::new(),
+            warnings: Vec::new(),
+            summary: Summary::default(),
+        };
+        assert_eq!(empty, serde_json::to_string_pretty(&whole).unwrap());
+    }
 }

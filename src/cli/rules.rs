@@ -36,7 +36,7 @@ pub fn run(cmd: &RulesCommand, limits: &crate::limits::Limits) -> u8 {
             Ok(rules) => {
                 println!(
                     "{}: ok ({}, {}{})",
-                    file.display(),
+                    crate::report::escape::path(file),
                     count(rules.rules.len(), "rule", "rules"),
                     count(rules.buses.len(), "bus", "buses"),
                     if rules.unused.is_some() {
@@ -49,12 +49,12 @@ pub fn run(cmd: &RulesCommand, limits: &crate::limits::Limits) -> u8 {
             }
             Err(errors) => {
                 for e in errors.iter() {
-                    eprintln!("error: {e}");
+                    eprint!("{}", crate::report::human::error(e));
                 }
                 eprintln!(
                     "premix: {} in {}",
                     count(errors.0.len(), "mistake", "mistakes"),
-                    errors.first().file
+                    crate::report::escape::text(&errors.first().file)
                 );
                 EXIT_ERROR
             }

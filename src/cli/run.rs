@@ -7,6 +7,7 @@ use crate::batch::{self, NotAProject, Target};
 use crate::config::RulesFinder;
 use crate::formats::WriteError;
 use crate::pipeline::{self, Processed, Sink};
+use crate::report::escape;
 use crate::rules::{RuleSet, RulesErrors};
 use crate::write::Snapshot;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -17,7 +18,8 @@ use std::sync::Arc;
 /// A project read and planned.
 pub struct Planned {
     pub rules: Arc<RuleSet>,
-    /// The project's bytes as read; empty after [`plan_one_into`], which frees them early.
+    /// The project's bytes as read, when kept: by [`plan_one`] when it renders, by
+    /// [`plan_write_into`] when asked to.
     pub bytes: Vec<u8>,
     pub snapshot: Snapshot,
     pub processed: Processed,
@@ -70,15 +72,15 @@ fn all_paths(args: &Selection) -> Result<Vec<PathBuf>, String> {
 
 /// Loads `--rules` if given and finds the projects; `Err` is a message for a run that
 /// cannot start (every mistake of the rules file, one per line, the lines after the first
-/// starting `error: ` like the first will once printed).
+/// starting `error: ` like the first will once printed; each escaped for the terminal).
 pub fn prepare(args: &Selection, skip: Option<&Path>) -> Result<Prepared, String> {
     let finder = RulesFinder::new(args.rules.as_deref()).map_err(|e| {
         e.iter()
-            .map(ToString::to_string)
+            .map(|e| escape::text(&e.to_string()).into_owned())
             .collect::<Vec<_>>()
             .join("\nerror: ")
     })?;
-    let paths = all_paths(args)?;
+    let paths = all_paths(args).map_err(|e| escape::text(&e).into_owned())?;
     let (targets, problems) = batch::discover(&paths, skip);
     let empty = batch::roots_without_projects(&paths, &targets, &problems);
     Ok(Prepared {
@@ -87,6 +89,14 @@ pub fn prepare(args: &Selection, skip: Option<&Path>) -> Result<Prepared, String
         problems,
         empty,
     })
+}
+
+/// Marks which tracks of `session` (read from `target`) play silence, for rules whose
+/// `unused` section asks for `silent`: the media is analysed as `premix preflight` does
+/// (through the user's analysis cache).
+pub fn silence(target: &Target, session: &mut crate::session::Session, bytes: &[u8]) {
+    let cache = crate::analysis::cache::Cache::user();
+    crate::preflight::run::mark_silent(target, session, bytes, cache.as_ref());
 }
 
 /// Reads and plans one project (and renders it with `render`).
@@ -100,39 +110,71 @@ pub fn plan_one(
         .for_project(&target.path)
         .map_err(|e| rules_error(&e))?;
     let (bytes, snapshot) = crate::write::read(&target.path, limits).map_err(|e| e.to_string())?;
-    let processed = pipeline::process_with(target.format, &bytes, &rules, render, limits)
-        .map_err(|e| e.to_string())?;
+    let silence = |s: &mut crate::session::Session, b: &[u8]| silence(target, s, b);
+    let facts = rules
+        .wants_silence()
+        .then_some(&silence as pipeline::Facts<'_>);
+    let processed =
+        pipeline::process_with_facts(target.format, &bytes, &rules, render, limits, facts)
+            .map_err(|e| e.to_string())?;
     Ok(Planned {
         rules,
-        bytes,
+        // Kept only for what a rendered project may show (a text diff).
+        bytes: if render { bytes } else { Vec::new() },
         snapshot,
         processed,
     })
 }
 
+/// How [`plan_write_into`] reads and renders a project.
+pub struct WriteInto<'a> {
+    /// The file to read (the target's path, or the file it resolves to).
+    pub from: &'a Path,
+    /// Render only when the plan edits the project (no sink otherwise).
+    pub only_edits: bool,
+    /// Keep the bytes read in [`Planned::bytes`] (for a text diff).
+    pub keep_input: bool,
+}
+
 /// Reads, plans and renders one project into the sink `open` makes, which comes back once
-/// what it holds is verified ([`pipeline::process_into`]). `describe_io` words a failure of
-/// the sink (it knows where the sink writes).
-pub fn plan_one_into<S: Sink>(
+/// what it holds is verified ([`pipeline::process_into`]); the sink is `None` when
+/// `how.only_edits` and the plan edits nothing. `describe_io` words a failure of the sink
+/// (it knows where the sink writes).
+pub fn plan_write_into<S: Sink>(
     target: &Target,
     finder: &RulesFinder,
     limits: &crate::limits::Limits,
+    how: WriteInto<'_>,
     open: impl FnOnce(usize) -> std::io::Result<S>,
     describe_io: impl FnOnce(std::io::Error) -> String,
-) -> Result<(Planned, S), String> {
+) -> Result<(Planned, Option<S>), String> {
     let rules = finder
         .for_project(&target.path)
         .map_err(|e| rules_error(&e))?;
-    let (bytes, snapshot) = crate::write::read(&target.path, limits).map_err(|e| e.to_string())?;
-    let (processed, sink) = pipeline::process_into(target.format, bytes, &rules, limits, open)
-        .map_err(|e| match e {
-            WriteError::Format(e) => e.to_string(),
-            WriteError::Io(e) => describe_io(e),
-        })?;
+    let (bytes, snapshot) = crate::write::read(how.from, limits).map_err(|e| e.to_string())?;
+    let kept = if how.keep_input {
+        bytes.clone()
+    } else {
+        Vec::new()
+    };
+    let silence = |s: &mut crate::session::Session, b: &[u8]| silence(target, s, b);
+    let facts = rules
+        .wants_silence()
+        .then_some(&silence as pipeline::Facts<'_>);
+    let (processed, sink) = if how.only_edits {
+        pipeline::process_changes_into(target.format, bytes, &rules, limits, open, facts)
+    } else {
+        pipeline::process_into_facts(target.format, bytes, &rules, limits, open, facts)
+            .map(|(p, s)| (p, Some(s)))
+    }
+    .map_err(|e| match e {
+        WriteError::Format(e) => e.to_string(),
+        WriteError::Io(e) => describe_io(e),
+    })?;
     let planned = Planned {
         rules,
         // Handed to the pipeline, which frees them once the output is written.
-        bytes: Vec::new(),
+        bytes: kept,
         snapshot,
         processed,
     };
@@ -144,8 +186,25 @@ pub fn plan_one_into<S: Sink>(
 pub fn run_with_progress<T: Send>(
     bar_wanted: bool,
     targets: &[Target],
+    limits: &crate::limits::Limits,
     work: impl Fn(&Target) -> T + Sync + Send,
 ) -> Vec<T> {
+    let mut results = Vec::with_capacity(targets.len());
+    run_with_progress_in_order(bar_wanted, targets, limits, work, |_, r| results.push(r));
+    results
+}
+
+/// [`run_with_progress`] that hands each result to `take` in target order as soon as it can
+/// ([`batch::run_in_order`]), so a command shows (and frees) each project's result while the
+/// others run; the progress bar steps aside while `take` prints. The projects read at once
+/// stay within the memory budget of `limits` ([`batch::Budget`]).
+pub fn run_with_progress_in_order<T: Send>(
+    bar_wanted: bool,
+    targets: &[Target],
+    limits: &crate::limits::Limits,
+    work: impl Fn(&Target) -> T + Sync + Send,
+    mut take: impl FnMut(&Target, T),
+) {
     let show = bar_wanted && std::io::stderr().is_terminal() && targets.len() > 1;
     let bar = if show {
         let bar = ProgressBar::new(targets.len() as u64);
@@ -157,13 +216,28 @@ pub fn run_with_progress<T: Send>(
     } else {
         ProgressBar::hidden()
     };
-    let results = batch::run_all(targets, |t| {
-        let r = work(t);
-        bar.inc(1);
-        r
-    });
+    batch::run_in_order(
+        targets,
+        &batch::Budget::new(limits.memory_budget()),
+        |t| {
+            let r = work(t);
+            bar.inc(1);
+            r
+        },
+        |t, r| bar.suspend(|| take(t, r)),
+    );
     bar.finish_and_clear();
-    results
+}
+
+/// Frees a project's result once shown, except the run's last one: freeing a large
+/// project's session and plan one allocation at a time would only delay the exit, while the
+/// system takes the memory back whole ([`leave_to_exit`]).
+pub fn done_with<T>(result: T, last: bool) {
+    if last {
+        leave_to_exit(result);
+    } else {
+        drop(result);
+    }
 }
 
 /// Hands a command's results to the end of the process instead of freeing them: a command is

@@ -266,3 +266,29 @@ pub fn open_with<'a>(
         Format::Dawproject => Ok(Box::new(dawproject::DawProject::read(bytes, limits)?)),
     }
 }
+
+/// Completes `session` (read from `bytes`) with what its items play, for the formats that do
+/// not read it with the tracks: a REAPER project's items are a pass of their own
+/// ([`rpp::media::items`]), so that `check` and `apply` never pay for them.
+pub fn read_media(format: Format, bytes: &[u8], session: &mut Session) {
+    if format == Format::Rpp {
+        let items = rpp::media::items(bytes);
+        if items.len() == session.tracks.len() {
+            for (t, i) in session.tracks.iter_mut().zip(items) {
+                t.items = i.into();
+            }
+        }
+    }
+}
+
+/// Where `format`'s DAW looks for a media file, in its order (each backend's `media`
+/// module): the resolver [`crate::media::resolve`] takes.
+pub fn media_candidates(format: Format) -> crate::media::Resolver {
+    match format {
+        Format::Rpp => rpp::media::candidates,
+        Format::Als => als::media::candidates,
+        Format::Ardour => ardour::media::candidates,
+        // No DAWproject item is reported yet (see the caveat its sessions carry).
+        Format::Dawproject => |_, _, _| Vec::new(),
+    }
+}

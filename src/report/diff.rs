@@ -1,6 +1,7 @@
 //! Differences a plan makes: semantic (track by track, name, colour and bus before → after)
 //! and textual (a unified diff of the project text).
 
+use super::escape;
 use super::style::Style;
 use crate::plan::{Plan, Slot};
 use crate::session::Session;
@@ -8,17 +9,17 @@ use std::fmt::Write;
 use std::path::Path;
 
 fn parent_name(session: &Session, parent: Option<usize>) -> String {
-    parent.map_or_else(|| "—".to_string(), |p| session.tracks[p].name.clone())
+    parent.map_or_else(
+        || "—".to_string(),
+        |p| escape::text(&session.shown_name(p)).into_owned(),
+    )
 }
 
 pub fn semantic(path: &Path, before: &Session, plan: &Plan, style: Style) -> String {
     let after = plan.predict(before);
     let layout = plan.layout(before);
-    let mut out = format!(
-        "--- {}\n+++ {} (after premix)\n",
-        path.display(),
-        path.display()
-    );
+    let shown = escape::path(path);
+    let mut out = format!("--- {shown}\n+++ {shown} (after premix)\n");
     let mut kept = vec![false; before.tracks.len()];
     for (i, slot) in layout.slots.iter().enumerate() {
         let a = &after.tracks[i];
@@ -26,9 +27,9 @@ pub fn semantic(path: &Path, before: &Session, plan: &Plan, style: Style) -> Str
             Slot::NewBus(_) => {
                 let _ = writeln!(
                     out,
-                    "+ new {}{:?} (bus{})",
+                    "+ new {}{} (bus{})",
                     style.swatch(a.color),
-                    a.name,
+                    escape::quoted(&a.name),
                     a.color.map_or_else(String::new, |c| format!(", {c}"))
                 );
             }
@@ -36,8 +37,14 @@ pub fn semantic(path: &Path, before: &Session, plan: &Plan, style: Style) -> Str
                 kept[t] = true;
                 let b = &before.tracks[t];
                 let mut parts = Vec::new();
+                // Renames only; shown as the DAW shows the names (a moved Live track's number
+                // changes, its name does not).
                 if a.name != b.name {
-                    parts.push(format!("name {:?} → {:?}", b.name, a.name));
+                    parts.push(format!(
+                        "name {} → {}",
+                        escape::quoted(&before.shown_name(t)),
+                        escape::quoted(&after.shown_name(i))
+                    ));
                 }
                 if a.color != b.color {
                     let show =
@@ -58,27 +65,31 @@ pub fn semantic(path: &Path, before: &Session, plan: &Plan, style: Style) -> Str
                     parts.push("muted".to_string());
                 }
                 if !parts.is_empty() {
-                    let _ = writeln!(out, "~ {:>3} {:?}: {}", t + 1, b.name, parts.join(", "));
+                    let name = escape::quoted(&before.shown_name(t));
+                    let _ = writeln!(out, "~ {:>3} {name}: {}", t + 1, parts.join(", "));
                 }
             }
         }
     }
     for (t, kept) in kept.iter().enumerate() {
         if !kept {
-            let _ = writeln!(out, "- {:>3} {:?} (removed)", t + 1, before.tracks[t].name);
+            let name = escape::quoted(&before.shown_name(t));
+            let _ = writeln!(out, "- {:>3} {name} (removed)", t + 1);
         }
     }
     out
 }
 
-/// A unified diff of the project text (decoded lossily where it is not UTF-8).
+/// A unified diff of the project text (decoded lossily where it is not UTF-8; control
+/// characters but line breaks escaped for the terminal).
 pub fn text(path: &Path, before: &[u8], after: &[u8]) -> String {
     let before = String::from_utf8_lossy(before);
     let after = String::from_utf8_lossy(after);
-    let shown = path.display().to_string();
-    similar::TextDiff::from_lines(before.as_ref(), after.as_ref())
+    let shown = escape::path(path);
+    let diff = similar::TextDiff::from_lines(before.as_ref(), after.as_ref())
         .unified_diff()
         .context_radius(3)
         .header(&shown, &format!("{shown} (after premix)"))
-        .to_string()
+        .to_string();
+    escape::lines(&diff).into_owned()
 }

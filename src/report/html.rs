@@ -39,6 +39,8 @@ pub enum Outcome<'a> {
 pub struct ProjectView<'a> {
     pub path: String,
     pub outcome: Outcome<'a>,
+    /// The project's preflight (measures and problems per track), when the audio was analysed.
+    pub preflight: Option<&'a crate::preflight::ProjectReport>,
 }
 
 /// `<`, `>`, `&`, `"` and `'` as entities: safe in text and in quoted attributes.
@@ -94,6 +96,14 @@ ol.ch li{margin:1px 0}
 .note{color:#9a6700}
 .err{color:#cf222e;font-family:ui-monospace,monospace;white-space:pre-wrap}
 .tools{margin:0 0 10px}
+table.pf{border-collapse:collapse;margin:10px 0 4px;font-size:13px}
+table.pf th,table.pf td{padding:1px 10px 1px 0;text-align:right;white-space:nowrap}
+table.pf th{color:#555;font-weight:600}
+table.pf td.n,table.pf th.n{text-align:left}
+table.pf td.bad{color:#cf222e;font-weight:600}
+table.pf em{font-style:normal;display:inline-block;margin:0 4px 0 0;padding:0 5px;border-radius:3px;font-size:11px;font-weight:600;color:#fff;background:#9a6700}
+table.pf em.error{background:#cf222e}
+.pf-ok{color:#1a7f37}
 .tools button{font:inherit;font-size:12px;margin-right:6px}
 "#;
 
@@ -120,6 +130,17 @@ fn origin_text(o: &crate::plan::Origin) -> String {
     format!("{}:{} {}", o.file, o.line, o.label)
 }
 
+/// How a page says premix wrote it: `report --html` replaces only a file that says so.
+pub const GENERATOR: &str = "<meta name=\"generator\" content=\"premix report\">";
+
+/// True when `head` (the first kilobytes of a file) is the start of a page premix wrote:
+/// one with [`GENERATOR`], or an earlier version's page (its head up to its title).
+pub fn is_premix_report(head: &[u8]) -> bool {
+    let found = |needle: &[u8]| memchr::memmem::find(head, needle).is_some();
+    head.starts_with(b"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+        && (found(GENERATOR.as_bytes()) || found(b"<title>premix report</title>"))
+}
+
 /// The whole page for a run.
 pub fn render(title: &str, projects: &[ProjectView]) -> String {
     let mut out = String::with_capacity(4096 + projects.len() * 4096);
@@ -135,7 +156,7 @@ pub fn render(title: &str, projects: &[ProjectView]) -> String {
     }
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">{GENERATOR}\
          <meta name=\"viewport\" content=\"width=device-width\">\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\
          <title>{}</title><style>{CSS}</style><script>{JS}</script></head><body>\n",
@@ -165,7 +186,14 @@ pub fn render(title: &str, projects: &[ProjectView]) -> String {
                 session,
                 plan,
                 rules,
-            } => project(&mut out, i, &p.path, session, plan, rules, open),
+            } => project(
+                &mut out,
+                i,
+                &p.path,
+                (session, plan, rules),
+                p.preflight,
+                open,
+            ),
             Outcome::Failed(message) => {
                 let _ = writeln!(
                     out,
@@ -183,7 +211,7 @@ pub fn render(title: &str, projects: &[ProjectView]) -> String {
 
 fn index(out: &mut String, projects: &[ProjectView]) {
     out.push_str(
-        "<table class=\"idx\"><thead><tr><th>#</th><th>project</th><th>status</th><th>changes</th><th>flagged</th></tr></thead><tbody>\n",
+        "<table class=\"idx\"><thead><tr><th>#</th><th>project</th><th>status</th><th>changes</th><th>flagged</th><th>preflight</th></tr></thead><tbody>\n",
     );
     for (i, p) in projects.iter().enumerate() {
         let (status, changes, flags) = match &p.outcome {
@@ -199,9 +227,21 @@ fn index(out: &mut String, projects: &[ProjectView]) {
             ),
             Outcome::Failed(_) => ("error", "-".into(), "-".into()),
         };
+        let audio = p.preflight.map_or_else(
+            || "-".to_string(),
+            |r| {
+                use crate::preflight::{Severity, count};
+                let (e, w) = (count(r, Severity::Error), count(r, Severity::Warning));
+                if e + w == 0 {
+                    "ready to mix".to_string()
+                } else {
+                    format!("{e} errors, {w} warnings")
+                }
+            },
+        );
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td><a href=\"#p{i}\">{}</a></td><td class=\"st st-{status}\">{status}</td><td>{changes}</td><td>{flags}</td></tr>",
+            "<tr><td>{}</td><td><a href=\"#p{i}\">{}</a></td><td class=\"st st-{status}\">{status}</td><td>{changes}</td><td>{flags}</td><td>{audio}</td></tr>",
             i + 1,
             escape(&p.path)
         );
@@ -213,9 +253,8 @@ fn project(
     out: &mut String,
     i: usize,
     path: &str,
-    session: &Session,
-    plan: &Plan,
-    rules: &str,
+    (session, plan, rules): (&Session, &Plan, &str),
+    audio: Option<&crate::preflight::ProjectReport>,
     open: &str,
 ) {
     let status = if plan.edits_file() {
@@ -251,6 +290,7 @@ fn project(
     }
 
     out.push_str("<div class=\"sides\"><div class=\"side\"><h3>Before</h3><ol class=\"tracks\">\n");
+    let before_names = session.shown_names();
     for t in &session.tracks {
         let mut class = Vec::new();
         if t.kind == TrackKind::Bus {
@@ -272,13 +312,14 @@ fn project(
             &class,
             session.depth(t.index),
             t.color,
-            &t.name,
+            &before_names[t.index],
             &badge,
             None,
         );
     }
     out.push_str("</ol></div>\n<div class=\"side\"><h3>After</h3><ol class=\"tracks\">\n");
     let after = plan.predict(session);
+    let after_names = after.shown_names();
     let layout = plan.layout(session);
     let depths = layout.depths();
     for (slot_index, slot) in layout.slots.iter().enumerate() {
@@ -313,7 +354,7 @@ fn project(
             &class,
             depths[slot_index],
             a.color,
-            &a.name,
+            &after_names[slot_index],
             &badge,
             title.as_deref(),
         );
@@ -374,7 +415,78 @@ fn project(
         }
         out.push_str("</ol>\n");
     }
+    if let Some(report) = audio {
+        preflight(out, report);
+    }
     out.push_str("</details>\n");
+}
+
+/// The preflight of a project: measures per track (rate, depth, peak, true peak, loudness,
+/// loudness range, seconds played) and a badge per problem, its detail on hover.
+fn preflight(out: &mut String, report: &crate::preflight::ProjectReport) {
+    use crate::preflight::Severity;
+    let level = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.1}"));
+    let errors = crate::preflight::count(report, Severity::Error);
+    let warnings = crate::preflight::count(report, Severity::Warning);
+    let verdict = if errors + warnings == 0 {
+        "<span class=\"pf-ok\">ready to mix</span>".to_string()
+    } else {
+        format!("{errors} errors, {warnings} warnings")
+    };
+    let _ = writeln!(
+        out,
+        "<h3 class=\"meta\">Preflight: {verdict}</h3><table class=\"pf\"><thead><tr><th>#</th>\
+         <th class=\"n\">track</th><th>rate</th><th>bits</th><th>ch</th><th>peak dBFS</th>\
+         <th>true peak dBTP</th><th>LUFS</th><th>LRA LU</th><th>played s</th>\
+         <th class=\"n\">problems</th></tr></thead><tbody>"
+    );
+    for t in &report.tracks {
+        if t.measures.is_none() && t.issues.is_empty() {
+            continue;
+        }
+        let m = t.measures.clone().unwrap_or_default();
+        let hot = |v: Option<f64>, limit: f64| {
+            if v.is_some_and(|v| v > limit) {
+                " class=\"bad\""
+            } else {
+                ""
+            }
+        };
+        let badges: String = t
+            .issues
+            .iter()
+            .map(|i| {
+                format!(
+                    "<em class=\"{}\" title=\"{}\">{}</em>",
+                    i.severity.as_str(),
+                    escape(&i.detail),
+                    i.kind.as_str()
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td{}>{}</td>\
+             <td{}>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{badges}</td></tr>",
+            t.index + 1,
+            escape(&t.name),
+            m.sample_rate.map_or("-".into(), |r| r.to_string()),
+            m.bit_depth.map_or("-".into(), |b| b.to_string()),
+            m.channels.map_or("-".into(), |c| c.to_string()),
+            hot(m.peak_dbfs, -0.01),
+            level(m.peak_dbfs),
+            hot(m.true_peak_dbtp, 0.0),
+            level(m.true_peak_dbtp),
+            level(m.integrated_lufs),
+            level(m.loudness_range_lu),
+            if t.measures.is_some() {
+                format!("{:.1}", m.duration_s)
+            } else {
+                "-".into()
+            },
+        );
+    }
+    out.push_str("</tbody></table>\n");
 }
 
 fn row(
@@ -401,7 +513,7 @@ fn row(
         out,
         "<li{class}{title}>{}<span{depth}>{}</span>{badge}</li>",
         colour_bar(color),
-        escape(name)
+        escape(&super::one_line(name))
     );
 }
 
@@ -413,12 +525,14 @@ mod tests {
     fn session(names: &[&str]) -> Session {
         Session {
             format: Format::Rpp,
+            media: Default::default(),
+            name_display: Default::default(),
             tracks: names
                 .iter()
                 .enumerate()
                 .map(|(index, name)| Track {
                     index,
-                    name: name.to_string(),
+                    name: (*name).into(),
                     kind: TrackKind::Audio,
                     color: Some(Rgb::new(0x12, 0x34, 0x56)),
                     parent: None,
@@ -427,6 +541,9 @@ mod tests {
                     media_count: 1,
                     muted_media_count: 0,
                     plugins: Default::default(),
+                    items: Default::default(),
+                    silent: None,
+                    default_name: None,
                     feeds_parent: true,
                     fed_by_tracks: false,
                 })
@@ -447,6 +564,28 @@ mod tests {
         let evil = "<script>alert(1)</script>";
         let s = session(&[evil, "\"><img src=x onerror=alert(1)>"]);
         let plan = Plan::default();
+        use crate::preflight::{Issue, IssueKind, Measures, ProjectReport, Severity, TrackReport};
+        let audio = ProjectReport {
+            sample_rate: Some(48_000),
+            song_end_s: None,
+            caveats: Vec::new(),
+            tracks: vec![TrackReport {
+                index: 0,
+                name: evil.into(),
+                kind: TrackKind::Audio,
+                measures: Some(Measures {
+                    peak_dbfs: Some(0.0),
+                    ..Measures::default()
+                }),
+                issues: vec![Issue {
+                    kind: IssueKind::Clipping,
+                    severity: Severity::Error,
+                    detail: evil.into(),
+                    media: Some(evil.into()),
+                }],
+                silent: None,
+            }],
+        };
         let page = render(
             evil,
             &[
@@ -457,10 +596,12 @@ mod tests {
                         plan: &plan,
                         rules: evil,
                     },
+                    preflight: Some(&audio),
                 },
                 ProjectView {
                     path: format!("{evil}.rpp"),
                     outcome: Outcome::Failed(evil),
+                    preflight: None,
                 },
             ],
         );
@@ -470,6 +611,10 @@ mod tests {
         // The only scripts are the page's own.
         assert_eq!(page.matches("<script").count(), 1);
         assert!(page.contains(r##"<i style="background:#123456"></i>"##));
+        // The preflight table: a badge per problem (its detail escaped), hot peaks marked.
+        assert!(page.contains("<em class=\"error\" title=\"&lt;script&gt;"));
+        assert!(page.contains(">clipping</em>"));
+        assert!(page.contains("1 errors, 0 warnings"));
     }
 
     #[test]
@@ -484,6 +629,7 @@ mod tests {
                     plan: &plan,
                     rules: "r",
                 },
+                preflight: None,
             })
             .collect();
         let page = render("t", &views);

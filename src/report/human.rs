@@ -1,5 +1,6 @@
 //! Human-readable output: an inspect table, linter-style change and finding lines, counts.
 
+use super::escape;
 use super::style::Style;
 use super::{TrackLabel, describe, track_label};
 use crate::findings::{Finding, Severity};
@@ -19,7 +20,7 @@ pub fn inspect(
     let _ = writeln!(
         out,
         "{} ({}, {})",
-        style.bold(&path.display().to_string()),
+        style.bold(&escape::path(path)),
         session.format,
         count(session.tracks.len(), "track", "tracks")
     );
@@ -27,15 +28,23 @@ pub fn inspect(
         out,
         "{}",
         style.dim(&format!(
-            "{:>4}  {:<36} {:<7} {:<8} {:>5}  {}",
+            "{:>4}  {:<36} {:<8} {:<8} {:>5}  {}",
             "#", "name", "kind", "colour", "media", "state"
         ))
     );
+    let shown = session.shown_names();
     for t in &session.tracks {
         let depth = session.depth(t.index);
-        let name = format!("{}{}{}", "  ".repeat(depth), style.swatch(t.color), t.name);
+        // As the DAW shows the name, on one line (one row per track), escaped for the terminal.
+        let shown_name = escape::text(&super::one_line(&shown[t.index])).into_owned();
+        let name = format!(
+            "{}{}{}",
+            "  ".repeat(depth),
+            style.swatch(t.color),
+            shown_name
+        );
         // Pad by visible width: escape codes take no columns.
-        let visible = 2 * depth + t.name.chars().count() + style.swatch_width();
+        let visible = 2 * depth + shown_name.chars().count() + style.swatch_width();
         let pad = 36usize.saturating_sub(visible);
         let mut state = Vec::new();
         if t.muted {
@@ -46,7 +55,7 @@ pub fn inspect(
             state.push(format!("unused ({})", why.join(", ")));
         }
         let line = format!(
-            "{:>4}  {}{} {:<7} {:<8} {:>5}  {}",
+            "{:>4}  {}{} {:<8} {:<8} {:>5}  {}",
             t.index + 1,
             name,
             " ".repeat(pad),
@@ -65,17 +74,18 @@ pub fn inspect(
 /// ([`finding_lines`]).
 pub fn plan_lines(path: &Path, session: &Session, plan: &Plan, style: Style) -> String {
     let mut out = String::new();
-    let shown = path.display().to_string();
+    let shown = escape::path(path);
     for bus in &plan.new_buses {
         let _ = writeln!(
             out,
-            "{shown}: new bus {:?}{}  {}",
-            bus.name,
+            "{shown}: new bus {}{}  {}",
+            escape::quoted(&bus.name),
             bus.color
                 .map_or_else(String::new, |c| format!(" {}{c}", style.swatch(Some(c)))),
-            style.dim(&format!(
-                "[{}:{} {}]",
-                bus.origin.file, bus.origin.line, bus.origin.label
+            style.dim(&origin(
+                &bus.origin.file,
+                bus.origin.line,
+                &bus.origin.label
             ))
         );
     }
@@ -110,9 +120,9 @@ pub fn plan_lines(path: &Path, session: &Session, plan: &Plan, style: Style) -> 
         }
         out.push_str("  ");
         if style.color {
-            out.push_str(&style.dim(&format!("[{}:{} {}]", o.file, o.line, o.label)));
+            out.push_str(&style.dim(&origin(&o.file, o.line, &o.label)));
         } else {
-            let _ = write!(out, "[{}:{} {}]", o.file, o.line, o.label);
+            out.push_str(&origin(&o.file, o.line, &o.label));
         }
         out.push('\n');
     }
@@ -131,7 +141,7 @@ pub fn finding_lines(
     style: Style,
 ) -> String {
     let mut out = String::new();
-    let shown = path.display().to_string();
+    let shown = escape::path(path);
     for (i, f) in findings.iter().enumerate() {
         let is_accepted = accepted.get(i).copied().unwrap_or(false);
         if is_accepted && !show_accepted {
@@ -147,10 +157,7 @@ pub fn finding_lines(
             .track
             .map_or_else(String::new, |t| format!("{}: ", track_label(session, t)));
         let origin = f.origin.map_or_else(String::new, |o| {
-            format!(
-                "  {}",
-                style.dim(&format!("[{}:{} {}]", o.file, o.line, o.label))
-            )
+            format!("  {}", style.dim(&origin(&o.file, o.line, &o.label)))
         });
         let mark = if is_accepted {
             style.dim(" (accepted by the baseline)")
@@ -160,10 +167,20 @@ pub fn finding_lines(
         let _ = writeln!(
             out,
             "{shown}: {severity} {track}{}{origin}{mark}",
-            f.message
+            escape::text(&f.message)
         );
     }
     out
+}
+
+/// `error: message` for a run that cannot start or go on (escaped for the terminal).
+pub fn error(message: &dyn std::fmt::Display) -> String {
+    format!("error: {}\n", escape::text(&message.to_string()))
+}
+
+/// `[rules.yaml:12 kick]`: the rule that asked, as the terminal may show it.
+fn origin(file: &str, line: usize, label: &str) -> String {
+    format!("[{}:{line} {}]", escape::text(file), escape::text(label))
 }
 
 /// `1 change`, `2 changes`: a count and its noun, singular or plural.
@@ -171,7 +188,13 @@ pub fn count(n: usize, singular: &str, plural: &str) -> String {
     format!("{n} {}", if n == 1 { singular } else { plural })
 }
 
-/// `error: path: line 3: unterminated quoted string`.
+/// `error: path: line 3: unterminated quoted string` (path and message escaped for the
+/// terminal).
 pub fn error_line(path: &Path, message: &str, style: Style) -> String {
-    format!("{} {}: {message}\n", style.red("error:"), path.display())
+    format!(
+        "{} {}: {}\n",
+        style.red("error:"),
+        escape::path(path),
+        escape::text(message)
+    )
 }

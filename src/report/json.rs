@@ -35,6 +35,12 @@ pub struct InspectTrack<'a> {
     pub plugins: &'a [String],
     pub unused: bool,
     pub unused_reasons: &'a [UnusedReason],
+    /// What each audio item plays: files as written, offset and length into them (seconds of
+    /// file time), place on the timeline, item gain (linear), mute, loop.
+    pub items: &'a [crate::media::MediaRef],
+    /// The name as the DAW shows it (`name` is what rules match): Live numbers and letters
+    /// its tracks (`3-Audio`, `A-Reverb`); elsewhere the same as `name`.
+    pub display_name: std::borrow::Cow<'a, str>,
 }
 
 #[derive(Serialize)]
@@ -57,7 +63,8 @@ pub fn inspect_document<'a>(
         tracks: session
             .tracks
             .iter()
-            .map(|t| InspectTrack {
+            .zip(session.shown_names())
+            .map(|(t, shown)| InspectTrack {
                 index: t.index + 1,
                 name: &t.name,
                 kind: t.kind,
@@ -70,6 +77,8 @@ pub fn inspect_document<'a>(
                 plugins: &t.plugins,
                 unused: !unused[t.index].is_empty(),
                 unused_reasons: &unused[t.index],
+                items: &t.items,
+                display_name: shown,
             })
             .collect(),
     }
@@ -78,7 +87,7 @@ pub fn inspect_document<'a>(
 /// The bus a change moves a track into.
 #[derive(Serialize)]
 pub struct BusEntry<'a> {
-    pub name: &'a str,
+    pub name: std::borrow::Cow<'a, str>,
     /// An existing bus: its 1-based track index.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub track: Option<usize>,
@@ -107,7 +116,7 @@ pub struct ChangeEntry<'a> {
 impl<'a> ChangeEntry<'a> {
     fn of(session: &'a Session, plan: &'a Plan, c: &'a Change) -> ChangeEntry<'a> {
         let (action, to, bus) = match &c.action {
-            Action::Rename { to } => ("rename", Some(to.clone()), None),
+            Action::Rename { to } => ("rename", Some(to.to_string()), None),
             Action::Recolor { to } => ("recolor", Some(to.to_string()), None),
             Action::MoveToBus { bus } => (
                 "move_to_bus",

@@ -3,17 +3,32 @@
 //! [`github`] and [`sarif`] for CI, [`html`] for a page, [`diff`] for before/after views.
 
 pub mod diff;
+pub mod escape;
 pub mod github;
 pub mod html;
 pub mod human;
 pub mod json;
+pub mod preflight;
 pub mod sarif;
 pub mod style;
 
 use crate::plan::{Action, BusRef, Change, Plan};
 use crate::session::Session;
+use std::borrow::Cow;
 
-/// `track 3 "kick in"` (1-based, as DAWs number tracks).
+/// A name on one line, for tables: a line break (REAPER keeps them in names) shown as `↵`.
+pub fn one_line(name: &str) -> Cow<'_, str> {
+    if name.contains(['\n', '\r']) {
+        Cow::Owned(
+            name.replace("\r\n", "\u{21b5}")
+                .replace(['\n', '\r'], "\u{21b5}"),
+        )
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+/// `track 3 "kick in"` (1-based, as DAWs number tracks), the name as the DAW shows it.
 pub fn track_label(session: &Session, index: usize) -> String {
     TrackLabel(session, index).to_string()
 }
@@ -24,15 +39,17 @@ pub struct TrackLabel<'a>(pub &'a Session, pub usize);
 
 impl std::fmt::Display for TrackLabel<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let name = self.0.tracks.get(self.1).map_or("", |t| t.name.as_str());
-        write!(f, "track {} {:?}", self.1 + 1, name)
+        let name = self.0.shown_name(self.1);
+        write!(f, "track {} {}", self.1 + 1, escape::quoted(&name))
     }
 }
 
-pub fn bus_name<'a>(session: &'a Session, plan: &'a Plan, bus: BusRef) -> &'a str {
+/// The name of the bus a move goes into, as the DAW shows it.
+pub fn bus_name<'a>(session: &'a Session, plan: &'a Plan, bus: BusRef) -> Cow<'a, str> {
     match bus {
-        BusRef::Existing(i) => session.tracks.get(i).map_or("?", |t| t.name.as_str()),
-        BusRef::New(k) => plan.new_buses.get(k).map_or("?", |b| b.name.as_str()),
+        BusRef::Existing(i) if i < session.tracks.len() => session.shown_name(i),
+        BusRef::Existing(_) => Cow::Borrowed("?"),
+        BusRef::New(k) => Cow::Borrowed(plan.new_buses.get(k).map_or("?", |b| b.name.as_str())),
     }
 }
 
@@ -40,7 +57,7 @@ pub fn bus_name<'a>(session: &'a Session, plan: &'a Plan, bus: BusRef) -> &'a st
 pub fn describe(session: &Session, plan: &Plan, change: &Change) -> String {
     let track = session.tracks.get(change.track);
     match &change.action {
-        Action::Rename { to } => format!("rename to {to:?}"),
+        Action::Rename { to } => format!("rename to {}", escape::quoted(to)),
         Action::Recolor { to } => {
             let from = track
                 .and_then(|t| t.color)
@@ -53,7 +70,9 @@ pub fn describe(session: &Session, plan: &Plan, change: &Change) -> String {
             } else {
                 ""
             };
-            format!("into bus {}{new}", bus_name(session, plan, *bus))
+            let bus = bus_name(session, plan, *bus);
+            let name = escape::text(&bus);
+            format!("into bus {name}{new}")
         }
         Action::Mute => "mute".to_string(),
         Action::Remove => "remove".to_string(),

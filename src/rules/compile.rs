@@ -20,7 +20,7 @@ use std::sync::Arc;
 pub const VERSION: u32 = 1;
 
 /// Rules files are small; anything larger is not a rules file.
-const MAX_RULES_BYTES: usize = 1 << 20;
+pub const MAX_RULES_BYTES: usize = 1 << 20;
 /// Deeper flow nesting (`[[[...`) is refused before parsing: the YAML parser's time grows
 /// with the square of the flow depth (200 000 levels took minutes), and no rules file needs it.
 const MAX_FLOW_DEPTH: usize = 64;
@@ -43,6 +43,35 @@ fn too_deep(text: &str) -> Option<Position> {
         ControlFlow::Continue(())
     });
     found
+}
+
+/// The first character of `text` that no DAW stores in a name, if any: a control character
+/// other than a line break (XML 1.0, which Live and Ardour files are, refuses C0 controls,
+/// and libxml2 refuses the file; a line break is each backend's to keep or refuse, as REAPER
+/// keeps one), a Unicode noncharacter (U+FFFE, U+FDD0, ...: XML refuses them too), or one of
+/// the characters premix holds a raw byte in ([`crate::name_bytes`]).
+fn unstorable(text: &str) -> Option<char> {
+    text.chars().find(|&c| {
+        let n = u32::from(c);
+        (c.is_control() && c != '\n')
+            || (0xFDD0..=0xFDEF).contains(&n)
+            || n & 0xFFFE == 0xFFFE
+            || crate::name_bytes::byte_of(c).is_some()
+    })
+}
+
+/// The message for a name `what` that would hold `c`.
+fn unstorable_message(what: &str, c: char) -> String {
+    let kind = if c.is_control() {
+        "a control character"
+    } else {
+        "a character no DAW stores in a name"
+    };
+    format!(
+        "{what} would hold U+{:04X} ({kind}): no DAW can store it (REAPER names are one line, \
+         Live and Ardour files are XML, which refuses it)",
+        u32::from(c)
+    )
 }
 
 struct Compiler<'a> {
@@ -155,6 +184,7 @@ impl Compiler<'_> {
                 RawKind::Midi => KindFilter::Only(TrackKind::Midi),
                 RawKind::Bus => KindFilter::Only(TrackKind::Bus),
                 RawKind::Return => KindFilter::Only(TrackKind::Return),
+                RawKind::Foldback => KindFilter::Only(TrackKind::Foldback),
                 RawKind::Any => KindFilter::Any,
             }));
         }
@@ -355,6 +385,13 @@ pub fn load_layered(
             c.fail::<()>(&format!("{path}.name"), "a bus needs a name");
             continue;
         }
+        if let Some(ch) = unstorable(&bus.name) {
+            c.fail::<()>(
+                &format!("{path}.name"),
+                unstorable_message("the bus name", ch),
+            );
+            continue;
+        }
         if declared_here
             .iter()
             .any(|n| n.eq_ignore_ascii_case(&bus.name))
@@ -418,12 +455,22 @@ pub fn load_layered(
                 .map(|re| re.captures_len() - 1),
             None => Some(0),
         };
-        let rename = match (&r.rename, captures) {
-            (Some(t), _) if t.contains(['\n', '\r']) => c.fail(
+        let rename = match (
+            &r.rename,
+            captures,
+            r.rename.as_deref().and_then(unstorable),
+        ) {
+            // A line break (`\n`) is the backend's to accept or refuse (REAPER keeps one in a
+            // name); a carriage return is nobody's.
+            (Some(t), _, _) if t.contains('\r') => c.fail(
                 &format!("{path}.rename"),
-                "a track name cannot hold a line break",
+                "a track name cannot hold a carriage return (write a line break as \\n)",
             ),
-            (Some(t), Some(captures)) => match Template::parse(t, captures) {
+            (Some(_), _, Some(ch)) => c.fail(
+                &format!("{path}.rename"),
+                unstorable_message("the renamed track", ch),
+            ),
+            (Some(t), Some(captures), None) => match Template::parse(t, captures) {
                 Ok(t) => Some(t),
                 Err(m) => c.fail(&format!("{path}.rename"), m),
             },
@@ -486,7 +533,12 @@ pub fn load_layered(
                         "unused.prefix",
                         "the prefix must be non-empty text on one line",
                     ),
-                    Some(p) => Some(UnusedAction::Prefix(p.clone())),
+                    Some(p) => match unstorable(p) {
+                        Some(ch) => {
+                            c.fail("unused.prefix", unstorable_message("a prefixed name", ch))
+                        }
+                        None => Some(UnusedAction::Prefix(p.clone())),
+                    },
                 },
                 RawUnusedAction::Mute => Some(UnusedAction::Mute),
                 RawUnusedAction::Bus => match (&u.bus, bus) {
@@ -544,6 +596,34 @@ mod tests {
         let fine = "version: 1\nrules:\n  - match: {name: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[['}  # [[[[\n";
         assert!(too_deep(fine).is_none());
         assert!(too_deep(&"x: \"[[[\\\"[[[\"\n".repeat(100)).is_none());
+    }
+
+    #[test]
+    fn names_no_daw_can_store_are_refused_at_their_line() {
+        for (text, line) in [
+            (
+                "version: 1\nrules:\n  - match: {name: kick}\n    rename: \"Kick\\e]0;x\\a\"\n",
+                4,
+            ),
+            ("version: 1\nrules:\n  - rename: \"a\\0b\"\n", 3),
+            ("version: 1\nrules:\n  - rename: \"tab\\there\"\n", 3),
+            ("version: 1\nrules:\n  - rename: \"x\\uFFFE\"\n", 3),
+            ("version: 1\nbuses:\n  - name: \"BUS\\x07\"\n", 3),
+            (
+                "version: 1\nunused:\n  action: prefix\n  prefix: \"\\x1b[31m\"\n",
+                4,
+            ),
+        ] {
+            let e = err(text);
+            assert_eq!(at(&e).0, line, "{text}: {e}");
+            assert!(e.message.contains("no DAW can store it"), "{e}");
+        }
+        // Ordinary text, accents and emoji included, is fine.
+        load(
+            "version: 1\nrules:\n  - rename: 'Café – 🥁 {name}'\n",
+            "r.yaml",
+        )
+        .unwrap();
     }
 
     #[test]

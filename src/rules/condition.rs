@@ -49,8 +49,9 @@ impl Condition {
     }
 
     /// Capture groups of this `match` mapping's own `name` regex, for a rename's `{1}`..`{9}`,
-    /// taken from the first form of the name it matches (as written, then normalised).
-    pub fn name_captures(&self, names: &Names, track: &Track) -> Vec<Option<String>> {
+    /// taken from the first form of the name it matches (as written, then normalised);
+    /// borrowed, never copied (a name may be most of a project's bytes).
+    pub fn name_captures<'a>(&self, names: &'a Names, track: &'a Track) -> Vec<Option<&'a str>> {
         let Condition::All(parts) = self else {
             return Vec::new();
         };
@@ -61,12 +62,7 @@ impl Condition {
                 Condition::Name(re) => forms.captures(re),
                 _ => None,
             })
-            .map(|caps| {
-                caps.iter()
-                    .skip(1)
-                    .map(|m| m.map(|m| m.as_str().to_string()))
-                    .collect()
-            })
+            .map(|caps| caps.iter().skip(1).map(|m| m.map(|m| m.as_str())).collect())
             .unwrap_or_default()
     }
 

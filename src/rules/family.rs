@@ -48,18 +48,8 @@ mod tests {
 
     fn track(index: usize, name: &str, kind: TrackKind, parent: Option<usize>) -> Track {
         Track {
-            index,
-            name: name.into(),
-            kind,
-            color: None,
             parent,
-            muted: false,
-            media_files: Default::default(),
-            media_count: 0,
-            muted_media_count: 0,
-            plugins: Default::default(),
-            feeds_parent: true,
-            fed_by_tracks: false,
+            ..Track::new(index, name, kind)
         }
     }
 
@@ -80,6 +70,8 @@ unused: {when: [no_media], action: color, color: grey}
         )
         .unwrap();
         let session = Session {
+            media: Default::default(),
+            name_display: Default::default(),
             format: Format::Als,
             tracks: vec![
                 track(0, "Drms", TrackKind::Bus, None),

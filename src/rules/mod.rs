@@ -42,7 +42,7 @@ mod structure;
 mod syntax;
 mod template;
 
-pub use compile::{Resolve, load, load_layered};
+pub use compile::{MAX_RULES_BYTES, Resolve, load, load_layered};
 pub use condition::Condition;
 pub use family::families;
 pub use names::Names;
@@ -313,7 +313,16 @@ impl RuleSet {
                 UnusedReason::NoMedia => project_has_media && track.media_count == 0,
                 UnusedReason::Muted => track.muted,
                 UnusedReason::AllMediaMuted => track.all_media_muted(),
+                UnusedReason::Silent => track.silent == Some(true),
             })
             .collect()
+    }
+
+    /// True when the `unused` section asks for `silent`, so planning needs the tracks'
+    /// audio analysed first ([`crate::preflight::run::mark_silent`]).
+    pub fn wants_silence(&self) -> bool {
+        self.unused
+            .as_ref()
+            .is_some_and(|u| u.when.contains(&UnusedReason::Silent))
     }
 }

@@ -5,7 +5,7 @@ use super::structure;
 use super::template::Fill;
 use super::{RuleSet, UnusedAction};
 use crate::plan::{Action, Change, NewBus, Note, Origin, Plan, UnusedReason};
-use crate::session::{Rgb, Session, Track, TrackKind};
+use crate::session::{Name, Rgb, Session, Track, TrackKind};
 use std::sync::Arc;
 
 /// What the rules want for one track of the session as read, with the source of each setting.
@@ -15,7 +15,8 @@ use std::sync::Arc;
 /// origin is a [`Source`] (an index), not an [`Origin`] with its strings.
 #[derive(Clone, Default, PartialEq)]
 struct Wanted {
-    name: Option<(String, Source)>,
+    /// Shared, so the copy per settle round copies no name.
+    name: Option<(Name, Source)>,
     color: Option<(Rgb, Source)>,
     bus: Option<(usize, Source)>,
     mute: Option<Source>,
@@ -240,14 +241,17 @@ fn evaluate_track(
                 .bus
                 .as_ref()
                 .map_or("", |(b, _)| rules.buses[*b].name.as_str());
-            let name = template.render(&Fill {
+            let mut name = template.render(&Fill {
                 name: &track.name,
                 captures: &captures,
                 counter: counters[r],
                 bus,
             });
-            // Surrounding whitespace comes from empty captures (`'Kick {1}'` on "kick").
-            w.name = Some((name.trim().to_string(), o));
+            // Surrounding whitespace comes from empty captures (`'Kick {1}'` on "kick"); it
+            // goes in place, as a name may be most of a project's bytes.
+            name.truncate(name.trim_end().len());
+            name.drain(..name.len() - name.trim_start().len());
+            w.name = Some((name.into(), o));
         }
         if let Some(c) = rule.color {
             w.color = Some((c, o));
@@ -266,7 +270,7 @@ fn evaluate_track(
         UnusedAction::Prefix(prefix) => {
             let current = w.name.as_ref().map_or(track.name.as_str(), |(n, _)| n);
             if !current.starts_with(prefix.as_str()) {
-                w.name = Some((format!("{prefix}{current}"), o));
+                w.name = Some((format!("{prefix}{current}").into(), o));
             }
         }
         UnusedAction::Mute => {
@@ -341,9 +345,27 @@ fn build(
             });
         }
     }
+    // A foldback bus is a performer's monitor mix, not part of the mix: never filed.
+    let foldback = |index: usize| session.tracks[index].kind == TrackKind::Foldback;
+    for (index, w) in wanted.iter().enumerate() {
+        if let (Some((b, o)), None) = (&w.bus, w.remove)
+            && foldback(index)
+        {
+            plan.notes.push(Note {
+                track: Some(index),
+                message: format!(
+                    "not moved into bus `{}`: a foldback bus feeds a performer's monitor mix, not the mix",
+                    rules.buses[*b].name
+                ),
+                origin: Some(origins.get(*o).clone()),
+            });
+        }
+    }
     let wants: Vec<structure::Want<'_>> = wanted
         .iter()
-        .map(|w| match (&w.bus, w.remove) {
+        .enumerate()
+        .map(|(index, w)| match (&w.bus, w.remove) {
+            (Some(_), None) if foldback(index) => None,
             (Some((b, o)), None) => Some((*b, origins.get(*o))),
             _ => None,
         })
@@ -454,6 +476,9 @@ mod tests {
             media_count: media,
             muted_media_count: 0,
             plugins: Default::default(),
+            items: Default::default(),
+            silent: None,
+            default_name: None,
             feeds_parent: true,
             fed_by_tracks: false,
         }
@@ -479,6 +504,8 @@ unused:
         let rules = load(RULES, "r.yaml").unwrap();
         let session = Session {
             format: Format::Rpp,
+            media: Default::default(),
+            name_display: Default::default(),
             tracks: vec![
                 track(0, "vox", TrackKind::Audio, 1),
                 track(1, "kick in", TrackKind::Audio, 1),
@@ -520,6 +547,8 @@ unused: {when: [no_media], action: flag}
         .unwrap();
         let session = Session {
             format: Format::Rpp,
+            media: Default::default(),
+            name_display: Default::default(),
             tracks: vec![
                 track(0, "kick", TrackKind::Audio, 1),
                 track(1, "bus", TrackKind::Bus, 0),
@@ -543,6 +572,8 @@ unused: {when: [no_media], action: flag}
         let rules = load(RULES, "r.yaml").unwrap();
         let session = Session {
             format: Format::Rpp,
+            media: Default::default(),
+            name_display: Default::default(),
             tracks: vec![track(0, "kick bus", TrackKind::Bus, 0)],
         };
         assert!(plan(&rules, &session).changes.is_empty());

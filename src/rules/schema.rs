@@ -84,6 +84,7 @@ pub enum RawKind {
     Midi,
     Bus,
     Return,
+    Foldback,
     Any,
 }
 

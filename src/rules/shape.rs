@@ -80,8 +80,8 @@ const fn colour(name: &'static str, alias: &'static str) -> Field {
     }
 }
 
-pub(super) const KINDS: &[&str] = &["audio", "midi", "bus", "return", "any"];
-pub(super) const REASONS: &[&str] = &["no_media", "muted", "all_media_muted"];
+pub(super) const KINDS: &[&str] = &["audio", "midi", "bus", "return", "foldback", "any"];
+pub(super) const REASONS: &[&str] = &["no_media", "muted", "all_media_muted", "silent"];
 pub(super) const ACTIONS: &[&str] = &["flag", "color", "colour", "prefix", "mute", "bus", "remove"];
 
 pub(super) static MATCH: Mapping = Mapping {
@@ -622,11 +622,11 @@ mod tests {
             got,
             [
                 "r.yaml:3:5: unknown key `nme` in a rule (did you mean `name`?)",
-                "r.yaml:4:19: `kind` is `tape`, which is not one of audio, midi, bus, return or any",
+                "r.yaml:4:19: `kind` is `tape`, which is not one of audio, midi, bus, return, foldback or any",
                 "r.yaml:4:32: `muted` must be true or false, not `yes`",
                 "r.yaml:5:15: `continue` must be true or false, not `maybe`",
                 "r.yaml:7:5: `color` and `colour` (line 6) are the same key: keep one",
-                "r.yaml:8:27: an item of `when` is `silence`, which is not one of no_media, muted or all_media_muted",
+                "r.yaml:8:27: an item of `when` is `silence`, which is not one of no_media, muted, all_media_muted or silent",
             ]
         );
     }

@@ -231,12 +231,15 @@ pub(super) fn place(session: &Session, decls: &[Decl<'_>], wants: &[Want<'_>], p
                 plan.notes.push(Note {
                     track: Some(members[0]),
                     message: format!(
-                        "{names} stay in {place}: bus {} is {}, and moving them there would change their signal path",
+                        "{names} {} in {place}: bus {} is {}, and moving {} there would change {} signal path",
+                        if members.len() == 1 { "stays" } else { "stay" },
                         decl.name,
                         match home {
                             Some(h) => format!("in folder {:?}", tracks[h].name),
                             None => "at the top level".to_string(),
-                        }
+                        },
+                        if members.len() == 1 { "it" } else { "them" },
+                        if members.len() == 1 { "its" } else { "their" },
                     ),
                     origin: Some(origin_of(members[0], b)),
                 });
@@ -288,7 +291,7 @@ fn listing(members: &[usize], tracks: &[Track]) -> String {
 /// the pipeline calls it again after a backend refused moves, which can split a pair or
 /// leave a bus with one member.
 pub fn keep_structure(session: &Session, plan: &mut Plan) {
-    let pairs = pair_groups(session);
+    let pairs = pair_groups(session, plan);
     let n = session.tracks.len();
     // Each round drops at least one move, so the loop ends.
     loop {
@@ -382,17 +385,43 @@ const SIDE_WORDS: &[&str] = &[
     "far", "near", "a", "b", "c", "di", "amp", "inside", "outside", "st", "mono", "stereo",
 ];
 
-/// The words of a track name, lower case: `_ - .` and other punctuation, camelCase and
-/// letter/digit boundaries separate words (`OH_L` → `oh l`, `Tom2` → `tom 2`).
-pub(super) fn words(name: &str) -> Vec<String> {
+/// The words of a track name, lower case, read as rules read names ([`super::names`]: `_ - .`,
+/// camelCase and letter/digit boundaries separate words, Live's `N-` prefix dropped), other
+/// punctuation separating words too (`OH_L` → `oh l`, `Tom2` → `tom 2`). The readable form of
+/// what [`walk_words`] walks.
+#[cfg(test)]
+fn words(name: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut current = String::new();
+    walk_words(name, |event| match event {
+        Word::Letter(c) => current.push(c),
+        Word::End => out.push(std::mem::take(&mut current)),
+    });
+    out
+}
+
+/// What [`walk_words`] finds in a name, one character at a time.
+enum Word {
+    /// The next lower-case character of the current word.
+    Letter(char),
+    /// The current word ends (it has at least one character).
+    End,
+}
+
+/// Walks the words of a name as [`words`] splits them, without holding them: a name may be
+/// most of a project's bytes, and grouping pairs must not copy every name.
+fn walk_words(name: &str, mut f: impl FnMut(Word)) {
+    // One name's normalised copy at a time: bounded by the largest name, never all of them.
+    let normal = super::names::normalise(name);
+    let name = normal.as_deref().unwrap_or(name);
+    let mut in_word = false;
     let mut prev: Option<char> = None;
     for ch in name.chars() {
         let boundary = match prev {
             _ if !ch.is_alphanumeric() => {
-                if !current.is_empty() {
-                    out.push(std::mem::take(&mut current));
+                if in_word {
+                    f(Word::End);
+                    in_word = false;
                 }
                 prev = None;
                 continue;
@@ -404,19 +433,55 @@ pub(super) fn words(name: &str) -> Vec<String> {
             }
             None => false,
         };
-        if boundary && !current.is_empty() {
-            out.push(std::mem::take(&mut current));
+        if boundary && in_word {
+            f(Word::End);
         }
-        current.extend(ch.to_lowercase());
+        for c in ch.to_lowercase() {
+            f(Word::Letter(c));
+        }
+        in_word = true;
         prev = Some(ch);
     }
-    if !current.is_empty() {
-        out.push(current);
+    if in_word {
+        f(Word::End);
     }
-    out
 }
 
-/// What is left of a name once the words telling a pair apart are gone.
+/// [`pair_key`] as a 128-bit hash (`None` for an empty key), made without copying the name:
+/// equal keys give equal hashes, and different ones collide with odds of 2^-128.
+fn pair_key_hash(name: &str) -> Option<u128> {
+    use xxhash_rust::xxh3::Xxh3;
+    /// Longer than every side word: a word this long is kept whatever it is.
+    const SHORT: usize = 8;
+    let (mut key, mut word) = (Xxh3::new(), Xxh3::new());
+    let mut start = String::new();
+    let mut digits = true;
+    let mut kept = 0usize;
+    walk_words(name, |event| match event {
+        Word::Letter(c) => {
+            word.update(c.encode_utf8(&mut [0u8; 4]).as_bytes());
+            if start.len() < SHORT {
+                start.push(c);
+            }
+            digits &= c.is_ascii_digit();
+        }
+        Word::End => {
+            let side = start.len() < SHORT && SIDE_WORDS.contains(&start.as_str());
+            if !side && !digits {
+                key.update(&word.digest128().to_le_bytes());
+                kept += 1;
+            }
+            word.reset();
+            start.clear();
+            digits = true;
+        }
+    });
+    (kept > 0).then(|| key.digest128())
+}
+
+/// What is left of a name once the words telling a pair apart are gone: the readable form of
+/// [`pair_key_hash`], which pairs are grouped by.
+#[cfg(test)]
 fn pair_key(name: &str) -> String {
     words(name)
         .into_iter()
@@ -426,14 +491,16 @@ fn pair_key(name: &str) -> String {
 }
 
 /// Tracks that share a folder and whose names differ only by the words of [`SIDE_WORDS`] or
-/// numbers: each group holds two or more tracks, in session order.
-fn pair_groups(session: &Session) -> Vec<Vec<usize>> {
-    let mut groups: BTreeMap<(Option<usize>, String), Vec<usize>> = BTreeMap::new();
+/// numbers: each group holds two or more tracks, in session order. Names are read as the plan
+/// leaves them (a rename, an `unused` prefix), which is how the next run reads them: judged on
+/// the names as read, a second run could pair the tracks differently and move them.
+fn pair_groups(session: &Session, plan: &Plan) -> Vec<Vec<usize>> {
+    let renames = plan.by_track(session.tracks.len());
+    let mut groups: BTreeMap<(Option<usize>, u128), Vec<usize>> = BTreeMap::new();
     for t in &session.tracks {
-        let key = pair_key(&t.name);
-        if key.is_empty() {
+        let Some(key) = pair_key_hash(renames.rename(t.index).unwrap_or(&t.name)) else {
             continue; // "L", "1": nothing says they belong together
-        }
+        };
         groups.entry((t.parent, key)).or_default().push(t.index);
     }
     groups.into_values().filter(|g| g.len() > 1).collect()
@@ -463,6 +530,8 @@ unused: {when: [no_media], action: flag}
     fn session(tracks: &[(&str, Option<usize>, usize)]) -> Session {
         let mut s = Session {
             format: Format::Rpp,
+            media: Default::default(),
+            name_display: Default::default(),
             tracks: tracks
                 .iter()
                 .enumerate()
@@ -479,6 +548,9 @@ unused: {when: [no_media], action: flag}
                     plugins: Default::default(),
                     feeds_parent: true,
                     fed_by_tracks: false,
+                    items: Default::default(),
+                    silent: None,
+                    default_name: None,
                 })
                 .collect(),
         };
@@ -496,7 +568,7 @@ unused: {when: [no_media], action: flag}
         after
             .tracks
             .iter()
-            .map(|t| (t.name.clone(), after.depth(t.index)))
+            .map(|t| (t.name.to_string(), after.depth(t.index)))
             .collect()
     }
 
@@ -562,7 +634,7 @@ unused: {when: [no_media], action: flag}
         assert!(
             p.notes
                 .iter()
-                .any(|n| n.message.contains("stay in folder \"Band\"")),
+                .any(|n| n.message.contains("stays in folder \"Band\"")),
             "{:?}",
             p.notes
         );
@@ -655,5 +727,30 @@ unused: {when: [no_media], action: flag}
         assert_eq!(pair_key("Bass DI"), pair_key("Bass Amp"));
         assert_ne!(pair_key("Gtr DI"), pair_key("Bass DI"));
         assert_eq!(pair_key("L"), "");
+        // The hash pairs are grouped by tells names apart exactly as the key does.
+        let names = [
+            "OH L",
+            "OH R",
+            "Kick In",
+            "Kick_Out",
+            "Gtr 1",
+            "gtr2",
+            "Bass DI",
+            "Bass Amp",
+            "Gtr DI",
+            "L",
+            "1",
+            "KickIn",
+            "BGVs",
+            "vox_pulses01",
+            "Ünïcode Straße L",
+        ];
+        for a in names {
+            assert_eq!(pair_key_hash(a).is_none(), pair_key(a).is_empty(), "{a}");
+            for b in names {
+                let same = pair_key(a) == pair_key(b);
+                assert_eq!(pair_key_hash(a) == pair_key_hash(b), same, "{a} / {b}");
+            }
+        }
     }
 }

@@ -21,7 +21,7 @@ pub struct Template {
 /// What a template is filled with for one track.
 pub struct Fill<'a> {
     pub name: &'a str,
-    pub captures: &'a [Option<String>],
+    pub captures: &'a [Option<&'a str>],
     pub counter: usize,
     pub bus: &'a str,
 }
@@ -117,7 +117,7 @@ mod tests {
     #[test]
     fn placeholders_fill_in() {
         let t = Template::parse("{bus}: Kick {n} {1} {{x}}", 1).unwrap();
-        let captures = [Some("In".to_string())];
+        let captures = [Some("In")];
         let fill = Fill {
             name: "kick in",
             captures: &captures,

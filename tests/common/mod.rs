@@ -1,6 +1,8 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
+pub mod ardour5;
+
 use std::path::PathBuf;
 
 /// The shared corpus of real projects (`../shared/corpus`), or `None` with a message saying
@@ -59,4 +61,41 @@ pub fn sample(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("samples")
         .join(rel)
+}
+
+/// A fault case of the shared cases folder (`../shared/cases/<rel>`), or `None` with a
+/// message saying the checks on it are skipped.
+pub fn case(rel: &str) -> Option<PathBuf> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/cases")
+        .join(rel);
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!(
+            "case absent: {} not found; skipping the checks on it",
+            path.display()
+        );
+        None
+    }
+}
+
+/// A file named `name` holding `text` in a fresh temporary folder (kept while the handle
+/// lives); `path()` is the file.
+pub struct TempFile {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl TempFile {
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+pub fn write_temp(name: &str, text: &str) -> TempFile {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).expect("temporary file written");
+    TempFile { _dir: dir, path }
 }

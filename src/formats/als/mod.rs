@@ -15,6 +15,7 @@
 pub mod container;
 mod edits;
 pub mod invariants;
+pub mod media;
 pub mod palette;
 pub mod scan;
 pub mod templates;
@@ -22,7 +23,7 @@ mod tokens;
 
 use crate::formats::{FormatError, Project, WriteError};
 use crate::plan::{Action, BusRef, Change, Note, Plan, Slot};
-use crate::session::{Format, Session, Track, TrackKind};
+use crate::session::{Format, NameDisplay, Session, Track, TrackKind};
 use container::Container;
 use palette::Scheme;
 use scan::{AlsDocument, AlsTrack};
@@ -103,9 +104,10 @@ fn kind_of(tag: &str) -> TrackKind {
     }
 }
 
-/// What Live displays: the user's name, else the effective name. Live 8 stores no effective
-/// name; an unnamed Live 8 track shows a name Live derives from its position and kind
-/// ("3 MIDI"), which premix cannot keep stable when tracks move, so it reads the kind alone.
+/// The name rules match: the user's name, else the effective name (the name Live made up,
+/// with its number: `3-Audio`). Live 8 stores no effective name; an unnamed Live 8 track is
+/// read as its kind alone (`MIDI`), which stays stable when tracks move. What Live shows is
+/// [`Session::shown_name`], from [`default_name`].
 fn display_name(t: &AlsTrack) -> String {
     let non_empty = |f: &Option<scan::Field>| {
         f.as_ref()
@@ -123,6 +125,69 @@ fn display_name(t: &AlsTrack) -> String {
             };
             kind.to_string()
         })
+}
+
+/// Live's built-in instruments by element name, as Live names a track after them.
+const INSTRUMENTS: &[(&str, &str)] = &[
+    ("Collision", "Collision"),
+    ("DrumGroupDevice", "Drum Rack"),
+    ("InstrumentGroupDevice", "Instrument Rack"),
+    ("InstrumentImpulse", "Impulse"),
+    ("InstrumentVector", "Wavetable"),
+    ("LoungeLizard", "Electric"),
+    ("MultiSampler", "Sampler"),
+    ("Operator", "Operator"),
+    ("OriginalSimpler", "Simpler"),
+    ("StringStudio", "Tension"),
+    ("UltraAnalog", "Analog"),
+];
+
+/// For a track the user never named: the name Live made up for it, without the number or
+/// letter it shows in front (`Audio` of `3-Audio`, `Delay | Reverb` of `A-Delay | Reverb`,
+/// as every Live 9-12 set of the corpus stores its `EffectiveName`). Live 8 stores none: it is
+/// derived as Live 8 shows it: a MIDI track after its first device when the user named that
+/// device (a rack: `7-offline rack`, read off a routing target of the corpus Live 8 set
+/// `dawtool__live8-patch-markers-auto.als`) or after its built-in instrument, else a track
+/// after its kind (`Audio`, `MIDI`, `Group`, `Return`; recorded clips of Live 8 sets
+/// are named after such names: `3 5-Audio`).
+fn default_name(t: &AlsTrack) -> Option<String> {
+    if t.user_name.as_ref().is_some_and(|f| !f.value.is_empty()) {
+        return None;
+    }
+    let is_return = t.tag == "ReturnTrack";
+    if let Some(effective) = t.effective_name.as_ref().filter(|f| !f.value.is_empty()) {
+        let value = effective.value.as_str();
+        let prefix = if is_return {
+            value.bytes().take_while(u8::is_ascii_uppercase).count()
+        } else {
+            value.bytes().take_while(u8::is_ascii_digit).count()
+        };
+        return Some(match value[prefix..].strip_prefix('-') {
+            Some(base) if prefix > 0 => base.to_string(),
+            _ => value.to_string(),
+        });
+    }
+    let instrument = (t.tag == "MidiTrack")
+        .then(|| {
+            t.first_device_name.clone().or_else(|| {
+                t.devices.iter().find_map(|d| {
+                    INSTRUMENTS
+                        .iter()
+                        .find(|(tag, _)| tag == d)
+                        .map(|(_, shown)| shown.to_string())
+                })
+            })
+        })
+        .flatten();
+    Some(instrument.unwrap_or_else(|| {
+        match t.tag.as_str() {
+            "MidiTrack" => "MIDI",
+            "GroupTrack" => "Group",
+            "ReturnTrack" => "Return",
+            _ => "Audio",
+        }
+        .to_string()
+    }))
 }
 
 /// The index of each track's group (from `TrackGroupId`), if it names an earlier group track.
@@ -145,13 +210,15 @@ fn parents_of(doc: &AlsDocument) -> Vec<Option<usize>> {
 
 fn session_of(doc: &AlsDocument, scheme: Scheme) -> Session {
     let parents = parents_of(doc);
+    let mut caveats = Vec::new();
+    let seconds_per_beat = 60.0 / doc.tempo.filter(|t| *t > 0.0).unwrap_or(120.0);
     let tracks = doc
         .tracks
         .iter()
         .enumerate()
         .map(|(index, t)| Track {
             index,
-            name: display_name(t),
+            name: display_name(t).into(),
             kind: kind_of(&t.tag),
             color: t
                 .color
@@ -169,13 +236,30 @@ fn session_of(doc: &AlsDocument, scheme: Scheme) -> Session {
             media_count: t.clips.len(),
             muted_media_count: t.clips.iter().filter(|c| c.disabled).count(),
             plugins: t.devices.as_slice().into(),
+            items: t
+                .clips
+                .iter()
+                .filter_map(|c| {
+                    media::clip_media(&c.timing, c.disabled, seconds_per_beat, &mut caveats)
+                })
+                .collect(),
+            silent: None,
+            default_name: default_name(t),
             feeds_parent: t.out_target.as_ref().is_none_or(|f| feeds_parent(&f.value)),
             fed_by_tracks: t.tag == "ReturnTrack" || t.input_from_track,
         })
         .collect();
+    caveats.dedup();
     Session {
         format: Format::Als,
         tracks,
+        // Live stores no project sample rate: it follows the audio device.
+        media: std::sync::Arc::new(crate::media::ProjectMedia {
+            sample_rate: None,
+            folders: Vec::new(),
+            caveats,
+        }),
+        name_display: NameDisplay::Numbered,
     }
 }
 
@@ -345,7 +429,14 @@ impl Project for AlsProject<'_> {
             let needle = format!("/Track.{}/", id.value);
             memchr::memmem::find(&self.xml, needle.as_bytes()).is_some()
         };
-        plan.changes.retain(|c| match c.action {
+        plan.changes.retain(|c| match &c.action {
+            Action::Rename { to } if to.contains('\n') => {
+                notes.push(note(
+                    c,
+                    "not renamed: a Live track name is one line (it cannot hold a line break)",
+                ));
+                false
+            }
             Action::MoveToBus { .. } if tracks[c.track].kind == TrackKind::Return => {
                 notes.push(note(
                     c,

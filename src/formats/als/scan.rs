@@ -37,14 +37,42 @@ impl Field {
 }
 
 /// A clip in a session slot or in the arrangement.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Clip {
     pub disabled: bool,
     /// File name (no folders) of the clip's sample, if it has one.
     pub file: Option<String>,
+    /// What the clip plays, as the set writes it.
+    pub timing: ClipTiming,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// A clip's timing and sample reference, values as written (see [`super::media`] for what
+/// they mean).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ClipTiming {
+    /// In the arrangement (`MainSequencer/Sample/ArrangerAutomation/Events`), not a slot.
+    pub arrangement: bool,
+    pub current_start: Option<f64>,
+    pub current_end: Option<f64>,
+    pub loop_start: Option<f64>,
+    pub loop_end: Option<f64>,
+    pub start_relative: Option<f64>,
+    pub loop_on: bool,
+    pub warped: bool,
+    /// `WarpMarkers/WarpMarker`: (`SecTime`, `BeatTime`).
+    pub warp_markers: Vec<(f64, f64)>,
+    /// `SampleVolume`: the clip gain, linear.
+    pub sample_volume: Option<f64>,
+    /// `SampleRef/FileRef/RelativePath@Value` (Live 11+), or its `RelativePathElement@Dir`s
+    /// joined with `/` (Live 8-10).
+    pub relative_path: Option<String>,
+    /// `SampleRef/FileRef/Path` (Live 11+: the absolute path).
+    pub path: Option<String>,
+    /// `SampleRef/FileRef/Name` (Live 8-10: the file name the relative path leads to).
+    pub name: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AlsTrack {
     /// `AudioTrack`, `MidiTrack`, `GroupTrack` or `ReturnTrack`.
     pub tag: String,
@@ -93,10 +121,15 @@ pub struct AlsTrack {
     pub unfolded: Option<Field>,
     /// `AutomationLane/SelectedDevice` and `SelectedEnvelope` values (indices into devices).
     pub lane_selections: Vec<Field>,
+    /// Top-level devices of the track's chain (built-in and plug-in alike).
+    pub top_devices: usize,
+    /// The first top-level device's `UserName` (a rack the user named), when not empty: Live
+    /// names an unnamed track after it (`7-offline rack` in a Live 8 set).
+    pub first_device_name: Option<String>,
 }
 
 /// What one scan found.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct AlsDocument {
     /// The root's `MinorVersion` (`10.0_377`) and `Creator` (`Ableton Live 10.1.7`).
     pub minor_version: String,
@@ -115,6 +148,8 @@ pub struct AlsDocument {
     pub main_track: bool,
     /// Scenes: `LiveSet/Scenes/Scene` (Live 11+) or `LiveSet/SceneNames/Scene` (8-10).
     pub scenes: usize,
+    /// The set's tempo in BPM: the master's `Mixer/Tempo/Manual`.
+    pub tempo: Option<f64>,
 }
 
 fn is_pointee(name: &[u8]) -> bool {
@@ -322,9 +357,11 @@ impl<'a> Scanner<'a> {
 
     fn start(&mut self, name: &'a [u8], tag: Range<usize>, empty: bool) {
         let depth = self.stack.len();
-        // Every fact about the whole set is at most three elements deep.
+        // Every fact about the whole set is at most three elements deep, but the tempo.
         if self.mode == Mode::Document && depth <= 3 {
             self.document_fact(name, tag.clone());
+        } else if depth == 6 && name == b"Manual" && self.stack[5] == b"Tempo" {
+            self.tempo(tag.clone());
         }
         self.pointee(name, tag.clone());
         // The element's path is matched with its own name on the stack; an empty element
@@ -375,10 +412,12 @@ impl<'a> Scanner<'a> {
         match self.clip.as_mut() {
             Some((clip_depth, c)) => clip_field(c, &self.stack[*clip_depth + 1..], self.xml, tag),
             None if is_arrangement_or_session_clip(path) => {
+                let mut clip = Clip::default();
+                clip.timing.arrangement = path.contains(&b"ArrangerAutomation".as_slice());
                 if empty {
-                    t.clips.push(Clip::default());
+                    t.clips.push(clip);
                 } else {
-                    self.clip = Some((depth, Clip::default()));
+                    self.clip = Some((depth, clip));
                 }
             }
             None => {}
@@ -412,6 +451,18 @@ impl<'a> Scanner<'a> {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// `LiveSet/MasterTrack/DeviceChain/Mixer/Tempo/Manual` (`MainTrack` in Live 12).
+    fn tempo(&mut self, tag: Range<usize>) {
+        if self.mode == Mode::Document
+            && self.stack[..2] == [b"Ableton".as_slice(), b"LiveSet".as_slice()]
+            && matches!(self.stack[2], b"MasterTrack" | b"MainTrack")
+            && self.stack[3..5] == [b"DeviceChain".as_slice(), b"Mixer".as_slice()]
+        {
+            self.doc.tempo =
+                attr(self.xml, tag, b"Value").and_then(|f| f.value.trim().parse().ok());
         }
     }
 
@@ -558,10 +609,14 @@ fn track_field(t: &mut AlsTrack, path: &[&[u8]], xml: &[u8], tag: Range<usize>) 
         }
         [b"DeviceChain", b"AudioOutputRouting", b"UpperDisplayString"] => t.out_upper = value(),
         [b"DeviceChain", b"DeviceChain", b"Devices"] => t.devices_inner = Some(tag.end..tag.end),
-        [b"DeviceChain", b"DeviceChain", b"Devices", device]
-            if !matches!(*device, b"PluginDevice" | b"AuPluginDevice") =>
-        {
-            t.devices.push(String::from_utf8_lossy(device).into_owned());
+        [b"DeviceChain", b"DeviceChain", b"Devices", device] => {
+            t.top_devices += 1;
+            if !matches!(*device, b"PluginDevice" | b"AuPluginDevice") {
+                t.devices.push(String::from_utf8_lossy(device).into_owned());
+            }
+        }
+        [b"DeviceChain", b"DeviceChain", b"Devices", _, b"UserName"] if t.top_devices == 1 => {
+            t.first_device_name = value().map(|f| f.value).filter(|v| !v.is_empty());
         }
         [b"AutomationEnvelopes", b"Envelopes"] => t.envelopes_inner = Some(tag.end..tag.end),
         [.., b"PluginDesc", _, b"PlugName" | b"Name"] => {
@@ -582,6 +637,59 @@ fn is_arrangement_or_session_clip(path: &[&[u8]]) -> bool {
 /// Records what a start tag inside a clip holds; `path` runs from the clip's child.
 fn clip_field(c: &mut Clip, path: &[&[u8]], xml: &[u8], tag: Range<usize>) {
     let value = || attr(xml, tag.clone(), b"Value");
+    let number = || value().and_then(|f| f.value.trim().parse::<f64>().ok());
+    let t = &mut c.timing;
+    match path {
+        [b"CurrentStart"] => t.current_start = number(),
+        [b"CurrentEnd"] => t.current_end = number(),
+        [b"Loop", b"LoopStart"] => t.loop_start = number(),
+        [b"Loop", b"LoopEnd"] => t.loop_end = number(),
+        [b"Loop", b"StartRelative"] => t.start_relative = number(),
+        [b"Loop", b"LoopOn"] => t.loop_on = value().is_some_and(|f| f.value == "true"),
+        [b"IsWarped"] => t.warped = value().is_some_and(|f| f.value == "true"),
+        [b"SampleVolume"] => t.sample_volume = number(),
+        [b"WarpMarkers", b"WarpMarker"] => {
+            let time = |key: &[u8]| {
+                attr(xml, tag.clone(), key).and_then(|f| f.value.trim().parse::<f64>().ok())
+            };
+            if let (Some(sec), Some(beat)) = (time(b"SecTime"), time(b"BeatTime")) {
+                t.warp_markers.push((sec, beat));
+            }
+        }
+        [
+            b"SampleRef",
+            b"FileRef",
+            b"RelativePath",
+            b"RelativePathElement",
+        ] => {
+            if let Some(dir) = attr(xml, tag.clone(), b"Dir") {
+                let joined = t.relative_path.get_or_insert_with(String::new);
+                if !joined.is_empty() {
+                    joined.push('/');
+                }
+                joined.push_str(&dir.value);
+            }
+        }
+        _ => {}
+    }
+    match path {
+        [b"SampleRef", b"FileRef", b"RelativePath"] => {
+            if let Some(f) = value().filter(|f| !f.value.is_empty()) {
+                c.timing.relative_path = Some(f.value);
+            }
+        }
+        [b"SampleRef", b"FileRef", b"Path"] => {
+            if let Some(f) = value().filter(|f| !f.value.is_empty()) {
+                c.timing.path = Some(f.value);
+            }
+        }
+        [b"SampleRef", b"FileRef", b"Name"] => {
+            if let Some(f) = value().filter(|f| !f.value.is_empty()) {
+                c.timing.name = Some(f.value);
+            }
+        }
+        _ => {}
+    }
     match path {
         [b"Disabled"] => c.disabled = value().is_some_and(|f| f.value == "true"),
         [b"SampleRef", b"FileRef", b"Name"] => {
@@ -677,12 +785,16 @@ mod tests {
         let span = a.effective_name.as_ref().unwrap().span.clone();
         assert_eq!(&xml[span], b"Kick &amp; Co");
         assert_eq!(a.group_id.as_ref().unwrap().int(), Some(20));
+        assert_eq!(a.clips.len(), 1);
+        assert!(a.clips[0].disabled);
+        assert_eq!(a.clips[0].file.as_deref(), Some("kick.wav"));
         assert_eq!(
-            a.clips,
-            [Clip {
-                disabled: true,
-                file: Some("kick.wav".into())
-            }]
+            a.clips[0].timing.relative_path.as_deref(),
+            Some("Samples/kick.wav")
+        );
+        assert_eq!(
+            a.clips[0].timing.path.as_deref(),
+            Some("/x/Samples/kick.wav")
         );
         assert_eq!(a.devices, ["Eq8", "Pro-Q 3"]);
         assert_eq!(doc.pointees.len(), 1);

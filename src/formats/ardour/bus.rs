@@ -7,33 +7,40 @@
 //!   bus inputs instead (output `k` to bus input `k` mod the bus's input count), as Ardour's
 //!   subgroup does; the other side's `Connection`s naming the member's outputs go too.
 //!
-//! An existing bus route of that name (and an existing group) is reused. New objects take ids
-//! from `id-counter` upwards and `id-counter` is raised past them, so the same input gives the
-//! same output. The new route and group are spelled as the session's Ardour version writes
-//! them ([`super::bus_xml`]: Ardour 3–4, 6 and 7 sessions, proved by loading the outputs of
-//! the 3001, 5990, 6000 and 7002 corpus sessions in Ardour 7.3, `tests/interop/ardour`).
+//! An existing bus route of that name (and an existing group) is reused. Filing tracks into an
+//! existing bus (one made by hand: tracks feed it by their outputs, with no route group) gives
+//! it the group too, holding every route that feeds it: the moved ones and those that fed it
+//! before, except a route already in another group (premix never takes a route out of a group
+//! it does not move). New objects take ids from `id-counter` upwards and `id-counter` is raised
+//! past them, so the same input gives the same output. The new route and group are spelled as
+//! the session's Ardour version writes them ([`super::bus_xml`]: Ardour 3–4, 5, 6 and 7
+//! sessions, proved by loading in Ardour 7.3 the outputs of the 3001, 5990, 6000 and 7002
+//! corpus sessions and of Ardour 5 (3002) sessions built in Ardour 5's spelling,
+//! `tests/interop/ardour`).
 //! Route order is rewritten in the file's own spelling (`PresentationInfo@order`,
-//! `order-keys`, `order-key`) to each route's position in [`crate::plan::Plan::layout`], which
-//! is how the bus comes before its members on reading.
+//! `order-keys`, `order-key`) only where it must change ([`super::order`]): the routes the
+//! plan leaves where they are keep their place in Ardour's order, a moved route joins its new
+//! siblings, a new bus takes its first member's place; on reading, each bus is followed by its
+//! members in that order, which is what [`crate::plan::Plan::layout`] predicts.
 //!
-//! Not written (refused by `vet` with a note):
-//! - Ardour 2 sessions (2.0.0). Ardour 7.3 loads Ardour 2 `EditGroup`/`MixGroup` elements but
-//!   puts no route in them, whichever way a route names its group (`edit-group`, `mix-group`,
-//!   `route-group`: the interop suite's `fact` case loads exactly that probe), so the route
-//!   group half of a bus could not be proved, and Ardour 2 itself is not at hand.
-//! - Ardour 5 sessions (3002) and 3003–5989: there is no session of those versions in the
-//!   corpus to derive the spelling from or to prove the output with.
+//! Not written (refused by `vet` with a note, [`unsupported_reason`]): Ardour 2 sessions
+//! (2.0.0). Ardour 7.3 loads Ardour 2 `EditGroup`/`MixGroup` elements but puts no route in
+//! them, whichever way a route names its group (`edit-group`, `mix-group`, `route-group`: the
+//! interop suite's `fact` case loads exactly that probe), so a bus made there would lose the
+//! group holding its members in any Ardour that can be run to prove it (Ardour 2 itself does
+//! not build on current systems).
 
 use super::ArdourProject;
 use super::bus_xml::{Allocator, Dialect, NewBus, OrderSpelling, bus_route_xml, route_group_xml};
 use super::lines::{append_children, element_line, end_tag_line, indent_of, line_start};
+use super::order;
 use super::read::{ArdourDoc, OrderSpot, RouteKind, rgb16_of, rgba_of};
 use super::xml::escape;
 use crate::edit::Edit;
 use crate::formats::FormatError;
 use crate::plan::{Action, Plan, Slot};
 use crate::session::Rgb;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Edits that make the plan's buses: `(structural, values)`. Structural edits replace whole
 /// elements or element contents; value edits of other passes that fall inside them are moot.
@@ -45,9 +52,15 @@ pub(super) struct BusEdits {
 /// Why buses cannot be written into `doc` (when [`Dialect::of_version`] or the file's
 /// structure rules them out).
 pub fn unsupported_reason(doc: &ArdourDoc) -> String {
-    if Dialect::of_version(doc.version).is_none() {
+    if doc.version == 2000 {
+        "buses are not written into sessions of format 2.0.0 (Ardour 2): a bus's route group \
+         would be an Ardour 2 edit or mix group, which Ardour 3 and later (7.3 tested) load \
+         with no member, so the bus would lose the group holding its members"
+            .to_string()
+    } else if Dialect::of_version(doc.version).is_none() {
         format!(
-            "buses are not written into sessions of format {} (premix writes buses into formats 3000-3001, 5990-6999 and 7000+)",
+            "buses are not written into sessions of format {}: premix knows how Ardour 3 to 8 \
+             spell a bus (formats 3.0.0 and 3001 and later)",
             doc.version
         )
     } else {
@@ -191,6 +204,15 @@ pub(super) fn edits(project: &ArdourProject<'_>, plan: &Plan) -> Result<BusEdits
     if !moved_to_top.is_empty() {
         return Err(internal("a route would leave its bus"));
     }
+    // Ardour's new order: routes left where they are keep their place ([`super::order`]).
+    let moved_routes: HashSet<usize> = moved.iter().map(|&(r, _)| r).collect();
+    let orders = order::new_orders(doc, &layout, &moved_routes);
+    let new_bus_order = |k: usize| {
+        orders
+            .iter()
+            .find(|(item, _)| *item == order::Item::NewBus(k))
+            .map_or(0, |(_, n)| *n)
+    };
 
     // Connections: member outputs to their new bus; the bus inputs list them.
     let mut moved_outputs: BTreeSet<String> = BTreeSet::new(); // old port names
@@ -276,7 +298,15 @@ pub(super) fn edits(project: &ArdourProject<'_>, plan: &Plan) -> Result<BusEdits
         }
     }
 
-    // New bus routes.
+    // New bus routes. Ardour 5 numbers returns (`bitslot`, from 1: the first bus of the VPO
+    // template has bitslot 1): new ones take numbers after every number in use.
+    let next_bitslot = xml
+        .elements
+        .iter()
+        .filter(|e| &*e.name == "Processor")
+        .filter_map(|e| e.get("bitslot")?.trim().parse::<u32>().ok())
+        .max()
+        .map_or(1, |m| m + 1);
     let mut new_bus_routes = String::new();
     let mut new_gui_colors: Vec<(u64, Rgb)> = Vec::new(); // Ardour 3-4 bus colours
     let mut bus_output_feeds: Vec<(usize, Vec<(usize, String)>)> = Vec::new(); // to existing routes' inputs
@@ -318,7 +348,7 @@ pub(super) fn edits(project: &ArdourProject<'_>, plan: &Plan) -> Result<BusEdits
             &mut ids,
             &NewBus {
                 name: &bus.name,
-                order: slot,
+                order: usize::try_from(new_bus_order(k)).unwrap_or(0),
                 color,
                 group: &bus.name,
                 inputs: &inputs,
@@ -327,6 +357,7 @@ pub(super) fn edits(project: &ArdourProject<'_>, plan: &Plan) -> Result<BusEdits
                 route_version: &route_version,
                 order_spelling: &order_spelling,
                 meter_type,
+                return_bitslot: next_bitslot + k as u32,
             },
         );
         if let Some(c) = bus.color {
@@ -381,10 +412,16 @@ pub(super) fn edits(project: &ArdourProject<'_>, plan: &Plan) -> Result<BusEdits
         }
     }
 
-    // Presentation order: every route at its layout position, in the file's spelling.
-    for (slot, s) in layout.slots.iter().enumerate() {
-        let Slot::Track(t) = *s else { continue };
-        let route = &doc.routes[doc.track_routes[t]];
+    // Presentation order: the routes whose number changes, in the file's own spelling.
+    for &(item, number) in &orders {
+        let order::Item::Route(r) = item else {
+            continue;
+        };
+        let route = &doc.routes[r];
+        if number == route.order {
+            continue;
+        }
+        let slot = usize::try_from(number).unwrap_or(0);
         let tag = &xml.elements[route.elem];
         let (span, value) = match &route.order_spot {
             Some(OrderSpot::Presentation(span)) | Some(OrderSpot::Key(span)) => {
@@ -444,10 +481,40 @@ pub(super) fn edits(project: &ArdourProject<'_>, plan: &Plan) -> Result<BusEdits
         let entry = wanted.entry(name).or_insert((color, Vec::new()));
         entry.1.push(id);
     }
-    let moved_ids: BTreeSet<&str> = wanted
+    let moved_ids: BTreeSet<String> = wanted
         .values()
-        .flat_map(|(_, ids)| ids.iter().map(String::as_str))
+        .flat_map(|(_, ids)| ids.iter().cloned())
         .collect();
+    // A bus that tracks fed before (made by hand, without a group) gets those members into
+    // its group too, unless they are in another group already: the group holds every route
+    // that feeds the bus, and premix never takes a route out of a group it does not move.
+    let grouped: HashSet<&str> = groups
+        .iter()
+        .flat_map(|&g| {
+            xml.elements[g]
+                .get("routes")
+                .unwrap_or("")
+                .split_whitespace()
+        })
+        .collect();
+    let destinations: BTreeSet<usize> = moved.iter().map(|&(_, slot)| slot).collect();
+    for slot in destinations {
+        let Slot::Track(t) = layout.slots[slot] else {
+            continue;
+        };
+        let name = final_name(doc.track_routes[t]);
+        let staying: Vec<String> = (0..layout.slots.len())
+            .filter(|&s| layout.parents[s] == Some(slot))
+            .filter_map(|s| match layout.slots[s] {
+                Slot::Track(member) => doc.routes[doc.track_routes[member]].id.clone(),
+                Slot::NewBus(_) => None,
+            })
+            .filter(|id| !moved_ids.contains(id) && !grouped.contains(id.as_str()))
+            .collect();
+        if let Some(entry) = wanted.get_mut(&name) {
+            entry.1.extend(staying);
+        }
+    }
     let mut existing_by_name: HashMap<String, usize> = HashMap::new();
     for &g in &groups {
         if let Some(n) = xml.elements[g].get("name") {

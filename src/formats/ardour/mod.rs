@@ -10,13 +10,16 @@
 //! - a colour for a route with no colour attribute to change (a pre-5 session whose route has
 //!   no GUI colour yet); pre-5 colours are otherwise written in their own 16-bit `r:g:b` form;
 //! - removing a route that other routes feed (see [`remove`]);
-//! - buses in Ardour 2 and Ardour 5 sessions (formats 2.0.0, 3002–5989), and a new bus whose
-//!   name is taken by a route that is not a bus (see [`bus`]).
+//! - a rename holding a line break (the name is also every port's name);
+//! - buses in Ardour 2 sessions (format 2.0.0, see [`bus::unsupported_reason`]), and a new bus
+//!   whose name is taken by a route that is not a bus (see [`bus`]).
 
 pub mod bus;
 mod bus_xml;
 mod edits;
 mod lines;
+pub mod media;
+mod order;
 pub mod read;
 mod remove;
 pub mod xml;
@@ -170,6 +173,11 @@ impl Project for ArdourProject<'_> {
                 Some(format!(
                     "not renamed to {to:?}: Ardour route names cannot contain '/' or ':'"
                 ))
+            } else if to.contains('\n') {
+                // The name is also every port's name: a line break would go into them.
+                Some(format!(
+                    "not renamed to {to:?}: an Ardour route name is one line (it names the route's ports)"
+                ))
             } else if to.is_empty() {
                 Some("not renamed: an Ardour route name cannot be empty".to_string())
             } else if names.iter().enumerate().any(|(j, n)| j != ri && n == to)
@@ -184,7 +192,7 @@ impl Project for ArdourProject<'_> {
             match refuse {
                 Some(message) => notes.push((i, message)),
                 None => {
-                    names[ri] = to.clone();
+                    names[ri] = to.to_string();
                     accepted.insert(i);
                 }
             }

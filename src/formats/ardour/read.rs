@@ -13,13 +13,16 @@
 //!   names an input port of that bus. When a route feeds several buses the first connection
 //!   wins. Route groups are membership only and do not make a parent.
 //! - **Kind**: audio/MIDI track from the flags (or `Diskstream` / `diskstream-id` before 5);
-//!   a bus that sums routes is a bus, a bus only fed by aux sends is a return.
+//!   a bus that sums routes is a bus, a bus only fed by aux sends is a return, a route flagged
+//!   `FoldbackBus` is a foldback bus (fed by foldback sends; listed after the other routes,
+//!   as Ardour's mixer shows them apart: `../shared/cases/ardour-foldback`, Ardour 7.3).
 //! - **Colour**: `PresentationInfo@color` RGBA (0 = none) in 5+; `GUIObjectState`
 //!   `<Object id="route ID" color="r:g:b">` (16-bit channels) in 3.x; `<GUI color=…>` in 2.0.
 //! - **Media**: regions of the route's current playlist(s) and the names of their sources.
 
+use super::media;
 use super::xml::{Attr, XmlDoc};
-use crate::session::{Format, Rgb, Session, Track, TrackKind};
+use crate::session::{Format, NameDisplay, Rgb, Session, Track, TrackKind};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
@@ -33,6 +36,9 @@ pub enum RouteKind {
     MidiTrack,
     AudioBus,
     MidiBus,
+    /// A foldback bus (`PresentationInfo` flag `FoldbackBus`, Ardour 6+): a monitor mix fed by
+    /// foldback sends (`intsend role="Foldback"`), never a bus other routes' outputs sum into.
+    FoldbackBus,
 }
 
 impl RouteKind {
@@ -105,6 +111,8 @@ pub struct Route {
     pub plugins: Arc<[String]>,
     /// Target ids of aux sends (`Processor type="intsend" target=…`).
     pub aux_targets: Vec<String>,
+    /// What the regions of the current playlist(s) play.
+    pub items: Arc<[crate::media::MediaRef]>,
 }
 
 /// Everything premix knows about a session after reading it.
@@ -120,6 +128,8 @@ pub struct ArdourDoc {
     pub parents: Vec<Option<usize>>,
     /// The `Routes` element.
     pub routes_elem: Option<usize>,
+    /// `Session@sample-rate`, the search path and timing caveats.
+    pub media: Arc<crate::media::ProjectMedia>,
 }
 
 pub fn version_number(text: &str) -> u32 {
@@ -206,14 +216,19 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
         }
     }
     let mut source_names: HashMap<&str, &str> = HashMap::new();
+    let mut sources: HashMap<&str, media::SourceInfo<'_>> = HashMap::new();
     if let Some(s) = xml.child_named(root, "Sources") {
         for src in xml.children_named(s, "Source") {
             let el = &xml.elements[src];
             if let (Some(id), Some(name)) = (el.get("id"), el.get("name")) {
                 source_names.insert(id, name);
+                let midi = el.get("type") == Some("midi") || name.ends_with(".mid");
+                sources.insert(id, media::SourceInfo { name, midi });
             }
         }
     }
+    let mut caveats = Vec::new();
+    let clock = media::Clock::of(&xml, version, &mut caveats);
     // Ardour 2 diskstreams, by id.
     let mut diskstreams: HashMap<&str, usize> = HashMap::new();
     if let Some(d) = xml.child_named(root, "DiskStreams") {
@@ -268,6 +283,8 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
             RouteKind::Master
         } else if has_flag("MonitorOut") || has_flag("ControlOut") {
             RouteKind::Monitor
+        } else if has_flag("FoldbackBus") {
+            RouteKind::FoldbackBus
         } else if has_flag("MidiTrack") || (is_track && midi && !has_flag("AudioTrack")) {
             RouteKind::MidiTrack
         } else if is_track {
@@ -420,9 +437,11 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
         let mut media_files = Vec::new();
         let mut media_count = 0;
         let mut muted_media_count = 0;
+        let mut items = Vec::new();
         for &pl in &playlists {
             for r in xml.children_named(pl, "Region") {
                 let re_el = &xml.elements[r];
+                items.extend(media::region_media(&xml, r, &sources, &clock));
                 media_count += 1;
                 if re_el.get("muted").is_some_and(truthy) {
                     muted_media_count += 1;
@@ -488,11 +507,22 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
             muted_media_count,
             plugins: plugins.into(),
             aux_targets,
+            items: items.into(),
         });
     }
 
     let (track_routes, parents) = arrange(&routes);
+    let project_media = crate::media::ProjectMedia {
+        sample_rate: xml
+            .root()
+            .get("sample-rate")
+            .and_then(|r| r.parse::<u32>().ok())
+            .filter(|r| *r > 0),
+        folders: media::search_path(&xml),
+        caveats,
+    };
     ArdourDoc {
+        media: Arc::new(project_media),
         xml,
         version,
         routes,
@@ -548,7 +578,8 @@ fn arrange(routes: &[Route]) -> (Vec<usize>, Vec<Option<usize>>) {
     let mut shown: Vec<usize> = (0..routes.len())
         .filter(|&i| !matches!(routes[i].kind, RouteKind::Master | RouteKind::Monitor))
         .collect();
-    shown.sort_by_key(|&i| (routes[i].order, i));
+    // Foldback buses last, apart, as Ardour's mixer shows them (its foldback strip).
+    shown.sort_by_key(|&i| (routes[i].kind == RouteKind::FoldbackBus, routes[i].order, i));
     let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut roots = Vec::new();
     for &i in &shown {
@@ -618,6 +649,7 @@ impl ArdourDoc {
                 let kind = match r.kind {
                     RouteKind::AudioTrack => TrackKind::Audio,
                     RouteKind::MidiTrack => TrackKind::Midi,
+                    RouteKind::FoldbackBus => TrackKind::Foldback,
                     _ if has_children[index] => TrackKind::Bus,
                     _ if r.id.as_deref().is_some_and(|id| aux_targets.contains(&id)) => {
                         TrackKind::Return
@@ -626,7 +658,7 @@ impl ArdourDoc {
                 };
                 Track {
                     index,
-                    name: r.name.clone(),
+                    name: r.name.as_str().into(),
                     kind,
                     color: r.color,
                     parent: self.parents[index],
@@ -635,6 +667,9 @@ impl ArdourDoc {
                     media_count: r.media_count,
                     muted_media_count: r.muted_media_count,
                     plugins: r.plugins.clone(),
+                    items: r.items.clone(),
+                    silent: None,
+                    default_name: None,
                     feeds_parent: feeds_parent(index, r),
                     fed_by_tracks: fed[ri]
                         || r.id.as_deref().is_some_and(|id| aux_targets.contains(&id)),
@@ -644,6 +679,8 @@ impl ArdourDoc {
         Session {
             format: Format::Ardour,
             tracks,
+            media: self.media.clone(),
+            name_display: NameDisplay::AsNamed,
         }
     }
 }

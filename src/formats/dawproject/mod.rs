@@ -121,7 +121,7 @@ fn session_of(doc: &DpDocument) -> Session {
         .enumerate()
         .map(|(index, (t, files))| Track {
             index,
-            name: t.name.clone(),
+            name: t.name.as_str().into(),
             kind: t.kind,
             color: t.color,
             parent: t.parent,
@@ -130,13 +130,25 @@ fn session_of(doc: &DpDocument) -> Session {
             media_count: t.clips,
             muted_media_count: t.disabled_clips,
             plugins: t.plugins.as_slice().into(),
+            items: Default::default(),
+            silent: None,
+            default_name: None,
             feeds_parent: doc.feeds_parent(index, master),
             fed_by_tracks: doc.channel_id(index).is_some_and(|id| fed.contains(id)),
         })
         .collect();
+    let mut media = crate::media::ProjectMedia::default();
+    if !doc.media.is_empty() {
+        media.caveats.push(format!(
+            "the audio of DAWproject clips is not analysed yet ({} clips play media):              their measures and problems are not reported",
+            doc.media.len()
+        ));
+    }
     Session {
         format: Format::Dawproject,
         tracks,
+        media: media.into(),
+        name_display: crate::session::NameDisplay::AsNamed,
     }
 }
 

@@ -202,6 +202,8 @@ fn fallback_name(kind: TrackKind) -> &'static str {
         TrackKind::Midi => "Instrument",
         TrackKind::Bus => "Group",
         TrackKind::Return => "FX",
+        // DAWproject has no foldback channel role; Ardour's kind never comes from this scan.
+        TrackKind::Foldback => "Monitor",
     }
 }
 

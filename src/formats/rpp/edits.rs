@@ -17,7 +17,12 @@ use std::borrow::Cow;
 use std::io::Write;
 
 fn line(indent: &[u8], text: &str, eol: &[u8]) -> Vec<u8> {
-    [indent, text.as_bytes(), eol].concat()
+    line_of_bytes(indent, text.as_bytes(), eol)
+}
+
+/// [`line`] of text given as bytes (a name that is not all UTF-8, see [`crate::name_bytes`]).
+fn line_of_bytes(indent: &[u8], text: &[u8], eol: &[u8]) -> Vec<u8> {
+    [indent, text, eol].concat()
 }
 
 /// `ISBUS` values for a track at `depth` followed by one at `next_depth`.
@@ -53,7 +58,7 @@ fn new_bus_chunk(project: &RppProject<'_>, name: &str, peakcol: u32) -> Vec<u8> 
     let guid = bus_guid(project, name);
     let mut out = line(ti, &format!("<TRACK {guid}"), eol);
     let keys = [
-        format!("NAME {}", quote(name)),
+        format!("NAME {}", quote(&name_line_text(name))),
         format!("PEAKCOL {peakcol}"),
         "BEAT -1".into(),
         "AUTOMODE 0".into(),
@@ -76,8 +81,11 @@ fn new_bus_chunk(project: &RppProject<'_>, name: &str, peakcol: u32) -> Vec<u8> 
         "MIDIOUT -1".into(),
         "MAINSEND 1 0".into(),
     ];
-    for key in keys {
+    for (k, key) in keys.into_iter().enumerate() {
         out.extend(line(&ki, &key, eol));
+        if k == 0 && wants_block(name) {
+            out.extend(name_block(&ki, name, eol));
+        }
     }
     out.extend(line(ti, ">", eol));
     out
@@ -107,15 +115,37 @@ fn key_indent<'a>(project: &RppProject<'a>, t: &RppTrack) -> Cow<'a, [u8]> {
     }
 }
 
-/// REAPER's block encoding of a name: `<NAME`, one `|` line per line of text, `>`.
-fn name_block(indent: &[u8], name: &str, eol: &[u8]) -> Vec<u8> {
-    let mut out = line(indent, "<NAME", eol);
-    let inner = [indent, b"  "].concat();
-    for text in name.split('\n') {
-        out.extend(line(&inner, &format!("|{text}"), eol));
+/// The text of the `NAME` line for `name`: a line break becomes a space, as REAPER writes
+/// it (WDL's `ProjectContextFormatString`); a name with a break also gets a `<NAME` block
+/// holding it whole ([`name_block`]).
+fn name_line_text(name: &str) -> Cow<'_, str> {
+    if name.contains(['\n', '\r']) {
+        Cow::Owned(name.replace(['\n', '\r'], " "))
+    } else {
+        Cow::Borrowed(name)
     }
-    out.extend(line(indent, ">", eol));
+}
+
+/// REAPER's block encoding of a name: `<NAME`, one `|` line per line of text, `>`. Written
+/// piece by piece into one buffer: a name may be most of a project's bytes.
+fn name_block(indent: &[u8], name: &str, eol: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(name.len() + 64);
+    out.extend_from_slice(&line(indent, "<NAME", eol));
+    for text in name.split('\n') {
+        for piece in [indent, b"  |", &crate::name_bytes::encode(text), eol] {
+            out.extend_from_slice(piece);
+        }
+    }
+    out.extend_from_slice(&line(indent, ">", eol));
     out
+}
+
+/// A quoted name as the bytes it is written as (no copy when it is all UTF-8).
+fn name_bytes(quoted: String) -> Vec<u8> {
+    match crate::name_bytes::encode(&quoted) {
+        Cow::Owned(bytes) => bytes,
+        Cow::Borrowed(_) => quoted.into_bytes(),
+    }
 }
 
 /// Token edits inside one track chunk (absolute offsets).
@@ -126,7 +156,7 @@ fn token_edits(project: &RppProject<'_>, plan: &ByTrack<'_>, index: usize) -> Ve
     // Only new lines need it.
     let indent = || key_indent(project, t);
     if let Some(name) = plan.rename(index) {
-        let text = quote(name);
+        let text = name_bytes(quote(&name_line_text(name)));
         let block = wants_block(name).then(|| name_block(&indent(), name, eol));
         match (&t.name, t.name_line_end) {
             (Some(span), Some(line_end)) => {
@@ -140,7 +170,7 @@ fn token_edits(project: &RppProject<'_>, plan: &ByTrack<'_>, index: usize) -> Ve
                 }
             }
             _ => {
-                let mut lines = line(&indent(), &format!("NAME {text}"), eol);
+                let mut lines = line_of_bytes(&indent(), &[b"NAME ", &text[..]].concat(), eol);
                 lines.extend(block.unwrap_or_default());
                 edits.push(Edit::insert(t.after_header, lines));
             }

@@ -7,13 +7,14 @@
 
 pub mod color;
 mod edits;
+pub mod media;
 pub mod parts;
 pub mod quote;
 pub mod scan;
 
 use crate::formats::{FormatError, Project, WriteError};
 use crate::plan::{Action, Note, Plan};
-use crate::session::{Format, Session, Track, TrackKind};
+use crate::session::{Format, NameDisplay, Session, Track, TrackKind};
 use color::ByteOrder;
 use scan::{Contents, RppDocument, Scanned};
 use std::borrow::Cow;
@@ -120,7 +121,8 @@ fn session_of(doc: &RppDocument, contents: Vec<Contents>, order: ByteOrder) -> S
                 name: t
                     .name_block
                     .as_ref()
-                    .map_or(c.name, |block| block.value.clone()),
+                    .map_or(c.name, |block| block.value.clone())
+                    .into(),
                 kind,
                 color: t
                     .peakcol
@@ -132,6 +134,10 @@ fn session_of(doc: &RppDocument, contents: Vec<Contents>, order: ByteOrder) -> S
                 media_count: c.media_count,
                 muted_media_count: c.muted_media_count,
                 plugins: c.plugins.into(),
+                // Read by a pass of their own, when asked for (`media::items`).
+                items: Default::default(),
+                silent: None,
+                default_name: None,
                 feeds_parent: !c.main_send_off,
                 fed_by_tracks: !t.receives.is_empty(),
             }
@@ -140,7 +146,37 @@ fn session_of(doc: &RppDocument, contents: Vec<Contents>, order: ByteOrder) -> S
     Session {
         format: Format::Rpp,
         tracks,
+        media: std::sync::Arc::new(crate::media::ProjectMedia {
+            // `SAMPLERATE 44100 0 0`: the project follows the audio device, at a rate the
+            // file does not record (most corpus files say 0).
+            sample_rate: doc.sample_rate.filter(|(_, fixed)| *fixed).map(|(r, _)| r),
+            folders: doc.record_paths.clone(),
+            caveats: Vec::new(),
+        }),
+        name_display: NameDisplay::AsNamed,
     }
+}
+
+/// Drops, with a note, the renames holding a CR: REAPER writes a CR in a name as a space and
+/// keeps line breaks as LF alone (WDL's `ProjectContextFormatString`, `cfg_encode_textblock`),
+/// so such a name would not read back as asked.
+fn drop_renames_with_cr(plan: &mut Plan) {
+    let mut notes = Vec::new();
+    plan.changes.retain(|c| match &c.action {
+        Action::Rename { to } if to.contains('\r') => {
+            notes.push(Note {
+                track: Some(c.track),
+                message: format!(
+                    "not renamed to {to:?}: REAPER does not keep a carriage return in a track \
+                     name (line breaks are stored as LF alone)"
+                ),
+                origin: Some(c.origin.clone()),
+            });
+            false
+        }
+        _ => true,
+    });
+    plan.notes.extend(notes);
 }
 
 impl Project for RppProject<'_> {
@@ -149,6 +185,7 @@ impl Project for RppProject<'_> {
     }
 
     fn vet(&self, plan: &mut Plan) {
+        drop_renames_with_cr(plan);
         let reorders = !plan.new_buses.is_empty()
             || plan
                 .changes

@@ -23,10 +23,11 @@ pub fn scan(src: &[u8]) -> Result<Scanned, FormatError> {
 
 /// [`scan`] cutting the file in (at most) `parts` parts.
 fn scan_in_parts(src: &[u8], parts: usize) -> Result<Scanned, FormatError> {
-    let (platform, line_ending, body) = header(src)?;
+    let head = header(src)?;
     let text = &Text::whole(src);
     let mut state = State::top();
-    let cuts = part_starts(src, body, parts.max(1));
+    state.root_at(head.root);
+    let cuts = part_starts(src, head.body, parts.max(1));
     let ends: Vec<usize> = cuts[1..].iter().copied().chain([src.len()]).collect();
     // The first part from the true state, the others at once from a guess (see the module
     // docs).
@@ -48,7 +49,7 @@ fn scan_in_parts(src: &[u8], parts: usize) -> Result<Scanned, FormatError> {
     take_guessed_parts(&mut state, guessed, |k, state| {
         scan_part(text, cuts[k + 1]..ends[k + 1], state)
     })?;
-    finish(text, src.len(), platform, line_ending, state)
+    finish(text, src.len(), head.platform, head.line_ending, state)
 }
 
 /// Bytes read at a time by [`scan_file`].
@@ -99,9 +100,10 @@ fn scan_stream(
             }
         };
         let from = if head && first.is_none() {
-            let (platform, ending, body) = header(&buf)?;
-            first = Some((platform, ending));
-            body
+            let head = header(&buf)?;
+            state.root_at(head.root);
+            first = Some((head.platform, head.line_ending));
+            head.body
         } else {
             base
         };

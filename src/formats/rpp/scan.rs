@@ -96,6 +96,11 @@ pub struct RppDocument {
     pub tracks: Vec<RppTrack>,
     /// Where a new track may be inserted when the project has none: before the root's `>`.
     pub root_close: usize,
+    /// `SAMPLERATE <rate> <use it> ...`: the rate, and whether the project fixes it (else it
+    /// follows the audio device).
+    pub sample_rate: Option<(u32, bool)>,
+    /// `RECORD_PATH <primary> <secondary>`, the non-empty ones.
+    pub record_paths: Vec<String>,
 }
 
 /// A scanned project: the document, and each track's [`Contents`] (same order).
@@ -121,7 +126,9 @@ impl<'a> Line<'a> {
         if let Some(rest) = bytes.strip_suffix(b"\n") {
             bytes = rest;
         }
-        if let Some(rest) = bytes.strip_suffix(b"\r") {
+        // Every CR before the LF: REAPER strips one, and its number parsing stops at the
+        // others (a CR CR LF file reads as CR LF).
+        while let Some(rest) = bytes.strip_suffix(b"\r") {
             bytes = rest;
         }
         Line {
@@ -187,6 +194,19 @@ impl<'a> Text<'a> {
         }
     }
 
+    /// The line number of the first CR not followed by LF at or after `offset`, when the
+    /// file is held whole (a message only; a streamed file says nothing).
+    fn lone_cr_after(&self, offset: usize) -> Option<usize> {
+        if !self.whole {
+            return None;
+        }
+        let rest = self.bytes.get(offset..)?;
+        let cr = memchr::memchr_iter(b'\r', rest)
+            .map(|i| offset + i)
+            .find(|&i| self.bytes.get(i + 1) != Some(&b'\n'))?;
+        Some(memchr::memchr_iter(b'\n', &self.bytes[..cr]).count() + 1)
+    }
+
     fn error(
         &self,
         offset: usize,
@@ -214,14 +234,14 @@ fn indent_len(text: &[u8]) -> usize {
         }
         i += 8;
     }
-    // Tabs, and what is left of a short line.
-    while i < text.len() && (text[i] == b' ' || text[i] == b'\t') {
+    // Tabs (and the stray CR REAPER skips too), and what is left of a short line.
+    while i < text.len() && matches!(text[i], b' ' | b'\t' | b'\r') {
         i += 1;
     }
     i
 }
 
-fn lossy(bytes: &[u8]) -> String {
+pub(super) fn lossy(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
@@ -235,7 +255,7 @@ fn file_name(path: &[u8]) -> String {
 }
 
 /// The `n`th token of a line whose quotes were checked, if it has one.
-fn nth_token(body: &[u8], n: usize) -> Option<Token<'_>> {
+pub(super) fn nth_token(body: &[u8], n: usize) -> Option<Token<'_>> {
     quote::iter(body).nth(n).and_then(Result::ok)
 }
 
@@ -264,6 +284,8 @@ pub(super) struct State {
     contents: Vec<Contents>,
     track_indent: Option<Range<usize>>,
     root_close: Option<usize>,
+    sample_rate: Option<(u32, bool)>,
+    record_paths: Vec<String>,
 }
 
 impl State {
@@ -277,7 +299,7 @@ impl State {
     }
 
     /// A state at the top, for a part that starts at a `<TRACK` line. The root's opening
-    /// line is the file's first.
+    /// line is taken to be the file's first until [`State::root_at`] says otherwise.
     pub(super) fn top() -> State {
         State {
             stack: vec![(Chunk::Root, 0)],
@@ -285,14 +307,30 @@ impl State {
         }
     }
 
+    /// Where the root's opening line is (blank lines may come before it), for messages.
+    pub(super) fn root_at(&mut self, offset: usize) {
+        if let Some(root) = self.stack.first_mut().filter(|(k, _)| *k == Chunk::Root) {
+            root.1 = offset;
+        }
+    }
+
     /// Takes over what a later part, scanned from the top, found.
     pub(super) fn append(&mut self, later: State) {
+        let root = self.stack.first().copied();
         self.stack = later.stack;
+        // The later part guessed the root's line; this one knows it.
+        if let Some((Chunk::Root, offset)) = root {
+            self.root_at(offset);
+        }
         self.closed_root = later.closed_root;
         self.track = later.track;
         self.item = later.item;
         self.tracks.extend(later.tracks);
         self.contents.extend(later.contents);
+        if later.sample_rate.is_some() {
+            self.sample_rate = later.sample_rate;
+        }
+        self.record_paths.extend(later.record_paths);
         if later.track_indent.is_some() {
             self.track_indent = later.track_indent;
         }
@@ -302,35 +340,76 @@ impl State {
     }
 }
 
-/// The first line: it must open `<REAPER_PROJECT`. Returns the platform, the line ending
-/// and where the second line starts.
-pub(super) fn header(src: &[u8]) -> Result<(Option<String>, &'static [u8], usize), FormatError> {
-    if src.is_empty() {
+/// What the project's first line says.
+pub(super) struct Header {
+    /// The platform part of the version string (`win64`, ...).
+    pub platform: Option<String>,
+    pub line_ending: &'static [u8],
+    /// Where the `<REAPER_PROJECT` line starts (after any blank lines, which REAPER skips).
+    pub root: usize,
+    /// Where the line after it starts.
+    pub body: usize,
+}
+
+/// The first line that is not blank: it must open `<REAPER_PROJECT`.
+///
+/// REAPER's reader (WDL `ProjectStateContext_File::GetLine`) skips spaces, tabs, CR and LF
+/// before a line and splits lines at LF alone, so blank lines before the project are read
+/// past and a file whose lines end in CR alone (classic Mac OS) is one long line to it: such
+/// a file is refused as that, not as a truncated one.
+pub(super) fn header(src: &[u8]) -> Result<Header, FormatError> {
+    let root = src
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .map_or(src.len(), |i| {
+            memchr::memrchr(b'\n', &src[..i]).map_or(0, |nl| nl + 1)
+        });
+    if root == src.len() {
         return Err(FormatError::at_line(1, "empty project"));
     }
-    let line = line_at(src, 0);
+    let line_number = memchr::memchr_iter(b'\n', &src[..root]).count() + 1;
+    let line = line_at(src, root);
     let body_start = indent_len(line.text);
     let body = &line.text[body_start..];
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     if !body.starts_with(b"<REAPER_PROJECT") {
         return Err(FormatError::at_line(
-            1,
+            line_number,
             "not a REAPER project: the first line does not open <REAPER_PROJECT",
         ));
     }
-    let line_ending: &'static [u8] = if line.end > line.text.len() + 1 {
+    // A CR with more of the line after it; CRs ending a line (CR CR LF) are only trailing
+    // bytes to REAPER.
+    let lone_cr =
+        memchr::memchr_iter(b'\r', line.text).find(|&i| line.text[i..].iter().any(|b| *b != b'\r'));
+    if let Some(cr) = lone_cr {
+        return Err(FormatError::at(
+            line_number,
+            cr + 1,
+            "the lines of this file end in a carriage return alone (classic Mac OS line \
+             endings); REAPER splits lines at line feeds only and would read the whole \
+             project as one line (convert the line endings to LF or CR LF)",
+        ));
+    }
+    let line_ending: &'static [u8] = if line.end > line.start + line.text.len() + 1 {
         b"\r\n"
     } else {
         b"\n"
     };
     let mut platform = None;
     for (i, token) in quote::iter(body).enumerate() {
-        let token = token.map_err(|q| FormatError::at(1, body_start + q.at + 1, UNTERMINATED))?;
+        let token =
+            token.map_err(|q| FormatError::at(line_number, body_start + q.at + 1, UNTERMINATED))?;
         if i == 2 {
             platform = token.text.split(|b| *b == b'/').nth(1).map(lossy);
         }
     }
-    Ok((platform, line_ending, line.end))
+    Ok(Header {
+        platform,
+        line_ending,
+        root,
+        body: line.end,
+    })
 }
 
 const UNTERMINATED: &str = "unterminated quoted string";
@@ -376,7 +455,9 @@ pub(super) fn scan_part(
         let parent = state.stack.last().map(|(kind, _)| *kind);
         if first == b'<' {
             open_chunk(state, parent, &line, body_start);
-        } else if body == b">" {
+        } else if first == b'>' {
+            // REAPER closes a chunk on any line whose first token starts with `>`, whatever
+            // follows (trailing spaces and tabs, a stray CR): WDL's reader and rppxml alike.
             close_chunk(text, state, &line)?;
         } else {
             key_line(text, state, parent, &line, body_start)?;
@@ -473,6 +554,9 @@ fn close_chunk(text: &Text<'_>, state: &mut State, line: &Line<'_>) -> Result<()
                 .and_then(|(t, _)| t.name_block.as_mut())
             {
                 block.span.end = line.end;
+                if block.value.starts_with('\n') {
+                    block.value.remove(0);
+                }
             }
         }
         _ => {}
@@ -501,10 +585,10 @@ fn key_line(
                 .as_mut()
                 .and_then(|(t, _)| t.name_block.as_mut())
             {
-                if !block.value.is_empty() {
-                    block.value.push('\n');
-                }
-                block.value.push_str(&String::from_utf8_lossy(&body[1..]));
+                // Every line after a break, the first one's break dropped when the block
+                // closes: an empty first line is kept (WDL's `cfg_decode_textblock`).
+                block.value.push('\n');
+                block.value.push_str(&crate::name_bytes::decode(&body[1..]));
             }
         }
         Some(Chunk::Item) if body.starts_with(b"MUTE ") => {
@@ -520,9 +604,31 @@ fn key_line(
                 c.media_files.push(file_name(path.text));
             }
         }
+        Some(Chunk::Root) => root_key(state, body),
         _ => {}
     }
     Ok(())
+}
+
+/// The `n`th token of a line as a number.
+pub(super) fn number(body: &[u8], n: usize) -> Option<f64> {
+    let token = nth_token(body, n)?;
+    std::str::from_utf8(token.text).ok()?.parse().ok()
+}
+
+/// A key line directly inside the project: the media facts premix reads.
+fn root_key(state: &mut State, body: &[u8]) {
+    if body.starts_with(b"SAMPLERATE ") {
+        let rate = number(body, 1).filter(|r| *r > 0.0 && *r < 10_000_000.0);
+        let fixed = number(body, 2).is_some_and(|v| v != 0.0);
+        state.sample_rate = rate.map(|r| (r as u32, fixed));
+    } else if body.starts_with(b"RECORD_PATH ") {
+        for n in 1..=2 {
+            if let Some(t) = nth_token(body, n).filter(|t| !t.text.is_empty()) {
+                state.record_paths.push(lossy(t.text));
+            }
+        }
+    }
 }
 
 fn parse_num<T: std::str::FromStr>(token: &Token<'_>) -> Option<T> {
@@ -553,10 +659,21 @@ fn read_track_key(
     let at_body = line.start + body_start;
     let abs = |r: Range<usize>| at_body + r.start..at_body + r.end;
     let bad = |what: &str| {
+        // A CR inside a line is a line ending REAPER does not split at (CR-only endings
+        // from here on): say so rather than blame the value.
+        let cause = if line.text.contains(&b'\r') {
+            " (the line runs on past a carriage return: CR-only line endings, which REAPER \
+             does not read as line breaks)"
+        } else {
+            ""
+        };
         text.error(
             line.start,
             None,
-            format!("malformed {} line: {what}", String::from_utf8_lossy(key)),
+            format!(
+                "malformed {} line: {what}{cause}",
+                String::from_utf8_lossy(key)
+            ),
         )
     };
     // The line's quotes were checked: its tokens all read.
@@ -564,7 +681,8 @@ fn read_track_key(
     match key {
         b"NAME" => {
             if let Some(v) = tokens.next() {
-                c.name = lossy(v.text);
+                // Bytes that are not UTF-8 survive a rename (`name_bytes`).
+                c.name = crate::name_bytes::decode(v.text);
                 t.name = Some(abs(v.raw));
                 t.name_line_end = Some(line.end);
             }
@@ -652,11 +770,16 @@ pub(super) fn finish(
             Chunk::Track => "a TRACK chunk",
             _ => "a chunk",
         };
-        return Err(text.error(
-            *opened,
-            None,
-            format!("{what} opened here is never closed (the file ends first: truncated?)"),
-        ));
+        // A chunk left open because its closing lines end in CR alone is not a truncation.
+        let message = match text.lone_cr_after(*opened) {
+            Some(line) => format!(
+                "{what} opened here is never closed: from line {line} the lines end in a \
+                 carriage return alone (classic Mac OS line endings), which REAPER does not \
+                 read as line breaks"
+            ),
+            None => format!("{what} opened here is never closed (the file ends first: truncated?)"),
+        };
+        return Err(text.error(*opened, None, message));
     }
     let mut tracks = state.tracks;
     // What the document keeps for the whole run (a doubled Vec is up to half empty).
@@ -667,6 +790,8 @@ pub(super) fn finish(
         track_indent: state.track_indent,
         tracks,
         root_close: state.root_close.unwrap_or(len),
+        sample_rate: state.sample_rate,
+        record_paths: state.record_paths,
     };
     Ok(Scanned {
         doc,

@@ -431,6 +431,7 @@ fn draft_rule(
         Role::Track => None,
         Role::Bus => Some("bus"),
         Role::Return => Some("return"),
+        Role::Foldback => Some("foldback"),
     };
     let mut out = DraftRule {
         kind,
@@ -457,6 +458,7 @@ fn draft_rule(
         Role::Track => family,
         Role::Bus => format!("{family} (folders)"),
         Role::Return => format!("{family} (returns)"),
+        Role::Foldback => format!("{family} (foldback buses)"),
     };
     out.name = Some(name_regex(&features));
     out

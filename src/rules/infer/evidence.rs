@@ -306,7 +306,7 @@ impl<'a> Observed<'a> {
                     });
                 }
                 let bus = &mut observed.buses[b];
-                *bus.spellings.entry(t.name.clone()).or_default() += 1;
+                *bus.spellings.entry(t.name.to_string()).or_default() += 1;
                 if colour_known {
                     *bus.colours
                         .entry(canonical.of(t.color, project.colours))
@@ -329,6 +329,7 @@ impl<'a> Observed<'a> {
                     TrackKind::Audio | TrackKind::Midi => Role::Track,
                     TrackKind::Bus => Role::Bus,
                     TrackKind::Return => Role::Return,
+                    TrackKind::Foldback => Role::Foldback,
                 };
                 let normal = normalised(&t.name);
                 let words = words_of([&t.name, &normal]);
@@ -357,7 +358,7 @@ impl<'a> Observed<'a> {
                 inside.dedup();
                 let bus = match role {
                     Role::Track => t.parent.and_then(|p| studio_bus[p]),
-                    Role::Bus | Role::Return => None,
+                    Role::Bus | Role::Return | Role::Foldback => None,
                 };
                 of_project.push(observed.obs.len());
                 observed.obs.push(Obs {

@@ -72,7 +72,7 @@ pub fn training_fit(rules: &RuleSet, projects: &[Evidence]) -> Fit {
                 Some(what) => fit.changed.push(Changed {
                     project: project.name.clone(),
                     track: t + 1,
-                    name: track.name.clone(),
+                    name: track.name.to_string(),
                     what: what.join("; "),
                 }),
             }
@@ -106,7 +106,7 @@ fn changes_by_track(
             Action::MoveToBus { bus } => format!(
                 "into bus {}",
                 match bus {
-                    BusRef::Existing(b) => session.tracks[*b].name.clone(),
+                    BusRef::Existing(b) => session.tracks[*b].name.to_string(),
                     BusRef::New(k) => plan.new_buses[*k].name.clone(),
                 }
             ),
@@ -182,6 +182,8 @@ pub fn held_out(rules: &RuleSet, project: &Evidence) -> HeldOut {
         .filter(|&i| original.tracks[i].kind != TrackKind::Bus)
         .collect();
     let stripped = Session {
+        media: original.media.clone(),
+        name_display: original.name_display,
         format: original.format,
         tracks: kept
             .iter()

@@ -60,7 +60,7 @@ pub(super) fn learn(observed: &Observed<'_>) -> Vec<Learned> {
             }
         }
     }
-    for role in [Role::Track, Role::Bus, Role::Return] {
+    for role in [Role::Track, Role::Bus, Role::Return, Role::Foldback] {
         for folders in [false, true] {
             if folders && role != Role::Track {
                 continue;

@@ -58,6 +58,8 @@ pub(crate) enum Role {
     Track,
     Bus,
     Return,
+    /// Foldback buses (a performer's monitor mix): coloured by name, never filed.
+    Foldback,
 }
 
 /// A learned rules file.
@@ -507,27 +509,19 @@ mod tests {
     type Spec<'a> = (&'a str, TrackKind, Option<&'a str>, Option<usize>, usize);
 
     fn session(tracks: &[Spec<'_>]) -> Session {
-        Session {
-            format: Format::Rpp,
-            tracks: tracks
+        Session::new(
+            Format::Rpp,
+            tracks
                 .iter()
                 .enumerate()
                 .map(|(index, &(name, kind, color, parent, media))| Track {
-                    index,
-                    name: name.into(),
-                    kind,
                     color: color.and_then(Rgb::parse_hex),
                     parent,
-                    muted: false,
-                    media_files: Default::default(),
                     media_count: media,
-                    muted_media_count: 0,
-                    plugins: Default::default(),
-                    feeds_parent: true,
-                    fed_by_tracks: false,
+                    ..Track::new(index, name, kind)
                 })
                 .collect(),
-        }
+        )
     }
 
     fn project(name: &str, tracks: &[Spec<'_>]) -> Evidence {
@@ -598,9 +592,9 @@ mod tests {
             .filter(|t| t.kind != Bus)
             .map(|t| {
                 (
-                    t.name.clone(),
+                    t.name.to_string(),
                     t.color.map(|c| c.to_string()),
-                    t.parent.map(|p| after.tracks[p].name.clone()),
+                    t.parent.map(|p| after.tracks[p].name.to_string()),
                 )
             })
             .collect()

@@ -3,8 +3,9 @@
 --   ardour7-lua dump.lua SESSION_DIR SNAPSHOT_NAME
 -- Records:
 --   GROUP <name> <rgba hex>
---   ROUTE <id> <kind> <name> <rgba hex> <group or -> <muted 0/1> <outputs>
--- where <outputs> is "port=>conn|conn;port=>..." over the route's output ports (audio and midi).
+--   ROUTE <id> <kind> <name> <rgba hex> <group or -> <muted 0/1> <outputs> <order>
+-- where <outputs> is "port=>conn|conn;port=>..." over the route's output ports (audio and midi)
+-- and <order> the route's presentation order.
 -- Exit 0 = loaded, 2 = the session did not load.
 local dir, snap = arg[1], arg[2] or ""
 local s = load_session(dir, snap)
@@ -59,7 +60,8 @@ for g in Session:route_groups():iter() do
 end
 for r in Session:get_routes():iter() do
   local id = r:to_stateful():id():to_s()
-  print(string.format("ROUTE\t%s\t%s\t%s\t%08x\t%s\t%d\t%s", id, kind(r), r:name(),
-    r:presentation_info_ptr():color(), group_of[id] or "-", r:muted() and 1 or 0, outputs(r:output())))
+  print(string.format("ROUTE\t%s\t%s\t%s\t%08x\t%s\t%d\t%s\t%d", id, kind(r), r:name(),
+    r:presentation_info_ptr():color(), group_of[id] or "-", r:muted() and 1 or 0, outputs(r:output()),
+    r:presentation_info_ptr():order()))
 end
 close_session()

@@ -5,12 +5,15 @@
 #
 #   bash tests/interop/ardour/run.sh
 #
-# Environment: PREMIX_CORPUS (default <repo>/../shared/corpus), PYTHON (default python3),
+# Environment: PREMIX_CORPUS (default <repo>/../shared/corpus), PREMIX_CASES (default
+# <repo>/../shared/cases), PYTHON (default python3),
 # ARDOUR_LUA (default ardour7-lua), CASE_TIMEOUT seconds per call (default 120), PREMIX_BIN
 # (use this premix binary instead of building target/release/premix), ONLY (a grep -E pattern:
 # run only the inputs whose path matches).
 # Every session is run three times: with the default rules, with buses.yaml (renames + buses)
-# and with remove.yaml (removes unused tracks).
+# and with remove.yaml (removes unused tracks); a session with a rules.yaml next to it once more
+# with that (ruleset `case`). Inputs: the corpus, samples/ardour, ../shared/cases/ardour-*,
+# tests/fixtures/ardour and the Ardour 5 sessions tests/ardour5.rs writes.
 # A session that Ardour 7.3 itself does not load is skipped (SKIP line), not failed.
 # Prints one line per case, then "N passed, M failed". Exit 0 all passed, 1 a case failed,
 # 2 the suite could not be set up (ardour package, cargo).
@@ -29,6 +32,8 @@ REMOVE_RULES=$HERE/remove.yaml
 PREMIX=${PREMIX_BIN:-$ROOT/target/release/premix}
 WORK=$ROOT/target/interop/ardour
 CORPUS=${PREMIX_CORPUS:-$ROOT/../shared/corpus}
+CASES=${PREMIX_CASES:-$ROOT/../shared/cases}
+FIXTURES=$ROOT/tests/fixtures/ardour
 TIMEOUT=${CASE_TIMEOUT:-120}
 
 die() {
@@ -66,6 +71,29 @@ if [[ -d samples/ardour ]]; then
   while IFS= read -r -d '' f; do inputs+=("$f"); done \
     < <(find samples/ardour -type f -name '*.ardour' -print0 | sort -z)
 fi
+# The shared fault cases (../shared/cases/ardour-*) and the project's own fixtures made by
+# real Ardour (tests/fixtures/ardour, each with its make.sh); a fixture's rules.yaml is run too
+# (ruleset `case`).
+if [[ -d $CASES ]]; then
+  while IFS= read -r -d '' f; do inputs+=("$f"); done \
+    < <(find "$CASES" -mindepth 2 -maxdepth 2 -path "$CASES/ardour-*" -type f -name '*.ardour' -print0 | sort -z)
+else
+  echo "cases absent: $CASES not found, skipping the fault cases (set PREMIX_CASES to use another)"
+fi
+if [[ -d $FIXTURES ]]; then
+  while IFS= read -r -d '' f; do inputs+=("$f"); done \
+    < <(find "$FIXTURES" -type f -name '*.ardour' -print0 | sort -z)
+fi
+# Ardour 5 (format 3002) sessions: none is in the corpus; tests/ardour5.rs builds them in
+# Ardour 5.12's own spelling (its ignored test writes them here).
+ARDOUR5=$ROOT/target/interop/ardour5-inputs
+rm -rf "$ARDOUR5"
+mkdir -p "$ARDOUR5"
+PREMIX_ARDOUR5_DIR=$ARDOUR5 cargo test --quiet --test ardour5 -- --ignored --exact write_ardour5_sessions \
+  </dev/null >"$ROOT/target/interop/ardour5-inputs.log" 2>&1 ||
+  die "cargo test --test ardour5 (writing the Ardour 5 sessions); see target/interop/ardour5-inputs.log"
+while IFS= read -r -d '' f; do inputs+=("$f"); done \
+  < <(find "$ARDOUR5" -type f -name '*.ardour' -print0 | sort -z)
 if [[ -n ${ONLY:-} ]]; then
   kept=()
   for f in "${inputs[@]}"; do
@@ -85,6 +113,8 @@ skipped=0
 label_of() {
   case $1 in
     "$CORPUS"/*) echo "corpus/${1#"$CORPUS"/}" ;;
+    "$CASES"/*) echo "cases/${1#"$CASES"/}" ;;
+    "$ROOT"/*) echo "${1#"$ROOT"/}" ;;
     *) echo "$1" ;;
   esac
 }
@@ -139,6 +169,7 @@ run_case() {
   local args=(apply "$input" --out "$dir/out" --json)
   [[ $ruleset == buses ]] && args+=(--rules "$RULES")
   [[ $ruleset == remove ]] && args+=(--rules "$REMOVE_RULES")
+  [[ $ruleset == case ]] && args+=(--rules "$(dirname "$input")/rules.yaml")
   timeout "$TIMEOUT" "$PREMIX" "${args[@]}" >"$dir/plan.json" 2>"$log" </dev/null || rc=$?
   if [[ $rc -ne 0 ]]; then
     report FAIL "premix apply exited $rc: $(grep -m1 . "$log" || true)"
@@ -181,6 +212,9 @@ for input in "${inputs[@]}"; do
   run_case default "$input" "$n" "$WORK/input/$n/in.txt"
   run_case buses "$input" "$n" "$WORK/input/$n/in.txt"
   run_case remove "$input" "$n" "$WORK/input/$n/in.txt"
+  if [[ -f $(dirname "$input")/rules.yaml ]]; then
+    run_case case "$input" "$n" "$WORK/input/$n/in.txt"
+  fi
 done
 
 # The fact behind refusing buses in Ardour 2 sessions: Ardour 7.3 loads Ardour 2 edit and mix

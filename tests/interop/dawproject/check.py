@@ -118,14 +118,16 @@ def main(inp, out, inspect):
                          "return" if el.get("role") == "effect" else "bus", None,
                          False))
 
+    # premix's inspect JSON (version 2) counts tracks from 1, parents too.
     premix = json.load(open(inspect))["tracks"]
     if len(premix) != len(seen):
         fail(f"{len(seen)} tracks, premix reports {len(premix)}")
     for t, (name, color, kind, parent, muted) in zip(premix, seen):
         want = (t["name"], t["color"], t["kind"], t["parent"], t["muted"])
-        got = (name, color.lower() if color else None, kind, parent, muted)
+        got = (name, color.lower() if color else None, kind,
+               None if parent is None else parent + 1, muted)
         if got != want:
-            fail(f"track {t['index'] + 1}: read {got}, premix says {want}")
+            fail(f"track {t['index']}: read {got}, premix says {want}")
     for f in failures:
         print(f)
     print(f"{len(seen)} tracks, {len(names_out)} entries")

@@ -4,7 +4,8 @@
 #
 #   bash tests/interop/reaper/run.sh
 #
-# Environment: PREMIX_CORPUS (default <repo>/../shared/corpus), PYTHON (default python3),
+# Environment: PREMIX_CORPUS (default <repo>/../shared/corpus), PREMIX_CASES (default
+# <repo>/../shared/cases), PYTHON (default python3),
 # CASE_TIMEOUT seconds per premix/checker call (default 120), PREMIX_BIN (use this premix
 # binary instead of building target/release/premix; for testing the suite itself).
 # Prints one line per case, then "N passed, M failed". Exit 0 all passed, 1 a case failed,
@@ -27,6 +28,8 @@ RULES=$HERE/folders.yaml
 PREMIX=${PREMIX_BIN:-$ROOT/target/release/premix}
 WORK=target/interop/reaper
 CORPUS=${PREMIX_CORPUS:-$ROOT/../shared/corpus}
+CASES=${PREMIX_CASES:-$ROOT/../shared/cases}
+BREAKS=$HERE/breaks.yaml
 TIMEOUT=${CASE_TIMEOUT:-120}
 
 die() {
@@ -71,6 +74,17 @@ if [[ -d samples ]]; then
   while IFS= read -r -d '' f; do inputs+=("$f"); done \
     < <(find samples -type f -iname '*.rpp' -print0 | sort -z)
 fi
+# The shared fault cases (../shared/cases/rpp-*: line-break names, `>` lines with trailing
+# blanks): run like the others, with their own rules file when the case has one (ruleset
+# `case`), and with breaks.yaml (every name gets a line break: ruleset `breaks`).
+case_inputs=()
+if [[ -d $CASES ]]; then
+  while IFS= read -r -d '' f; do case_inputs+=("$f"); done \
+    < <(find "$CASES" -mindepth 2 -maxdepth 2 -path "$CASES/rpp-*" -type f -iname '*.rpp' -print0 | sort -z)
+else
+  echo "cases absent: $CASES not found, skipping the fault cases (set PREMIX_CASES to use another)"
+fi
+inputs+=("${case_inputs[@]}")
 [[ ${#inputs[@]} -gt 0 ]] || echo "no .rpp inputs found (corpus absent and none under samples/)"
 
 rm -rf "$WORK"
@@ -83,6 +97,7 @@ failed=0
 label_of() {
   case $1 in
     "$CORPUS"/*) echo "corpus/${1#"$CORPUS"/}" ;;
+    "$CASES"/*) echo "cases/${1#"$CASES"/}" ;;
     *) echo "$1" ;;
   esac
 }
@@ -99,6 +114,8 @@ run_case() {
 
   local args=(apply "$input" --out "$dir/out")
   [[ $ruleset == folders ]] && args+=(--rules "$RULES")
+  [[ $ruleset == breaks ]] && args+=(--rules "$BREAKS")
+  [[ $ruleset == case ]] && args+=(--rules "$(case_rules "$input")")
   timeout "$TIMEOUT" "$PREMIX" "${args[@]}" >"$log" 2>&1 </dev/null || rc=$?
   if [[ $rc -ne 0 ]]; then
     report FAIL "premix apply exited $rc: $(grep -m1 . "$log" || true)"
@@ -128,6 +145,11 @@ run_case() {
   report FAIL "$first; see $dir/check.txt"
 }
 
+# case_rules INPUT: the rules file next to a fault case, if it has one.
+case_rules() {
+  find "$(dirname "$1")" -maxdepth 1 -type f \( -name '*.yaml' -o -name '*.yml' \) | sort | head -n1
+}
+
 # report PASS|FAIL DETAIL, for the case run_case is running ($ruleset, $label).
 report() {
   local status=$1 detail=$2
@@ -140,6 +162,11 @@ for input in "${inputs[@]}"; do
   n=$((n + 1))
   run_case default "$input" "$n"
   run_case folders "$input" "$n"
+done
+for input in "${case_inputs[@]}"; do
+  n=$((n + 1))
+  run_case breaks "$input" "$n"
+  [[ -n $(case_rules "$input") ]] && run_case case "$input" "$n"
 done
 
 echo "$passed passed, $failed failed"

@@ -1,0 +1,262 @@
+//! Live names as Live shows them (`inspect`, check lines, diffs, the HTML report), while rules
+//! keep matching the name the user typed.
+//!
+//! Facts: every Live 9-12 set stores the name Live shows as `Track/Name/EffectiveName`: a
+//! return's typed name behind its letter (`A-Kick SC` for `Kick SC`), an unnamed track's made-up
+//! name behind its number (`3-Audio`, `1-Drum Rack`). Live 8 stores no `EffectiveName`; it
+//! shows the same numbered names (the corpus Live 8 set routes to `7-offline rack`).
+
+mod common;
+
+use assert_cmd::Command;
+use premix::formats::Project;
+use premix::formats::als::{AlsProject, container};
+use premix::session::{NameDisplay, Session};
+use std::fs;
+use std::path::Path;
+
+fn premix() -> Command {
+    Command::cargo_bin("premix").unwrap()
+}
+
+fn session(bytes: &[u8]) -> Session {
+    AlsProject::read(bytes).unwrap().session().clone()
+}
+
+/// `(tag, EffectiveName)` of every track, in order, as the set stores them.
+fn effective_names(bytes: &[u8]) -> Vec<(String, Option<String>)> {
+    let xml = container::decode(bytes, &premix::limits::Limits::default())
+        .unwrap()
+        .1;
+    let text = String::from_utf8_lossy(&xml);
+    let mut out = Vec::new();
+    for tag in ["AudioTrack", "MidiTrack", "GroupTrack", "ReturnTrack"] {
+        let mut from = 0;
+        while let Some(i) = text[from..].find(&format!("\t<{tag} Id=")) {
+            let at = from + i;
+            // The track's own name comes first inside it.
+            let name = text[at..]
+                .find("<EffectiveName Value=\"")
+                .filter(|&j| j < text[at..].find("<UserName").unwrap_or(usize::MAX))
+                .map(|j| {
+                    let v = &text[at + j + 22..];
+                    v[..v.find('"').unwrap()].replace("&amp;", "&")
+                });
+            out.push((at, tag.to_string(), name));
+            from = at + 1;
+        }
+    }
+    out.sort();
+    out.into_iter().map(|(_, t, n)| (t, n)).collect()
+}
+
+/// Sets whose tracks were removed by a tool (the numbers Live stored are stale there).
+fn pruned(path: &Path) -> bool {
+    path.to_string_lossy().contains("pruned")
+}
+
+#[test]
+fn shown_names_are_the_names_live_stored_for_every_corpus_set() {
+    let mut compared = 0;
+    for path in common::corpus_files("als", &["als"]) {
+        let bytes = fs::read(&path).unwrap();
+        let s = session(&bytes);
+        assert_eq!(s.name_display, NameDisplay::Numbered);
+        let stored = effective_names(&bytes);
+        assert_eq!(stored.len(), s.tracks.len(), "{}", path.display());
+        let shown = s.shown_names();
+        for (i, (tag, effective)) in stored.iter().enumerate() {
+            let Some(effective) = effective else { continue };
+            if pruned(&path) {
+                continue;
+            }
+            assert_eq!(
+                shown[i],
+                *effective,
+                "{} track {} ({tag})",
+                path.display(),
+                i + 1
+            );
+            compared += 1;
+        }
+    }
+    if compared > 0 {
+        // 235 tracks in 42 sets when this was written.
+        assert!(compared >= 200, "{compared}");
+    }
+}
+
+#[test]
+fn returns_show_their_letter_and_rules_match_the_typed_name() {
+    let Some(dir) = common::corpus("als") else {
+        return;
+    };
+    // abletoolz-pruned__10.0.1: return 1 typed `Kick SC` (Live shows `A-Kick SC`), return 2
+    // never named (`B-Guitar Rig 5`).
+    let path = dir.join("abletoolz-pruned__10.0.1.als");
+    let s = session(&fs::read(&path).unwrap());
+    let last: Vec<(&str, String)> = s.tracks[6..]
+        .iter()
+        .zip(&s.shown_names()[6..])
+        .map(|(t, shown)| (t.name.as_str(), shown.to_string()))
+        .collect();
+    assert_eq!(
+        last,
+        [
+            ("Kick SC", "A-Kick SC".to_string()),
+            ("B-Guitar Rig 5", "B-Guitar Rig 5".to_string())
+        ]
+    );
+    let rules = common::write_temp(
+        "rules.yaml",
+        "version: 1\nrules:\n  - match: {name: '^Kick SC$', kind: return}\n    rename: 'Sidechain'\n",
+    );
+    let out = premix()
+        .args(["check", "--rules"])
+        .arg(rules.path())
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(r#"track 7 "A-Kick SC": rename to "Sidechain""#),
+        "{stdout}"
+    );
+    // The diff shows the names as Live will show them.
+    let dir_out = tempfile::tempdir().unwrap();
+    let out = premix()
+        .args(["apply", "--diff", "--rules"])
+        .arg(rules.path())
+        .arg(&path)
+        .arg("--out")
+        .arg(dir_out.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(r#"~   7 "A-Kick SC": name "A-Kick SC" → "A-Sidechain""#),
+        "{stdout}"
+    );
+    // The HTML report lists the tracks as Live shows them, before and after.
+    let page = dir_out.path().join("report.html");
+    premix()
+        .args(["report", "--html"])
+        .arg(&page)
+        .arg("--rules")
+        .arg(rules.path())
+        .arg(&path)
+        .assert()
+        .code(1);
+    let html = fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains(">A-Kick SC<") && html.contains(">A-Sidechain<"),
+        "{html}"
+    );
+    // inspect --json keeps the name rules match and adds the shown one.
+    let out = premix()
+        .arg("inspect")
+        .arg("--json")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["tracks"][6]["name"], "Kick SC");
+    assert_eq!(doc["tracks"][6]["display_name"], "A-Kick SC");
+    assert_eq!(doc["tracks"][3]["display_name"], "4-Maschine 2");
+}
+
+#[test]
+fn a_hash_in_front_of_a_name_shows_the_track_number() {
+    let Some(dir) = common::corpus("als") else {
+        return;
+    };
+    // A raw-XML set (stored uncompressed): name its MIDI track `## Keys`, as a user would.
+    let path = dir.join("danielbayley-uncompressed__live-tools.als");
+    let text = fs::read_to_string(&path).unwrap();
+    let at = text.find("<MidiTrack Id=").unwrap();
+    let name_at = at + text[at..].find("<UserName Value=\"\"").unwrap();
+    let named = format!(
+        "{}<UserName Value=\"## Keys\"{}",
+        &text[..name_at],
+        &text[name_at + "<UserName Value=\"\"".len()..]
+    );
+    let s = session(named.as_bytes());
+    assert_eq!(s.tracks[1].name, "## Keys");
+    assert_eq!(s.shown_name(1), "02 Keys");
+    // A rule for the typed name matches.
+    let rules = premix::rules::load(
+        "version: 1\nrules:\n  - match: {name: '^## Keys$'}\n    color: '#3dbfa8'\n",
+        "r.yaml",
+    )
+    .unwrap();
+    let plan = premix::rules::plan(&rules, &s);
+    assert_eq!(plan.changes.len(), 1, "{:?}", plan.changes);
+}
+
+#[test]
+fn live_8_sets_show_numbered_default_names() {
+    let Some(dir) = common::corpus("als") else {
+        return;
+    };
+    let s = session(&fs::read(dir.join("dawtool__live8-patch-markers-auto.als")).unwrap());
+    let shown = s.shown_names();
+    let pick = |i: usize| shown[i - 1].to_string();
+    // A group, an audio track, a MIDI track after its named rack (routed to as
+    // `7-offline rack` in this very set), after its instrument, a named track, returns.
+    assert_eq!(
+        [
+            pick(1),
+            pick(2),
+            pick(7),
+            pick(8),
+            pick(11),
+            pick(17),
+            pick(18),
+            pick(19)
+        ],
+        [
+            "1-Group",
+            "2-Audio",
+            "7-offline rack",
+            "8-Collision",
+            "synth saw",
+            "17-Operator",
+            "A-Return",
+            "B-Return"
+        ]
+    );
+    // The rules still see the kind alone for an unnamed Live 8 track (stable as tracks move).
+    assert_eq!(s.tracks[6].name, "MIDI");
+    let text = container::decode(
+        &fs::read(dir.join("dawtool__live8-patch-markers-auto.als")).unwrap(),
+        &premix::limits::Limits::default(),
+    )
+    .unwrap()
+    .1;
+    assert!(String::from_utf8_lossy(&text).contains("UpperDisplayString Value=\"7-offline rack\""));
+}
+
+#[test]
+fn a_line_break_in_a_live_rename_is_refused_with_a_note() {
+    let set = fs::read(common::sample("als/messy-set.als")).unwrap();
+    let rules = premix::rules::load(
+        "version: 1\nrules:\n  - match: {name: '.'}\n    rename: \"{name}\\nx\"\n",
+        "r.yaml",
+    )
+    .unwrap();
+    let out = premix::pipeline::process(premix::session::Format::Als, &set, &rules, true).unwrap();
+    assert!(
+        !out.plan
+            .changes
+            .iter()
+            .any(|c| matches!(c.action, premix::plan::Action::Rename { .. }))
+    );
+    assert!(
+        out.plan
+            .notes
+            .iter()
+            .any(|n| n.message.contains("a Live track name is one line")),
+        "{:?}",
+        out.plan.notes
+    );
+}

@@ -309,6 +309,19 @@ fn one_studio_in_four_daws_agrees_on_its_colours_and_buses() {
         assert!(h.colour * 10 >= h.tracks * 9, "{h:?}");
         assert!(h.bus * 10 >= h.tracks * 8, "{h:?}");
     }
+    // The default convention alone, for scale: it knows none of the studio's colours.
+    let default = RuleSet::default_rules();
+    let mut baseline = fit::HeldOut::default();
+    for p in &projects {
+        baseline += fit::held_out(&default, p);
+    }
+    println!(
+        "one studio, the default convention alone: {} tracks: colour {}, bus {}, both {}",
+        baseline.tracks,
+        pct(baseline.colour, baseline.tracks),
+        pct(baseline.bus, baseline.tracks),
+        pct(baseline.both, baseline.tracks)
+    );
 }
 
 /// `premix check --json` on `paths` with `rules`: how many tracks it would change.

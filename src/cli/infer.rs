@@ -102,7 +102,6 @@ pub fn run(args: &InferArgs, limits: &crate::limits::Limits) -> u8 {
 }
 
 fn summarise(learned: &infer::Inferred, written: Option<&Path>) {
-    let rules = &learned.rules;
     let fit = &learned.fit;
     let place = written.map_or_else(
         || "the end of the file".to_string(),
@@ -116,12 +115,12 @@ fn summarise(learned: &infer::Inferred, written: Option<&Path>) {
             String::new()
         } else {
             format!(
-                ", {} without readable track colours skipped",
+                ", {} without readable track colours: names and folders only",
                 count(learned.skipped.len(), "project", "projects")
             )
         },
-        count(rules.rules.len(), "rule", "rules"),
-        count(rules.buses.len(), "bus", "buses"),
+        count(learned.file_rules, "rule", "rules"),
+        count(learned.file_buses, "bus", "buses"),
     );
     eprintln!(
         "premix: on those projects the rules change nothing for {} of the {} tracks they have \

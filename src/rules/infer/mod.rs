@@ -25,8 +25,9 @@
 //! the rules would change on the projects they were learned from. The same projects in any
 //! order give the same file.
 //!
-//! Projects whose DAW stores no track colour premix can read (Live 8, 9.0-9.4) are not learned
-//! from: their tracks' lack of colour says nothing about the studio.
+//! Projects whose DAW stores no track colour premix can read (Live 8, 9.0-9.4) give no
+//! colours (their tracks' lack of colour says nothing about the studio), only names and
+//! folders: a track there agrees with any label of its bus.
 
 mod assemble;
 mod draft;
@@ -74,10 +75,15 @@ pub struct Inferred {
     /// Projects learned from, and their audio/MIDI, bus and return tracks.
     pub projects: usize,
     pub tracks: usize,
-    /// Projects not learned from (no readable track colours), by name.
+    /// Projects whose colours are not learned from (no readable track colours; their names
+    /// and folders are), by name.
     pub skipped: Vec<String>,
     /// Names given different colours or buses across the projects.
     pub conflicts: usize,
+    /// The rules and bus declarations the file itself holds (`rules` also holds the
+    /// default's when the file extends it).
+    pub file_rules: usize,
+    pub file_buses: usize,
 }
 
 /// Why nothing could be learned.
@@ -122,6 +128,8 @@ pub fn infer(projects: &[Evidence], extends: Extends) -> Result<Inferred, InferE
         tracks: observed.obs.len(),
         skipped: observed.skipped.clone(),
         conflicts: conflicts.len(),
+        file_rules: draft.rules.len(),
+        file_buses: draft.buses.len(),
     })
 }
 
@@ -270,7 +278,7 @@ fn support_comments(
             if !names.contains(&name) {
                 names.push(name);
             }
-            if names.len() == 3 {
+            if names.len() == 2 {
                 break;
             }
         }

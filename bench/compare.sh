@@ -13,7 +13,7 @@
 # RPP_SIZE (35MB), ALS_SIZE (50MB of XML), ARDOUR_ROUTES (300), DAWPROJECT_TRACKS (2000),
 # DAWPROJECT_MEDIA (8820 bytes of audio per embedded WAV), PREMIX_CORPUS (<repo>/../shared/corpus),
 # PYTHON (python3), STEMS (40) and STEM_SECONDS (60) for the preflight session, ONLY (a
-# section to run alone: preflight, infer).
+# section to run alone: preflight, dawproject or infer).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -94,8 +94,6 @@ measure() {
   M[$name]=$peak
   printf '  %-40s median %8ss  peak %7.1f MB  (%d runs, load %s)\n' "$name" "${T[$name]}" "$(echo "$peak/1024" | bc -l)" "$runs" "$(cut -d' ' -f1 /proc/loadavg)"
 }
-# section NAME: true when the run includes that section (ONLY unset, or ONLY=NAME).
-section() { [[ -z ${ONLY:-} || ${ONLY:-} == "$1" ]]; }
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
 mb() { echo "scale=1; $1 / 1024" | bc -l; }
 
@@ -147,6 +145,8 @@ measure "ardour7-lua load (headless)" "$PEER_RUNS" "cp '$W/in/big.ardour' '$SDIR
 r=$(ratio "${T[ardour7-lua load (headless)]}" "${T[premix apply (ardour)]}")
 verdict "Ardour vs Ardour's own load" "$(ge "$r" 1)" "premix ${T[premix apply (ardour)]}s, Ardour loads it in ${T[ardour7-lua load (headless)]}s (${r}x)"
 
+fi
+if [[ -z ${ONLY:-} || ${ONLY:-} == dawproject ]]; then
 # --- DAWproject -----------------------------------------------------------------------------
 # The peer is copying the file: premix must cost little more than moving the embedded media.
 # Media deflated as Bitwig writes them, and stored; the copy is timed plain (cp) and durable
@@ -167,7 +167,7 @@ for v in big big-stored; do
 done
 
 fi
-if section preflight; then
+if [[ -z ${ONLY:-} || ${ONLY:-} == preflight ]]; then
 # --- Preflight -------------------------------------------------------------------------------
 # STEMS stems (default 40) of STEM_SECONDS (60) s, 24-bit, 48 kHz, stereo (sox: pink noise left,
 # brown noise right, a different level each, so no two files are alike), one REAPER project
@@ -221,7 +221,7 @@ fi
 # Learning a studio's convention from every project of the shared corpus (issue #20): read them
 # all, learn, measure the file on them, write it. It exits 2 as the corpus holds projects premix
 # refuses (pre-1.0 DAWproject prototypes), so the run is judged on the file it writes.
-if section infer; then
+if [[ -z ${ONLY:-} || ${ONLY:-} == infer ]]; then
 if [[ -d $CORPUS ]]; then
   echo "## rules infer ($CORPUS)"
   LEARNED=$W/out/learned.yaml

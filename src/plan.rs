@@ -124,6 +124,9 @@ pub struct Plan {
     /// False when the rules contradict themselves on this project (one undoes another, or a
     /// rename feeds on its own result), so a second run would change it again.
     pub unsettled: bool,
+    /// For a project written elsewhere (`apply --out`): how its output reaches its media, and
+    /// which references each backend rewrites ([`crate::media::relocate`]). `None` otherwise.
+    pub media: Option<crate::media::relocate::MediaPlan>,
 }
 
 /// One position in the new track order.
@@ -213,7 +216,9 @@ impl<'a> ByTrack<'a> {
 impl Plan {
     /// True when the plan asks for something that must be written to the file.
     pub fn edits_file(&self) -> bool {
-        !self.new_buses.is_empty() || self.changes.iter().any(Change::edits_file)
+        !self.new_buses.is_empty()
+            || self.changes.iter().any(Change::edits_file)
+            || self.media.as_ref().is_some_and(|m| m.rewrites())
     }
 
     /// Drops the new buses no change moves a track into, renumbering the others, and returns
@@ -590,6 +595,7 @@ mod tests {
             changes: vec![mv(1, BusRef::New(0)), mv(3, BusRef::New(0))],
             notes: vec![],
             unsettled: false,
+            media: None,
         };
         let layout = plan.layout(&session);
         assert_eq!(

@@ -179,6 +179,29 @@ pub struct ProjectEntry<'a> {
     pub changes: Vec<ChangeEntry<'a>>,
     pub findings: Vec<FindingEntry<'a>>,
     pub error: Option<String>,
+    /// `apply --out`: how the output reaches its media (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media: Option<MediaEntry<'a>>,
+}
+
+/// How a project written elsewhere reaches its media: `reach` (paths rewritten to the files
+/// where they are) or `copy` (`--copy-media`), the counts, and every file the project names
+/// (as written, where the input finds it, what the output reaches, how).
+#[derive(Serialize)]
+pub struct MediaEntry<'a> {
+    pub carry: crate::media::relocate::Carry,
+    pub counts: crate::media::relocate::Counts,
+    pub files: &'a [crate::media::relocate::Placed],
+}
+
+impl<'a> MediaEntry<'a> {
+    pub fn of(m: &'a crate::media::relocate::MediaPlan) -> Self {
+        MediaEntry {
+            carry: m.carry,
+            counts: m.counts(),
+            files: &m.files,
+        }
+    }
 }
 
 impl<'a> ProjectEntry<'a> {
@@ -226,6 +249,7 @@ impl<'a> ProjectEntry<'a> {
                 })
                 .collect(),
             error: None,
+            media: None,
         }
     }
 
@@ -241,6 +265,7 @@ impl<'a> ProjectEntry<'a> {
             changes: Vec::new(),
             findings: Vec::new(),
             error: Some(error),
+            media: None,
         }
     }
 }

@@ -248,8 +248,23 @@ pub(super) fn write(project: &AlsProject<'_>, plan: &Plan) -> Result<NewXml, For
         }
     }
 
+    let media = project.media_edits(plan);
     if layout.is_unchanged(session) {
-        return Ok(NewXml::Edits(per_track.into_iter().flatten().collect()));
+        let edits = per_track.into_iter().flatten().chain(media).collect();
+        return Ok(NewXml::Edits(edits));
+    }
+    // Media edits go with the track that holds them, or outside the run of tracks (the
+    // master's devices), where they are made last.
+    let mut outer = Vec::new();
+    for e in media {
+        match doc
+            .tracks
+            .iter()
+            .position(|t| t.element.start <= e.range.start && e.range.end <= t.element.end)
+        {
+            Some(t) => per_track[t].push(e),
+            None => outer.push(e),
+        }
     }
 
     let max_pointee = doc.pointees.iter().map(|(v, _)| *v).max().unwrap_or(0);
@@ -308,8 +323,14 @@ pub(super) fn write(project: &AlsProject<'_>, plan: &Plan) -> Result<NewXml, For
     if let Some(field) = &doc.next_pointee
         && next_pointee != first_fresh
     {
-        // The counter lies before or after the run of tracks, never inside it.
-        let span = field.span.clone();
+        outer.push(Edit::replace(field.span.clone(), next_pointee.to_string()));
+    }
+    // Last first, so that each edit's place is still where the XML around the tracks was
+    // copied. The counter (and any media outside the tracks) lies before or after the run of
+    // tracks, never inside it.
+    outer.sort_by_key(|e| std::cmp::Reverse(e.range.start));
+    for e in outer {
+        let span = e.range;
         let at = if span.end <= run.start {
             span.clone()
         } else if span.start >= run.end {
@@ -317,7 +338,7 @@ pub(super) fn write(project: &AlsProject<'_>, plan: &Plan) -> Result<NewXml, For
         } else {
             return Err(internal(EditConflict(span)));
         };
-        out.splice(at, next_pointee.to_string().into_bytes());
+        out.splice(at, e.content);
     }
     Ok(NewXml::Rebuilt(out))
 }

@@ -14,6 +14,7 @@
 
 pub mod container;
 mod edits;
+pub mod filerefs;
 pub mod invariants;
 pub mod media;
 pub mod palette;
@@ -344,6 +345,67 @@ fn note(change: &Change, message: &str) -> Note {
     }
 }
 
+impl AlsProject<'_> {
+    /// Declines, with a note, the sample references that cannot be rewritten to reach their
+    /// file ([`filerefs::FileRef::rewrite`]).
+    fn vet_media(&self, plan: &mut Plan) {
+        let Some(m) = plan.media.as_mut() else {
+            return;
+        };
+        if !m.rewrites() {
+            return;
+        }
+        let targets = m.targets();
+        let mut declined = Vec::new();
+        for r in filerefs::sample_refs(&self.xml)
+            .iter()
+            .filter(|r| r.follows_the_set())
+        {
+            let Some(file) = r.source_file() else {
+                continue;
+            };
+            let key = (&file, crate::media::relocate::FileKind::Audio);
+            if let Some(target) = targets.get(&key)
+                && r.rewrite(&self.xml, m, target).is_none()
+            {
+                declined.push(file.clone());
+            }
+        }
+        drop(targets);
+        for file in declined {
+            m.decline(&file, crate::media::relocate::FileKind::Audio);
+            plan.notes.push(Note {
+                track: None,
+                message: format!(
+                    "media {:?} not rewritten: no path from the output's folder to it that \
+                     this Live set can hold (Live 8-10 keep only a relative path, and the \
+                     two share nothing below the file system's root)",
+                    file.path
+                ),
+                origin: None,
+            });
+        }
+    }
+
+    /// The edits of the sample references the plan's media rewrites change.
+    pub(crate) fn media_edits(&self, plan: &Plan) -> Vec<crate::edit::Edit> {
+        let Some(m) = plan.media.as_ref().filter(|m| m.rewrites()) else {
+            return Vec::new();
+        };
+        let targets = m.targets();
+        filerefs::sample_refs(&self.xml)
+            .iter()
+            .filter(|r| r.follows_the_set())
+            .filter_map(|r| {
+                let file = r.source_file()?;
+                let target = targets.get(&(&file, crate::media::relocate::FileKind::Audio))?;
+                r.rewrite(&self.xml, m, target)
+            })
+            .flatten()
+            .collect()
+    }
+}
+
 impl Project for AlsProject<'_> {
     fn session(&self) -> &Session {
         &self.session
@@ -467,6 +529,7 @@ impl Project for AlsProject<'_> {
         if !nested_groups_supported(&self.doc.minor_version) {
             refuse_nested_groups(&self.session, plan);
         }
+        self.vet_media(plan);
     }
 
     fn into_session(self: Box<Self>) -> Session {
@@ -475,6 +538,10 @@ impl Project for AlsProject<'_> {
 
     fn source(&self) -> &[u8] {
         self.src
+    }
+
+    fn media_files(&self, project: &std::path::Path) -> Vec<crate::media::relocate::MediaFile> {
+        media::media_files(&self.xml, project, &self.session.media)
     }
 
     fn write_to(&self, plan: &Plan, out: &mut dyn std::io::Write) -> Result<(), WriteError> {

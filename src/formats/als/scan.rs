@@ -70,6 +70,9 @@ pub struct ClipTiming {
     pub path: Option<String>,
     /// `SampleRef/FileRef/Name` (Live 8-10: the file name the relative path leads to).
     pub name: Option<String>,
+    /// `SampleRef/FileRef/HasRelativePath` is `false` (Live 9-10): the relative path is not
+    /// to be used (`abletoolz-pruned__10.0.6`: stale `Samples/Imported` elements).
+    pub no_relative_path: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -246,7 +249,7 @@ fn attr_span(xml: &[u8], tag: Range<usize>, key: &[u8]) -> Option<Range<usize>> 
         .map(|(_, span)| span)
 }
 
-fn attr(xml: &[u8], tag: Range<usize>, key: &[u8]) -> Option<Field> {
+pub(super) fn attr(xml: &[u8], tag: Range<usize>, key: &[u8]) -> Option<Field> {
     attr_span(xml, tag, key).map(|span| Field {
         value: decoded(&xml[span.clone()]).into_owned(),
         span,
@@ -667,7 +670,13 @@ fn clip_field(c: &mut Clip, path: &[&[u8]], xml: &[u8], tag: Range<usize>) {
                 if !joined.is_empty() {
                     joined.push('/');
                 }
-                joined.push_str(&dir.value);
+                // An empty `Dir` is the parent folder (`dawtool__live8-patch-markers-auto`:
+                // `Dir=""`, `Dir=""`, `recording`, `samples` reach `../../recording/samples`).
+                joined.push_str(if dir.value.is_empty() {
+                    ".."
+                } else {
+                    &dir.value
+                });
             }
         }
         _ => {}
@@ -687,6 +696,9 @@ fn clip_field(c: &mut Clip, path: &[&[u8]], xml: &[u8], tag: Range<usize>) {
             if let Some(f) = value().filter(|f| !f.value.is_empty()) {
                 c.timing.name = Some(f.value);
             }
+        }
+        [b"SampleRef", b"FileRef", b"HasRelativePath"] => {
+            c.timing.no_relative_path = value().is_some_and(|f| f.value == "false");
         }
         _ => {}
     }

@@ -161,6 +161,8 @@ pub(super) fn write_to(
     edits.extend(bus.values);
     edits.retain(|e| !inside(e, &structural));
     edits.extend(structural);
+    // A session written elsewhere: its search paths reach the media where it is.
+    edits.extend(super::media::search_path_edits(xml, project.src, plan));
 
     Ok(splice_into(project.src, edits, out)?)
 }

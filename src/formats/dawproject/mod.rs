@@ -159,6 +159,56 @@ fn note(change: &Change, message: &str) -> Note {
     }
 }
 
+impl DawProject<'_> {
+    /// The external `File@path` values the plan's media rewrites change.
+    fn media_edits(&self, plan: &Plan) -> Vec<crate::edit::Edit> {
+        let Some(m) = plan.media.as_ref().filter(|m| m.rewrites()) else {
+            return Vec::new();
+        };
+        let targets = m.targets();
+        self.doc
+            .external_files
+            .iter()
+            .filter_map(|(path, span)| {
+                let file = crate::media::SourceFile::new(path.clone());
+                let target = targets.get(&(&file, crate::media::relocate::FileKind::Audio))?;
+                let text = media::spelling(m, target)?;
+                Some(crate::edit::Edit::replace(
+                    span.clone(),
+                    crate::formats::ardour::xml::escape(&text),
+                ))
+            })
+            .collect()
+    }
+
+    /// Declines, with a note, the external paths that cannot be written (not UTF-8).
+    fn vet_media(&self, plan: &mut Plan) {
+        let Some(m) = plan.media.as_mut() else {
+            return;
+        };
+        let declined: Vec<_> = m
+            .rewritten()
+            .filter(|f| {
+                f.target
+                    .as_deref()
+                    .is_none_or(|t| media::spelling(m, t).is_none())
+            })
+            .map(|f| (f.file.clone(), f.kind))
+            .collect();
+        for (file, kind) in declined {
+            m.decline(&file, kind);
+            plan.notes.push(Note {
+                track: None,
+                message: format!(
+                    "media {:?} not rewritten: its path is not UTF-8, which project.xml cannot hold",
+                    file.path
+                ),
+                origin: None,
+            });
+        }
+    }
+}
+
 impl Project for DawProject<'_> {
     fn session(&self) -> &Session {
         &self.session
@@ -242,13 +292,31 @@ impl Project for DawProject<'_> {
         });
         plan.drop_unused_new_buses();
         plan.notes.extend(notes);
+        self.vet_media(plan);
+    }
+
+    fn media_files(&self, project: &std::path::Path) -> Vec<crate::media::relocate::MediaFile> {
+        media::media_files(&self.doc.external_files, project, &self.session.media)
     }
 
     fn write_to(&self, plan: &Plan, out: &mut dyn std::io::Write) -> Result<(), WriteError> {
         if !plan.edits_file() {
             return Ok(out.write_all(self.src)?);
         }
-        let edits = edits::write(self, plan)?;
+        let mut edits = edits::write(self, plan)?;
+        // External paths rewritten, except inside what the plan deletes (a removed track's
+        // lanes).
+        let inside = |e: &crate::edit::Edit| {
+            edits
+                .iter()
+                .any(|d| d.range.start <= e.range.start && e.range.end <= d.range.end)
+        };
+        let media: Vec<_> = self
+            .media_edits(plan)
+            .into_iter()
+            .filter(|e| !inside(e))
+            .collect();
+        edits.extend(media);
         let index = self
             .archive
             .entries

@@ -209,12 +209,23 @@ pub(super) fn write_to(
     let layout = plan.layout(session);
     let by_track = plan.by_track(doc.tracks.len());
 
+    let mut file_edits = media_edits(project, plan);
     if layout.is_unchanged(session) {
         let edits = (0..doc.tracks.len())
             .flat_map(|i| token_edits(project, &by_track, i))
+            .chain(file_edits)
             .collect();
         return Ok(splice_into(src, edits, out)?);
     }
+    // Each piece written below takes the media edits that fall inside it.
+    file_edits.sort_by_key(|e| e.range.start);
+    let within = |range: &std::ops::Range<usize>| -> Vec<Edit> {
+        file_edits
+            .iter()
+            .filter(|e| e.range.start >= range.start && e.range.end <= range.end)
+            .cloned()
+            .collect()
+    };
 
     // The order changes: the run of track chunks is written again, chunk by chunk.
     let positions = layout.new_positions(doc.tracks.len());
@@ -223,7 +234,11 @@ pub(super) fn write_to(
         (Some(first), Some(last)) => first.chunk.start..last.chunk.end,
         _ => doc.root_close..doc.root_close,
     };
-    out.write_all(&src[..region_range.start])?;
+    splice_into(
+        &src[..region_range.start],
+        within(&(0..region_range.start)),
+        out,
+    )?;
     for (slot_index, slot) in layout.slots.iter().enumerate() {
         let depth = depths[slot_index];
         let next_depth = depths.get(slot_index + 1).copied().unwrap_or(0);
@@ -284,6 +299,7 @@ pub(super) fn write_to(
                         }
                     }
                 }
+                edits.extend(within(&track.chunk));
                 let base = track.chunk.start;
                 let local = edits
                     .into_iter()
@@ -293,6 +309,37 @@ pub(super) fn write_to(
             }
         }
     }
-    out.write_all(&src[region_range.end..])?;
+    let tail = region_range.end..src.len();
+    let local = within(&tail)
+        .into_iter()
+        .map(|e| {
+            Edit::replace(
+                e.range.start - tail.start..e.range.end - tail.start,
+                e.content,
+            )
+        })
+        .collect();
+    splice_into(&src[tail], local, out)?;
     Ok(())
+}
+
+/// The `FILE` tokens the plan's media rewrites change, each to its new path as REAPER spells
+/// it (absolute offsets).
+fn media_edits(project: &RppProject<'_>, plan: &Plan) -> Vec<Edit> {
+    let Some(media) = &plan.media else {
+        return Vec::new();
+    };
+    if !media.rewrites() {
+        return Vec::new();
+    }
+    let targets = media.targets();
+    super::media::file_refs(project.src)
+        .into_iter()
+        .filter_map(|r| {
+            let key = crate::media::SourceFile::new(r.path);
+            let target = targets.get(&(&key, r.kind))?;
+            let text = super::media::spelling(media, target)?;
+            Some(Edit::replace(r.token, text))
+        })
+        .collect()
 }

@@ -13,6 +13,7 @@
 //! media of a project moved from another machine (a Windows `C:\...` path opened on a Mac, say).
 
 use super::scan::{lossy, nth_token, number};
+use crate::media::relocate::{FileKind, MediaFile, MediaPlan, absolute_text};
 use crate::media::{MediaRef, ProjectMedia, SourceFile, join_written, push_unique};
 use std::path::{Path, PathBuf};
 
@@ -217,6 +218,99 @@ fn item_key(item: &mut ItemScan, body: &[u8]) {
         b"PLAYRATE" => item.take().rate = number(body, 1).unwrap_or(1.0),
         _ => {}
     }
+}
+
+/// A `FILE` line of a `<SOURCE` chunk: a file the project refers to by path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileRef {
+    /// The path as written (invalid UTF-8 replaced).
+    pub path: String,
+    /// The raw token (quotes included) in the file.
+    pub token: std::ops::Range<usize>,
+    pub kind: FileKind,
+}
+
+/// Every `FILE` line directly inside a `<SOURCE` chunk, wherever the chunk is (items' takes,
+/// sections, subprojects, video), in file order. The innermost source's type gives the kind:
+/// `MIDI` a MIDI file, `WAVE`, `MP3`, `FLAC`, `VORBIS`, `OPUS`, ... audio, `VIDEO` and
+/// `RPP_PROJECT` (a subproject) something else.
+pub fn file_refs(src: &[u8]) -> Vec<FileRef> {
+    let mut refs = Vec::new();
+    // The open chunks: the type of each `<SOURCE` (`None` for other chunks).
+    let mut stack: Vec<Option<&[u8]>> = Vec::new();
+    let mut at = 0;
+    for raw in src.split_inclusive(|b| *b == b'\n') {
+        let start = at;
+        at += raw.len();
+        let line = raw.strip_suffix(b"\n").unwrap_or(raw);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let indent = line.len() - line.trim_ascii_start().len();
+        let body = &line[indent..];
+        match body.first() {
+            Some(b'<') => {
+                let mut words = body[1..].split(|b| *b == b' ' || *b == b'\t');
+                let source = (words.next() == Some(b"SOURCE".as_slice()))
+                    .then(|| words.find(|w| !w.is_empty()).unwrap_or_default());
+                stack.push(source);
+            }
+            Some(b'>') if body.trim_ascii_end() == b">" => {
+                stack.pop();
+            }
+            _ => {
+                let Some(Some(source)) = stack.last() else {
+                    continue;
+                };
+                if !body.starts_with(b"FILE ") && !body.starts_with(b"FILE\t") {
+                    continue;
+                }
+                let Some(token) = nth_token(body, 1) else {
+                    continue;
+                };
+                let kind = match *source {
+                    b"MIDI" => FileKind::Midi,
+                    b"VIDEO" | b"VIDEOEFFECT" | b"RPP_PROJECT" => FileKind::Other,
+                    _ => FileKind::Audio,
+                };
+                let base = start + indent;
+                refs.push(FileRef {
+                    path: lossy(token.text),
+                    token: base + token.raw.start..base + token.raw.end,
+                    kind,
+                });
+            }
+        }
+    }
+    refs
+}
+
+/// Every file the project refers to, with REAPER's candidates from `project` ([`candidates`]).
+pub fn media_files(src: &[u8], project: &Path, media: &ProjectMedia) -> Vec<MediaFile> {
+    file_refs(src)
+        .into_iter()
+        .map(|r| {
+            let file = SourceFile::new(r.path);
+            MediaFile {
+                candidates: candidates(project, media, &file),
+                file,
+                kind: r.kind,
+            }
+        })
+        .collect()
+}
+
+/// How a rewritten `FILE` path is spelled to reach `target`: relative to the project's
+/// folder when the file is inside it, as REAPER itself writes paths ("Save project file
+/// references with relative pathnames" makes relative only what is below the project's
+/// folder), else absolute; with this platform's separators, quoted as REAPER quotes.
+/// `None` when REAPER could not hold it (a name that is not UTF-8, a line break, or all
+/// three quote characters, which REAPER's quoting cannot keep).
+pub fn spelling(plan: &MediaPlan, target: &Path) -> Option<String> {
+    let path = plan
+        .relative(target, false, std::path::MAIN_SEPARATOR)
+        .or_else(|| absolute_text(target))?;
+    let lossless =
+        !path.contains(['\n', '\r']) && !['"', '\'', '`'].iter().all(|q| path.contains(*q));
+    lossless.then(|| super::quote::quote(&path))
 }
 
 /// REAPER's candidates for `file` of the project at `project`, in the order it tries them.

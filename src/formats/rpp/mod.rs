@@ -179,6 +179,34 @@ fn drop_renames_with_cr(plan: &mut Plan) {
     plan.notes.extend(notes);
 }
 
+/// Declines, with a note, the media paths REAPER could not hold ([`media::spelling`]).
+fn decline_unspellable_media(plan: &mut Plan) {
+    let Some(media) = plan.media.as_mut() else {
+        return;
+    };
+    let unspellable: Vec<_> = media
+        .rewritten()
+        .filter(|f| {
+            f.target
+                .as_deref()
+                .is_none_or(|t| media::spelling(media, t).is_none())
+        })
+        .map(|f| (f.file.clone(), f.kind))
+        .collect();
+    for (file, kind) in unspellable {
+        media.decline(&file, kind);
+        plan.notes.push(Note {
+            track: None,
+            message: format!(
+                "media {:?} not rewritten: its path cannot be written in a REAPER project \
+                 (not UTF-8, a line break, or all three quote characters)",
+                file.path
+            ),
+            origin: None,
+        });
+    }
+}
+
 impl Project for RppProject<'_> {
     fn session(&self) -> &Session {
         &self.session
@@ -186,6 +214,7 @@ impl Project for RppProject<'_> {
 
     fn vet(&self, plan: &mut Plan) {
         drop_renames_with_cr(plan);
+        decline_unspellable_media(plan);
         let reorders = !plan.new_buses.is_empty()
             || plan
                 .changes
@@ -236,6 +265,10 @@ impl Project for RppProject<'_> {
 
     fn source(&self) -> &[u8] {
         self.src
+    }
+
+    fn media_files(&self, project: &std::path::Path) -> Vec<crate::media::relocate::MediaFile> {
+        media::media_files(self.src, project, &self.session.media)
     }
 
     fn write_to(&self, plan: &Plan, out: &mut dyn std::io::Write) -> Result<(), WriteError> {

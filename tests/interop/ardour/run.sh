@@ -178,7 +178,10 @@ run_case() {
   [[ -f $out_file ]] || { report FAIL "premix apply wrote no $out_file"; return; }
   timeout "$TIMEOUT" "$PREMIX" inspect "$input" --json >"$dir/inspect.json" 2>>"$log" </dev/null || rc=$?
   [[ $rc -eq 0 ]] || { report FAIL "premix inspect exited $rc"; return; }
-  load "$out_file" "$dir/ardour" "$dir/out.txt" || rc=$?
+  # The output is loaded without its input's media copied next to it: premix's output reaches
+  # the originals itself (audio-search-path). Ardour 7.3 refuses to load a session that finds a
+  # source's name both in its own interchange folder and on its search path.
+  MEDIA_FROM=/nonexistent load "$out_file" "$dir/ardour" "$dir/out.txt" || rc=$?
   if [[ $rc -ne 0 ]]; then
     report FAIL "Ardour did not load premix's output (exit $rc); see $dir/out.txt"
     return
@@ -194,6 +197,48 @@ run_case() {
   [[ -n $first ]] || first="check.py exited $rc: $(tail -n1 "$dir/check.txt")"
   [[ $more -gt 0 ]] && first+=" (+$more more)"
   report FAIL "$first; see $dir/check.txt"
+}
+
+# media_case INPUT N: premix's output written elsewhere opens with its media in real Ardour.
+# The input is staged as a session folder with media (media.py stage: the sample's real files,
+# silent WAVs named as the corpus sessions' sources); the files Ardour loads for it are compared
+# with what it loads for `apply --out` (ruleset `reach`: the originals where they are) and
+# `apply --out --copy-media` (ruleset `copy`: copies in the output's own interchange folder),
+# each output loaded where premix wrote it, nothing copied next to it.
+media_case() {
+  local input=$1 n=$2 dir=$WORK/media/$n staged snap rc=0 mode
+  rm -rf "$dir"
+  mkdir -p "$dir/in"
+  staged=$("$PY" "$HERE/media.py" stage "$input" "$dir/in") || {
+    ruleset=media
+    report FAIL "media.py stage failed"
+    return
+  }
+  snap=$(basename "$(dirname "$staged")")
+  (cd "$dir/in" && timeout "$TIMEOUT" "$LUA" "$HERE/sources.lua" "$dir/in/$snap" "$snap") \
+    >"$dir/in.txt" 2>&1 </dev/null || rc=$?
+  for mode in reach copy; do
+    ruleset=$mode
+    local out=$dir/$mode/$snap args=(apply "$staged" --out "$dir/$mode/$snap")
+    [[ $mode == copy ]] && args+=(--copy-media)
+    if [[ $rc -ne 0 ]]; then
+      report SKIP "Ardour 7.3 does not load the staged input (exit $rc); see $dir/in.txt"
+      continue
+    fi
+    local r=0
+    timeout "$TIMEOUT" "$PREMIX" "${args[@]}" >"$dir/$mode.log" 2>&1 </dev/null || r=$?
+    [[ $r -eq 0 ]] || { report FAIL "premix apply exited $r: $(grep -m1 . "$dir/$mode.log" || true)"; continue; }
+    (cd "$dir/$mode" && timeout "$TIMEOUT" "$LUA" "$HERE/sources.lua" "$out" "$snap") \
+      >"$dir/$mode.txt" 2>&1 </dev/null || r=$?
+    [[ $r -eq 0 ]] || { report FAIL "Ardour did not load premix's output (exit $r); see $dir/$mode.txt"; continue; }
+    local said
+    said=$("$PY" "$HERE/media.py" check "$dir/in.txt" "$dir/$mode.txt" "$mode" "$dir/in/$snap" "$out") || r=$?
+    if [[ $r -eq 0 ]]; then
+      report PASS "${said#ok: }; $(grep -m1 ': media:' "$dir/$mode.log" | sed 's/.*: media: //' || echo 'no media line')"
+    else
+      report FAIL "${said#FAIL }; see $dir/$mode.txt"
+    fi
+  done
 }
 
 n=0
@@ -215,6 +260,7 @@ for input in "${inputs[@]}"; do
   if [[ -f $(dirname "$input")/rules.yaml ]]; then
     run_case case "$input" "$n" "$WORK/input/$n/in.txt"
   fi
+  media_case "$input" "$n"
 done
 
 # The fact behind refusing buses in Ardour 2 sessions: Ardour 7.3 loads Ardour 2 edit and mix

@@ -16,6 +16,12 @@ INPUT is the project premix read, OUTPUT the project it wrote, and INSPECT.json 
    GUID between INPUT and OUTPUT, whatever premix did to the track order.
 6. Every track of INPUT (by GUID) is still in OUTPUT, exactly once (unless --allow-removal),
    and no track premix created reuses an existing GUID.
+7. Media: every file a `FILE` line of a `<SOURCE` chunk (at any depth: every take, sections)
+   reaches from INPUT's folder, the same line, as each parser reads it, reaches from OUTPUT's
+   folder (with --copied-from IN --copied-to OUT: a file under IN is reached at the same place
+   under OUT), and OUTPUT has no more unreached FILE lines than INPUT. A FILE line is looked
+   for as REAPER looks first: the path as written (relative ones from the project's folder),
+   then the file's name in the project's folder.
 
 So it proves that what premix writes is read by other REAPER parsers as the session premix
 says it wrote, with routing intact. It does not judge whether the rules were applied well.
@@ -30,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import sys
 from collections import Counter
@@ -152,6 +159,81 @@ def parse_rpp(path: str):
                           if isinstance(c, rpp.Element) and c.tag == "NAME"), None)
             tracks.append(track_from_lines(list(child.attrib), lines, block))
     return tracks, None
+
+
+def rppxml_files(path: str) -> list | None:
+    """Every FILE value of a SOURCE chunk, in document order, as rppxml reads it."""
+    try:
+        root = rppxml.load(path)
+    except Exception:  # noqa: BLE001 - check 1 reports it
+        return None
+    out = []
+
+    def walk(chunk, in_source):
+        for c in chunk.children:
+            if isinstance(c, rppxml.RPPXML):
+                walk(c, c.name == "SOURCE")
+            elif in_source and isinstance(c, list) and len(c) > 1 and c[0] == "FILE":
+                out.append(str(c[1]))
+
+    for r in root if isinstance(root, list) else [root]:
+        if isinstance(r, rppxml.RPPXML):
+            walk(r, r.name == "SOURCE")
+    return out
+
+
+def rpp_files(path: str) -> list | None:
+    """Every FILE value of a SOURCE chunk, in document order, as rpp reads it."""
+    try:
+        root = rpp.loads(read_text(path))
+    except Exception:  # noqa: BLE001
+        return None
+    out = []
+
+    def walk(chunk, in_source):
+        for c in chunk.children:
+            if isinstance(c, rpp.Element):
+                walk(c, c.tag == "SOURCE")
+            elif in_source and isinstance(c, list) and len(c) > 1 and c[0] == "FILE":
+                out.append(str(c[1]))
+
+    walk(root, root.tag == "SOURCE")
+    return out
+
+
+def reached_file(project: str, written: str) -> str | None:
+    """Where REAPER first finds the FILE `written` of `project` (canonical), or None."""
+    base = os.path.dirname(os.path.abspath(project))
+    name = re.split(r"[\\/]", written)[-1]
+    for candidate in (os.path.join(base, written), os.path.join(base, name)):
+        if os.path.isfile(candidate):
+            return os.path.realpath(candidate)
+    return None
+
+
+def check_media(label: str, read, args, fail) -> str | None:
+    """Check 7 with one parser; returns a summary of what was reached, or None."""
+    before, after = read(args.input), read(args.output)
+    if before is None or after is None:
+        return None
+    found_in = {reached_file(args.input, f) for f in before} - {None}
+    lost_in = sum(1 for f in before if reached_file(args.input, f) is None)
+    found_out = {reached_file(args.output, f) for f in after} - {None}
+    lost_out = sum(1 for f in after if reached_file(args.output, f) is None)
+    want = set()
+    for f in found_in:
+        if args.copied_from:
+            root = os.path.realpath(args.copied_from)
+            if os.path.commonpath([f, root]) == root:
+                f = os.path.join(os.path.realpath(args.copied_to), os.path.relpath(f, root))
+        want.add(f)
+    for f in sorted(want - found_out):
+        fail(label, f"media: the output does not reach {f}, which the input reaches")
+    for f in sorted(found_out - want):
+        fail(label, f"media: the output reaches {f}, which it should not")
+    if lost_out > lost_in:
+        fail(label, f"media: {lost_out} FILE lines reach nothing from the output, {lost_in} from the input")
+    return f"{len(found_out)} media file(s) reached"
 
 
 # --------------------------------------------------------------------------------------------
@@ -326,6 +408,8 @@ def main(argv: list) -> int:
     ap.add_argument("inspect_json", help="`premix inspect OUTPUT --json`, or - for stdin")
     ap.add_argument("--allow-removal", action="store_true",
                     help="input tracks may be missing from the output (rules that remove tracks)")
+    ap.add_argument("--copied-from", help="with --copy-media: the folder premix was given")
+    ap.add_argument("--copied-to", help="with --copy-media: the output folder")
     args = ap.parse_args(argv)
 
     # message -> parsers that reported it, so one finding seen by both is printed once.
@@ -385,6 +469,11 @@ def main(argv: list) -> int:
         if before is not None:
             stats = check_identity_and_routing(label, before, after, args.allow_removal, fail, note)
 
+    media = None
+    for label, read in (("rppxml", rppxml_files), ("rpp", rpp_files)):
+        if label in parsed:
+            media = check_media(label, read, args, fail) or media
+
     folders = lambda ts: sum(1 for t in ts if folder_delta(t.isbus) > 0)  # noqa: E731
     summary = "read by " + ("+".join(parsed) or "no parser")
     if parsed:
@@ -392,6 +481,8 @@ def main(argv: list) -> int:
         if before is not None:
             summary += (f"; tracks {len(before)}->{len(after)}, folders {folders(before)}->{folders(after)}"
                         f", {stats.get('created', 0)} new, {stats.get('receives', 0)} receive(s) traced")
+    if media:
+        summary += f", {media}"
     print(("failed: " if failures else "ok: ") + summary)
     for kind, found in (("FAIL", failures), ("note", notes)):
         for msg, labels in found.items():

@@ -17,7 +17,7 @@ use crate::limits::Limits;
 use crate::media::relocate::{self, Relocation};
 use crate::plan::Plan;
 use crate::rules::{self, RuleSet};
-use crate::session::{Format, Session};
+use crate::session::{Format, Session, Track};
 use std::borrow::Cow;
 use std::io::{self, Write};
 use std::path::Path;
@@ -297,6 +297,8 @@ fn run<S: Sink>(
     project.vet(&mut plan);
     // A refused move can split a pair or leave a new bus with one member.
     rules::keep_structure(project.session(), &mut plan);
+    // A refused fader move leaves its clip gain unbalanced, and the other way round.
+    rules::keep_balance(&mut plan);
     let open = open.filter(|_| plan.edits_file() || !only_edits);
     let Some(open) = open else {
         let processed = Processed {
@@ -310,7 +312,11 @@ fn run<S: Sink>(
     project.write_to(&plan, &mut sink)?;
     // The read document (for a Live set, its whole decompressed XML) and handed-over input go
     // before the output is read back, so they are never held at once.
-    let session = project.into_session();
+    let mut session = project.into_session();
+    if plan.changes_mix() {
+        // What the items play, for the clip gains to be verified (REAPER reads them apart).
+        formats::read_media(format, &input, &mut session);
+    }
     // The input's memory, free now: a read-back that needs the output whole reads it there.
     let buffer = match input {
         Cow::Owned(bytes) => bytes,
@@ -362,7 +368,7 @@ fn verify(
         || read_back(format, sink, buffer, limits),
         || plan.predict(before),
     );
-    let got = got?;
+    let mut got = got?;
     let mismatch = |what: String| {
         Err(FormatError::whole(format!(
             "internal error: the rewritten project does not hold the plan ({what}); nothing written"
@@ -397,7 +403,77 @@ fn verify(
             ));
         }
     }
+    if plan.changes_mix() {
+        if let Some(bytes) = read_back_bytes(format, sink)? {
+            formats::read_media(format, &bytes, &mut got);
+        }
+        let layout = plan.layout(before);
+        for ((g, e), slot) in got.tracks.iter().zip(&expected.tracks).zip(&layout.slots) {
+            if let crate::plan::Slot::Track(_) = slot
+                && let Some(what) = mixer_mismatch(g, e)
+            {
+                return mismatch(format!("track {}: {what}", g.index + 1));
+            }
+        }
+    }
     Ok(())
+}
+
+/// How the mixer or item gains of `got` differ from `expected`'s, if they do: within what the
+/// files' own spelling of numbers keeps (REAPER item volumes have 6 decimals, Live 10
+/// significant digits), compared in dB.
+fn mixer_mismatch(got: &Track, expected: &Track) -> Option<String> {
+    let close = |a: f64, b: f64| {
+        (a.abs() < 1e-6 && b.abs() < 1e-6)
+            || (a.signum() == b.signum()
+                && (crate::session::gain_to_db(a) - crate::session::gain_to_db(b)).abs() < 0.01)
+    };
+    if let Some(e) = expected.mixer.fader
+        && !got.mixer.fader.is_some_and(|g| close(g, e))
+    {
+        return Some(format!("fader {:?}, expected {e}", got.mixer.fader));
+    }
+    if let Some(e) = expected.mixer.pan
+        && !got.mixer.pan.is_some_and(|g| (g - e).abs() < 0.002)
+    {
+        return Some(format!("pan {:?}, expected {e}", got.mixer.pan));
+    }
+    if got.mixer.direct_out != expected.mixer.direct_out {
+        return Some(format!(
+            "output direct {}, expected {}",
+            got.mixer.direct_out, expected.mixer.direct_out
+        ));
+    }
+    if got.items.len() != expected.items.len() {
+        return Some(format!(
+            "{} audio items, expected {}",
+            got.items.len(),
+            expected.items.len()
+        ));
+    }
+    for (k, (g, e)) in got.items.iter().zip(expected.items.iter()).enumerate() {
+        if !close(g.gain, e.gain) {
+            return Some(format!(
+                "item {} gain {}, expected {}",
+                k + 1,
+                g.gain,
+                e.gain
+            ));
+        }
+    }
+    None
+}
+
+/// The bytes a [`Sink`] holds, when its items are read apart from its session (REAPER):
+/// `None` when the session read back already holds them.
+fn read_back_bytes(format: Format, sink: &impl Sink) -> Result<Option<Vec<u8>>, WriteError> {
+    if format != Format::Rpp {
+        return Ok(None);
+    }
+    Ok(Some(match sink.read_back()? {
+        ReadBack::Memory(bytes) => bytes.to_vec(),
+        ReadBack::File(path) => std::fs::read(path)?,
+    }))
 }
 
 /// The session `sink` holds, read back.

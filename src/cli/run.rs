@@ -92,9 +92,9 @@ pub fn prepare(args: &Selection, skip: Option<&Path>) -> Result<Prepared, String
     })
 }
 
-/// Marks which tracks of `session` (read from `target`) play silence, for rules whose
-/// `unused` section asks for `silent`: the media is analysed as `premix preflight` does
-/// (through the user's analysis cache).
+/// Marks which tracks of `session` (read from `target`) play silence and at what levels, for
+/// rules whose `unused` section asks for `silent` or that set clip gains: the media is
+/// analysed as `premix preflight` does (through the user's analysis cache).
 pub fn silence(target: &Target, session: &mut crate::session::Session, bytes: &[u8]) {
     let cache = crate::analysis::cache::Cache::user();
     crate::preflight::run::mark_silent(target, session, bytes, cache.as_ref());
@@ -125,7 +125,7 @@ pub fn plan_one_relocated(
     let (bytes, snapshot) = crate::write::read(&target.path, limits).map_err(|e| e.to_string())?;
     let silence = |s: &mut crate::session::Session, b: &[u8]| silence(target, s, b);
     let facts = rules
-        .wants_silence()
+        .wants_audio()
         .then_some(&silence as pipeline::Facts<'_>);
     let processed = pipeline::process_relocated(
         target.format,
@@ -185,7 +185,7 @@ pub fn plan_write_into<S: Sink>(
     };
     let silence = |s: &mut crate::session::Session, b: &[u8]| silence(target, s, b);
     let facts = rules
-        .wants_silence()
+        .wants_audio()
         .then_some(&silence as pipeline::Facts<'_>);
     let (processed, sink) = if how.only_edits {
         pipeline::process_changes_into(target.format, bytes, &rules, limits, open, facts)

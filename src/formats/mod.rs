@@ -7,6 +7,7 @@
 pub mod als;
 pub mod ardour;
 pub mod dawproject;
+pub mod numbers;
 pub mod rpp;
 
 use crate::limits::Limits;

@@ -248,6 +248,8 @@ fn session_of(doc: &AlsDocument, scheme: Scheme) -> Session {
             default_name: default_name(t),
             feeds_parent: t.out_target.as_ref().is_none_or(|f| feeds_parent(&f.value)),
             fed_by_tracks: t.tag == "ReturnTrack" || t.input_from_track,
+            mixer: mixer_of(t),
+            levels: None,
         })
         .collect();
     caveats.dedup();
@@ -261,6 +263,30 @@ fn session_of(doc: &AlsDocument, scheme: Scheme) -> Session {
             caveats,
         }),
         name_display: NameDisplay::Numbered,
+    }
+}
+
+/// A track's mixer: its volume and pan where Live keeps them (`Manual`, else the default
+/// arrangement event of Live 8), `None` when automated (an envelope or, Live 8/9, arrangement
+/// events besides the default one: the value premix would change is not what plays); routed
+/// direct when its output goes to external outputs.
+fn mixer_of(t: &AlsTrack) -> crate::session::Mixer {
+    let number = |f: Option<&scan::Field>| {
+        f.and_then(|f| f.value.trim().parse::<f64>().ok())
+            .filter(|v| v.is_finite())
+    };
+    let automated = |events: usize, target: Option<i64>| {
+        events > 1 || target.is_some_and(|id| t.envelope_targets.contains(&id))
+    };
+    crate::session::Mixer {
+        fader: number(t.volume.as_ref().or(t.volume_event.as_ref()))
+            .filter(|_| !automated(t.volume_events, t.volume_target)),
+        pan: number(t.pan.as_ref().or(t.pan_event.as_ref()))
+            .filter(|_| !automated(t.pan_events, t.pan_target)),
+        direct_out: t
+            .out_target
+            .as_ref()
+            .is_some_and(|f| f.value.starts_with("AudioOut/External/")),
     }
 }
 
@@ -334,6 +360,64 @@ fn refuse_nested_groups(session: &Session, plan: &mut Plan) {
             }
         }
         plan.drop_unused_new_buses();
+    }
+}
+
+/// The most a clip's gain reaches in Live, +24 dB: a clip gain past it is not written.
+const MAX_CLIP_GAIN: f64 = 15.848_931_924_611_133;
+
+impl AlsProject<'_> {
+    /// Drops, with a note, the mixer changes this set cannot take: a fader past the volume's
+    /// own range (`MidiControllerRange/Max`: +6 dB), a clip gain on a clip without
+    /// `SampleVolume` or past +24 dB, a routing of a track without output routing.
+    fn vet_mix(&self, plan: &mut Plan) {
+        if !plan.changes_mix() {
+            return;
+        }
+        let mut notes = Vec::new();
+        plan.changes.retain(|c| {
+            let t = &self.doc.tracks[c.track];
+            let why = match &c.action {
+                Action::Fader { db, .. } => {
+                    let max = t.volume_max.unwrap_or(1.995_262_38);
+                    (crate::session::db_to_gain(*db) > max * (1.0 + 1e-6)).then(|| {
+                        format!(
+                            "fader not set to {db:+.1} dB: Live's faders reach {:+.1} dB",
+                            crate::session::gain_to_db(max)
+                        )
+                    })
+                }
+                Action::ClipGain { db, .. } => {
+                    let g = crate::session::db_to_gain(*db);
+                    let clips: Vec<&scan::Clip> =
+                        t.clips.iter().filter(|c| edits::clip_plays(c)).collect();
+                    if clips.iter().any(|c| c.sample_volume.is_none()) {
+                        Some("no clip gain: a clip of the track has no SampleVolume".to_string())
+                    } else if clips
+                        .iter()
+                        .any(|c| c.timing.sample_volume.unwrap_or(1.0) * g > MAX_CLIP_GAIN)
+                    {
+                        Some(format!(
+                            "no clip gain: {db:+.1} dB takes a clip past Live's +24 dB"
+                        ))
+                    } else {
+                        None
+                    }
+                }
+                Action::RouteDirect if t.out_target.is_none() || t.out_upper.is_none() => Some(
+                    "not routed to the external outputs: the track has no output routing".into(),
+                ),
+                _ => None,
+            };
+            match why {
+                Some(message) => {
+                    notes.push(note(c, &message));
+                    false
+                }
+                None => true,
+            }
+        });
+        plan.notes.extend(notes);
     }
 }
 
@@ -530,6 +614,7 @@ impl Project for AlsProject<'_> {
             refuse_nested_groups(&self.session, plan);
         }
         self.vet_media(plan);
+        self.vet_mix(plan);
     }
 
     fn into_session(self: Box<Self>) -> Session {

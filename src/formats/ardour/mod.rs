@@ -19,6 +19,7 @@ mod bus_xml;
 mod edits;
 mod lines;
 pub mod media;
+pub mod mixer;
 mod order;
 pub mod read;
 mod remove;
@@ -300,6 +301,7 @@ impl Project for ArdourProject<'_> {
         });
         self.vet_buses(plan, &names);
         self.vet_media(plan);
+        mixer::vet(self, plan);
     }
 
     fn into_session(self: Box<Self>) -> Session {

@@ -13,6 +13,7 @@
 pub mod container;
 mod edits;
 pub mod media;
+mod mixer;
 pub mod scan;
 
 use crate::formats::{FormatError, Project, WriteError};
@@ -71,7 +72,7 @@ impl<'a> DawProject<'a> {
         );
         others?;
         let doc = doc?;
-        let session = session_of(&doc, media::tempo(&xml));
+        let session = session_of(&doc, &xml);
         Ok(DawProject {
             src,
             archive,
@@ -107,7 +108,8 @@ fn in_project_xml(e: &FormatError) -> FormatError {
     FormatError::whole(format!("project.xml: {e}"))
 }
 
-fn session_of(doc: &DpDocument, tempo: Option<f64>) -> Session {
+fn session_of(doc: &DpDocument, xml: &[u8]) -> Session {
+    let tempo = media::tempo(xml);
     let mut files: Vec<Vec<String>> = vec![Vec::new(); doc.tracks.len()];
     for m in &doc.media {
         let name = m.path.rsplit(['/', '\\']).next().unwrap_or(&m.path);
@@ -116,6 +118,7 @@ fn session_of(doc: &DpDocument, tempo: Option<f64>) -> Session {
     let (mut items, caveats) = media::items(doc, tempo, doc.tracks.len());
     let fed = doc.fed_channels();
     let master = doc.master_channel_id();
+    let automated = mixer::automated(xml);
     let tracks = doc
         .tracks
         .iter()
@@ -137,6 +140,13 @@ fn session_of(doc: &DpDocument, tempo: Option<f64>) -> Session {
             default_name: None,
             feeds_parent: doc.feeds_parent(index, master),
             fed_by_tracks: doc.channel_id(index).is_some_and(|id| fed.contains(id)),
+            mixer: crate::session::Mixer {
+                fader: mixer::fader(doc, &automated, index),
+                pan: mixer::pan(doc, &automated, index),
+                // The format routes channels to channels only: no hardware outputs.
+                direct_out: false,
+            },
+            levels: None,
         })
         .collect();
     let media = crate::media::ProjectMedia {
@@ -285,6 +295,32 @@ impl Project for DawProject<'_> {
                         .is_some_and(|id| outputs.contains(id)) =>
                 {
                     notes.push(note(c, "not removed: other channels' outputs feed it"));
+                    false
+                }
+                Action::ClipGain { .. } => {
+                    notes.push(note(
+                        c,
+                        "no clip gain: DAWproject keeps no gain on its clips",
+                    ));
+                    false
+                }
+                Action::RouteDirect => {
+                    notes.push(note(
+                        c,
+                        "not routed to the hardware outputs: a DAWproject channel outputs to \
+                         another channel only",
+                    ));
+                    false
+                }
+                Action::Fader { db, .. }
+                    if mixer::fader_max(&self.doc, c.track).is_some_and(|max| {
+                        crate::session::db_to_gain(*db) > max * (1.0 + 1e-6)
+                    }) =>
+                {
+                    notes.push(note(
+                        c,
+                        &format!("fader not set to {db:+.1} dB: past the channel's Volume range"),
+                    ));
                     false
                 }
                 _ => true,

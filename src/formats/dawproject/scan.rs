@@ -87,6 +87,13 @@ impl DpDocument {
         &self.doc.elements[i]
     }
 
+    /// Track `t`'s channel's own parameter element named `name` (`Volume`, `Pan`: children
+    /// of the `Channel`, not those of its sends).
+    pub fn parameter(&self, t: usize, name: &str) -> Option<usize> {
+        let channel = self.tracks[t].channel?;
+        self.doc.child_named(channel, name)
+    }
+
     /// The `id` of track `t`'s channel.
     pub fn channel_id(&self, t: usize) -> Option<&str> {
         self.tracks[t]

@@ -15,6 +15,7 @@
 use super::scan::{lossy, nth_token, number};
 use crate::media::relocate::{FileKind, MediaFile, MediaPlan, absolute_text};
 use crate::media::{MediaRef, ProjectMedia, SourceFile, join_written, push_unique};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// What kind of chunk is open, as far as items go.
@@ -30,12 +31,48 @@ enum Chunk {
 /// What the audio items of each track play, in track order (the `<TRACK` chunks directly
 /// inside the project, as the scan counts them). For a project the scan accepted.
 pub fn items(src: &[u8]) -> Vec<Vec<MediaRef>> {
-    let mut tracks: Vec<Vec<MediaRef>> = Vec::new();
+    scan_items(src)
+        .into_iter()
+        .map(|t| t.into_iter().map(|(m, _)| m).collect())
+        .collect()
+}
+
+/// Where an audio item's own volume is written: the first token of its `VOLPAN` line, or
+/// (without one) where a `VOLPAN` line goes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ItemVolume {
+    /// The token's byte range in the file and its value (linear), when the item has a
+    /// `VOLPAN` line whose first token reads.
+    pub token: Option<(Range<usize>, f64)>,
+    /// The item has a `VOLPAN` line (whose first token may not read).
+    pub line: bool,
+    /// Just after the `<ITEM` line.
+    pub after_header: usize,
+    /// The leading whitespace of the item's first key line (or of the `<ITEM` line and two
+    /// spaces, when it has none), for a new line.
+    pub indent: Vec<u8>,
+}
+
+/// [`items`] with where each item's volume is written, item by item (the same items, in the
+/// same order: the ones [`items`] lists).
+pub fn item_volumes(src: &[u8]) -> Vec<Vec<(MediaRef, ItemVolume)>> {
+    scan_items(src)
+}
+
+fn scan_items(src: &[u8]) -> Vec<Vec<(MediaRef, ItemVolume)>> {
+    let mut tracks: Vec<Vec<(MediaRef, ItemVolume)>> = Vec::new();
     let mut stack: Vec<Chunk> = Vec::new();
     let mut item: Option<ItemScan> = None;
-    for line in src.split(|b| *b == b'\n') {
+    let mut start = 0;
+    while start < src.len() {
+        let end = memchr::memchr(b'\n', &src[start..]).map_or(src.len(), |i| start + i + 1);
+        let line_start = start;
+        let raw = &src[start..end];
+        start = end;
+        let line = raw.strip_suffix(b"\n").unwrap_or(raw);
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let body = line.trim_ascii_start();
+        let indent = &line[..line.len() - body.len()];
         let Some(&first) = body.first() else {
             continue;
         };
@@ -54,7 +91,12 @@ pub fn items(src: &[u8]) -> Vec<Vec<MediaRef>> {
             };
             match kind {
                 Chunk::Track => tracks.push(Vec::new()),
-                Chunk::Item => item = Some(ItemScan::new()),
+                Chunk::Item => {
+                    let mut it = ItemScan::new();
+                    it.spot.after_header = end;
+                    it.spot.indent = [indent, b"  "].concat();
+                    item = Some(it);
+                }
                 Chunk::Source => {
                     if let Some(it) = item.as_mut() {
                         let source = body[tag_end..].trim_ascii();
@@ -68,16 +110,34 @@ pub fn items(src: &[u8]) -> Vec<Vec<MediaRef>> {
                 }
                 _ => {}
             }
+            if parent == Some(Chunk::Item)
+                && let Some(it) = item.as_mut()
+            {
+                it.first_key(indent);
+            }
             stack.push(kind);
         } else if body == b">" {
             if stack.pop() == Some(Chunk::Item)
                 && let (Some(it), Some(t)) = (item.take(), tracks.last_mut())
             {
-                t.extend(it.media());
+                let spot = it.spot.clone();
+                t.extend(it.media().map(|m| (m, spot)));
             }
         } else if first != b'|' {
             match (parent, item.as_mut()) {
-                (Some(Chunk::Item), Some(it)) => item_key(it, body),
+                (Some(Chunk::Item), Some(it)) => {
+                    it.first_key(indent);
+                    if body.starts_with(b"VOLPAN") && !it.spot.line {
+                        it.spot.line = true;
+                        let at = line_start + indent.len();
+                        it.spot.token = nth_token(body, 1).and_then(|t| {
+                            let value: f64 = std::str::from_utf8(t.text).ok()?.parse().ok()?;
+                            let r = t.raw;
+                            Some((at + r.start..at + r.end, value)).filter(|_| value.is_finite())
+                        });
+                    }
+                    item_key(it, body)
+                }
                 (Some(Chunk::Source), Some(it)) => source_key(it, body),
                 _ => {}
             }
@@ -113,6 +173,10 @@ struct ItemScan {
     /// take's; later takes carry theirs in `TAKEVOLPAN <pan> <vol> <pan law>`).
     volume: f64,
     takes: Vec<TakeScan>,
+    /// Where its volume is written.
+    spot: ItemVolume,
+    /// The indent of its first key line was taken.
+    indented: bool,
 }
 
 /// One take of an item: the lines up to the next `TAKE` line.
@@ -153,6 +217,21 @@ impl ItemScan {
             looped: false,
             volume: 1.0,
             takes: Vec::new(),
+            spot: ItemVolume {
+                token: None,
+                line: false,
+                after_header: 0,
+                indent: Vec::new(),
+            },
+            indented: false,
+        }
+    }
+
+    /// A line directly inside the item, indented by `indent`: new key lines copy the first's.
+    fn first_key(&mut self, indent: &[u8]) {
+        if !self.indented {
+            self.indented = true;
+            self.spot.indent = indent.to_vec();
         }
     }
 

@@ -112,6 +112,11 @@ fn changes_by_track(
             ),
             Action::Mute => "mute".into(),
             Action::Remove => "remove".into(),
+            // Never learned, but a base the file extends may ask for them (dry mix, #18).
+            Action::ClipGain { db, .. } => format!("clip gain {db:+.1} dB"),
+            Action::Fader { db, .. } => format!("fader {db:.1} dB"),
+            Action::Pan { to, .. } => format!("pan {to:+.2}"),
+            Action::RouteDirect => "output direct".into(),
             Action::Flag { .. } => continue,
         };
         out.entry(change.track).or_default().push(what);

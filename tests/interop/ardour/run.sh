@@ -10,9 +10,10 @@
 # ARDOUR_LUA (default ardour7-lua), CASE_TIMEOUT seconds per call (default 120), PREMIX_BIN
 # (use this premix binary instead of building target/release/premix), ONLY (a grep -E pattern:
 # run only the inputs whose path matches).
-# Every session is run three times: with the default rules, with buses.yaml (renames + buses)
-# and with remove.yaml (removes unused tracks); a session with a rules.yaml next to it once more
-# with that (ruleset `case`). Inputs: the corpus, samples/ardour, ../shared/cases/ardour-*,
+# Every session is run four times: with the default rules, with buses.yaml (renames + buses),
+# with remove.yaml (removes unused tracks) and with mixer.yaml (faders, pans, routes direct to
+# the hardware outputs); the samples, which have their audio, also with `--rules dry-mix`
+# (region gains); a session with a rules.yaml next to it once more with that (ruleset `case`). Inputs: the corpus, samples/ardour, ../shared/cases/ardour-*,
 # tests/fixtures/ardour and the Ardour 5 sessions tests/ardour5.rs writes.
 # A session that Ardour 7.3 itself does not load is skipped (SKIP line), not failed.
 # Prints one line per case, then "N passed, M failed". Exit 0 all passed, 1 a case failed,
@@ -29,6 +30,7 @@ DUMP=$HERE/dump.lua
 CHECK=$HERE/check.py
 RULES=$HERE/buses.yaml
 REMOVE_RULES=$HERE/remove.yaml
+MIXER_RULES=$HERE/mixer.yaml
 PREMIX=${PREMIX_BIN:-$ROOT/target/release/premix}
 WORK=$ROOT/target/interop/ardour
 CORPUS=${PREMIX_CORPUS:-$ROOT/../shared/corpus}
@@ -169,6 +171,8 @@ run_case() {
   local args=(apply "$input" --out "$dir/out" --json)
   [[ $ruleset == buses ]] && args+=(--rules "$RULES")
   [[ $ruleset == remove ]] && args+=(--rules "$REMOVE_RULES")
+  [[ $ruleset == mixer ]] && args+=(--rules "$MIXER_RULES")
+  [[ $ruleset == drymix ]] && args+=(--rules dry-mix)
   [[ $ruleset == case ]] && args+=(--rules "$(dirname "$input")/rules.yaml")
   timeout "$TIMEOUT" "$PREMIX" "${args[@]}" >"$dir/plan.json" 2>"$log" </dev/null || rc=$?
   if [[ $rc -ne 0 ]]; then
@@ -257,6 +261,9 @@ for input in "${inputs[@]}"; do
   run_case default "$input" "$n" "$WORK/input/$n/in.txt"
   run_case buses "$input" "$n" "$WORK/input/$n/in.txt"
   run_case remove "$input" "$n" "$WORK/input/$n/in.txt"
+  run_case mixer "$input" "$n" "$WORK/input/$n/in.txt"
+  # The sample has its audio (samples/make-media.py): dry-mix writes region gains too.
+  [[ $input == samples/* ]] && run_case drymix "$input" "$n" "$WORK/input/$n/in.txt"
   if [[ -f $(dirname "$input")/rules.yaml ]]; then
     run_case case "$input" "$n" "$WORK/input/$n/in.txt"
   fi

@@ -22,6 +22,10 @@ INPUT is the project premix read, OUTPUT the project it wrote, and INSPECT.json 
    under OUT), and OUTPUT has no more unreached FILE lines than INPUT. A FILE line is looked
    for as REAPER looks first: the path as written (relative ones from the project's folder),
    then the file's name in the project's folder.
+8. The mixer each parser reads equals premix's (gain staging, issue #18): a track's fader and
+   pan from its `VOLPAN` line (0 dB, centre without one), each audio item's volume from its
+   own `VOLPAN` (1 without one), and a track routed direct (`MAINSEND 0` and a `HWOUT`) where
+   premix says `direct_out`; tracks whose fader or pan an envelope drives are skipped.
 
 So it proves that what premix writes is read by other REAPER parsers as the session premix
 says it wrote, with routing intact. It does not judge whether the rules were applied well.
@@ -59,6 +63,11 @@ class Track:
     isbus: list  # tokens after ISBUS (empty if the line is missing)
     auxrecv: list  # the srcIndex token of every AUXRECV line, in order
     problems: list = field(default_factory=list)  # things wrong inside the chunk itself
+    volpan: list = field(default_factory=list)  # tokens after the track's VOLPAN
+    mainsend: list = field(default_factory=list)  # tokens after MAINSEND
+    hwouts: int = 0  # HWOUT lines
+    items: list = field(default_factory=list)  # per ITEM with a SOURCE: its volume, or None
+    automated: bool = False  # an active VOLENV2/PANENV2 with points
 
 
 def norm_guid(token) -> str | None:
@@ -101,7 +110,37 @@ def track_from_lines(header: list, lines: list, name_block: list | None = None) 
         problems.append(f"header GUID {header_guid} differs from TRACKID {trackid}")
 
     auxrecv = [line[1] if len(line) > 1 else None for line in lines if line and line[0] == "AUXRECV"]
-    return Track(name, header_guid or trackid, isbus, auxrecv, problems)
+    volpan_line = first("VOLPAN")
+    mainsend_line = first("MAINSEND")
+    hwouts = sum(1 for line in lines if line and line[0] == "HWOUT")
+    return Track(name, header_guid or trackid, isbus, auxrecv, problems,
+                 list(volpan_line[1:]) if volpan_line else [],
+                 list(mainsend_line[1:]) if mainsend_line else [], hwouts)
+
+
+def item_volume(lines: list):
+    """What an item plays at: its volume times its active take's (the first and third fields
+    of its `VOLPAN` line; a later take's in `TAKEVOLPAN <pan> <vol> <law>`; `TAKE SEL` marks
+    the active one, else the first plays), 1 without them."""
+    item, takes = 1.0, [[1.0, False]]
+    for line in lines:
+        if not line:
+            continue
+        if line[0] == "VOLPAN" and len(takes) == 1:
+            item = float(line[1]) if len(line) > 1 else 1.0
+            takes[0][0] = float(line[3]) if len(line) > 3 else 1.0
+        elif line[0] == "TAKE":
+            takes.append([1.0, len(line) > 1 and str(line[1]) == "SEL"])
+        elif line[0] == "TAKEVOLPAN" and len(line) > 2:
+            takes[-1][0] = float(line[2])
+    active = next((t for t in takes if t[1]), takes[0])
+    return item * active[0]
+
+
+def envelope_active(lines: list) -> bool:
+    act = next((line for line in lines if line and line[0] == "ACT"), None)
+    return bool(act and len(act) > 1 and float(act[1]) != 0 and
+                any(line and line[0] == "PT" for line in lines))
 
 
 # --------------------------------------------------------------------------------------------
@@ -128,7 +167,17 @@ def parse_rppxml(path: str):
             block = next((["".join(map(str, line)) for line in c.children]
                           for c in child.children
                           if isinstance(c, rppxml.RPPXML) and c.name == "NAME"), None)
-            tracks.append(track_from_lines(list(child.params), lines, block))
+            track = track_from_lines(list(child.params), lines, block)
+            for c in child.children:
+                if not isinstance(c, rppxml.RPPXML):
+                    continue
+                sub = [list(x) for x in c.children if isinstance(x, list)]
+                if c.name == "ITEM" and any(isinstance(x, rppxml.RPPXML) and x.name == "SOURCE"
+                                            for x in c.children):
+                    track.items.append(item_volume(sub))
+                elif c.name in ("VOLENV2", "PANENV2") and envelope_active(sub):
+                    track.automated = True
+            tracks.append(track)
     return tracks, None
 
 
@@ -157,7 +206,18 @@ def parse_rpp(path: str):
             block = next(([str(line).lstrip("|") for line in c.children]
                           for c in child.children
                           if isinstance(c, rpp.Element) and c.tag == "NAME"), None)
-            tracks.append(track_from_lines(list(child.attrib), lines, block))
+            track = track_from_lines(list(child.attrib), lines, block)
+            for c in child.children:
+                if not isinstance(c, rpp.Element):
+                    continue
+                sub = [x if isinstance(x, list) else [x] for x in c.children
+                       if not isinstance(x, rpp.Element)]
+                if c.tag == "ITEM" and any(isinstance(x, rpp.Element) and x.tag == "SOURCE"
+                                           for x in c.children):
+                    track.items.append(item_volume(sub))
+                elif c.tag in ("VOLENV2", "PANENV2") and envelope_active(sub):
+                    track.automated = True
+            tracks.append(track)
     return tracks, None
 
 
@@ -335,6 +395,28 @@ def check_against_premix(label: str, tracks: list, premix: list, fail) -> None:
                  f"premix says {info.get('parent')}")
 
 
+def check_mixer(label: str, tracks: list, premix: list, fail) -> None:
+    """Check 7: faders, pans, item volumes and direct routing against premix's JSON."""
+    close = lambda a, b: a is not None and b is not None and abs(float(a) - float(b)) <= 1e-6  # noqa: E731
+    for i, (track, info) in enumerate(zip(tracks, premix)):
+        who = f"track {i} ({info.get('name')!r})"
+        if track.automated:
+            continue
+        fader, pan = (track.volpan[:2] if len(track.volpan) >= 2 else (1.0, 0.0))
+        if info.get("fader") is not None and not close(fader, info["fader"]):
+            fail(label, f"{who} VOLPAN volume reads {fader}, premix says {info['fader']}")
+        if info.get("pan") is not None and not close(pan, info["pan"]):
+            fail(label, f"{who} VOLPAN pan reads {pan}, premix says {info['pan']}")
+        gains = [item.get("gain") for item in info.get("items", [])]
+        if len(gains) == len(track.items):
+            for n, (volume, gain) in enumerate(zip(track.items, gains)):
+                if gain is not None and not close(volume, gain):
+                    fail(label, f"{who} item {n} VOLPAN volume reads {volume}, premix says {gain}")
+        direct = bool(track.mainsend) and as_int(track.mainsend[0]) == 0 and track.hwouts > 0
+        if info.get("direct_out") and not direct:
+            fail(label, f"{who}: premix says direct_out, MAINSEND {track.mainsend}, {track.hwouts} HWOUT")
+
+
 def check_identity_and_routing(label: str, before: list, after: list, allow_removal: bool,
                                fail, note) -> dict:
     """Checks 5-6: tracks kept (by GUID) and every receive still fed by the same source."""
@@ -461,6 +543,7 @@ def main(argv: list) -> int:
     stats = {}
     for label, (before, after) in parsed.items():
         check_against_premix(label, after, premix, fail)
+        check_mixer(label, after, premix, fail)
         # A chunk problem (say, two NAME lines) counts only if premix introduced it.
         problems_in = {t.guid: set(t.problems) for t in before or [] if t.guid}
         for i, track in enumerate(after):

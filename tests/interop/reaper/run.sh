@@ -30,6 +30,7 @@ WORK=target/interop/reaper
 CORPUS=${PREMIX_CORPUS:-$ROOT/../shared/corpus}
 CASES=${PREMIX_CASES:-$ROOT/../shared/cases}
 BREAKS=$HERE/breaks.yaml
+MIXER=$HERE/mixer.yaml
 TIMEOUT=${CASE_TIMEOUT:-120}
 
 die() {
@@ -119,6 +120,8 @@ run_case() {
   [[ $ruleset == copy ]] && args+=(--copy-media) &&
     media_args=(--copied-from "$(dirname "$input")" --copied-to "$dir/out")
   [[ $ruleset == breaks ]] && args+=(--rules "$BREAKS")
+  [[ $ruleset == mixer ]] && args+=(--rules "$MIXER")
+  [[ $ruleset == drymix ]] && args+=(--rules dry-mix)
   [[ $ruleset == case ]] && args+=(--rules "$(case_rules "$input")")
   timeout "$TIMEOUT" "$PREMIX" "${args[@]}" >"$log" 2>&1 </dev/null || rc=$?
   if [[ $rc -ne 0 ]]; then
@@ -169,6 +172,10 @@ for input in "${inputs[@]}"; do
   # The samples have real media next to them (the corpus has none): written elsewhere with
   # --copy-media too (the default, above, rewrites FILE lines to reach the originals).
   [[ $input == samples/* ]] && run_case copy "$input" "$n"
+  run_case mixer "$input" "$n"
+  # The samples have their audio (samples/make-media.py): the embedded dry-mix convention
+  # writes clip gains (item VOLPAN), faders and a direct-routed reference.
+  [[ $input == samples/* ]] && run_case drymix "$input" "$n"
 done
 for input in "${case_inputs[@]}"; do
   n=$((n + 1))

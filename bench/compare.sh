@@ -13,7 +13,7 @@
 # RPP_SIZE (35MB), ALS_SIZE (50MB of XML), ARDOUR_ROUTES (300), DAWPROJECT_TRACKS (2000),
 # DAWPROJECT_MEDIA (8820 bytes of audio per embedded WAV), PREMIX_CORPUS (<repo>/../shared/corpus),
 # PYTHON (python3), STEMS (40) and STEM_SECONDS (60) for the preflight session, ONLY (a
-# section to run alone: preflight or dawproject).
+# section to run alone: preflight, dawproject or infer).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -215,6 +215,22 @@ verdict "Preflight vs ffmpeg" "$(ge "$r" 3)" "${r}x faster than ffmpeg ${T[$FF]}
 r=$(ratio "${T[premix preflight, first run]}" "${T[premix preflight, from the cache]}")
 verdict "Preflight second run from the cache" "$(ge "$r" 50)" "${r}x faster than the first (${T[premix preflight, from the cache]}s; target >= 50x)"
 verdict "Preflight memory" "$(le "${M[premix preflight, first run]}" $((200 * 1024)))" "peak $(mb "${M[premix preflight, first run]}") MB (target < 200 MB); ffmpeg $(mb "${M[$FF]}") MB per process"
+fi
+
+# --- rules infer -----------------------------------------------------------------------------
+# Learning a studio's convention from every project of the shared corpus (issue #20): read them
+# all, learn, measure the file on them, write it. It exits 2 as the corpus holds projects premix
+# refuses (pre-1.0 DAWproject prototypes), so the run is judged on the file it writes.
+if [[ -z ${ONLY:-} || ${ONLY:-} == infer ]]; then
+if [[ -d $CORPUS ]]; then
+  echo "## rules infer ($CORPUS)"
+  LEARNED=$W/out/learned.yaml
+  measure "premix rules infer corpus" "$RUNS" "rm -f '$LEARNED'" sh -c "'$PREMIX' rules infer '$CORPUS' -o '$LEARNED' 2>/dev/null; [ \$? -le 2 ] && [ -s '$LEARNED' ]"
+  "$PREMIX" rules check "$LEARNED" >/dev/null || die "the learned file does not pass premix rules check"
+  verdict "rules infer on the whole corpus" "$(le "${T[premix rules infer corpus]}" 1)" "${T[premix rules infer corpus]}s, peak $(mb "${M[premix rules infer corpus]}") MB (target < 1 s)"
+else
+  echo "## rules infer: corpus absent ($CORPUS), skipped"
+fi
 fi
 
 if [[ -z ${ONLY:-} ]]; then

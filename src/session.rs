@@ -494,6 +494,33 @@ fn return_letter(position: usize) -> String {
     String::from_utf8(letters).unwrap_or_default()
 }
 
+/// Which colours a project's tracks can show: a colour premix writes there becomes
+/// [`ColourSpace::shown`]. Colours read from projects of different DAWs compare through it, so
+/// one studio's REAPER, Live and Ardour projects agree on a colour the way the DAWs show it.
+#[derive(Clone, Copy, Debug)]
+pub enum ColourSpace {
+    /// Any 24-bit colour, shown as written (REAPER, Ardour, DAWproject).
+    Exact,
+    /// A fixed palette: a colour written is shown as the palette entry this gives (Live's 70
+    /// colours, the entry nearest by CIEDE2000).
+    Palette(fn(Rgb) -> Rgb),
+    /// The project stores no track colour premix can read (Live 8 and 9.0-9.4): its tracks'
+    /// colours say nothing about what their author chose.
+    Unreadable,
+}
+
+impl ColourSpace {
+    /// The colour a track of such a project shows once `color` is written to it (`None` when
+    /// it stores none premix can read).
+    pub fn shown(self, color: Rgb) -> Option<Rgb> {
+        match self {
+            ColourSpace::Exact => Some(color),
+            ColourSpace::Palette(nearest) => Some(nearest(color)),
+            ColourSpace::Unreadable => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

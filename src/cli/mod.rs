@@ -5,6 +5,7 @@
 mod apply;
 mod check;
 mod gate;
+mod infer;
 mod init;
 mod inspect;
 mod man;
@@ -173,7 +174,7 @@ pub fn main() -> ExitCode {
         Command::Apply(args) => apply::run(args, cli.color, &limits),
         Command::Report(args) => report::run(args, cli.color, &limits),
         Command::Preflight(args) => preflight::run(args, cli.color, &limits),
-        Command::Rules(cmd) => rules::run(cmd),
+        Command::Rules(cmd) => rules::run(cmd, &limits),
         Command::Init(args) => init::run(args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

@@ -15,6 +15,10 @@ pub enum RulesCommand {
     },
     /// Print the JSON Schema of rules files, for editors to complete and validate them.
     Schema,
+    /// Learn a studio's convention from projects that are already tidy: write the commented
+    /// rules file that reproduces their colours, buses and spellings.
+    #[command(after_help = super::infer::AFTER_HELP)]
+    Infer(super::infer::InferArgs),
 }
 
 /// The JSON Schema of rules files, version 1 (`rules/schema.json`).
@@ -25,8 +29,9 @@ pub fn load(file: &Path) -> Result<RuleSet, crate::rules::RulesErrors> {
     crate::config::load_named(file)
 }
 
-pub fn run(cmd: &RulesCommand) -> u8 {
+pub fn run(cmd: &RulesCommand, limits: &crate::limits::Limits) -> u8 {
     match cmd {
+        RulesCommand::Infer(args) => super::infer::run(args, limits),
         RulesCommand::Check { file } => match load(file) {
             Ok(rules) => {
                 println!(

@@ -143,6 +143,12 @@ pub trait Project: Send + Sync {
     /// to write writes the original bytes unchanged.
     fn write_to(&self, plan: &Plan, out: &mut dyn Write) -> Result<(), WriteError>;
 
+    /// Which colours the project's tracks can show (a palette, or none premix can read);
+    /// any 24-bit colour unless the format says otherwise.
+    fn colour_space(&self) -> crate::session::ColourSpace {
+        crate::session::ColourSpace::Exact
+    }
+
     /// The project's bytes after `plan`, in memory ([`Project::write_to`] into a `Vec`).
     fn write(&self, plan: &Plan) -> Result<Vec<u8>, FormatError> {
         let mut out = output_buffer(self.source().len());

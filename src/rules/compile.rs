@@ -102,6 +102,15 @@ impl Compiler<'_> {
         self.positions.get(path).map_or(0, |p| p.line)
     }
 
+    /// The colour `text` gives (a name under `colors:` or `#rrggbb`), and the name when it
+    /// was one.
+    fn named_color(&self, path: &str, text: &str) -> (Option<Rgb>, Option<String>) {
+        match self.colors.get(text) {
+            Some(rgb) => (Some(*rgb), Some(text.to_string())),
+            None => (self.color(path, text), None),
+        }
+    }
+
     fn color(&self, path: &str, text: &str) -> Option<Rgb> {
         if let Some(rgb) = self.colors.get(text) {
             return Some(*rgb);
@@ -264,6 +273,39 @@ const FADER_DB: std::ops::RangeInclusive<f64> = -144.0..=24.0;
 /// around one track only adds a fader to the session.
 const DEFAULT_MIN_MEMBERS: usize = 2;
 
+/// Gives the base's rules, buses and `unused` colour the colour a layer redefines under a
+/// name they were coloured by (`redefined`: the layer's own `colors:`; `colors`: every colour
+/// after the layer, its base's included).
+fn recolour_base(
+    colors: &BTreeMap<String, Rgb>,
+    redefined: &BTreeMap<String, String>,
+    buses: &mut [BusDecl],
+    rules: &mut [Rule],
+    unused: &mut Option<UnusedPolicy>,
+) {
+    let new_color = |name: &Option<String>| {
+        name.as_ref()
+            .filter(|n| redefined.contains_key(n.as_str()))
+            .and_then(|n| colors.get(n))
+            .copied()
+    };
+    for bus in buses {
+        if let Some(rgb) = new_color(&bus.color_name) {
+            bus.color = Some(rgb);
+        }
+    }
+    for rule in rules {
+        if let Some(rgb) = new_color(&rule.color_name) {
+            rule.color = Some(rgb);
+        }
+    }
+    if let Some(policy) = unused
+        && let Some(rgb) = new_color(&policy.color_name)
+    {
+        policy.action = UnusedAction::Color(rgb);
+    }
+}
+
 fn bus_index(buses: &[BusDecl], name: &str) -> Option<usize> {
     buses.iter().position(|b| b.name.eq_ignore_ascii_case(name))
 }
@@ -361,7 +403,8 @@ pub fn load_layered(
             None => Some(resolve(name, positions.get("extends"))?),
         },
     };
-    let (mut buses, base_rules, base_unused, base_gain_staging, base_reference) = match base {
+    let (mut buses, mut base_rules, mut base_unused, base_gain_staging, base_reference) = match base
+    {
         Some(base) => {
             c.colors = base.colors;
             (
@@ -387,6 +430,13 @@ pub fn load_layered(
             }
         }
     }
+    recolour_base(
+        &c.colors,
+        &raw.colors,
+        &mut buses,
+        &mut base_rules,
+        &mut base_unused,
+    );
 
     // Buses: a layer may redeclare a base bus (its colour wins) or add new ones. Base indices
     // stay valid, so base rules keep pointing at the right bus.
@@ -415,10 +465,9 @@ pub fn load_layered(
             continue;
         }
         declared_here.push(bus.name.clone());
-        let color = bus
-            .color
-            .as_ref()
-            .and_then(|text| c.color(&format!("{path}.color"), text));
+        let (color, color_name) = bus.color.as_ref().map_or((None, None), |text| {
+            c.named_color(&format!("{path}.color"), text)
+        });
         // Every alias is compiled, so each bad one is reported; the bad ones are left out.
         let aliases: Vec<Regex> = bus
             .aliases
@@ -439,6 +488,7 @@ pub fn load_layered(
             file: file.clone(),
             line: c.line(&path),
             aliases,
+            color_name,
         };
         match bus_index(&buses, &bus.name) {
             Some(k) => buses[k] = decl,
@@ -488,10 +538,9 @@ pub fn load_layered(
             },
             _ => None,
         };
-        let color = r
-            .color
-            .as_ref()
-            .and_then(|text| c.color(&format!("{path}.color"), text));
+        let (color, color_name) = r.color.as_ref().map_or((None, None), |text| {
+            c.named_color(&format!("{path}.color"), text)
+        });
         let bus = r
             .bus
             .as_ref()
@@ -528,6 +577,7 @@ pub fn load_layered(
             gain,
             fader,
             pan,
+            color_name,
         });
     }
     // A layer's rules come first: they refine the base, which still catches the rest.
@@ -543,7 +593,10 @@ pub fn load_layered(
                 )
             };
             // The optional fields are checked even when the action does not use them.
-            let color = u.color.as_ref().and_then(|t| c.color("unused.color", t));
+            let (color, color_name) = u
+                .color
+                .as_ref()
+                .map_or((None, None), |t| c.named_color("unused.color", t));
             let bus = u
                 .bus
                 .as_ref()
@@ -578,6 +631,9 @@ pub fn load_layered(
             when.sort();
             when.dedup();
             action.map(|action| UnusedPolicy {
+                color_name: matches!(action, UnusedAction::Color(_))
+                    .then_some(color_name)
+                    .flatten(),
                 when,
                 action,
                 file: file.clone(),
@@ -793,6 +849,41 @@ mod tests {
         assert_eq!(rules.buses[0].color, Some(Rgb::new(0xd9, 0x4f, 0x3d)));
         assert_eq!(rules.rules[0].bus, Some(0));
         assert_eq!(rules.rules[0].line, 5);
+    }
+
+    #[test]
+    fn a_layer_redefining_a_colour_name_recolours_what_the_base_coloured_by_it() {
+        let layered = load(
+            "version: 1\nextends: default\ncolors: {drums: '#ff0000', unused: '#222222'}\n",
+            "r.yaml",
+        )
+        .unwrap();
+        let base = RuleSet::default_rules();
+        let red = Rgb::new(0xff, 0, 0);
+        let drums = |set: &RuleSet| {
+            set.buses
+                .iter()
+                .find(|b| b.name == "DRUMS")
+                .and_then(|b| b.color)
+        };
+        assert_eq!(drums(&layered), Some(red));
+        assert_eq!(drums(&base), Some(Rgb::new(0xd9, 0x4f, 0x3d)));
+        let kick = |set: &RuleSet| set.rules.iter().find(|r| r.label == "kick").unwrap().color;
+        assert_eq!(kick(&layered), Some(red));
+        // Colours the layer leaves alone, and hex colours, stay.
+        let bass = |set: &RuleSet| set.rules.iter().find(|r| r.label == "bass").unwrap().color;
+        assert_eq!(bass(&layered), bass(&base));
+        assert_eq!(
+            layered.unused.unwrap().action,
+            UnusedAction::Color(Rgb::new(0x22, 0x22, 0x22))
+        );
+        let hex = load(
+            "version: 1\ncolors: {a: '#010101'}\nrules: [{color: '#020202'}, {color: a}]\n",
+            "r.yaml",
+        )
+        .unwrap();
+        assert_eq!(hex.rules[0].color_name, None);
+        assert_eq!(hex.rules[1].color_name.as_deref(), Some("a"));
     }
 
     #[test]

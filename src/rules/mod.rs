@@ -19,7 +19,9 @@
 //! - `unused` considers audio and MIDI tracks only (a bus or a return has no media of its own).
 //! - `extends: FILE` (relative to the extending file) or `extends: default` layers a file on
 //!   another: its colours and buses add to or replace the base's (by name), its rules come
-//!   before the base's, and its `unused` section, when given, replaces the base's.
+//!   before the base's, and its `unused` section, when given, replaces the base's. A colour
+//!   the layer redefines recolours everything of the base that named it (`colors: {drums:
+//!   ...}` recolours the default's drum rules and `DRUMS` bus).
 //! - A declared bus that already exists is reused and given its declared colour; otherwise it
 //!   is created where its first member sits. The existing bus is the first bus track named
 //!   like the declaration (any case), else the first bus track one of its `aliases` matches
@@ -30,6 +32,7 @@
 mod compile;
 mod condition;
 mod family;
+pub mod infer;
 mod mix;
 pub mod names;
 mod planner;
@@ -175,6 +178,9 @@ pub struct BusDecl {
     /// Other names an existing bus of this family goes by (`aliases:`), case-insensitive,
     /// matched like track names (either form, see [`names`]).
     pub aliases: Vec<Regex>,
+    /// The name under `colors:` that `color` was given by, if any: a layer that redefines
+    /// that name recolours the bus (`extends:`).
+    pub color_name: Option<String>,
 }
 
 impl BusDecl {
@@ -204,6 +210,9 @@ pub struct Rule {
     pub fader: Option<f64>,
     /// The track's pan, -1 left .. 0 centre .. 1 right (`pan:`).
     pub pan: Option<f64>,
+    /// The name under `colors:` that `color` was given by, if any: a layer that redefines
+    /// that name recolours what the rule colours (`extends:`).
+    pub color_name: Option<String>,
 }
 
 /// What a track's clip gain aims at: its sample peak (dBFS) or its integrated loudness (LUFS).
@@ -260,6 +269,8 @@ pub struct UnusedPolicy {
     pub action: UnusedAction,
     pub file: Arc<str>,
     pub line: usize,
+    /// The name under `colors:` that a `color` action's colour was given by, if any.
+    pub color_name: Option<String>,
 }
 
 /// A validated rules file.
@@ -277,9 +288,17 @@ pub struct RuleSet {
 }
 
 impl RuleSet {
-    /// The embedded default convention.
+    /// The embedded default convention. Compiled once per process (its regexes are large,
+    /// and every `extends: default` layers on it); each call returns a copy, which shares the
+    /// compiled regexes.
     pub fn default_rules() -> RuleSet {
-        load(DEFAULT_RULES, DEFAULT_RULES_NAME).expect("the embedded default rules are valid")
+        static DEFAULT: std::sync::OnceLock<RuleSet> = std::sync::OnceLock::new();
+        DEFAULT
+            .get_or_init(|| {
+                load(DEFAULT_RULES, DEFAULT_RULES_NAME)
+                    .expect("the embedded default rules are valid")
+            })
+            .clone()
     }
 
     /// For each bus declaration (by index into [`RuleSet::buses`]), the index of the existing

@@ -495,6 +495,17 @@ impl Project for AlsProject<'_> {
         &self.session
     }
 
+    /// Live's 70-colour palette (a colour written shows as its nearest entry, as [`Project::vet`]
+    /// snaps recolours), or none for the versions whose track colour premix cannot read.
+    fn colour_space(&self) -> crate::session::ColourSpace {
+        match self.scheme {
+            Scheme::Unsupported => crate::session::ColourSpace::Unreadable,
+            Scheme::Offset140 | Scheme::Direct => {
+                crate::session::ColourSpace::Palette(palette::shown)
+            }
+        }
+    }
+
     fn vet(&self, plan: &mut Plan) {
         let tracks = &self.session.tracks;
         let mut notes = Vec::new();

@@ -115,6 +115,11 @@ impl Scheme {
     }
 }
 
+/// The colour Live shows for a track given `color`: its nearest palette entry.
+pub fn shown(color: Rgb) -> Rgb {
+    rgb(nearest(color)).unwrap_or(color)
+}
+
 /// The palette index nearest to `color` by CIEDE2000 (lowest index on a tie).
 pub fn nearest(color: Rgb) -> usize {
     // A plan asks for the same few colours on thousands of tracks, and each answer costs 70

@@ -566,15 +566,24 @@ fn a_named_pipe_or_a_device_as_path_is_an_error_not_a_silent_skip() {
     let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
     // SAFETY: a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
-    for path in [fifo.to_str().unwrap(), "/dev/null"] {
-        let done = run(&["check", path]);
-        assert_eq!(done.status.code(), Some(2), "{path}");
-        assert!(
-            text(&done.stderr).contains("named pipe"),
-            "{}",
-            text(&done.stderr)
-        );
+    let out = dir.path().join("out");
+    for path in [fifo.to_str().unwrap(), "/dev/null", "/dev/zero"] {
+        for args in [
+            vec!["check", path],
+            vec!["apply", path, "--in-place"],
+            vec!["apply", path, "--out", out.to_str().unwrap()],
+        ] {
+            let done = run(&args);
+            assert_eq!(done.status.code(), Some(2), "{args:?}");
+            assert!(
+                text(&done.stderr).contains("named pipe"),
+                "{args:?}: {}",
+                text(&done.stderr)
+            );
+        }
     }
+    // Nothing was written beside the pipe, nor an output made.
+    assert_eq!(names(dir.path()), ["pipe.rpp"]);
 }
 
 #[test]
@@ -586,6 +595,16 @@ fn a_max_size_that_would_overflow_is_refused() {
         "{}",
         text(&done.stderr)
     );
+    // The largest size accepted reads a project as it is, not as an empty one.
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("song.rpp");
+    fs::write(&project, sample_bytes()).unwrap();
+    let sample = project.to_str().unwrap();
+    let done = run(&["inspect", sample, "--max-size", "1048576", "--json"]);
+    assert!(done.status.success(), "{}", text(&done.stderr));
+    let limited = run(&["inspect", sample, "--json"]);
+    assert_eq!(text(&done.stdout), text(&limited.stdout));
+    assert!(text(&done.stdout).contains("Synth Pad"));
 }
 
 #[test]

@@ -13,7 +13,7 @@
 # RPP_SIZE (35MB), ALS_SIZE (50MB of XML), ARDOUR_ROUTES (300), DAWPROJECT_TRACKS (2000),
 # DAWPROJECT_MEDIA (8820 bytes of audio per embedded WAV), PREMIX_CORPUS (<repo>/../shared/corpus),
 # PYTHON (python3), STEMS (40) and STEM_SECONDS (60) for the preflight session, ONLY (a
-# section to run alone: preflight).
+# section to run alone: preflight or dawproject).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -145,6 +145,8 @@ measure "ardour7-lua load (headless)" "$PEER_RUNS" "cp '$W/in/big.ardour' '$SDIR
 r=$(ratio "${T[ardour7-lua load (headless)]}" "${T[premix apply (ardour)]}")
 verdict "Ardour vs Ardour's own load" "$(ge "$r" 1)" "premix ${T[premix apply (ardour)]}s, Ardour loads it in ${T[ardour7-lua load (headless)]}s (${r}x)"
 
+fi
+if [[ -z ${ONLY:-} || ${ONLY:-} == dawproject ]]; then
 # --- DAWproject -----------------------------------------------------------------------------
 # The peer is copying the file: premix must cost little more than moving the embedded media.
 # Media deflated as Bitwig writes them, and stored; the copy is timed plain (cp) and durable
@@ -165,6 +167,7 @@ for v in big big-stored; do
 done
 
 fi
+if [[ -z ${ONLY:-} || ${ONLY:-} == preflight ]]; then
 # --- Preflight -------------------------------------------------------------------------------
 # STEMS stems (default 40) of STEM_SECONDS (60) s, 24-bit, 48 kHz, stereo (sox: pink noise left,
 # brown noise right, a different level each, so no two files are alike), one REAPER project
@@ -212,6 +215,7 @@ verdict "Preflight vs ffmpeg" "$(ge "$r" 3)" "${r}x faster than ffmpeg ${T[$FF]}
 r=$(ratio "${T[premix preflight, first run]}" "${T[premix preflight, from the cache]}")
 verdict "Preflight second run from the cache" "$(ge "$r" 50)" "${r}x faster than the first (${T[premix preflight, from the cache]}s; target >= 50x)"
 verdict "Preflight memory" "$(le "${M[premix preflight, first run]}" $((200 * 1024)))" "peak $(mb "${M[premix preflight, first run]}") MB (target < 200 MB); ffmpeg $(mb "${M[$FF]}") MB per process"
+fi
 
 if [[ -z ${ONLY:-} ]]; then
 # --- Batch -----------------------------------------------------------------------------------

@@ -95,8 +95,24 @@ impl Cache {
     }
 
     /// The BLAKE3 hash of `path`'s content, from the stat fingerprint when it is unchanged.
+    ///
+    /// A file a project file holds ([`crate::formats::embedded_file`]) is hashed as its entry
+    /// stands in the container (method, CRC-32, size and compressed bytes: the same audio
+    /// embedded in two projects, or in a project recoloured since, keys alike), under the
+    /// fingerprint of the project file.
     fn content_hash(&self, path: &Path) -> Option<String> {
-        let meta = std::fs::metadata(path).ok()?;
+        let (meta, mut file): (_, Box<dyn Read>) = match std::fs::File::open(path) {
+            Ok(file) => (file.metadata().ok()?, Box::new(file)),
+            Err(_) => {
+                let (file, m) = crate::formats::find_embedded(path).ok()?;
+                let meta = file.metadata().ok()?;
+                let mut file = std::io::BufReader::new(file);
+                std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(m.data_start)).ok()?;
+                let header = format!("embedded {} {:08x} {} ", m.method, m.crc, m.size);
+                let head = std::io::Cursor::new(header.into_bytes());
+                (meta, Box::new(head.chain(file.take(m.compressed_size))))
+            }
+        };
         let fingerprint = fingerprint(&meta);
         let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         let name = blake3::hash(absolute.as_os_str().as_encoded_bytes())
@@ -110,7 +126,6 @@ impl Cache {
             return Some(hash.to_string());
         }
         let mut hasher = blake3::Hasher::new();
-        let mut file = std::fs::File::open(path).ok()?;
         let mut buf = vec![0u8; 1 << 20];
         loop {
             match file.read(&mut buf) {

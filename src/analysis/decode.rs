@@ -10,7 +10,7 @@ use symphonia::core::codecs::audio::{AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
-use symphonia::core::io::MediaSourceStream;
+use symphonia::core::io::{MediaSource, MediaSourceStream};
 use symphonia::core::meta::MetadataOptions;
 
 /// Why a file cannot be analysed, in words a person can act on.
@@ -31,13 +31,59 @@ struct Stream {
     decoded: u64,
 }
 
+/// A file held inside a project file (a DAWproject's embedded media), streamed out of it.
+struct Embedded {
+    reader: crate::formats::dawproject::container::MemberReader,
+    len: u64,
+}
+
+impl std::io::Read for Embedded {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.reader.read(buf)
+    }
+}
+
+impl std::io::Seek for Embedded {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.reader.seek(to)
+    }
+}
+
+impl MediaSource for Embedded {
+    fn is_seekable(&self) -> bool {
+        self.reader.seekable()
+    }
+
+    fn byte_len(&self) -> Option<u64> {
+        Some(self.len)
+    }
+}
+
+/// `path` opened for decoding, with its size: a file on disk, or one a project file holds
+/// ([`crate::formats::embedded_file`]).
+fn open_source(path: &Path) -> Result<(Box<dyn MediaSource>, u64), Unreadable> {
+    match File::open(path) {
+        Ok(file) => {
+            let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+            Ok((Box::new(file), len))
+        }
+        Err(e) => match crate::formats::embedded_file(path) {
+            Some(_) => {
+                let (reader, len) = crate::formats::open_embedded(path)
+                    .map_err(|e| format!("cannot open inside the project file: {e}"))?;
+                Ok((Box::new(Embedded { reader, len }), len))
+            }
+            None => Err(format!("cannot open: {e}")),
+        },
+    }
+}
+
 fn open_stream(path: &Path) -> Result<(Stream, FileInfo), Unreadable> {
-    let file = File::open(path).map_err(|e| format!("cannot open: {e}"))?;
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let (source, len) = open_source(path)?;
     if len == 0 {
         return Err("empty file (0 bytes)".into());
     }
-    let mss = MediaSourceStream::new(Box::new(file), Default::default());
+    let mss = MediaSourceStream::new(source, Default::default());
     let mut hint = Hint::new();
     if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
         hint.with_extension(ext);

@@ -228,10 +228,13 @@ pub fn read_session(
             Ok(open_with(format, &buffer, limits)?.into_session())
         }
         // Read back after a write: the container's layout and project.xml are checked; the
-        // other entries are the input's bytes, copied, whose data was checked when it was read.
+        // other entries are the input's bytes, copied, whose data was checked when it was read,
+        // and are not read again.
         Format::Dawproject => {
-            buffer.clear();
-            std::io::Read::read_to_end(&mut std::fs::File::open(path)?, &mut buffer)?;
+            drop(buffer);
+            let file = std::fs::File::open(path)?;
+            let buffer =
+                dawproject::container::read_layout_parts(&file, &[dawproject::PROJECT_XML])?;
             let check = dawproject::container::Check::Layout;
             Ok(Box::new(dawproject::DawProject::read_checked(
                 &buffer, limits, check,
@@ -282,7 +285,57 @@ pub fn media_candidates(format: Format) -> crate::media::Resolver {
         Format::Rpp => rpp::media::candidates,
         Format::Als => als::media::candidates,
         Format::Ardour => ardour::media::candidates,
-        // No DAWproject item is reported yet (see the caveat its sessions carry).
-        Format::Dawproject => |_, _, _| Vec::new(),
+        Format::Dawproject => dawproject::media::candidates,
     }
+}
+
+/// A file a project holds inside itself, named by a path that runs through the project
+/// file: `/x/song.dawproject/audio/kick.wav` names the entry `audio/kick.wav` of the
+/// container `/x/song.dawproject` (how DAWproject's embedded media are located,
+/// [`dawproject::media`]). Returns the project file and the entry's name, or `None` when no
+/// folder of `path` is a project file that holds files (only DAWproject containers do).
+pub fn embedded_file(path: &Path) -> Option<(std::path::PathBuf, String)> {
+    for container in path.ancestors().skip(1) {
+        if container.as_os_str().is_empty() {
+            return None;
+        }
+        if container.is_file() {
+            if format_for_path(container) != Some(Format::Dawproject) {
+                return None;
+            }
+            let inner = path.strip_prefix(container).ok()?;
+            let entry: Vec<&str> = inner
+                .components()
+                .map(|c| c.as_os_str().to_str())
+                .collect::<Option<_>>()?;
+            return Some((container.to_path_buf(), entry.join("/")));
+        }
+    }
+    None
+}
+
+/// Where an embedded file ([`embedded_file`]) lies in its project file, and the open file.
+///
+/// Errors: `NotFound` when `path` names no file a project holds, or the project holds no
+/// such entry; an I/O error, or a damaged container (`InvalidData`).
+pub fn find_embedded(
+    path: &Path,
+) -> std::io::Result<(std::fs::File, dawproject::container::Member)> {
+    let not_found = || std::io::Error::from(std::io::ErrorKind::NotFound);
+    let (container, entry) = embedded_file(path).ok_or_else(not_found)?;
+    let file = std::fs::File::open(container)?;
+    let member = dawproject::container::find_member(&file, &entry)?.ok_or_else(not_found)?;
+    Ok((file, member))
+}
+
+/// The content of an embedded file ([`embedded_file`]), streamed out of its project file
+/// without extracting it; with its size once inflated, in bytes.
+///
+/// Errors: as [`find_embedded`].
+pub fn open_embedded(path: &Path) -> std::io::Result<(dawproject::container::MemberReader, u64)> {
+    let (file, member) = find_embedded(path)?;
+    Ok((
+        dawproject::container::MemberReader::new(file, &member),
+        member.size,
+    ))
 }

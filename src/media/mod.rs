@@ -22,6 +22,10 @@ pub struct SourceFile {
     /// Other spellings of the same file the project holds, tried after `path` by the
     /// format's resolver (Live keeps an absolute `Path` beside its `RelativePath`).
     pub alternates: Vec<String>,
+    /// True when `path` names a file the project file itself holds (a DAWproject's embedded
+    /// media: an entry of its container), not one on disk.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub embedded: bool,
 }
 
 impl SourceFile {
@@ -29,6 +33,7 @@ impl SourceFile {
         SourceFile {
             path: path.into(),
             alternates: Vec::new(),
+            embedded: false,
         }
     }
 
@@ -124,12 +129,18 @@ impl Location {
 
 /// The first candidate that is a file, else `Missing` with every candidate tried.
 pub fn locate(candidates: Vec<PathBuf>) -> Location {
-    match candidates.iter().find(|c| c.is_file()) {
+    match candidates.iter().find(|c| is_file(c)) {
         Some(found) => Location::Found {
             path: found.clone(),
         },
         None => Location::Missing { tried: candidates },
     }
+}
+
+/// True when `path` is a file: on disk, or held inside a project file
+/// ([`crate::formats::embedded_file`]: a DAWproject's embedded media).
+pub fn is_file(path: &Path) -> bool {
+    path.is_file() || crate::formats::find_embedded(path).is_ok()
 }
 
 /// Where the DAW looks for `file` of a project at `project` (the project file), most

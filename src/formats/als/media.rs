@@ -110,6 +110,7 @@ pub fn clip_media(
         files: vec![SourceFile {
             path,
             alternates: candidates,
+            embedded: false,
         }],
         position: timeline.map(|(p, _)| p),
         offset: offset.max(0.0),

@@ -669,9 +669,293 @@ pub fn write_replacing(
     Ok(())
 }
 
+/// One entry of a container on disk, found without reading the container whole (for the
+/// audio analysis of embedded media: [`find_member`], [`MemberReader`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub method: u16,
+    pub crc: u32,
+    pub compressed_size: u64,
+    pub size: u64,
+    /// Where the entry's (compressed) data starts in the file.
+    pub data_start: u64,
+}
+
+fn read_exact_at(file: &std::fs::File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
+    }
+    #[cfg(not(unix))]
+    {
+        use std::io::Seek;
+        let mut f = file;
+        f.seek(std::io::SeekFrom::Start(at))?;
+        f.read_exact(buf)
+    }
+}
+
+/// Finds the entry `name` of the ZIP archive in `file`: reads the end record and the central
+/// directory from the end of the file, then the entry's local header (a few kilobytes, not the
+/// archive). `None` when the archive holds no such entry.
+///
+/// Errors: an I/O error; `InvalidData` when the archive's layout is damaged (the full checks
+/// are [`read`]'s, made when the project itself is read), or the entry uses a method other than
+/// stored and deflate.
+pub fn find_member(file: &std::fs::File, name: &str) -> std::io::Result<Option<Member>> {
+    let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
+    let len = file.metadata()?.len();
+    let tail_len = len.min((EOCD_LEN + 0xffff) as u64) as usize;
+    let mut tail = vec![0u8; tail_len];
+    read_exact_at(file, &mut tail, len - tail_len as u64)?;
+    let eocd = find_eocd(&tail).map_err(|e| bad(&e.message))?;
+    let cd_size = u32_at(&tail, eocd + 12) as usize;
+    let cd_offset = u32_at(&tail, eocd + 16) as u64;
+    if cd_offset + cd_size as u64 > len {
+        return Err(bad(
+            "damaged DAWproject container: the central directory lies past its end",
+        ));
+    }
+    let mut cd = vec![0u8; cd_size];
+    read_exact_at(file, &mut cd, cd_offset)?;
+    let mut at = 0;
+    while at + CENTRAL_LEN <= cd.len() && u32_at(&cd, at) == CENTRAL_SIG {
+        let f = fields(&cd, at + 6);
+        let comment_len = u16_at(&cd, at + 32) as usize;
+        let name_at = at + CENTRAL_LEN;
+        let next = name_at + f.name_len + f.extra_len + comment_len;
+        if cd.get(name_at..name_at + f.name_len) == Some(name.as_bytes()) {
+            if f.method != STORED && f.method != DEFLATE {
+                return Err(bad("a compression method other than stored and deflate"));
+            }
+            let local = u32_at(&cd, at + 42) as u64;
+            let mut header = [0u8; LOCAL_LEN];
+            read_exact_at(file, &mut header, local)?;
+            if u32_at(&header, 0) != LOCAL_SIG {
+                return Err(bad(
+                    "damaged DAWproject container: a local header is missing",
+                ));
+            }
+            let data_start =
+                local + LOCAL_LEN as u64 + u16_at(&header, 26) as u64 + u16_at(&header, 28) as u64;
+            if data_start + f.compressed_size > len {
+                return Err(bad(
+                    "damaged DAWproject container: an entry runs past its end",
+                ));
+            }
+            return Ok(Some(Member {
+                method: f.method,
+                crc: f.crc,
+                compressed_size: f.compressed_size,
+                size: f.size,
+                data_start,
+            }));
+        }
+        at = next;
+    }
+    Ok(None)
+}
+
+/// The parts of the archive in `file` that [`read`] with [`Check::Layout`] looks at, read into
+/// a buffer as long as the file, the rest left zero: the end record and central directory,
+/// every local header and data descriptor, and the data of the entries named in `whole`.
+/// Zeroed memory this large is mapped lazily, so the media in between are neither read nor
+/// made resident. For reading back an archive premix just wrote, whose other entries are
+/// copies of checked bytes: a part left out makes [`read`] refuse the archive, never accept a
+/// damaged one.
+///
+/// Errors: an I/O error (a damaged layout reads as far as it can; [`read`] then says where
+/// it is damaged).
+pub fn read_layout_parts(file: &std::fs::File, whole: &[&str]) -> std::io::Result<Vec<u8>> {
+    let len = usize::try_from(file.metadata()?.len()).map_err(std::io::Error::other)?;
+    let mut bytes = vec![0u8; len];
+    let fill = |bytes: &mut [u8], range: Range<usize>| -> std::io::Result<()> {
+        let range = range.start.min(len)..range.end.min(len);
+        read_exact_at(file, &mut bytes[range.clone()], range.start as u64)
+    };
+    let tail = len.saturating_sub(EOCD_LEN + 0xffff);
+    fill(&mut bytes, tail..len)?;
+    let Ok(eocd) = find_eocd(&bytes) else {
+        return Ok(bytes);
+    };
+    let cd_size = u32_at(&bytes, eocd + 12) as usize;
+    let cd_offset = (u32_at(&bytes, eocd + 16) as usize).min(eocd);
+    fill(&mut bytes, cd_offset..cd_offset.saturating_add(cd_size))?;
+    let mut at = cd_offset;
+    while at + CENTRAL_LEN <= eocd && u32_at(&bytes, at) == CENTRAL_SIG {
+        let f = fields(&bytes, at + 6);
+        let comment_len = u16_at(&bytes, at + 32) as usize;
+        let name =
+            bytes[(at + CENTRAL_LEN).min(len)..(at + CENTRAL_LEN + f.name_len).min(len)].to_vec();
+        let local = u32_at(&bytes, at + 42) as usize;
+        at += CENTRAL_LEN + f.name_len + f.extra_len + comment_len;
+        if local + LOCAL_LEN > cd_offset {
+            continue;
+        }
+        fill(&mut bytes, local..local + LOCAL_LEN)?;
+        let local_fields = fields(&bytes, local + 4);
+        let data_start = local + LOCAL_LEN + local_fields.name_len + local_fields.extra_len;
+        fill(&mut bytes, local + LOCAL_LEN..data_start)?;
+        let data_end = data_start.saturating_add(f.compressed_size as usize);
+        if whole.iter().any(|w| w.as_bytes() == name.as_slice()) {
+            fill(&mut bytes, data_start..data_end)?;
+        }
+        if local_fields.flags & 8 != 0 {
+            fill(&mut bytes, data_end..data_end.saturating_add(16))?;
+        }
+    }
+    Ok(bytes)
+}
+
+/// A window of a file, read and sought within its bounds.
+struct Window {
+    file: std::fs::File,
+    start: u64,
+    len: u64,
+    at: u64,
+}
+
+impl Read for Window {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = (buf.len() as u64).min(self.len - self.at) as usize;
+        if n == 0 {
+            return Ok(0);
+        }
+        read_exact_at(&self.file, &mut buf[..n], self.start + self.at)?;
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for Window {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        let at = match to {
+            std::io::SeekFrom::Start(n) => n as i128,
+            std::io::SeekFrom::End(n) => self.len as i128 + n as i128,
+            std::io::SeekFrom::Current(n) => self.at as i128 + n as i128,
+        };
+        if at < 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "seek before the start of the entry",
+            ));
+        }
+        self.at = (at as u64).min(self.len);
+        Ok(self.at)
+    }
+}
+
+/// The content of one entry of a container on disk, streamed: a stored entry is read (and
+/// sought) in place, a deflated one inflated as it is read. Nothing is extracted to disk and
+/// the entry is never held whole.
+pub struct MemberReader(MemberData);
+
+enum MemberData {
+    Stored(std::io::BufReader<Window>),
+    Deflated(Box<DeflateDecoder<std::io::BufReader<Window>>>),
+}
+
+impl MemberReader {
+    /// Streams `member` out of `file`.
+    pub fn new(file: std::fs::File, member: &Member) -> MemberReader {
+        let window = Window {
+            file,
+            start: member.data_start,
+            len: member.compressed_size,
+            at: 0,
+        };
+        let buffered = std::io::BufReader::with_capacity(64 * 1024, window);
+        MemberReader(if member.method == STORED {
+            MemberData::Stored(buffered)
+        } else {
+            MemberData::Deflated(Box::new(DeflateDecoder::new(buffered)))
+        })
+    }
+
+    /// True when the reader can seek (a stored entry).
+    pub fn seekable(&self) -> bool {
+        matches!(self.0, MemberData::Stored(_))
+    }
+}
+
+impl Read for MemberReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match &mut self.0 {
+            MemberData::Stored(r) => r.read(buf),
+            MemberData::Deflated(r) => r.read(buf),
+        }
+    }
+}
+
+impl std::io::Seek for MemberReader {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        match &mut self.0 {
+            MemberData::Stored(r) => r.seek(to),
+            MemberData::Deflated(_) => Err(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                "a deflated entry is read from its start only",
+            )),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_member_is_found_and_streamed_from_the_file() {
+        let zip = archive(
+            &[
+                stored("project.xml", b"<Project/>", b"", b""),
+                stored("audio/a.wav", b"RIFF....", b"\x01\x02", b"take 3"),
+            ],
+            b"",
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.dawproject");
+        std::fs::write(&path, &zip).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let m = find_member(&file, "audio/a.wav").unwrap().unwrap();
+        assert_eq!((m.method, m.size), (STORED, 8));
+        let mut got = Vec::new();
+        MemberReader::new(file.try_clone().unwrap(), &m)
+            .read_to_end(&mut got)
+            .unwrap();
+        assert_eq!(got, b"RIFF....");
+        assert_eq!(find_member(&file, "audio/b.wav").unwrap(), None);
+    }
+
+    #[test]
+    fn the_layout_read_back_from_its_parts_is_the_whole_files() {
+        let zip = archive(
+            &[
+                stored("project.xml", b"<Project/>", b"\x55\x54\x01\x00\x07", b""),
+                stored("audio/a.wav", &[0xab; 200_000], b"", b"take 3"),
+            ],
+            b"archive comment",
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.dawproject");
+        std::fs::write(&path, &zip).unwrap();
+        let parts =
+            read_layout_parts(&std::fs::File::open(&path).unwrap(), &["project.xml"]).unwrap();
+        let limits = Limits::default();
+        let whole = read(&zip, &limits, Check::Layout, &["project.xml"]).unwrap();
+        assert_eq!(
+            read(&parts, &limits, Check::Layout, &["project.xml"]).unwrap(),
+            whole
+        );
+        // The media were not read (but for the end of the file, read with the central
+        // directory).
+        let media = &whole.0.entries[1].data;
+        assert_eq!((zip[media.start], parts[media.start]), (0xab, 0));
+        // A truncated file is still refused.
+        std::fs::write(&path, &zip[..zip.len() - 30]).unwrap();
+        let parts =
+            read_layout_parts(&std::fs::File::open(&path).unwrap(), &["project.xml"]).unwrap();
+        assert!(read(&parts, &limits, Check::Layout, &["project.xml"]).is_err());
+    }
 
     /// A stored entry with an extra field and a comment, as a local header, data and central
     /// record (its offset patched in by [`archive`]).

@@ -12,6 +12,7 @@
 
 pub mod container;
 mod edits;
+pub mod media;
 pub mod scan;
 
 use crate::formats::{FormatError, Project, WriteError};
@@ -70,7 +71,7 @@ impl<'a> DawProject<'a> {
         );
         others?;
         let doc = doc?;
-        let session = session_of(&doc);
+        let session = session_of(&doc, media::tempo(&xml));
         Ok(DawProject {
             src,
             archive,
@@ -106,12 +107,13 @@ fn in_project_xml(e: &FormatError) -> FormatError {
     FormatError::whole(format!("project.xml: {e}"))
 }
 
-fn session_of(doc: &DpDocument) -> Session {
+fn session_of(doc: &DpDocument, tempo: Option<f64>) -> Session {
     let mut files: Vec<Vec<String>> = vec![Vec::new(); doc.tracks.len()];
     for m in &doc.media {
         let name = m.path.rsplit(['/', '\\']).next().unwrap_or(&m.path);
         files[m.track].push(name.to_string());
     }
+    let (mut items, caveats) = media::items(doc, tempo, doc.tracks.len());
     let fed = doc.fed_channels();
     let master = doc.master_channel_id();
     let tracks = doc
@@ -130,20 +132,17 @@ fn session_of(doc: &DpDocument) -> Session {
             media_count: t.clips,
             muted_media_count: t.disabled_clips,
             plugins: t.plugins.as_slice().into(),
-            items: Default::default(),
+            items: std::mem::take(&mut items[index]).into(),
             silent: None,
             default_name: None,
             feeds_parent: doc.feeds_parent(index, master),
             fed_by_tracks: doc.channel_id(index).is_some_and(|id| fed.contains(id)),
         })
         .collect();
-    let mut media = crate::media::ProjectMedia::default();
-    if !doc.media.is_empty() {
-        media.caveats.push(format!(
-            "the audio of DAWproject clips is not analysed yet ({} clips play media):              their measures and problems are not reported",
-            doc.media.len()
-        ));
-    }
+    let media = crate::media::ProjectMedia {
+        caveats,
+        ..Default::default()
+    };
     Session {
         format: Format::Dawproject,
         tracks,

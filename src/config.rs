@@ -24,6 +24,17 @@ pub fn load_file(path: &Path) -> Result<RuleSet, RulesErrors> {
     load_chain(path, &mut Vec::new(), None)
 }
 
+/// What `--rules NAME` names: a rules file, else (when no such file exists) one of the
+/// embedded conventions by its name ([`rules::EMBEDDED`]: `default`, `dry-mix`).
+pub fn load_named(path: &Path) -> Result<RuleSet, RulesErrors> {
+    if !path.exists()
+        && let Some(embedded) = path.to_str().and_then(rules::embedded)
+    {
+        return Ok(embedded);
+    }
+    load_file(path)
+}
+
 /// Reads a rules file's text: a regular file only (a named pipe or a device is refused
 /// without waiting on it), refused before it is read when larger than a rules file can be
 /// (1 MiB), and read no further than that if it grows meanwhile.
@@ -157,7 +168,7 @@ pub struct RulesFinder {
 impl RulesFinder {
     /// With `explicit`, that file applies everywhere (an error in it stops the run).
     pub fn new(explicit: Option<&Path>) -> Result<RulesFinder, RulesErrors> {
-        let explicit = explicit.map(load_file).transpose()?.map(Arc::new);
+        let explicit = explicit.map(load_named).transpose()?.map(Arc::new);
         Ok(RulesFinder {
             explicit,
             default: Arc::new(RuleSet::default_rules()),
@@ -313,6 +324,20 @@ mod tests {
             .first()
             .clone();
         assert!(e.file.ends_with("c.yaml") && e.position.is_some(), "{e}");
+    }
+
+    #[test]
+    fn extends_dry_mix_layers_on_dry_mix_and_the_default() {
+        let rules = crate::rules::load(
+            "version: 1\nextends: dry-mix\nrules:\n  - match: {name: zzz}\n    color: '#000000'\n",
+            "mine.yaml",
+        )
+        .unwrap();
+        assert_eq!(&*rules.rules[0].file, "mine.yaml");
+        // dry-mix's own sections, and the default convention's buses under it.
+        assert!(rules.gain_staging.as_ref().is_some_and(|g| g.keep_balance));
+        assert!(rules.reference.is_some());
+        assert!(rules.buses.iter().any(|b| b.name == "DRUMS"));
     }
 
     #[test]

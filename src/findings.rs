@@ -8,6 +8,7 @@
 //! |---|---|---|
 //! | `unsettled` | error | the rules contradict themselves on this project: a second run would change it again (fix the rules) |
 //! | `unused` | warning | an audio or MIDI track the `unused` section flags (no media, muted, all media muted) |
+//! | `reference` | warning | a reference track (the rules' `reference` section) that still feeds the master |
 //! | `declined` | info | a change the rules asked for that premix or the format declined, with the reason (a note) |
 //!
 //! Nothing here knows a file format or an output format.
@@ -49,16 +50,23 @@ pub enum Code {
     Unsettled,
     Unused,
     Declined,
+    Reference,
 }
 
 impl Code {
-    pub const ALL: [Code; 3] = [Code::Unsettled, Code::Unused, Code::Declined];
+    pub const ALL: [Code; 4] = [
+        Code::Unsettled,
+        Code::Unused,
+        Code::Reference,
+        Code::Declined,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Code::Unsettled => "unsettled",
             Code::Unused => "unused",
             Code::Declined => "declined",
+            Code::Reference => "reference",
         }
     }
 
@@ -70,7 +78,7 @@ impl Code {
     pub fn severity(self) -> Severity {
         match self {
             Code::Unsettled => Severity::Error,
-            Code::Unused => Severity::Warning,
+            Code::Unused | Code::Reference => Severity::Warning,
             Code::Declined => Severity::Info,
         }
     }
@@ -89,6 +97,10 @@ impl Code {
             Code::Declined => {
                 "A change the rules asked for that premix or the project's format declined, \
                  with the reason."
+            }
+            Code::Reference => {
+                "A reference track (the rules' `reference` section) that still feeds the master, \
+                 so it would be heard through the mix bus and its processing."
             }
         }
     }
@@ -130,6 +142,30 @@ pub fn of<'a>(session: &Session, plan: &'a Plan) -> Vec<Finding<'a>> {
                 track: Some(change.track).filter(|&t| t < session.tracks.len()),
                 message: format!("unused ({})", why.join(", ")),
                 origin: Some(&change.origin),
+            });
+        }
+    }
+    let routed: Vec<usize> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::RouteDirect)
+        .map(|c| c.track)
+        .collect();
+    for reference in &plan.references {
+        let t = reference.track;
+        let Some(track) = session.tracks.get(t) else {
+            continue;
+        };
+        if !routed.contains(&t)
+            && !track.mixer.direct_out
+            && track.feeds_parent
+            && session.reaches_master(track.parent)
+        {
+            out.push(Finding {
+                code: Code::Reference,
+                track: Some(t),
+                message: "reference track still feeds the master (and its processing)".into(),
+                origin: Some(&reference.origin),
             });
         }
     }

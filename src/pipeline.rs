@@ -6,12 +6,18 @@
 //! is on disk) with the same backend and compares the tracks with what the plan predicts
 //! (names, colours, hierarchy, mute). A backend bug therefore surfaces as an error before
 //! anything reaches its destination, never as a damaged project.
+//!
+//! A project written elsewhere (`apply --out`, a [`Relocation`]) also gets the media part of
+//! its plan ([`crate::media::relocate`]): the media is found and (with `--copy-media`) copied
+//! after the rules are planned and before the backend vets the plan; once written, the
+//! output's media references are read back too and must reach what the plan meant.
 
 use crate::formats::{self, FormatError, WriteError};
 use crate::limits::Limits;
+use crate::media::relocate::{self, Relocation};
 use crate::plan::Plan;
 use crate::rules::{self, RuleSet};
-use crate::session::{Format, Session};
+use crate::session::{Format, Session, Track};
 use std::borrow::Cow;
 use std::io::{self, Write};
 use std::path::Path;
@@ -97,6 +103,22 @@ pub fn process_with_facts(
     limits: &Limits,
     facts: Option<Facts<'_>>,
 ) -> Result<Processed, FormatError> {
+    process_relocated(format, bytes, rules, render, limits, facts, None)
+        .map_err(WriteError::in_memory)
+}
+
+/// [`process_with_facts`] for a project to be written at `relocation.output`: the plan also
+/// says how the output reaches its media ([`crate::media::relocate`]), the media is copied
+/// when asked for (and not a dry run), and the rendered output is verified to reach it.
+pub fn process_relocated(
+    format: Format,
+    bytes: &[u8],
+    rules: &RuleSet,
+    render: bool,
+    limits: &Limits,
+    facts: Option<Facts<'_>>,
+    relocation: Option<&Relocation>,
+) -> Result<Processed, WriteError> {
     let open = |len: usize| Ok(formats::output_buffer(len));
     let (mut processed, output) = run(
         format,
@@ -106,8 +128,8 @@ pub fn process_with_facts(
         render.then_some(open),
         false,
         facts,
-    )
-    .map_err(WriteError::in_memory)?;
+        relocation,
+    )?;
     processed.output = output;
     Ok(processed)
 }
@@ -140,6 +162,20 @@ pub fn process_into_facts<S: Sink>(
     open: impl FnOnce(usize) -> io::Result<S>,
     facts: Option<Facts<'_>>,
 ) -> Result<(Processed, S), WriteError> {
+    process_into_relocated(format, bytes, rules, limits, open, facts, None)
+}
+
+/// [`process_into_facts`] for a project written at `relocation.output` (see
+/// [`process_relocated`]).
+pub fn process_into_relocated<S: Sink>(
+    format: Format,
+    bytes: Vec<u8>,
+    rules: &RuleSet,
+    limits: &Limits,
+    open: impl FnOnce(usize) -> io::Result<S>,
+    facts: Option<Facts<'_>>,
+    relocation: Option<&Relocation>,
+) -> Result<(Processed, S), WriteError> {
     let (processed, sink) = run(
         format,
         Cow::Owned(bytes),
@@ -148,9 +184,64 @@ pub fn process_into_facts<S: Sink>(
         Some(open),
         false,
         facts,
+        relocation,
     )?;
     let sink = sink.ok_or_else(|| FormatError::whole("internal error: nothing rendered"))?;
     Ok((processed, sink))
+}
+
+/// The media part of a plan for a project written elsewhere: every file found as the input's
+/// DAW finds it, copied when asked for, and judged from where the output goes.
+fn plan_media(
+    project: &dyn formats::Project,
+    r: &Relocation,
+) -> Result<relocate::MediaPlan, WriteError> {
+    let mut media = relocate::locate_all(project.media_files(&r.input), r);
+    if r.write {
+        relocate::carry_out(&mut media).map_err(FormatError::whole)?;
+    }
+    let output = relocate::resolved(&r.output);
+    relocate::judge(&mut media, project.media_files(&output));
+    Ok(media)
+}
+
+/// Reads the output's media references back (from `sink`) and checks them against the plan
+/// ([`relocate::verify`]), resolved from where the output goes.
+fn verify_media(
+    format: Format,
+    sink: &impl Sink,
+    plan: &Plan,
+    r: &Relocation,
+    limits: &Limits,
+) -> Result<(), WriteError> {
+    let Some(media) = plan.media.as_ref().filter(|m| m.rewrites()) else {
+        return Ok(());
+    };
+    let held;
+    let bytes: &[u8] = match sink.read_back()? {
+        ReadBack::Memory(bytes) => bytes,
+        ReadBack::File(path) => {
+            held = std::fs::read(path)?;
+            &held
+        }
+    };
+    let output = relocate::resolved(&r.output);
+    let files = match format {
+        // The container's other entries are the input's, copied: their data was checked.
+        Format::Dawproject => formats::dawproject::DawProject::read_checked(
+            bytes,
+            limits,
+            formats::dawproject::container::Check::Layout,
+        )
+        .map(|p| formats::Project::media_files(&p, &output))?,
+        _ => formats::open_with(format, bytes, limits)?.media_files(&output),
+    };
+    relocate::verify(media, files).map_err(|e| {
+        FormatError::whole(format!(
+            "internal error: the rewritten project does not reach its media ({e}); nothing written"
+        ))
+        .into()
+    })
 }
 
 /// [`process_into`] for a project to be replaced where it is: when the plan edits nothing,
@@ -172,9 +263,12 @@ pub fn process_changes_into<S: Sink>(
         Some(open),
         true,
         facts,
+        None,
     )
 }
 
+// The one engine behind every public entry point, each of which passes its own subset.
+#[allow(clippy::too_many_arguments)]
 fn run<S: Sink>(
     format: Format,
     // The caller's bytes, or bytes handed over to be freed as soon as the output is written.
@@ -186,6 +280,7 @@ fn run<S: Sink>(
     // Plans only, too, when the plan edits nothing.
     only_edits: bool,
     facts: Option<Facts<'_>>,
+    relocation: Option<&Relocation>,
 ) -> Result<(Processed, Option<S>), WriteError> {
     let project = formats::open_with(format, &input, limits)?;
     let mut plan = match facts {
@@ -196,9 +291,14 @@ fn run<S: Sink>(
         }
         None => rules::plan(rules, project.session()),
     };
+    if let Some(r) = relocation {
+        plan.media = Some(plan_media(&*project, r)?);
+    }
     project.vet(&mut plan);
     // A refused move can split a pair or leave a new bus with one member.
     rules::keep_structure(project.session(), &mut plan);
+    // A refused fader move leaves its clip gain unbalanced, and the other way round.
+    rules::keep_balance(&mut plan);
     let open = open.filter(|_| plan.edits_file() || !only_edits);
     let Some(open) = open else {
         let processed = Processed {
@@ -216,7 +316,11 @@ fn run<S: Sink>(
     };
     // The read document (for a Live set, its whole decompressed XML) and handed-over input go
     // before the output is read back, so they are never held at once.
-    let session = project.into_session();
+    let mut session = project.into_session();
+    if plan.changes_mix() {
+        // What the items play, for the clip gains to be verified (REAPER reads them apart).
+        formats::read_media(format, &input, &mut session);
+    }
     // The input's memory, free now: a read-back that needs the output whole reads it there.
     let buffer = match input {
         Cow::Owned(bytes) => bytes,
@@ -229,7 +333,11 @@ fn run<S: Sink>(
         // rayon pool.
         let (verified, synced) = std::thread::scope(|scope| {
             let sync = scope.spawn(|| sink.sync());
-            let verified = verify(format, &sink, written, buffer, &plan, &session, limits);
+            let verified = verify(format, &sink, written, buffer, &plan, &session, limits)
+                .and_then(|()| match relocation {
+                    Some(r) => verify_media(format, &sink, &plan, r, limits),
+                    None => Ok(()),
+                });
             let synced = sync
                 .join()
                 .unwrap_or_else(|_| Err(io::Error::other("the sync panicked")));
@@ -266,7 +374,7 @@ fn verify(
         || read_back(format, sink, written, buffer, limits),
         || plan.predict(before),
     );
-    let got = got?;
+    let mut got = got?;
     let mismatch = |what: String| {
         Err(FormatError::whole(format!(
             "internal error: the rewritten project does not hold the plan ({what}); nothing written"
@@ -301,7 +409,77 @@ fn verify(
             ));
         }
     }
+    if plan.changes_mix() {
+        if let Some(bytes) = read_back_bytes(format, sink)? {
+            formats::read_media(format, &bytes, &mut got);
+        }
+        let layout = plan.layout(before);
+        for ((g, e), slot) in got.tracks.iter().zip(&expected.tracks).zip(&layout.slots) {
+            if let crate::plan::Slot::Track(_) = slot
+                && let Some(what) = mixer_mismatch(g, e)
+            {
+                return mismatch(format!("track {}: {what}", g.index + 1));
+            }
+        }
+    }
     Ok(())
+}
+
+/// How the mixer or item gains of `got` differ from `expected`'s, if they do: within what the
+/// files' own spelling of numbers keeps (REAPER item volumes have 6 decimals, Live 10
+/// significant digits), compared in dB.
+fn mixer_mismatch(got: &Track, expected: &Track) -> Option<String> {
+    let close = |a: f64, b: f64| {
+        (a.abs() < 1e-6 && b.abs() < 1e-6)
+            || (a.signum() == b.signum()
+                && (crate::session::gain_to_db(a) - crate::session::gain_to_db(b)).abs() < 0.01)
+    };
+    if let Some(e) = expected.mixer.fader
+        && !got.mixer.fader.is_some_and(|g| close(g, e))
+    {
+        return Some(format!("fader {:?}, expected {e}", got.mixer.fader));
+    }
+    if let Some(e) = expected.mixer.pan
+        && !got.mixer.pan.is_some_and(|g| (g - e).abs() < 0.002)
+    {
+        return Some(format!("pan {:?}, expected {e}", got.mixer.pan));
+    }
+    if got.mixer.direct_out != expected.mixer.direct_out {
+        return Some(format!(
+            "output direct {}, expected {}",
+            got.mixer.direct_out, expected.mixer.direct_out
+        ));
+    }
+    if got.items.len() != expected.items.len() {
+        return Some(format!(
+            "{} audio items, expected {}",
+            got.items.len(),
+            expected.items.len()
+        ));
+    }
+    for (k, (g, e)) in got.items.iter().zip(expected.items.iter()).enumerate() {
+        if !close(g.gain, e.gain) {
+            return Some(format!(
+                "item {} gain {}, expected {}",
+                k + 1,
+                g.gain,
+                e.gain
+            ));
+        }
+    }
+    None
+}
+
+/// The bytes a [`Sink`] holds, when its items are read apart from its session (REAPER):
+/// `None` when the session read back already holds them.
+fn read_back_bytes(format: Format, sink: &impl Sink) -> Result<Option<Vec<u8>>, WriteError> {
+    if format != Format::Rpp {
+        return Ok(None);
+    }
+    Ok(Some(match sink.read_back()? {
+        ReadBack::Memory(bytes) => bytes.to_vec(),
+        ReadBack::File(path) => std::fs::read(path)?,
+    }))
 }
 
 /// The session `sink` holds, read back.

@@ -97,6 +97,64 @@ pub enum Action {
     Flag {
         reasons: Vec<UnusedReason>,
     },
+    /// Clip gain: every audio item of the track plays `db` louder (its own gain multiplied
+    /// by it, so the items keep their levels relative to each other), so that what the track
+    /// plays measures `target` (see [`GainMeasure`]) where it measured `measured`.
+    ClipGain {
+        db: f64,
+        measure: GainMeasure,
+        /// dBFS (peak) or LUFS (loudness), as played before the change.
+        measured: f64,
+        target: f64,
+        /// The track's fader moves by `-db` with it ([`Action::Fader`] `balance`): the two
+        /// are made together or not at all.
+        #[serde(skip)]
+        balanced: bool,
+    },
+    /// The track's fader set to `db` (decibels; the fader as read was `from_db`, `None` when
+    /// at silence).
+    Fader {
+        db: f64,
+        from_db: Option<f64>,
+        /// Moved by the inverse of the track's clip gain (`gain_staging: keep_balance`), so
+        /// that fader × clip gain is unchanged.
+        balance: bool,
+    },
+    /// The track's pan set to `to` (-1 left .. 0 centre .. 1 right; it was `from`).
+    Pan {
+        to: f64,
+        from: f64,
+    },
+    /// The track's output goes straight to the hardware outputs, no longer through the
+    /// master (a reference track: `reference: {output: direct}`).
+    RouteDirect,
+}
+
+/// What a clip gain brings to its target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GainMeasure {
+    /// Sample peak, dBFS.
+    Peak,
+    /// Integrated loudness, LUFS.
+    Loudness,
+}
+
+impl GainMeasure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GainMeasure::Peak => "peak",
+            GainMeasure::Loudness => "loudness",
+        }
+    }
+
+    /// The unit of its levels: `dBFS` or `LUFS`.
+    pub fn unit(self) -> &'static str {
+        match self {
+            GainMeasure::Peak => "dBFS",
+            GainMeasure::Loudness => "LUFS",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -124,6 +182,59 @@ pub struct Plan {
     /// False when the rules contradict themselves on this project (one undoes another, or a
     /// rename feeds on its own result), so a second run would change it again.
     pub unsettled: bool,
+    /// For a project written elsewhere (`apply --out`): how its output reaches its media, and
+    /// which references each backend rewrites ([`crate::media::relocate`]). `None` otherwise.
+    pub media: Option<crate::media::relocate::MediaPlan>,
+    /// The tracks the rules' `reference` section names: a reference still feeding the master
+    /// after the plan is a finding.
+    pub references: Vec<Reference>,
+}
+
+/// A reference track.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Reference {
+    /// Index of the track in the session as read.
+    pub track: usize,
+    /// The `reference` section.
+    pub origin: Origin,
+}
+
+/// A plan's mixer changes by track ([`Plan::mix_by_track`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MixByTrack {
+    /// Clip gain of each track, linear (1 when unchanged).
+    pub clip_gain: Vec<f64>,
+    /// New fader of each track, linear, if set.
+    pub fader: Vec<Option<f64>>,
+    pub pan: Vec<Option<f64>>,
+    pub direct: Vec<bool>,
+}
+
+impl MixByTrack {
+    /// The linear factor track `index`'s items are multiplied by, if changed.
+    pub fn clip_gain(&self, index: usize) -> Option<f64> {
+        self.clip_gain.get(index).copied().filter(|g| *g != 1.0)
+    }
+
+    pub fn fader(&self, index: usize) -> Option<f64> {
+        self.fader.get(index).copied().flatten()
+    }
+
+    pub fn pan(&self, index: usize) -> Option<f64> {
+        self.pan.get(index).copied().flatten()
+    }
+
+    pub fn direct(&self, index: usize) -> bool {
+        self.direct.get(index).copied().unwrap_or(false)
+    }
+
+    /// True when some track's mixer or items change.
+    pub fn any(&self) -> bool {
+        self.clip_gain.iter().any(|g| *g != 1.0)
+            || self.fader.iter().any(Option::is_some)
+            || self.pan.iter().any(Option::is_some)
+            || self.direct.iter().any(|d| *d)
+    }
 }
 
 /// One position in the new track order.
@@ -213,7 +324,9 @@ impl<'a> ByTrack<'a> {
 impl Plan {
     /// True when the plan asks for something that must be written to the file.
     pub fn edits_file(&self) -> bool {
-        !self.new_buses.is_empty() || self.changes.iter().any(Change::edits_file)
+        !self.new_buses.is_empty()
+            || self.changes.iter().any(Change::edits_file)
+            || self.media.as_ref().is_some_and(|m| m.rewrites())
     }
 
     /// Drops the new buses no change moves a track into, renumbering the others, and returns
@@ -301,6 +414,35 @@ impl Plan {
             }
         }
         out
+    }
+
+    /// Clip gains, faders, pans and direct outputs by track, gathered in one pass.
+    pub fn mix_by_track(&self, track_count: usize) -> MixByTrack {
+        let mut out = MixByTrack {
+            clip_gain: vec![1.0; track_count],
+            fader: vec![None; track_count],
+            pan: vec![None; track_count],
+            direct: vec![false; track_count],
+        };
+        for c in self.changes.iter().filter(|c| c.track < track_count) {
+            match &c.action {
+                Action::ClipGain { db, .. } => {
+                    out.clip_gain[c.track] *= crate::session::db_to_gain(*db)
+                }
+                Action::Fader { db, .. } => {
+                    out.fader[c.track] = Some(crate::session::db_to_gain(*db))
+                }
+                Action::Pan { to, .. } => out.pan[c.track] = Some(*to),
+                Action::RouteDirect => out.direct[c.track] = true,
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// True when the plan changes a clip gain, fader, pan or output.
+    pub fn changes_mix(&self) -> bool {
+        self.changes.iter().any(|c| c.action.is_mix())
     }
 
     pub fn mutes(&self) -> Vec<usize> {
@@ -444,6 +586,7 @@ impl Plan {
     pub fn predict(&self, session: &Session) -> Session {
         let layout = self.layout(session);
         let by_track = self.by_track(session.tracks.len());
+        let mix = self.mix_by_track(session.tracks.len());
         let tracks = layout
             .slots
             .iter()
@@ -465,15 +608,32 @@ impl Plan {
                             media_count: original.media_count,
                             muted_media_count: original.muted_media_count,
                             plugins: original.plugins.clone(),
-                            items: original.items.clone(),
                             silent: original.silent,
                             // A renamed track has a name the user (the rules) gave it.
                             default_name: match by_track.rename(t) {
                                 Some(_) => None,
                                 None => original.default_name.clone(),
                             },
-                            feeds_parent: original.feeds_parent,
+                            // A track routed to the hardware outputs no longer reaches the master.
+                            feeds_parent: original.feeds_parent && !mix.direct(t),
                             fed_by_tracks: original.fed_by_tracks,
+                            mixer: crate::session::Mixer {
+                                fader: mix.fader(t).or(original.mixer.fader),
+                                pan: mix.pan(t).or(original.mixer.pan),
+                                direct_out: original.mixer.direct_out || mix.direct(t),
+                            },
+                            items: match mix.clip_gain(t) {
+                                Some(g) => original
+                                    .items
+                                    .iter()
+                                    .map(|i| crate::media::MediaRef {
+                                        gain: i.gain * g,
+                                        ..i.clone()
+                                    })
+                                    .collect(),
+                                None => original.items.clone(),
+                            },
+                            levels: original.levels.clone(),
                         }
                     }
                     Slot::NewBus(k) => Track {
@@ -492,6 +652,9 @@ impl Plan {
                         default_name: None,
                         feeds_parent: true,
                         fed_by_tracks: false,
+                        // As the backend makes it: not predicted, not verified.
+                        mixer: Default::default(),
+                        levels: None,
                     },
                 }
             })
@@ -525,6 +688,20 @@ impl Change {
     }
 }
 
+impl Action {
+    /// True for the mixer actions of gain staging and reference routing (clip gain, fader,
+    /// pan, output), which no rule condition reads.
+    pub fn is_mix(&self) -> bool {
+        matches!(
+            self,
+            Action::ClipGain { .. }
+                | Action::Fader { .. }
+                | Action::Pan { .. }
+                | Action::RouteDirect
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -547,6 +724,8 @@ mod tests {
             default_name: None,
             feeds_parent: true,
             fed_by_tracks: false,
+            mixer: Default::default(),
+            levels: None,
         }
     }
 
@@ -588,8 +767,7 @@ mod tests {
                 min_members: 2,
             }],
             changes: vec![mv(1, BusRef::New(0)), mv(3, BusRef::New(0))],
-            notes: vec![],
-            unsettled: false,
+            ..Plan::default()
         };
         let layout = plan.layout(&session);
         assert_eq!(

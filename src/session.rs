@@ -227,6 +227,60 @@ pub struct Track {
     /// track whose input is routed from another track): it is part of the mix even with no
     /// media of its own.
     pub fed_by_tracks: bool,
+    /// The track's fader, pan and output as read ([`Mixer`]): what gain staging changes and
+    /// verification reads back.
+    pub mixer: Mixer,
+    /// The levels of what the track plays, when an analysis measured them
+    /// ([`crate::analysis`]); `None` when the audio was not analysed. Gain staging reads them;
+    /// backends always leave them `None`.
+    pub levels: Option<Arc<Levels>>,
+}
+
+/// A track's mixer settings as the file holds them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Mixer {
+    /// The fader, as a linear gain (1 = 0 dB, 0 = silence); `None` when the file holds no
+    /// fader premix can change (DAWproject channel without `Volume`, a Live 8 track whose
+    /// volume is only automated, ...).
+    pub fader: Option<f64>,
+    /// The pan position: -1 left, 0 centre, 1 right; `None` when the file holds none premix
+    /// can change.
+    pub pan: Option<f64>,
+    /// The track's audio goes straight to the hardware outputs, around the master (REAPER
+    /// `MAINSEND 0` with a `HWOUT`, a Live output routed to `Ext. Out`, an Ardour route whose
+    /// outputs connect to the system's playback ports): how a reference track is routed.
+    pub direct_out: bool,
+}
+
+/// What a track plays, measured: the media as recorded with each item's own gain applied,
+/// muted items left out, every item together (one level per track).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Levels {
+    /// Highest sample peak, dBFS; `None` when what plays is digital silence.
+    pub peak_dbfs: Option<f64>,
+    /// Integrated loudness (EBU R128 / BS.1770, the gating blocks of every item gated
+    /// together), LUFS; `None` when nothing plays above the absolute gate or for 400 ms.
+    pub integrated_lufs: Option<f64>,
+    /// The files of unmuted items that could not be measured, each with why (`Audio/kick.wav
+    /// not found`, `kick.wav: truncated`): while one is listed, the levels are not the track's.
+    pub unmeasured: Vec<String>,
+}
+
+impl Levels {
+    /// True when every unmuted item was measured.
+    pub fn complete(&self) -> bool {
+        self.unmeasured.is_empty()
+    }
+}
+
+/// Linear gain to decibels (`-inf` for 0).
+pub fn gain_to_db(gain: f64) -> f64 {
+    20.0 * gain.abs().log10()
+}
+
+/// Decibels to linear gain.
+pub fn db_to_gain(db: f64) -> f64 {
+    10f64.powf(db / 20.0)
 }
 
 impl Track {
@@ -249,6 +303,8 @@ impl Track {
             default_name: None,
             feeds_parent: true,
             fed_by_tracks: false,
+            mixer: Mixer::default(),
+            levels: None,
         }
     }
 

@@ -116,10 +116,15 @@ fn check_exits_0_when_nothing_is_wanted_and_a_version_only_file_changes_nothing(
         .arg(&rules)
         .assert()
         .code(0);
+    // The project alone, without its media: written elsewhere, its FILE lines need no
+    // rewriting (the sample beside its media gets them rewritten: tests/media_out.rs).
+    let alone = dir.path().join("in/messy-session.rpp");
+    fs::create_dir_all(alone.parent().unwrap()).unwrap();
+    fs::copy(messy(), &alone).unwrap();
     let out = dir.path().join("out");
     premix()
         .arg("apply")
-        .arg(messy())
+        .arg(&alone)
         .arg("--rules")
         .arg(&rules)
         .arg("--out")

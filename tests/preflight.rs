@@ -5,6 +5,7 @@
 mod common;
 
 use assert_cmd::Command;
+use common::audio::{tone, wav};
 use serde_json::Value;
 use std::f64::consts::PI;
 use std::path::Path;
@@ -14,44 +15,6 @@ fn premix(cache: &Path) -> Command {
     cmd.env("PREMIX_CACHE_DIR", cache)
         .env_remove("XDG_CACHE_HOME");
     cmd
-}
-
-/// Writes a PCM WAV (16 or 24-bit integer, or 32-bit float) of interleaved samples.
-fn wav(path: &Path, rate: u32, channels: u16, bits: u16, samples: &[f64]) {
-    let float = bits == 32;
-    let bytes = bits as u32 / 8;
-    let mut data = Vec::new();
-    for &x in samples {
-        if float {
-            data.extend_from_slice(&(x as f32).to_le_bytes());
-        } else {
-            let full = (1i64 << (bits - 1)) as f64;
-            let v = (x * full).round().clamp(-full, full - 1.0) as i32;
-            data.extend_from_slice(&v.to_le_bytes()[..bytes as usize]);
-        }
-    }
-    let mut out = Vec::new();
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + data.len() as u32).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&(if float { 3u16 } else { 1 }).to_le_bytes());
-    out.extend_from_slice(&channels.to_le_bytes());
-    out.extend_from_slice(&rate.to_le_bytes());
-    out.extend_from_slice(&(rate * channels as u32 * bytes).to_le_bytes());
-    out.extend_from_slice(&(channels * bits / 8).to_le_bytes());
-    out.extend_from_slice(&bits.to_le_bytes());
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    out.extend_from_slice(&data);
-    std::fs::write(path, out).unwrap();
-}
-
-/// A 440 Hz tone at `amp` peak, `seconds` long, one channel.
-fn tone(rate: u32, seconds: f64, amp: f64) -> Vec<f64> {
-    (0..(rate as f64 * seconds) as usize)
-        .map(|i| amp * (2.0 * PI * 440.0 * i as f64 / rate as f64).sin())
-        .collect()
 }
 
 /// Two channels (`l`, `r`) interleaved.
@@ -335,6 +298,20 @@ fn fail_on_and_exit_codes_follow_check() {
         .arg(&path)
         .assert()
         .code(1);
+    // One ladder for every command: `info` fails on the warning too; `never` and `changes`
+    // (preflight changes nothing) do not; a level check does not know is refused.
+    for (level, code) in [("info", 1), ("never", 0), ("changes", 0), ("error", 0)] {
+        premix(&cache)
+            .args(["preflight", "--fail-on", level])
+            .arg(&path)
+            .assert()
+            .code(code);
+    }
+    premix(&cache)
+        .args(["preflight", "--fail-on", "fatal"])
+        .arg(&path)
+        .assert()
+        .code(2);
     let broken = d.join("broken.rpp");
     std::fs::write(&broken, "<REAPER_PROJECT 0.1\n  <TRACK\n").unwrap();
     let out = premix(&cache)

@@ -7,6 +7,7 @@ use super::run::{self, Planned, WriteInto};
 use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, RunArgs};
 use crate::batch::Target;
 use crate::findings::{self, FailOn};
+use crate::media::relocate::{Carry, Relocation};
 use crate::report::style::{ColorChoice, Style};
 use crate::report::{diff, escape};
 use crate::write;
@@ -18,9 +19,16 @@ pub struct ApplyArgs {
     #[command(flatten)]
     pub run: RunArgs,
     /// Write every processed project under DIR, keeping its path relative to the PATH given
-    /// (unchanged projects are copied byte for byte).
+    /// (unchanged projects are copied byte for byte). Media references that would not reach
+    /// their files from DIR are rewritten to reach them where they are (Ardour: the sources'
+    /// folders added to the audio/MIDI search path); the summary says so per project.
     #[arg(long, value_name = "DIR", conflicts_with = "in_place")]
     pub out: Option<PathBuf>,
+    /// With --out: copy the media the projects play under DIR too (hard links where the file
+    /// system allows, else copies), at the same place relative to the PATH given, instead of
+    /// rewriting media paths to reach the originals where they are.
+    #[arg(long, requires = "out")]
+    pub copy_media: bool,
     /// Replace changed projects where they are, atomically, after keeping a backup
     /// (`NAME.premix-bak`, numbered when one exists).
     #[arg(long)]
@@ -57,6 +65,28 @@ fn create_parent(dest: &Path) -> std::io::Result<()> {
         Some(parent) => std::fs::create_dir_all(parent),
         None => Ok(()),
     }
+}
+
+/// Where `target` goes under `--out`, and how its media goes with it (`None` without `--out`).
+fn relocation(args: &ApplyArgs, target: &Target) -> Option<Relocation> {
+    let dir = args.out.as_ref()?;
+    let given = if target.root == target.path {
+        target.path.parent().filter(|p| !p.as_os_str().is_empty())
+    } else {
+        Some(target.root.as_path())
+    };
+    Some(Relocation {
+        input: target.path.clone(),
+        output: dir.join(target.relative()),
+        carry: if args.copy_media {
+            Carry::Copy
+        } else {
+            Carry::Reach
+        },
+        from_root: given.unwrap_or(Path::new(".")).to_path_buf(),
+        to_root: dir.clone(),
+        write: !args.dry_run,
+    })
 }
 
 /// What every project of the run shares: the rules, the limits, the inputs (never written
@@ -118,8 +148,15 @@ fn first_to_each_output(
 /// there and verified, and is put in place once verified.
 fn apply_one(args: &ApplyArgs, target: &Target, shared: &Shared<'_>) -> Result<Written, String> {
     let text_diff = args.diff == Some(DiffKind::Text);
+    let relocation = relocation(args, target);
     if args.dry_run {
-        let planned = run::plan_one(target, shared.finder, shared.limits, true)?;
+        let planned = run::plan_one_relocated(
+            target,
+            shared.finder,
+            shared.limits,
+            true,
+            relocation.as_ref(),
+        )?;
         return Ok(Written {
             planned,
             output: None,
@@ -127,7 +164,13 @@ fn apply_one(args: &ApplyArgs, target: &Target, shared: &Shared<'_>) -> Result<W
         });
     }
     match &args.out {
-        Some(dir) => out_one(target, &dir.join(target.relative()), text_diff, shared),
+        Some(dir) => out_one(
+            target,
+            &dir.join(target.relative()),
+            text_diff,
+            shared,
+            relocation.as_ref(),
+        ),
         None => in_place_one(args, target, text_diff, shared),
     }
 }
@@ -150,6 +193,7 @@ fn in_place_one(
         from: &real,
         only_edits: true,
         keep_input: text_diff,
+        relocation: None,
     };
     let open = |_len: usize| write::Staged::create(&real, None);
     let describe = |e: std::io::Error| format!("{}: {e}", real.display());
@@ -180,6 +224,7 @@ fn out_one(
     dest: &Path,
     text_diff: bool,
     shared: &Shared<'_>,
+    relocation: Option<&Relocation>,
 ) -> Result<Written, String> {
     let over_input = || {
         shared.inputs.holds(dest).then(|| {
@@ -218,6 +263,7 @@ fn out_one(
         from: &target.path,
         only_edits: false,
         keep_input: text_diff,
+        relocation,
     };
     let (mut planned, staged) =
         run::plan_write_into(target, shared.finder, shared.limits, how, open, describe)?;

@@ -27,8 +27,9 @@ pub const EXIT_ERROR: u8 = 2;
 
 /// What `check --help` says after the options: findings, baselines, exit codes.
 const CHECK_HELP: &str = "Findings and their severities: `unsettled` (error: the rules \
-contradict themselves on a project), `unused` (warning: a track the rules flag), `declined` \
-(info: a change premix declined, with the reason).\n\nBaseline: premix-baseline.json in the \
+contradict themselves on a project), `unused` (warning: a track the rules flag), `reference` \
+(warning: a reference track that still feeds the master), `declined` (info: a change premix \
+declined, with the reason).\n\nBaseline: premix-baseline.json in the \
 current folder (or --baseline FILE), JSON, projects by path relative to it, findings by code, \
 track name and kind (never index) and rule label, with a count. Accepted findings fail no run; \
 --verbose shows them.\n\nExit codes: 0 nothing fails; 1 changes the rules want (unless \
@@ -154,8 +155,10 @@ pub struct Selection {
     /// archive across machines by giving each one part of the list.
     #[arg(long, value_name = "FILE")]
     pub files_from: Option<PathBuf>,
-    /// The rules file for every project. Without it, each project uses the nearest
-    /// `.premix.yaml` or `premix.yaml` from its folder upwards, else the embedded default.
+    /// The rules file for every project, or an embedded convention by name (`default`, or
+    /// `dry-mix`: the default and every track at a level to mix from). Without it, each
+    /// project uses the nearest `.premix.yaml` or `premix.yaml` from its folder upwards, else
+    /// the embedded default.
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
 }

@@ -9,7 +9,7 @@ use crate::findings::{FailOn, Finding};
 use crate::plan::Plan;
 use crate::report::escape;
 use crate::report::human::{self, count};
-use crate::report::json::{ProjectEntry, RUN_DOCUMENT_VERSION, Summary, WarningEntry};
+use crate::report::json::{MediaEntry, ProjectEntry, RUN_DOCUMENT_VERSION, Summary, WarningEntry};
 use crate::report::style::Style;
 use crate::report::{github, sarif};
 use crate::rules::RuleSet;
@@ -171,6 +171,7 @@ impl Printer {
                 }
                 entry.output = o.output.map(|p| p.display().to_string());
                 entry.backup = o.backup.map(|p| p.display().to_string());
+                entry.media = o.plan.media.as_ref().map(MediaEntry::of);
                 self.json.project(&entry);
             }
             OutputFormat::Github => print!(
@@ -229,6 +230,14 @@ impl Printer {
                 escape::path(o.path),
                 escape::path(out)
             );
+        }
+        if let Some(line) = o
+            .plan
+            .media
+            .as_ref()
+            .and_then(|m| human::media_line(o.path, m, o.output.is_some()))
+        {
+            print!("{line}");
         }
     }
 
@@ -331,6 +340,14 @@ fn status_line(o: &Outcome<'_, '_>, style: Style) -> String {
     let declined = new(Code::Declined);
     if declined > 0 {
         parts.push(count(declined, "change declined", "changes declined"));
+    }
+    let missing = o.plan.media.as_ref().map_or(0, |m| m.counts().missing);
+    if missing > 0 {
+        parts.push(count(
+            missing,
+            "media file not found",
+            "media files not found",
+        ));
     }
     if parts.is_empty() {
         parts.push("ok".to_string());

@@ -1,11 +1,13 @@
-//! `premix preflight PATH... [--json] [--fail-on warning|error]`: is each session ready to
-//! mix? Its media located as the DAW would, decoded and measured over what the items play.
-//! Exit codes as `check`: 0 nothing at or above `--fail-on`, 1 problems, 2 a project could
-//! not be read.
+//! `premix preflight PATH... [--json] [--fail-on LEVEL]`: is each session ready to mix? Its
+//! media located as the DAW would, decoded and measured over what the items play. Exit codes
+//! as `check`: 0 nothing at or above `--fail-on` (the ladder every command takes: `never`,
+//! `changes`, `error`, `warning`, `info`; preflight changes nothing, so `changes` fails on
+//! no problem), 1 problems, 2 a project could not be read.
 
 use super::{EXIT_ERROR, EXIT_FINDINGS, EXIT_OK};
 use crate::analysis::cache::Cache;
 use crate::batch;
+use crate::findings::FailOn;
 use crate::preflight::{Severity, run::preflight};
 use crate::report::human;
 use crate::report::preflight::{
@@ -26,9 +28,11 @@ pub struct PreflightArgs {
     /// Print one JSON document for the whole run.
     #[arg(long)]
     pub json: bool,
-    /// The lowest severity that makes the run exit 1.
-    #[arg(long, value_enum, default_value_t = Severity::Error, value_name = "SEVERITY")]
-    pub fail_on: Severity,
+    /// What makes the run exit 1, on the ladder every premix command takes: `never`;
+    /// `changes` (preflight changes nothing: as `never`); `error` (the default), `warning` or
+    /// `info`: problems of that severity or above.
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "LEVEL")]
+    pub fail_on: FailOn,
     /// Show each project's measures (peak, true peak, loudness, ...) as a table.
     #[arg(long, short)]
     pub measures: bool,
@@ -112,7 +116,7 @@ pub fn run(args: &PreflightArgs, color: ColorChoice, limits: &crate::limits::Lim
     }
     let code = if summary.failed > 0 {
         EXIT_ERROR
-    } else if worst.is_some_and(|w| w >= args.fail_on) {
+    } else if worst.is_some_and(|w| args.fail_on.fails(w)) {
         EXIT_FINDINGS
     } else {
         EXIT_OK

@@ -22,7 +22,7 @@ pub const SCHEMA: &str = include_str!("../../rules/schema.json");
 
 /// Loads a rules file (and what it extends).
 pub fn load(file: &Path) -> Result<RuleSet, crate::rules::RulesErrors> {
-    crate::config::load_file(file)
+    crate::config::load_named(file)
 }
 
 pub fn run(cmd: &RulesCommand) -> u8 {

@@ -6,6 +6,7 @@ use super::Selection;
 use crate::batch::{self, NotAProject, Target};
 use crate::config::RulesFinder;
 use crate::formats::WriteError;
+use crate::media::relocate::Relocation;
 use crate::pipeline::{self, Processed, Sink};
 use crate::report::escape;
 use crate::rules::{RuleSet, RulesErrors};
@@ -91,9 +92,9 @@ pub fn prepare(args: &Selection, skip: Option<&Path>) -> Result<Prepared, String
     })
 }
 
-/// Marks which tracks of `session` (read from `target`) play silence, for rules whose
-/// `unused` section asks for `silent`: the media is analysed as `premix preflight` does
-/// (through the user's analysis cache).
+/// Marks which tracks of `session` (read from `target`) play silence and at what levels, for
+/// rules whose `unused` section asks for `silent` or that set clip gains: the media is
+/// analysed as `premix preflight` does (through the user's analysis cache).
 pub fn silence(target: &Target, session: &mut crate::session::Session, bytes: &[u8]) {
     let cache = crate::analysis::cache::Cache::user();
     crate::preflight::run::mark_silent(target, session, bytes, cache.as_ref());
@@ -106,17 +107,39 @@ pub fn plan_one(
     limits: &crate::limits::Limits,
     render: bool,
 ) -> Result<Planned, String> {
+    plan_one_relocated(target, finder, limits, render, None)
+}
+
+/// [`plan_one`] for a project to be written at `relocation.output`, its media planned too
+/// ([`pipeline::process_relocated`]).
+pub fn plan_one_relocated(
+    target: &Target,
+    finder: &RulesFinder,
+    limits: &crate::limits::Limits,
+    render: bool,
+    relocation: Option<&Relocation>,
+) -> Result<Planned, String> {
     let rules = finder
         .for_project(&target.path)
         .map_err(|e| rules_error(&e))?;
     let (bytes, snapshot) = crate::write::read(&target.path, limits).map_err(|e| e.to_string())?;
     let silence = |s: &mut crate::session::Session, b: &[u8]| silence(target, s, b);
     let facts = rules
-        .wants_silence()
+        .wants_audio()
         .then_some(&silence as pipeline::Facts<'_>);
-    let processed =
-        pipeline::process_with_facts(target.format, &bytes, &rules, render, limits, facts)
-            .map_err(|e| e.to_string())?;
+    let processed = pipeline::process_relocated(
+        target.format,
+        &bytes,
+        &rules,
+        render,
+        limits,
+        facts,
+        relocation,
+    )
+    .map_err(|e| match e {
+        WriteError::Format(e) => e.to_string(),
+        WriteError::Io(e) => e.to_string(),
+    })?;
     Ok(Planned {
         rules,
         // Kept only for what a rendered project may show (a text diff).
@@ -134,6 +157,9 @@ pub struct WriteInto<'a> {
     pub only_edits: bool,
     /// Keep the bytes read in [`Planned::bytes`] (for a text diff).
     pub keep_input: bool,
+    /// A project written elsewhere (`--out`): its media is planned, copied when asked for,
+    /// and verified too ([`pipeline::process_into_relocated`]). Not with `only_edits`.
+    pub relocation: Option<&'a Relocation>,
 }
 
 /// Reads, plans and renders one project into the sink `open` makes, which comes back once
@@ -159,13 +185,21 @@ pub fn plan_write_into<S: Sink>(
     };
     let silence = |s: &mut crate::session::Session, b: &[u8]| silence(target, s, b);
     let facts = rules
-        .wants_silence()
+        .wants_audio()
         .then_some(&silence as pipeline::Facts<'_>);
     let (processed, sink) = if how.only_edits {
         pipeline::process_changes_into(target.format, bytes, &rules, limits, open, facts)
     } else {
-        pipeline::process_into_facts(target.format, bytes, &rules, limits, open, facts)
-            .map(|(p, s)| (p, Some(s)))
+        pipeline::process_into_relocated(
+            target.format,
+            bytes,
+            &rules,
+            limits,
+            open,
+            facts,
+            how.relocation,
+        )
+        .map(|(p, s)| (p, Some(s)))
     }
     .map_err(|e| match e {
         WriteError::Format(e) => e.to_string(),

@@ -7,6 +7,7 @@
 pub mod als;
 pub mod ardour;
 pub mod dawproject;
+pub mod numbers;
 pub mod rpp;
 
 use crate::limits::Limits;
@@ -130,6 +131,12 @@ pub trait Project: Send + Sync {
     /// Drops from `plan` what this format cannot carry out, adding a [`crate::plan::Note`] for
     /// each, so that `check` reports exactly what `apply` will write.
     fn vet(&self, plan: &mut Plan);
+
+    /// Every file the project refers to by path, with where its DAW looks for each when the
+    /// project is at `project` (where it is, or where it is to be written), most preferred
+    /// first: what [`crate::media::relocate`] needs to write the project elsewhere. Files the
+    /// project carries inside itself (a DAWproject's embedded files) are not listed.
+    fn media_files(&self, project: &Path) -> Vec<crate::media::relocate::MediaFile>;
 
     /// Streams the project's bytes after `plan` into `out`, piece by piece, so that the new
     /// project need not be held whole (it can go straight into a file). A plan with nothing

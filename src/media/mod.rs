@@ -11,6 +11,8 @@
 //! when a project is written elsewhere (each file's [`Location`], found or not, with what
 //! was tried).
 
+pub mod relocate;
+
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 

@@ -6,6 +6,7 @@
 //! each problem with a fixed [`IssueKind`], a [`Severity`] and a detail naming the file.
 //! [`sources`] says what to analyse; [`assess`] judges the results.
 
+pub mod levels;
 pub mod names;
 pub mod run;
 
@@ -81,21 +82,9 @@ impl IssueKind {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
+/// Preflight's problems take the severities of every premix finding (one scale for every
+/// command: `info`, `warning`, `error`), and `--fail-on` the same ladder as `check`.
+pub use crate::findings::Severity;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Issue {

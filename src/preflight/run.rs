@@ -68,17 +68,25 @@ pub fn preflight(
         .collect()
 }
 
-/// Sets [`Session`]'s tracks' `silent` from an analysis of their media (`None` where not
-/// everything a track plays could be measured); `bytes` are the project's, as read.
+/// Sets [`Session`]'s tracks' `silent` (`None` where not everything a track plays could be
+/// measured) and `levels` ([`super::levels::levels`]) from an analysis of their media;
+/// `bytes` are the project's, as read.
 pub fn mark_silent(target: &Target, session: &mut Session, bytes: &[u8], cache: Option<&Cache>) {
     crate::formats::read_media(target.format, bytes, session);
     let locations = locate(target, session);
+    mark_audio_facts(session, &locations, cache);
+}
+
+/// [`mark_silent`] of a session whose items are read, its files found at `locations`.
+pub fn mark_audio_facts(session: &mut Session, locations: &Locations, cache: Option<&Cache>) {
     let mut all = Sources::default();
-    let slots = sources(session, &locations, &mut all);
+    let slots = sources(session, locations, &mut all);
     let outcomes = run_jobs(&all, cache, &|_, _| {});
-    let report = assess(session, &locations, &slots, &outcomes);
-    for (t, r) in session.tracks.iter_mut().zip(&report.tracks) {
+    let report = assess(session, locations, &slots, &outcomes);
+    let levels = super::levels::levels(session, locations, &slots, &outcomes);
+    for ((t, r), l) in session.tracks.iter_mut().zip(&report.tracks).zip(levels) {
         t.silent = r.silent;
+        t.levels = l.map(std::sync::Arc::new);
     }
 }
 

@@ -546,6 +546,8 @@ mod tests {
                     default_name: None,
                     feeds_parent: true,
                     fed_by_tracks: false,
+                    mixer: Default::default(),
+                    levels: None,
                 })
                 .collect(),
         }

@@ -198,3 +198,85 @@ pub fn error_line(path: &Path, message: &str, style: Style) -> String {
         escape::text(message)
     )
 }
+
+/// How a project written elsewhere reaches its media (`apply --out`), on one line: `path:
+/// media: 26 files reached where they are (24 paths rewritten); 1 not found: Audio/x.wav`,
+/// or `26 files copied under the output folder (26 hard links)`; `None` for a project that
+/// names no file. `done`: the output was written (else a dry run: what would happen).
+pub fn media_line(
+    path: &Path,
+    media: &crate::media::relocate::MediaPlan,
+    done: bool,
+) -> Option<String> {
+    use crate::media::relocate::Carry;
+    if media.files.is_empty() {
+        return None;
+    }
+    let c = media.counts();
+    let files = count(c.files - c.outside, "file", "files");
+    let mut details = Vec::new();
+    let mut head = match media.carry {
+        Carry::Reach => format!(
+            "{} {} where {}",
+            count(c.files, "file", "files"),
+            if done { "reached" } else { "would be reached" },
+            if c.files == 1 { "it is" } else { "they are" }
+        ),
+        Carry::Copy => {
+            for (n, one, many) in [
+                (c.linked, "hard link", "hard links"),
+                (c.copied, "copy", "copies"),
+                (c.present, "already there", "already there"),
+                (c.pending, "to copy", "to copy"),
+            ] {
+                if n > 0 {
+                    details.push(count(n, one, many));
+                }
+            }
+            format!("{files} copied under the output folder")
+        }
+    };
+    if c.rewritten > 0 {
+        let verb = if done { "rewritten" } else { "to rewrite" };
+        details.push(format!("{} {verb}", count(c.rewritten, "path", "paths")));
+    }
+    if !details.is_empty() {
+        let _ = write!(head, " ({})", details.join(", "));
+    }
+    if c.outside > 0 {
+        let _ = write!(
+            head,
+            "; {} outside the folder given reached where {}",
+            count(c.outside, "file", "files"),
+            if c.outside == 1 { "it is" } else { "they are" }
+        );
+    }
+    if c.unreached > 0 {
+        let _ = write!(
+            head,
+            "; {} not reachable from the output (see the declined findings)",
+            count(c.unreached, "file", "files")
+        );
+    }
+    if c.missing > 0 {
+        const SHOWN: usize = 5;
+        let names: Vec<&str> = media
+            .missing()
+            .take(SHOWN)
+            .map(|f| f.file.path.as_str())
+            .collect();
+        let more = c.missing.saturating_sub(SHOWN);
+        let _ = write!(
+            head,
+            "; {} not found: {}{}",
+            c.missing,
+            names.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
+    }
+    Some(format!("{}: media: {head}\n", path.display()))
+}

@@ -41,6 +41,12 @@ pub struct InspectTrack<'a> {
     /// The name as the DAW shows it (`name` is what rules match): Live numbers and letters
     /// its tracks (`3-Audio`, `A-Reverb`); elsewhere the same as `name`.
     pub display_name: std::borrow::Cow<'a, str>,
+    /// The fader as a linear gain (1 = 0 dB); `null` when the file holds none premix reads.
+    pub fader: Option<f64>,
+    /// -1 left .. 0 centre .. 1 right; `null` when the file holds none premix reads.
+    pub pan: Option<f64>,
+    /// The output goes straight to the hardware outputs, around the master.
+    pub direct_out: bool,
 }
 
 #[derive(Serialize)]
@@ -79,6 +85,9 @@ pub fn inspect_document<'a>(
                 unused_reasons: &unused[t.index],
                 items: &t.items,
                 display_name: shown,
+                fader: t.mixer.fader,
+                pan: t.mixer.pan,
+                direct_out: t.mixer.direct_out,
             })
             .collect(),
     }
@@ -102,13 +111,34 @@ pub struct ChangeEntry<'a> {
     /// 1-based index of the track in the project as read.
     pub track: usize,
     pub track_name: &'a str,
-    /// `rename`, `recolor`, `move_to_bus`, `mute`, `remove`.
+    /// `rename`, `recolor`, `move_to_bus`, `mute`, `remove`, `clip_gain`, `fader`, `pan`,
+    /// `route_direct`.
     pub action: &'static str,
     /// The new name (`rename`) or colour (`recolor`, `#rrggbb`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bus: Option<BusEntry<'a>>,
+    /// `clip_gain`: the gain, dB; `fader`: the new fader, dB.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db: Option<f64>,
+    /// `clip_gain`: what the gain brings to its target, `peak` (dBFS) or `loudness` (LUFS),
+    /// the level measured and the target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measure: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measured: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<f64>,
+    /// `fader`: the fader before, dB (absent when it was at silence); `pan`: the pan before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<f64>,
+    /// `fader`: moved by the inverse of the clip gain (`keep_balance`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub balance: Option<bool>,
+    /// `pan`: the new pan, -1 left .. 0 centre .. 1 right.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pan: Option<f64>,
     pub description: String,
     pub origin: &'a Origin,
 }
@@ -136,16 +166,56 @@ impl<'a> ChangeEntry<'a> {
             Action::Mute => ("mute", None, None),
             Action::Remove => ("remove", None, None),
             Action::Flag { .. } => ("flag", None, None),
+            Action::ClipGain { .. } => ("clip_gain", None, None),
+            Action::Fader { .. } => ("fader", None, None),
+            Action::Pan { .. } => ("pan", None, None),
+            Action::RouteDirect => ("route_direct", None, None),
         };
-        ChangeEntry {
+        let mut entry = ChangeEntry {
             track: c.track + 1,
             track_name: session.tracks.get(c.track).map_or("", |t| t.name.as_str()),
             action,
             to,
             bus,
+            db: None,
+            measure: None,
+            measured: None,
+            target: None,
+            from: None,
+            balance: None,
+            pan: None,
             description: super::describe(session, plan, c),
             origin: &c.origin,
+        };
+        match &c.action {
+            Action::ClipGain {
+                db,
+                measure,
+                measured,
+                target,
+                ..
+            } => {
+                entry.db = Some(*db);
+                entry.measure = Some(measure.as_str());
+                entry.measured = Some(*measured);
+                entry.target = Some(*target);
+            }
+            Action::Fader {
+                db,
+                from_db,
+                balance,
+            } => {
+                entry.db = Some(*db);
+                entry.from = *from_db;
+                entry.balance = Some(*balance);
+            }
+            Action::Pan { to, from } => {
+                entry.pan = Some(*to);
+                entry.from = Some(*from);
+            }
+            _ => {}
         }
+        entry
     }
 }
 
@@ -179,6 +249,29 @@ pub struct ProjectEntry<'a> {
     pub changes: Vec<ChangeEntry<'a>>,
     pub findings: Vec<FindingEntry<'a>>,
     pub error: Option<String>,
+    /// `apply --out`: how the output reaches its media (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media: Option<MediaEntry<'a>>,
+}
+
+/// How a project written elsewhere reaches its media: `reach` (paths rewritten to the files
+/// where they are) or `copy` (`--copy-media`), the counts, and every file the project names
+/// (as written, where the input finds it, what the output reaches, how).
+#[derive(Serialize)]
+pub struct MediaEntry<'a> {
+    pub carry: crate::media::relocate::Carry,
+    pub counts: crate::media::relocate::Counts,
+    pub files: &'a [crate::media::relocate::Placed],
+}
+
+impl<'a> MediaEntry<'a> {
+    pub fn of(m: &'a crate::media::relocate::MediaPlan) -> Self {
+        MediaEntry {
+            carry: m.carry,
+            counts: m.counts(),
+            files: &m.files,
+        }
+    }
 }
 
 impl<'a> ProjectEntry<'a> {
@@ -226,6 +319,7 @@ impl<'a> ProjectEntry<'a> {
                 })
                 .collect(),
             error: None,
+            media: None,
         }
     }
 
@@ -241,6 +335,7 @@ impl<'a> ProjectEntry<'a> {
             changes: Vec::new(),
             findings: Vec::new(),
             error: Some(error),
+            media: None,
         }
     }
 }

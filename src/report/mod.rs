@@ -80,5 +80,43 @@ pub fn describe(session: &Session, plan: &Plan, change: &Change) -> String {
             let why: Vec<&str> = reasons.iter().map(|r| r.as_str()).collect();
             format!("unused ({})", why.join(", "))
         }
+        Action::ClipGain {
+            db,
+            measure,
+            measured,
+            target,
+            ..
+        } => format!(
+            "clip gain {:+.1} dB ({} {:.1} → {} {})",
+            db,
+            measure.as_str(),
+            measured,
+            num(*target),
+            measure.unit()
+        ),
+        Action::Fader {
+            db,
+            from_db,
+            balance,
+        } => {
+            let from = from_db.map_or_else(|| "-inf".to_string(), |d| format!("{d:+.1}"));
+            let why = if *balance { " (keeps the balance)" } else { "" };
+            format!("fader {from} → {db:+.1} dB{why}")
+        }
+        Action::Pan { to, from } => format!(
+            "pan {} → {}",
+            crate::rules::pan_text(*from),
+            crate::rules::pan_text(*to)
+        ),
+        Action::RouteDirect => "output → the hardware outputs (around the master)".to_string(),
+    }
+}
+
+/// A level as rules write it: `-6`, `-18.5`.
+fn num(value: f64) -> String {
+    if value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value}")
     }
 }

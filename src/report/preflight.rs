@@ -145,6 +145,7 @@ pub fn issue_lines(path: &Path, report: &ProjectReport, style: Style) -> String 
             let severity = match issue.severity {
                 Severity::Error => style.red("error"),
                 Severity::Warning => style.yellow("warning"),
+                Severity::Info => style.dim("info"),
             };
             let _ = writeln!(
                 out,

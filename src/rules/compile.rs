@@ -2,13 +2,14 @@
 //! line and column.
 
 use super::positions::{Position, Positions};
-use super::schema::{RawKind, RawMatch, RawRules, RawUnusedAction};
+use super::schema::{RawGain, RawKind, RawLoudness, RawMatch, RawRules, RawUnusedAction};
 use super::template::Template;
 use super::{
-    BusDecl, Condition, KindFilter, Rule, RuleSet, RulesError, RulesErrors, UnusedAction,
-    UnusedPolicy,
+    BusDecl, Condition, GainStaging, GainTarget, KindFilter, ReferenceLoudness, ReferencePolicy,
+    Rule, RuleSet, RulesError, RulesErrors, UnusedAction, UnusedPolicy,
 };
 use super::{shape, syntax};
+use crate::plan::GainMeasure;
 use crate::session::{Rgb, TrackKind};
 use regex::{Regex, RegexBuilder};
 use std::cell::RefCell;
@@ -139,6 +140,54 @@ impl Compiler<'_> {
         }
     }
 
+    /// `value` at `path` when it lies in `range` (what `what` may be), else a mistake.
+    fn within(
+        &self,
+        path: &str,
+        value: f64,
+        range: std::ops::RangeInclusive<f64>,
+        what: &str,
+    ) -> Option<f64> {
+        if range.contains(&value) {
+            Some(value)
+        } else {
+            self.fail(
+                path,
+                format!(
+                    "{what} must be from {} to {}, not {value}",
+                    range.start(),
+                    range.end()
+                ),
+            )
+        }
+    }
+
+    /// A rule's `gain`: one of `peak` (dBFS) or `loudness` (LUFS), each from -60 to 0.
+    fn gain(&self, path: &str, raw: &RawGain) -> Option<GainTarget> {
+        let (measure, value, key) = match (raw.peak, raw.loudness) {
+            (Some(p), None) => (GainMeasure::Peak, p, "peak"),
+            (None, Some(l)) => (GainMeasure::Loudness, l, "loudness"),
+            (Some(_), Some(_)) => {
+                return self.fail(
+                    &format!("{path}.loudness"),
+                    "`gain` takes one of `peak` or `loudness`, not both",
+                );
+            }
+            (None, None) => {
+                return self.fail(
+                    path,
+                    "`gain` needs a target: `peak: -6` (dBFS) or `loudness: -18` (LUFS)",
+                );
+            }
+        };
+        let what = match measure {
+            GainMeasure::Peak => "a peak target (dBFS)",
+            GainMeasure::Loudness => "a loudness target (LUFS)",
+        };
+        self.within(&format!("{path}.{key}"), value, -60.0..=0.0, what)
+            .map(|target| GainTarget { measure, target })
+    }
+
     /// The condition of a `match`, or `None` after recording every mistake in it.
     fn condition(&self, path: &str, raw: &RawMatch) -> Option<Condition> {
         let at = |key: &str| format!("{path}.{key}");
@@ -206,6 +255,10 @@ impl Compiler<'_> {
         Some(Condition::All(all))
     }
 }
+
+/// What a `fader:` may ask, dB: from where every DAW's fader is as good as silent to the most
+/// any DAW's fader gives (REAPER +12 dB; backends refuse what their own fader cannot reach).
+const FADER_DB: std::ops::RangeInclusive<f64> = -144.0..=24.0;
 
 /// A bus is created only when this many tracks (or folders moving whole) go into it: a bus
 /// around one track only adds a fader to the session.
@@ -303,15 +356,23 @@ pub fn load_layered(
     }
     let base = match raw.extends.as_deref() {
         None => None,
-        Some("default") => Some(RuleSet::default_rules()),
-        Some(name) => Some(resolve(name, positions.get("extends"))?),
+        Some(name) => match super::embedded(name) {
+            Some(embedded) => Some(embedded),
+            None => Some(resolve(name, positions.get("extends"))?),
+        },
     };
-    let (mut buses, base_rules, base_unused) = match base {
+    let (mut buses, base_rules, base_unused, base_gain_staging, base_reference) = match base {
         Some(base) => {
             c.colors = base.colors;
-            (base.buses, base.rules, base.unused)
+            (
+                base.buses,
+                base.rules,
+                base.unused,
+                base.gain_staging,
+                base.reference,
+            )
         }
-        None => (Vec::new(), Vec::new(), None),
+        None => (Vec::new(), Vec::new(), None, None, None),
     };
     for (name, value) in &raw.colors {
         match Rgb::parse_hex(value) {
@@ -435,6 +496,21 @@ pub fn load_layered(
             .bus
             .as_ref()
             .and_then(|name| declared_bus(&c, &format!("{path}.bus"), name));
+        let gain = r
+            .gain
+            .as_ref()
+            .and_then(|g| c.gain(&format!("{path}.gain"), g));
+        let fader = r
+            .fader
+            .and_then(|f| c.within(&format!("{path}.fader"), f, FADER_DB, "a fader level (dB)"));
+        let pan = r.pan.and_then(|p| {
+            c.within(
+                &format!("{path}.pan"),
+                p,
+                -1.0..=1.0,
+                "a pan (-1 left, 0 centre, 1 right)",
+            )
+        });
         let Some(condition) = condition else {
             continue;
         };
@@ -449,6 +525,9 @@ pub fn load_layered(
             color,
             bus,
             continue_: r.continue_,
+            gain,
+            fader,
+            pan,
         });
     }
     // A layer's rules come first: they refine the base, which still catches the rest.
@@ -507,6 +586,52 @@ pub fn load_layered(
         }
     };
 
+    let gain_staging = match &raw.gain_staging {
+        None => base_gain_staging,
+        Some(g) => Some(GainStaging {
+            keep_balance: g.keep_balance,
+            file: file.clone(),
+            line: c.line("gain_staging"),
+        }),
+    };
+    let reference = match &raw.reference {
+        None => base_reference,
+        Some(r) => {
+            let condition = match &r.matches {
+                Some(m) => c.condition("reference.match", m),
+                None => c.fail(
+                    "reference",
+                    "`reference` needs a `match` saying which tracks are references",
+                ),
+            };
+            let loudness = match &r.loudness {
+                None => Some(None),
+                Some(RawLoudness::Lufs(l)) => c
+                    .within(
+                        "reference.loudness",
+                        *l,
+                        -60.0..=0.0,
+                        "a loudness target (LUFS)",
+                    )
+                    .map(|l| Some(ReferenceLoudness::Lufs(l))),
+                Some(RawLoudness::Like(like)) => c
+                    .regex("reference.loudness.match", &like.matches)
+                    .map(|re| Some(ReferenceLoudness::Like(re))),
+            };
+            match (condition, loudness) {
+                (Some(condition), Some(loudness)) => Some(ReferencePolicy {
+                    default_kind: (!condition.has_top_level_kind()).then_some(KindFilter::Tracks),
+                    condition,
+                    direct: r.output.is_some(),
+                    loudness,
+                    file: file.clone(),
+                    line: c.line("reference"),
+                }),
+                _ => None,
+            }
+        }
+    };
+
     let errors = c.errors.into_inner();
     if !errors.is_empty() {
         return Err(RulesErrors::sorted(errors));
@@ -517,6 +642,8 @@ pub fn load_layered(
         buses,
         rules,
         unused,
+        gain_staging,
+        reference,
     })
 }
 

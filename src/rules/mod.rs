@@ -30,6 +30,7 @@
 mod compile;
 mod condition;
 mod family;
+mod mix;
 pub mod names;
 mod planner;
 mod positions;
@@ -42,6 +43,7 @@ mod template;
 pub use compile::{MAX_RULES_BYTES, Resolve, load, load_layered};
 pub use condition::Condition;
 pub use family::families;
+pub use mix::{GAIN_TOLERANCE_DB, keep_balance, pan_text};
 pub use names::Names;
 pub use planner::{UNSETTLED_NOTE, plan};
 pub use positions::Position;
@@ -59,6 +61,24 @@ use template::Template;
 pub const DEFAULT_RULES: &str = include_str!("../../rules/default.yaml");
 /// How the embedded default names itself in reports.
 pub const DEFAULT_RULES_NAME: &str = "<default rules>";
+/// The embedded `dry-mix` convention (`rules/dry-mix.yaml`): the default convention, and
+/// every track at a level to mix from, references routed around the master.
+pub const DRY_MIX_RULES: &str = include_str!("../../rules/dry-mix.yaml");
+/// How the embedded `dry-mix` convention names itself in reports.
+pub const DRY_MIX_RULES_NAME: &str = "<dry-mix rules>";
+/// The names of the embedded conventions, as `extends:` and `--rules` take them.
+pub const EMBEDDED: [&str; 2] = ["default", "dry-mix"];
+
+/// The embedded convention called `name` (`default`, `dry-mix`), if there is one.
+pub fn embedded(name: &str) -> Option<RuleSet> {
+    match name {
+        "default" => Some(RuleSet::default_rules()),
+        "dry-mix" => Some(
+            load(DRY_MIX_RULES, DRY_MIX_RULES_NAME).expect("the embedded dry-mix rules are valid"),
+        ),
+        _ => None,
+    }
+}
 
 /// A rules file that cannot be used, with the place of the mistake.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -178,6 +198,50 @@ pub struct Rule {
     /// Index into [`RuleSet::buses`].
     pub bus: Option<usize>,
     pub continue_: bool,
+    /// The level the track's clip gain brings it to (`gain:`).
+    pub gain: Option<GainTarget>,
+    /// The track fader, dB (`fader:`).
+    pub fader: Option<f64>,
+    /// The track's pan, -1 left .. 0 centre .. 1 right (`pan:`).
+    pub pan: Option<f64>,
+}
+
+/// What a track's clip gain aims at: its sample peak (dBFS) or its integrated loudness (LUFS).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GainTarget {
+    pub measure: crate::plan::GainMeasure,
+    pub target: f64,
+}
+
+/// The `gain_staging` section.
+#[derive(Clone, Debug)]
+pub struct GainStaging {
+    /// Move each gain-staged track's fader by the inverse of its clip gain, so that fader ×
+    /// clip gain (the producer's balance) is unchanged.
+    pub keep_balance: bool,
+    pub file: Arc<str>,
+    pub line: usize,
+}
+
+/// The `reference` section: which tracks are references, and how they are set up.
+#[derive(Clone, Debug)]
+pub struct ReferencePolicy {
+    pub condition: Condition,
+    /// The default kind filter, when the `match` names no `kind` (audio or MIDI tracks).
+    pub default_kind: Option<KindFilter>,
+    /// `output: direct`: routed straight to the hardware outputs, around the master.
+    pub direct: bool,
+    pub loudness: Option<ReferenceLoudness>,
+    pub file: Arc<str>,
+    pub line: usize,
+}
+
+/// A reference's level: a loudness, or the loudness another track plays at.
+#[derive(Clone, Debug)]
+pub enum ReferenceLoudness {
+    Lufs(f64),
+    /// The first track (not a reference) whose name this matches (either form, as `name`).
+    Like(Regex),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -208,6 +272,8 @@ pub struct RuleSet {
     pub buses: Vec<BusDecl>,
     pub rules: Vec<Rule>,
     pub unused: Option<UnusedPolicy>,
+    pub gain_staging: Option<GainStaging>,
+    pub reference: Option<ReferencePolicy>,
 }
 
 impl RuleSet {
@@ -305,5 +371,25 @@ impl RuleSet {
         self.unused
             .as_ref()
             .is_some_and(|u| u.when.contains(&UnusedReason::Silent))
+    }
+
+    /// True when planning needs the tracks' audio analysed first: `unused` asks for
+    /// `silent`, a rule sets a clip gain, or references are brought to a loudness (their
+    /// levels, [`crate::session::Track::levels`]).
+    pub fn wants_audio(&self) -> bool {
+        self.wants_silence()
+            || self.rules.iter().any(|r| r.gain.is_some())
+            || self
+                .reference
+                .as_ref()
+                .is_some_and(|r| r.loudness.is_some())
+    }
+
+    /// True when `track` of `session` is a reference track under the `reference` section.
+    pub fn is_reference(&self, session: &Session, names: &Names, track: &Track) -> bool {
+        self.reference.as_ref().is_some_and(|r| {
+            r.default_kind.is_none_or(|k| k.accepts(track.kind))
+                && r.condition.holds(session, names, track)
+        })
     }
 }

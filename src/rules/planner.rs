@@ -22,6 +22,9 @@ struct Wanted {
     mute: Option<Source>,
     remove: Option<Source>,
     flag: Option<(Vec<UnusedReason>, Source)>,
+    gain: Option<(super::GainTarget, Source)>,
+    fader: Option<(f64, Source)>,
+    pan: Option<(f64, Source)>,
 }
 
 /// Which part of the rule set wants a setting: an index into [`Origins`].
@@ -151,10 +154,9 @@ pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
 /// predicted copy of the session it needs.
 fn changes_what_rules_read(plan: &Plan) -> bool {
     !plan.new_buses.is_empty()
-        || plan
-            .changes
-            .iter()
-            .any(|c| !matches!(c.action, Action::Recolor { .. } | Action::Flag { .. }))
+        || plan.changes.iter().any(|c| {
+            !matches!(c.action, Action::Recolor { .. } | Action::Flag { .. }) && !c.action.is_mix()
+        })
 }
 
 /// A session the rules are evaluated on (as read, or as a plan predicts it), with what they
@@ -255,6 +257,15 @@ fn evaluate_track(
         }
         if let Some(c) = rule.color {
             w.color = Some((c, o));
+        }
+        if let Some(g) = rule.gain {
+            w.gain = Some((g, o));
+        }
+        if let Some(f) = rule.fader {
+            w.fader = Some((f, o));
+        }
+        if let Some(p) = rule.pan {
+            w.pan = Some((p, o));
         }
     }
 
@@ -387,6 +398,16 @@ fn build(
         .collect();
     structure::place(session, &decls, &wants, &mut plan);
     keep_existing_buses_populated(session, &mut plan);
+    let mix: Vec<super::mix::Want<'_>> = wanted
+        .iter()
+        .map(|w| super::mix::Want {
+            gain: w.gain.map(|(g, o)| (g, origins.get(o))),
+            fader: w.fader.map(|(f, o)| (f, origins.get(o))),
+            pan: w.pan.map(|(p, o)| (p, origins.get(o))),
+            unused: w.flag.is_some() || w.remove.is_some(),
+        })
+        .collect();
+    super::mix::place(rules, session, &mix, &mut plan);
     plan.changes.sort_by_key(|c| c.track);
     plan
 }
@@ -481,6 +502,8 @@ mod tests {
             default_name: None,
             feeds_parent: true,
             fed_by_tracks: false,
+            mixer: Default::default(),
+            levels: None,
         }
     }
 

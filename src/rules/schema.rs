@@ -21,6 +21,59 @@ pub struct RawRules {
     pub rules: Vec<RawRule>,
     #[serde(default)]
     pub unused: Option<RawUnused>,
+    #[serde(default)]
+    pub gain_staging: Option<RawGainStaging>,
+    #[serde(default)]
+    pub reference: Option<RawReference>,
+}
+
+/// `gain: {peak: -6}` or `gain: {loudness: -18}` (one of the two).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGain {
+    #[serde(default)]
+    pub peak: Option<f64>,
+    #[serde(default)]
+    pub loudness: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGainStaging {
+    #[serde(default)]
+    pub keep_balance: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReference {
+    #[serde(default, rename = "match")]
+    pub matches: Option<RawMatch>,
+    #[serde(default)]
+    pub output: Option<RawOutput>,
+    #[serde(default)]
+    pub loudness: Option<RawLoudness>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawOutput {
+    Direct,
+}
+
+/// A reference's level: LUFS, or `{match: REGEX}`, the loudness of the track it names.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawLoudness {
+    Lufs(f64),
+    Like(RawLike),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLike {
+    #[serde(rename = "match")]
+    pub matches: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -52,6 +105,14 @@ pub struct RawRule {
     pub bus: Option<String>,
     #[serde(default, rename = "continue")]
     pub continue_: bool,
+    #[serde(default)]
+    pub gain: Option<RawGain>,
+    /// The track fader, dB.
+    #[serde(default)]
+    pub fader: Option<f64>,
+    /// -1 left .. 0 centre .. 1 right.
+    #[serde(default)]
+    pub pan: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -27,6 +27,10 @@ pub(super) enum Shape {
     Flag,
     /// A whole number, unquoted.
     Whole,
+    /// A number (`-6`, `-18.5`), unquoted.
+    Number,
+    /// A number, or a mapping of the given keys.
+    NumberOr(&'static Mapping),
     Choice(&'static [&'static str]),
     List(&'static Shape),
     Map(&'static Mapping),
@@ -123,8 +127,48 @@ pub(super) static RULE: Mapping = Mapping {
         colour("color", "colour"),
         field("bus", Shape::Text),
         collection("continue", Shape::Flag),
+        field("gain", Shape::Map(&GAIN)),
+        field("fader", Shape::Number),
+        field("pan", Shape::Number),
     ],
     required: &[],
+};
+
+pub(super) static GAIN: Mapping = Mapping {
+    what: "`gain`",
+    fields: &[
+        field("peak", Shape::Number),
+        field("loudness", Shape::Number),
+    ],
+    required: &[],
+};
+
+pub(super) static GAIN_STAGING: Mapping = Mapping {
+    what: "`gain_staging`",
+    fields: &[collection("keep_balance", Shape::Flag)],
+    required: &[],
+};
+
+pub(super) const OUTPUTS: &[&str] = &["direct"];
+
+/// `loudness: {match: 'rough mix'}`: the loudness of another track.
+pub(super) static LIKE: Mapping = Mapping {
+    what: "`loudness`",
+    fields: &[Field {
+        nullable: false,
+        ..field("match", Shape::Text)
+    }],
+    required: &["match"],
+};
+
+pub(super) static REFERENCE: Mapping = Mapping {
+    what: "`reference`",
+    fields: &[
+        field("match", Shape::Map(&MATCH)),
+        field("output", Shape::Choice(OUTPUTS)),
+        field("loudness", Shape::NumberOr(&LIKE)),
+    ],
+    required: &["match"],
 };
 
 pub(super) static UNUSED: Mapping = Mapping {
@@ -152,6 +196,8 @@ pub(super) static ROOT: Mapping = Mapping {
         collection("buses", Shape::List(&Shape::Map(&BUS))),
         collection("rules", Shape::List(&Shape::Map(&RULE))),
         field("unused", Shape::Map(&UNUSED)),
+        field("gain_staging", Shape::Map(&GAIN_STAGING)),
+        field("reference", Shape::Map(&REFERENCE)),
     ],
     required: &["version"],
 };
@@ -430,6 +476,10 @@ fn expected(shape: Shape) -> String {
         Shape::Text => "text".to_string(),
         Shape::Flag => "true or false".to_string(),
         Shape::Whole => "a whole number".to_string(),
+        Shape::Number => "a number".to_string(),
+        Shape::NumberOr(_) => {
+            "a number, or a mapping (`key: value` lines, or `{key: value}`)".to_string()
+        }
         Shape::Choice(options) => format!("one of {}", choices(options)),
         Shape::List(_) => "a list (`- ` items, or `[a, b]`)".to_string(),
         Shape::Map(_) => "a mapping (`key: value` lines, or `{key: value}`)".to_string(),
@@ -477,6 +527,11 @@ impl Check {
                 ) => {}
             (Value::Scalar { text, plain: true }, Shape::Whole)
                 if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {}
+            (Value::Scalar { text, plain: true }, Shape::Number | Shape::NumberOr(_))
+                if is_number(text) => {}
+            (Value::Map(entries), Shape::NumberOr(mapping)) => {
+                self.mapping(node.at, entries, mapping)
+            }
             (Value::Scalar { text, .. }, Shape::Choice(options)) => {
                 if !options.contains(&text.as_str()) {
                     self.error(
@@ -577,6 +632,14 @@ impl Check {
             }
         }
     }
+}
+
+/// A plain scalar serde_yaml reads as a finite number: `-6`, `+3`, `-18.5`, `0.5`, `1e-3`
+/// (not `.inf` or `.nan`, which no level is).
+fn is_number(text: &str) -> bool {
+    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+    body.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && text.parse::<f64>().is_ok_and(f64::is_finite)
 }
 
 fn unknown_key(key: &str, mapping: &Mapping) -> String {
@@ -731,6 +794,13 @@ mod tests {
             (&RULE, &props["rules"]["items"]),
             (&MATCH, &defs["match"]),
             (&UNUSED, &props["unused"]),
+            (&GAIN, &props["rules"]["items"]["properties"]["gain"]),
+            (&GAIN_STAGING, &props["gain_staging"]),
+            (&REFERENCE, &props["reference"]),
+            (
+                &LIKE,
+                &props["reference"]["properties"]["loudness"]["oneOf"][1],
+            ),
         ] {
             assert_eq!(keys(mapping), properties(object), "{}", mapping.what);
             let required: Vec<&str> = object["required"]
@@ -749,6 +819,10 @@ mod tests {
         };
         assert_eq!(KINDS, choices(&defs["match"]["properties"]["kind"]));
         assert_eq!(ACTIONS, choices(&props["unused"]["properties"]["action"]));
+        assert_eq!(
+            OUTPUTS,
+            choices(&props["reference"]["properties"]["output"])
+        );
         assert_eq!(
             REASONS,
             choices(&props["unused"]["properties"]["when"]["items"])

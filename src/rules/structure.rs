@@ -551,6 +551,8 @@ unused: {when: [no_media], action: flag}
                     items: Default::default(),
                     silent: None,
                     default_name: None,
+                    mixer: Default::default(),
+                    levels: None,
                 })
                 .collect(),
         };

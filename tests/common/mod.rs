@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod ardour5;
+pub mod audio;
 
 use std::path::PathBuf;
 

@@ -111,6 +111,60 @@ fn track_edits(
     Ok(edits)
 }
 
+/// Live writes its numbers with 10 significant digits (`0.5011872053` in
+/// `abletoolz-pruned__12.4.5b.als`, `0.6606934071` in `node-als-parser__Michelle.als`).
+pub(super) fn number(value: f64) -> String {
+    crate::formats::numbers::general(value, 10)
+}
+
+/// What Live shows for a track sent to the first pair of external outputs: the master's own
+/// routing in the corpus sets that keep one (`dawtool__live8-patch-markers-auto.als`,
+/// Live 8.1; `burtlo-space__space.als`, Live 9.0): `AudioOut/External/S0`, `Ext. Out`, `1/2`.
+pub(super) const EXTERNAL_OUT: (&str, &str, &str) = ("AudioOut/External/S0", "Ext. Out", "1/2");
+
+/// True when clip `c` plays a sample (what [`super::media::clip_media`] lists as an item).
+pub(super) fn clip_plays(c: &scan::Clip) -> bool {
+    let t = &c.timing;
+    t.relative_path.is_some() || t.path.is_some() || t.name.is_some()
+}
+
+/// The mixer edits of track `index`: each playing clip's `SampleVolume` times the clip gain,
+/// the mixer volume and pan (`Manual`, and the default arrangement event that holds the
+/// value in Live 8/9), the output routed to the external outputs.
+fn mix_edits(project: &AlsProject<'_>, mix: &crate::plan::MixByTrack, index: usize) -> Vec<Edit> {
+    let t = &project.doc.tracks[index];
+    let xml = &project.xml;
+    let mut edits = Vec::new();
+    if let Some(g) = mix.clip_gain(index) {
+        for c in t.clips.iter().filter(|c| clip_plays(c)) {
+            if let Some(span) = &c.sample_volume {
+                let old = std::str::from_utf8(&xml[span.clone()])
+                    .ok()
+                    .and_then(|v| v.trim().parse::<f64>().ok())
+                    .unwrap_or(1.0);
+                edits.push(Edit::replace(span.clone(), number(old * g)));
+            }
+        }
+    }
+    if let Some(f) = mix.fader(index) {
+        for field in t.volume.iter().chain(&t.volume_event) {
+            edits.push(replace(field, number(f)));
+        }
+    }
+    if let Some(p) = mix.pan(index) {
+        for field in t.pan.iter().chain(&t.pan_event) {
+            edits.push(replace(field, number(p)));
+        }
+    }
+    if mix.direct(index) {
+        let (target, upper, lower) = EXTERNAL_OUT;
+        edits.extend(t.out_target.iter().map(|f| replace(f, target)));
+        edits.extend(t.out_upper.iter().map(|f| replace(f, upper)));
+        edits.extend(t.out_lower.iter().map(|f| replace(f, lower)));
+    }
+    edits
+}
+
 fn inside(span: &Range<usize>, removed: &[Range<usize>]) -> bool {
     removed
         .iter()
@@ -241,15 +295,34 @@ pub(super) fn write(project: &AlsProject<'_>, plan: &Plan) -> Result<NewXml, For
     let parent_id = |i: usize| layout.parents[i].and_then(|p| slot_id(layout.slots[p]));
 
     let by_track = plan.by_track(doc.tracks.len());
+    let mix = plan.mix_by_track(doc.tracks.len());
     let mut per_track: Vec<Vec<Edit>> = vec![Vec::new(); doc.tracks.len()];
     for (i, slot) in layout.slots.iter().enumerate() {
         if let Slot::Track(t) = *slot {
             per_track[t] = track_edits(project, &by_track, t, parent_id(i))?;
+            if mix.any() {
+                per_track[t].extend(mix_edits(project, &mix, t));
+            }
         }
     }
 
+    let media = project.media_edits(plan);
     if layout.is_unchanged(session) {
-        return Ok(NewXml::Edits(per_track.into_iter().flatten().collect()));
+        let edits = per_track.into_iter().flatten().chain(media).collect();
+        return Ok(NewXml::Edits(edits));
+    }
+    // Media edits go with the track that holds them, or outside the run of tracks (the
+    // master's devices), where they are made last.
+    let mut outer = Vec::new();
+    for e in media {
+        match doc
+            .tracks
+            .iter()
+            .position(|t| t.element.start <= e.range.start && e.range.end <= t.element.end)
+        {
+            Some(t) => per_track[t].push(e),
+            None => outer.push(e),
+        }
     }
 
     let max_pointee = doc.pointees.iter().map(|(v, _)| *v).max().unwrap_or(0);
@@ -308,8 +381,14 @@ pub(super) fn write(project: &AlsProject<'_>, plan: &Plan) -> Result<NewXml, For
     if let Some(field) = &doc.next_pointee
         && next_pointee != first_fresh
     {
-        // The counter lies before or after the run of tracks, never inside it.
-        let span = field.span.clone();
+        outer.push(Edit::replace(field.span.clone(), next_pointee.to_string()));
+    }
+    // Last first, so that each edit's place is still where the XML around the tracks was
+    // copied. The counter (and any media outside the tracks) lies before or after the run of
+    // tracks, never inside it.
+    outer.sort_by_key(|e| std::cmp::Reverse(e.range.start));
+    for e in outer {
+        let span = e.range;
         let at = if span.end <= run.start {
             span.clone()
         } else if span.start >= run.end {
@@ -317,7 +396,7 @@ pub(super) fn write(project: &AlsProject<'_>, plan: &Plan) -> Result<NewXml, For
         } else {
             return Err(internal(EditConflict(span)));
         };
-        out.splice(at, next_pointee.to_string().into_bytes());
+        out.splice(at, e.content);
     }
     Ok(NewXml::Rebuilt(out))
 }

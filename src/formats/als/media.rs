@@ -26,6 +26,7 @@
 //! "Collect All and Save" puts them (`Imported`, `Recorded`, `Processed/*`).
 
 use super::scan::ClipTiming;
+use crate::media::relocate::{FileKind, MediaFile};
 use crate::media::{MediaRef, ProjectMedia, SourceFile, join_written, push_unique};
 use std::path::{Path, PathBuf};
 
@@ -54,13 +55,18 @@ pub fn clip_media(
     seconds_per_beat: f64,
     caveats: &mut Vec<String>,
 ) -> Option<MediaRef> {
-    let relative = t.relative_path.as_ref().map(|r| {
-        // Live 8-10: the elements lead to the folder, `Name` is the file.
-        match &t.name {
-            Some(name) if !r.ends_with(name.as_str()) => format!("{r}/{name}"),
-            _ => r.clone(),
-        }
-    });
+    // `HasRelativePath` false: Live does not use the relative path (see `super::filerefs`).
+    let relative = t
+        .relative_path
+        .as_ref()
+        .filter(|_| !t.no_relative_path)
+        .map(|r| {
+            // Live 8-10: the elements lead to the folder, `Name` is the file.
+            match &t.name {
+                Some(name) if !r.ends_with(name.as_str()) => format!("{r}/{name}"),
+                _ => r.clone(),
+            }
+        });
     let mut candidates: Vec<String> = relative.into_iter().chain(t.path.clone()).collect();
     if candidates.is_empty() {
         candidates.extend(t.name.clone());
@@ -143,6 +149,21 @@ pub fn candidates(project: &Path, _media: &ProjectMedia, file: &SourceFile) -> V
         }
     }
     list
+}
+
+/// Every sample the set names by path and that moves with it ([`super::filerefs`]), with
+/// Live's candidates from `project`.
+pub fn media_files(xml: &[u8], project: &Path, media: &ProjectMedia) -> Vec<MediaFile> {
+    super::filerefs::sample_refs(xml)
+        .iter()
+        .filter(|r| r.follows_the_set())
+        .filter_map(|r| r.source_file())
+        .map(|file| MediaFile {
+            candidates: candidates(project, media, &file),
+            file,
+            kind: FileKind::Audio,
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 
 pub mod container;
 mod edits;
+pub mod filerefs;
 pub mod invariants;
 pub mod media;
 pub mod palette;
@@ -247,6 +248,8 @@ fn session_of(doc: &AlsDocument, scheme: Scheme) -> Session {
             default_name: default_name(t),
             feeds_parent: t.out_target.as_ref().is_none_or(|f| feeds_parent(&f.value)),
             fed_by_tracks: t.tag == "ReturnTrack" || t.input_from_track,
+            mixer: mixer_of(t),
+            levels: None,
         })
         .collect();
     caveats.dedup();
@@ -260,6 +263,30 @@ fn session_of(doc: &AlsDocument, scheme: Scheme) -> Session {
             caveats,
         }),
         name_display: NameDisplay::Numbered,
+    }
+}
+
+/// A track's mixer: its volume and pan where Live keeps them (`Manual`, else the default
+/// arrangement event of Live 8), `None` when automated (an envelope or, Live 8/9, arrangement
+/// events besides the default one: the value premix would change is not what plays); routed
+/// direct when its output goes to external outputs.
+fn mixer_of(t: &AlsTrack) -> crate::session::Mixer {
+    let number = |f: Option<&scan::Field>| {
+        f.and_then(|f| f.value.trim().parse::<f64>().ok())
+            .filter(|v| v.is_finite())
+    };
+    let automated = |events: usize, target: Option<i64>| {
+        events > 1 || target.is_some_and(|id| t.envelope_targets.contains(&id))
+    };
+    crate::session::Mixer {
+        fader: number(t.volume.as_ref().or(t.volume_event.as_ref()))
+            .filter(|_| !automated(t.volume_events, t.volume_target)),
+        pan: number(t.pan.as_ref().or(t.pan_event.as_ref()))
+            .filter(|_| !automated(t.pan_events, t.pan_target)),
+        direct_out: t
+            .out_target
+            .as_ref()
+            .is_some_and(|f| f.value.starts_with("AudioOut/External/")),
     }
 }
 
@@ -336,11 +363,130 @@ fn refuse_nested_groups(session: &Session, plan: &mut Plan) {
     }
 }
 
+/// The most a clip's gain reaches in Live, +24 dB: a clip gain past it is not written.
+const MAX_CLIP_GAIN: f64 = 15.848_931_924_611_133;
+
+impl AlsProject<'_> {
+    /// Drops, with a note, the mixer changes this set cannot take: a fader past the volume's
+    /// own range (`MidiControllerRange/Max`: +6 dB), a clip gain on a clip without
+    /// `SampleVolume` or past +24 dB, a routing of a track without output routing.
+    fn vet_mix(&self, plan: &mut Plan) {
+        if !plan.changes_mix() {
+            return;
+        }
+        let mut notes = Vec::new();
+        plan.changes.retain(|c| {
+            let t = &self.doc.tracks[c.track];
+            let why = match &c.action {
+                Action::Fader { db, .. } => {
+                    let max = t.volume_max.unwrap_or(1.995_262_38);
+                    (crate::session::db_to_gain(*db) > max * (1.0 + 1e-6)).then(|| {
+                        format!(
+                            "fader not set to {db:+.1} dB: Live's faders reach {:+.1} dB",
+                            crate::session::gain_to_db(max)
+                        )
+                    })
+                }
+                Action::ClipGain { db, .. } => {
+                    let g = crate::session::db_to_gain(*db);
+                    let clips: Vec<&scan::Clip> =
+                        t.clips.iter().filter(|c| edits::clip_plays(c)).collect();
+                    if clips.iter().any(|c| c.sample_volume.is_none()) {
+                        Some("no clip gain: a clip of the track has no SampleVolume".to_string())
+                    } else if clips
+                        .iter()
+                        .any(|c| c.timing.sample_volume.unwrap_or(1.0) * g > MAX_CLIP_GAIN)
+                    {
+                        Some(format!(
+                            "no clip gain: {db:+.1} dB takes a clip past Live's +24 dB"
+                        ))
+                    } else {
+                        None
+                    }
+                }
+                Action::RouteDirect if t.out_target.is_none() || t.out_upper.is_none() => Some(
+                    "not routed to the external outputs: the track has no output routing".into(),
+                ),
+                _ => None,
+            };
+            match why {
+                Some(message) => {
+                    notes.push(note(c, &message));
+                    false
+                }
+                None => true,
+            }
+        });
+        plan.notes.extend(notes);
+    }
+}
+
 fn note(change: &Change, message: &str) -> Note {
     Note {
         track: Some(change.track),
         message: message.into(),
         origin: Some(change.origin.clone()),
+    }
+}
+
+impl AlsProject<'_> {
+    /// Declines, with a note, the sample references that cannot be rewritten to reach their
+    /// file ([`filerefs::FileRef::rewrite`]).
+    fn vet_media(&self, plan: &mut Plan) {
+        let Some(m) = plan.media.as_mut() else {
+            return;
+        };
+        if !m.rewrites() {
+            return;
+        }
+        let targets = m.targets();
+        let mut declined = Vec::new();
+        for r in filerefs::sample_refs(&self.xml)
+            .iter()
+            .filter(|r| r.follows_the_set())
+        {
+            let Some(file) = r.source_file() else {
+                continue;
+            };
+            let key = (&file, crate::media::relocate::FileKind::Audio);
+            if let Some(target) = targets.get(&key)
+                && r.rewrite(&self.xml, m, target).is_none()
+            {
+                declined.push(file.clone());
+            }
+        }
+        drop(targets);
+        for file in declined {
+            m.decline(&file, crate::media::relocate::FileKind::Audio);
+            plan.notes.push(Note {
+                track: None,
+                message: format!(
+                    "media {:?} not rewritten: no path from the output's folder to it that \
+                     this Live set can hold (Live 8-10 keep only a relative path, and the \
+                     two share nothing below the file system's root)",
+                    file.path
+                ),
+                origin: None,
+            });
+        }
+    }
+
+    /// The edits of the sample references the plan's media rewrites change.
+    pub(crate) fn media_edits(&self, plan: &Plan) -> Vec<crate::edit::Edit> {
+        let Some(m) = plan.media.as_ref().filter(|m| m.rewrites()) else {
+            return Vec::new();
+        };
+        let targets = m.targets();
+        filerefs::sample_refs(&self.xml)
+            .iter()
+            .filter(|r| r.follows_the_set())
+            .filter_map(|r| {
+                let file = r.source_file()?;
+                let target = targets.get(&(&file, crate::media::relocate::FileKind::Audio))?;
+                r.rewrite(&self.xml, m, target)
+            })
+            .flatten()
+            .collect()
     }
 }
 
@@ -456,6 +602,8 @@ impl Project for AlsProject<'_> {
         if !nested_groups_supported(&self.doc.minor_version) {
             refuse_nested_groups(&self.session, plan);
         }
+        self.vet_media(plan);
+        self.vet_mix(plan);
     }
 
     fn into_session(self: Box<Self>) -> Session {
@@ -464,6 +612,10 @@ impl Project for AlsProject<'_> {
 
     fn source(&self) -> &[u8] {
         self.src
+    }
+
+    fn media_files(&self, project: &std::path::Path) -> Vec<crate::media::relocate::MediaFile> {
+        media::media_files(&self.xml, project, &self.session.media)
     }
 
     fn write_to(&self, plan: &Plan, out: &mut dyn std::io::Write) -> Result<(), WriteError> {

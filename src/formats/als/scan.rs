@@ -39,6 +39,8 @@ impl Field {
 /// A clip in a session slot or in the arrangement.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Clip {
+    /// `SampleVolume@Value`'s span: the clip gain (audio clips).
+    pub sample_volume: Option<Range<usize>>,
     pub disabled: bool,
     /// File name (no folders) of the clip's sample, if it has one.
     pub file: Option<String>,
@@ -70,6 +72,9 @@ pub struct ClipTiming {
     pub path: Option<String>,
     /// `SampleRef/FileRef/Name` (Live 8-10: the file name the relative path leads to).
     pub name: Option<String>,
+    /// `SampleRef/FileRef/HasRelativePath` is `false` (Live 9-10): the relative path is not
+    /// to be used (`abletoolz-pruned__10.0.6`: stale `Samples/Imported` elements).
+    pub no_relative_path: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -97,9 +102,24 @@ pub struct AlsTrack {
     /// at `Time="-63072000"`): Live 8 keeps the value only there, Live 9 in both places.
     pub volume_event: Option<Field>,
     pub pan_event: Option<Field>,
-    /// `DeviceChain/AudioOutputRouting/Target` and its `UpperDisplayString`.
+    /// `DeviceChain/AudioOutputRouting/Target` and its `UpperDisplayString` and
+    /// `LowerDisplayString`.
     pub out_target: Option<Field>,
     pub out_upper: Option<Field>,
+    pub out_lower: Option<Field>,
+    /// The mixer volume's highest value (`Volume/MidiControllerRange/Max`, linear).
+    pub volume_max: Option<f64>,
+    /// `AutomationTarget@Id` of the mixer's volume and pan (Live 9+): an automation envelope
+    /// naming one automates it.
+    pub volume_target: Option<i64>,
+    pub pan_target: Option<i64>,
+    /// `PointeeId`s of the track's automation envelopes (`AutomationEnvelopes/Envelopes/
+    /// AutomationEnvelope/EnvelopeTarget/PointeeId`, Live 9+).
+    pub envelope_targets: Vec<i64>,
+    /// Arrangement events of the mixer's volume and pan (`ArrangerAutomation/Events`): the
+    /// default one alone holds the value (Live 8/9); more are automation.
+    pub volume_events: usize,
+    pub pan_events: usize,
     /// The track's input is routed from another track (`DeviceChain/AudioInputRouting/Target`
     /// or `MidiInputRouting/Target` naming `.../Track.<Id>/...`, as in `AudioIn/Track.12/TrackOut`).
     pub input_from_track: bool,
@@ -246,7 +266,7 @@ fn attr_span(xml: &[u8], tag: Range<usize>, key: &[u8]) -> Option<Range<usize>> 
         .map(|(_, span)| span)
 }
 
-fn attr(xml: &[u8], tag: Range<usize>, key: &[u8]) -> Option<Field> {
+pub(super) fn attr(xml: &[u8], tag: Range<usize>, key: &[u8]) -> Option<Field> {
     attr_span(xml, tag, key).map(|span| Field {
         value: decoded(&xml[span.clone()]).into_owned(),
         span,
@@ -557,11 +577,46 @@ fn track_field(t: &mut AlsTrack, path: &[&[u8]], xml: &[u8], tag: Range<usize>) 
             b"ArrangerAutomation",
             b"Events",
             b"FloatEvent",
-        ] if default_event() => match *parameter {
-            b"Volume" => t.volume_event = value(),
-            b"Pan" => t.pan_event = value(),
-            _ => {}
-        },
+        ] => {
+            let default = default_event();
+            match *parameter {
+                b"Volume" => {
+                    t.volume_events += 1;
+                    if default {
+                        t.volume_event = value();
+                    }
+                }
+                b"Pan" => {
+                    t.pan_events += 1;
+                    if default {
+                        t.pan_event = value();
+                    }
+                }
+                _ => {}
+            }
+        }
+        [
+            b"DeviceChain",
+            b"Mixer",
+            b"Volume",
+            b"MidiControllerRange",
+            b"Max",
+        ] => t.volume_max = value().and_then(|f| f.value.trim().parse().ok()),
+        [b"DeviceChain", b"Mixer", b"Volume", b"AutomationTarget"] => {
+            t.volume_target = int_attr(xml, tag.clone(), b"Id").map(|(id, _)| id)
+        }
+        [b"DeviceChain", b"Mixer", b"Pan", b"AutomationTarget"] => {
+            t.pan_target = int_attr(xml, tag.clone(), b"Id").map(|(id, _)| id)
+        }
+        [
+            b"AutomationEnvelopes",
+            b"Envelopes",
+            b"AutomationEnvelope",
+            b"EnvelopeTarget",
+            b"PointeeId",
+        ] => t
+            .envelope_targets
+            .extend(int_attr(xml, tag.clone(), b"Value").map(|(id, _)| id)),
         [
             b"DeviceChain",
             b"Mixer",
@@ -608,6 +663,7 @@ fn track_field(t: &mut AlsTrack, path: &[&[u8]], xml: &[u8], tag: Range<usize>) 
             t.input_from_track |= value().is_some_and(|f| f.value.contains("/Track."));
         }
         [b"DeviceChain", b"AudioOutputRouting", b"UpperDisplayString"] => t.out_upper = value(),
+        [b"DeviceChain", b"AudioOutputRouting", b"LowerDisplayString"] => t.out_lower = value(),
         [b"DeviceChain", b"DeviceChain", b"Devices"] => t.devices_inner = Some(tag.end..tag.end),
         [b"DeviceChain", b"DeviceChain", b"Devices", device] => {
             t.top_devices += 1;
@@ -647,7 +703,10 @@ fn clip_field(c: &mut Clip, path: &[&[u8]], xml: &[u8], tag: Range<usize>) {
         [b"Loop", b"StartRelative"] => t.start_relative = number(),
         [b"Loop", b"LoopOn"] => t.loop_on = value().is_some_and(|f| f.value == "true"),
         [b"IsWarped"] => t.warped = value().is_some_and(|f| f.value == "true"),
-        [b"SampleVolume"] => t.sample_volume = number(),
+        [b"SampleVolume"] => {
+            t.sample_volume = number();
+            c.sample_volume = attr_span(xml, tag.clone(), b"Value");
+        }
         [b"WarpMarkers", b"WarpMarker"] => {
             let time = |key: &[u8]| {
                 attr(xml, tag.clone(), key).and_then(|f| f.value.trim().parse::<f64>().ok())
@@ -667,7 +726,13 @@ fn clip_field(c: &mut Clip, path: &[&[u8]], xml: &[u8], tag: Range<usize>) {
                 if !joined.is_empty() {
                     joined.push('/');
                 }
-                joined.push_str(&dir.value);
+                // An empty `Dir` is the parent folder (`dawtool__live8-patch-markers-auto`:
+                // `Dir=""`, `Dir=""`, `recording`, `samples` reach `../../recording/samples`).
+                joined.push_str(if dir.value.is_empty() {
+                    ".."
+                } else {
+                    &dir.value
+                });
             }
         }
         _ => {}
@@ -687,6 +752,9 @@ fn clip_field(c: &mut Clip, path: &[&[u8]], xml: &[u8], tag: Range<usize>) {
             if let Some(f) = value().filter(|f| !f.value.is_empty()) {
                 c.timing.name = Some(f.value);
             }
+        }
+        [b"SampleRef", b"FileRef", b"HasRelativePath"] => {
+            c.timing.no_relative_path = value().is_some_and(|f| f.value == "false");
         }
         _ => {}
     }

@@ -142,6 +142,8 @@ pub(super) fn write_to(
         }
     }
 
+    let (mix_values, mix_structural) = super::mixer::edits(project, plan, &removed);
+    edits.extend(mix_values);
     let bus = super::bus::edits(project, plan)?;
     let mut removal = super::remove::edits(project, plan);
     // Edits inside replaced or deleted elements are moot (a connection that goes, a value of
@@ -158,9 +160,12 @@ pub(super) fn write_to(
     let mut structural = bus.structural;
     structural.retain(|e| !inside(e, &removal));
     structural.extend(removal);
+    structural.extend(mix_structural);
     edits.extend(bus.values);
     edits.retain(|e| !inside(e, &structural));
     edits.extend(structural);
+    // A session written elsewhere: its search paths reach the media where it is.
+    edits.extend(super::media::search_path_edits(xml, project.src, plan));
 
     Ok(splice_into(project.src, edits, out)?)
 }

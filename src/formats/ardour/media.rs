@@ -18,8 +18,11 @@
 //! folder) or, for an embedded file, an absolute path; Ardour 2-era sessions may keep files in
 //! `sounds/`. `Config/Option audio-search-path` adds folders.
 
-use super::xml::XmlDoc;
+use super::xml::{XmlDoc, escape};
+use crate::edit::Edit;
+use crate::media::relocate::{FileKind, MediaFile, MediaPlan, absolute_text};
 use crate::media::{MediaRef, ProjectMedia, SourceFile, join_written, push_unique};
+use crate::plan::Plan;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -179,15 +182,31 @@ pub fn region_media(
     })
 }
 
+/// The option holding the audio search path, and the MIDI one.
+pub const AUDIO_SEARCH_PATH: &str = "audio-search-path";
+pub const MIDI_SEARCH_PATH: &str = "midi-search-path";
+
+/// What separates a search path's folders where premix runs: `:`, `;` on Windows (glib's
+/// `G_SEARCHPATH_SEPARATOR`, which Ardour's `Searchpath` splits on).
+pub const SEPARATOR: char = if cfg!(windows) { ';' } else { ':' };
+
+/// `Config/Option name="<name>"`, the element.
+pub fn option(xml: &XmlDoc, name: &str) -> Option<usize> {
+    let config = xml.child_named(0, "Config")?;
+    xml.children_named(config, "Option")
+        .find(|&o| xml.elements[o].get("name") == Some(name))
+}
+
 /// `Config/Option name="audio-search-path"`: extra folders, `:`-separated (`;` on Windows).
 pub fn search_path(xml: &XmlDoc) -> Vec<String> {
-    let Some(config) = xml.child_named(0, "Config") else {
-        return Vec::new();
-    };
-    xml.children_named(config, "Option")
-        .map(|o| &xml.elements[o])
-        .filter(|o| o.get("name") == Some("audio-search-path"))
-        .filter_map(|o| o.get("value"))
+    search_path_named(xml, AUDIO_SEARCH_PATH)
+}
+
+/// The folders of the search path option `name` ([`AUDIO_SEARCH_PATH`], [`MIDI_SEARCH_PATH`]).
+pub fn search_path_named(xml: &XmlDoc, name: &str) -> Vec<String> {
+    option(xml, name)
+        .and_then(|o| xml.elements[o].get("value"))
+        .into_iter()
         .flat_map(|v| v.split([':', ';']))
         .filter(|p| !p.trim().is_empty())
         .map(str::to_string)
@@ -198,6 +217,15 @@ pub fn search_path(xml: &XmlDoc) -> Vec<String> {
 /// absolute name as it is; else the name in every `interchange/*/audiofiles` folder (sorted),
 /// then `sounds/`, then the search path's folders.
 pub fn candidates(project: &Path, media: &ProjectMedia, file: &SourceFile) -> Vec<PathBuf> {
+    candidates_in(project, &media.folders, "audiofiles", file)
+}
+
+/// [`candidates`] for a MIDI source: `interchange/*/midifiles`, then the MIDI search path.
+pub fn midi_candidates(project: &Path, folders: &[String], file: &SourceFile) -> Vec<PathBuf> {
+    candidates_in(project, folders, "midifiles", file)
+}
+
+fn candidates_in(project: &Path, folders: &[String], sub: &str, file: &SourceFile) -> Vec<PathBuf> {
     let dir = project.parent().unwrap_or(Path::new(""));
     if crate::media::is_absolute_anywhere(&file.path) {
         return vec![crate::media::native(&file.path)];
@@ -207,7 +235,7 @@ pub fn candidates(project: &Path, media: &ProjectMedia, file: &SourceFile) -> Ve
         .map(|entries| {
             entries
                 .filter_map(Result::ok)
-                .map(|e| e.path().join("audiofiles"))
+                .map(|e| e.path().join(sub))
                 .collect()
         })
         .unwrap_or_default();
@@ -218,18 +246,181 @@ pub fn candidates(project: &Path, media: &ProjectMedia, file: &SourceFile) -> Ve
             &mut list,
             dir.join("interchange")
                 .join(stem)
-                .join("audiofiles")
+                .join(sub)
                 .join(&file.path),
         );
     }
     for folder in interchange {
         push_unique(&mut list, folder.join(&file.path));
     }
-    push_unique(&mut list, dir.join("sounds").join(&file.path));
-    for folder in &media.folders {
+    if sub == "audiofiles" {
+        push_unique(&mut list, dir.join("sounds").join(&file.path));
+    }
+    for folder in folders {
         push_unique(&mut list, join_written(dir, folder).join(&file.path));
     }
     list
+}
+
+/// Every source of the session (`Session/Sources/Source`, audio and MIDI) with Ardour's
+/// candidates from `project`. Ardour loads every source of the list when it opens a session,
+/// used by a region or not (a missing audio source becomes silence, a missing MIDI source an
+/// empty new file), so all of them count. Sources made of a playlist (compound regions) name
+/// no file and are left out.
+pub fn media_files(xml: &XmlDoc, project: &Path, media: &ProjectMedia) -> Vec<MediaFile> {
+    let Some(sources) = xml.child_named(0, "Sources") else {
+        return Vec::new();
+    };
+    let midi_folders = search_path_named(xml, MIDI_SEARCH_PATH);
+    xml.children_named(sources, "Source")
+        .map(|s| &xml.elements[s])
+        .filter(|s| s.get("playlist").is_none())
+        .filter_map(|s| {
+            let name = s.get("name").filter(|n| !n.is_empty())?;
+            let file = SourceFile::new(name);
+            Some(if s.get("type") == Some("midi") {
+                MediaFile {
+                    candidates: midi_candidates(project, &midi_folders, &file),
+                    file,
+                    kind: FileKind::Midi,
+                }
+            } else {
+                MediaFile {
+                    candidates: candidates(project, media, &file),
+                    file,
+                    kind: FileKind::Audio,
+                }
+            })
+        })
+        .collect()
+}
+
+/// The folders each search path of the output gains: the folder of every rewritten source's
+/// target, absolute (Ardour reads a relative search-path folder from its own working folder,
+/// not the session's: pinned by `tests/interop/ardour/run.sh`), once each, in the order of
+/// the sources, those the option already holds left out.
+pub fn added_folders(xml: &XmlDoc, plan: &MediaPlan, kind: FileKind) -> Vec<String> {
+    let option = match kind {
+        FileKind::Midi => MIDI_SEARCH_PATH,
+        _ => AUDIO_SEARCH_PATH,
+    };
+    let mut folders = search_path_named(xml, option);
+    let had = folders.len();
+    for f in plan
+        .rewritten()
+        .filter(|f| (f.kind == FileKind::Midi) == (kind == FileKind::Midi))
+    {
+        if let Some(folder) = f
+            .target
+            .as_deref()
+            .and_then(Path::parent)
+            .and_then(absolute_text)
+            && !folders.contains(&folder)
+        {
+            folders.push(folder);
+        }
+    }
+    folders.split_off(had)
+}
+
+/// Why the output cannot reach the files of `kind` through its search path, if it cannot:
+/// no `Config` element to hold the option, or a folder holding the search path's separator
+/// (or a name that is not UTF-8, left out of [`added_folders`] already).
+pub fn unreachable(xml: &XmlDoc, plan: &MediaPlan, kind: FileKind) -> Option<String> {
+    let folders = added_folders(xml, plan, kind);
+    if folders.is_empty() {
+        return None;
+    }
+    let config = xml.child_named(0, "Config");
+    if config.is_none_or(|c| xml.elements[c].is_empty_tag()) {
+        return Some("the session has no Config section to hold a search path".into());
+    }
+    folders
+        .iter()
+        .find(|f| f.contains(SEPARATOR))
+        .map(|f| format!("its folder {f} holds {SEPARATOR:?}, which separates search-path folders"))
+}
+
+/// The edits that give the output's search paths the folders of the rewritten sources
+/// ([`added_folders`]): the option's value extended (after a [`SEPARATOR`]), or, when the
+/// session has no such option, a new `<Option .../>` as the last of `Config`, indented like
+/// the others.
+pub fn search_path_edits(xml: &XmlDoc, src: &[u8], plan: &Plan) -> Vec<Edit> {
+    let Some(media) = plan.media.as_ref().filter(|m| m.rewrites()) else {
+        return Vec::new();
+    };
+    let mut edits = Vec::new();
+    for (kind, name) in [
+        (FileKind::Audio, AUDIO_SEARCH_PATH),
+        (FileKind::Midi, MIDI_SEARCH_PATH),
+    ] {
+        let added = added_folders(xml, media, kind);
+        if added.is_empty() || unreachable(xml, media, kind).is_some() {
+            continue;
+        }
+        let sep = SEPARATOR.to_string();
+        match option(xml, name).and_then(|o| xml.elements[o].attr("value")) {
+            Some(value) => {
+                let mut folders: Vec<&str> = vec![value.value.as_str()];
+                folders.retain(|v| !v.is_empty());
+                folders.extend(added.iter().map(String::as_str));
+                edits.push(Edit::replace(
+                    value.span.clone(),
+                    escape(&folders.join(&sep)),
+                ));
+            }
+            None => {
+                let Some(config) = xml.child_named(0, "Config") else {
+                    continue;
+                };
+                let el = &xml.elements[config];
+                let Some(close) = memchr::memmem::rfind(&src[..el.end], b"</") else {
+                    continue;
+                };
+                // The start of the line of `</Config>`, and the indentation of an option.
+                let line_start = src[..close]
+                    .iter()
+                    .rposition(|b| *b == b'\n')
+                    .map_or(close, |i| i + 1);
+                let at = if src[line_start..close]
+                    .iter()
+                    .all(|b| *b == b' ' || *b == b'\t')
+                {
+                    line_start
+                } else {
+                    close
+                };
+                let eol: &[u8] = if at > 1 && src[at - 2] == b'\r' {
+                    b"\r\n"
+                } else {
+                    b"\n"
+                };
+                let indent = el
+                    .children
+                    .first()
+                    .map(|&c| {
+                        let tag = xml.elements[c].tag.start;
+                        let from = src[..tag]
+                            .iter()
+                            .rposition(|b| *b == b'\n')
+                            .map_or(tag, |i| i + 1);
+                        src[from..tag].to_vec()
+                    })
+                    .unwrap_or_else(|| b"    ".to_vec());
+                let line = format!(
+                    "<Option name=\"{name}\" value=\"{}\"/>",
+                    escape(&added.join(&sep))
+                );
+                let content = if at == line_start {
+                    [indent.as_slice(), line.as_bytes(), eol].concat()
+                } else {
+                    line.into_bytes()
+                };
+                edits.push(Edit::insert(at, content));
+            }
+        }
+    }
+    edits
 }
 
 #[cfg(test)]

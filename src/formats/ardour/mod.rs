@@ -19,6 +19,7 @@ mod bus_xml;
 mod edits;
 mod lines;
 pub mod media;
+pub mod mixer;
 mod order;
 pub mod read;
 mod remove;
@@ -150,6 +151,54 @@ impl ArdourProject<'_> {
     }
 }
 
+impl ArdourProject<'_> {
+    /// Declines, with a note, the source rewrites the output's search path cannot carry
+    /// ([`media::unreachable`]).
+    fn vet_media(&self, plan: &mut Plan) {
+        use crate::media::relocate::FileKind;
+        let Some(m) = plan.media.as_mut() else {
+            return;
+        };
+        for kind in [FileKind::Audio, FileKind::Midi] {
+            let is_kind = |k: FileKind| (k == FileKind::Midi) == (kind == FileKind::Midi);
+            let declined: Vec<_> = match media::unreachable(&self.doc.xml, m, kind) {
+                Some(why) => m
+                    .rewritten()
+                    .filter(|f| is_kind(f.kind))
+                    .map(|f| (f.file.clone(), f.kind, why.clone()))
+                    .collect(),
+                // A folder that is not UTF-8 cannot be written into the option at all.
+                None => m
+                    .rewritten()
+                    .filter(|f| is_kind(f.kind))
+                    .filter(|f| {
+                        f.target
+                            .as_deref()
+                            .and_then(std::path::Path::parent)
+                            .and_then(crate::media::relocate::absolute_text)
+                            .is_none()
+                    })
+                    .map(|f| {
+                        (
+                            f.file.clone(),
+                            f.kind,
+                            "its folder's name is not UTF-8".into(),
+                        )
+                    })
+                    .collect(),
+            };
+            for (file, kind, why) in declined {
+                m.decline(&file, kind);
+                plan.notes.push(Note {
+                    track: None,
+                    message: format!("media {:?} not reached from the output: {why}", file.path),
+                    origin: None,
+                });
+            }
+        }
+    }
+}
+
 impl Project for ArdourProject<'_> {
     fn session(&self) -> &Session {
         &self.session
@@ -251,6 +300,8 @@ impl Project for ArdourProject<'_> {
             keep
         });
         self.vet_buses(plan, &names);
+        self.vet_media(plan);
+        mixer::vet(self, plan);
     }
 
     fn into_session(self: Box<Self>) -> Session {
@@ -259,6 +310,10 @@ impl Project for ArdourProject<'_> {
 
     fn source(&self) -> &[u8] {
         self.src
+    }
+
+    fn media_files(&self, project: &std::path::Path) -> Vec<crate::media::relocate::MediaFile> {
+        media::media_files(&self.doc.xml, project, &self.doc.media)
     }
 
     fn write_to(&self, plan: &Plan, out: &mut dyn std::io::Write) -> Result<(), WriteError> {

@@ -113,6 +113,24 @@ pub struct Route {
     pub aux_targets: Vec<String>,
     /// What the regions of the current playlist(s) play.
     pub items: Arc<[crate::media::MediaRef]>,
+    /// The region element of each of `items`, in the same order.
+    pub item_regions: Vec<usize>,
+    /// The fader: `Processor type="amp"`'s `Controllable name="gaincontrol"` value (linear
+    /// gain) and the span of its value.
+    pub gain: Option<(f64, Range<usize>)>,
+    /// The fader is automated (its `gain` automation is not `Off`): the value premix would
+    /// change is not what plays.
+    pub gain_automated: bool,
+    /// The pan: `Pannable`'s `Controllable name="pan-azimuth"` value (0 left, 0.5 centre, 1
+    /// right) and its span.
+    pub azimuth: Option<(f64, Range<usize>)>,
+    /// The pan is automated.
+    pub pan_automated: bool,
+    /// Audio output `Port` elements, in order.
+    pub output_ports: Vec<usize>,
+    /// Connections of the outputs to ports no route owns (`Connection other="system:playback_1"`,
+    /// Ardour 7's `ExtConnection for="JACK" other=...`): hardware outputs.
+    pub hardware_outputs: usize,
 }
 
 /// Everything premix knows about a session after reading it.
@@ -371,10 +389,48 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
             mute_spots.push(mute_spot(v));
         }
 
+        // The fader and pan.
+        let automated = |parent: usize, id: &str| {
+            xml.descendants(parent).any(|a| {
+                let a = &xml.elements[a];
+                &*a.name == "AutomationList"
+                    && a.get("automation-id") == Some(id)
+                    && a.get("state").is_some_and(|s| s != "Off")
+            })
+        };
+        let value_of = |c: usize| {
+            let v = xml.elements[c].attr("value")?;
+            let gain = v
+                .value
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|g| g.is_finite())?;
+            Some((gain, v.span.clone()))
+        };
+        let amp = xml
+            .children_named(re, "Processor")
+            .find(|&p| xml.elements[p].get("type") == Some("amp"));
+        let gain_control = amp.and_then(|a| {
+            xml.children_named(a, "Controllable")
+                .find(|&c| xml.elements[c].get("name") == Some("gaincontrol"))
+        });
+        let pannable = xml.child_named(re, "Pannable");
+        let azimuth_control = pannable.and_then(|p| {
+            xml.children_named(p, "Controllable")
+                .find(|&c| xml.elements[c].get("name") == Some("pan-azimuth"))
+        });
+        let gain = gain_control.and_then(value_of);
+        let gain_automated = amp.is_some_and(|a| automated(a, "gain"));
+        let azimuth = azimuth_control.and_then(value_of);
+        let pan_automated = pannable.is_some_and(|p| automated(p, "pan-azimuth"));
+
         // Ports and connections.
         let mut input_ports = Vec::new();
         let mut feeds = Vec::new();
         let mut audio_outputs = 0;
+        let mut output_ports = Vec::new();
+        let mut hardware_outputs = 0;
         for &io in &ios {
             let io_el = &xml.elements[io];
             let direction = io_el.get("direction");
@@ -387,6 +443,11 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
                 } else if direction == Some("Output") {
                     if xml.elements[port].get("type") == Some("audio") {
                         audio_outputs += 1;
+                        output_ports.push(port);
+                        hardware_outputs += xml
+                            .children_named(port, "ExtConnection")
+                            .filter(|&c| xml.elements[c].get("other").is_some())
+                            .count();
                     }
                     for c in xml.children_named(port, "Connection") {
                         if let Some(other) = xml.elements[c].get("other") {
@@ -438,10 +499,14 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
         let mut media_count = 0;
         let mut muted_media_count = 0;
         let mut items = Vec::new();
+        let mut item_regions = Vec::new();
         for &pl in &playlists {
             for r in xml.children_named(pl, "Region") {
                 let re_el = &xml.elements[r];
-                items.extend(media::region_media(&xml, r, &sources, &clock));
+                if let Some(item) = media::region_media(&xml, r, &sources, &clock) {
+                    items.push(item);
+                    item_regions.push(r);
+                }
                 media_count += 1;
                 if re_el.get("muted").is_some_and(truthy) {
                     muted_media_count += 1;
@@ -508,7 +573,30 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
             plugins: plugins.into(),
             aux_targets,
             items: items.into(),
+            item_regions,
+            gain,
+            gain_automated,
+            azimuth,
+            pan_automated,
+            output_ports,
+            hardware_outputs,
         });
+    }
+    // Outputs connected to ports no route owns are hardware outputs (Ardour 3-6 spell them as
+    // `Connection`s, `system:playback_1`).
+    let owners: std::collections::HashSet<String> = routes
+        .iter()
+        .flat_map(|r| r.input_ports.iter().cloned())
+        .collect();
+    for r in &mut routes {
+        let external = r
+            .output_ports
+            .iter()
+            .flat_map(|&p| xml.children_named(p, "Connection"))
+            .filter_map(|c| xml.elements[c].get("other"))
+            .filter(|o| !owners.contains(*o))
+            .count();
+        r.hardware_outputs += external;
     }
 
     let (track_routes, parents) = arrange(&routes);
@@ -605,6 +693,12 @@ fn arrange(routes: &[Route]) -> (Vec<usize>, Vec<Option<usize>>) {
 }
 
 impl ArdourDoc {
+    /// True when the route's audio goes to hardware outputs and to no route (the master or a
+    /// bus): routed around the master. `owners` are [`input_port_owners`].
+    pub fn direct_out(&self, r: &Route, owners: &HashMap<&str, usize>) -> bool {
+        r.hardware_outputs > 0 && !r.feeds.iter().any(|f| owners.contains_key(f.as_str()))
+    }
+
     pub fn session(&self) -> Session {
         let aux_targets: Vec<&str> = self
             .routes
@@ -673,6 +767,23 @@ impl ArdourDoc {
                     feeds_parent: feeds_parent(index, r),
                     fed_by_tracks: fed[ri]
                         || r.id.as_deref().is_some_and(|id| aux_targets.contains(&id)),
+                    mixer: crate::session::Mixer {
+                        // Ardour 2 sessions keep their gain elsewhere: not read.
+                        fader: r
+                            .gain
+                            .as_ref()
+                            .filter(|_| self.version >= 3000 && !r.gain_automated)
+                            .map(|(g, _)| *g),
+                        // Azimuth 0 is left, 1 right (Ardour's `Panner1in2out` shows
+                        // `L100R0` at 0).
+                        pan: r
+                            .azimuth
+                            .as_ref()
+                            .filter(|_| self.version >= 3000 && !r.pan_automated)
+                            .map(|(a, _)| 2.0 * a - 1.0),
+                        direct_out: self.direct_out(r, &port_owner),
+                    },
+                    levels: None,
                 }
             })
             .collect();

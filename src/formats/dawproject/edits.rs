@@ -337,6 +337,7 @@ pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatErro
     let session = &p.session;
     let n = doc.tracks.len();
     let by_track = plan.by_track(n);
+    let mix = plan.mix_by_track(n);
     let mut ids = Ids::new(doc);
     let mut edits: Vec<Edit> = Vec::new();
 
@@ -361,6 +362,7 @@ pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatErro
         {
             edits.push(mute(xml, doc, c, &mut ids));
         }
+        edits.extend(super::mixer::edits(doc, t, mix.fader(t), mix.pan(t)));
     }
 
     let layout = plan.layout(session);

@@ -1,4 +1,5 @@
-//! What a DAWproject clip plays, and where its file is.
+//! What a DAWproject clip plays, where its file is, and how a rewritten external path is
+//! spelled (`apply --out`).
 //!
 //! Facts, from the schema (`../shared/corpus/schemas/dawproject_Project.xsd`) and the Bitwig
 //! 5.1.6 export in the corpus (`hifa-bitwig516__canon.dawproject`):
@@ -13,8 +14,13 @@
 //! An embedded file is located as a path through the project file
 //! ([`crate::formats::embedded_file`]: `song.dawproject/audio/kick.wav`), so the analysis
 //! streams it out of the container, stored or deflated, without extracting it.
+//!
+//! An absolute external path starts with a slash or a Windows drive letter (the reference
+//! implementation's `FileReference` documentation, bitwig/dawproject). Files inside the
+//! container travel with it: only external ones are listed for a project written elsewhere.
 
 use super::scan::DpDocument;
+use crate::media::relocate::{FileKind, MediaFile, MediaPlan, absolute_text};
 use crate::media::{MediaRef, ProjectMedia, SourceFile, join_written};
 use std::path::{Path, PathBuf};
 
@@ -108,6 +114,40 @@ pub fn candidates(project: &Path, _media: &ProjectMedia, file: &SourceFile) -> V
     }
     let folder = project.parent().unwrap_or(Path::new(""));
     vec![join_written(folder, &file.path)]
+}
+
+/// Every external file of the document, with its candidate from `project`.
+pub fn media_files(
+    external: &[(String, std::ops::Range<usize>)],
+    project: &Path,
+    media: &ProjectMedia,
+) -> Vec<MediaFile> {
+    external
+        .iter()
+        .filter(|(path, _)| !path.is_empty())
+        .map(|(path, _)| {
+            let file = SourceFile::new(path.clone());
+            MediaFile {
+                candidates: candidates(project, media, &file),
+                file,
+                kind: FileKind::Audio,
+            }
+        })
+        .collect()
+}
+
+/// A rewritten external path: relative to the project's folder when the file is inside it,
+/// absolute otherwise (both are what the format defines; premix writes no `..` a reader
+/// might not follow), `/`-separated. `None` for a name that is not UTF-8.
+pub fn spelling(plan: &MediaPlan, target: &Path) -> Option<String> {
+    plan.relative(target, false, '/').or_else(|| {
+        let text = absolute_text(target)?;
+        Some(if cfg!(windows) {
+            text.replace('\\', "/")
+        } else {
+            text
+        })
+    })
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@
 pub mod container;
 mod edits;
 pub mod media;
+mod mixer;
 pub mod scan;
 
 use crate::formats::{FormatError, Project, WriteError};
@@ -71,7 +72,7 @@ impl<'a> DawProject<'a> {
         );
         others?;
         let doc = doc?;
-        let session = session_of(&doc, media::tempo(&xml));
+        let session = session_of(&doc, &xml);
         Ok(DawProject {
             src,
             archive,
@@ -107,7 +108,8 @@ fn in_project_xml(e: &FormatError) -> FormatError {
     FormatError::whole(format!("project.xml: {e}"))
 }
 
-fn session_of(doc: &DpDocument, tempo: Option<f64>) -> Session {
+fn session_of(doc: &DpDocument, xml: &[u8]) -> Session {
+    let tempo = media::tempo(xml);
     let mut files: Vec<Vec<String>> = vec![Vec::new(); doc.tracks.len()];
     for m in &doc.media {
         let name = m.path.rsplit(['/', '\\']).next().unwrap_or(&m.path);
@@ -116,6 +118,7 @@ fn session_of(doc: &DpDocument, tempo: Option<f64>) -> Session {
     let (mut items, caveats) = media::items(doc, tempo, doc.tracks.len());
     let fed = doc.fed_channels();
     let master = doc.master_channel_id();
+    let automated = mixer::automated(xml);
     let tracks = doc
         .tracks
         .iter()
@@ -137,6 +140,13 @@ fn session_of(doc: &DpDocument, tempo: Option<f64>) -> Session {
             default_name: None,
             feeds_parent: doc.feeds_parent(index, master),
             fed_by_tracks: doc.channel_id(index).is_some_and(|id| fed.contains(id)),
+            mixer: crate::session::Mixer {
+                fader: mixer::fader(doc, &automated, index),
+                pan: mixer::pan(doc, &automated, index),
+                // The format routes channels to channels only: no hardware outputs.
+                direct_out: false,
+            },
+            levels: None,
         })
         .collect();
     let media = crate::media::ProjectMedia {
@@ -156,6 +166,56 @@ fn note(change: &Change, message: &str) -> Note {
         track: Some(change.track),
         message: message.into(),
         origin: Some(change.origin.clone()),
+    }
+}
+
+impl DawProject<'_> {
+    /// The external `File@path` values the plan's media rewrites change.
+    fn media_edits(&self, plan: &Plan) -> Vec<crate::edit::Edit> {
+        let Some(m) = plan.media.as_ref().filter(|m| m.rewrites()) else {
+            return Vec::new();
+        };
+        let targets = m.targets();
+        self.doc
+            .external_files
+            .iter()
+            .filter_map(|(path, span)| {
+                let file = crate::media::SourceFile::new(path.clone());
+                let target = targets.get(&(&file, crate::media::relocate::FileKind::Audio))?;
+                let text = media::spelling(m, target)?;
+                Some(crate::edit::Edit::replace(
+                    span.clone(),
+                    crate::formats::ardour::xml::escape(&text),
+                ))
+            })
+            .collect()
+    }
+
+    /// Declines, with a note, the external paths that cannot be written (not UTF-8).
+    fn vet_media(&self, plan: &mut Plan) {
+        let Some(m) = plan.media.as_mut() else {
+            return;
+        };
+        let declined: Vec<_> = m
+            .rewritten()
+            .filter(|f| {
+                f.target
+                    .as_deref()
+                    .is_none_or(|t| media::spelling(m, t).is_none())
+            })
+            .map(|f| (f.file.clone(), f.kind))
+            .collect();
+        for (file, kind) in declined {
+            m.decline(&file, kind);
+            plan.notes.push(Note {
+                track: None,
+                message: format!(
+                    "media {:?} not rewritten: its path is not UTF-8, which project.xml cannot hold",
+                    file.path
+                ),
+                origin: None,
+            });
+        }
     }
 }
 
@@ -237,18 +297,62 @@ impl Project for DawProject<'_> {
                     notes.push(note(c, "not removed: other channels' outputs feed it"));
                     false
                 }
+                Action::ClipGain { .. } => {
+                    notes.push(note(
+                        c,
+                        "no clip gain: DAWproject keeps no gain on its clips",
+                    ));
+                    false
+                }
+                Action::RouteDirect => {
+                    notes.push(note(
+                        c,
+                        "not routed to the hardware outputs: a DAWproject channel outputs to \
+                         another channel only",
+                    ));
+                    false
+                }
+                Action::Fader { db, .. }
+                    if mixer::fader_max(&self.doc, c.track).is_some_and(|max| {
+                        crate::session::db_to_gain(*db) > max * (1.0 + 1e-6)
+                    }) =>
+                {
+                    notes.push(note(
+                        c,
+                        &format!("fader not set to {db:+.1} dB: past the channel's Volume range"),
+                    ));
+                    false
+                }
                 _ => true,
             }
         });
         plan.drop_unused_new_buses();
         plan.notes.extend(notes);
+        self.vet_media(plan);
+    }
+
+    fn media_files(&self, project: &std::path::Path) -> Vec<crate::media::relocate::MediaFile> {
+        media::media_files(&self.doc.external_files, project, &self.session.media)
     }
 
     fn write_to(&self, plan: &Plan, out: &mut dyn std::io::Write) -> Result<(), WriteError> {
         if !plan.edits_file() {
             return Ok(out.write_all(self.src)?);
         }
-        let edits = edits::write(self, plan)?;
+        let mut edits = edits::write(self, plan)?;
+        // External paths rewritten, except inside what the plan deletes (a removed track's
+        // lanes).
+        let inside = |e: &crate::edit::Edit| {
+            edits
+                .iter()
+                .any(|d| d.range.start <= e.range.start && e.range.end <= d.range.end)
+        };
+        let media: Vec<_> = self
+            .media_edits(plan)
+            .into_iter()
+            .filter(|e| !inside(e))
+            .collect();
+        edits.extend(media);
         let index = self
             .archive
             .entries

@@ -71,6 +71,9 @@ pub struct DpDocument {
     /// The largest `N` of the document's `idN` ids (Bitwig's spelling), if any.
     pub max_id: Option<u64>,
     pub media: Vec<MediaRef>,
+    /// Every `File` (or other file reference) with `external="true"`, anywhere in the
+    /// document: its `path` as written and the span of its raw value.
+    pub external_files: Vec<(String, std::ops::Range<usize>)>,
 }
 
 fn content_types(el: &Element) -> Vec<&str> {
@@ -82,6 +85,13 @@ fn content_types(el: &Element) -> Vec<&str> {
 impl DpDocument {
     pub fn element(&self, i: usize) -> &Element {
         &self.doc.elements[i]
+    }
+
+    /// Track `t`'s channel's own parameter element named `name` (`Volume`, `Pan`: children
+    /// of the `Channel`, not those of its sends).
+    pub fn parameter(&self, t: usize, name: &str) -> Option<usize> {
+        let channel = self.tracks[t].channel?;
+        self.doc.child_named(channel, name)
     }
 
     /// The `id` of track `t`'s channel.
@@ -299,6 +309,7 @@ pub fn scan(xml: &[u8]) -> Result<DpDocument, FormatError> {
     }
     let mut pending: Vec<Pending> = Vec::new();
     let mut media = Vec::new();
+    let mut external_files = Vec::new();
     let mut roots = 0;
     let mut attrs: Vec<RawAttr> = Vec::with_capacity(16);
     loop {
@@ -357,6 +368,11 @@ pub fn scan(xml: &[u8]) -> Result<DpDocument, FormatError> {
                 .find(|(k, _, _)| *k == name)
                 .map(|(_, v, _)| *v)
         };
+        if get(b"external") == Some(b"true")
+            && let Some((_, raw, span)) = attrs.iter().find(|(k, _, _)| *k == b"path")
+        {
+            external_files.push((text(raw).unwrap_or_default(), span.clone()));
+        }
         if let Some(id) = get(b"id")
             && let Some(n) = id.strip_prefix(b"id")
             && let Some(n) = std::str::from_utf8(n)
@@ -523,6 +539,7 @@ pub fn scan(xml: &[u8]) -> Result<DpDocument, FormatError> {
         tracks,
         max_id,
         media,
+        external_files,
     })
 }
 

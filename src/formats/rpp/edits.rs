@@ -11,8 +11,9 @@ use super::color::{self, NO_COLOR};
 use super::quote::{quote, wants_block};
 use super::scan::RppTrack;
 use crate::edit::{Edit, splice_into};
+use crate::formats::numbers;
 use crate::formats::{FormatError, WriteError};
-use crate::plan::{ByTrack, Plan, Slot};
+use crate::plan::{ByTrack, MixByTrack, Plan, Slot};
 use std::borrow::Cow;
 use std::io::Write;
 
@@ -140,6 +141,123 @@ fn name_block(indent: &[u8], name: &str, eol: &[u8]) -> Vec<u8> {
     out
 }
 
+/// What a plan's mixer changes need of the file: each track's audio items and where their
+/// volumes are (read only when a clip gain is to be written), and the REAPER version.
+struct MixSpots {
+    mix: MixByTrack,
+    items: Vec<Vec<(crate::media::MediaRef, super::media::ItemVolume)>>,
+    major: u32,
+}
+
+impl MixSpots {
+    fn of(project: &RppProject<'_>, plan: &Plan) -> Option<MixSpots> {
+        let mix = plan.mix_by_track(project.doc.tracks.len());
+        if !mix.any() {
+            return None;
+        }
+        let items = if mix.clip_gain.iter().any(|g| *g != 1.0) {
+            super::media::item_volumes(project.src)
+        } else {
+            Vec::new()
+        };
+        Some(MixSpots {
+            mix,
+            items,
+            // REAPER 4 and before write a pan law of -1 as `-1`, 5 and later as `-1:U`.
+            major: super::scan::version_major(project.src).unwrap_or(7),
+        })
+    }
+}
+
+/// The mixer edits of track `index` (absolute offsets): item volumes (the first token of an
+/// item's `VOLPAN`, as REAPER writes it: 6 decimals, trailing zeros dropped, REAPER 4's
+/// fixed width kept), the track's `VOLPAN` volume and pan (14 decimals), and a route to
+/// the hardware outputs (`MAINSEND 0`, and a `HWOUT` to outputs 1/2 unless it has one).
+fn mix_edits(project: &RppProject<'_>, spots: &MixSpots, index: usize) -> Vec<Edit> {
+    let t: &RppTrack = &project.doc.tracks[index];
+    let eol = project.doc.line_ending;
+    let text = |span: &std::ops::Range<usize>| String::from_utf8_lossy(&project.src[span.clone()]);
+    let mut edits = Vec::new();
+    if let Some(g) = spots.mix.clip_gain(index) {
+        for (_, spot) in spots.items.get(index).into_iter().flatten() {
+            match &spot.token {
+                Some((span, value)) => {
+                    edits.push(Edit::replace(
+                        span.clone(),
+                        numbers::like(value * g, &text(span), 6),
+                    ));
+                }
+                // The vet refuses a clip gain on an item whose `VOLPAN` does not read.
+                None if spot.line => {}
+                None => edits.push(Edit::insert(
+                    spot.after_header,
+                    line(
+                        &spot.indent,
+                        &format!("VOLPAN {} 0 1 -1", numbers::fixed_trimmed(g, 6)),
+                        eol,
+                    ),
+                )),
+            }
+        }
+    }
+    let (fader, pan) = (spots.mix.fader(index), spots.mix.pan(index));
+    if fader.is_some() || pan.is_some() {
+        match (&t.volume, &t.pan) {
+            (Some(v), Some(p)) => {
+                if let Some(f) = fader {
+                    edits.push(Edit::replace(
+                        v.span.clone(),
+                        numbers::like(f, &text(&v.span), 14),
+                    ));
+                }
+                if let Some(to) = pan {
+                    edits.push(Edit::replace(
+                        p.span.clone(),
+                        numbers::like(to, &text(&p.span), 14),
+                    ));
+                }
+            }
+            // The vet refuses a fader or pan on a `VOLPAN` that does not read.
+            _ if t.volpan => {}
+            _ => edits.push(Edit::insert(
+                t.after_header,
+                line(
+                    &key_indent(project, t),
+                    &format!(
+                        "VOLPAN {} {} -1 -1 1",
+                        numbers::fixed_trimmed(fader.unwrap_or(1.0), 14),
+                        numbers::fixed_trimmed(pan.unwrap_or(0.0), 14)
+                    ),
+                    eol,
+                ),
+            )),
+        }
+    }
+    if spots.mix.direct(index) {
+        let mut lines = Vec::new();
+        match &t.main_send {
+            Some(on) if on.value => edits.push(Edit::replace(on.span.clone(), "0")),
+            Some(_) => {}
+            None => lines.extend(line(&key_indent(project, t), "MAINSEND 0 0", eol)),
+        }
+        if t.hw_outs == 0 {
+            // Hardware outputs 1/2 (destination 0: a stereo pair), post-fader, at unity, as
+            // REAPER's routing window adds one (corpus: jonch070__Talkback.RPP routes its
+            // talkback track `MAINSEND 0 0` / `HWOUT 1026 0 1 0 0 0 0 -1:U -1`).
+            let law = if spots.major >= 5 { "-1:U" } else { "-1" };
+            lines.extend(line(
+                &key_indent(project, t),
+                &format!("HWOUT 0 0 1 0 0 0 0 {law} -1"),
+                eol,
+            ));
+        }
+        if !lines.is_empty() {
+            edits.push(Edit::insert(t.routing_end.unwrap_or(t.after_header), lines));
+        }
+    }
+    edits
+}
+
 /// A quoted name as the bytes it is written as (no copy when it is all UTF-8).
 fn name_bytes(quoted: String) -> Vec<u8> {
     match crate::name_bytes::encode(&quoted) {
@@ -208,13 +326,32 @@ pub(super) fn write_to(
     let session = &project.session;
     let layout = plan.layout(session);
     let by_track = plan.by_track(doc.tracks.len());
+    let spots = MixSpots::of(project, plan);
+    let track_edits = |i: usize| {
+        let mut edits = token_edits(project, &by_track, i);
+        if let Some(spots) = &spots {
+            edits.extend(mix_edits(project, spots, i));
+        }
+        edits
+    };
 
+    let mut file_edits = media_edits(project, plan);
     if layout.is_unchanged(session) {
         let edits = (0..doc.tracks.len())
-            .flat_map(|i| token_edits(project, &by_track, i))
+            .flat_map(track_edits)
+            .chain(file_edits)
             .collect();
         return Ok(splice_into(src, edits, out)?);
     }
+    // Each piece written below takes the media edits that fall inside it.
+    file_edits.sort_by_key(|e| e.range.start);
+    let within = |range: &std::ops::Range<usize>| -> Vec<Edit> {
+        file_edits
+            .iter()
+            .filter(|e| e.range.start >= range.start && e.range.end <= range.end)
+            .cloned()
+            .collect()
+    };
 
     // The order changes: the run of track chunks is written again, chunk by chunk.
     let positions = layout.new_positions(doc.tracks.len());
@@ -223,7 +360,11 @@ pub(super) fn write_to(
         (Some(first), Some(last)) => first.chunk.start..last.chunk.end,
         _ => doc.root_close..doc.root_close,
     };
-    out.write_all(&src[..region_range.start])?;
+    splice_into(
+        &src[..region_range.start],
+        within(&(0..region_range.start)),
+        out,
+    )?;
     for (slot_index, slot) in layout.slots.iter().enumerate() {
         let depth = depths[slot_index];
         let next_depth = depths.get(slot_index + 1).copied().unwrap_or(0);
@@ -240,7 +381,7 @@ pub(super) fn write_to(
             }
             Slot::Track(t) => {
                 let track = &doc.tracks[t];
-                let mut edits = token_edits(project, &by_track, t);
+                let mut edits = track_edits(t);
                 let wanted_unchanged = track
                     .folder
                     .as_ref()
@@ -284,6 +425,7 @@ pub(super) fn write_to(
                         }
                     }
                 }
+                edits.extend(within(&track.chunk));
                 let base = track.chunk.start;
                 let local = edits
                     .into_iter()
@@ -293,6 +435,37 @@ pub(super) fn write_to(
             }
         }
     }
-    out.write_all(&src[region_range.end..])?;
+    let tail = region_range.end..src.len();
+    let local = within(&tail)
+        .into_iter()
+        .map(|e| {
+            Edit::replace(
+                e.range.start - tail.start..e.range.end - tail.start,
+                e.content,
+            )
+        })
+        .collect();
+    splice_into(&src[tail], local, out)?;
     Ok(())
+}
+
+/// The `FILE` tokens the plan's media rewrites change, each to its new path as REAPER spells
+/// it (absolute offsets).
+fn media_edits(project: &RppProject<'_>, plan: &Plan) -> Vec<Edit> {
+    let Some(media) = &plan.media else {
+        return Vec::new();
+    };
+    if !media.rewrites() {
+        return Vec::new();
+    }
+    let targets = media.targets();
+    super::media::file_refs(project.src)
+        .into_iter()
+        .filter_map(|r| {
+            let key = crate::media::SourceFile::new(r.path);
+            let target = targets.get(&(&key, r.kind))?;
+            let text = super::media::spelling(media, target)?;
+            Some(Edit::replace(r.token, text))
+        })
+        .collect()
 }

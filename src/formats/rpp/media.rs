@@ -13,7 +13,9 @@
 //! media of a project moved from another machine (a Windows `C:\...` path opened on a Mac, say).
 
 use super::scan::{lossy, nth_token, number};
+use crate::media::relocate::{FileKind, MediaFile, MediaPlan, absolute_text};
 use crate::media::{MediaRef, ProjectMedia, SourceFile, join_written, push_unique};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 /// What kind of chunk is open, as far as items go.
@@ -29,12 +31,48 @@ enum Chunk {
 /// What the audio items of each track play, in track order (the `<TRACK` chunks directly
 /// inside the project, as the scan counts them). For a project the scan accepted.
 pub fn items(src: &[u8]) -> Vec<Vec<MediaRef>> {
-    let mut tracks: Vec<Vec<MediaRef>> = Vec::new();
+    scan_items(src)
+        .into_iter()
+        .map(|t| t.into_iter().map(|(m, _)| m).collect())
+        .collect()
+}
+
+/// Where an audio item's own volume is written: the first token of its `VOLPAN` line, or
+/// (without one) where a `VOLPAN` line goes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ItemVolume {
+    /// The token's byte range in the file and its value (linear), when the item has a
+    /// `VOLPAN` line whose first token reads.
+    pub token: Option<(Range<usize>, f64)>,
+    /// The item has a `VOLPAN` line (whose first token may not read).
+    pub line: bool,
+    /// Just after the `<ITEM` line.
+    pub after_header: usize,
+    /// The leading whitespace of the item's first key line (or of the `<ITEM` line and two
+    /// spaces, when it has none), for a new line.
+    pub indent: Vec<u8>,
+}
+
+/// [`items`] with where each item's volume is written, item by item (the same items, in the
+/// same order: the ones [`items`] lists).
+pub fn item_volumes(src: &[u8]) -> Vec<Vec<(MediaRef, ItemVolume)>> {
+    scan_items(src)
+}
+
+fn scan_items(src: &[u8]) -> Vec<Vec<(MediaRef, ItemVolume)>> {
+    let mut tracks: Vec<Vec<(MediaRef, ItemVolume)>> = Vec::new();
     let mut stack: Vec<Chunk> = Vec::new();
     let mut item: Option<ItemScan> = None;
-    for line in src.split(|b| *b == b'\n') {
+    let mut start = 0;
+    while start < src.len() {
+        let end = memchr::memchr(b'\n', &src[start..]).map_or(src.len(), |i| start + i + 1);
+        let line_start = start;
+        let raw = &src[start..end];
+        start = end;
+        let line = raw.strip_suffix(b"\n").unwrap_or(raw);
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let body = line.trim_ascii_start();
+        let indent = &line[..line.len() - body.len()];
         let Some(&first) = body.first() else {
             continue;
         };
@@ -53,7 +91,12 @@ pub fn items(src: &[u8]) -> Vec<Vec<MediaRef>> {
             };
             match kind {
                 Chunk::Track => tracks.push(Vec::new()),
-                Chunk::Item => item = Some(ItemScan::new()),
+                Chunk::Item => {
+                    let mut it = ItemScan::new();
+                    it.spot.after_header = end;
+                    it.spot.indent = [indent, b"  "].concat();
+                    item = Some(it);
+                }
                 Chunk::Source => {
                     if let Some(it) = item.as_mut() {
                         let source = body[tag_end..].trim_ascii();
@@ -67,16 +110,34 @@ pub fn items(src: &[u8]) -> Vec<Vec<MediaRef>> {
                 }
                 _ => {}
             }
+            if parent == Some(Chunk::Item)
+                && let Some(it) = item.as_mut()
+            {
+                it.first_key(indent);
+            }
             stack.push(kind);
         } else if body == b">" {
             if stack.pop() == Some(Chunk::Item)
                 && let (Some(it), Some(t)) = (item.take(), tracks.last_mut())
             {
-                t.extend(it.media());
+                let spot = it.spot.clone();
+                t.extend(it.media().map(|m| (m, spot)));
             }
         } else if first != b'|' {
             match (parent, item.as_mut()) {
-                (Some(Chunk::Item), Some(it)) => item_key(it, body),
+                (Some(Chunk::Item), Some(it)) => {
+                    it.first_key(indent);
+                    if body.starts_with(b"VOLPAN") && !it.spot.line {
+                        it.spot.line = true;
+                        let at = line_start + indent.len();
+                        it.spot.token = nth_token(body, 1).and_then(|t| {
+                            let value: f64 = std::str::from_utf8(t.text).ok()?.parse().ok()?;
+                            let r = t.raw;
+                            Some((at + r.start..at + r.end, value)).filter(|_| value.is_finite())
+                        });
+                    }
+                    item_key(it, body)
+                }
                 (Some(Chunk::Source), Some(it)) => source_key(it, body),
                 _ => {}
             }
@@ -112,6 +173,10 @@ struct ItemScan {
     /// take's; later takes carry theirs in `TAKEVOLPAN <pan> <vol> <pan law>`).
     volume: f64,
     takes: Vec<TakeScan>,
+    /// Where its volume is written.
+    spot: ItemVolume,
+    /// The indent of its first key line was taken.
+    indented: bool,
 }
 
 /// One take of an item: the lines up to the next `TAKE` line.
@@ -152,6 +217,21 @@ impl ItemScan {
             looped: false,
             volume: 1.0,
             takes: Vec::new(),
+            spot: ItemVolume {
+                token: None,
+                line: false,
+                after_header: 0,
+                indent: Vec::new(),
+            },
+            indented: false,
+        }
+    }
+
+    /// A line directly inside the item, indented by `indent`: new key lines copy the first's.
+    fn first_key(&mut self, indent: &[u8]) {
+        if !self.indented {
+            self.indented = true;
+            self.spot.indent = indent.to_vec();
         }
     }
 
@@ -217,6 +297,99 @@ fn item_key(item: &mut ItemScan, body: &[u8]) {
         b"PLAYRATE" => item.take().rate = number(body, 1).unwrap_or(1.0),
         _ => {}
     }
+}
+
+/// A `FILE` line of a `<SOURCE` chunk: a file the project refers to by path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileRef {
+    /// The path as written (invalid UTF-8 replaced).
+    pub path: String,
+    /// The raw token (quotes included) in the file.
+    pub token: std::ops::Range<usize>,
+    pub kind: FileKind,
+}
+
+/// Every `FILE` line directly inside a `<SOURCE` chunk, wherever the chunk is (items' takes,
+/// sections, subprojects, video), in file order. The innermost source's type gives the kind:
+/// `MIDI` a MIDI file, `WAVE`, `MP3`, `FLAC`, `VORBIS`, `OPUS`, ... audio, `VIDEO` and
+/// `RPP_PROJECT` (a subproject) something else.
+pub fn file_refs(src: &[u8]) -> Vec<FileRef> {
+    let mut refs = Vec::new();
+    // The open chunks: the type of each `<SOURCE` (`None` for other chunks).
+    let mut stack: Vec<Option<&[u8]>> = Vec::new();
+    let mut at = 0;
+    for raw in src.split_inclusive(|b| *b == b'\n') {
+        let start = at;
+        at += raw.len();
+        let line = raw.strip_suffix(b"\n").unwrap_or(raw);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let indent = line.len() - line.trim_ascii_start().len();
+        let body = &line[indent..];
+        match body.first() {
+            Some(b'<') => {
+                let mut words = body[1..].split(|b| *b == b' ' || *b == b'\t');
+                let source = (words.next() == Some(b"SOURCE".as_slice()))
+                    .then(|| words.find(|w| !w.is_empty()).unwrap_or_default());
+                stack.push(source);
+            }
+            Some(b'>') if body.trim_ascii_end() == b">" => {
+                stack.pop();
+            }
+            _ => {
+                let Some(Some(source)) = stack.last() else {
+                    continue;
+                };
+                if !body.starts_with(b"FILE ") && !body.starts_with(b"FILE\t") {
+                    continue;
+                }
+                let Some(token) = nth_token(body, 1) else {
+                    continue;
+                };
+                let kind = match *source {
+                    b"MIDI" => FileKind::Midi,
+                    b"VIDEO" | b"VIDEOEFFECT" | b"RPP_PROJECT" => FileKind::Other,
+                    _ => FileKind::Audio,
+                };
+                let base = start + indent;
+                refs.push(FileRef {
+                    path: lossy(token.text),
+                    token: base + token.raw.start..base + token.raw.end,
+                    kind,
+                });
+            }
+        }
+    }
+    refs
+}
+
+/// Every file the project refers to, with REAPER's candidates from `project` ([`candidates`]).
+pub fn media_files(src: &[u8], project: &Path, media: &ProjectMedia) -> Vec<MediaFile> {
+    file_refs(src)
+        .into_iter()
+        .map(|r| {
+            let file = SourceFile::new(r.path);
+            MediaFile {
+                candidates: candidates(project, media, &file),
+                file,
+                kind: r.kind,
+            }
+        })
+        .collect()
+}
+
+/// How a rewritten `FILE` path is spelled to reach `target`: relative to the project's
+/// folder when the file is inside it, as REAPER itself writes paths ("Save project file
+/// references with relative pathnames" makes relative only what is below the project's
+/// folder), else absolute; with this platform's separators, quoted as REAPER quotes.
+/// `None` when REAPER could not hold it (a name that is not UTF-8, a line break, or all
+/// three quote characters, which REAPER's quoting cannot keep).
+pub fn spelling(plan: &MediaPlan, target: &Path) -> Option<String> {
+    let path = plan
+        .relative(target, false, std::path::MAIN_SEPARATOR)
+        .or_else(|| absolute_text(target))?;
+    let lossless =
+        !path.contains(['\n', '\r']) && !['"', '\'', '`'].iter().all(|q| path.contains(*q));
+    lossless.then(|| super::quote::quote(&path))
 }
 
 /// REAPER's candidates for `file` of the project at `project`, in the order it tries them.

@@ -140,6 +140,28 @@ fn session_of(doc: &RppDocument, contents: Vec<Contents>, order: ByteOrder) -> S
                 default_name: None,
                 feeds_parent: !c.main_send_off,
                 fed_by_tracks: !t.receives.is_empty(),
+                mixer: crate::session::Mixer {
+                    // A track without `VOLPAN` plays at REAPER's default, 0 dB, centred; one
+                    // whose values do not read is left alone.
+                    // A track whose fader or pan an active envelope drives plays the
+                    // envelope: its `VOLPAN` value is not read.
+                    fader: match (&t.volume, t.volpan) {
+                        _ if t.volume_automated => None,
+                        (Some(v), _) => Some(v.value),
+                        (None, false) => Some(1.0),
+                        (None, true) => None,
+                    },
+                    pan: match (&t.pan, t.volpan) {
+                        _ if t.pan_automated => None,
+                        (Some(p), _) => Some(p.value),
+                        (None, false) => Some(0.0),
+                        (None, true) => None,
+                    },
+                    // Only the master/parent send off and a hardware output: a track whose
+                    // audio goes nowhere at all is not routed around the master, it is silent.
+                    direct_out: c.main_send_off && t.hw_outs > 0,
+                },
+                levels: None,
             }
         })
         .collect();
@@ -179,6 +201,79 @@ fn drop_renames_with_cr(plan: &mut Plan) {
     plan.notes.extend(notes);
 }
 
+/// Declines, with a note, the media paths REAPER could not hold ([`media::spelling`]).
+fn decline_unspellable_media(plan: &mut Plan) {
+    let Some(media) = plan.media.as_mut() else {
+        return;
+    };
+    let unspellable: Vec<_> = media
+        .rewritten()
+        .filter(|f| {
+            f.target
+                .as_deref()
+                .is_none_or(|t| media::spelling(media, t).is_none())
+        })
+        .map(|f| (f.file.clone(), f.kind))
+        .collect();
+    for (file, kind) in unspellable {
+        media.decline(&file, kind);
+        plan.notes.push(Note {
+            track: None,
+            message: format!(
+                "media {:?} not rewritten: its path cannot be written in a REAPER project \
+                 (not UTF-8, a line break, or all three quote characters)",
+                file.path
+            ),
+            origin: None,
+        });
+    }
+}
+
+/// REAPER's track faders reach +12 dB (its default "maximum volume").
+const MAX_FADER_DB: f64 = 12.0;
+
+impl RppProject<'_> {
+    /// Drops, with a note, the mixer changes REAPER cannot take: a fader above
+    /// [`MAX_FADER_DB`], a clip gain on an item whose `VOLPAN` does not read as numbers.
+    fn vet_mix(&self, plan: &mut Plan) {
+        if !plan.changes_mix() {
+            return;
+        }
+        let items = if plan
+            .changes
+            .iter()
+            .any(|c| matches!(c.action, Action::ClipGain { .. }))
+        {
+            media::item_volumes(self.src)
+        } else {
+            Vec::new()
+        };
+        let mut notes = Vec::new();
+        plan.changes.retain(|c| {
+            let why = match &c.action {
+                Action::Fader { db, .. } if *db > MAX_FADER_DB => format!(
+                    "fader not set to {db:+.1} dB: REAPER's faders reach +{MAX_FADER_DB} dB"
+                ),
+                Action::ClipGain { .. }
+                    if items
+                        .get(c.track)
+                        .is_some_and(|i| i.iter().any(|(_, v)| v.line && v.token.is_none())) =>
+                {
+                    "no clip gain: an item's VOLPAN line does not read as numbers".into()
+                }
+                _ => return true,
+            };
+            notes.push(Note {
+                track: Some(c.track),
+                message: why,
+                origin: Some(c.origin.clone()),
+            });
+            false
+        });
+        plan.notes.extend(notes);
+    }
+}
+
 impl Project for RppProject<'_> {
     fn session(&self) -> &Session {
         &self.session
@@ -186,6 +281,8 @@ impl Project for RppProject<'_> {
 
     fn vet(&self, plan: &mut Plan) {
         drop_renames_with_cr(plan);
+        decline_unspellable_media(plan);
+        self.vet_mix(plan);
         let reorders = !plan.new_buses.is_empty()
             || plan
                 .changes
@@ -236,6 +333,10 @@ impl Project for RppProject<'_> {
 
     fn source(&self) -> &[u8] {
         self.src
+    }
+
+    fn media_files(&self, project: &std::path::Path) -> Vec<crate::media::relocate::MediaFile> {
+        media::media_files(self.src, project, &self.session.media)
     }
 
     fn write_to(&self, plan: &Plan, out: &mut dyn std::io::Write) -> Result<(), WriteError> {

@@ -41,7 +41,7 @@ pub struct FolderState {
 }
 
 /// Where in a `<TRACK` chunk premix may edit: byte ranges of the file.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RppTrack {
     /// From the `<TRACK` line's start to the end of its closing `>` line (line ending included).
     pub chunk: Range<usize>,
@@ -66,6 +66,23 @@ pub struct RppTrack {
     /// `MUTESOLO <mute> ...`: the mute token.
     pub mute: Option<Field<bool>>,
     pub receives: Vec<Receive>,
+    /// `VOLPAN <volume> <pan> ...`: the fader (linear gain) and pan (-1 left .. 1 right)
+    /// tokens.
+    pub volume: Option<Field<f64>>,
+    pub pan: Option<Field<f64>>,
+    /// The track has a `VOLPAN` line (whose tokens may not all be numbers).
+    pub volpan: bool,
+    /// `MAINSEND <on> ...`: the master/parent send's on token.
+    pub main_send: Option<Field<bool>>,
+    /// `HWOUT` lines: sends to hardware outputs.
+    pub hw_outs: usize,
+    /// Offset just past the last `MAINSEND`, `AUXRECV` or `HWOUT` line, where REAPER keeps
+    /// a track's routing (a new `HWOUT` goes there).
+    pub routing_end: Option<usize>,
+    /// The track's volume (`VOLENV2`) and pan (`PANENV2`) envelopes are active (`ACT 1`)
+    /// and hold points: the fader or pan plays the envelope, not its `VOLPAN` value.
+    pub volume_automated: bool,
+    pub pan_automated: bool,
 }
 
 /// What a track holds that premix reports but never edits.
@@ -86,7 +103,7 @@ pub struct Contents {
 }
 
 /// What premix knows of a REAPER project after one scan.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RppDocument {
     /// The platform part of the header's version string (`win64`, `macOS-arm64`, ...).
     pub platform: Option<String>,
@@ -104,7 +121,7 @@ pub struct RppDocument {
 }
 
 /// A scanned project: the document, and each track's [`Contents`] (same order).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Scanned {
     pub doc: RppDocument,
     pub contents: Vec<Contents>,
@@ -288,6 +305,8 @@ enum Chunk {
     Source,
     FxChain,
     NameBlock,
+    /// A track's volume (`VOLENV2`) or pan (`PANENV2`) envelope: `true` for volume.
+    Envelope(bool),
     Other,
 }
 
@@ -300,6 +319,8 @@ pub(super) struct State {
     track: Option<(RppTrack, Contents)>,
     /// The muted flag of the open `<ITEM`, if one is open.
     item: Option<bool>,
+    /// The open track envelope: active (`ACT 1`), and holding points.
+    envelope: (bool, bool),
     tracks: Vec<RppTrack>,
     contents: Vec<Contents>,
     track_indent: Option<Range<usize>>,
@@ -352,6 +373,7 @@ impl State {
         self.closed_root = later.closed_root;
         self.track = later.track;
         self.item = later.item;
+        self.envelope = later.envelope;
         self.tracks.extend(later.tracks);
         self.contents.extend(later.contents);
         if later.sample_rate.is_some() {
@@ -505,6 +527,8 @@ fn open_chunk(state: &mut State, parent: Option<Chunk>, line: &Line<'_>, body_st
         (Some(Chunk::Track), b"ITEM") => Chunk::Item,
         (Some(Chunk::Track), b"FXCHAIN") => Chunk::FxChain,
         (Some(Chunk::Track), b"NAME") => Chunk::NameBlock,
+        (Some(Chunk::Track), b"VOLENV2") => Chunk::Envelope(true),
+        (Some(Chunk::Track), b"PANENV2") => Chunk::Envelope(false),
         (Some(Chunk::Item | Chunk::Source), b"SOURCE") => Chunk::Source,
         _ => Chunk::Other,
     };
@@ -586,6 +610,19 @@ fn close_chunk(text: &Text<'_>, state: &mut State, line: &Line<'_>) -> Result<()
                 }
             }
         }
+        Chunk::Envelope(volume) => {
+            let (active, points) = std::mem::take(&mut state.envelope);
+            if let Some((t, _)) = state.track.as_mut()
+                && active
+                && points
+            {
+                if volume {
+                    t.volume_automated = true;
+                } else {
+                    t.pan_automated = true;
+                }
+            }
+        }
         _ => {}
     }
     Ok(())
@@ -632,9 +669,26 @@ fn key_line(
             }
         }
         Some(Chunk::Root) => root_key(state, body),
+        Some(Chunk::Envelope(_)) => {
+            if body.starts_with(b"ACT ") {
+                state.envelope.0 = number(body, 1).is_some_and(|a| a != 0.0);
+            } else if body.starts_with(b"PT ") {
+                state.envelope.1 = true;
+            }
+        }
         _ => {}
     }
     Ok(())
+}
+
+/// The major version of REAPER that wrote the project (`6` of `"6.11/x64"` in the
+/// `<REAPER_PROJECT` line), when the first line says.
+pub(super) fn version_major(src: &[u8]) -> Option<u32> {
+    let start = src.iter().position(|b| !b.is_ascii_whitespace())?;
+    let end = memchr::memchr(b'\n', &src[start..]).map_or(src.len(), |i| start + i);
+    let token = nth_token(src[start..end].trim_ascii_end(), 2)?;
+    let text = std::str::from_utf8(token.text).ok()?;
+    text.split(['.', '/']).next()?.parse().ok()
 }
 
 /// The `n`th token of a line as a number.
@@ -672,16 +726,30 @@ fn read_track_key(
 ) -> Result<(), FormatError> {
     let body = &line.text[body_start..];
     // Most key lines are none of those premix reads: decide on the first byte.
-    if !matches!(body[0], b'N' | b'P' | b'I' | b'M' | b'A' | b'T') {
+    if !matches!(
+        body[0],
+        b'N' | b'P' | b'I' | b'M' | b'A' | b'T' | b'V' | b'H'
+    ) {
         return Ok(());
     }
     let key_end = body.iter().position(|b| *b == b' ' || *b == b'\t');
     let key = &body[..key_end.unwrap_or(body.len())];
     if !matches!(
         key,
-        b"NAME" | b"PEAKCOL" | b"ISBUS" | b"MUTESOLO" | b"AUXRECV" | b"TRACKID" | b"MAINSEND"
+        b"NAME"
+            | b"PEAKCOL"
+            | b"ISBUS"
+            | b"MUTESOLO"
+            | b"AUXRECV"
+            | b"TRACKID"
+            | b"MAINSEND"
+            | b"VOLPAN"
+            | b"HWOUT"
     ) {
         return Ok(());
+    }
+    if matches!(key, b"MAINSEND" | b"AUXRECV" | b"HWOUT") {
+        t.routing_end = Some(line.end);
     }
     let at_body = line.start + body_start;
     let abs = |r: Range<usize>| at_body + r.start..at_body + r.end;
@@ -779,8 +847,29 @@ fn read_track_key(
             });
         }
         b"MAINSEND" => {
-            c.main_send_off = tokens.next().is_some_and(|v| v.text == b"0");
+            if let Some(v) = tokens.next() {
+                c.main_send_off = v.text == b"0";
+                t.main_send = Some(Field {
+                    value: v.text != b"0",
+                    span: abs(v.raw),
+                });
+            }
         }
+        b"VOLPAN" => {
+            // A value REAPER would not read as a number leaves the fader unknown to premix
+            // (never changed), as a damaged line is no reason to refuse the project.
+            let mut number = || {
+                tokens
+                    .next()
+                    .and_then(|v| Some((parse_num::<f64>(&v)?, abs(v.raw))))
+                    .filter(|(n, _)| n.is_finite())
+                    .map(|(value, span)| Field { value, span })
+            };
+            t.volpan = true;
+            t.volume = number();
+            t.pan = number();
+        }
+        b"HWOUT" => t.hw_outs += 1,
         b"TRACKID" if t.guid.is_none() => {
             t.guid = tokens.next().map(|v| abs(v.text_range()));
         }

@@ -46,12 +46,18 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 passed=0 failed=0 skipped=0 n=0
 for input in "${inputs[@]}"; do
-  for rules in default folders; do
+  # mixer: faders, pans and direct outputs (reaper/mixer.yaml); drymix: clip gains too, on
+  # the sample, which has its audio (samples/make-media.py).
+  rulesets=(default folders mixer)
+  [[ $input == samples/* ]] && rulesets+=(drymix)
+  for rules in "${rulesets[@]}"; do
     n=$((n + 1))
     dir=$WORK/$rules/$n
     mkdir -p "$dir"
     args=(apply "$input" --out "$dir" --quiet)
     [[ $rules == folders ]] && args+=(--rules tests/interop/reaper/folders.yaml)
+    [[ $rules == mixer ]] && args+=(--rules tests/interop/reaper/mixer.yaml)
+    [[ $rules == drymix ]] && args+=(--rules dry-mix)
     if ! "$PREMIX" "${args[@]}" >"$dir/premix.log" 2>&1; then
       echo "FAIL  $rules  $input: premix apply failed: $(tail -1 "$dir/premix.log")"
       failed=$((failed + 1))

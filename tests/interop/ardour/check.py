@@ -21,6 +21,10 @@ Checks, each failure printed as a `FAIL ...` line:
 - buses: a moved route is in the route group of its bus and all its output connections go to
   that bus's inputs; a new bus feeds something; routes that were not moved keep their output
   connections (modulo renamed ports and the moved routes' outputs, which left);
+- mixer (gain staging, issue #18): a route with a `clip_gain` change has every region's gain
+  (`scale-amplitude`, as Ardour's Lua API reads it) times the gain asked for, the others keep
+  theirs; a `fader` change reads the new fader, a `pan` change the new azimuth, other routes
+  keep theirs; a `route_direct` route feeds the hardware playback ports and no route;
 - no [ERROR] line that the input's load did not log (renamed names mapped back).
 Prints `ok: ...` and exits 0 when everything holds, else exits 1.
 """
@@ -36,6 +40,21 @@ ENVIRONMENT_ERROR = re.compile(r"Error parsing MIDI patch file /usr/share/ardour
 
 # Session formats premix refuses buses for, by design (see src/formats/ardour/bus.rs): Ardour 2.
 REFUSED_FORMATS = {"2.0.0"}
+
+
+def parse_mixers(path):
+    """dump.lua's MIXER records: id -> (fader, azimuth or None, [region gains])."""
+    mixers = {}
+    for line in open(path, encoding="utf-8", errors="replace").read().splitlines():
+        if line.startswith("MIXER\t"):
+            _, rid, gain, az, regions = (line.split("\t") + [""] * 5)[:5]
+            mixers[rid] = (float(gain), None if az == "-" else float(az),
+                           [float(g) for g in regions.split(",") if g])
+    return mixers
+
+
+def close(a, b, rel=1e-5):
+    return abs(a - b) <= rel * max(1.0, abs(a), abs(b))
 
 
 def parse(path):
@@ -92,9 +111,18 @@ def main():
                 fail(f"premix refused buses: {n['message']}")
     new_buses = project.get("new_buses") or []
     renames, recolors, moves, mutes, removes = {}, {}, {}, set(), set()
+    clip_gains, faders, pans, direct = {}, {}, {}, set()
     for c in project.get("changes") or []:
         name = c["track_name"]
-        if c["action"] == "rename":
+        if c["action"] == "clip_gain":
+            clip_gains[name] = 10 ** (c["db"] / 20)
+        elif c["action"] == "fader":
+            faders[name] = 10 ** (c["db"] / 20)
+        elif c["action"] == "pan":
+            pans[name] = (c["pan"] + 1) / 2
+        elif c["action"] == "route_direct":
+            direct.add(name)
+        elif c["action"] == "rename":
             renames[name] = c["to"]
         elif c["action"] == "recolor":
             recolors[name] = c["to"].lstrip("#").lower() + "ff"
@@ -175,6 +203,15 @@ def main():
             conns = [c for cs in a["outputs"].values() for c in cs]
             if not conns or any(not c.startswith(bus + "/") for c in conns if "/audio" in c):
                 fail(f"route {old!r}: outputs {conns} do not all go to bus {bus!r}")
+        elif old in direct:
+            # Routed around the master: no output feeds a route; where the engine has the
+            # hardware ports the master feeds, so does this route (headless Ardour's dummy
+            # backend has none: the master's outputs read empty too).
+            conns = [c for cs in a["outputs"].values() for c in cs]
+            master_hw = any(cs for r in after.values() if r["kind"] == "master"
+                            for cs in r["outputs"].values())
+            if any("/" in c for c in conns) or (master_hw and not conns):
+                fail(f"route {old!r}: routed direct, but outputs {conns} are not all hardware playback ports")
         else:
             # A route that fed a bus premix filed tracks into, in no group before, joins the
             # bus's group (the group holds every route feeding the bus); any other keeps its.
@@ -191,6 +228,26 @@ def main():
                    for p, cs in a["outputs"].items()}
             if got != want:
                 fail(f"route {old!r}: outputs {got} instead of {want}")
+
+    # The mixer as Ardour's Lua API reads it.
+    mix_in, mix_out = parse_mixers(in_dump), parse_mixers(out_dump)
+    for rid, b in before.items():
+        if rid not in mix_in or rid not in mix_out:
+            continue
+        (f0, az0, g0), (f1, az1, g1) = mix_in[rid], mix_out[rid]
+        old = b["name"]
+        want_f = faders.get(old, f0)
+        if not close(f1, want_f):
+            fail(f"route {old!r}: fader {f1} instead of {want_f}")
+        want_az = pans.get(old, az0)
+        # A route without a panner in Ardour (a MIDI track whose outputs are MIDI only in
+        # ardour__1region.ardour): its `pan-azimuth` is in the file but not observable.
+        if az0 is not None and (az1 is None or not close(az1, want_az)):
+            fail(f"route {old!r}: pan azimuth {az1} instead of {want_az}")
+        k = clip_gains.get(old, 1.0)
+        want_g = sorted(g * k for g in g0)
+        if len(g1) != len(want_g) or not all(close(x, y) for x, y in zip(sorted(g1), want_g)):
+            fail(f"route {old!r}: region gains {sorted(g1)} instead of {want_g}")
 
     # Ardour's order: the routes premix did not move into a bus keep their relative order
     # (master, monitor and foldback buses are listed apart and not counted).
@@ -226,6 +283,8 @@ def main():
         return 1
     print(f"ok: {len(after)} routes, {len(removes)} removed, {len(renames)} renamed, {len(recolors)} recoloured, "
           f"{len(moves)} moved into {len(new_buses)} new buses, {len(before_errors)} errors as before"
+          + (f", {len(clip_gains)} clip gains, {len(faders)} faders, {len(pans)} pans, {len(direct)} routed direct"
+             if clip_gains or faders or pans or direct else "")
           + (f", buses refused for format {refused_format} (by design)" if refused_format else "")
           + (f", {unobservable} routes with colour 0 in and out (unset, or pre-5 GUI state headless Ardour does not read)" if unobservable else ""))
     return 0

@@ -6,6 +6,9 @@
 --   ROUTE <id> <kind> <name> <rgba hex> <group or -> <muted 0/1> <outputs> <order>
 -- where <outputs> is "port=>conn|conn;port=>..." over the route's output ports (audio and midi)
 -- and <order> the route's presentation order.
+--   MIXER <id> <fader gain> <pan azimuth or -> <region gains>
+-- the route's fader (linear), its pan (0 left .. 0.5 centre .. 1 right) and the gain
+-- (scale-amplitude) of every audio region of its playlist, comma-separated, in playlist order.
 -- Exit 0 = loaded, 2 = the session did not load.
 local dir, snap = arg[1], arg[2] or ""
 local s = load_session(dir, snap)
@@ -63,5 +66,16 @@ for r in Session:get_routes():iter() do
   print(string.format("ROUTE\t%s\t%s\t%s\t%08x\t%s\t%d\t%s\t%d", id, kind(r), r:name(),
     r:presentation_info_ptr():color(), group_of[id] or "-", r:muted() and 1 or 0, outputs(r:output()),
     r:presentation_info_ptr():order()))
+  local az = r:pan_azimuth_control()
+  local gains = {}
+  local t = r:to_track()
+  if not t:isnil() then
+    for region in t:playlist():region_list():iter() do
+      local ar = region:to_audioregion()
+      if not ar:isnil() then gains[#gains + 1] = string.format("%.9g", ar:scale_amplitude()) end
+    end
+  end
+  print(string.format("MIXER\t%s\t%.9g\t%s\t%s", id, r:gain_control():get_value(),
+    az:isnil() and "-" or string.format("%.9g", az:get_value()), table.concat(gains, ",")))
 end
 close_session()

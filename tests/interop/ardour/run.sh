@@ -10,9 +10,10 @@
 # ARDOUR_LUA (default ardour7-lua), CASE_TIMEOUT seconds per call (default 120), PREMIX_BIN
 # (use this premix binary instead of building target/release/premix), ONLY (a grep -E pattern:
 # run only the inputs whose path matches).
-# Every session is run three times: with the default rules, with buses.yaml (renames + buses)
-# and with remove.yaml (removes unused tracks); a session with a rules.yaml next to it once more
-# with that (ruleset `case`). Inputs: the corpus, samples/ardour, ../shared/cases/ardour-*,
+# Every session is run four times: with the default rules, with buses.yaml (renames + buses),
+# with remove.yaml (removes unused tracks) and with mixer.yaml (faders, pans, routes direct to
+# the hardware outputs); the samples, which have their audio, also with `--rules dry-mix`
+# (region gains); a session with a rules.yaml next to it once more with that (ruleset `case`). Inputs: the corpus, samples/ardour, ../shared/cases/ardour-*,
 # tests/fixtures/ardour and the Ardour 5 sessions tests/ardour5.rs writes.
 # A session that Ardour 7.3 itself does not load is skipped (SKIP line), not failed.
 # Prints one line per case, then "N passed, M failed". Exit 0 all passed, 1 a case failed,
@@ -29,6 +30,7 @@ DUMP=$HERE/dump.lua
 CHECK=$HERE/check.py
 RULES=$HERE/buses.yaml
 REMOVE_RULES=$HERE/remove.yaml
+MIXER_RULES=$HERE/mixer.yaml
 PREMIX=${PREMIX_BIN:-$ROOT/target/release/premix}
 WORK=$ROOT/target/interop/ardour
 CORPUS=${PREMIX_CORPUS:-$ROOT/../shared/corpus}
@@ -169,6 +171,8 @@ run_case() {
   local args=(apply "$input" --out "$dir/out" --json)
   [[ $ruleset == buses ]] && args+=(--rules "$RULES")
   [[ $ruleset == remove ]] && args+=(--rules "$REMOVE_RULES")
+  [[ $ruleset == mixer ]] && args+=(--rules "$MIXER_RULES")
+  [[ $ruleset == drymix ]] && args+=(--rules dry-mix)
   [[ $ruleset == case ]] && args+=(--rules "$(dirname "$input")/rules.yaml")
   timeout "$TIMEOUT" "$PREMIX" "${args[@]}" >"$dir/plan.json" 2>"$log" </dev/null || rc=$?
   if [[ $rc -ne 0 ]]; then
@@ -178,7 +182,10 @@ run_case() {
   [[ -f $out_file ]] || { report FAIL "premix apply wrote no $out_file"; return; }
   timeout "$TIMEOUT" "$PREMIX" inspect "$input" --json >"$dir/inspect.json" 2>>"$log" </dev/null || rc=$?
   [[ $rc -eq 0 ]] || { report FAIL "premix inspect exited $rc"; return; }
-  load "$out_file" "$dir/ardour" "$dir/out.txt" || rc=$?
+  # The output is loaded without its input's media copied next to it: premix's output reaches
+  # the originals itself (audio-search-path). Ardour 7.3 refuses to load a session that finds a
+  # source's name both in its own interchange folder and on its search path.
+  MEDIA_FROM=/nonexistent load "$out_file" "$dir/ardour" "$dir/out.txt" || rc=$?
   if [[ $rc -ne 0 ]]; then
     report FAIL "Ardour did not load premix's output (exit $rc); see $dir/out.txt"
     return
@@ -194,6 +201,48 @@ run_case() {
   [[ -n $first ]] || first="check.py exited $rc: $(tail -n1 "$dir/check.txt")"
   [[ $more -gt 0 ]] && first+=" (+$more more)"
   report FAIL "$first; see $dir/check.txt"
+}
+
+# media_case INPUT N: premix's output written elsewhere opens with its media in real Ardour.
+# The input is staged as a session folder with media (media.py stage: the sample's real files,
+# silent WAVs named as the corpus sessions' sources); the files Ardour loads for it are compared
+# with what it loads for `apply --out` (ruleset `reach`: the originals where they are) and
+# `apply --out --copy-media` (ruleset `copy`: copies in the output's own interchange folder),
+# each output loaded where premix wrote it, nothing copied next to it.
+media_case() {
+  local input=$1 n=$2 dir=$WORK/media/$n staged snap rc=0 mode
+  rm -rf "$dir"
+  mkdir -p "$dir/in"
+  staged=$("$PY" "$HERE/media.py" stage "$input" "$dir/in") || {
+    ruleset=media
+    report FAIL "media.py stage failed"
+    return
+  }
+  snap=$(basename "$(dirname "$staged")")
+  (cd "$dir/in" && timeout "$TIMEOUT" "$LUA" "$HERE/sources.lua" "$dir/in/$snap" "$snap") \
+    >"$dir/in.txt" 2>&1 </dev/null || rc=$?
+  for mode in reach copy; do
+    ruleset=$mode
+    local out=$dir/$mode/$snap args=(apply "$staged" --out "$dir/$mode/$snap")
+    [[ $mode == copy ]] && args+=(--copy-media)
+    if [[ $rc -ne 0 ]]; then
+      report SKIP "Ardour 7.3 does not load the staged input (exit $rc); see $dir/in.txt"
+      continue
+    fi
+    local r=0
+    timeout "$TIMEOUT" "$PREMIX" "${args[@]}" >"$dir/$mode.log" 2>&1 </dev/null || r=$?
+    [[ $r -eq 0 ]] || { report FAIL "premix apply exited $r: $(grep -m1 . "$dir/$mode.log" || true)"; continue; }
+    (cd "$dir/$mode" && timeout "$TIMEOUT" "$LUA" "$HERE/sources.lua" "$out" "$snap") \
+      >"$dir/$mode.txt" 2>&1 </dev/null || r=$?
+    [[ $r -eq 0 ]] || { report FAIL "Ardour did not load premix's output (exit $r); see $dir/$mode.txt"; continue; }
+    local said
+    said=$("$PY" "$HERE/media.py" check "$dir/in.txt" "$dir/$mode.txt" "$mode" "$dir/in/$snap" "$out") || r=$?
+    if [[ $r -eq 0 ]]; then
+      report PASS "${said#ok: }; $(grep -m1 ': media:' "$dir/$mode.log" | sed 's/.*: media: //' || echo 'no media line')"
+    else
+      report FAIL "${said#FAIL }; see $dir/$mode.txt"
+    fi
+  done
 }
 
 n=0
@@ -212,9 +261,13 @@ for input in "${inputs[@]}"; do
   run_case default "$input" "$n" "$WORK/input/$n/in.txt"
   run_case buses "$input" "$n" "$WORK/input/$n/in.txt"
   run_case remove "$input" "$n" "$WORK/input/$n/in.txt"
+  run_case mixer "$input" "$n" "$WORK/input/$n/in.txt"
+  # The sample has its audio (samples/make-media.py): dry-mix writes region gains too.
+  [[ $input == samples/* ]] && run_case drymix "$input" "$n" "$WORK/input/$n/in.txt"
   if [[ -f $(dirname "$input")/rules.yaml ]]; then
     run_case case "$input" "$n" "$WORK/input/$n/in.txt"
   fi
+  media_case "$input" "$n"
 done
 
 # The fact behind refusing buses in Ardour 2 sessions: Ardour 7.3 loads Ardour 2 edit and mix

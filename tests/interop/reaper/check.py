@@ -16,6 +16,16 @@ INPUT is the project premix read, OUTPUT the project it wrote, and INSPECT.json 
    GUID between INPUT and OUTPUT, whatever premix did to the track order.
 6. Every track of INPUT (by GUID) is still in OUTPUT, exactly once (unless --allow-removal),
    and no track premix created reuses an existing GUID.
+7. Media: every file a `FILE` line of a `<SOURCE` chunk (at any depth: every take, sections)
+   reaches from INPUT's folder, the same line, as each parser reads it, reaches from OUTPUT's
+   folder (with --copied-from IN --copied-to OUT: a file under IN is reached at the same place
+   under OUT), and OUTPUT has no more unreached FILE lines than INPUT. A FILE line is looked
+   for as REAPER looks first: the path as written (relative ones from the project's folder),
+   then the file's name in the project's folder.
+8. The mixer each parser reads equals premix's (gain staging, issue #18): a track's fader and
+   pan from its `VOLPAN` line (0 dB, centre without one), each audio item's volume from its
+   own `VOLPAN` (1 without one), and a track routed direct (`MAINSEND 0` and a `HWOUT`) where
+   premix says `direct_out`; tracks whose fader or pan an envelope drives are skipped.
 
 So it proves that what premix writes is read by other REAPER parsers as the session premix
 says it wrote, with routing intact. It does not judge whether the rules were applied well.
@@ -30,6 +40,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import sys
 from collections import Counter
@@ -52,6 +63,11 @@ class Track:
     isbus: list  # tokens after ISBUS (empty if the line is missing)
     auxrecv: list  # the srcIndex token of every AUXRECV line, in order
     problems: list = field(default_factory=list)  # things wrong inside the chunk itself
+    volpan: list = field(default_factory=list)  # tokens after the track's VOLPAN
+    mainsend: list = field(default_factory=list)  # tokens after MAINSEND
+    hwouts: int = 0  # HWOUT lines
+    items: list = field(default_factory=list)  # per ITEM with a SOURCE: its volume, or None
+    automated: bool = False  # an active VOLENV2/PANENV2 with points
 
 
 def norm_guid(token) -> str | None:
@@ -94,7 +110,37 @@ def track_from_lines(header: list, lines: list, name_block: list | None = None) 
         problems.append(f"header GUID {header_guid} differs from TRACKID {trackid}")
 
     auxrecv = [line[1] if len(line) > 1 else None for line in lines if line and line[0] == "AUXRECV"]
-    return Track(name, header_guid or trackid, isbus, auxrecv, problems)
+    volpan_line = first("VOLPAN")
+    mainsend_line = first("MAINSEND")
+    hwouts = sum(1 for line in lines if line and line[0] == "HWOUT")
+    return Track(name, header_guid or trackid, isbus, auxrecv, problems,
+                 list(volpan_line[1:]) if volpan_line else [],
+                 list(mainsend_line[1:]) if mainsend_line else [], hwouts)
+
+
+def item_volume(lines: list):
+    """What an item plays at: its volume times its active take's (the first and third fields
+    of its `VOLPAN` line; a later take's in `TAKEVOLPAN <pan> <vol> <law>`; `TAKE SEL` marks
+    the active one, else the first plays), 1 without them."""
+    item, takes = 1.0, [[1.0, False]]
+    for line in lines:
+        if not line:
+            continue
+        if line[0] == "VOLPAN" and len(takes) == 1:
+            item = float(line[1]) if len(line) > 1 else 1.0
+            takes[0][0] = float(line[3]) if len(line) > 3 else 1.0
+        elif line[0] == "TAKE":
+            takes.append([1.0, len(line) > 1 and str(line[1]) == "SEL"])
+        elif line[0] == "TAKEVOLPAN" and len(line) > 2:
+            takes[-1][0] = float(line[2])
+    active = next((t for t in takes if t[1]), takes[0])
+    return item * active[0]
+
+
+def envelope_active(lines: list) -> bool:
+    act = next((line for line in lines if line and line[0] == "ACT"), None)
+    return bool(act and len(act) > 1 and float(act[1]) != 0 and
+                any(line and line[0] == "PT" for line in lines))
 
 
 # --------------------------------------------------------------------------------------------
@@ -121,7 +167,17 @@ def parse_rppxml(path: str):
             block = next((["".join(map(str, line)) for line in c.children]
                           for c in child.children
                           if isinstance(c, rppxml.RPPXML) and c.name == "NAME"), None)
-            tracks.append(track_from_lines(list(child.params), lines, block))
+            track = track_from_lines(list(child.params), lines, block)
+            for c in child.children:
+                if not isinstance(c, rppxml.RPPXML):
+                    continue
+                sub = [list(x) for x in c.children if isinstance(x, list)]
+                if c.name == "ITEM" and any(isinstance(x, rppxml.RPPXML) and x.name == "SOURCE"
+                                            for x in c.children):
+                    track.items.append(item_volume(sub))
+                elif c.name in ("VOLENV2", "PANENV2") and envelope_active(sub):
+                    track.automated = True
+            tracks.append(track)
     return tracks, None
 
 
@@ -150,8 +206,94 @@ def parse_rpp(path: str):
             block = next(([str(line).lstrip("|") for line in c.children]
                           for c in child.children
                           if isinstance(c, rpp.Element) and c.tag == "NAME"), None)
-            tracks.append(track_from_lines(list(child.attrib), lines, block))
+            track = track_from_lines(list(child.attrib), lines, block)
+            for c in child.children:
+                if not isinstance(c, rpp.Element):
+                    continue
+                sub = [x if isinstance(x, list) else [x] for x in c.children
+                       if not isinstance(x, rpp.Element)]
+                if c.tag == "ITEM" and any(isinstance(x, rpp.Element) and x.tag == "SOURCE"
+                                           for x in c.children):
+                    track.items.append(item_volume(sub))
+                elif c.tag in ("VOLENV2", "PANENV2") and envelope_active(sub):
+                    track.automated = True
+            tracks.append(track)
     return tracks, None
+
+
+def rppxml_files(path: str) -> list | None:
+    """Every FILE value of a SOURCE chunk, in document order, as rppxml reads it."""
+    try:
+        root = rppxml.load(path)
+    except Exception:  # noqa: BLE001 - check 1 reports it
+        return None
+    out = []
+
+    def walk(chunk, in_source):
+        for c in chunk.children:
+            if isinstance(c, rppxml.RPPXML):
+                walk(c, c.name == "SOURCE")
+            elif in_source and isinstance(c, list) and len(c) > 1 and c[0] == "FILE":
+                out.append(str(c[1]))
+
+    for r in root if isinstance(root, list) else [root]:
+        if isinstance(r, rppxml.RPPXML):
+            walk(r, r.name == "SOURCE")
+    return out
+
+
+def rpp_files(path: str) -> list | None:
+    """Every FILE value of a SOURCE chunk, in document order, as rpp reads it."""
+    try:
+        root = rpp.loads(read_text(path))
+    except Exception:  # noqa: BLE001
+        return None
+    out = []
+
+    def walk(chunk, in_source):
+        for c in chunk.children:
+            if isinstance(c, rpp.Element):
+                walk(c, c.tag == "SOURCE")
+            elif in_source and isinstance(c, list) and len(c) > 1 and c[0] == "FILE":
+                out.append(str(c[1]))
+
+    walk(root, root.tag == "SOURCE")
+    return out
+
+
+def reached_file(project: str, written: str) -> str | None:
+    """Where REAPER first finds the FILE `written` of `project` (canonical), or None."""
+    base = os.path.dirname(os.path.abspath(project))
+    name = re.split(r"[\\/]", written)[-1]
+    for candidate in (os.path.join(base, written), os.path.join(base, name)):
+        if os.path.isfile(candidate):
+            return os.path.realpath(candidate)
+    return None
+
+
+def check_media(label: str, read, args, fail) -> str | None:
+    """Check 7 with one parser; returns a summary of what was reached, or None."""
+    before, after = read(args.input), read(args.output)
+    if before is None or after is None:
+        return None
+    found_in = {reached_file(args.input, f) for f in before} - {None}
+    lost_in = sum(1 for f in before if reached_file(args.input, f) is None)
+    found_out = {reached_file(args.output, f) for f in after} - {None}
+    lost_out = sum(1 for f in after if reached_file(args.output, f) is None)
+    want = set()
+    for f in found_in:
+        if args.copied_from:
+            root = os.path.realpath(args.copied_from)
+            if os.path.commonpath([f, root]) == root:
+                f = os.path.join(os.path.realpath(args.copied_to), os.path.relpath(f, root))
+        want.add(f)
+    for f in sorted(want - found_out):
+        fail(label, f"media: the output does not reach {f}, which the input reaches")
+    for f in sorted(found_out - want):
+        fail(label, f"media: the output reaches {f}, which it should not")
+    if lost_out > lost_in:
+        fail(label, f"media: {lost_out} FILE lines reach nothing from the output, {lost_in} from the input")
+    return f"{len(found_out)} media file(s) reached"
 
 
 # --------------------------------------------------------------------------------------------
@@ -253,6 +395,28 @@ def check_against_premix(label: str, tracks: list, premix: list, fail) -> None:
                  f"premix says {info.get('parent')}")
 
 
+def check_mixer(label: str, tracks: list, premix: list, fail) -> None:
+    """Check 7: faders, pans, item volumes and direct routing against premix's JSON."""
+    close = lambda a, b: a is not None and b is not None and abs(float(a) - float(b)) <= 1e-6  # noqa: E731
+    for i, (track, info) in enumerate(zip(tracks, premix)):
+        who = f"track {i} ({info.get('name')!r})"
+        if track.automated:
+            continue
+        fader, pan = (track.volpan[:2] if len(track.volpan) >= 2 else (1.0, 0.0))
+        if info.get("fader") is not None and not close(fader, info["fader"]):
+            fail(label, f"{who} VOLPAN volume reads {fader}, premix says {info['fader']}")
+        if info.get("pan") is not None and not close(pan, info["pan"]):
+            fail(label, f"{who} VOLPAN pan reads {pan}, premix says {info['pan']}")
+        gains = [item.get("gain") for item in info.get("items", [])]
+        if len(gains) == len(track.items):
+            for n, (volume, gain) in enumerate(zip(track.items, gains)):
+                if gain is not None and not close(volume, gain):
+                    fail(label, f"{who} item {n} VOLPAN volume reads {volume}, premix says {gain}")
+        direct = bool(track.mainsend) and as_int(track.mainsend[0]) == 0 and track.hwouts > 0
+        if info.get("direct_out") and not direct:
+            fail(label, f"{who}: premix says direct_out, MAINSEND {track.mainsend}, {track.hwouts} HWOUT")
+
+
 def check_identity_and_routing(label: str, before: list, after: list, allow_removal: bool,
                                fail, note) -> dict:
     """Checks 5-6: tracks kept (by GUID) and every receive still fed by the same source."""
@@ -326,6 +490,8 @@ def main(argv: list) -> int:
     ap.add_argument("inspect_json", help="`premix inspect OUTPUT --json`, or - for stdin")
     ap.add_argument("--allow-removal", action="store_true",
                     help="input tracks may be missing from the output (rules that remove tracks)")
+    ap.add_argument("--copied-from", help="with --copy-media: the folder premix was given")
+    ap.add_argument("--copied-to", help="with --copy-media: the output folder")
     args = ap.parse_args(argv)
 
     # message -> parsers that reported it, so one finding seen by both is printed once.
@@ -377,6 +543,7 @@ def main(argv: list) -> int:
     stats = {}
     for label, (before, after) in parsed.items():
         check_against_premix(label, after, premix, fail)
+        check_mixer(label, after, premix, fail)
         # A chunk problem (say, two NAME lines) counts only if premix introduced it.
         problems_in = {t.guid: set(t.problems) for t in before or [] if t.guid}
         for i, track in enumerate(after):
@@ -385,6 +552,11 @@ def main(argv: list) -> int:
         if before is not None:
             stats = check_identity_and_routing(label, before, after, args.allow_removal, fail, note)
 
+    media = None
+    for label, read in (("rppxml", rppxml_files), ("rpp", rpp_files)):
+        if label in parsed:
+            media = check_media(label, read, args, fail) or media
+
     folders = lambda ts: sum(1 for t in ts if folder_delta(t.isbus) > 0)  # noqa: E731
     summary = "read by " + ("+".join(parsed) or "no parser")
     if parsed:
@@ -392,6 +564,8 @@ def main(argv: list) -> int:
         if before is not None:
             summary += (f"; tracks {len(before)}->{len(after)}, folders {folders(before)}->{folders(after)}"
                         f", {stats.get('created', 0)} new, {stats.get('receives', 0)} receive(s) traced")
+    if media:
+        summary += f", {media}"
     print(("failed: " if failures else "ok: ") + summary)
     for kind, found in (("FAIL", failures), ("note", notes)):
         for msg, labels in found.items():

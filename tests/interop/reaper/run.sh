@@ -30,6 +30,7 @@ WORK=target/interop/reaper
 CORPUS=${PREMIX_CORPUS:-$ROOT/../shared/corpus}
 CASES=${PREMIX_CASES:-$ROOT/../shared/cases}
 BREAKS=$HERE/breaks.yaml
+MIXER=$HERE/mixer.yaml
 TIMEOUT=${CASE_TIMEOUT:-120}
 
 die() {
@@ -113,8 +114,14 @@ run_case() {
   mkdir -p "$dir/out"
 
   local args=(apply "$input" --out "$dir/out")
+  local media_args=()
   [[ $ruleset == folders ]] && args+=(--rules "$RULES")
+  # --copy-media: the media under the input's folder is copied into the output's, same layout.
+  [[ $ruleset == copy ]] && args+=(--copy-media) &&
+    media_args=(--copied-from "$(dirname "$input")" --copied-to "$dir/out")
   [[ $ruleset == breaks ]] && args+=(--rules "$BREAKS")
+  [[ $ruleset == mixer ]] && args+=(--rules "$MIXER")
+  [[ $ruleset == drymix ]] && args+=(--rules dry-mix)
   [[ $ruleset == case ]] && args+=(--rules "$(case_rules "$input")")
   timeout "$TIMEOUT" "$PREMIX" "${args[@]}" >"$log" 2>&1 </dev/null || rc=$?
   if [[ $rc -ne 0 ]]; then
@@ -130,7 +137,7 @@ run_case() {
     report FAIL "premix inspect --json exited $rc: $(grep -m1 . "$log" || true)"
     return
   fi
-  timeout "$TIMEOUT" "$PY" "$CHECK" "$input" "$out" "$dir/inspect.json" >"$dir/check.txt" 2>&1 </dev/null || rc=$?
+  timeout "$TIMEOUT" "$PY" "$CHECK" "$input" "$out" "$dir/inspect.json" "${media_args[@]}" >"$dir/check.txt" 2>&1 </dev/null || rc=$?
   local extra="" first more
   grep -q 'input rejected by rpp, skipped strict check' "$dir/check.txt" &&
     extra="; input rejected by rpp, skipped strict check"
@@ -162,6 +169,13 @@ for input in "${inputs[@]}"; do
   n=$((n + 1))
   run_case default "$input" "$n"
   run_case folders "$input" "$n"
+  # The samples have real media next to them (the corpus has none): written elsewhere with
+  # --copy-media too (the default, above, rewrites FILE lines to reach the originals).
+  [[ $input == samples/* ]] && run_case copy "$input" "$n"
+  run_case mixer "$input" "$n"
+  # The samples have their audio (samples/make-media.py): the embedded dry-mix convention
+  # writes clip gains (item VOLPAN), faders and a direct-routed reference.
+  [[ $input == samples/* ]] && run_case drymix "$input" "$n"
 done
 for input in "${case_inputs[@]}"; do
   n=$((n + 1))

@@ -1,0 +1,115 @@
+//! A DAWproject channel's fader and pan: its `Volume` and `Pan` parameters (children of the
+//! `Channel`), read and written in their own unit, with as many decimals as the file writes
+//! (Bitwig 5.1: `<Volume max="2.000000" min="0.000000" unit="linear" value="0.316228" .../>`,
+//! `<Pan max="1.000000" min="0.000000" unit="normalized" value="0.500000" .../>`, in
+//! `hifa-bitwig516__canon.dawproject`).
+//!
+//! DAWproject has no clip gain and no hardware outputs (a channel's `destination` is another
+//! channel): clip gains and direct outputs are refused with a note. A parameter that an
+//! automation lane targets (`Points/Target@parameter`) is automated: the value premix would
+//! change is not what plays, so it is not read.
+
+use super::scan::DpDocument;
+use crate::edit::Edit;
+use crate::formats::ardour::xml::Element;
+use crate::session::{db_to_gain, gain_to_db};
+use std::collections::HashSet;
+
+/// The ids automation targets name (`Target@parameter`), found in one pass over `xml`.
+pub fn automated(xml: &[u8]) -> HashSet<&[u8]> {
+    let needle = b"parameter=\"";
+    memchr::memmem::find_iter(xml, needle)
+        .filter_map(|at| {
+            let from = at + needle.len();
+            let len = memchr::memchr(b'"', &xml[from..])?;
+            Some(&xml[from..from + len])
+        })
+        .collect()
+}
+
+/// The parameter's `value`, when no automation (`automated`) targets it.
+fn value<'a>(
+    doc: &'a DpDocument,
+    automated: &HashSet<&[u8]>,
+    el: usize,
+) -> Option<(f64, &'a Element)> {
+    let e = doc.element(el);
+    let v = e.get("value")?.trim().parse::<f64>().ok()?;
+    if e.get("id")
+        .is_some_and(|id| automated.contains(id.as_bytes()))
+    {
+        return None;
+    }
+    v.is_finite().then_some((v, e))
+}
+
+/// Track `t`'s fader, linear; `None` without a `Volume` premix reads (a unit other than
+/// `linear` or `decibel`, automated).
+pub fn fader(doc: &DpDocument, automated: &HashSet<&[u8]>, t: usize) -> Option<f64> {
+    let (v, e) = value(doc, automated, doc.parameter(t, "Volume")?)?;
+    match e.get("unit") {
+        Some("linear") => Some(v),
+        Some("decibel") => Some(db_to_gain(v)),
+        _ => None,
+    }
+}
+
+/// Track `t`'s pan, -1 left .. 1 right: a `normalized` pan is 0 left .. 1 right; a `linear`
+/// one from -1 to 1 as it is.
+pub fn pan(doc: &DpDocument, automated: &HashSet<&[u8]>, t: usize) -> Option<f64> {
+    let (v, e) = value(doc, automated, doc.parameter(t, "Pan")?)?;
+    let bound = |name: &str| e.get(name).and_then(|b| b.trim().parse::<f64>().ok());
+    match (e.get("unit"), bound("min"), bound("max")) {
+        (Some("normalized"), _, _) => Some(2.0 * v - 1.0),
+        (Some("linear"), Some(min), Some(max)) if min == -1.0 && max == 1.0 => Some(v),
+        _ => None,
+    }
+}
+
+/// The highest fader track `t`'s `Volume` takes (its `max`), linear.
+pub fn fader_max(doc: &DpDocument, t: usize) -> Option<f64> {
+    let e = doc.element(doc.parameter(t, "Volume")?);
+    let max = e.get("max")?.trim().parse::<f64>().ok()?;
+    match e.get("unit") {
+        Some("linear") => Some(max),
+        Some("decibel") => Some(db_to_gain(max)),
+        _ => None,
+    }
+}
+
+/// `value` with as many decimals as `original` has when that is a fixed width of 6 or more
+/// (`%.6f` in Bitwig's files), else 6 decimals, trailing zeros dropped (a `1.0` would keep
+/// one decimal and lose the value).
+fn spelt(value: f64, original: &str) -> String {
+    match original.split_once('.') {
+        Some((_, decimals)) if decimals.len() >= 6 => format!("{value:.*}", decimals.len()),
+        _ => crate::formats::numbers::fixed_trimmed(value, 6),
+    }
+}
+
+fn set_value(el: &Element, value: f64) -> Option<Edit> {
+    let a = el.attr("value")?;
+    Some(Edit::replace(a.span.clone(), spelt(value, &a.value)))
+}
+
+/// The edits that set track `t`'s fader (linear) and pan (-1..1), each when given.
+pub fn edits(doc: &DpDocument, t: usize, fader: Option<f64>, pan: Option<f64>) -> Vec<Edit> {
+    let mut out = Vec::new();
+    if let (Some(f), Some(el)) = (fader, doc.parameter(t, "Volume")) {
+        let el = doc.element(el);
+        let value = match el.get("unit") {
+            Some("decibel") => gain_to_db(f),
+            _ => f,
+        };
+        out.extend(set_value(el, value));
+    }
+    if let (Some(p), Some(el)) = (pan, doc.parameter(t, "Pan")) {
+        let el = doc.element(el);
+        let value = match el.get("unit") {
+            Some("normalized") => (p + 1.0) / 2.0,
+            _ => p,
+        };
+        out.extend(set_value(el, value));
+    }
+    out
+}

@@ -6,8 +6,8 @@
 #   bash bench/memory.sh
 #
 # Environment: PROJECTS (10000) small projects tidied in place; NAME_MB (100) the size of the
-# one huge track name; SETS (8) Live sets of SET_MB (100) MB of XML read at once on THREADS
-# (8) threads with --max-size MAX_MB (128). Needs python3 and /usr/bin/time.
+# one huge track name (in each format); SETS (8) Live sets of SET_MB (100) MB of XML read at
+# once on THREADS (8) threads with --max-size MAX_MB (128). Needs python3 and /usr/bin/time.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -81,6 +81,53 @@ for run in "check" "apply --out" "apply --in-place"; do
   verdict "one $NAME_MB MB name, $run" "$(lt "$r" 3)" "peak $(mb "$m") MB = ${r}x the $(mb "$size") MB project (target < 3x)"
   rm -rf "$W/h.rpp"* "$W/out" "$W"/.h.rpp*
 done
+
+# --- the same in the other formats ---------------------------------------------------------
+# A name of NAME_MB MB in an Ardour route's name attribute, a Live track's UserName (the set
+# gzipped: its size here is the XML's, as the memory budget counts it) and a DAWproject
+# track's name attribute (project.xml stored).
+echo "## one track name of $NAME_MB MB in an Ardour session, a Live set, a DAWproject"
+mkdir -p "$W/fmt"
+python3 - "$ROOT/samples" "$W/fmt" "$NAME_MB" <<'EOF'
+import gzip, re, sys, zipfile
+src, out, mb = sys.argv[1], sys.argv[2], int(sys.argv[3])
+x = b'x' * (mb << 20)
+a = open(f'{src}/ardour/messy-session/messy-session.ardour', 'rb').read()
+i = re.search(rb'<Route [^>]*?name="synth pad"', a).end() - len(b'synth pad"')
+open(f'{out}/huge.ardour', 'wb').write(a[:i] + x + a[i + len(b'synth pad'):])
+l = gzip.open(f'{src}/als/messy-set.als').read()
+old = b'<UserName Value="Synth Pad" />'
+i = l.index(old)
+xml = l[:i] + b'<UserName Value="' + x + b'" />' + l[i + len(old):]
+open(f'{out}/xml-size', 'w').write(str(len(xml)))
+with gzip.open(f'{out}/huge.als', 'wb', compresslevel=1) as f:
+    f.write(xml)
+zin = zipfile.ZipFile(f'{src}/dawproject/messy-session.dawproject')
+with zipfile.ZipFile(f'{out}/huge.dawproject', 'w', zipfile.ZIP_STORED) as z:
+    for info in zin.infolist():
+        data = zin.read(info)
+        if info.filename == 'project.xml':
+            data = data.replace(b'name="Synth Pad"', b'name="' + x + b'"', 1)
+        z.writestr(info.filename, data)
+EOF
+for f in huge.ardour huge.als huge.dawproject; do
+  size=$(($(stat -c %s "$W/fmt/$f") / 1024))
+  [[ $f == huge.als ]] && size=$(($(cat "$W/fmt/xml-size") / 1024))
+  for run in "check" "apply --out" "apply --in-place"; do
+    rm -rf "$W/t" "$W/out"
+    mkdir -p "$W/t"
+    cp "$W/fmt/$f" "$W/t/$f"
+    case $run in
+      check) m=$(peak "$PREMIX" check "$W/t/$f" --quiet) ;;
+      "apply --out") m=$(peak "$PREMIX" apply "$W/t/$f" --out "$W/out" --quiet) ;;
+      *) m=$(peak "$PREMIX" apply "$W/t/$f" --in-place --quiet) ;;
+    esac
+    r=$(echo "scale=2; $m / $size" | bc -l)
+    echo "  ${f#huge.} $run: peak $(mb "$m") MB = ${r}x the project"
+    verdict "one $NAME_MB MB name in ${f#huge.}, $run" "$(lt "$r" 3)" "peak $(mb "$m") MB = ${r}x the $(mb "$size") MB project (target < 3x)"
+  done
+done
+rm -rf "$W/fmt" "$W/t" "$W/out"
 
 # --- Live sets read at once ------------------------------------------------------------------
 echo "## $SETS Live sets of $SET_MB MB of XML each, $THREADS threads, --max-size $MAX_MB"

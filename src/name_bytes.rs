@@ -51,6 +51,16 @@ pub fn decode(bytes: &[u8]) -> String {
     out
 }
 
+/// [`decode`] of bytes the caller gives up: UTF-8 text (the usual case) becomes the name
+/// without a copy, which matters for a name of hundreds of megabytes.
+pub fn decode_owned(bytes: Vec<u8>) -> String {
+    match String::from_utf8(bytes) {
+        Ok(text) if !text.chars().any(|c| byte_of(c).is_some()) => text,
+        Ok(text) => decode(text.as_bytes()),
+        Err(e) => decode(e.as_bytes()),
+    }
+}
+
 /// The bytes of a name [`decode`] made (or the rules wrote): each character standing for a
 /// byte becomes that byte again.
 pub fn encode(name: &str) -> Cow<'_, [u8]> {
@@ -83,6 +93,7 @@ mod tests {
         ];
         for bytes in cases {
             assert_eq!(&*encode(&decode(bytes)), bytes, "{bytes:?}");
+            assert_eq!(decode_owned(bytes.to_vec()), decode(bytes), "{bytes:?}");
         }
         assert_eq!(decode(b"kick \xe9"), "kick \u{10FEE9}");
         assert!(matches!(encode("plain"), Cow::Borrowed(_)));

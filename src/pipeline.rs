@@ -309,7 +309,11 @@ fn run<S: Sink>(
         return Ok((processed, None));
     };
     let mut sink = open(input.len())?;
-    project.write_to(&plan, &mut sink)?;
+    let written = {
+        let mut hashing = crate::write::Hashing::new(&mut sink);
+        project.write_to(&plan, &mut hashing)?;
+        hashing.snapshot()
+    };
     // The read document (for a Live set, its whole decompressed XML) and handed-over input go
     // before the output is read back, so they are never held at once.
     let mut session = project.into_session();
@@ -329,12 +333,11 @@ fn run<S: Sink>(
         // rayon pool.
         let (verified, synced) = std::thread::scope(|scope| {
             let sync = scope.spawn(|| sink.sync());
-            let verified = verify(format, &sink, buffer, &plan, &session, limits).and_then(|()| {
-                match relocation {
+            let verified = verify(format, &sink, written, buffer, &plan, &session, limits)
+                .and_then(|()| match relocation {
                     Some(r) => verify_media(format, &sink, &plan, r, limits),
                     None => Ok(()),
-                }
-            });
+                });
             let synced = sync
                 .join()
                 .unwrap_or_else(|_| Err(io::Error::other("the sync panicked")));
@@ -354,10 +357,13 @@ fn run<S: Sink>(
     Ok((processed, Some(sink)))
 }
 
-/// Reads what `sink` holds back and checks that it holds exactly what `plan` predicts.
+/// Reads what `sink` holds back and checks that it holds the bytes written (`written`), byte
+/// for byte, and exactly what `plan` predicts.
 fn verify(
     format: Format,
     sink: &impl Sink,
+    // What the backend wrote into `sink`.
+    written: crate::write::Snapshot,
     buffer: Vec<u8>,
     plan: &Plan,
     before: &Session,
@@ -365,7 +371,7 @@ fn verify(
 ) -> Result<(), WriteError> {
     // The prediction is worked out on another core while the output is read back.
     let (got, expected) = rayon::join(
-        || read_back(format, sink, buffer, limits),
+        || read_back(format, sink, written, buffer, limits),
         || plan.predict(before),
     );
     let mut got = got?;
@@ -480,9 +486,23 @@ fn read_back_bytes(format: Format, sink: &impl Sink) -> Result<Option<Vec<u8>>, 
 fn read_back(
     format: Format,
     sink: &impl Sink,
+    written: crate::write::Snapshot,
     buffer: Vec<u8>,
     limits: &Limits,
 ) -> Result<Session, WriteError> {
+    // Byte for byte first: a change the session would not show (a position, a plugin's
+    // state) is caught too.
+    let held = match sink.read_back()? {
+        ReadBack::Memory(bytes) => crate::write::Snapshot::of_bytes(bytes),
+        ReadBack::File(path) => crate::write::Snapshot::of_file(&std::fs::File::open(path)?)?,
+    };
+    if held != written {
+        return Err(FormatError::whole(
+            "internal error: the rewritten project does not hold the bytes premix wrote \
+             (changed on their way to the disk); nothing written",
+        )
+        .into());
+    }
     let got = match sink.read_back()? {
         ReadBack::Memory(bytes) => {
             drop(buffer);

@@ -264,6 +264,36 @@ fn leftover_temporary_files_of_a_project_are_removed_and_nothing_else() {
     );
 }
 
+/// `--out` takes the destination's lock too: a staged output a killed `--out` run left there
+/// is removed by the next run that writes that destination.
+#[test]
+fn leftover_temporary_files_of_an_output_are_removed_by_the_next_out_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("in/song.rpp");
+    fs::create_dir_all(project.parent().unwrap()).unwrap();
+    fs::write(&project, sample_bytes()).unwrap();
+    let out = dir.path().join("out");
+    fs::create_dir_all(&out).unwrap();
+    let stale = out.join(".song.rpp.premix-Zq81xW.tmp");
+    fs::write(&stale, b"half a project").unwrap();
+    let other = out.join(".other.rpp.premix-Zq81xW.tmp");
+    fs::write(&other, b"another project's, whose run may be alive").unwrap();
+    let done = run(&[
+        "apply",
+        project.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(done.status.success(), "{}", text(&done.stderr));
+    assert!(!stale.exists());
+    assert_eq!(
+        names(&out),
+        [".other.rpp.premix-Zq81xW.tmp", "song.rpp"],
+        "only song.rpp's leftovers go"
+    );
+}
+
 #[cfg(unix)]
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
@@ -347,15 +377,16 @@ fn a_user_who_cannot_keep_the_owner_is_refused_and_the_project_kept() {
     assert_eq!(names(dir.path()), ["song.rpp"]);
 }
 
-/// A sink that corrupts the bytes on their way to the disk (one byte of the renamed name),
-/// as a faulty disk, driver or backend would: the read-back from the file must catch it.
-struct Corrupting(premix::write::Staged);
+/// A sink that corrupts the bytes on their way to the disk (the last byte of the first
+/// occurrence of a pattern), as a faulty disk, driver or backend would: the read-back from
+/// the file must catch it.
+struct Corrupting(premix::write::Staged, &'static [u8]);
 
 impl std::io::Write for Corrupting {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         let mut copy = bytes.to_vec();
-        if let Some(at) = memchr::memmem::find(&copy, b"Kick In") {
-            copy[at + 6] = b'm';
+        if let Some(at) = memchr::memmem::find(&copy, self.1) {
+            copy[at + self.1.len() - 1] ^= 1;
         }
         self.0.write_all(&copy)?;
         Ok(bytes.len())
@@ -394,19 +425,28 @@ fn a_write_corrupted_on_its_way_to_the_disk_replaces_nothing() {
     fs::write(&project, &original).unwrap();
     // The steps of `apply --in-place`, with the injected writer.
     let lock = ProjectLock::acquire(&project).unwrap();
-    let (bytes, snapshot) = write::read(&project, &Default::default()).unwrap();
-    let result = premix::pipeline::process_changes_into(
-        premix::session::Format::Rpp,
-        bytes,
-        &rules,
-        &Default::default(),
-        |_| write::Staged::create(&project, None).map(Corrupting),
-        None,
-    );
-    let Err(premix::formats::WriteError::Format(e)) = result else {
-        panic!("the corrupted write was not caught");
-    };
-    assert!(e.message.contains("does not hold the plan"), "{e}");
+    let (_, snapshot) = write::read(&project, &Default::default()).unwrap();
+    // A byte of the renamed name, or of an item's position, which no track fact shows.
+    for pattern in [b"Kick In".as_slice(), b"POSITION 1"] {
+        let (bytes, _) = write::read(&project, &Default::default()).unwrap();
+        let result = premix::pipeline::process_changes_into(
+            premix::session::Format::Rpp,
+            bytes,
+            &rules,
+            &Default::default(),
+            |_| write::Staged::create(&project, None).map(|s| Corrupting(s, pattern)),
+            None,
+        );
+        let Err(premix::formats::WriteError::Format(e)) = result else {
+            panic!("the corrupted write was not caught");
+        };
+        assert!(
+            e.message.contains("does not hold the bytes premix wrote"),
+            "{e}"
+        );
+        assert!(fs::read(&project).unwrap() == original);
+        assert_eq!(names(dir.path()), [".song.rpp.premix-lock", "song.rpp"]);
+    }
     // Without corruption the same steps replace the project.
     let (bytes, _) = write::read(&project, &Default::default()).unwrap();
     let (_, staged) = premix::pipeline::process_changes_into(
@@ -526,15 +566,24 @@ fn a_named_pipe_or_a_device_as_path_is_an_error_not_a_silent_skip() {
     let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
     // SAFETY: a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
-    for path in [fifo.to_str().unwrap(), "/dev/null"] {
-        let done = run(&["check", path]);
-        assert_eq!(done.status.code(), Some(2), "{path}");
-        assert!(
-            text(&done.stderr).contains("named pipe"),
-            "{}",
-            text(&done.stderr)
-        );
+    let out = dir.path().join("out");
+    for path in [fifo.to_str().unwrap(), "/dev/null", "/dev/zero"] {
+        for args in [
+            vec!["check", path],
+            vec!["apply", path, "--in-place"],
+            vec!["apply", path, "--out", out.to_str().unwrap()],
+        ] {
+            let done = run(&args);
+            assert_eq!(done.status.code(), Some(2), "{args:?}");
+            assert!(
+                text(&done.stderr).contains("named pipe"),
+                "{args:?}: {}",
+                text(&done.stderr)
+            );
+        }
     }
+    // Nothing was written beside the pipe, nor an output made.
+    assert_eq!(names(dir.path()), ["pipe.rpp"]);
 }
 
 #[test]
@@ -546,27 +595,41 @@ fn a_max_size_that_would_overflow_is_refused() {
         "{}",
         text(&done.stderr)
     );
+    // The largest size accepted reads a project as it is, not as an empty one.
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("song.rpp");
+    fs::write(&project, sample_bytes()).unwrap();
+    let sample = project.to_str().unwrap();
+    let done = run(&["inspect", sample, "--max-size", "1048576", "--json"]);
+    assert!(done.status.success(), "{}", text(&done.stderr));
+    let limited = run(&["inspect", sample, "--json"]);
+    assert_eq!(text(&done.stdout), text(&limited.stdout));
+    assert!(text(&done.stdout).contains("Synth Pad"));
 }
 
 #[test]
 fn a_found_rules_file_that_removes_tracks_is_named_before_it_acts() {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(
-        dir.path().join(".premix.yaml"),
-        "version: 1\nextends: default\nunused:\n  when: [no_media]\n  action: remove\n",
-    )
-    .unwrap();
     let song = dir.path().join("client/song");
     fs::create_dir_all(&song).unwrap();
-    fs::write(song.join("song.rpp"), sample_bytes()).unwrap();
-    let done = run(&["apply", song.to_str().unwrap(), "--in-place", "--quiet"]);
-    assert!(done.status.success(), "{}", text(&done.stderr));
-    let stderr = text(&done.stderr);
-    assert!(
-        stderr.contains(".premix.yaml (found beside or above the projects")
-            && stderr.contains("remove unused tracks"),
-        "{stderr}"
-    );
+    // Muting, removing, then flagging only (which is not pointed out).
+    for action in ["mute", "flag", "remove"] {
+        fs::write(
+            dir.path().join(".premix.yaml"),
+            format!(
+                "version: 1\nextends: default\nunused:\n  when: [no_media]\n  action: {action}\n"
+            ),
+        )
+        .unwrap();
+        fs::write(song.join("song.rpp"), sample_bytes()).unwrap();
+        let _ = fs::remove_file(song.join("song.rpp.premix-bak"));
+        let done = run(&["apply", song.to_str().unwrap(), "--in-place", "--quiet"]);
+        assert!(done.status.success(), "{}", text(&done.stderr));
+        let stderr = text(&done.stderr);
+        let named = stderr.contains(".premix.yaml (found beside or above the projects")
+            && stderr.contains(&format!("{action} unused tracks"));
+        assert_eq!(named, action != "flag", "{action}: {stderr}");
+    }
     // Given with --rules, the same file is the user's own choice: nothing to point out.
     let done = run(&[
         "apply",

@@ -113,7 +113,10 @@ fn a_staged_write_that_fails_verification_leaves_the_destination_and_no_temporar
     let Err(WriteError::Format(e)) = result else {
         panic!("the verification passed a corrupted output");
     };
-    assert!(e.message.contains("does not hold the plan"), "{e}");
+    assert!(
+        e.message.contains("does not hold the bytes premix wrote"),
+        "{e}"
+    );
     assert_eq!(std::fs::read(&dest).unwrap(), b"the destination as it was");
     assert!(others(dir.path(), "song.rpp").is_empty());
 }

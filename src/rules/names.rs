@@ -10,6 +10,8 @@
 //!   boundary (`KickIn` → `Kick In`, `VSTPlugin` → `VST Plugin`, but `OHs` and `BGVs` stay
 //!   one word) and between letters and digits (`snr2` → `snr 2`), runs of spaces made one.
 //!
+//! A name longer than [`NORMALISED_MAX`] bytes (4 KiB) is matched as written only.
+//!
 //! The written form is tried first, so a rename's captures come from it whenever it matches
 //! and from the normalised form only when that alone matched. Letter case is never changed
 //! (rules' regexes are case-insensitive anyway).
@@ -20,8 +22,13 @@
 use crate::session::{Session, Track};
 use regex::{Captures, Regex};
 
+/// Names longer than this many bytes have no normalised form: no engineer types one, and
+/// its copy would be a second whole name held while a project is read (a project whose bytes
+/// are nearly all one name must stay under 3x its size in memory, issue #14).
+pub const NORMALISED_MAX: usize = 4096;
+
 /// The normalised form of `name` (see the module docs), or `None` when it is the name as
-/// written. Pure and cheap: one pass over the characters.
+/// written or longer than [`NORMALISED_MAX`] bytes. Pure and cheap: one pass over the characters.
 pub fn normalise(name: &str) -> Option<String> {
     let mut out = String::new();
     normalise_into(name, &mut out).then_some(out)
@@ -32,6 +39,9 @@ pub fn normalise(name: &str) -> Option<String> {
 /// normalises every track of a session with one buffer.
 fn normalise_into(name: &str, out: &mut String) -> bool {
     out.clear();
+    if name.len() > NORMALISED_MAX {
+        return false;
+    }
     let body = strip_auto_number(name);
     if body.is_ascii() {
         push_normalised(body.as_bytes(), out);
@@ -191,6 +201,16 @@ mod tests {
         assert_eq!(n("VSTPlugin"), "VST Plugin");
         assert_eq!(n("MT-PowerDrumKit"), "MT Power Drum Kit");
         assert_eq!(n("  Kick   In "), "Kick In");
+    }
+
+    #[test]
+    fn names_over_the_limit_are_matched_as_written_only() {
+        let long = "Kick_In ".repeat(NORMALISED_MAX / 8);
+        assert_eq!(
+            normalise(&long).as_deref(),
+            Some("Kick In ".repeat(NORMALISED_MAX / 8).trim_end())
+        );
+        assert_eq!(normalise(&(long + "x")), None);
     }
 
     #[test]

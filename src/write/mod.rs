@@ -51,6 +51,47 @@ impl Snapshot {
     }
 }
 
+/// A writer that hashes what goes through it: what a backend wrote, to be compared with what
+/// the file on disk holds when it is read back ([`Snapshot::of_file`]), so that a byte
+/// changed anywhere between premix and the disk is caught, not only in what the
+/// verification's read-back session holds.
+pub struct Hashing<'w, W: Write + ?Sized> {
+    inner: &'w mut W,
+    hasher: xxhash_rust::xxh3::Xxh3,
+    len: u64,
+}
+
+impl<'w, W: Write + ?Sized> Hashing<'w, W> {
+    pub fn new(inner: &'w mut W) -> Self {
+        Hashing {
+            inner,
+            hasher: xxhash_rust::xxh3::Xxh3::new(),
+            len: 0,
+        }
+    }
+
+    /// The snapshot of every byte written through so far.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            len: self.len,
+            hash: self.hasher.digest128(),
+        }
+    }
+}
+
+impl<W: Write + ?Sized> Write for Hashing<'_, W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(bytes)?;
+        self.hasher.update(&bytes[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Blocks this large are read to hash or copy a file.
 const COPY_BLOCK: usize = 256 * 1024;
 

@@ -83,12 +83,27 @@ fn scan_stream(
     let mut base = start;
     let mut want = block;
     let mut first: Option<Head> = None;
+    // `buf` starts with a line longer than a block.
+    let mut long = false;
     loop {
         let have = buf.len();
         reader
             .take(want.saturating_sub(have) as u64)
             .read_to_end(&mut buf)?;
         let end_of_file = buf.len() < want;
+        if long && (end_of_file || memchr::memchr(b'\n', &buf[have..]).is_some()) {
+            // The long line alone, its buffer handed over to a name it holds.
+            let end = memchr::memchr(b'\n', &buf[have..]).map_or(buf.len(), |i| have + i + 1);
+            let rest = buf.split_off(end);
+            scan_long_line(std::mem::replace(&mut buf, rest), base, state)?;
+            base += end;
+            long = false;
+            want = block;
+            if end_of_file && buf.is_empty() {
+                return Ok((first, base));
+            }
+            continue;
+        }
         // Whole lines only: up to the last line ending, or the end of the file.
         let complete = match memchr::memrchr(b'\n', &buf) {
             _ if end_of_file => buf.len(),
@@ -96,6 +111,7 @@ fn scan_stream(
             None => {
                 // A line longer than a block: read on.
                 want = buf.len() + block;
+                long = !(head && first.is_none());
                 continue;
             }
         };
@@ -116,6 +132,23 @@ fn scan_stream(
             return Ok((first, base));
         }
     }
+}
+
+/// Scans on from `state` the one line `line` holds (at file offset `base`), longer than a
+/// block: a track name on it is made from the line's buffer, not copied out of it, so that
+/// the line and its name are never held at once.
+fn scan_long_line(line: Vec<u8>, base: usize, state: &mut State) -> Result<(), FormatError> {
+    let text = Text::one_line(&line, base);
+    scan_part(&text, base..base + line.len(), state)?;
+    let Some(name) = text.deferred_name() else {
+        return Ok(());
+    };
+    let mut line = line;
+    line.copy_within(name.start - base..name.end - base, 0);
+    line.truncate(name.len());
+    line.shrink_to_fit();
+    state.name_open_track(crate::name_bytes::decode_owned(line));
+    Ok(())
 }
 
 /// [`scan`] of the file at `path`, read a block at a time so that it is never held whole
@@ -342,5 +375,40 @@ mod tests {
         let whole = scan_in_parts(inputs[0].as_bytes(), 1).unwrap();
         assert_eq!(whole.doc.tracks.len(), 7);
         assert!(part_starts(inputs[0].as_bytes(), 0, 4).len() > 1);
+    }
+
+    /// A line longer than a block is scanned alone and a track name on it made from its
+    /// buffer: the same names as one pass, bytes that are not UTF-8 included.
+    #[test]
+    fn long_lines_read_as_one_pass() {
+        let long = "x".repeat(100);
+        let tracks: Vec<Vec<u8>> = vec![
+            format!("  <TRACK\n    NAME \"{long} a\"\n    PEAKCOL 1\n  >\n").into_bytes(),
+            [
+                b"  <TRACK\n    NAME 'kick \xe9 ".as_slice(),
+                long.as_bytes(),
+                b"'\n  >\n",
+            ]
+            .concat(),
+            format!("  <TRACK\n    NAME {long}\n    <NAME\n      |{long}\n      |b\n    >\n  >\n")
+                .into_bytes(),
+            format!("  <TRACK\n    NAME \"a\"\n    <NOTES\n      |{long}\n    >\n  >\n")
+                .into_bytes(),
+            format!("  <TRACK\r\n    NAME \"{long}\"\r\n  >\r\n").into_bytes(),
+        ];
+        let mut input = b"<REAPER_PROJECT 0.1 \"7.0/win64\" 1\n".to_vec();
+        for t in &tracks {
+            input.extend_from_slice(t);
+        }
+        input.extend_from_slice(b">\n");
+        let one = scan_in_parts(&input, 1).unwrap();
+        assert_eq!(
+            one.contents[1].name,
+            crate::name_bytes::decode(&[b"kick \xe9 ".as_slice(), long.as_bytes()].concat())
+        );
+        for block in [1, 2, 3, 7, 40, 99, 100, 101, 1000] {
+            let streamed = scan_reader_in_blocks(&mut input.as_slice(), block).unwrap();
+            assert_eq!(one, streamed, "blocks of {block}");
+        }
     }
 }

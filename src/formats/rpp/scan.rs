@@ -167,16 +167,17 @@ pub(super) struct Text<'a> {
     bytes: &'a [u8],
     base: usize,
     whole: bool,
+    /// The bytes are one line whose buffer the reader hands over ([`Text::one_line`]): a
+    /// track name it holds is not copied but left to [`Text::deferred_name`].
+    one_line: bool,
+    // A lock only because parts of a file are scanned on several threads.
+    deferred_name: std::sync::OnceLock<Range<usize>>,
 }
 
 impl<'a> Text<'a> {
     /// For a place in a file read as a stream (a byte offset).
     pub(super) fn streamed() -> Text<'static> {
-        Text {
-            bytes: &[],
-            base: 0,
-            whole: false,
-        }
+        Text::block(&[], 0)
     }
 
     /// A block of a file read as a stream, starting at file offset `base`.
@@ -185,15 +186,34 @@ impl<'a> Text<'a> {
             bytes,
             base,
             whole: false,
+            one_line: false,
+            deferred_name: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// One whole line of a file read as a stream, at file offset `base`, whose buffer the
+    /// reader can hand over: a track name on it is left out of the track's [`Contents`] and
+    /// its range kept for [`Text::deferred_name`], so that a name of hundreds of megabytes is
+    /// made from the line's buffer instead of a copy of it (issue #14: under 3x the project's
+    /// size while a write is verified).
+    pub(super) fn one_line(bytes: &'a [u8], base: usize) -> Text<'a> {
+        Text {
+            one_line: true,
+            ..Text::block(bytes, base)
         }
     }
 
     pub(super) fn whole(bytes: &'a [u8]) -> Text<'a> {
         Text {
-            bytes,
-            base: 0,
             whole: true,
+            ..Text::block(bytes, 0)
         }
+    }
+
+    /// The file range of the track name a [`Text::one_line`] scan left for its reader to make
+    /// from the line's buffer (see [`State::name_open_track`]).
+    pub(super) fn deferred_name(&self) -> Option<Range<usize>> {
+        self.deferred_name.get().cloned()
     }
 
     fn slice(&self, range: Range<usize>) -> &'a [u8] {
@@ -332,6 +352,13 @@ impl State {
     pub(super) fn root_at(&mut self, offset: usize) {
         if let Some(root) = self.stack.first_mut().filter(|(k, _)| *k == Chunk::Root) {
             root.1 = offset;
+        }
+    }
+
+    /// Gives the open track the name a [`Text::one_line`] scan deferred.
+    pub(super) fn name_open_track(&mut self, name: String) {
+        if let Some((_, c)) = self.track.as_mut() {
+            c.name = name;
         }
     }
 
@@ -750,7 +777,13 @@ fn read_track_key(
         b"NAME" => {
             if let Some(v) = tokens.next() {
                 // Bytes that are not UTF-8 survive a rename (`name_bytes`).
-                c.name = crate::name_bytes::decode(v.text);
+                if text.one_line {
+                    c.name = String::new();
+                    // One line holds one `NAME` key.
+                    let _ = text.deferred_name.set(abs(v.text_range()));
+                } else {
+                    c.name = crate::name_bytes::decode(v.text);
+                }
                 t.name = Some(abs(v.raw));
                 t.name_line_end = Some(line.end);
             }

@@ -412,10 +412,12 @@ fn dry_runs_copy_nothing_and_json_lists_every_file() {
 /// A DAWproject whose clips play external files (the sample's project.xml, each embedded
 /// `audio/NAME` turned into `external="true"` `media/NAME`, beside the project).
 fn external_dawproject(dir: &Path) -> PathBuf {
-    let sample = std::fs::read_to_string(common::sample(
-        "dawproject/messy-session.dawproject.project.xml",
+    let (mut entry, _) = formats::open_embedded(&common::sample(
+        "dawproject/messy-session.dawproject/project.xml",
     ))
     .unwrap();
+    let mut sample = String::new();
+    std::io::Read::read_to_string(&mut entry, &mut sample).unwrap();
     let xml = sample.replace(
         "<File path=\"audio/",
         "<File external=\"true\" path=\"media/",

@@ -421,6 +421,34 @@ fn the_bundled_samples_show_every_planted_defect() {
 }
 
 #[test]
+fn a_file_only_muted_items_play_is_a_warning_not_an_error() {
+    // The REAPER sample's "Lead Vox" has a muted take item playing a file that is not audio
+    // (samples/make-media.py): nothing the mix hears depends on it.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let (doc, _) = json(
+        premix(dir.path())
+            .arg("preflight")
+            .arg(root.join("samples/reaper/messy-session.rpp")),
+    );
+    let issue = doc["projects"][0]["tracks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["issues"].as_array().unwrap())
+        .find(|i| i["media"] == "Audio/Lead Vox_04.wav")
+        .expect("the unreadable file is reported");
+    assert_eq!(issue["kind"], "unreadable_media");
+    assert_eq!(issue["severity"], "warning", "{issue}");
+    assert!(
+        issue["detail"]
+            .as_str()
+            .unwrap()
+            .ends_with("(only muted items play it)")
+    );
+}
+
+#[test]
 fn corpus_projects_report_their_absent_media_as_missing_and_no_other_media_problem() {
     use premix::batch::discover;
     use premix::preflight::{IssueKind, run::preflight};

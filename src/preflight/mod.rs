@@ -105,6 +105,16 @@ impl Issue {
             media: media.map(str::to_string),
         }
     }
+
+    /// The same problem with a file only muted items play: nothing the mix hears depends on
+    /// it, so it is worth a look (a warning), not a stop, and the detail says why.
+    fn in_muted_items_only(mut self, muted_only: bool) -> Issue {
+        if muted_only && self.severity == Severity::Error {
+            self.severity = Severity::Warning;
+            self.detail.push_str(" (only muted items play it)");
+        }
+        self
+    }
 }
 
 /// What a track's items play, measured. Levels of the media as recorded (item gain not
@@ -300,6 +310,12 @@ pub fn assess(
             let mut played = Vec::new();
             let mut complete = true;
             let mut reported: Vec<String> = Vec::new();
+            // A file no unmuted item of the track plays.
+            let muted_only = |path: &str| {
+                !t.items
+                    .iter()
+                    .any(|it| !it.muted && it.files.iter().any(|f| f.path == path))
+            };
             for ((item, locs), slot) in t.items.iter().zip(&locations[i]).zip(&slots[i]) {
                 let shown = written(item);
                 for (file, loc) in item.files.iter().zip(locs) {
@@ -309,11 +325,18 @@ pub fn assess(
                         reported.push(file.path.clone());
                         let tried: Vec<String> =
                             tried.iter().map(|p| p.display().to_string()).collect();
-                        issues.push(Issue::new(
-                            IssueKind::MissingMedia,
-                            format!("{} not found (looked for {})", file.path, tried.join(", ")),
-                            Some(&file.path),
-                        ));
+                        issues.push(
+                            Issue::new(
+                                IssueKind::MissingMedia,
+                                format!(
+                                    "{} not found (looked for {})",
+                                    file.path,
+                                    tried.join(", ")
+                                ),
+                                Some(&file.path),
+                            )
+                            .in_muted_items_only(muted_only(&file.path)),
+                        );
                     }
                 }
                 let Some((job, range)) = slot else {
@@ -329,11 +352,14 @@ pub fn assess(
                             .map_or(shown.clone(), |f| f.path.clone());
                         if !reported.contains(&name) {
                             reported.push(name.clone());
-                            issues.push(Issue::new(
-                                IssueKind::UnreadableMedia,
-                                format!("{name}: {reason}"),
-                                Some(&name),
-                            ));
+                            issues.push(
+                                Issue::new(
+                                    IssueKind::UnreadableMedia,
+                                    format!("{name}: {reason}"),
+                                    Some(&name),
+                                )
+                                .in_muted_items_only(muted_only(&name)),
+                            );
                         }
                     }
                     Outcome::Measured {

@@ -213,16 +213,17 @@ pub fn status_line(path: &Path, report: &ProjectReport, style: Style) -> String 
 
 pub fn summary_line(summary: &Summary, style: Style) -> String {
     let errors = if summary.errors > 0 {
-        style.red(&format!("{} errors", summary.errors))
+        style.red(&super::human::count(summary.errors, "error", "errors"))
     } else {
         "0 errors".into()
     };
+    use super::human::count;
     format!(
-        "{} {} projects, {} tracks: {errors}, {} warnings, {} projects unreadable\n",
+        "{} {}, {}: {errors}, {}, {} unreadable\n",
         style.bold("premix:"),
-        summary.projects,
-        summary.tracks,
-        summary.warnings,
-        summary.failed
+        count(summary.projects, "project", "projects"),
+        count(summary.tracks, "track", "tracks"),
+        count(summary.warnings, "warning", "warnings"),
+        count(summary.failed, "project", "projects")
     )
 }

@@ -14,7 +14,10 @@
 //!   its tracks stay, with a note.
 //! - **No one-track buses.** A bus is created only when at least its declaration's
 //!   `min_members` (default 2) tracks or whole folders go into it; an existing bus takes any
-//!   number. A declaration makes one bus, in the folder where most of its tracks sit.
+//!   number. A declaration makes one bus, in the folder where most of its tracks sit. A track
+//!   the plan flags as unused goes along into a bus that is made, but does not count towards
+//!   its minimum: a bus around one track with audio and an empty one is a one-track bus to an
+//!   engineer (unless the `unused` policy itself files unused tracks into that bus).
 //! - **Signal paths are kept.** A track whose audio does not reach its folder or the master
 //!   ([`Track::feeds_parent`]: REAPER `MAINSEND 0`, say) is not moved, and no bus is made or
 //!   filled inside a folder that does not reach the master: the tracks would go silent, or
@@ -128,6 +131,8 @@ pub(super) fn place(session: &Session, decls: &[Decl<'_>], wants: &[Want<'_>], p
             None => decls[b].new.origin.clone(),
         }
     };
+    let unused = unused_origins(plan, n);
+    let counts = |u: usize, b: usize| counts_towards_minimum(&unused, u, &origin_of(u, b));
     for (b, units) in candidates.iter().enumerate() {
         if units.is_empty() {
             continue;
@@ -188,10 +193,11 @@ pub(super) fn place(session: &Session, decls: &[Decl<'_>], wants: &[Want<'_>], p
                     continue;
                 };
                 let members = &by_parent[&home];
-                if members.len() < decl.new.min_members {
+                let counted = members.iter().filter(|&&u| counts(u, b)).count();
+                if counted < decl.new.min_members {
                     plan.notes.push(Note {
                         track: None,
-                        message: too_few(decl.name, members, decl.new.min_members, tracks),
+                        message: too_few(decl.name, members, counted, decl.new.min_members, tracks),
                         origin: Some(decl.new.origin.clone()),
                     });
                     continue;
@@ -249,10 +255,43 @@ pub(super) fn place(session: &Session, decls: &[Decl<'_>], wants: &[Want<'_>], p
     keep_structure(session, plan);
 }
 
-fn too_few(bus: &str, members: &[usize], min: usize, tracks: &[Track]) -> String {
+/// The origin of the unused flag of each of the `n` tracks the plan flags, `None` for the
+/// others.
+fn unused_origins(plan: &Plan, n: usize) -> Vec<Option<Origin>> {
+    let mut out = vec![None; n];
+    for c in plan.flags() {
+        if let Some(slot) = out.get_mut(c.track) {
+            *slot = Some(c.origin.clone());
+        }
+    }
+    out
+}
+
+/// Whether track `t`, moved into a bus by the rule at `origin`, counts towards the bus's
+/// `min_members`: not when it is flagged unused and the move is another rule's (an empty
+/// track is no member an engineer would make a bus for); yes when the `unused` policy itself
+/// files it there.
+fn counts_towards_minimum(unused: &[Option<Origin>], t: usize, origin: &Origin) -> bool {
+    match unused.get(t) {
+        Some(Some(flag)) => flag == origin,
+        _ => true,
+    }
+}
+
+/// The note for a bus not made: `members` would go into it, `counted` of them count towards
+/// its minimum `min` (the others are flagged unused).
+fn too_few(bus: &str, members: &[usize], counted: usize, min: usize, tracks: &[Track]) -> String {
+    let would = if counted == members.len() {
+        format!("only {} would go into it", plural(members.len(), "track"))
+    } else {
+        format!(
+            "only {counted} of the {} that would go into it {} not flagged unused",
+            plural(members.len(), "track"),
+            if counted == 1 { "is" } else { "are" }
+        )
+    };
     format!(
-        "bus {bus} not made: only {} would go into it (a bus needs at least {min}); {} {}",
-        plural(members.len(), "track"),
+        "bus {bus} not made: {would} (a bus needs at least {min}); {} {}",
         listing(members, tracks),
         if members.len() == 1 {
             "keeps its place"
@@ -303,17 +342,20 @@ pub fn keep_structure(session: &Session, plan: &mut Plan) {
             }
         }
         let mut notes = Vec::new();
-        let mut counts = vec![0usize; plan.new_buses.len()];
+        let unused = unused_origins(plan, n);
+        // Per new bus: the moves into it, and those that count towards its minimum.
+        let mut counts = vec![(0usize, 0usize); plan.new_buses.len()];
         for c in &plan.changes {
             if let Action::MoveToBus {
                 bus: BusRef::New(k),
             } = c.action
             {
-                counts[k] += 1;
+                counts[k].0 += 1;
+                counts[k].1 += usize::from(counts_towards_minimum(&unused, c.track, &c.origin));
             }
         }
         for (k, bus) in plan.new_buses.iter().enumerate() {
-            if counts[k] > 0 && counts[k] < bus.min_members {
+            if counts[k].0 > 0 && counts[k].1 < bus.min_members {
                 let members: Vec<usize> = plan
                     .changes
                     .iter()
@@ -327,7 +369,13 @@ pub fn keep_structure(session: &Session, plan: &mut Plan) {
                     .collect();
                 notes.push(Note {
                     track: None,
-                    message: too_few(&bus.name, &members, bus.min_members, &session.tracks),
+                    message: too_few(
+                        &bus.name,
+                        &members,
+                        counts[k].1,
+                        bus.min_members,
+                        &session.tracks,
+                    ),
                     origin: Some(bus.origin.clone()),
                 });
                 drop.extend(members);
@@ -490,18 +538,29 @@ fn pair_key(name: &str) -> String {
         .join(" ")
 }
 
-/// Tracks that share a folder and whose names differ only by the words of [`SIDE_WORDS`] or
-/// numbers: each group holds two or more tracks, in session order. Names are read as the plan
+/// Tracks of one kind that share a folder and whose names differ only by the words of
+/// [`SIDE_WORDS`] or numbers: each group holds two or more tracks, in session order. A MIDI
+/// track and the audio track bounced from it (`Poly Synth` / `Poly Synth A`, in
+/// `leavingtonite__Leaving_Tonite_Sonoj_Mix.ardour`) are not a pair: the source often plays
+/// nowhere and must not hold its bounce back; names the DAW made up (Live's `1-Group`,
+/// `18-Group`) say nothing about belonging together. Names are read as the plan
 /// leaves them (a rename, an `unused` prefix), which is how the next run reads them: judged on
 /// the names as read, a second run could pair the tracks differently and move them.
 fn pair_groups(session: &Session, plan: &Plan) -> Vec<Vec<usize>> {
     let renames = plan.by_track(session.tracks.len());
-    let mut groups: BTreeMap<(Option<usize>, u128), Vec<usize>> = BTreeMap::new();
+    let mut groups: BTreeMap<(Option<usize>, &str, u128), Vec<usize>> = BTreeMap::new();
     for t in &session.tracks {
-        let Some(key) = pair_key_hash(renames.rename(t.index).unwrap_or(&t.name)) else {
+        let renamed = renames.rename(t.index);
+        if renamed.is_none() && t.default_name.is_some() {
+            continue; // a name the DAW made up
+        }
+        let Some(key) = pair_key_hash(renamed.unwrap_or(&t.name)) else {
             continue; // "L", "1": nothing says they belong together
         };
-        groups.entry((t.parent, key)).or_default().push(t.index);
+        groups
+            .entry((t.parent, t.kind.as_str(), key))
+            .or_default()
+            .push(t.index);
     }
     groups.into_values().filter(|g| g.len() > 1).collect()
 }
@@ -606,6 +665,45 @@ unused: {when: [no_media], action: flag}
     }
 
     #[test]
+    fn an_unused_track_does_not_make_a_bus_but_goes_along_into_one_that_is_made() {
+        let rules = load(RULES, "r.yaml").unwrap();
+        // "Vox 2" has no media (flagged unused): "Lead Vox" alone does not make VOCALS.
+        let s = session(&[("Lead Vox", None, 1), ("Vox 2", None, 0), ("Kick", None, 1)]);
+        let p = plan(&rules, &s);
+        assert_eq!(names(&tree(&s, &p)), ["Lead Vox", "Vox 2", "Kick"]);
+        assert!(p.notes.iter().any(|n| n.message.starts_with(
+            "bus VOCALS not made: only 1 of the 2 tracks that would go into it is not flagged unused"
+        )));
+        // Two vocals with audio make the bus, and the empty one goes along with its family.
+        let s = session(&[
+            ("Lead Vox", None, 1),
+            ("Vox 2", None, 0),
+            ("Vox Dbl", None, 1),
+        ]);
+        let p = plan(&rules, &s);
+        assert_eq!(
+            names(&tree(&s, &p)),
+            ["VOCALS", "  Lead Vox", "  Vox 2", "  Vox Dbl"]
+        );
+        // The unused policy filing unused tracks into a bus counts them.
+        let filing = RULES.replace(
+            "unused: {when: [no_media], action: flag}",
+            "unused: {when: [no_media], action: bus, bus: SOLO}",
+        );
+        let filing = filing.replace("{name: SOLO, min_members: 1}", "{name: SOLO}");
+        let rules = load(&filing, "r.yaml").unwrap();
+        let s = session(&[
+            ("Kick", None, 1),
+            ("Empty A", None, 0),
+            ("Empty B", None, 0),
+        ]);
+        assert_eq!(
+            names(&tree(&s, &plan(&rules, &s))),
+            ["Kick", "SOLO", "  Empty A", "  Empty B"]
+        );
+    }
+
+    #[test]
     fn tracks_never_leave_a_folder_and_folders_move_whole() {
         let rules = load(RULES, "r.yaml").unwrap();
         let s = session(&[
@@ -693,6 +791,48 @@ unused: {when: [no_media], action: flag}
         let p = plan(&rules, &s);
         assert!(!p.edits_file(), "{:?}", p.changes);
         assert!(p.notes.iter().any(|n| n.message.contains("kept together")));
+    }
+
+    #[test]
+    fn names_a_daw_made_up_do_not_pair() {
+        let rules = load(RULES, "r.yaml").unwrap();
+        // Live shows two unnamed groups as `1-Group` and `4-Group`: not a pair, so the one of
+        // guitars moves into GUITARS whole (with "Gtr C") while the other stays.
+        let mut s = session(&[
+            ("Group", None, 0),
+            ("Gtr A", Some(0), 1),
+            ("Gtr B", Some(0), 1),
+            ("Group", None, 0),
+            ("Kick", Some(3), 1),
+            ("Pad", Some(3), 1),
+            ("Gtr C", None, 1),
+        ]);
+        s.name_display = crate::session::NameDisplay::Numbered;
+        for g in [0, 3] {
+            s.tracks[g].default_name = Some("Group".into());
+        }
+        let p = plan(&rules, &s);
+        assert!(
+            p.changes
+                .iter()
+                .any(|c| c.track == 0 && matches!(c.action, Action::MoveToBus { .. })),
+            "{:?}",
+            p.notes
+        );
+    }
+
+    #[test]
+    fn a_midi_source_does_not_hold_its_bounce_back() {
+        let rules = load(RULES, "r.yaml").unwrap();
+        // "Gtr" is a MIDI track whose audio goes nowhere; "Gtr A" was bounced from it.
+        let mut s = session(&[("Gtr", None, 1), ("Gtr A", None, 1), ("Gtr B", None, 1)]);
+        s.tracks[0].kind = TrackKind::Midi;
+        s.tracks[0].feeds_parent = false;
+        let p = plan(&rules, &s);
+        assert_eq!(
+            names(&tree(&s, &p)),
+            ["Gtr", "GUITARS", "  Gtr A", "  Gtr B"]
+        );
     }
 
     #[test]

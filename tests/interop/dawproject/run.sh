@@ -59,7 +59,9 @@ inputs+=("$WORK/in/generated.dawproject")
 # schema_errors FILE.dawproject: xmllint's schema errors in its project.xml, without line
 # numbers, sorted (nothing when it validates).
 schema_errors() {
-  local xml=$1.project.xml
+  # Extracted under the suite's own folder: never beside an input (samples/, the corpus).
+  local xml
+  xml=$(mktemp -p "$WORK" schema.XXXXXX.xml)
   "$PY" -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read("project.xml"))' "$1" >"$xml"
   { xmllint --noout --schema "$SCHEMA" "$xml" 2>&1 || true; } |
     grep -v -e ' validates$' -e ' fails to validate$' | sed -e 's/^[^:]*:[0-9]*: //' | sort || true

@@ -195,6 +195,27 @@ run_case() {
     report PASS "$(head -n1 "$dir/check.txt" | sed 's/^ok: //')"
     return
   fi
+  # Headless Ardour 7.3 now and then logs an error on one load that a second load of the very
+  # same file does not ("set_port_name: Port with given name already exists" on
+  # ardour__TestSession.ardour, 1 load in ~100): an error new to the output is checked on a
+  # second load, from a fresh folder, before it fails the case; a pass says so.
+  if grep -q '^FAIL new error: ' "$dir/check.txt"; then
+    local flaky
+    flaky=$(grep -m1 '^FAIL new error: ' "$dir/check.txt" | sed 's/^FAIL new error: //')
+    mv "$dir/check.txt" "$dir/check.first.txt"
+    mv "$dir/out.txt" "$dir/out.first.txt"
+    rc=0
+    MEDIA_FROM=/nonexistent load "$out_file" "$dir/ardour-again" "$dir/out.txt" || rc=$?
+    if [[ $rc -eq 0 ]]; then
+      "$PY" "$CHECK" "$in_dump" "$dir/out.txt" "$dir/plan.json" "$dir/inspect.json" "$ruleset" >"$dir/check.txt" 2>&1 || rc=$?
+    else
+      echo "FAIL Ardour did not load premix's output on a second load (exit $rc)" >"$dir/check.txt"
+    fi
+    if [[ $rc -eq 0 ]]; then
+      report PASS "$(head -n1 "$dir/check.txt" | sed 's/^ok: //') (a first load logged \"$flaky\", a second load of the same file did not: see $dir/out.first.txt)"
+      return
+    fi
+  fi
   local first more
   first=$(grep -m1 '^FAIL ' "$dir/check.txt" | sed 's/^FAIL //' || true)
   more=$(($(grep -c '^FAIL ' "$dir/check.txt" || true) - 1))

@@ -43,6 +43,18 @@ pub trait Sink: Write + Sync {
 
     /// Makes the written bytes durable. It runs while they are being verified.
     fn sync(&self) -> io::Result<()>;
+
+    /// True when what the sink holds, read back, is byte for byte what was written through
+    /// it (`written`). By default the whole of it is read back and hashed; a sink that also
+    /// holds bytes copied into it another way checks those its own way
+    /// ([`crate::write::copying::CopyingStaged`]).
+    fn holds(&self, written: crate::write::Snapshot) -> io::Result<bool> {
+        let held = match self.read_back()? {
+            ReadBack::Memory(bytes) => crate::write::Snapshot::of_bytes(bytes),
+            ReadBack::File(path) => crate::write::Snapshot::of_file(&std::fs::File::open(path)?)?,
+        };
+        Ok(held == written)
+    }
 }
 
 /// What a [`Sink`] holds, to be verified.
@@ -327,34 +339,157 @@ fn run<S: Sink>(
         Cow::Borrowed(_) => Vec::new(),
     };
     sink.finish()?;
-    if plan.edits_file() {
-        // Syncing a file takes about as long as reading it back: both at once. The sync
-        // waits on the disk in a thread of its own, so the read-back keeps every core of the
-        // rayon pool.
-        let (verified, synced) = std::thread::scope(|scope| {
-            let sync = scope.spawn(|| sink.sync());
-            let verified = verify(format, &sink, written, buffer, &plan, &session, limits)
-                .and_then(|()| match relocation {
-                    Some(r) => verify_media(format, &sink, &plan, r, limits),
-                    None => Ok(()),
-                });
-            let synced = sync
-                .join()
-                .unwrap_or_else(|_| Err(io::Error::other("the sync panicked")));
-            (verified, synced)
-        });
-        verified?;
-        synced?;
-    } else {
-        drop(buffer);
-        sink.sync()?;
-    }
+    verify_synced(
+        format, &sink, written, buffer, &plan, &session, limits, relocation,
+    )?;
     let processed = Processed {
         session,
         plan,
         output: None,
     };
     Ok((processed, Some(sink)))
+}
+
+/// Verifies what `sink` holds ([`verify`], and the media references for a `relocation`)
+/// while it syncs; a plan that edits nothing is only synced (the sink holds the input).
+#[allow(clippy::too_many_arguments)]
+fn verify_synced(
+    format: Format,
+    sink: &impl Sink,
+    written: crate::write::Snapshot,
+    buffer: Vec<u8>,
+    plan: &Plan,
+    session: &Session,
+    limits: &Limits,
+    relocation: Option<&Relocation>,
+) -> Result<(), WriteError> {
+    if plan.edits_file() {
+        // Syncing a file takes about as long as reading it back: both at once. The sync
+        // waits on the disk in a thread of its own, so the read-back keeps every core of the
+        // rayon pool.
+        let (verified, synced) =
+            std::thread::scope(|scope| {
+                let sync = scope.spawn(|| sink.sync());
+                let verified = verify(format, sink, written, buffer, plan, session, limits)
+                    .and_then(|()| match relocation {
+                        Some(r) => verify_media(format, sink, plan, r, limits),
+                        None => Ok(()),
+                    });
+                let synced = sync
+                    .join()
+                    .unwrap_or_else(|_| Err(io::Error::other("the sync panicked")));
+                (verified, synced)
+            });
+        verified?;
+        synced?;
+    } else {
+        drop(buffer);
+        sink.sync()?;
+    }
+    Ok(())
+}
+
+/// A DAWproject to be read from its file, never held whole ([`process_file_into`]).
+pub struct FileInput<'a> {
+    pub path: &'a Path,
+    /// The file, open for reading; the output's copies are taken from it.
+    pub file: &'a std::fs::File,
+    /// Its metadata, taken when it was opened (for the cache's fingerprint, and to notice a
+    /// change while premix copies from it).
+    pub meta: &'a std::fs::Metadata,
+    /// Where the checks of the container are remembered ([`crate::analysis::cache`]).
+    pub cache: Option<&'a crate::analysis::cache::Cache>,
+}
+
+/// [`process_into_relocated`] (or, with `only_edits`, [`process_changes_into`]) for a
+/// DAWproject read from its file: only its layout and project.xml are read into memory
+/// ([`formats::dawproject::DawProject::read_from_file`]), and the output's untouched entries
+/// are copied file to file into the staged file `open` makes
+/// ([`crate::write::copying::CopyingStaged`]), then verified as every output is: project.xml
+/// read back and compared with the plan's prediction, premix's own bytes and every copied
+/// range compared byte for byte (the copies against the input's digests, which also catches
+/// an input rewritten while it was copied). `open` is `None` to plan only.
+///
+/// Errors: as [`process_into_relocated`]; an input whose size or times changed while it
+/// was read and copied (another program saved it meanwhile).
+pub fn process_file_into(
+    input: &FileInput<'_>,
+    rules: &RuleSet,
+    limits: &Limits,
+    open: Option<impl FnOnce(usize) -> io::Result<crate::write::Staged>>,
+    only_edits: bool,
+    relocation: Option<&Relocation>,
+) -> Result<(Processed, Option<crate::write::Staged>), WriteError> {
+    use formats::dawproject::{DawProject, PROJECT_XML, container};
+    let format = Format::Dawproject;
+    let parts = container::read_layout_parts(input.file, &[PROJECT_XML])?;
+    let (project, digests) = DawProject::read_from_file(
+        &parts,
+        input.file,
+        input.path,
+        input.meta,
+        limits,
+        input.cache,
+    )?;
+    let mut plan = rules::plan(rules, formats::Project::session(&project));
+    if let Some(r) = relocation {
+        plan.media = Some(plan_media(&project, r)?);
+    }
+    formats::Project::vet(&project, &mut plan);
+    rules::keep_structure(formats::Project::session(&project), &mut plan);
+    rules::keep_balance(&mut plan);
+    let open = open.filter(|_| plan.edits_file() || !only_edits);
+    let Some(open) = open else {
+        let processed = Processed {
+            session: formats::Project::into_session(Box::new(project)),
+            plan,
+            output: None,
+        };
+        return Ok((processed, None));
+    };
+    let staged = open(parts.len())?;
+    let mut sink = crate::write::copying::CopyingStaged::new(staged, input.file, digests);
+    project.write_pieces(&plan, &mut sink)?;
+    let written = sink.written();
+    let session = formats::Project::into_session(Box::new(project));
+    drop(parts);
+    sink.finish()?;
+    unchanged_since_read(input)?;
+    verify_synced(
+        format,
+        &sink,
+        written,
+        Vec::new(),
+        &plan,
+        &session,
+        limits,
+        relocation,
+    )?;
+    let processed = Processed {
+        session,
+        plan,
+        output: None,
+    };
+    Ok((processed, Some(sink.into_staged())))
+}
+
+/// Refuses an input file whose size or modification or change time moved since it was
+/// opened: written to while premix read and copied it. (The copies' digests catch a change
+/// of content; this also catches one the times tell of first.)
+fn unchanged_since_read(input: &FileInput<'_>) -> Result<(), WriteError> {
+    let now = input.file.metadata()?;
+    let same = now.len() == input.meta.len()
+        && now.modified().ok() == input.meta.modified().ok()
+        && crate::write::changed_time(&now) == crate::write::changed_time(input.meta);
+    if same {
+        return Ok(());
+    }
+    Err(FormatError::whole(format!(
+        "{}: changed on disk while premix read it (another program saved it meanwhile); \
+         nothing written (run premix again)",
+        input.path.display()
+    ))
+    .into())
 }
 
 /// Reads what `sink` holds back and checks that it holds the bytes written (`written`), byte
@@ -492,11 +627,7 @@ fn read_back(
 ) -> Result<Session, WriteError> {
     // Byte for byte first: a change the session would not show (a position, a plugin's
     // state) is caught too.
-    let held = match sink.read_back()? {
-        ReadBack::Memory(bytes) => crate::write::Snapshot::of_bytes(bytes),
-        ReadBack::File(path) => crate::write::Snapshot::of_file(&std::fs::File::open(path)?)?,
-    };
-    if held != written {
+    if !sink.holds(written)? {
         return Err(FormatError::whole(
             "internal error: the rewritten project does not hold the bytes premix wrote \
              (changed on their way to the disk); nothing written",

@@ -14,6 +14,12 @@
 //!   is not fingerprinted (its times may not yet tell a later change apart: git's "racily
 //!   clean" entries), so it is hashed again next time.
 //!
+//! - `analysis-v{ANALYSIS_VERSION}/containers/<hash of the path>`: what checking a project
+//!   container (a DAWproject's entries, each inflated and its CRC-32 checked) found, with the
+//!   stat fingerprint of the file it was taken under, as for `stat/` (and never for a file
+//!   changed within the last two seconds): a container whose fingerprint is unchanged is not
+//!   inflated again ([`Cache::container`]).
+//!
 //! Every write goes to a temporary file renamed into place, so concurrent runs never read a
 //! half-written entry; an entry that does not parse is ignored and rewritten.
 
@@ -94,6 +100,30 @@ impl Cache {
         }
     }
 
+    /// What [`Cache::remember_container`] noted for the container at `path`, if the file
+    /// (`meta`, taken from the open file) still has the fingerprint it was noted under.
+    pub fn container(&self, path: &Path, meta: &std::fs::Metadata) -> Option<String> {
+        let entry =
+            std::fs::read_to_string(self.root.join("containers").join(path_key(path))).ok()?;
+        let (fp, record) = entry.split_once(' ')?;
+        (fp == fingerprint(meta)).then(|| record.to_string())
+    }
+
+    /// Notes `record` (one line, what checking the container at `path` found) under the
+    /// file's fingerprint (`meta`, taken from the open file before it was checked); not for
+    /// a file changed within the last two seconds (see the module docs). A cache that cannot
+    /// be written is skipped silently.
+    pub fn remember_container(&self, path: &Path, meta: &std::fs::Metadata, record: &str) {
+        if settled(meta) {
+            let line = format!("{} {record}", fingerprint(meta));
+            self.write(
+                &self.root.join("containers"),
+                &path_key(path),
+                line.as_bytes(),
+            );
+        }
+    }
+
     /// The BLAKE3 hash of `path`'s content, from the stat fingerprint when it is unchanged.
     ///
     /// A file a project file holds ([`crate::formats::embedded_file`]) is hashed as its entry
@@ -114,10 +144,7 @@ impl Cache {
             }
         };
         let fingerprint = fingerprint(&meta);
-        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-        let name = blake3::hash(absolute.as_os_str().as_encoded_bytes())
-            .to_hex()
-            .to_string();
+        let name = path_key(path);
         let dir = self.root.join("stat");
         if let Ok(entry) = std::fs::read_to_string(dir.join(&name))
             && let Some((fp, hash)) = entry.trim().rsplit_once(' ')
@@ -138,16 +165,28 @@ impl Cache {
             }
         }
         let hash = hasher.finalize().to_hex().to_string();
-        let settled = meta
-            .modified()
-            .ok()
-            .and_then(|m| SystemTime::now().duration_since(m).ok())
-            .is_some_and(|age| age > Duration::from_secs(2));
-        if settled {
+        if settled(&meta) {
             self.write(&dir, &name, format!("{fingerprint} {hash}").as_bytes());
         }
         Some(hash)
     }
+}
+
+/// The name a file's entry has in the cache: the BLAKE3 hash of its absolute path.
+fn path_key(path: &Path) -> String {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    blake3::hash(absolute.as_os_str().as_encoded_bytes())
+        .to_hex()
+        .to_string()
+}
+
+/// True when the file was last changed over two seconds ago: a later change would show in
+/// its fingerprint (see the module docs).
+fn settled(meta: &std::fs::Metadata) -> bool {
+    meta.modified()
+        .ok()
+        .and_then(|m| SystemTime::now().duration_since(m).ok())
+        .is_some_and(|age| age > Duration::from_secs(2))
 }
 
 /// What identifies a file's state without reading it.

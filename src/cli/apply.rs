@@ -209,7 +209,11 @@ fn in_place_one(
     if text_diff {
         planned.processed.output = Some(std::fs::read(staged.path()).map_err(describe)?);
     }
-    let backup = write::replace_in_place(&real, &planned.snapshot, staged, !args.no_backup)
+    let snapshot = planned
+        .snapshot
+        .as_ref()
+        .ok_or("internal error: a project replaced in place without its snapshot")?;
+    let backup = write::replace_in_place(&real, snapshot, staged, !args.no_backup)
         .map_err(|e| e.to_string())?;
     Ok(Written {
         planned,

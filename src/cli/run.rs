@@ -7,7 +7,7 @@ use crate::batch::{self, NotAProject, Target};
 use crate::config::RulesFinder;
 use crate::formats::WriteError;
 use crate::media::relocate::Relocation;
-use crate::pipeline::{self, Processed, Sink};
+use crate::pipeline::{self, Processed};
 use crate::report::escape;
 use crate::rules::{RuleSet, RulesErrors};
 use crate::write::Snapshot;
@@ -22,7 +22,10 @@ pub struct Planned {
     /// The project's bytes as read, when kept: by [`plan_one`] when it renders, by
     /// [`plan_write_into`] when asked to.
     pub bytes: Vec<u8>,
-    pub snapshot: Snapshot,
+    /// What the file held when it was read (to be compared before it is replaced in place);
+    /// `None` for a project written elsewhere that was read from its file without being
+    /// held whole ([`plan_write_file`]).
+    pub snapshot: Option<Snapshot>,
     pub processed: Processed,
 }
 
@@ -144,7 +147,7 @@ pub fn plan_one_relocated(
         rules,
         // Kept only for what a rendered project may show (a text diff).
         bytes: if render { bytes } else { Vec::new() },
-        snapshot,
+        snapshot: Some(snapshot),
         processed,
     })
 }
@@ -166,17 +169,23 @@ pub struct WriteInto<'a> {
 /// what it holds is verified ([`pipeline::process_into`]); the sink is `None` when
 /// `how.only_edits` and the plan edits nothing. `describe_io` words a failure of the sink
 /// (it knows where the sink writes).
-pub fn plan_write_into<S: Sink>(
+pub fn plan_write_into(
     target: &Target,
     finder: &RulesFinder,
     limits: &crate::limits::Limits,
     how: WriteInto<'_>,
-    open: impl FnOnce(usize) -> std::io::Result<S>,
+    open: impl FnOnce(usize) -> std::io::Result<crate::write::Staged>,
     describe_io: impl FnOnce(std::io::Error) -> String,
-) -> Result<(Planned, Option<S>), String> {
+) -> Result<(Planned, Option<crate::write::Staged>), String> {
     let rules = finder
         .for_project(&target.path)
         .map_err(|e| rules_error(&e))?;
+    if target.format == crate::session::Format::Dawproject
+        && !how.keep_input
+        && !rules.wants_audio()
+    {
+        return plan_write_file(rules, limits, how, open, describe_io);
+    }
     let (bytes, snapshot) = crate::write::read(how.from, limits).map_err(|e| e.to_string())?;
     let kept = if how.keep_input {
         bytes.clone()
@@ -209,10 +218,57 @@ pub fn plan_write_into<S: Sink>(
         rules,
         // Handed to the pipeline, which frees them once the output is written.
         bytes: kept,
-        snapshot,
+        snapshot: Some(snapshot),
         processed,
     };
     Ok((planned, sink))
+}
+
+/// [`plan_write_into`] for a DAWproject, read from its file and never held whole
+/// ([`pipeline::process_file_into`]): its untouched entries are copied file to file into
+/// the staged file. (A text diff, or rules that analyse the audio, read it whole.) For a
+/// project replaced in place (`how.only_edits`), the file's content is hashed as it is read
+/// for the content guard ([`Planned::snapshot`]).
+fn plan_write_file(
+    rules: Arc<RuleSet>,
+    limits: &crate::limits::Limits,
+    how: WriteInto<'_>,
+    open: impl FnOnce(usize) -> std::io::Result<crate::write::Staged>,
+    describe_io: impl FnOnce(std::io::Error) -> String,
+) -> Result<(Planned, Option<crate::write::Staged>), String> {
+    let read_error = |e: std::io::Error| format!("{}: {e}", how.from.display());
+    let (file, meta) = crate::write::open_regular(how.from).map_err(read_error)?;
+    let snapshot = if how.only_edits {
+        Some(Snapshot::of_file(&file).map_err(read_error)?)
+    } else {
+        None
+    };
+    let cache = crate::analysis::cache::Cache::user();
+    let input = pipeline::FileInput {
+        path: how.from,
+        file: &file,
+        meta: &meta,
+        cache: cache.as_ref(),
+    };
+    let (processed, staged) = pipeline::process_file_into(
+        &input,
+        &rules,
+        limits,
+        Some(open),
+        how.only_edits,
+        how.relocation,
+    )
+    .map_err(|e| match e {
+        WriteError::Format(e) => e.to_string(),
+        WriteError::Io(e) => describe_io(e),
+    })?;
+    let planned = Planned {
+        rules,
+        bytes: Vec::new(),
+        snapshot,
+        processed,
+    };
+    Ok((planned, staged))
 }
 
 /// Runs `work` on every target in parallel, with a progress bar if `bar_wanted` (not

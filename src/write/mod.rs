@@ -10,6 +10,7 @@
 //! killed run left, are [`aside`]'s.
 
 pub mod aside;
+pub mod copying;
 mod in_place;
 pub mod lock;
 
@@ -404,6 +405,21 @@ pub fn keep_owner_and_mode(file: &File, meta: &Metadata) -> io::Result<()> {
     }
     // After the owner: changing it clears the set-user-ID and set-group-ID bits.
     file.set_permissions(meta.permissions())
+}
+
+/// The file's status change time (ctime: any write or change of metadata moves it), where
+/// the platform keeps one.
+pub fn changed_time(meta: &Metadata) -> Option<(i64, i64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((meta.ctime(), meta.ctime_nsec()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
+    }
 }
 
 /// True when `a` and `b` describe the same file (device and inode; elsewhere than Unix,

@@ -193,6 +193,65 @@ pub fn check_others(
     results.into_iter().collect()
 }
 
+/// The content of `entry` of the archive `bytes`, checked (size, limit, CRC-32): a stored
+/// entry borrowed where it lies, a deflated one inflated.
+pub fn content<'a>(
+    bytes: &'a [u8],
+    entry: &Entry,
+    limits: &Limits,
+) -> Result<std::borrow::Cow<'a, [u8]>, FormatError> {
+    if entry.method == STORED {
+        let data = &bytes[entry.data.clone()];
+        check_data(Data::Slice(data), entry, limits, false)?;
+        return Ok(std::borrow::Cow::Borrowed(data));
+    }
+    let kept = inflate_checked(bytes, entry, limits, true)?.unwrap_or_default();
+    Ok(std::borrow::Cow::Owned(kept))
+}
+
+/// [`check_others`] for the archive in `file`, laid out as `archive` (read from its parts,
+/// [`read_layout_parts`]): each entry's data is read from the file (a block at a time) and
+/// checked, on every core; the archive is never held whole.
+pub fn check_others_in_file(
+    file: &std::fs::File,
+    archive: &Archive,
+    limits: &Limits,
+    except: &[&str],
+) -> Result<(), FormatError> {
+    use rayon::prelude::*;
+    let results: Vec<Result<(), FormatError>> = archive
+        .entries
+        .par_iter()
+        .filter(|e| !except.contains(&e.name.as_str()))
+        .map(|e| check_data(Data::File(file), e, limits, false).map(|_| ()))
+        .collect();
+    results.into_iter().collect()
+}
+
+/// The sizes of every entry but those named in `except` checked against `limits`, and
+/// nothing else: for entries whose data was checked before (a remembered check).
+pub fn check_sizes(archive: &Archive, limits: &Limits, except: &[&str]) -> Result<(), FormatError> {
+    archive
+        .entries
+        .iter()
+        .filter(|e| !except.contains(&e.name.as_str()))
+        .try_for_each(|e| within_limit(e, limits))
+}
+
+/// The byte ranges of the archive that [`write_pieces`] copies as they are when it replaces
+/// entry `index`: everything before the entry, and everything after it up to the central
+/// directory (empty ranges left out).
+pub fn copied_ranges(archive: &Archive, index: usize) -> Vec<Range<u64>> {
+    let entry = &archive.entries[index];
+    [
+        0..entry.span.start as u64,
+        entry.span.end as u64..archive.central.start as u64,
+    ]
+    .into_iter()
+    .filter(|r| !r.is_empty())
+    .collect()
+}
+
 /// Finds the end-of-central-directory record: the last signature whose comment length runs
 /// exactly to the end of the file.
 fn find_eocd(bytes: &[u8]) -> Result<usize, FormatError> {
@@ -453,9 +512,19 @@ fn inflate_checked(
     limits: &Limits,
     keep: bool,
 ) -> Result<Option<Vec<u8>>, FormatError> {
-    let data = &bytes[entry.data.clone()];
-    let max = limits.max_project_bytes;
-    if entry.size > max {
+    check_data(Data::Slice(&bytes[entry.data.clone()]), entry, limits, keep)
+}
+
+/// Where an entry's compressed data is read from.
+enum Data<'a> {
+    Slice(&'a [u8]),
+    /// A file, from `entry.data.start`, `entry.compressed_size` bytes.
+    File(&'a std::fs::File),
+}
+
+/// Checks the size of `entry` against the limit, before anything of it is read.
+fn within_limit(entry: &Entry, limits: &Limits) -> Result<(), FormatError> {
+    if entry.size > limits.max_project_bytes {
         return Err(FormatError {
             place: Place::Byte(entry.span.start as u64),
             message: format!(
@@ -465,21 +534,75 @@ fn inflate_checked(
             ),
         });
     }
+    Ok(())
+}
+
+/// [`inflate_checked`] of data in memory or in a file.
+fn check_data(
+    data: Data<'_>,
+    entry: &Entry,
+    limits: &Limits,
+    keep: bool,
+) -> Result<Option<Vec<u8>>, FormatError> {
+    let max = limits.max_project_bytes;
+    within_limit(entry, limits)?;
+    let io_error = |e: std::io::Error| {
+        damaged(
+            entry.data.start,
+            format!("{}: its data cannot be read ({e})", entry.name),
+        )
+    };
     let mut hasher = crc32fast::Hasher::new();
     let mut kept = Vec::new();
     let mut total: u64 = 0;
+    let compressed = entry.data.len() as u64;
+    // Blocks no larger than the entry: most entries are small, and a large block per entry
+    // would be a fresh mapping (and page faults) each time.
+    let block = |len: u64| (len.min(256 * 1024) as usize).max(64);
     if entry.method == STORED {
-        hasher.update(data);
-        total = data.len() as u64;
-        if keep {
-            kept = data.to_vec();
+        match data {
+            Data::Slice(data) => {
+                hasher.update(data);
+                total = data.len() as u64;
+                if keep {
+                    kept = data.to_vec();
+                }
+            }
+            Data::File(file) => {
+                if keep {
+                    kept.reserve(compressed as usize);
+                }
+                let mut buffer = vec![0u8; block(compressed)];
+                while total < compressed {
+                    let n = ((compressed - total) as usize).min(buffer.len());
+                    read_exact_at(file, &mut buffer[..n], entry.data.start as u64 + total)
+                        .map_err(io_error)?;
+                    hasher.update(&buffer[..n]);
+                    if keep {
+                        kept.extend_from_slice(&buffer[..n]);
+                    }
+                    total += n as u64;
+                }
+            }
         }
     } else {
         if keep {
             kept.reserve(entry.size.min(max) as usize);
         }
-        let mut decoder = DeflateDecoder::new(data);
-        let mut buffer = vec![0u8; 256 * 1024];
+        let source: Box<dyn Read + '_> = match data {
+            Data::Slice(data) => Box::new(data),
+            Data::File(file) => Box::new(std::io::BufReader::with_capacity(
+                block(compressed),
+                Window {
+                    file,
+                    start: entry.data.start as u64,
+                    len: compressed,
+                    at: 0,
+                },
+            )),
+        };
+        let mut decoder = DeflateDecoder::new(source);
+        let mut buffer = vec![0u8; block(entry.size + 1)];
         loop {
             let n = decoder.read(&mut buffer).map_err(|e| {
                 damaged(
@@ -514,14 +637,14 @@ fn inflate_checked(
                 kept.extend_from_slice(&buffer[..n]);
             }
         }
-        if decoder.total_in() != data.len() as u64 {
+        if decoder.total_in() != compressed {
             return Err(damaged(
                 entry.data.start,
                 format!(
                     "{}: the deflate data ends after {} of its {} bytes",
                     entry.name,
                     decoder.total_in(),
-                    data.len()
+                    compressed
                 ),
             ));
         }
@@ -618,6 +741,21 @@ pub fn write_replacing(
     new: &NewData,
     out: &mut dyn Write,
 ) -> Result<(), crate::formats::WriteError> {
+    let mut out = crate::write::copying::InMemory { input: bytes, out };
+    write_pieces(bytes, archive, index, new, &mut out)
+}
+
+/// [`write_replacing`] as pieces: the ranges kept as they are ([`copied_ranges`]) are
+/// copies of the input, the rest premix's bytes. `bytes` need only hold the layout (the
+/// end record, the central directory and the replaced entry's local header,
+/// [`read_layout_parts`]).
+pub fn write_pieces(
+    bytes: &[u8],
+    archive: &Archive,
+    index: usize,
+    new: &NewData,
+    out: &mut dyn crate::write::copying::Pieces,
+) -> Result<(), crate::formats::WriteError> {
     let entry = &archive.entries[index];
     let compressed = u32::try_from(new.data.len()).map_err(|_| too_big(&entry.name))?;
     let size = u32::try_from(new.size).map_err(|_| too_big(&entry.name))?;
@@ -659,14 +797,45 @@ pub fn write_replacing(
     let mut eocd = bytes[archive.eocd.clone()].to_vec();
     eocd[16..20].copy_from_slice(&shift(archive.central.start)?.to_le_bytes());
 
-    out.write_all(&bytes[..entry.span.start])?;
-    out.write_all(&header)?;
-    out.write_all(&new.data)?;
-    out.write_all(&descriptor)?;
-    out.write_all(&bytes[entry.span.end..archive.central.start])?;
-    out.write_all(&central)?;
-    out.write_all(&eocd)?;
+    let copied = copied_ranges(archive, index);
+    let (before, after) = (
+        copied.iter().find(|r| r.end == entry.span.start as u64),
+        copied.iter().find(|r| r.start == entry.span.end as u64),
+    );
+    if let Some(r) = before {
+        out.copy(r.clone())?;
+    }
+    out.bytes(&header)?;
+    out.bytes(&new.data)?;
+    out.bytes(&descriptor)?;
+    if let Some(r) = after {
+        out.copy(r.clone())?;
+    }
+    out.bytes(&central)?;
+    out.bytes(&eocd)?;
     Ok(())
+}
+
+/// The archive `bytes` (laid out as `archive`) as it is, as pieces: the ranges
+/// [`write_pieces`] copies, copied, and entry `index`, the central directory and the end
+/// record (which `bytes` must hold) as premix's bytes.
+pub fn write_unchanged(
+    bytes: &[u8],
+    archive: &Archive,
+    index: usize,
+    out: &mut dyn crate::write::copying::Pieces,
+) -> std::io::Result<()> {
+    let entry = &archive.entries[index];
+    for r in copied_ranges(archive, index) {
+        if r.start == entry.span.end as u64 {
+            out.bytes(&bytes[entry.span.clone()])?;
+        }
+        out.copy(r)?;
+    }
+    if entry.span.end == archive.central.start {
+        out.bytes(&bytes[entry.span.clone()])?;
+    }
+    out.bytes(&bytes[archive.central.start..])
 }
 
 /// One entry of a container on disk, found without reading the container whole (for the
@@ -769,59 +938,140 @@ pub fn find_member(file: &std::fs::File, name: &str) -> std::io::Result<Option<M
 pub fn read_layout_parts(file: &std::fs::File, whole: &[&str]) -> std::io::Result<Vec<u8>> {
     let len = usize::try_from(file.metadata()?.len()).map_err(std::io::Error::other)?;
     let mut bytes = vec![0u8; len];
-    let fill = |bytes: &mut [u8], range: Range<usize>| -> std::io::Result<()> {
-        let range = range.start.min(len)..range.end.min(len);
-        read_exact_at(file, &mut bytes[range.clone()], range.start as u64)
+    let mut parts = Parts {
+        file,
+        len,
+        filled: Vec::new(),
     };
     let tail = len.saturating_sub(EOCD_LEN + 0xffff);
-    fill(&mut bytes, tail..len)?;
+    parts.fill(&mut bytes, tail..len)?;
     let Ok(eocd) = find_eocd(&bytes) else {
         return Ok(bytes);
     };
     let cd_size = u32_at(&bytes, eocd + 12) as usize;
     let cd_offset = (u32_at(&bytes, eocd + 16) as usize).min(eocd);
-    fill(&mut bytes, cd_offset..cd_offset.saturating_add(cd_size))?;
+    parts.fill(&mut bytes, cd_offset..cd_offset.saturating_add(cd_size))?;
+    // Every central record's local parts, as its record foretells them: the local header
+    // (name and extra field as long as the central record's, and some more), the data when
+    // wanted, and the 16 bytes after the data (a data descriptor, or the next header).
+    struct Local {
+        at: usize,
+        name: Range<usize>,
+        compressed: usize,
+    }
+    let mut locals = Vec::new();
+    let mut planned = Vec::new();
     let mut at = cd_offset;
     while at + CENTRAL_LEN <= eocd && u32_at(&bytes, at) == CENTRAL_SIG {
         let f = fields(&bytes, at + 6);
         let comment_len = u16_at(&bytes, at + 32) as usize;
-        let name =
-            bytes[(at + CENTRAL_LEN).min(len)..(at + CENTRAL_LEN + f.name_len).min(len)].to_vec();
+        let name = (at + CENTRAL_LEN).min(len)..(at + CENTRAL_LEN + f.name_len).min(len);
         let local = u32_at(&bytes, at + 42) as usize;
         at += CENTRAL_LEN + f.name_len + f.extra_len + comment_len;
         if local + LOCAL_LEN > cd_offset {
             continue;
         }
-        fill(&mut bytes, local..local + LOCAL_LEN)?;
+        let data_start = local + LOCAL_LEN + f.name_len + f.extra_len;
+        let data_end = data_start.saturating_add(f.compressed_size as usize);
+        planned.push(local..data_start + 32);
+        planned.push(data_end..data_end.saturating_add(16));
+        if whole.iter().any(|w| w.as_bytes() == &bytes[name.clone()]) {
+            planned.push(data_start..data_end);
+        }
+        locals.push(Local {
+            at: local,
+            name,
+            compressed: f.compressed_size as usize,
+        });
+    }
+    // One read for parts less than a page or so apart: a few bytes more read, a system call
+    // less (an archive of small media has thousands of entries).
+    planned.sort_by_key(|r| r.start);
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(planned.len());
+    for r in planned {
+        let r = r.start.min(cd_offset)..r.end.min(cd_offset);
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end + 4096 => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    for r in merged {
+        parts.fill(&mut bytes, r)?;
+    }
+    // Then what the local headers themselves say, where it differs from the foretelling.
+    for l in &locals {
+        let local = l.at;
+        parts.fill(&mut bytes, local..local + LOCAL_LEN)?;
         let local_fields = fields(&bytes, local + 4);
         let data_start = local + LOCAL_LEN + local_fields.name_len + local_fields.extra_len;
-        fill(&mut bytes, local + LOCAL_LEN..data_start)?;
-        let data_end = data_start.saturating_add(f.compressed_size as usize);
-        if whole.iter().any(|w| w.as_bytes() == name.as_slice()) {
-            fill(&mut bytes, data_start..data_end)?;
+        parts.fill(&mut bytes, local + LOCAL_LEN..data_start)?;
+        let data_end = data_start.saturating_add(l.compressed);
+        let name = &bytes[l.name.clone()];
+        if whole.iter().any(|w| w.as_bytes() == name) {
+            parts.fill(&mut bytes, data_start..data_end)?;
         }
         if local_fields.flags & 8 != 0 {
-            fill(&mut bytes, data_end..data_end.saturating_add(16))?;
+            parts.fill(&mut bytes, data_end..data_end.saturating_add(16))?;
         }
     }
     Ok(bytes)
 }
 
+/// The ranges of a file read into a buffer as long as it, and where they lie.
+struct Parts<'a> {
+    file: &'a std::fs::File,
+    len: usize,
+    /// Ranges read, in the order they were (sorted but for the first two).
+    filled: Vec<Range<usize>>,
+}
+
+impl Parts<'_> {
+    /// Reads `range` (cut to the file) into `bytes`, unless a range read already holds it.
+    fn fill(&mut self, bytes: &mut [u8], range: Range<usize>) -> std::io::Result<()> {
+        let range = range.start.min(self.len)..range.end.min(self.len);
+        if range.is_empty()
+            || self
+                .filled
+                .iter()
+                .rev()
+                .take(3)
+                .chain(self.filled.first())
+                .any(|f| f.start <= range.start && range.end <= f.end)
+            || self.holds(&range)
+        {
+            return Ok(());
+        }
+        read_exact_at(self.file, &mut bytes[range.clone()], range.start as u64)?;
+        self.filled.push(range);
+        Ok(())
+    }
+
+    /// True when one range read holds `range` (a binary search over those read after the
+    /// end of the file and the central directory, in order but for the odd fix-up).
+    fn holds(&self, range: &Range<usize>) -> bool {
+        let sorted = self.filled.get(2..).unwrap_or(&[]);
+        let i = sorted.partition_point(|f| f.start <= range.start);
+        // Checked whole: a range read later, out of order, makes the search miss (one read
+        // more), never hit wrongly.
+        i > 0 && sorted[i - 1].start <= range.start && sorted[i - 1].end >= range.end
+    }
+}
+
 /// A window of a file, read and sought within its bounds.
-struct Window {
-    file: std::fs::File,
+struct Window<F: std::borrow::Borrow<std::fs::File> = std::fs::File> {
+    file: F,
     start: u64,
     len: u64,
     at: u64,
 }
 
-impl Read for Window {
+impl<F: std::borrow::Borrow<std::fs::File>> Read for Window<F> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = (buf.len() as u64).min(self.len - self.at) as usize;
         if n == 0 {
             return Ok(0);
         }
-        read_exact_at(&self.file, &mut buf[..n], self.start + self.at)?;
+        read_exact_at(self.file.borrow(), &mut buf[..n], self.start + self.at)?;
         self.at += n as u64;
         Ok(n)
     }
@@ -946,10 +1196,11 @@ mod tests {
             read(&parts, &limits, Check::Layout, &["project.xml"]).unwrap(),
             whole
         );
-        // The media were not read (but for the end of the file, read with the central
-        // directory).
+        // The media were not read (but for a few bytes after their header, read with it, and
+        // the end of the file, read with the central directory).
         let media = &whole.0.entries[1].data;
-        assert_eq!((zip[media.start], parts[media.start]), (0xab, 0));
+        let inside = media.start + 10_000;
+        assert_eq!((zip[inside], parts[inside]), (0xab, 0));
         // A truncated file is still refused.
         std::fs::write(&path, &zip[..zip.len() - 30]).unwrap();
         let parts =

@@ -27,12 +27,25 @@ use scan::DpDocument;
 pub const PROJECT_XML: &str = "project.xml";
 
 pub struct DawProject<'a> {
+    /// The file's bytes: all of them, or only its layout and project.xml when read from the
+    /// file ([`DawProject::read_from_file`]).
     src: &'a [u8],
     archive: Archive,
-    xml: Vec<u8>,
+    /// Borrowed from `src` when stored.
+    xml: std::borrow::Cow<'a, [u8]>,
     doc: DpDocument,
     session: Session,
+    /// True when `src` is the whole file (it can be written in memory).
+    whole: bool,
 }
+
+/// The digest of each byte range of the input file its output copies as it is
+/// ([`container::copied_ranges`], [`crate::write::copying::range_digest`]).
+pub type CopiedDigests = Vec<(std::ops::Range<u64>, u128)>;
+
+/// The version of what [`crate::analysis::cache::Cache::remember_container`] holds for a
+/// DAWproject: bumped when the checks change, so an older record is never trusted.
+const CHECKED_RECORD: &str = "dawproject-checked-v1";
 
 impl<'a> DawProject<'a> {
     /// Reads a `.dawproject`, checking every entry of the container (see [`container`]).
@@ -42,9 +55,87 @@ impl<'a> DawProject<'a> {
 
     /// Reads a `.dawproject`, checking the container as far as `check` says.
     pub fn read_checked(src: &'a [u8], limits: &Limits, check: Check) -> Result<Self, FormatError> {
-        // project.xml first; the other entries' data is checked while it is scanned.
-        let (archive, mut whole) = container::read(src, limits, Check::Layout, &[PROJECT_XML])?;
-        let Some(xml) = whole.pop().flatten() else {
+        let others = |archive: &Archive| match check {
+            Check::Everything => container::check_others(src, archive, limits, &[PROJECT_XML]),
+            Check::Layout => Ok(()),
+        };
+        Self::read_with(src, limits, others, true)
+    }
+
+    /// Reads a `.dawproject` from the file `file` (at `path`, `meta` its metadata taken
+    /// when it was opened) without holding it whole: `parts` holds its layout and
+    /// project.xml ([`container::read_layout_parts`]); every other entry is read from the
+    /// file, inflated and its CRC checked on the rayon pool while project.xml is scanned,
+    /// and the digests of the ranges its output copies are taken
+    /// ([`crate::write::copying`]). With a `cache`, what the check found is remembered under
+    /// the file's fingerprint, and a container whose fingerprint is unchanged is not read
+    /// again (its entries' sizes are still checked against `limits`).
+    ///
+    /// Errors: as [`DawProject::read`]; an I/O error reading the file is a damaged container
+    /// at the entry's byte.
+    pub fn read_from_file(
+        parts: &'a [u8],
+        file: &std::fs::File,
+        path: &std::path::Path,
+        meta: &std::fs::Metadata,
+        limits: &Limits,
+        cache: Option<&crate::analysis::cache::Cache>,
+    ) -> Result<(Self, CopiedDigests), FormatError> {
+        let mut digests = CopiedDigests::new();
+        let others = |archive: &Archive| {
+            let index = archive
+                .entries
+                .iter()
+                .position(|e| e.name == PROJECT_XML)
+                .ok_or_else(|| FormatError::whole("no project.xml in the container"))?;
+            let ranges = container::copied_ranges(archive, index);
+            let remembered = cache
+                .and_then(|c| c.container(path, meta))
+                .and_then(|record| parse_checked(&record, &ranges));
+            if let Some(found) = remembered {
+                container::check_sizes(archive, limits, &[PROJECT_XML])?;
+                digests = found;
+                return Ok(());
+            }
+            let (checked, found) = rayon::join(
+                || container::check_others_in_file(file, archive, limits, &[PROJECT_XML]),
+                || {
+                    ranges
+                        .iter()
+                        .map(|r| {
+                            Ok((
+                                r.clone(),
+                                crate::write::copying::range_digest(file, r.clone())?,
+                            ))
+                        })
+                        .collect::<std::io::Result<CopiedDigests>>()
+                },
+            );
+            checked?;
+            digests = found.map_err(|e| {
+                FormatError::whole(format!(
+                    "damaged DAWproject container: cannot be read ({e})"
+                ))
+            })?;
+            if let Some(c) = cache {
+                c.remember_container(path, meta, &checked_record(&digests));
+            }
+            Ok(())
+        };
+        let project = Self::read_with(parts, limits, others, false)?;
+        Ok((project, digests))
+    }
+
+    /// Reads the layout and project.xml of `src`, scanning project.xml while `others` checks
+    /// the rest of the container (on the rayon pool).
+    fn read_with(
+        src: &'a [u8],
+        limits: &Limits,
+        others: impl FnOnce(&Archive) -> Result<(), FormatError> + Send,
+        whole: bool,
+    ) -> Result<Self, FormatError> {
+        let (archive, _) = container::read(src, limits, Check::Layout, &[])?;
+        let Some(entry) = archive.entry(PROJECT_XML) else {
             if archive.entry("project.json").is_some() {
                 return Err(FormatError::whole(
                     "a pre-1.0 DAWproject prototype (project.json, Bitwig 2020): premix reads \
@@ -56,11 +147,9 @@ impl<'a> DawProject<'a> {
                 "no project.xml in the container: not a DAWproject file",
             ));
         };
+        let xml = container::content(src, entry, limits)?;
         let (others, doc) = rayon::join(
-            || match check {
-                Check::Everything => container::check_others(src, &archive, limits, &[PROJECT_XML]),
-                Check::Layout => Ok(()),
-            },
+            || others(&archive),
             || {
                 if xml.starts_with(&[0xff, 0xfe]) || xml.starts_with(&[0xfe, 0xff]) {
                     return Err(FormatError::whole(
@@ -79,6 +168,7 @@ impl<'a> DawProject<'a> {
             xml,
             doc,
             session,
+            whole,
         })
     }
 
@@ -101,6 +191,37 @@ impl<'a> DawProject<'a> {
     pub fn media(&self) -> &[scan::MediaRef] {
         &self.doc.media
     }
+}
+
+/// One line: the record's version, then each copied range and its digest.
+fn checked_record(digests: &CopiedDigests) -> String {
+    let mut line = CHECKED_RECORD.to_string();
+    for (r, d) in digests {
+        line.push_str(&format!(" {}-{}:{d:032x}", r.start, r.end));
+    }
+    line
+}
+
+/// The digests a record of [`checked_record`] holds, when it is of this version and holds
+/// exactly `ranges`.
+fn parse_checked(record: &str, ranges: &[std::ops::Range<u64>]) -> Option<CopiedDigests> {
+    let mut words = record.split(' ');
+    if words.next()? != CHECKED_RECORD {
+        return None;
+    }
+    let digests: CopiedDigests = words
+        .map(|w| {
+            let (range, digest) = w.split_once(':')?;
+            let (a, b) = range.split_once('-')?;
+            Some((
+                a.parse().ok()?..b.parse().ok()?,
+                u128::from_str_radix(digest, 16).ok()?,
+            ))
+        })
+        .collect::<Option<_>>()?;
+    let same =
+        digests.len() == ranges.len() && digests.iter().zip(ranges).all(|((r, _), s)| r == s);
+    same.then_some(digests)
 }
 
 /// A problem in `project.xml`, saying so (lines are lines of that entry, not of the file).
@@ -336,8 +457,44 @@ impl Project for DawProject<'_> {
     }
 
     fn write_to(&self, plan: &Plan, out: &mut dyn std::io::Write) -> Result<(), WriteError> {
+        if !self.whole {
+            return Err(FormatError::whole(
+                "internal error: a DAWproject read from its file is written by copying from it",
+            )
+            .into());
+        }
+        let mut out = crate::write::copying::InMemory {
+            input: self.src,
+            out,
+        };
+        self.write_pieces(plan, &mut out)
+    }
+}
+
+impl DawProject<'_> {
+    /// Writes the project after `plan` as pieces: the container's other entries copied as
+    /// they are, project.xml edited (or, when the plan edits nothing, every byte as it was).
+    ///
+    /// Errors: the plan cannot be spelled in project.xml (an internal error), or `out`
+    /// fails.
+    pub fn write_pieces(
+        &self,
+        plan: &Plan,
+        out: &mut dyn crate::write::copying::Pieces,
+    ) -> Result<(), WriteError> {
+        let index = self
+            .archive
+            .entries
+            .iter()
+            .position(|e| e.name == PROJECT_XML)
+            .ok_or_else(|| FormatError::whole("internal error: project.xml went missing"))?;
         if !plan.edits_file() {
-            return Ok(out.write_all(self.src)?);
+            return Ok(container::write_unchanged(
+                self.src,
+                &self.archive,
+                index,
+                out,
+            )?);
         }
         let mut edits = edits::write(self, plan)?;
         // External paths rewritten, except inside what the plan deletes (a removed track's
@@ -353,12 +510,6 @@ impl Project for DawProject<'_> {
             .filter(|e| !inside(e))
             .collect();
         edits.extend(media);
-        let index = self
-            .archive
-            .entries
-            .iter()
-            .position(|e| e.name == PROJECT_XML)
-            .ok_or_else(|| FormatError::whole("internal error: project.xml went missing"))?;
         let method = self.archive.entries[index].method;
         let new = container::compress(method, self.xml.len(), |w| {
             crate::edit::splice_into(&self.xml, edits, w).map_err(|e| match e {
@@ -367,6 +518,6 @@ impl Project for DawProject<'_> {
             })
         })
         .map_err(|e| FormatError::whole(format!("internal error: {e}")))?;
-        container::write_replacing(self.src, &self.archive, index, &new, out)
+        container::write_pieces(self.src, &self.archive, index, &new, out)
     }
 }

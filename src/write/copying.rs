@@ -1,0 +1,381 @@
+//! Writing a project as pieces: bytes premix makes, and byte ranges of the input file copied
+//! file to file, never through premix's memory (a DAWproject's untouched entries).
+//!
+//! A backend spells its output as [`Pieces`]: [`Pieces::bytes`] for what it writes itself,
+//! [`Pieces::copy`] for a range of the input kept as it is. In memory ([`InMemory`]) a copy is
+//! the input's bytes written out; into a staged file ([`CopyingStaged`]) it is a kernel copy
+//! (`copy_file_range` on Linux, through [`std::io::copy`] between two files, which falls back
+//! to `sendfile` or reading and writing where the file system cannot), and the input's range
+//! is never read by premix.
+//!
+//! The byte-for-byte check of the write still covers every byte that reaches the file:
+//! what premix wrote is hashed as it goes (XXH3-128, in one stream) and read back from the
+//! file; each copied range is read back from the file and its [`range_digest`] compared
+//! with the digest of the input's range, taken when the input was checked (or remembered
+//! with the check, see [`crate::analysis::cache::Cache::container`]). A copied range thus
+//! proves both that the copy reached the disk intact and that the input still held, when it
+//! was copied, the bytes that were checked: a file rewritten while premix copied from it
+//! (a save landing mid-run) cannot mix two saves in the output. The input is not read a
+//! second time.
+
+use super::{Snapshot, Staged, read_at};
+use crate::pipeline::{ReadBack, Sink};
+use std::fs::File;
+use std::io::{self, Seek, Write};
+use std::ops::Range;
+
+/// Where a backend's output goes, as pieces.
+pub trait Pieces {
+    /// Bytes premix makes (headers, an edited entry).
+    fn bytes(&mut self, bytes: &[u8]) -> io::Result<()>;
+
+    /// The input's bytes `range`, kept as they are.
+    fn copy(&mut self, range: Range<u64>) -> io::Result<()>;
+}
+
+/// The pieces written into `out`, copies taken from `input` in memory.
+pub struct InMemory<'a> {
+    pub input: &'a [u8],
+    pub out: &'a mut dyn Write,
+}
+
+impl Pieces for InMemory<'_> {
+    fn bytes(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out.write_all(bytes)
+    }
+
+    fn copy(&mut self, range: Range<u64>) -> io::Result<()> {
+        let (start, end) = (range.start as usize, range.end as usize);
+        let piece = self.input.get(start..end).ok_or_else(|| {
+            io::Error::other(format!("internal error: copy of {range:?} past the input"))
+        })?;
+        self.out.write_all(piece)
+    }
+}
+
+/// Ranges are hashed in chunks this large, on every core ([`range_digest`]).
+const DIGEST_CHUNK: u64 = 4 << 20;
+
+/// The digest of bytes `range` of `file`: XXH3-128 of each 4 MiB chunk (hashed on the rayon
+/// pool, each chunk read a block at a time), then of the chunks' hashes and the length.
+/// Two ranges of the same bytes have the same digest wherever they lie.
+///
+/// Errors: a read error; the file ends before `range` does.
+pub fn range_digest(file: &File, range: Range<u64>) -> io::Result<u128> {
+    use rayon::prelude::*;
+    let len = range.end.saturating_sub(range.start);
+    let chunks: Vec<u64> = (0..len.div_ceil(DIGEST_CHUNK)).collect();
+    let hashes = chunks
+        .par_iter()
+        .map(|&c| {
+            let start = range.start + c * DIGEST_CHUNK;
+            let end = (start + DIGEST_CHUNK).min(range.end);
+            hash_range(file, start..end)
+        })
+        .collect::<io::Result<Vec<u128>>>()?;
+    let mut outer = xxhash_rust::xxh3::Xxh3::new();
+    outer.update(&len.to_le_bytes());
+    for h in hashes {
+        outer.update(&h.to_le_bytes());
+    }
+    Ok(outer.digest128())
+}
+
+/// XXH3-128 of bytes `range` of `file`, read 256 KiB at a time.
+fn hash_range(file: &File, range: Range<u64>) -> io::Result<u128> {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hash_into(file, range, &mut hasher)?;
+    Ok(hasher.digest128())
+}
+
+fn hash_into(
+    file: &File,
+    range: Range<u64>,
+    hasher: &mut xxhash_rust::xxh3::Xxh3,
+) -> io::Result<()> {
+    let block = (range.end - range.start).min(super::COPY_BLOCK as u64) as usize;
+    let mut buf = vec![0u8; block];
+    let mut at = range.start;
+    while at < range.end {
+        let want = ((range.end - at) as usize).min(buf.len());
+        let n = read_at(file, &mut buf[..want], at)?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the file ends before the range",
+            ));
+        }
+        hasher.update(&buf[..n]);
+        at += n as u64;
+    }
+    Ok(())
+}
+
+/// One piece of a [`CopyingStaged`] file: where it lies, and for a copy, the digest the
+/// input's range had.
+#[derive(Clone, Debug)]
+struct Segment {
+    range: Range<u64>,
+    copied: Option<u128>,
+}
+
+/// A [`Staged`] file written as [`Pieces`]: premix's bytes through its buffer, the input's
+/// ranges copied file to file. Verified by [`Sink::holds`] (see the module docs).
+pub struct CopyingStaged<'a> {
+    staged: Staged,
+    input: &'a File,
+    /// The digest of each range the backend copies, taken when the input was checked.
+    digests: Vec<(Range<u64>, u128)>,
+    segments: Vec<Segment>,
+    len: u64,
+    hasher: xxhash_rust::xxh3::Xxh3,
+    written: u64,
+}
+
+impl<'a> CopyingStaged<'a> {
+    /// Writes into `staged`, copying from `input`, whose ranges to be copied have `digests`
+    /// (a copy of any other range is refused: it could not be verified).
+    pub fn new(staged: Staged, input: &'a File, digests: Vec<(Range<u64>, u128)>) -> Self {
+        CopyingStaged {
+            staged,
+            input,
+            digests,
+            segments: Vec::new(),
+            len: 0,
+            hasher: xxhash_rust::xxh3::Xxh3::new(),
+            written: 0,
+        }
+    }
+
+    /// The staged file, to be committed.
+    pub fn into_staged(self) -> Staged {
+        self.staged
+    }
+
+    /// The snapshot of every byte premix wrote itself (not the copies).
+    pub fn written(&self) -> Snapshot {
+        Snapshot {
+            len: self.written,
+            hash: self.hasher.digest128(),
+        }
+    }
+
+    /// The segments premix wrote, their ranges, in order.
+    fn written_ranges(&self) -> impl Iterator<Item = Range<u64>> + '_ {
+        self.segments
+            .iter()
+            .filter(|s| s.copied.is_none())
+            .map(|s| s.range.clone())
+    }
+}
+
+impl Pieces for CopyingStaged<'_> {
+    fn bytes(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        self.staged.write_all(bytes)?;
+        self.hasher.update(bytes);
+        self.written += bytes.len() as u64;
+        let end = self.len + bytes.len() as u64;
+        match self.segments.last_mut() {
+            Some(s) if s.copied.is_none() => s.range.end = end,
+            _ => self.segments.push(Segment {
+                range: self.len..end,
+                copied: None,
+            }),
+        }
+        self.len = end;
+        Ok(())
+    }
+
+    fn copy(&mut self, range: Range<u64>) -> io::Result<()> {
+        if range.is_empty() {
+            return Ok(());
+        }
+        let digest = self
+            .digests
+            .iter()
+            .find(|(r, _)| *r == range)
+            .map(|(_, d)| *d)
+            .ok_or_else(|| {
+                io::Error::other(format!(
+                    "internal error: a copy of bytes {range:?} of the input, which were not checked"
+                ))
+            })?;
+        // What premix wrote goes before the copy.
+        self.staged.file.flush()?;
+        let len = range.end - range.start;
+        let mut input = self.input;
+        input.seek(io::SeekFrom::Start(range.start))?;
+        let out = self.staged.file.get_mut().as_file_mut();
+        out.seek(io::SeekFrom::Start(self.len))?;
+        let copied = io::copy(&mut io::Read::take(input, len), out)?;
+        if copied != len {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "the project file ended while it was copied ({copied} of {len} bytes at byte {}): \
+                     changed on disk meanwhile",
+                    range.start
+                ),
+            ));
+        }
+        self.segments.push(Segment {
+            range: self.len..self.len + len,
+            copied: Some(digest),
+        });
+        self.len += len;
+        Ok(())
+    }
+}
+
+impl Write for CopyingStaged<'_> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        Pieces::bytes(self, bytes)?;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.staged.flush()
+    }
+}
+
+impl Sink for CopyingStaged<'_> {
+    fn finish(&mut self) -> io::Result<()> {
+        self.staged.finish()
+    }
+
+    fn read_back(&self) -> io::Result<ReadBack<'_>> {
+        self.staged.read_back()
+    }
+
+    fn sync(&self) -> io::Result<()> {
+        self.staged.sync()
+    }
+
+    /// Premix's own bytes read back in one stream and compared with `written`; every copied
+    /// range read back and compared with the input's digest; the file as long as the
+    /// pieces. On the rayon pool, the copies beside premix's bytes.
+    fn holds(&self, written: Snapshot) -> io::Result<bool> {
+        use rayon::prelude::*;
+        let file = File::open(self.staged.path())?;
+        if file.metadata()?.len() != self.len {
+            return Ok(false);
+        }
+        let (own, copies) = rayon::join(
+            || -> io::Result<bool> {
+                let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+                let mut len = 0;
+                for range in self.written_ranges() {
+                    len += range.end - range.start;
+                    hash_into(&file, range, &mut hasher)?;
+                }
+                Ok(Snapshot {
+                    len,
+                    hash: hasher.digest128(),
+                } == written)
+            },
+            || -> io::Result<bool> {
+                let checks = self
+                    .segments
+                    .par_iter()
+                    .filter_map(|s| Some((s.range.clone(), s.copied?)))
+                    .map(|(range, digest)| Ok(range_digest(&file, range)? == digest))
+                    .collect::<io::Result<Vec<bool>>>()?;
+                Ok(checks.into_iter().all(|ok| ok))
+            },
+        );
+        Ok(own? && copies?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn staged(dir: &std::path::Path) -> Staged {
+        Staged::create(&dir.join("out.bin"), None).unwrap()
+    }
+
+    #[test]
+    fn copies_and_own_bytes_are_written_in_order_and_verified() {
+        let dir = tempfile::tempdir().unwrap();
+        let input_path = dir.path().join("in.bin");
+        let input_bytes: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&input_path, &input_bytes).unwrap();
+        let input = File::open(&input_path).unwrap();
+        let ranges = [10..100_000u64, 200_000..300_000];
+        let digests = ranges
+            .iter()
+            .map(|r| (r.clone(), range_digest(&input, r.clone()).unwrap()))
+            .collect();
+        let mut out = CopyingStaged::new(staged(dir.path()), &input, digests);
+        out.bytes(b"head").unwrap();
+        out.copy(ranges[0].clone()).unwrap();
+        out.bytes(b"middle").unwrap();
+        out.copy(ranges[1].clone()).unwrap();
+        out.bytes(b"tail").unwrap();
+        out.finish().unwrap();
+        let mut expected = b"head".to_vec();
+        expected.extend(&input_bytes[10..100_000]);
+        expected.extend(b"middle");
+        expected.extend(&input_bytes[200_000..]);
+        expected.extend(b"tail");
+        assert_eq!(std::fs::read(out.staged.path()).unwrap(), expected);
+        let written = out.written();
+        assert_eq!(written, Snapshot::of_bytes(b"headmiddletail"));
+        assert!(out.holds(written).unwrap());
+        // A range that was not checked is never copied.
+        assert!(out.copy(0..5).is_err());
+    }
+
+    #[test]
+    fn a_copied_range_changed_on_disk_or_in_the_input_is_caught() {
+        let dir = tempfile::tempdir().unwrap();
+        let input_path = dir.path().join("in.bin");
+        std::fs::write(&input_path, vec![7u8; 50_000]).unwrap();
+        let input = File::open(&input_path).unwrap();
+        let digest = range_digest(&input, 0..50_000).unwrap();
+        // The input rewritten (same size) after it was checked: the copy holds the new save.
+        std::fs::write(&input_path, vec![8u8; 50_000]).unwrap();
+        let mut out = CopyingStaged::new(staged(dir.path()), &input, vec![(0..50_000, digest)]);
+        out.bytes(b"x").unwrap();
+        out.copy(0..50_000).unwrap();
+        out.finish().unwrap();
+        assert!(!out.holds(out.written()).unwrap());
+        // The output changed on its way to the disk.
+        std::fs::write(&input_path, vec![7u8; 50_000]).unwrap();
+        let mut out = CopyingStaged::new(staged(dir.path()), &input, vec![(0..50_000, digest)]);
+        out.bytes(b"x").unwrap();
+        out.copy(0..50_000).unwrap();
+        out.finish().unwrap();
+        assert!(out.holds(out.written()).unwrap());
+        let path = out.staged.path().to_path_buf();
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[30_000] ^= 1;
+        std::fs::write(&path, bytes).unwrap();
+        assert!(!out.holds(out.written()).unwrap());
+    }
+
+    #[test]
+    fn a_digest_does_not_depend_on_where_the_bytes_lie() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.bin");
+        let mut bytes = vec![1u8; 3];
+        bytes.extend((0..9_000_000u32).map(|i| (i % 13) as u8));
+        std::fs::write(&path, &bytes).unwrap();
+        let file = File::open(&path).unwrap();
+        let other = dir.path().join("b.bin");
+        std::fs::write(&other, &bytes[3..]).unwrap();
+        let b = File::open(&other).unwrap();
+        assert_eq!(
+            range_digest(&file, 3..bytes.len() as u64).unwrap(),
+            range_digest(&b, 0..bytes.len() as u64 - 3).unwrap()
+        );
+        assert_ne!(
+            range_digest(&file, 2..bytes.len() as u64).unwrap(),
+            range_digest(&b, 0..bytes.len() as u64 - 3).unwrap()
+        );
+    }
+}

@@ -630,7 +630,8 @@ fn read_back(
     if !sink.holds(written)? {
         return Err(FormatError::whole(
             "internal error: the rewritten project does not hold the bytes premix wrote \
-             (changed on their way to the disk); nothing written",
+             (changed on their way to the disk, or, for bytes copied from the project file, \
+             the file changed while premix copied from it); nothing written",
         )
         .into());
     }

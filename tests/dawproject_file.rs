@@ -1,0 +1,261 @@
+//! `apply` on a DAWproject read from its file (`pipeline::process_file_into`): the untouched
+//! entries copied file to file, the container's check remembered in the analysis cache, and
+//! the same bytes written as the in-memory path writes.
+
+mod common;
+
+#[path = "../benches/gen/mod.rs"]
+mod projgen;
+
+use assert_cmd::Command;
+use premix::formats::dawproject::container;
+use premix::session::Format;
+use projgen::dawproject::RawEntry;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+const RECOLOUR: &str = "version: 1\ncolors:\n  all: \"#3d8fd9\"\nrules:\n  - name: recolour\n    match: {kind: any}\n    color: all\n";
+
+/// The sample's project.xml (stored), then a stored and a deflated media entry.
+fn container_bytes() -> Vec<u8> {
+    let sample = fs::read(common::sample("dawproject/messy-session.dawproject")).unwrap();
+    let xml = premix::formats::text_view(Format::Dawproject, &sample).into_owned();
+    let stored = projgen::dawproject::wav(40_000, 1);
+    let deflated = projgen::dawproject::wav(30_000, 2);
+    projgen::dawproject::zip_raw(&[
+        RawEntry {
+            name: "project.xml".into(),
+            method: 0,
+            crc: crc32fast::hash(&xml),
+            size: xml.len() as u32,
+            data: xml,
+        },
+        RawEntry {
+            name: "audio/stored.wav".into(),
+            method: 0,
+            crc: crc32fast::hash(&stored),
+            size: stored.len() as u32,
+            data: stored,
+        },
+        RawEntry {
+            name: "audio/deflated.wav".into(),
+            method: 8,
+            crc: crc32fast::hash(&deflated),
+            size: deflated.len() as u32,
+            data: container::deflate(&deflated),
+        },
+    ])
+}
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    project: PathBuf,
+    rules: PathBuf,
+    cache: PathBuf,
+    out: PathBuf,
+}
+
+fn setup(bytes: &[u8]) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("in").join("song.dawproject");
+    fs::create_dir_all(project.parent().unwrap()).unwrap();
+    fs::write(&project, bytes).unwrap();
+    let rules = dir.path().join("recolour.yaml");
+    fs::write(&rules, RECOLOUR).unwrap();
+    Setup {
+        project,
+        rules,
+        cache: dir.path().join("cache"),
+        out: dir.path().join("out"),
+        _dir: dir,
+    }
+}
+
+fn apply_out(s: &Setup) -> std::process::Output {
+    Command::cargo_bin("premix")
+        .unwrap()
+        .env("PREMIX_CACHE_DIR", &s.cache)
+        .arg("apply")
+        .arg(&s.project)
+        .arg("--out")
+        .arg(&s.out)
+        .arg("--rules")
+        .arg(&s.rules)
+        .arg("--quiet")
+        .output()
+        .unwrap()
+}
+
+/// Makes the file look saved an hour ago, so its check may be remembered (a file changed in
+/// the last two seconds never is).
+fn age(path: &Path) {
+    let file = fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(SystemTime::now() - Duration::from_secs(3600))
+        .unwrap();
+}
+
+fn records(cache: &Path) -> usize {
+    let Ok(versions) = fs::read_dir(cache) else {
+        return 0;
+    };
+    versions
+        .flatten()
+        .filter_map(|v| fs::read_dir(v.path().join("containers")).ok())
+        .map(|d| d.count())
+        .sum()
+}
+
+#[test]
+fn apply_out_writes_the_bytes_the_in_memory_path_writes() {
+    let bytes = container_bytes();
+    let s = setup(&bytes);
+    let out = apply_out(&s);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = fs::read(s.out.join("song.dawproject")).unwrap();
+    let rules = premix::rules::load(RECOLOUR, "recolour.yaml").unwrap();
+    let in_memory = premix::pipeline::process(Format::Dawproject, &bytes, &rules, true)
+        .unwrap()
+        .output
+        .unwrap();
+    assert_eq!(written, in_memory);
+    assert_ne!(written, bytes, "the recolour changed nothing");
+}
+
+#[test]
+fn a_plan_that_changes_nothing_copies_the_file_byte_for_byte() {
+    let bytes = container_bytes();
+    let s = setup(&bytes);
+    fs::write(&s.rules, "version: 1\nrules: []\n").unwrap();
+    let out = apply_out(&s);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(fs::read(s.out.join("song.dawproject")).unwrap(), bytes);
+}
+
+#[test]
+fn a_bad_crc_is_refused_by_apply_out_and_nothing_is_written() {
+    let mut bytes = container_bytes();
+    // A byte of the stored WAV's samples (its data ends where the deflated entry's header
+    // starts, found by its name).
+    let at = memchr::memmem::find(&bytes, b"audio/deflated.wav").unwrap() - 300;
+    bytes[at] ^= 0x10;
+    let s = setup(&bytes);
+    let out = apply_out(&s);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("audio/stored.wav: bad CRC"), "{stderr}");
+    assert!(!s.out.join("song.dawproject").exists());
+}
+
+#[test]
+fn a_checked_container_is_remembered_until_the_file_changes() {
+    let bytes = container_bytes();
+    let s = setup(&bytes);
+    // Just saved: checked, not remembered.
+    assert_eq!(apply_out(&s).status.code(), Some(0));
+    assert_eq!(records(&s.cache), 0);
+    age(&s.project);
+    assert_eq!(apply_out(&s).status.code(), Some(0));
+    assert_eq!(records(&s.cache), 1);
+    let first = fs::read(s.out.join("song.dawproject")).unwrap();
+    // Remembered: the same output.
+    fs::remove_dir_all(&s.out).unwrap();
+    assert_eq!(apply_out(&s).status.code(), Some(0));
+    assert_eq!(fs::read(s.out.join("song.dawproject")).unwrap(), first);
+    // The record is what the run trusts: one whose digests are wrong (a corrupted cache)
+    // makes the byte-for-byte check of the copies refuse the output, never write it.
+    let record = fs::read_dir(
+        s.cache
+            .join(
+                fs::read_dir(&s.cache)
+                    .unwrap()
+                    .next()
+                    .unwrap()
+                    .unwrap()
+                    .file_name(),
+            )
+            .join("containers"),
+    )
+    .unwrap()
+    .next()
+    .unwrap()
+    .unwrap()
+    .path();
+    let good = fs::read_to_string(&record).unwrap();
+    let last = good.trim_end().chars().last().unwrap();
+    let flipped = if last == '0' { '1' } else { '0' };
+    fs::write(
+        &record,
+        format!("{}{flipped}", &good.trim_end()[..good.trim_end().len() - 1]),
+    )
+    .unwrap();
+    fs::remove_dir_all(&s.out).unwrap();
+    let out = apply_out(&s);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("does not hold the bytes premix wrote"),
+        "{stderr}"
+    );
+    assert!(!s.out.join("song.dawproject").exists());
+    fs::write(&record, good).unwrap();
+    // Damaged in place, its modification time put back as it was: the change time still
+    // moves, so the remembered check is not trusted and the bad CRC is found.
+    let mut damaged = bytes.clone();
+    let at = memchr::memmem::find(&damaged, b"audio/deflated.wav").unwrap() - 300;
+    damaged[at] ^= 0x10;
+    fs::write(&s.project, &damaged).unwrap();
+    age(&s.project);
+    fs::remove_dir_all(&s.out).unwrap();
+    let out = apply_out(&s);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("bad CRC"), "{stderr}");
+    assert!(!s.out.join("song.dawproject").exists());
+}
+
+#[test]
+fn apply_in_place_reads_from_the_file_and_keeps_a_backup_of_the_original() {
+    let bytes = container_bytes();
+    let s = setup(&bytes);
+    let out = Command::cargo_bin("premix")
+        .unwrap()
+        .env("PREMIX_CACHE_DIR", &s.cache)
+        .arg("apply")
+        .arg(&s.project)
+        .arg("--in-place")
+        .arg("--rules")
+        .arg(&s.rules)
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rules = premix::rules::load(RECOLOUR, "recolour.yaml").unwrap();
+    let in_memory = premix::pipeline::process(Format::Dawproject, &bytes, &rules, true)
+        .unwrap()
+        .output
+        .unwrap();
+    assert_eq!(fs::read(&s.project).unwrap(), in_memory);
+    let backups: Vec<_> = fs::read_dir(s.project.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name() != "song.dawproject")
+        .map(|e| fs::read(e.path()).unwrap())
+        .collect();
+    assert_eq!(backups, [bytes]);
+}

@@ -51,12 +51,22 @@ pub fn splice(original: &[u8], edits: Vec<Edit>) -> Result<Vec<u8>, EditConflict
 pub fn splice_with(
     original: &[u8],
     mut edits: Vec<Edit>,
+    emit: impl FnMut(&[u8]),
+) -> Result<(), EditConflict> {
+    splice_in_place(original, &mut edits, emit)
+}
+
+/// [`splice_with`] over edits it borrows (and sorts in place), so that the same output can be
+/// emitted more than once without copying the edits (a stored entry's CRC, then its bytes).
+pub fn splice_in_place(
+    original: &[u8],
+    edits: &mut [Edit],
     mut emit: impl FnMut(&[u8]),
 ) -> Result<(), EditConflict> {
     // Stable sort: same-offset insertions keep their given order.
     edits.sort_by_key(|e| (e.range.start, e.range.end));
     let mut cursor = 0;
-    for edit in &edits {
+    for edit in edits.iter() {
         if edit.range.start < cursor
             || edit.range.end < edit.range.start
             || edit.range.end > original.len()
@@ -66,7 +76,7 @@ pub fn splice_with(
         cursor = edit.range.end;
     }
     let mut cursor = 0;
-    for edit in &edits {
+    for edit in edits.iter() {
         emit(&original[cursor..edit.range.start]);
         emit(&edit.content);
         cursor = edit.range.end;

@@ -422,7 +422,8 @@ pub fn process_file_into(
 ) -> Result<(Processed, Option<crate::write::Staged>), WriteError> {
     use formats::dawproject::{DawProject, PROJECT_XML, container};
     let format = Format::Dawproject;
-    let parts = container::read_layout_parts(input.file, &[PROJECT_XML])?;
+    let parts = container::read_layout_parts(input.file, &[PROJECT_XML])
+        .map_err(|e| FormatError::whole(format!("cannot be read: {e}")))?;
     let (project, digests) = DawProject::read_from_file(
         &parts,
         input.file,

@@ -125,6 +125,13 @@ pub fn plan_one_relocated(
     let rules = finder
         .for_project(&target.path)
         .map_err(|e| rules_error(&e))?;
+    if target.format == crate::session::Format::Dawproject
+        && !render
+        && relocation.is_none()
+        && !rules.wants_audio()
+    {
+        return plan_file(rules, &target.path, limits);
+    }
     let (bytes, snapshot) = crate::write::read(&target.path, limits).map_err(|e| e.to_string())?;
     let silence = |s: &mut crate::session::Session, b: &[u8]| silence(target, s, b);
     let facts = rules
@@ -236,7 +243,7 @@ fn plan_write_file(
     open: impl FnOnce(usize) -> std::io::Result<crate::write::Staged>,
     describe_io: impl FnOnce(std::io::Error) -> String,
 ) -> Result<(Planned, Option<crate::write::Staged>), String> {
-    let read_error = |e: std::io::Error| format!("{}: {e}", how.from.display());
+    let read_error = |e: std::io::Error| e.to_string();
     let (file, meta) = crate::write::open_regular(how.from).map_err(read_error)?;
     let snapshot = if how.only_edits {
         Some(Snapshot::of_file(&file).map_err(read_error)?)
@@ -269,6 +276,36 @@ fn plan_write_file(
         processed,
     };
     Ok((planned, staged))
+}
+
+/// [`plan_one`] without rendering, for a DAWproject: read from its file, never held whole
+/// ([`pipeline::process_file_into`] with nothing to write into).
+fn plan_file(
+    rules: Arc<RuleSet>,
+    path: &Path,
+    limits: &crate::limits::Limits,
+) -> Result<Planned, String> {
+    let read_error = |e: std::io::Error| e.to_string();
+    let (file, meta) = crate::write::open_regular(path).map_err(read_error)?;
+    let cache = crate::analysis::cache::Cache::user();
+    let input = pipeline::FileInput {
+        path,
+        file: &file,
+        meta: &meta,
+        cache: cache.as_ref(),
+    };
+    let no_output: Option<fn(usize) -> std::io::Result<crate::write::Staged>> = None;
+    let (processed, _) = pipeline::process_file_into(&input, &rules, limits, no_output, true, None)
+        .map_err(|e| match e {
+            WriteError::Format(e) => e.to_string(),
+            WriteError::Io(e) => read_error(e),
+        })?;
+    Ok(Planned {
+        rules,
+        bytes: Vec::new(),
+        snapshot: None,
+        processed,
+    })
 }
 
 /// Runs `work` on every target in parallel, with a progress bar if `bar_wanted` (not

@@ -718,6 +718,31 @@ pub fn compress(
     })
 }
 
+/// What replaces an entry's data: compressed bytes held, or (stored) bytes that `feed`
+/// writes, as often as asked, never held whole.
+pub enum Replacement<'a> {
+    Held(&'a NewData),
+    Stored {
+        crc: u32,
+        size: u64,
+        feed: &'a dyn Fn(&mut dyn Write) -> std::io::Result<()>,
+    },
+}
+
+/// A [`Write`] into [`crate::write::copying::Pieces`] as premix's bytes.
+struct IntoPieces<'a>(&'a mut dyn crate::write::copying::Pieces);
+
+impl Write for IntoPieces<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.bytes(bytes)?;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Single-threaded deflate of `data` (for tests and small entries).
 pub fn deflate(data: &[u8]) -> Vec<u8> {
     let mut e = DeflateEncoder::new(Vec::new(), Compression::new(LEVEL));
@@ -745,7 +770,7 @@ pub fn write_replacing(
     out: &mut dyn Write,
 ) -> Result<(), crate::formats::WriteError> {
     let mut out = crate::write::copying::InMemory { input: bytes, out };
-    write_pieces(bytes, archive, index, new, &mut out)
+    write_pieces(bytes, archive, index, Replacement::Held(new), &mut out)
 }
 
 /// [`write_replacing`] as pieces: the ranges kept as they are ([`copied_ranges`]) are
@@ -756,17 +781,22 @@ pub fn write_pieces(
     bytes: &[u8],
     archive: &Archive,
     index: usize,
-    new: &NewData,
+    new: Replacement<'_>,
     out: &mut dyn crate::write::copying::Pieces,
 ) -> Result<(), crate::formats::WriteError> {
     let entry = &archive.entries[index];
-    let compressed = u32::try_from(new.data.len()).map_err(|_| too_big(&entry.name))?;
-    let size = u32::try_from(new.size).map_err(|_| too_big(&entry.name))?;
+    let (crc, compressed, size) = match &new {
+        Replacement::Held(new) => (new.crc, new.data.len() as u64, new.size),
+        Replacement::Stored { crc, size, .. } => (*crc, *size, *size),
+    };
+    let new_crc = crc;
+    let compressed = u32::try_from(compressed).map_err(|_| too_big(&entry.name))?;
+    let size = u32::try_from(size).map_err(|_| too_big(&entry.name))?;
     let old_len = entry.span.len() as i64;
     let mut header = bytes[entry.span.start..entry.data.start].to_vec();
     let descriptor_in_header = u32_at(&header, 14) != 0 || u32_at(&header, 18) != 0;
     if entry.descriptor.is_none() || descriptor_in_header {
-        header[14..18].copy_from_slice(&new.crc.to_le_bytes());
+        header[14..18].copy_from_slice(&new_crc.to_le_bytes());
         header[18..22].copy_from_slice(&compressed.to_le_bytes());
         header[22..26].copy_from_slice(&size.to_le_bytes());
     }
@@ -775,11 +805,11 @@ pub fn write_pieces(
         if d.len() == 16 {
             descriptor.extend_from_slice(&DESCRIPTOR_SIG.to_le_bytes());
         }
-        descriptor.extend_from_slice(&new.crc.to_le_bytes());
+        descriptor.extend_from_slice(&new_crc.to_le_bytes());
         descriptor.extend_from_slice(&compressed.to_le_bytes());
         descriptor.extend_from_slice(&size.to_le_bytes());
     }
-    let new_len = (header.len() + new.data.len() + descriptor.len()) as i64;
+    let new_len = (header.len() + compressed as usize + descriptor.len()) as i64;
     let delta = new_len - old_len;
     let shift = |offset: usize| -> Result<u32, FormatError> {
         let moved = offset as i64 + if offset >= entry.span.end { delta } else { 0 };
@@ -794,7 +824,7 @@ pub fn write_pieces(
         central[at + 42..at + 46].copy_from_slice(&local.to_le_bytes());
     }
     let at = entry.central.start - base;
-    central[at + 16..at + 20].copy_from_slice(&new.crc.to_le_bytes());
+    central[at + 16..at + 20].copy_from_slice(&new_crc.to_le_bytes());
     central[at + 20..at + 24].copy_from_slice(&compressed.to_le_bytes());
     central[at + 24..at + 28].copy_from_slice(&size.to_le_bytes());
     let mut eocd = bytes[archive.eocd.clone()].to_vec();
@@ -809,7 +839,10 @@ pub fn write_pieces(
         out.copy(r.clone())?;
     }
     out.bytes(&header)?;
-    out.bytes(&new.data)?;
+    match new {
+        Replacement::Held(new) => out.bytes(&new.data)?,
+        Replacement::Stored { feed, .. } => feed(&mut IntoPieces(&mut *out))?,
+    }
     out.bytes(&descriptor)?;
     if let Some(r) = after {
         out.copy(r.clone())?;

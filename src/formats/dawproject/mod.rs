@@ -247,7 +247,7 @@ fn session_of(doc: &DpDocument, xml: &[u8]) -> Session {
         .enumerate()
         .map(|(index, (t, files))| Track {
             index,
-            name: t.name.as_str().into(),
+            name: t.name.clone(),
             kind: t.kind,
             color: t.color,
             parent: t.parent,
@@ -511,6 +511,38 @@ impl DawProject<'_> {
             .collect();
         edits.extend(media);
         let method = self.archive.entries[index].method;
+        let conflict = |c: crate::edit::EditConflict| {
+            WriteError::from(FormatError::whole(format!("internal error: {c}")))
+        };
+        if method == container::STORED {
+            // Stored: the CRC and size from a first splice, then the bytes from a second,
+            // straight into `out`; the new project.xml is never held.
+            let mut edits = edits;
+            let mut crc = crc32fast::Hasher::new();
+            let mut size = 0u64;
+            crate::edit::splice_in_place(&self.xml, &mut edits, |piece| {
+                crc.update(piece);
+                size += piece.len() as u64;
+            })
+            .map_err(conflict)?;
+            let edits = std::cell::RefCell::new(edits);
+            let feed = |w: &mut dyn std::io::Write| {
+                let mut failed = Ok(());
+                crate::edit::splice_in_place(&self.xml, &mut edits.borrow_mut(), |piece| {
+                    if failed.is_ok() {
+                        failed = w.write_all(piece);
+                    }
+                })
+                .map_err(|c| std::io::Error::other(c.to_string()))?;
+                failed
+            };
+            let new = container::Replacement::Stored {
+                crc: crc.finalize(),
+                size,
+                feed: &feed,
+            };
+            return container::write_pieces(self.src, &self.archive, index, new, out);
+        }
         let new = container::compress(method, self.xml.len(), |w| {
             crate::edit::splice_into(&self.xml, edits, w).map_err(|e| match e {
                 crate::edit::SpliceError::Io(io) => io,
@@ -518,6 +550,7 @@ impl DawProject<'_> {
             })
         })
         .map_err(|e| FormatError::whole(format!("internal error: {e}")))?;
-        container::write_pieces(self.src, &self.archive, index, &new, out)
+        let new = container::Replacement::Held(&new);
+        container::write_pieces(self.src, &self.archive, index, new, out)
     }
 }

@@ -30,7 +30,8 @@ pub struct DpTrack {
     /// True for a `Channel` directly in `Structure`, without a track.
     pub bare_channel: bool,
     pub kind: TrackKind,
-    pub name: String,
+    /// Made once: the session shares it.
+    pub name: crate::session::Name,
     pub color: Option<Rgb>,
     pub parent: Option<usize>,
     pub muted: bool,
@@ -619,7 +620,7 @@ fn new_track(
         .get("name")
         .filter(|n| !n.is_empty())
         .unwrap_or(fallback_name(kind))
-        .to_string();
+        .into();
     let muted = channel
         .and_then(|c| doc.child_named(c, "Mute"))
         .is_some_and(|m| doc.elements[m].get("value").map(str::trim) == Some("true"));

@@ -155,15 +155,24 @@ echo "## DAWproject ($DAWPROJECT_TRACKS tracks, embedded media)"
 "$GEN" dawproject "$DAWPROJECT_TRACKS" "$W/in/big.dawproject"
 "$GEN" dawproject-stored "$DAWPROJECT_TRACKS" "$W/in/big-stored.dawproject"
 echo "dawproject $(stat -c %s "$W/in/big.dawproject") bytes (media deflated), $(stat -c %s "$W/in/big-stored.dawproject") bytes (stored)"
+# premix remembers a container it checked (every entry inflated, its CRC-32 checked) in its
+# analysis cache, under the file's fingerprint, never for a file changed in the last two
+# seconds: the inputs are dated an hour back, as a project saved earlier. The first run (the
+# cache emptied before each) and the runs that find the check remembered are timed apart.
+DPCACHE=$W/dawproject-cache
 for v in big big-stored; do
+  touch -d '-1 hour' "$W/in/$v.dawproject"
   measure "cp ($v)" "$RUNS" "rm -f '$W/out/copy.dawproject'" cp "$W/in/$v.dawproject" "$W/out/copy.dawproject"
   measure "cp + sync ($v)" "$RUNS" "rm -f '$W/out/copy.dawproject'" sh -c "cp '$W/in/$v.dawproject' '$W/out/copy.dawproject' && sync '$W/out/copy.dawproject'"
-  measure "premix apply ($v)" "$RUNS" "rm -rf '$W/out/dawproject'" "$PREMIX" apply "$W/in/$v.dawproject" --out "$W/out/dawproject" --quiet --rules "$RECOLOUR"
+  measure "premix apply ($v), first run" "$RUNS" "rm -rf '$W/out/dawproject' '$DPCACHE'" env PREMIX_CACHE_DIR="$DPCACHE" "$PREMIX" apply "$W/in/$v.dawproject" --out "$W/out/dawproject" --quiet --rules "$RECOLOUR"
+  measure "premix apply ($v)" "$RUNS" "rm -rf '$W/out/dawproject'" env PREMIX_CACHE_DIR="$DPCACHE" "$PREMIX" apply "$W/in/$v.dawproject" --out "$W/out/dawproject" --quiet --rules "$RECOLOUR"
 done
 for v in big big-stored; do
-  r=$(ratio "${T[premix apply ($v)]}" "${T[cp + sync ($v)]}")
-  r2=$(ratio "${T[premix apply ($v)]}" "${T[cp ($v)]}")
-  verdict "DAWproject ($v) vs copying it" "$(le "$r" 1.5)" "premix ${T[premix apply ($v)]}s = ${r}x cp+sync ${T[cp + sync ($v)]}s, ${r2}x cp ${T[cp ($v)]}s (target <= 1.5x)"
+  for run in "premix apply ($v), first run" "premix apply ($v)"; do
+    r=$(ratio "${T[$run]}" "${T[cp + sync ($v)]}")
+    r2=$(ratio "${T[$run]}" "${T[cp ($v)]}")
+    verdict "DAWproject (${run#premix apply }) vs copying it" "$(le "$r" 1.5)" "premix ${T[$run]}s = ${r}x cp+sync ${T[cp + sync ($v)]}s, ${r2}x cp ${T[cp ($v)]}s (target <= 1.5x)"
+  done
 done
 
 fi

@@ -7,6 +7,10 @@
 //! (names, colours, hierarchy, mute). A backend bug therefore surfaces as an error before
 //! anything reaches its destination, never as a damaged project.
 //!
+//! A DAWproject is read from its file instead ([`process_file_into`]): its layout and
+//! project.xml only, its other entries checked from the file and copied file to file into
+//! the staged output, whose copied ranges the verification compares with the input's.
+//!
 //! A project written elsewhere (`apply --out`, a [`Relocation`]) also gets the media part of
 //! its plan ([`crate::media::relocate`]): the media is found and (with `--copy-media`) copied
 //! after the rules are planned and before the backend vets the plan; once written, the

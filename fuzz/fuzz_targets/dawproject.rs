@@ -1,7 +1,9 @@
 //! Any bytes as a DAWproject: first as the container itself (ZIP layout, headers, CRCs), then
 //! as the `project.xml` of a well-formed container, so mutations reach the XML reader and the
 //! writer instead of stopping at a checksum. Read, plan the default rules, write, verify;
-//! never panic.
+//! never panic. Each is also read from a file, as `apply` reads a DAWproject (its layout
+//! and project.xml read in parts, the other entries checked from the file): the same
+//! bytes must read the same way (both refused, or both the same session).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -53,9 +55,34 @@ fn stored_zip(xml: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Reads `data` from a file as `apply` does and from memory; both must agree.
+fn file_reads_as_memory(data: &[u8]) {
+    use premix::formats::Project;
+    use premix::formats::dawproject::{DawProject, PROJECT_XML, container};
+    let limits = premix::limits::Limits::default();
+    let path = std::env::temp_dir().join(format!("premix-fuzz-{}.dawproject", std::process::id()));
+    std::fs::write(&path, data).expect("temporary file");
+    let file = std::fs::File::open(&path).expect("temporary file");
+    let meta = file.metadata().expect("metadata");
+    let parts = container::read_layout_parts(&file, &[PROJECT_XML]).expect("read");
+    let from_file = DawProject::read_from_file(&parts, &file, &path, &meta, &limits, None);
+    let in_memory = DawProject::read(data, &limits);
+    match (from_file, in_memory) {
+        (Ok((a, _)), Ok(b)) => assert_eq!(a.session(), b.session()),
+        (Err(_), Err(_)) => {}
+        (a, b) => panic!(
+            "the file and memory reads disagree: {:?} / {:?}",
+            a.err(),
+            b.err()
+        ),
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     premix_fuzz_common::pipeline_holds(Format::Dawproject, data);
     premix_fuzz_common::pipeline_holds(Format::Dawproject, &stored_zip(data));
+    file_reads_as_memory(data);
+    file_reads_as_memory(&stored_zip(data));
 });
 
 #[path = "common.rs"]

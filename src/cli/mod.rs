@@ -55,8 +55,9 @@ pub struct Cli {
     /// When to colour the output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-    /// Largest project premix reads, in MiB (file size, or decompressed size for Live sets),
-    /// from 1 to 1048576 (1 TiB).
+    /// Largest project premix reads, in MiB (file size, or decompressed size for Live sets;
+    /// for a DAWproject, its project.xml and each entry inflated, not the container, which
+    /// check and apply never hold), from 1 to 1048576 (1 TiB).
     #[arg(long, global = true, value_name = "MIB", default_value_t = crate::limits::DEFAULT_MAX_PROJECT_MIB,
           value_parser = clap::value_parser!(u64).range(1..=crate::limits::MOST_PROJECT_MIB))]
     pub max_size: u64,

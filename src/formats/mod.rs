@@ -211,13 +211,20 @@ pub fn text_view(format: Format, bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
 }
 
 /// How many bytes reading the project at `path` scans, as far as is known without reading
-/// it (0 when unreadable): the file size, or for a gzipped Live set the XML size its gzip
-/// trailer records. Batch runs start the most work first with it.
+/// it (0 when unreadable): the file size, for a gzipped Live set the XML size its gzip
+/// trailer records, for a DAWproject the size of its project.xml as its central directory
+/// records it (the rest of the container is checked and copied from the file, never held).
+/// Batch runs start the most work first with it.
 pub fn scanned_size_estimate(format: Format, path: &Path) -> u64 {
     let len = std::fs::metadata(path).map_or(0, |m| m.len());
     match format {
         Format::Als => als::container::xml_size_estimate(path, len),
-        Format::Rpp | Format::Ardour | Format::Dawproject => len,
+        Format::Dawproject => std::fs::File::open(path)
+            .ok()
+            .and_then(|f| dawproject::container::find_member(&f, dawproject::PROJECT_XML).ok())
+            .flatten()
+            .map_or(len, |m| m.size),
+        Format::Rpp | Format::Ardour => len,
     }
 }
 

@@ -9,11 +9,18 @@
 //! entry inflating past the limit, encryption, ZIP64 or a compression method other than stored
 //! and deflate are refused with the byte offset of the problem.
 //!
+//! The archive is read from memory ([`read`]) or from its file without being held
+//! ([`read_layout_parts`] reads the end record, the central directory, every local header and
+//! data descriptor, and the entries asked for, into a buffer as long as the file whose other
+//! pages are never touched; [`check_others_in_file`] then checks the rest from the file).
+//!
 //! Writing replaces the bytes of one entry (`project.xml`: its local header, data and data
 //! descriptor, spelled like the original's) and patches the central directory in place: the
 //! new entry's CRC and sizes, and the local-header offsets of the entries after it. Every
 //! other byte (other entries' headers and compressed data, their timestamps, extra fields,
-//! comments, the archive comment) is copied as it was. The `zip` crate's
+//! comments, the archive comment) is copied as it was: as pieces ([`write_pieces`]), the
+//! ranges before and after the entry copies of the input ([`copied_ranges`], copied file to
+//! file by [`crate::write::copying`]), the rest premix's bytes. The `zip` crate's
 //! `ZipWriter::raw_copy_file` would not do: it writes a fresh local header for every copied
 //! entry from parsed metadata (its own version fields and flags, no data descriptor, its own
 //! extra fields), so the copies are not byte for byte.

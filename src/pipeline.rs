@@ -630,9 +630,26 @@ fn read_back(
     buffer: Vec<u8>,
     limits: &Limits,
 ) -> Result<Session, WriteError> {
-    // Byte for byte first: a change the session would not show (a position, a plugin's
-    // state) is caught too.
-    if !sink.holds(written)? {
+    // Byte for byte too: a change the session would not show (a position, a plugin's state)
+    // is caught. Both at once (the byte check is mostly reading, the session mostly
+    // scanning); a byte check that fails is the error reported.
+    let (held, got) = rayon::join(
+        || sink.holds(written),
+        || -> Result<Result<Session, FormatError>, WriteError> {
+            Ok(match sink.read_back()? {
+                ReadBack::Memory(bytes) => {
+                    drop(buffer);
+                    formats::open_with(format, bytes, limits).map(|p| p.into_session())
+                }
+                ReadBack::File(path) => match formats::read_session(format, path, buffer, limits) {
+                    Ok(session) => Ok(session),
+                    Err(WriteError::Format(e)) => Err(e),
+                    Err(WriteError::Io(e)) => return Err(e.into()),
+                },
+            })
+        },
+    );
+    if !held? {
         return Err(FormatError::whole(
             "internal error: the rewritten project does not hold the bytes premix wrote \
              (changed on their way to the disk, or, for bytes copied from the project file, \
@@ -640,17 +657,7 @@ fn read_back(
         )
         .into());
     }
-    let got = match sink.read_back()? {
-        ReadBack::Memory(bytes) => {
-            drop(buffer);
-            formats::open_with(format, bytes, limits).map(|p| p.into_session())
-        }
-        ReadBack::File(path) => match formats::read_session(format, path, buffer, limits) {
-            Ok(session) => Ok(session),
-            Err(WriteError::Format(e)) => Err(e),
-            Err(WriteError::Io(e)) => return Err(e.into()),
-        },
-    };
+    let got = got?;
     Ok(got.map_err(|e| {
         FormatError::whole(format!(
             "internal error: the rewritten project does not read back ({e}); nothing written"

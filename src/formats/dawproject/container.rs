@@ -1038,9 +1038,27 @@ pub fn read_layout_parts(file: &std::fs::File, whole: &[&str]) -> std::io::Resul
             _ => merged.push(r),
         }
     }
-    for r in merged {
-        parts.fill(&mut bytes, r)?;
+    // In two halves at once: each read is a system call, and an archive of many entries
+    // makes thousands.
+    let fill_all = |buf: &mut [u8], base: usize, ranges: &[Range<usize>]| {
+        ranges.iter().try_for_each(|r| {
+            read_exact_at(file, &mut buf[r.start - base..r.end - base], r.start as u64)
+        })
+    };
+    if merged.len() >= 64 {
+        let mid = merged.len() / 2;
+        let split = merged[mid].start;
+        let (low, high) = bytes.split_at_mut(split);
+        let (a, b) = rayon::join(
+            || fill_all(low, 0, &merged[..mid]),
+            || fill_all(high, split, &merged[mid..]),
+        );
+        a?;
+        b?;
+    } else {
+        fill_all(&mut bytes, 0, &merged)?;
     }
+    parts.filled.extend(merged);
     // Then what the local headers themselves say, where it differs from the foretelling.
     for l in &locals {
         let local = l.at;

@@ -156,11 +156,13 @@ impl Layout {
 
     /// `text` (an element as written at depth `from`) re-indented for depth `to`: every line
     /// after the first gains or loses the difference in indentation units.
-    fn reindent(&self, text: &[u8], from: usize, to: usize) -> Vec<u8> {
+    /// `text` moved from depth `from` to depth `to`, appended to `out` (a moved track's
+    /// text is not copied once more: it may hold a name of any length).
+    fn reindent_into(&self, text: &[u8], from: usize, to: usize, out: &mut Vec<u8>) {
         if self.compact || from == to {
-            return text.to_vec();
+            out.extend_from_slice(text);
+            return;
         }
-        let mut out = Vec::with_capacity(text.len() + 64);
         for (i, line) in text.split(|&b| b == b'\n').enumerate() {
             if i > 0 {
                 out.push(b'\n');
@@ -179,7 +181,6 @@ impl Layout {
                 out.extend_from_slice(line);
             }
         }
-        out
     }
 }
 
@@ -317,6 +318,18 @@ fn tag(name: &str, attrs: &[(String, String)], empty: Option<&str>) -> String {
 /// used.
 fn splice_range(xml: &[u8], range: Range<usize>, edits: &[Edit], used: &mut [bool]) -> Vec<u8> {
     let mut out = Vec::with_capacity(range.len() + 64);
+    splice_range_into(xml, range, edits, used, &mut out);
+    out
+}
+
+/// [`splice_range`] appended to `out`.
+fn splice_range_into(
+    xml: &[u8],
+    range: Range<usize>,
+    edits: &[Edit],
+    used: &mut [bool],
+    out: &mut Vec<u8>,
+) {
     let mut cursor = range.start;
     for (i, e) in edits.iter().enumerate() {
         if e.range.start >= range.start && e.range.end <= range.end && !used[i] {
@@ -328,7 +341,6 @@ fn splice_range(xml: &[u8], range: Range<usize>, edits: &[Edit], used: &mut [boo
         }
     }
     out.extend_from_slice(&xml[cursor..range.end]);
-    out
 }
 
 pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatError> {
@@ -466,7 +478,7 @@ pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatErro
     let emit_other = |c: usize, content: &mut Vec<u8>, used: &mut [bool]| {
         let el = doc.element(c);
         form.line(0, content);
-        content.extend(splice_range(xml, el.range(), &edits, used));
+        splice_range_into(xml, el.range(), &edits, used, content);
     };
     for &c in &structure.children[..first_session] {
         emit_other(c, &mut content, &mut used);
@@ -516,17 +528,17 @@ pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatErro
                     el.range()
                 };
                 let head = splice_range(xml, range, &edits, &mut used);
-                let mut head = form.reindent(&head, from, depth);
+                form.reindent_into(&head, from, depth, &mut content);
+                drop(head);
                 let opened = el.is_empty_tag() && has_children;
                 if opened {
                     // `<Track .../>` gaining members: opened here, closed after them.
-                    head.truncate(head.len() - 2);
-                    while head.last().is_some_and(|b| b.is_ascii_whitespace()) {
-                        head.pop();
+                    content.truncate(content.len() - 2);
+                    while content.last().is_some_and(|b| b.is_ascii_whitespace()) {
+                        content.pop();
                     }
-                    head.push(b'>');
+                    content.push(b'>');
                 }
-                content.extend_from_slice(&head);
                 if split || opened {
                     stack.push((s, depth, true));
                 }

@@ -162,6 +162,10 @@ pub struct RawUnused {
     pub prefix: Option<String>,
     #[serde(default)]
     pub bus: Option<String>,
+    /// Tracks that are never unused, and whose media is not material (see
+    /// [`super::UnusedPolicy::except`]).
+    #[serde(default)]
+    pub except: Option<RawMatch>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]

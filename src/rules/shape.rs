@@ -179,6 +179,7 @@ pub(super) static UNUSED: Mapping = Mapping {
         colour("color", "colour"),
         field("prefix", Shape::Text),
         field("bus", Shape::Text),
+        field("except", Shape::Map(&MATCH)),
     ],
     required: &[],
 };

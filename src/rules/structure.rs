@@ -595,23 +595,9 @@ unused: {when: [no_media], action: flag}
                 .iter()
                 .enumerate()
                 .map(|(index, &(name, parent, media))| Track {
-                    index,
-                    name: name.into(),
-                    kind: TrackKind::Audio,
-                    color: None,
                     parent,
-                    muted: false,
-                    media_files: Default::default(),
                     media_count: media,
-                    muted_media_count: 0,
-                    plugins: Default::default(),
-                    feeds_parent: true,
-                    fed_by_tracks: false,
-                    items: Default::default(),
-                    silent: None,
-                    default_name: None,
-                    mixer: Default::default(),
-                    levels: None,
+                    ..Track::new(index, name, TrackKind::Audio)
                 })
                 .collect(),
         };
@@ -848,6 +834,36 @@ unused: {when: [no_media], action: flag}
         s.tracks[1].fed_by_tracks = true;
         let flagged: Vec<usize> = plan(&rules, &s).flags().map(|c| c.track).collect();
         assert_eq!(flagged, [2]);
+    }
+
+    #[test]
+    fn utilities_are_never_unused_and_their_media_is_not_material() {
+        let rules = load(
+            "version: 1\nunused: {when: [no_media], except: {name: '\\b(click|video|beep)\\b'}}\n",
+            "r.yaml",
+        )
+        .unwrap();
+        // A film template whose only item is a sync beep: a template, nothing unused.
+        let template = session(&[
+            ("2 Beep", None, 1),
+            ("Dialogue", None, 0),
+            ("Video", None, 0),
+        ]);
+        assert_eq!(plan(&rules, &template).flags().count(), 0);
+        // With material, the empty dialogue track is unused; the empty video track never is.
+        let s = session(&[
+            ("2 Beep", None, 1),
+            ("Dialogue", None, 0),
+            ("Video", None, 0),
+            ("Music", None, 1),
+        ]);
+        let flagged: Vec<usize> = plan(&rules, &s).flags().map(|c| c.track).collect();
+        assert_eq!(flagged, [1]);
+        // An `except` that is not a valid match is reported at its line.
+        let e = load("version: 1\nunused:\n  except: {name: '('}\n", "r.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("r.yaml:3:") && e.contains("bad regex"), "{e}");
     }
 
     #[test]

@@ -211,6 +211,7 @@ impl Compiler<'_> {
         let media = regex("media", &raw.media);
         let plugin = regex("plugin", &raw.plugin);
         let inside = regex("inside", &raw.inside);
+        let beside = regex("beside", &raw.beside);
         let any = raw.any.as_ref().map(|any| {
             if any.is_empty() {
                 return self.fail(&at("any"), "`any` needs at least one condition");
@@ -254,6 +255,9 @@ impl Compiler<'_> {
         }
         if let Some(re) = inside.ok()? {
             all.push(Condition::Inside(re));
+        }
+        if let Some(re) = beside.ok()? {
+            all.push(Condition::Beside(re));
         }
         if let Some(any) = any {
             all.push(Condition::Any(any?));

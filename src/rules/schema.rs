@@ -129,6 +129,8 @@ pub struct RawMatch {
     #[serde(default)]
     pub inside: Option<String>,
     #[serde(default)]
+    pub beside: Option<String>,
+    #[serde(default)]
     pub muted: Option<bool>,
     #[serde(default)]
     pub empty: Option<bool>,

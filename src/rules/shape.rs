@@ -96,6 +96,7 @@ pub(super) static MATCH: Mapping = Mapping {
         field("media", Shape::Text),
         field("plugin", Shape::Text),
         field("inside", Shape::Text),
+        field("beside", Shape::Text),
         field("muted", Shape::Flag),
         field("empty", Shape::Flag),
         field("any", Shape::List(&Shape::Map(&MATCH))),

@@ -5,7 +5,10 @@
 //! [`process_into`]). Verification then reads them back from the sink (for a file, from what
 //! is on disk) with the same backend and compares the tracks with what the plan predicts
 //! (names, colours, hierarchy, mute). A backend bug therefore surfaces as an error before
-//! anything reaches its destination, never as a damaged project.
+//! anything reaches its destination, never as a damaged project. The prediction is made
+//! first and the read-back takes its names where it reads equal ones ([`Names::reusing`]):
+//! while the session read is held, a read-back holds no second copy of a name (a project
+//! whose bytes are nearly all one name stays under 3x its size, `bench/memory.sh`).
 //!
 //! A project written elsewhere (`apply --out`, a [`Relocation`]) also gets the media part of
 //! its plan ([`crate::media::relocate`]): the media is found and (with `--copy-media`) copied
@@ -17,7 +20,7 @@ use crate::limits::Limits;
 use crate::media::relocate::{self, Relocation};
 use crate::plan::Plan;
 use crate::rules::{self, RuleSet};
-use crate::session::{Format, Session, Track};
+use crate::session::{Format, Names, Session, Track};
 use std::borrow::Cow;
 use std::io::{self, Write};
 use std::path::Path;
@@ -206,13 +209,15 @@ fn plan_media(
 }
 
 /// Reads the output's media references back (from `sink`) and checks them against the plan
-/// ([`relocate::verify`]), resolved from where the output goes.
+/// ([`relocate::verify`]), resolved from where the output goes; the tracks' names read are
+/// taken from `names` (the prediction's) rather than copied.
 fn verify_media(
     format: Format,
     sink: &impl Sink,
     plan: &Plan,
     r: &Relocation,
     limits: &Limits,
+    names: &Names,
 ) -> Result<(), WriteError> {
     let Some(media) = plan.media.as_ref().filter(|m| m.rewrites()) else {
         return Ok(());
@@ -228,13 +233,14 @@ fn verify_media(
     let output = relocate::resolved(&r.output);
     let files = match format {
         // The container's other entries are the input's, copied: their data was checked.
-        Format::Dawproject => formats::dawproject::DawProject::read_checked(
+        Format::Dawproject => formats::dawproject::DawProject::read_checked_named(
             bytes,
             limits,
             formats::dawproject::container::Check::Layout,
+            names,
         )
         .map(|p| formats::Project::media_files(&p, &output))?,
-        _ => formats::open_with(format, bytes, limits)?.media_files(&output),
+        _ => formats::open_named(format, bytes, limits, names)?.media_files(&output),
     };
     relocate::verify(media, files).map_err(|e| {
         FormatError::whole(format!(
@@ -334,8 +340,8 @@ fn run<S: Sink>(
         let (verified, synced) = std::thread::scope(|scope| {
             let sync = scope.spawn(|| sink.sync());
             let verified = verify(format, &sink, written, buffer, &plan, &session, limits)
-                .and_then(|()| match relocation {
-                    Some(r) => verify_media(format, &sink, &plan, r, limits),
+                .and_then(|names| match relocation {
+                    Some(r) => verify_media(format, &sink, &plan, r, limits, &names),
                     None => Ok(()),
                 });
             let synced = sync
@@ -358,7 +364,8 @@ fn run<S: Sink>(
 }
 
 /// Reads what `sink` holds back and checks that it holds the bytes written (`written`), byte
-/// for byte, and exactly what `plan` predicts.
+/// for byte, and exactly what `plan` predicts. Returns the predicted names, for what is read
+/// back after (the media).
 fn verify(
     format: Format,
     sink: &impl Sink,
@@ -368,13 +375,14 @@ fn verify(
     plan: &Plan,
     before: &Session,
     limits: &Limits,
-) -> Result<(), WriteError> {
-    // The prediction is worked out on another core while the output is read back.
-    let (got, expected) = rayon::join(
-        || read_back(format, sink, written, buffer, limits),
-        || plan.predict(before),
-    );
-    let mut got = got?;
+) -> Result<Names, WriteError> {
+    // The prediction is worked out on another core while the bytes are checked; the session
+    // is read back after, taking the predicted names (a name that differs is read as it is,
+    // and fails the comparison below).
+    let (held, expected) = rayon::join(|| check_written(sink, written), || plan.predict(before));
+    held?;
+    let names = Names::reusing(&expected);
+    let mut got = read_back(format, sink, buffer, limits, &names)?;
     let mismatch = |what: String| {
         Err(FormatError::whole(format!(
             "internal error: the rewritten project does not hold the plan ({what}); nothing written"
@@ -422,7 +430,7 @@ fn verify(
             }
         }
     }
-    Ok(())
+    Ok(names)
 }
 
 /// How the mixer or item gains of `got` differ from `expected`'s, if they do: within what the
@@ -482,16 +490,9 @@ fn read_back_bytes(format: Format, sink: &impl Sink) -> Result<Option<Vec<u8>>, 
     }))
 }
 
-/// The session `sink` holds, read back.
-fn read_back(
-    format: Format,
-    sink: &impl Sink,
-    written: crate::write::Snapshot,
-    buffer: Vec<u8>,
-    limits: &Limits,
-) -> Result<Session, WriteError> {
-    // Byte for byte first: a change the session would not show (a position, a plugin's
-    // state) is caught too.
+/// Checks that `sink` holds what was written into it, byte for byte: a change the session
+/// would not show (a position, a plugin's state) is caught too.
+fn check_written(sink: &impl Sink, written: crate::write::Snapshot) -> Result<(), WriteError> {
     let held = match sink.read_back()? {
         ReadBack::Memory(bytes) => crate::write::Snapshot::of_bytes(bytes),
         ReadBack::File(path) => crate::write::Snapshot::of_file(&std::fs::File::open(path)?)?,
@@ -503,12 +504,23 @@ fn read_back(
         )
         .into());
     }
+    Ok(())
+}
+
+/// The session `sink` holds, read back; its names taken from `names` where equal.
+fn read_back(
+    format: Format,
+    sink: &impl Sink,
+    buffer: Vec<u8>,
+    limits: &Limits,
+    names: &Names,
+) -> Result<Session, WriteError> {
     let got = match sink.read_back()? {
         ReadBack::Memory(bytes) => {
             drop(buffer);
-            formats::open_with(format, bytes, limits).map(|p| p.into_session())
+            formats::open_named(format, bytes, limits, names).map(|p| p.into_session())
         }
-        ReadBack::File(path) => match formats::read_session(format, path, buffer, limits) {
+        ReadBack::File(path) => match formats::read_session(format, path, buffer, limits, names) {
             Ok(session) => Ok(session),
             Err(WriteError::Format(e)) => Err(e),
             Err(WriteError::Io(e)) => return Err(e.into()),

@@ -340,9 +340,12 @@ fn run<S: Sink>(
         let (verified, synced) = std::thread::scope(|scope| {
             let sync = scope.spawn(|| sink.sync());
             let verified = verify(format, &sink, written, buffer, &plan, &session, limits)
-                .and_then(|names| match relocation {
-                    Some(r) => verify_media(format, &sink, &plan, r, limits, &names),
-                    None => Ok(()),
+                .and_then(|(names, read)| {
+                    drop(read);
+                    match relocation {
+                        Some(r) => verify_media(format, &sink, &plan, r, limits, &names),
+                        None => Ok(()),
+                    }
                 });
             let synced = sync
                 .join()
@@ -365,7 +368,7 @@ fn run<S: Sink>(
 
 /// Reads what `sink` holds back and checks that it holds the bytes written (`written`), byte
 /// for byte, and exactly what `plan` predicts. Returns the predicted names, for what is read
-/// back after (the media).
+/// back after (the media), and the session read back.
 fn verify(
     format: Format,
     sink: &impl Sink,
@@ -375,7 +378,7 @@ fn verify(
     plan: &Plan,
     before: &Session,
     limits: &Limits,
-) -> Result<Names, WriteError> {
+) -> Result<(Names, Session), WriteError> {
     // The prediction is worked out on another core while the bytes are checked; the session
     // is read back after, taking the predicted names (a name that differs is read as it is,
     // and fails the comparison below).
@@ -430,7 +433,7 @@ fn verify(
             }
         }
     }
-    Ok(names)
+    Ok((names, got))
 }
 
 /// How the mixer or item gains of `got` differ from `expected`'s, if they do: within what the
@@ -531,4 +534,183 @@ fn read_back(
             "internal error: the rewritten project does not read back ({e}); nothing written"
         ))
     })?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Action, Change, Origin};
+    use crate::session::Name;
+
+    fn rename(track: usize, to: &str) -> Change {
+        Change {
+            track,
+            action: Action::Rename { to: to.into() },
+            origin: Origin {
+                file: "t.yaml".into(),
+                line: 1,
+                label: "t".into(),
+            },
+        }
+    }
+
+    const SAMPLES: [(Format, &str); 4] = [
+        (Format::Rpp, "samples/reaper/messy-session.rpp"),
+        (
+            Format::Ardour,
+            "samples/ardour/messy-session/messy-session.ardour",
+        ),
+        (Format::Als, "samples/als/messy-set.als"),
+        (
+            Format::Dawproject,
+            "samples/dawproject/messy-session.dawproject",
+        ),
+    ];
+
+    /// A file the bytes were written to, read back from there (as a staged file is).
+    struct FileSink(std::path::PathBuf, std::fs::File);
+
+    impl Write for FileSink {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.1.write(buf)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            self.1.flush()
+        }
+    }
+
+    impl Sink for FileSink {
+        fn finish(&mut self) -> io::Result<()> {
+            self.1.flush()
+        }
+        fn read_back(&self) -> io::Result<ReadBack<'_>> {
+            Ok(ReadBack::File(&self.0))
+        }
+        fn sync(&self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Drop for FileSink {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    fn file_sink(tag: &str) -> FileSink {
+        let path =
+            std::env::temp_dir().join(format!("premix-pipeline-test-{}-{tag}", std::process::id()));
+        let file = std::fs::File::create(&path).unwrap();
+        FileSink(path, file)
+    }
+
+    /// The session `verify` reads back from the output of `plan` on `format`'s sample,
+    /// written into memory and into a file; each with the plan's prediction.
+    fn read_backs(format: Format, path: &str, mut plan: Plan) -> Vec<(Session, Session)> {
+        let bytes = std::fs::read(path).unwrap();
+        let limits = Limits::default();
+        let project = formats::open_with(format, &bytes, &limits).unwrap();
+        project.vet(&mut plan);
+        assert!(plan.notes.is_empty(), "{format:?}: {:?}", plan.notes);
+        let out = project.write(&plan).unwrap();
+        let mut file = file_sink(format.as_str());
+        file.write_all(&out).unwrap();
+        file.finish().unwrap();
+        let written = crate::write::Snapshot::of_bytes(&out);
+        let before = project.session();
+        let expected = plan.predict(before);
+        let in_memory = verify(format, &out, written, Vec::new(), &plan, before, &limits);
+        let in_file = verify(format, &file, written, Vec::new(), &plan, before, &limits);
+        [in_memory, in_file]
+            .into_iter()
+            .map(|r| (r.unwrap().1, expected.clone()))
+            .collect()
+    }
+
+    // What keeps a project whose bytes are nearly all one name under 3x its size while
+    // `apply` verifies it (issue #14): the read-back holds no copy of a name it predicted.
+    #[test]
+    fn a_read_back_shares_the_names_the_plan_predicts_in_every_format() {
+        for (format, path) in SAMPLES {
+            let plan = Plan {
+                changes: vec![rename(0, "Renamed By The Test")],
+                ..Plan::default()
+            };
+            for (got, expected) in read_backs(format, path, plan) {
+                assert_eq!(got.tracks.len(), expected.tracks.len(), "{format:?}");
+                assert_eq!(got.tracks[0].name, "Renamed By The Test", "{format:?}");
+                for (g, e) in got.tracks.iter().zip(&expected.tracks) {
+                    assert!(
+                        g.name.shares(&e.name),
+                        "{format:?}: track {} {:?} read back as a copy",
+                        g.index + 1,
+                        g.name
+                    );
+                }
+            }
+        }
+    }
+
+    // A name read back that the prediction holds, but for another track, is still a
+    // mismatch: the names are looked up by text, the comparison is per track.
+    #[test]
+    fn a_read_back_whose_names_are_swapped_is_refused() {
+        let (format, path) = SAMPLES[0];
+        let bytes = std::fs::read(path).unwrap();
+        let limits = Limits::default();
+        let project = formats::open_with(format, &bytes, &limits).unwrap();
+        let names: Vec<Name> = project.session().tracks[..2]
+            .iter()
+            .map(|t| t.name.clone())
+            .collect();
+        assert_ne!(names[0], names[1]);
+        // The plan swaps the two names; the bytes "written" are the original ones.
+        let plan = Plan {
+            changes: vec![rename(0, &names[1]), rename(1, &names[0])],
+            ..Plan::default()
+        };
+        let written = crate::write::Snapshot::of_bytes(&bytes);
+        let sink: Vec<u8> = bytes.clone();
+        let err = verify(
+            format,
+            &sink,
+            written,
+            Vec::new(),
+            &plan,
+            project.session(),
+            &limits,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("does not hold the plan"), "{err}");
+        assert!(err.contains("track 1:"), "{err}");
+    }
+
+    // Bytes changed on their way to the disk are refused before the session is read.
+    #[test]
+    fn a_read_back_of_other_bytes_is_refused() {
+        let (format, path) = SAMPLES[1];
+        let bytes = std::fs::read(path).unwrap();
+        let limits = Limits::default();
+        let project = formats::open_with(format, &bytes, &limits).unwrap();
+        let written = crate::write::Snapshot::of_bytes(&bytes);
+        let mut corrupted = bytes.clone();
+        let at = memchr::memmem::find(&corrupted, b"name=\"").unwrap() + 6;
+        corrupted[at] ^= 0x20;
+        let err = verify(
+            format,
+            &corrupted,
+            written,
+            Vec::new(),
+            &Plan::default(),
+            project.session(),
+            &limits,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("does not hold the bytes premix wrote"),
+            "{err}"
+        );
+    }
 }

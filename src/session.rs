@@ -619,6 +619,35 @@ mod tests {
     }
 
     #[test]
+    fn names_are_taken_from_the_held_ones_by_text() {
+        let held = Session {
+            format: Format::Rpp,
+            media: Default::default(),
+            tracks: vec![
+                Track::new(0, "Kick", TrackKind::Audio),
+                Track::new(1, "Snare", TrackKind::Audio),
+            ],
+            name_display: NameDisplay::AsNamed,
+        };
+        let names = Names::reusing(&held);
+        let kick = names.make_str("Kick");
+        assert!(kick.shares(&held.tracks[0].name));
+        assert!(
+            names
+                .make(Cow::Owned("Snare".into()))
+                .shares(&held.tracks[1].name)
+        );
+        // Equal text elsewhere is not the same name; an unknown one is made anew.
+        let other = Name::from("Kick");
+        assert_eq!(other, kick);
+        assert!(!other.shares(&kick));
+        let new = names.make_str("Bass");
+        assert_eq!(new, "Bass");
+        assert!(!held.tracks.iter().any(|t| t.name.shares(&new)));
+        assert!(!Names::fresh().make_str("Kick").shares(&held.tracks[0].name));
+    }
+
+    #[test]
     fn hex_colours_parse_and_print_lowercase() {
         assert_eq!(Rgb::parse_hex("#D94f3d"), Some(Rgb::new(0xd9, 0x4f, 0x3d)));
         assert_eq!(Rgb::new(0xd9, 0x4f, 0x3d).to_string(), "#d94f3d");

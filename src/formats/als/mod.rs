@@ -788,6 +788,26 @@ mod tests {
         assert!(out.ends_with("</AudioTrack>\n\t\t</Tracks>\n\t</LiveSet>\n</Ableton>\n"));
     }
 
+    // A track's name is held once (issue #14): the session's is the field's.
+    #[test]
+    fn the_session_shares_the_names_the_scan_made() {
+        let p = AlsProject::read(SET.as_bytes()).unwrap();
+        let named = &p.doc.tracks[0];
+        assert_eq!(p.session.tracks[0].name, "Haus");
+        assert!(
+            p.session.tracks[0]
+                .name
+                .shares(&named.user_name.as_ref().unwrap().value)
+        );
+        // Unnamed: the effective name is the one shown, shared too.
+        let unnamed = &p.doc.tracks[1];
+        assert!(
+            p.session.tracks[1]
+                .name
+                .shares(&unnamed.effective_name.as_ref().unwrap().value)
+        );
+    }
+
     #[test]
     fn display_names_prefer_the_user_name() {
         let field = |v: &str| {

@@ -334,3 +334,28 @@ impl Project for ArdourProject<'_> {
         edits::write_to(self, plan, out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Each name is held once (issue #14): the route's is the session track's, and a value
+    // needing no unescaping is the session's own bytes.
+    #[test]
+    fn routes_share_the_sessions_names_and_borrow_their_values() {
+        let src = std::fs::read("samples/ardour/messy-session/messy-session.ardour").unwrap();
+        let project = ArdourProject::read(&src).unwrap();
+        let doc = project.document();
+        let session = project.session();
+        assert!(!session.tracks.is_empty());
+        for (track, &r) in session.tracks.iter().zip(&doc.track_routes) {
+            let route = &doc.routes[r];
+            assert!(track.name.shares(&route.name), "{:?}", track.name);
+            let value = doc.xml.elements[route.elem].attr("name").unwrap();
+            assert_eq!(value.value.as_ptr(), src[value.span.clone()].as_ptr());
+            for port in route.input_ports.iter().chain(&route.feeds) {
+                assert!(matches!(port, std::borrow::Cow::Borrowed(_)), "{port}");
+            }
+        }
+    }
+}

@@ -344,6 +344,22 @@ mod tests {
         assert!(scan(b"<A x=1/>").is_err());
     }
 
+    // A value needing no unescaping is the document's own bytes, not a copy (issue #14: a
+    // session whose bytes are nearly all one name holds it once more, not twice).
+    #[test]
+    fn values_without_entities_borrow_the_document() {
+        let src = b"<A plain=\"synth pad\" esc=\"a &amp; b\"/>";
+        let doc = scan(src).unwrap();
+        let a = &doc.elements[0];
+        let plain = a.attr("plain").unwrap();
+        assert!(matches!(plain.value, Cow::Borrowed(_)));
+        assert_eq!(plain.value.as_ptr(), src[plain.span.clone()].as_ptr());
+        assert!(matches!(a.value("plain"), Some(Cow::Borrowed("synth pad"))));
+        let esc = a.attr("esc").unwrap();
+        assert!(matches!(esc.value, Cow::Owned(_)));
+        assert_eq!(esc.value, "a & b");
+    }
+
     #[test]
     fn escape_round_trips() {
         let s = "a&b<c>\"d'e";

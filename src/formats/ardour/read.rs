@@ -177,6 +177,11 @@ fn basename(name: &str) -> String {
     name.rsplit(['/', '\\']).next().unwrap_or(name).to_string()
 }
 
+/// The port names of an Ardour 2 connection list, `{a,b}{c}`.
+fn port_list(list: &str) -> impl Iterator<Item = &str> {
+    list.split(['{', '}', ',']).filter(|s| !s.is_empty())
+}
+
 /// `r:g:b` 16-bit channels to 8 bits.
 fn parse_rgb16(text: &str) -> Option<Rgb> {
     let mut parts = text.split(':').map(|p| p.trim().parse::<u32>().ok());
@@ -464,13 +469,13 @@ pub fn read<'a>(xml: XmlDoc<'a>, names: &Names) -> ArdourDoc<'a> {
                 }
             }
             // Ardour 2: inputs="{a,b}{c}" outputs="{…}"; ports are NAME/in N, NAME/out N.
-            if let Some(outputs) = io_el.get("outputs") {
-                feeds.extend(
-                    outputs
-                        .split(['{', '}', ','])
-                        .filter(|s| !s.is_empty())
-                        .map(|p| Cow::Owned(p.to_string())),
-                );
+            // Borrowed from the session's bytes like the value, when it is.
+            match io_el.value("outputs") {
+                Some(Cow::Borrowed(outputs)) => feeds.extend(port_list(outputs).map(Cow::Borrowed)),
+                Some(Cow::Owned(outputs)) => {
+                    feeds.extend(port_list(&outputs).map(|p| Cow::Owned(p.to_string())))
+                }
+                None => {}
             }
             if io_el.get("inputs").is_some() {
                 let n = io_el

@@ -19,7 +19,7 @@ pub mod scan;
 use crate::formats::{FormatError, Project, WriteError};
 use crate::limits::Limits;
 use crate::plan::{Action, BusRef, Change, Note, Plan};
-use crate::session::{Format, Session, Track, TrackKind};
+use crate::session::{Format, Names, Session, Track, TrackKind};
 use container::{Archive, Check};
 use scan::DpDocument;
 
@@ -42,6 +42,17 @@ impl<'a> DawProject<'a> {
 
     /// Reads a `.dawproject`, checking the container as far as `check` says.
     pub fn read_checked(src: &'a [u8], limits: &Limits, check: Check) -> Result<Self, FormatError> {
+        Self::read_checked_named(src, limits, check, &Names::fresh())
+    }
+
+    /// [`DawProject::read_checked`] with the tracks' names made by `names` (a read-back
+    /// takes the predicted ones, [`Names::reusing`]).
+    pub fn read_checked_named(
+        src: &'a [u8],
+        limits: &Limits,
+        check: Check,
+        names: &Names,
+    ) -> Result<Self, FormatError> {
         // project.xml first; the other entries' data is checked while it is scanned.
         let (archive, mut whole) = container::read(src, limits, Check::Layout, &[PROJECT_XML])?;
         let Some(xml) = whole.pop().flatten() else {
@@ -72,7 +83,7 @@ impl<'a> DawProject<'a> {
         );
         others?;
         let doc = doc?;
-        let session = session_of(&doc, &xml);
+        let session = session_of(&doc, &xml, names);
         Ok(DawProject {
             src,
             archive,
@@ -108,7 +119,7 @@ fn in_project_xml(e: &FormatError) -> FormatError {
     FormatError::whole(format!("project.xml: {e}"))
 }
 
-fn session_of(doc: &DpDocument, xml: &[u8]) -> Session {
+fn session_of(doc: &DpDocument, xml: &[u8], names: &Names) -> Session {
     let tempo = media::tempo(xml);
     let mut files: Vec<Vec<String>> = vec![Vec::new(); doc.tracks.len()];
     for m in &doc.media {
@@ -126,7 +137,7 @@ fn session_of(doc: &DpDocument, xml: &[u8]) -> Session {
         .enumerate()
         .map(|(index, (t, files))| Track {
             index,
-            name: t.name.as_str().into(),
+            name: names.make_str(&t.name),
             kind: t.kind,
             color: t.color,
             parent: t.parent,

@@ -6,7 +6,7 @@
 //! is on disk) with the same backend and compares the tracks with what the plan predicts
 //! (names, colours, hierarchy, mute). A backend bug therefore surfaces as an error before
 //! anything reaches its destination, never as a damaged project. The prediction is made
-//! first and the read-back takes its names where it reads equal ones ([`Names::reusing`]):
+//! first and the read-back takes its names where it reads equal ones ([`NamePool::reusing`]):
 //! while the session read is held, a read-back holds no second copy of a name (a project
 //! whose bytes are nearly all one name stays under 3x its size, `bench/memory.sh`).
 //!
@@ -20,7 +20,7 @@ use crate::limits::Limits;
 use crate::media::relocate::{self, Relocation};
 use crate::plan::Plan;
 use crate::rules::{self, RuleSet};
-use crate::session::{Format, Names, Session, Track};
+use crate::session::{Format, NamePool, Session, Track};
 use std::borrow::Cow;
 use std::io::{self, Write};
 use std::path::Path;
@@ -217,7 +217,7 @@ fn verify_media(
     plan: &Plan,
     r: &Relocation,
     limits: &Limits,
-    names: &Names,
+    names: &NamePool,
 ) -> Result<(), WriteError> {
     let Some(media) = plan.media.as_ref().filter(|m| m.rewrites()) else {
         return Ok(());
@@ -378,13 +378,13 @@ fn verify(
     plan: &Plan,
     before: &Session,
     limits: &Limits,
-) -> Result<(Names, Session), WriteError> {
+) -> Result<(NamePool, Session), WriteError> {
     // The prediction is worked out on another core while the bytes are checked; the session
     // is read back after, taking the predicted names (a name that differs is read as it is,
     // and fails the comparison below).
     let (held, expected) = rayon::join(|| check_written(sink, written), || plan.predict(before));
     held?;
-    let names = Names::reusing(&expected);
+    let names = NamePool::reusing(&expected);
     let mut got = read_back(format, sink, buffer, limits, &names)?;
     let mismatch = |what: String| {
         Err(FormatError::whole(format!(
@@ -516,7 +516,7 @@ fn read_back(
     sink: &impl Sink,
     buffer: Vec<u8>,
     limits: &Limits,
-    names: &Names,
+    names: &NamePool,
 ) -> Result<Session, WriteError> {
     let got = match sink.read_back()? {
         ReadBack::Memory(bytes) => {

@@ -152,26 +152,26 @@ impl Name {
 }
 
 /// How a backend's session reader makes its tracks' [`Name`]s: every reader of the four
-/// formats goes through [`Names::make`], so a session read back to verify a write can take
+/// formats goes through [`NamePool::make`], so a session read back to verify a write can take
 /// the names it predicts instead of a new copy of each (a project whose bytes are nearly all
 /// one name would otherwise hold that name once more per session held at once).
 ///
-/// [`Names::fresh`] makes every name anew; [`Names::reusing`] holds the names of a session
+/// [`NamePool::fresh`] makes every name anew; [`NamePool::reusing`] holds the names of a session
 /// (the prediction) and hands out the one equal to what was read, sharing its text. A name
 /// read that differs from every held one is made anew, so a comparison with the prediction
 /// still sees the difference.
 #[derive(Debug, Default)]
-pub struct Names(std::collections::HashSet<Name>);
+pub struct NamePool(std::collections::HashSet<Name>);
 
-impl Names {
-    /// No names held: [`Names::make`] always makes a new one (looking nothing up).
-    pub fn fresh() -> Names {
-        Names::default()
+impl NamePool {
+    /// No names held: [`NamePool::make`] always makes a new one (looking nothing up).
+    pub fn fresh() -> NamePool {
+        NamePool::default()
     }
 
-    /// The names of `session`'s tracks, to be handed out again by [`Names::make`].
-    pub fn reusing(session: &Session) -> Names {
-        Names(session.tracks.iter().map(|t| t.name.clone()).collect())
+    /// The names of `session`'s tracks, to be handed out again by [`NamePool::make`].
+    pub fn reusing(session: &Session) -> NamePool {
+        NamePool(session.tracks.iter().map(|t| t.name.clone()).collect())
     }
 
     /// The name `text`: a held one equal to it, shared, else `text` made a [`Name`] (without
@@ -183,7 +183,7 @@ impl Names {
         }
     }
 
-    /// [`Names::make`] of text borrowed from what is read.
+    /// [`NamePool::make`] of text borrowed from what is read.
     pub fn make_str(&self, text: &str) -> Name {
         self.make(Cow::Borrowed(text))
     }
@@ -629,7 +629,7 @@ mod tests {
             ],
             name_display: NameDisplay::AsNamed,
         };
-        let names = Names::reusing(&held);
+        let names = NamePool::reusing(&held);
         let kick = names.make_str("Kick");
         assert!(kick.shares(&held.tracks[0].name));
         assert!(
@@ -644,7 +644,11 @@ mod tests {
         let new = names.make_str("Bass");
         assert_eq!(new, "Bass");
         assert!(!held.tracks.iter().any(|t| t.name.shares(&new)));
-        assert!(!Names::fresh().make_str("Kick").shares(&held.tracks[0].name));
+        assert!(
+            !NamePool::fresh()
+                .make_str("Kick")
+                .shares(&held.tracks[0].name)
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod rpp;
 
 use crate::limits::Limits;
 use crate::plan::Plan;
-use crate::session::{Format, Names, Session};
+use crate::session::{Format, NamePool, Session};
 use std::fmt;
 use std::io::Write;
 use std::path::Path;
@@ -223,14 +223,14 @@ pub fn scanned_size_estimate(format: Format, path: &Path) -> u64 {
 
 /// The session of the project in the file at `path`: a REAPER project read a block at a
 /// time, never held whole; other formats read whole into `buffer` (memory the caller no
-/// longer needs). The tracks' names are made by `names` ([`Names::reusing`] the names a
+/// longer needs). The tracks' names are made by `names` ([`NamePool::reusing`] the names a
 /// read-back expects, so that it holds no second copy of them).
 pub fn read_session(
     format: Format,
     path: &Path,
     buffer: Vec<u8>,
     limits: &Limits,
-    names: &Names,
+    names: &NamePool,
 ) -> Result<Session, WriteError> {
     match format {
         Format::Rpp => {
@@ -287,15 +287,15 @@ pub fn open_with<'a>(
     bytes: &'a [u8],
     limits: &Limits,
 ) -> Result<Box<dyn Project + 'a>, FormatError> {
-    open_named(format, bytes, limits, &Names::fresh())
+    open_named(format, bytes, limits, &NamePool::fresh())
 }
 
-/// [`open_with`], the tracks' names made by `names` (see [`Names`]).
+/// [`open_with`], the tracks' names made by `names` (see [`NamePool`]).
 pub fn open_named<'a>(
     format: Format,
     bytes: &'a [u8],
     limits: &Limits,
-    names: &Names,
+    names: &NamePool,
 ) -> Result<Box<dyn Project + 'a>, FormatError> {
     match format {
         Format::Rpp => Ok(Box::new(rpp::RppProject::read_named(bytes, names)?)),

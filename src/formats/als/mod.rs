@@ -24,7 +24,7 @@ mod tokens;
 
 use crate::formats::{FormatError, Project, WriteError};
 use crate::plan::{Action, BusRef, Change, Note, Plan, Slot};
-use crate::session::{Format, Name, NameDisplay, Names, Session, Track, TrackKind};
+use crate::session::{Format, Name, NameDisplay, NamePool, Session, Track, TrackKind};
 use container::Container;
 use palette::Scheme;
 use scan::{AlsDocument, AlsTrack};
@@ -45,15 +45,15 @@ impl<'a> AlsProject<'a> {
 
     /// Reads a set, refusing one whose XML is larger than `limits`.
     pub fn read_with(src: &'a [u8], limits: &crate::limits::Limits) -> Result<Self, FormatError> {
-        Self::read_named(src, limits, &Names::fresh())
+        Self::read_named(src, limits, &NamePool::fresh())
     }
 
     /// [`AlsProject::read_with`] with the tracks' names made by `names` (a read-back takes
-    /// the predicted ones, [`Names::reusing`]).
+    /// the predicted ones, [`NamePool::reusing`]).
     pub fn read_named(
         src: &'a [u8],
         limits: &crate::limits::Limits,
-        names: &Names,
+        names: &NamePool,
     ) -> Result<Self, FormatError> {
         let (container, xml) = container::decode(src, limits)?;
         let doc = scan::scan_named(&xml, names)?;

@@ -17,12 +17,12 @@
 //!   the input, an element's path is a slice of that stack, and an attribute is looked up by
 //!   key without collecting the others; a value is copied (and unescaped, only when it holds
 //!   `&`) only when a field keeps it. A track's names are made once, as the session's
-//!   [`Name`]s ([`Names::make`]), and shared from there: a set whose XML is nearly all one
+//!   [`Name`]s ([`NamePool::make`]), and shared from there: a set whose XML is nearly all one
 //!   name holds it twice (the XML and the name), never also a field's copy.
 
 use super::tokens::{Token, Tokens, XmlError};
 use crate::formats::{FormatError, Place};
-use crate::session::{Name, Names};
+use crate::session::{Name, NamePool};
 use std::borrow::Cow;
 use std::ops::Range;
 
@@ -311,12 +311,12 @@ enum Mode {
 
 /// Scans a whole set.
 pub fn scan(xml: &[u8]) -> Result<AlsDocument, FormatError> {
-    scan_named(xml, &Names::fresh())
+    scan_named(xml, &NamePool::fresh())
 }
 
 /// [`scan`] with the tracks' names made by `names` (a read-back takes the predicted ones,
-/// [`Names::reusing`]).
-pub fn scan_named(xml: &[u8], names: &Names) -> Result<AlsDocument, FormatError> {
+/// [`NamePool::reusing`]).
+pub fn scan_named(xml: &[u8], names: &NamePool) -> Result<AlsDocument, FormatError> {
     let doc = scan_mode(xml, Mode::Document, names)?;
     if doc.minor_version.is_empty() {
         return Err(FormatError::whole(
@@ -331,14 +331,14 @@ pub fn scan_named(xml: &[u8], names: &Names) -> Result<AlsDocument, FormatError>
 
 /// Scans one track element on its own (a template for a new group track).
 pub fn scan_track(xml: &[u8]) -> Result<(AlsTrack, AlsDocument), FormatError> {
-    let mut doc = scan_mode(xml, Mode::Fragment, &Names::fresh())?;
+    let mut doc = scan_mode(xml, Mode::Fragment, &NamePool::fresh())?;
     match doc.tracks.len() {
         1 => Ok((doc.tracks.remove(0), doc)),
         _ => Err(FormatError::whole("internal error: not one track element")),
     }
 }
 
-fn scan_mode(xml: &[u8], mode: Mode, names: &Names) -> Result<AlsDocument, FormatError> {
+fn scan_mode(xml: &[u8], mode: Mode, names: &NamePool) -> Result<AlsDocument, FormatError> {
     let malformed = |e: XmlError| FormatError {
         place: Place::Line(line_of(xml, e.at), None),
         message: format!("malformed XML: {}", e.error),
@@ -359,7 +359,7 @@ struct Scanner<'a> {
     xml: &'a [u8],
     mode: Mode,
     /// Makes the tracks' names.
-    names: &'a Names,
+    names: &'a NamePool,
     /// Stack depth of a track element.
     track_depth: usize,
     /// Names of the open elements, outermost first.
@@ -373,7 +373,7 @@ struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
-    fn new(xml: &'a [u8], mode: Mode, names: &'a Names) -> Self {
+    fn new(xml: &'a [u8], mode: Mode, names: &'a NamePool) -> Self {
         Scanner {
             xml,
             mode,
@@ -567,7 +567,7 @@ impl<'a> Scanner<'a> {
 
 /// Records what a start tag inside a track holds; `path` runs from the track's child to the
 /// element itself.
-fn track_field(t: &mut AlsTrack, path: &[&[u8]], xml: &[u8], tag: Range<usize>, names: &Names) {
+fn track_field(t: &mut AlsTrack, path: &[&[u8]], xml: &[u8], tag: Range<usize>, names: &NamePool) {
     let value = || attr(xml, tag.clone(), b"Value");
     let name = || {
         attr_span(xml, tag.clone(), b"Value").map(|span| Field {

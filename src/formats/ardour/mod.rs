@@ -27,7 +27,7 @@ pub mod xml;
 
 use crate::formats::{FormatError, Project, WriteError};
 use crate::plan::{Action, BusRef, Note, Plan};
-use crate::session::{Name, Names, Session};
+use crate::session::{Name, NamePool, Session};
 use read::ArdourDoc;
 use std::collections::HashSet;
 
@@ -43,12 +43,12 @@ impl<'a> ArdourProject<'a> {
     ///
     /// Errors: malformed XML (with the line), or a root element other than `<Session>`.
     pub fn read(src: &'a [u8]) -> Result<Self, FormatError> {
-        Self::read_named(src, &Names::fresh())
+        Self::read_named(src, &NamePool::fresh())
     }
 
     /// [`ArdourProject::read`] with the routes' names made by `names` (a read-back takes the
-    /// predicted ones, [`Names::reusing`]).
-    pub fn read_named(src: &'a [u8], names: &Names) -> Result<Self, FormatError> {
+    /// predicted ones, [`NamePool::reusing`]).
+    pub fn read_named(src: &'a [u8], names: &NamePool) -> Result<Self, FormatError> {
         let xml = xml::scan(src)?;
         if &*xml.root().name != "Session" {
             return Err(FormatError::at_line(

@@ -26,7 +26,7 @@
 
 use super::media;
 use super::xml::{Attr, XmlDoc};
-use crate::session::{Format, Name, NameDisplay, Names, Rgb, Session, Track, TrackKind};
+use crate::session::{Format, Name, NameDisplay, NamePool, Rgb, Session, Track, TrackKind};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
@@ -227,7 +227,7 @@ const PLUGIN_TYPES: &[&str] = &[
 ];
 
 /// The routes of a scanned session; their names made by `names`.
-pub fn read<'a>(xml: XmlDoc<'a>, names: &Names) -> ArdourDoc<'a> {
+pub fn read<'a>(xml: XmlDoc<'a>, names: &NamePool) -> ArdourDoc<'a> {
     let version = version_number(xml.root().get("version").unwrap_or(""));
     let root = 0;
     let routes_elem = xml.child_named(root, "Routes");

@@ -19,7 +19,7 @@ pub mod scan;
 use crate::formats::{FormatError, Project, WriteError};
 use crate::limits::Limits;
 use crate::plan::{Action, BusRef, Change, Note, Plan};
-use crate::session::{Format, Names, Session, Track, TrackKind};
+use crate::session::{Format, NamePool, Session, Track, TrackKind};
 use container::{Archive, Check};
 use scan::DpDocument;
 
@@ -42,16 +42,16 @@ impl<'a> DawProject<'a> {
 
     /// Reads a `.dawproject`, checking the container as far as `check` says.
     pub fn read_checked(src: &'a [u8], limits: &Limits, check: Check) -> Result<Self, FormatError> {
-        Self::read_checked_named(src, limits, check, &Names::fresh())
+        Self::read_checked_named(src, limits, check, &NamePool::fresh())
     }
 
     /// [`DawProject::read_checked`] with the tracks' names made by `names` (a read-back
-    /// takes the predicted ones, [`Names::reusing`]).
+    /// takes the predicted ones, [`NamePool::reusing`]).
     pub fn read_checked_named(
         src: &'a [u8],
         limits: &Limits,
         check: Check,
-        names: &Names,
+        names: &NamePool,
     ) -> Result<Self, FormatError> {
         // project.xml first; the other entries' data is checked while it is scanned.
         let (archive, mut whole) = container::read(src, limits, Check::Layout, &[PROJECT_XML])?;
@@ -119,7 +119,7 @@ fn in_project_xml(e: &FormatError) -> FormatError {
     FormatError::whole(format!("project.xml: {e}"))
 }
 
-fn session_of(doc: &DpDocument, xml: &[u8], names: &Names) -> Session {
+fn session_of(doc: &DpDocument, xml: &[u8], names: &NamePool) -> Session {
     let tempo = media::tempo(xml);
     let mut files: Vec<Vec<String>> = vec![Vec::new(); doc.tracks.len()];
     for m in &doc.media {

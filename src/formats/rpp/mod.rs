@@ -14,7 +14,7 @@ pub mod scan;
 
 use crate::formats::{FormatError, Project, WriteError};
 use crate::plan::{Action, Note, Plan};
-use crate::session::{Format, NameDisplay, Names, Session, Track, TrackKind};
+use crate::session::{Format, NameDisplay, NamePool, Session, Track, TrackKind};
 use color::ByteOrder;
 use scan::{Contents, RppDocument, Scanned};
 use std::borrow::Cow;
@@ -29,11 +29,11 @@ pub struct RppProject<'a> {
 
 impl<'a> RppProject<'a> {
     pub fn read(src: &'a [u8]) -> Result<Self, FormatError> {
-        Self::read_named(src, &Names::fresh())
+        Self::read_named(src, &NamePool::fresh())
     }
 
     /// [`RppProject::read`] with the tracks' names made by `names`.
-    pub fn read_named(src: &'a [u8], names: &Names) -> Result<Self, FormatError> {
+    pub fn read_named(src: &'a [u8], names: &NamePool) -> Result<Self, FormatError> {
         let Scanned { doc, contents } = parts::scan(src)?;
         let order = ByteOrder::for_platform(doc.platform.as_deref());
         let session = session_of(&doc, contents, order, names);
@@ -47,8 +47,8 @@ impl<'a> RppProject<'a> {
 
     /// The session of the project in the file at `path`, read a block at a time (in parts
     /// on several cores when large), never held whole ([`parts::scan_file`]); the tracks'
-    /// names made by `names` (a read-back takes the predicted ones, [`Names::reusing`]).
-    pub fn read_session(path: &std::path::Path, names: &Names) -> Result<Session, WriteError> {
+    /// names made by `names` (a read-back takes the predicted ones, [`NamePool::reusing`]).
+    pub fn read_session(path: &std::path::Path, names: &NamePool) -> Result<Session, WriteError> {
         let Scanned { doc, contents } = parts::scan_file(path)?;
         let order = ByteOrder::for_platform(doc.platform.as_deref());
         Ok(session_of(&doc, contents, order, names))
@@ -101,7 +101,7 @@ fn session_of(
     doc: &RppDocument,
     contents: Vec<Contents>,
     order: ByteOrder,
-    names: &Names,
+    names: &NamePool,
 ) -> Session {
     let parents = parents_of(doc);
     let mut has_children = vec![false; doc.tracks.len()];

@@ -95,8 +95,14 @@ fn main() {
     let ReadBack::File(back) = staged.read_back().expect("read back") else {
         unreachable!("a staged file reads back as a file")
     };
-    let reread =
-        formats::read_session(format, back, Vec::new(), &Default::default()).expect("reread");
+    let reread = formats::read_session(
+        format,
+        back,
+        Vec::new(),
+        &Default::default(),
+        &Default::default(),
+    )
+    .expect("reread");
     lap("verify re-read");
     let predicted = plan.predict(&session);
     assert_eq!(predicted.tracks.len(), reread.tracks.len());

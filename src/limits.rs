@@ -2,18 +2,21 @@
 //! read at once.
 //!
 //! A project's peak is a small multiple of its (decompressed) size: the original bytes, what
-//! is read from them (the session, whose names the plan and its predictions share), and, while
-//! the output is verified, the session read back from it (`apply` streams the output into the
-//! file it writes; `--dry-run` and a text diff render it in memory). A project over the limit
+//! is read from them (the session, whose names the backend, the plan and its predictions
+//! share; text the backend keeps borrows the bytes), and, while the output is verified, the
+//! output read back (whose names are taken from the prediction, not copied). `apply` streams
+//! the output into the file it writes, and the input goes before the output is read back;
+//! `--dry-run` and a text diff render it in memory. A project over the limit
 //! is refused with a message saying so, before it is read, so no input can make premix
 //! exhaust memory. The limit applies to the file on disk and, for compressed formats, to the
 //! decompressed text (a gzip bomb stops at the limit, or as soon as it inflates past the size
 //! its gzip trailer records). The projects of a run are read at once only as far as
 //! [`Limits::memory_budget`] goes, whatever the number of cores (`crate::batch::Budget`).
 
-/// The default limit, in MiB. A Live set at the limit is held about three times at once
-/// (its XML, the edited XML, and the XML decompressed again to verify the output), so peak
-/// memory stays under 1 GB; real sets reach 50 MB of XML.
+/// The default limit, in MiB. A Live set at the limit is held about twice at once (its XML
+/// and what is read from it, or the session and the XML decompressed again to verify the
+/// output; the edited XML streams into the compressor), so peak memory stays under 1 GB;
+/// real sets reach 50 MB of XML.
 pub const DEFAULT_MAX_PROJECT_MIB: u64 = 256;
 
 /// The largest `--max-size`, in MiB (1 TiB): more than any machine premix runs on can hold,

@@ -636,25 +636,11 @@ impl Plan {
                             levels: original.levels.clone(),
                         }
                     }
+                    // Its mixer as the backend makes it: not predicted, not verified.
                     Slot::NewBus(k) => Track {
-                        index,
-                        name: self.new_buses[k].name.as_str().into(),
-                        kind: TrackKind::Bus,
                         color: self.new_buses[k].color,
                         parent,
-                        muted: false,
-                        media_files: Default::default(),
-                        media_count: 0,
-                        muted_media_count: 0,
-                        plugins: Default::default(),
-                        items: Default::default(),
-                        silent: None,
-                        default_name: None,
-                        feeds_parent: true,
-                        fed_by_tracks: false,
-                        // As the backend makes it: not predicted, not verified.
-                        mixer: Default::default(),
-                        levels: None,
+                        ..Track::new(index, self.new_buses[k].name.as_str(), TrackKind::Bus)
                     },
                 }
             })
@@ -709,23 +695,9 @@ mod tests {
 
     fn track(index: usize, name: &str, parent: Option<usize>, kind: TrackKind) -> Track {
         Track {
-            index,
-            name: name.into(),
-            kind,
-            color: None,
             parent,
-            muted: false,
-            media_files: Default::default(),
             media_count: 1,
-            muted_media_count: 0,
-            plugins: Default::default(),
-            items: Default::default(),
-            silent: None,
-            default_name: None,
-            feeds_parent: true,
-            fed_by_tracks: false,
-            mixer: Default::default(),
-            levels: None,
+            ..Track::new(index, name, kind)
         }
     }
 

@@ -143,6 +143,58 @@ impl PartialEq<Name> for String {
     }
 }
 
+impl Name {
+    /// True when both are the same shared text (not merely equal text): what tests of
+    /// memory use check, since a copy of a huge name is what they guard against.
+    pub fn shares(&self, other: &Name) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// How a backend's session reader makes its tracks' [`Name`]s: every reader of the four
+/// formats goes through [`NamePool::make`], so a session read back to verify a write can take
+/// the names it predicts instead of a new copy of each (a project whose bytes are nearly all
+/// one name would otherwise hold that name once more per session held at once).
+///
+/// [`NamePool::fresh`] makes every name anew; [`NamePool::reusing`] holds the names of a session
+/// (the prediction) and hands out the one equal to what was read, sharing its text. A name
+/// read that differs from every held one is made anew, so a comparison with the prediction
+/// still sees the difference.
+#[derive(Debug, Default)]
+pub struct NamePool(std::collections::HashSet<Name>);
+
+impl NamePool {
+    /// No names held: [`NamePool::make`] always makes a new one (looking nothing up).
+    pub fn fresh() -> NamePool {
+        NamePool::default()
+    }
+
+    /// The names of `session`'s tracks, to be handed out again by [`NamePool::make`].
+    pub fn reusing(session: &Session) -> NamePool {
+        NamePool(session.tracks.iter().map(|t| t.name.clone()).collect())
+    }
+
+    /// The name `text`: a held one equal to it, shared, else `text` made a [`Name`] (without
+    /// a copy when it is owned already).
+    pub fn make(&self, text: Cow<'_, str>) -> Name {
+        match self.0.get(text.as_ref()) {
+            Some(held) => held.clone(),
+            None => Name::from(text.into_owned()),
+        }
+    }
+
+    /// [`NamePool::make`] of text borrowed from what is read.
+    pub fn make_str(&self, text: &str) -> Name {
+        self.make(Cow::Borrowed(text))
+    }
+
+    /// [`NamePool::make`] of a name already made (a backend's own): the held one equal to
+    /// it, else `name` itself, shared, never copied.
+    pub fn share(&self, name: &Name) -> Name {
+        self.0.get(name.as_str()).unwrap_or(name).clone()
+    }
+}
+
 /// What a track is, as far as the rules are concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -569,6 +621,39 @@ mod tests {
         assert_eq!(
             (1..=28).map(return_letter).collect::<Vec<_>>()[24..],
             ["Y", "Z", "AA", "AB"]
+        );
+    }
+
+    #[test]
+    fn names_are_taken_from_the_held_ones_by_text() {
+        let held = Session {
+            format: Format::Rpp,
+            media: Default::default(),
+            tracks: vec![
+                Track::new(0, "Kick", TrackKind::Audio),
+                Track::new(1, "Snare", TrackKind::Audio),
+            ],
+            name_display: NameDisplay::AsNamed,
+        };
+        let names = NamePool::reusing(&held);
+        let kick = names.make_str("Kick");
+        assert!(kick.shares(&held.tracks[0].name));
+        assert!(
+            names
+                .make(Cow::Owned("Snare".into()))
+                .shares(&held.tracks[1].name)
+        );
+        // Equal text elsewhere is not the same name; an unknown one is made anew.
+        let other = Name::from("Kick");
+        assert_eq!(other, kick);
+        assert!(!other.shares(&kick));
+        let new = names.make_str("Bass");
+        assert_eq!(new, "Bass");
+        assert!(!held.tracks.iter().any(|t| t.name.shares(&new)));
+        assert!(
+            !NamePool::fresh()
+                .make_str("Kick")
+                .shares(&held.tracks[0].name)
         );
     }
 

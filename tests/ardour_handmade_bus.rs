@@ -30,7 +30,7 @@ fn ardour_order(bytes: &[u8]) -> Vec<(String, i64)> {
         .routes
         .iter()
         .filter(|r| r.name != "Master")
-        .map(|r| (r.name.clone(), r.order))
+        .map(|r| (r.name.to_string(), r.order))
         .collect();
     routes.sort_by_key(|(_, o)| *o);
     routes
@@ -44,7 +44,7 @@ fn groups(bytes: &[u8]) -> Vec<(String, Vec<String>)> {
         doc.routes
             .iter()
             .find(|r| r.id.as_deref() == Some(id))
-            .map_or_else(|| format!("?{id}"), |r| r.name.clone())
+            .map_or_else(|| format!("?{id}"), |r| r.name.to_string())
     };
     let text = String::from_utf8_lossy(bytes);
     text.match_indices("<RouteGroup ")

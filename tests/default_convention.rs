@@ -7,6 +7,8 @@ use premix::plan::Action;
 use premix::rules::{Names, RuleSet, families, plan};
 use premix::session::{Format, Rgb, Session, Track, TrackKind};
 
+mod common;
+
 const FAMILIES: [&str; 12] = [
     "drums",
     "percussion",
@@ -343,4 +345,96 @@ fn renames_touch_only_a_lower_case_or_abbreviated_first_word_and_settle() {
     let again = first.predict(&s);
     let second = plan(&rules, &again);
     assert!(!second.edits_file(), "{:?}", second.changes);
+}
+
+/// A session's utilities (a click, a tempo map, the picture, a sync pop) are never unused, and
+/// a project whose only media they hold is a template: nothing in it is greyed out.
+#[test]
+fn a_template_with_only_a_sync_pop_is_a_template_and_utilities_are_never_unused() {
+    let rules = RuleSet::default_rules();
+    let flagged = |s: &Session| -> Vec<String> {
+        plan(&rules, s)
+            .flags()
+            .map(|c| s.tracks[c.track].name.to_string())
+            .collect()
+    };
+    let template = session(&[
+        ("2 Beep", TrackKind::Audio, None, 1),
+        ("Tempo Map", TrackKind::Audio, None, 0),
+        ("Video", TrackKind::Audio, None, 0),
+        ("Dialogue", TrackKind::Audio, None, 0),
+        ("Temp Score", TrackKind::Audio, None, 0),
+    ]);
+    assert!(flagged(&template).is_empty(), "{:?}", flagged(&template));
+    let mut session_with_material = template.clone();
+    session_with_material.tracks[3].media_count = 2;
+    session_with_material
+        .tracks
+        .push(Track::new(5, "Click", TrackKind::Audio));
+    assert_eq!(flagged(&session_with_material), ["Temp Score"]);
+
+    // jonch070's film template: its one item is a 2-beep sync pop; the tempo map, video,
+    // dialogue and temp tracks are waiting for material.
+    let Some(dir) = common::corpus("rpp") else {
+        return;
+    };
+    let path = dir.join("jonch070__Film_Template_1.2.RPP");
+    let bytes = std::fs::read(&path).unwrap();
+    let film = premix::formats::open(Format::Rpp, &bytes)
+        .unwrap()
+        .into_session();
+    assert_eq!(film.tracks.iter().filter(|t| t.media_count > 0).count(), 1);
+    assert!(flagged(&film).is_empty(), "{:?}", flagged(&film));
+}
+
+/// A kit piece's name is read in its context: a "Snare" beside the timpani with no drum kit
+/// around is orchestral percussion; beside a kick and overheads it is the kit's.
+#[test]
+fn a_kit_piece_beside_the_timpani_and_no_kit_is_orchestral_percussion() {
+    let rules = RuleSet::default_rules();
+    let family = |names: &[&str]| -> String {
+        let spec: Vec<_> = names
+            .iter()
+            .map(|n| (*n, TrackKind::Audio, None, 1))
+            .collect();
+        families(&rules, &session(&spec))[0]
+            .map(str::to_string)
+            .unwrap_or_default()
+    };
+    assert_eq!(family(&["Snare", "Timpani", "Violine I"]), "percussion");
+    assert_eq!(family(&["Cymbals", "Pauken", "Harfe"]), "percussion");
+    assert_eq!(family(&["Snare", "Timpani", "Kick", "OH L"]), "drums");
+    assert_eq!(family(&["Snare", "Bass", "Gtr"]), "drums");
+    // Neighbours are the tracks of the same folder: timpani elsewhere say nothing.
+    let s = session(&[
+        ("Orchestra", TrackKind::Bus, None, 0),
+        ("Timpani", TrackKind::Audio, Some(0), 1),
+        ("Band", TrackKind::Bus, None, 0),
+        ("Snare", TrackKind::Audio, Some(2), 1),
+        ("Guitar", TrackKind::Audio, Some(2), 1),
+    ]);
+    assert_eq!(families(&rules, &s)[3], Some("drums"));
+
+    // Ofenroehr's orchestral session (Ardour 5, flat): its Snare sits with Timpani and
+    // Basstrommel, and goes into one PERC bus with them.
+    let Some(dir) = common::corpus("ardour") else {
+        return;
+    };
+    let bytes = std::fs::read(dir.join("ofenroehr__Ofenroehr-7002.ardour")).unwrap();
+    let s = premix::formats::open(Format::Ardour, &bytes)
+        .unwrap()
+        .into_session();
+    let p = plan(&rules, &s);
+    let into_perc: Vec<&str> = p
+        .changes
+        .iter()
+        .filter(|c| match c.action {
+            Action::MoveToBus {
+                bus: premix::plan::BusRef::New(k),
+            } => p.new_buses[k].name == "PERC",
+            _ => false,
+        })
+        .map(|c| &*s.tracks[c.track].name)
+        .collect();
+    assert_eq!(into_perc, ["Snare", "Timpani", "Basstrommel"]);
 }

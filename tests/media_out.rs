@@ -326,13 +326,27 @@ fn copy_media_keeps_the_layout_and_a_run_that_rewrites_nothing_is_byte_identical
         );
     }
     // The Ardour session's interchange folder came along; the summary says how.
-    assert!(
-        out.join("ardour/messy-session/interchange/messy-session/audiofiles/kick in.wav")
-            .is_file()
-    );
+    let copy = out.join("ardour/messy-session/interchange/messy-session/audiofiles/kick in.wav");
+    let original =
+        samples.join("ardour/messy-session/interchange/messy-session/audiofiles/kick in.wav");
+    assert!(copy.is_file());
+    // A copy, not a hard link: an edit made in the output's session leaves the original alone.
+    assert!(!same_file::is_same_file(&copy, &original).unwrap());
+    let before = std::fs::read(&original).unwrap();
+    let modified = std::fs::metadata(&copy).unwrap().modified().unwrap();
+    std::fs::write(&copy, b"edited in the copy").unwrap();
+    assert_eq!(std::fs::read(&original).unwrap(), before);
+    // Put back as it was, for the second run below to find it there.
+    std::fs::write(&copy, &before).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&copy)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
     assert!(
         stdout.contains(
-            "messy-session.ardour: media: 14 files copied under the output folder (14 hard links)"
+            "messy-session.ardour: media: 14 files copied under the output folder (14 copies)"
         ) || stdout.contains("(14 copies)"),
         "{stdout}"
     );
@@ -560,7 +574,7 @@ fn reaper_file_lines_of_every_take_are_rewritten_as_reaper_writes_paths() {
     let text = std::fs::read_to_string(out.join("song/song.rpp")).unwrap();
     assert!(text.contains("FILE \"Audio/take 1.wav\" 1\n"), "{text}");
     assert!(
-        said.contains("1 file copied under the output folder (1 hard link, 1 path rewritten)")
+        said.contains("1 file copied under the output folder (1 copy, 1 path rewritten)")
             || said.contains("(1 copy, 1 path rewritten)"),
         "{said}"
     );

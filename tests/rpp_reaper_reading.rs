@@ -63,7 +63,10 @@ fn closing_lines_with_trailing_blanks_and_blank_lines_read_as_reaper_reads_them(
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("lenient.rpp");
     fs::write(&path, &lenient).unwrap();
-    assert_eq!(RppProject::read_session(&path).unwrap(), clean);
+    assert_eq!(
+        RppProject::read_session(&path, &Default::default()).unwrap(),
+        clean
+    );
     // Rules apply and a no-op run keeps every byte.
     let rules = rules::RuleSet::default_rules();
     let out = process(Format::Rpp, lenient.as_bytes(), &rules, true).unwrap();

@@ -24,8 +24,8 @@ pub struct ApplyArgs {
     /// folders added to the audio/MIDI search path); the summary says so per project.
     #[arg(long, value_name = "DIR", conflicts_with = "in_place")]
     pub out: Option<PathBuf>,
-    /// With --out: copy the media the projects play under DIR too (hard links where the file
-    /// system allows, else copies), at the same place relative to the PATH given, instead of
+    /// With --out: copy the media the projects play under DIR too (real copies, never hard
+    /// links: editing a copy leaves the original alone), at the same place relative to the PATH given, instead of
     /// rewriting media paths to reach the originals where they are.
     #[arg(long, requires = "out")]
     pub copy_media: bool,

@@ -65,11 +65,12 @@ pub fn run(args: &InspectArgs, color: ColorChoice, limits: &crate::limits::Limit
         super::run::silence(&target, &mut known, &bytes);
     }
     let session = &known;
-    let has_media = session.has_media();
+    let names = crate::rules::Names::of(session);
+    let has_material = rules.has_material(session, &names);
     let unused: Vec<_> = session
         .tracks
         .iter()
-        .map(|t| rules.unused_reasons(t, has_media))
+        .map(|t| rules.unused_reasons(session, &names, t, has_material))
         .collect();
     if args.json {
         let doc = json::inspect_document(&args.file, session, &unused);

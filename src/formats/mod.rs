@@ -12,7 +12,7 @@ pub mod rpp;
 
 use crate::limits::Limits;
 use crate::plan::Plan;
-use crate::session::{Format, Session};
+use crate::session::{Format, NamePool, Session};
 use std::fmt;
 use std::io::Write;
 use std::path::Path;
@@ -230,22 +230,23 @@ pub fn scanned_size_estimate(format: Format, path: &Path) -> u64 {
 
 /// The session of the project in the file at `path`: a REAPER project read a block at a
 /// time, never held whole; other formats read whole into `buffer` (memory the caller no
-/// longer needs).
+/// longer needs). The tracks' names are made by `names` ([`NamePool::reusing`] the names a
+/// read-back expects, so that it holds no second copy of them).
 pub fn read_session(
     format: Format,
     path: &Path,
-    mut buffer: Vec<u8>,
+    buffer: Vec<u8>,
     limits: &Limits,
+    names: &NamePool,
 ) -> Result<Session, WriteError> {
     match format {
         Format::Rpp => {
             drop(buffer);
-            rpp::RppProject::read_session(path)
+            rpp::RppProject::read_session(path, names)
         }
         Format::Ardour | Format::Als => {
-            buffer.clear();
-            std::io::Read::read_to_end(&mut std::fs::File::open(path)?, &mut buffer)?;
-            Ok(open_with(format, &buffer, limits)?.into_session())
+            let buffer = read_into(buffer, path)?;
+            Ok(open_named(format, &buffer, limits, names)?.into_session())
         }
         // Read back after a write: the container's layout and project.xml are checked; the
         // other entries are the input's bytes, copied, whose data was checked when it was read,
@@ -256,12 +257,29 @@ pub fn read_session(
             let buffer =
                 dawproject::container::read_layout_parts(&file, &[dawproject::PROJECT_XML])?;
             let check = dawproject::container::Check::Layout;
-            Ok(Box::new(dawproject::DawProject::read_checked(
-                &buffer, limits, check,
+            Ok(Box::new(dawproject::DawProject::read_checked_named(
+                &buffer, limits, check, names,
             )?)
             .into_session())
         }
     }
+}
+
+/// The whole file at `path`, read into `buffer`'s memory when it has room (a file of the
+/// size the buffer held before, as a project's output mostly is), else into a buffer of the
+/// file's size made after `buffer` is freed: never both at once, never grown by doubling.
+fn read_into(mut buffer: Vec<u8>, path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut file = std::fs::File::open(path)?;
+    let len = usize::try_from(file.metadata()?.len()).unwrap_or(usize::MAX);
+    buffer.clear();
+    if buffer.capacity() < len {
+        buffer = Vec::new();
+        buffer
+            .try_reserve_exact(len)
+            .map_err(std::io::Error::other)?;
+    }
+    std::io::Read::read_to_end(&mut file, &mut buffer)?;
+    Ok(buffer)
 }
 
 /// Reads a project of a known format, with the default [`Limits`].
@@ -276,11 +294,26 @@ pub fn open_with<'a>(
     bytes: &'a [u8],
     limits: &Limits,
 ) -> Result<Box<dyn Project + 'a>, FormatError> {
+    open_named(format, bytes, limits, &NamePool::fresh())
+}
+
+/// [`open_with`], the tracks' names made by `names` (see [`NamePool`]).
+pub fn open_named<'a>(
+    format: Format,
+    bytes: &'a [u8],
+    limits: &Limits,
+    names: &NamePool,
+) -> Result<Box<dyn Project + 'a>, FormatError> {
     match format {
-        Format::Rpp => Ok(Box::new(rpp::RppProject::read(bytes)?)),
-        Format::Ardour => Ok(Box::new(ardour::ArdourProject::read(bytes)?)),
-        Format::Als => Ok(Box::new(als::AlsProject::read_with(bytes, limits)?)),
-        Format::Dawproject => Ok(Box::new(dawproject::DawProject::read(bytes, limits)?)),
+        Format::Rpp => Ok(Box::new(rpp::RppProject::read_named(bytes, names)?)),
+        Format::Ardour => Ok(Box::new(ardour::ArdourProject::read_named(bytes, names)?)),
+        Format::Als => Ok(Box::new(als::AlsProject::read_named(bytes, limits, names)?)),
+        Format::Dawproject => Ok(Box::new(dawproject::DawProject::read_checked_named(
+            bytes,
+            limits,
+            dawproject::container::Check::Everything,
+            names,
+        )?)),
     }
 }
 

@@ -9,8 +9,10 @@
 //!
 //! Two ways ([`Carry`]):
 //! - **reach** (the default): the output reaches each file where the input finds it;
-//! - **copy** (`--copy-media`): each file under the folder given is copied (hard-linked where
-//!   the file system allows) to the same place under the output folder, so the layout of the
+//! - **copy** (`--copy-media`): each file under the folder given is copied to the same place
+//!   under the output folder (a real copy, never a hard link: an edit made to the copy in the
+//!   output's session must not change the original; `std::fs::copy` is `copy_file_range`,
+//!   which file systems that can, such as Btrfs and XFS, turn into a copy-on-write clone), so the layout of the
 //!   folder given is kept and most references need no change; a file outside that folder
 //!   cannot keep its place and is reached where it is.
 //!
@@ -55,7 +57,7 @@ pub struct MediaFile {
 pub enum Carry {
     /// References rewritten, where needed, to reach the files where they are.
     Reach,
-    /// Files copied (hard-linked where possible) under the output folder, keeping their place
+    /// Files copied under the output folder, keeping their place
     /// relative to the folder given.
     Copy,
 }
@@ -94,8 +96,6 @@ pub enum Reach {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Copied {
-    /// A hard link: the same file, no space taken.
-    Linked,
     Copied,
     /// The same file (or a copy of the same size and time) was already there.
     Present,
@@ -206,7 +206,6 @@ impl MediaPlan {
                 c.files += 1;
                 c.outside += usize::from(f.outside);
                 match f.copied {
-                    Some(Copied::Linked) => c.linked += 1,
                     Some(Copied::Copied) => c.copied += 1,
                     Some(Copied::Present) => c.present += 1,
                     Some(Copied::Pending) => c.pending += 1,
@@ -229,8 +228,7 @@ pub struct Counts {
     pub missing: usize,
     /// References that would need a rewrite the format cannot spell.
     pub unreached: usize,
-    /// Copies made: hard links, copies, already there, still to make (dry run).
-    pub linked: usize,
+    /// Copies made: copies, already there, still to make (dry run).
     pub copied: usize,
     pub present: usize,
     pub pending: usize,
@@ -347,13 +345,10 @@ fn put(from: &Path, to: &Path) -> io::Result<Copied> {
     }
     let dir = to.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".premix-").suffix(".tmp");
-    if let Ok(link) = builder.make_in(dir, |p| std::fs::hard_link(from, p)) {
-        link.persist(to).map_err(|e| e.error)?;
-        return Ok(Copied::Linked);
-    }
-    let copy = builder.tempfile_in(dir)?;
+    let copy = tempfile::Builder::new()
+        .prefix(".premix-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
     std::fs::copy(from, copy.path())?;
     if let Ok(modified) = source.modified() {
         copy.as_file().set_modified(modified)?;
@@ -379,8 +374,8 @@ pub fn judge(plan: &mut MediaPlan, output: Vec<MediaFile>) {
             .get(&(f.file.clone(), f.kind))
             .map_or(&[][..], Vec::as_slice);
         let pending = f.copied == Some(Copied::Pending);
-        // A hard-linked copy is the same file as its original: with a copy, only a reference
-        // that leads to the copy's own place reaches it (the original may go away).
+        // With a copy, only a reference that leads to the copy's own place reaches it (the
+        // original may go away).
         let copy = f.copied.is_some();
         let reached = candidates.iter().find_map(|c| {
             let c = normalized(c);
@@ -649,10 +644,7 @@ mod tests {
         carry_out(&mut plan).unwrap();
         let copy = resolved(&out.join("p/Audio/a.wav"));
         assert_eq!(plan.files[0].target.as_deref(), Some(copy.as_path()));
-        assert!(matches!(
-            plan.files[0].copied,
-            Some(Copied::Linked | Copied::Copied)
-        ));
+        assert!(matches!(plan.files[0].copied, Some(Copied::Copied)));
         assert_eq!(std::fs::read(&copy).unwrap(), b"a");
         assert!(plan.files[1].outside && plan.files[1].copied.is_none());
         let out_dir = output.parent().unwrap();
@@ -665,8 +657,8 @@ mod tests {
         );
         assert_eq!(plan.files[0].reach, Reach::AsWritten);
         assert_eq!(plan.files[1].reach, Reach::Rewritten);
-        // An absolute reference to a file inside the folder given leads to the original, which
-        // a hard link makes the same file as its copy: it is still rewritten to the copy.
+        // An absolute reference to a file inside the folder given leads to the original: it is
+        // rewritten to the copy.
         let absolute = resolved(&root.join("p/Audio/a.wav"));
         let mut abs = locate_all(vec![media(&p, absolute.to_str().unwrap())], &r);
         carry_out(&mut abs).unwrap();

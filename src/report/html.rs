@@ -531,23 +531,9 @@ mod tests {
                 .iter()
                 .enumerate()
                 .map(|(index, name)| Track {
-                    index,
-                    name: (*name).into(),
-                    kind: TrackKind::Audio,
                     color: Some(Rgb::new(0x12, 0x34, 0x56)),
-                    parent: None,
-                    muted: false,
-                    media_files: Default::default(),
                     media_count: 1,
-                    muted_media_count: 0,
-                    plugins: Default::default(),
-                    items: Default::default(),
-                    silent: None,
-                    default_name: None,
-                    feeds_parent: true,
-                    fed_by_tracks: false,
-                    mixer: Default::default(),
-                    levels: None,
+                    ..Track::new(index, *name, TrackKind::Audio)
                 })
                 .collect(),
         }

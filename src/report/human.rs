@@ -201,7 +201,7 @@ pub fn error_line(path: &Path, message: &str, style: Style) -> String {
 
 /// How a project written elsewhere reaches its media (`apply --out`), on one line: `path:
 /// media: 26 files reached where they are (24 paths rewritten); 1 not found: Audio/x.wav`,
-/// or `26 files copied under the output folder (26 hard links)`; `None` for a project that
+/// or `26 files copied under the output folder (26 copies)`; `None` for a project that
 /// names no file. `done`: the output was written (else a dry run: what would happen).
 pub fn media_line(
     path: &Path,
@@ -224,7 +224,6 @@ pub fn media_line(
         ),
         Carry::Copy => {
             for (n, one, many) in [
-                (c.linked, "hard link", "hard links"),
                 (c.copied, "copy", "copies"),
                 (c.present, "already there", "already there"),
                 (c.pending, "to copy", "to copy"),

@@ -211,6 +211,7 @@ impl Compiler<'_> {
         let media = regex("media", &raw.media);
         let plugin = regex("plugin", &raw.plugin);
         let inside = regex("inside", &raw.inside);
+        let beside = regex("beside", &raw.beside);
         let any = raw.any.as_ref().map(|any| {
             if any.is_empty() {
                 return self.fail(&at("any"), "`any` needs at least one condition");
@@ -254,6 +255,9 @@ impl Compiler<'_> {
         }
         if let Some(re) = inside.ok()? {
             all.push(Condition::Inside(re));
+        }
+        if let Some(re) = beside.ok()? {
+            all.push(Condition::Beside(re));
         }
         if let Some(any) = any {
             all.push(Condition::Any(any?));
@@ -630,7 +634,14 @@ pub fn load_layered(
             let mut when = u.when.clone();
             when.sort();
             when.dedup();
+            // A layer that says when tracks are unused still knows the base's utilities.
+            let except = match &u.except {
+                Some(m) => c.condition("unused.except", m).ok_or(()).map(Some),
+                None => Ok(base_unused.as_ref().and_then(|b| b.except.clone())),
+            };
+            let action = action.filter(|_| except.is_ok());
             action.map(|action| UnusedPolicy {
+                except: except.ok().flatten(),
                 color_name: matches!(action, UnusedAction::Color(_))
                     .then_some(color_name)
                     .flatten(),
@@ -884,6 +895,31 @@ mod tests {
         .unwrap();
         assert_eq!(hex.rules[0].color_name, None);
         assert_eq!(hex.rules[1].color_name.as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn a_layers_unused_section_keeps_the_bases_utilities_unless_it_names_its_own() {
+        let session = crate::session::Session::new(
+            crate::session::Format::Rpp,
+            vec![crate::session::Track::new(
+                0,
+                "Click",
+                crate::session::TrackKind::Audio,
+            )],
+        );
+        let names = crate::rules::Names::of(&session);
+        let excepts = |yaml: &str| {
+            let rules = load(yaml, "r.yaml").unwrap();
+            let except = rules.unused.unwrap().except;
+            except.is_some_and(|c| c.holds(&session, &names, &session.tracks[0]))
+        };
+        assert!(excepts(
+            "version: 1\nextends: default\nunused: {when: [no_media], action: flag}\n"
+        ));
+        assert!(!excepts(
+            "version: 1\nextends: default\nunused: {when: [no_media], except: {name: video}}\n"
+        ));
+        assert!(!excepts("version: 1\nunused: {when: [no_media]}\n"));
     }
 
     #[test]

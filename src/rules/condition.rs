@@ -23,6 +23,10 @@ pub enum Condition {
     Plugin(Regex),
     /// Some enclosing bus/folder's name matches (either form, as for `Name`).
     Inside(Regex),
+    /// Some other track of the same folder (or of the top level, for a top-level track) has a
+    /// name that matches (either form): the context an engineer reads a name in (a "Snare"
+    /// beside timpani is orchestral percussion).
+    Beside(Regex),
     Muted(bool),
     /// The track has no media at all.
     Empty(bool),
@@ -43,6 +47,7 @@ impl Condition {
             Condition::Inside(re) => session
                 .ancestors(track.index)
                 .any(|a| names.forms(session, a).is_match(re)),
+            Condition::Beside(re) => names.beside(session, track, re),
             Condition::Muted(want) => track.muted == *want,
             Condition::Empty(want) => (track.media_count == 0) == *want,
         }

@@ -271,6 +271,10 @@ pub struct UnusedPolicy {
     pub line: usize,
     /// The name under `colors:` that a `color` action's colour was given by, if any.
     pub color_name: Option<String>,
+    /// `except:`: tracks that are never unused whatever they hold (a click, a tempo map, a
+    /// video track), and whose media does not count as material for a mix: a film template
+    /// whose only item is a 2-pop is still a template ([`RuleSet::has_material`]).
+    pub except: Option<Condition>,
 }
 
 /// A validated rules file.
@@ -356,21 +360,46 @@ impl RuleSet {
         })
     }
 
-    /// Why `track` counts as unused under this rule set (empty when it does not).
-    /// `project_has_media` is [`crate::session::Session::has_media`] of its project: in a
-    /// project with no media at all (a template) a track without media is waiting for
-    /// material, not unused. A track other tracks send to is never unused.
+    /// True when `session` holds material to mix: some track that the `unused` section's
+    /// `except` does not name has items/clips/regions. Without material the project is a
+    /// template (or an empty session, or one whose only media is a sync pop or a click): its
+    /// tracks are waiting for material, not unused. `names` are the session's ([`Names::of`]).
+    pub fn has_material(&self, session: &Session, names: &Names) -> bool {
+        session
+            .tracks
+            .iter()
+            .any(|t| t.media_count > 0 && !self.never_unused(session, names, t))
+    }
+
+    /// True when the `unused` section's `except` names `track`.
+    fn never_unused(&self, session: &Session, names: &Names, track: &Track) -> bool {
+        self.unused
+            .as_ref()
+            .and_then(|u| u.except.as_ref())
+            .is_some_and(|c| c.holds(session, names, track))
+    }
+
+    /// Why `track` of `session` counts as unused under this rule set (empty when it does
+    /// not). `has_material` is [`RuleSet::has_material`] of its project: in a project without
+    /// material (a template) a track without media is waiting for material, not unused. A
+    /// track other tracks send to is never unused, nor one the section's `except` names.
     pub fn unused_reasons(
         &self,
-        track: &crate::session::Track,
-        project_has_media: bool,
+        session: &Session,
+        names: &Names,
+        track: &Track,
+        has_material: bool,
     ) -> Vec<UnusedReason> {
         let Some(policy) = &self.unused else {
             return Vec::new();
         };
-        if !KindFilter::Tracks.accepts(track.kind) || track.fed_by_tracks {
+        if !KindFilter::Tracks.accepts(track.kind)
+            || track.fed_by_tracks
+            || self.never_unused(session, names, track)
+        {
             return Vec::new();
         }
+        let project_has_media = has_material;
         policy
             .when
             .iter()

@@ -104,7 +104,7 @@ const MAX_SETTLE_ROUNDS: usize = 6;
 /// wants nothing new. Rules that never settle (rename `a` to `b` and `b` to `a`, or
 /// `'{name} 2'`) give the one-pass plan and a note.
 pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
-    let as_read = View::of(session);
+    let as_read = View::of(rules, session);
     let declared = rules.existing_buses(session, &as_read.names);
     let origins = Origins::of(rules);
     let one_pass = || {
@@ -124,7 +124,7 @@ pub fn plan(rules: &RuleSet, session: &Session) -> Plan {
         if !evaluate(
             rules,
             &origins,
-            &View::of(&predicted),
+            &View::of(rules, &predicted),
             &positions,
             &declared,
             &mut wanted,
@@ -161,7 +161,7 @@ fn changes_what_rules_read(plan: &Plan) -> bool {
 
 /// A session the rules are evaluated on (as read, or as a plan predicts it), with what they
 /// read of it as a whole, made once per round: every track's normalised name and whether the
-/// project has media anywhere.
+/// project holds material ([`RuleSet::has_material`]).
 struct View<'a> {
     session: &'a Session,
     names: Names,
@@ -169,11 +169,12 @@ struct View<'a> {
 }
 
 impl<'a> View<'a> {
-    fn of(session: &'a Session) -> View<'a> {
+    fn of(rules: &RuleSet, session: &'a Session) -> View<'a> {
+        let names = Names::of(session);
         View {
             session,
-            names: Names::of(session),
-            has_media: session.has_media(),
+            has_media: rules.has_material(session, &names),
+            names,
         }
     }
 }
@@ -269,7 +270,7 @@ fn evaluate_track(
         }
     }
 
-    let reasons = rules.unused_reasons(track, view.has_media);
+    let reasons = rules.unused_reasons(view.session, &view.names, track, view.has_media);
     let Some(policy) = rules.unused.as_ref().filter(|_| !reasons.is_empty()) else {
         return;
     };
@@ -487,23 +488,8 @@ mod tests {
 
     fn track(index: usize, name: &str, kind: TrackKind, media: usize) -> Track {
         Track {
-            index,
-            name: name.into(),
-            kind,
-            color: None,
-            parent: None,
-            muted: false,
-            media_files: Default::default(),
             media_count: media,
-            muted_media_count: 0,
-            plugins: Default::default(),
-            items: Default::default(),
-            silent: None,
-            default_name: None,
-            feeds_parent: true,
-            fed_by_tracks: false,
-            mixer: Default::default(),
-            levels: None,
+            ..Track::new(index, name, kind)
         }
     }
 

@@ -129,6 +129,8 @@ pub struct RawMatch {
     #[serde(default)]
     pub inside: Option<String>,
     #[serde(default)]
+    pub beside: Option<String>,
+    #[serde(default)]
     pub muted: Option<bool>,
     #[serde(default)]
     pub empty: Option<bool>,
@@ -162,6 +164,10 @@ pub struct RawUnused {
     pub prefix: Option<String>,
     #[serde(default)]
     pub bus: Option<String>,
+    /// Tracks that are never unused, and whose media is not material (see
+    /// [`super::UnusedPolicy::except`]).
+    #[serde(default)]
+    pub except: Option<RawMatch>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]

@@ -96,6 +96,7 @@ pub(super) static MATCH: Mapping = Mapping {
         field("media", Shape::Text),
         field("plugin", Shape::Text),
         field("inside", Shape::Text),
+        field("beside", Shape::Text),
         field("muted", Shape::Flag),
         field("empty", Shape::Flag),
         field("any", Shape::List(&Shape::Map(&MATCH))),
@@ -179,6 +180,7 @@ pub(super) static UNUSED: Mapping = Mapping {
         colour("color", "colour"),
         field("prefix", Shape::Text),
         field("bus", Shape::Text),
+        field("except", Shape::Map(&MATCH)),
     ],
     required: &[],
 };

@@ -18,6 +18,10 @@
 //!   the plan flags as unused goes along into a bus that is made, but does not count towards
 //!   its minimum: a bus around one track with audio and an empty one is a one-track bus to an
 //!   engineer (unless the `unused` policy itself files unused tracks into that bus).
+//! - **No bus repeats a group.** A new bus is not made inside a folder when its members would
+//!   be every track of that folder (a "Percussion" folder of kick, snare and overheads is the
+//!   drum folder already), nor inside a folder the rules colour as that bus (a "DIALOGUE"
+//!   folder coloured as vocals gets no VOCALS bus inside it).
 //! - **Signal paths are kept.** A track whose audio does not reach its folder or the master
 //!   ([`Track::feeds_parent`]: REAPER `MAINSEND 0`, say) is not moved, and no bus is made or
 //!   filled inside a folder that does not reach the master: the tracks would go silent, or
@@ -202,6 +206,20 @@ pub(super) fn place(session: &Session, decls: &[Decl<'_>], wants: &[Want<'_>], p
                     });
                     continue;
                 }
+                if let Some(h) = home
+                    && let Some(why) =
+                        already_grouped(session, plan, &children[h], members, h, decl)
+                {
+                    plan.notes.push(Note {
+                        track: Some(h),
+                        message: format!(
+                            "bus {} not made inside folder {:?}: {why}; its tracks keep their place",
+                            decl.name, tracks[h].name
+                        ),
+                        origin: Some(decl.new.origin.clone()),
+                    });
+                    continue;
+                }
                 plan.new_buses.push(decl.new.clone());
                 (BusRef::New(plan.new_buses.len() - 1), home)
             }
@@ -253,6 +271,37 @@ pub(super) fn place(session: &Session, decls: &[Decl<'_>], wants: &[Want<'_>], p
         }
     }
     keep_structure(session, plan);
+}
+
+/// Why a new bus of `decl` made inside folder `folder` for `members` would only repeat a
+/// group the engineer already built, if it would: its members are every track of the folder
+/// (a "Percussion" folder holding kick, snare and overheads is the drum folder already), or
+/// the folder is coloured as that bus (a "DIALOGUE" folder the rules colour as vocals holds no
+/// VOCALS bus of its own).
+fn already_grouped(
+    session: &Session,
+    plan: &Plan,
+    children: &[usize],
+    members: &[usize],
+    folder: usize,
+    decl: &Decl<'_>,
+) -> Option<&'static str> {
+    if children.iter().all(|c| members.contains(c)) {
+        return Some(
+            "its tracks would be every track the folder holds, and the folder already groups them",
+        );
+    }
+    let colour = plan
+        .changes
+        .iter()
+        .rev()
+        .find_map(|c| match c.action {
+            Action::Recolor { to } if c.track == folder => Some(to),
+            _ => None,
+        })
+        .or(session.tracks[folder].color);
+    (decl.new.color.is_some() && colour == decl.new.color)
+        .then_some("the folder is already coloured as that bus")
 }
 
 /// The origin of the unused flag of each of the `n` tracks the plan flags, `None` for the
@@ -595,23 +644,9 @@ unused: {when: [no_media], action: flag}
                 .iter()
                 .enumerate()
                 .map(|(index, &(name, parent, media))| Track {
-                    index,
-                    name: name.into(),
-                    kind: TrackKind::Audio,
-                    color: None,
                     parent,
-                    muted: false,
-                    media_files: Default::default(),
                     media_count: media,
-                    muted_media_count: 0,
-                    plugins: Default::default(),
-                    feeds_parent: true,
-                    fed_by_tracks: false,
-                    items: Default::default(),
-                    silent: None,
-                    default_name: None,
-                    mixer: Default::default(),
-                    levels: None,
+                    ..Track::new(index, name, TrackKind::Audio)
                 })
                 .collect(),
         };
@@ -848,6 +883,106 @@ unused: {when: [no_media], action: flag}
         s.tracks[1].fed_by_tracks = true;
         let flagged: Vec<usize> = plan(&rules, &s).flags().map(|c| c.track).collect();
         assert_eq!(flagged, [2]);
+    }
+
+    #[test]
+    fn utilities_are_never_unused_and_their_media_is_not_material() {
+        let rules = load(
+            "version: 1\nunused: {when: [no_media], except: {name: '\\b(click|video|beep)\\b'}}\n",
+            "r.yaml",
+        )
+        .unwrap();
+        // A film template whose only item is a sync beep: a template, nothing unused.
+        let template = session(&[
+            ("2 Beep", None, 1),
+            ("Dialogue", None, 0),
+            ("Video", None, 0),
+        ]);
+        assert_eq!(plan(&rules, &template).flags().count(), 0);
+        // With material, the empty dialogue track is unused; the empty video track never is.
+        let s = session(&[
+            ("2 Beep", None, 1),
+            ("Dialogue", None, 0),
+            ("Video", None, 0),
+            ("Music", None, 1),
+        ]);
+        let flagged: Vec<usize> = plan(&rules, &s).flags().map(|c| c.track).collect();
+        assert_eq!(flagged, [1]);
+        // An `except` that is not a valid match is reported at its line.
+        let e = load("version: 1\nunused:\n  except: {name: '('}\n", "r.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("r.yaml:3:") && e.contains("bad regex"), "{e}");
+    }
+
+    #[test]
+    fn a_new_bus_never_repeats_a_group_the_engineer_built() {
+        let rules = load(
+            r##"version: 1
+colors: {drums: "#d94f3d", perc: "#e8843a", vocals: "#a45ee5"}
+buses:
+  - {name: DRUMS, color: drums}
+  - {name: PERC, color: perc, aliases: ['^percussion$']}
+  - {name: VOCALS, color: vocals}
+rules:
+  - match: {name: '\b(kick|snare|oh)\b'}
+    bus: DRUMS
+  - match: {kind: bus, name: dialogue}
+    color: vocals
+  - match: {name: '\b(dialogue|vo)\b'}
+    bus: VOCALS
+"##,
+            "r.yaml",
+        )
+        .unwrap();
+        // A "Percussion" folder holding only kit pieces is the drum folder already.
+        let s = session(&[
+            ("Percussion", None, 0),
+            ("Kick", Some(0), 1),
+            ("Snare", Some(0), 1),
+            ("OH", Some(0), 1),
+        ]);
+        let p = plan(&rules, &s);
+        assert!(p.new_buses.is_empty());
+        assert_eq!(
+            names(&tree(&s, &p)),
+            ["Percussion", "  Kick", "  Snare", "  OH"]
+        );
+        assert!(
+            p.notes.iter().any(|n| n
+                .message
+                .contains("bus DRUMS not made inside folder \"Percussion\"")),
+            "{:?}",
+            p.notes
+        );
+        // The same tracks beside another track in a folder do get their bus.
+        let s = session(&[
+            ("Band", None, 0),
+            ("Kick", Some(0), 1),
+            ("Snare", Some(0), 1),
+            ("Piano", Some(0), 1),
+        ]);
+        let p = plan(&rules, &s);
+        assert_eq!(
+            names(&tree(&s, &p)),
+            ["Band", "  DRUMS", "    Kick", "    Snare", "  Piano"]
+        );
+        // A folder the rules colour as the bus holds no second one.
+        let s = session(&[
+            ("DIALOGUE", None, 0),
+            ("Dialogue", Some(0), 1),
+            ("VO", Some(0), 1),
+            ("SFX", Some(0), 1),
+        ]);
+        let p = plan(&rules, &s);
+        assert!(p.new_buses.is_empty(), "{:?}", p.new_buses);
+        assert!(
+            p.notes
+                .iter()
+                .any(|n| n.message.contains("already coloured as that bus")),
+            "{:?}",
+            p.notes
+        );
     }
 
     #[test]

@@ -216,11 +216,35 @@ pub fn encode_spliced(
         |e: crate::edit::EditConflict| FormatError::whole(format!("internal error: {e}"));
     match container {
         Container::RawXml => splice(xml, edits).map_err(internal),
+        Container::Gzip { .. } => {
+            encode_with(container, xml.len(), |emit| splice_with(xml, edits, emit))
+        }
+    }
+}
+
+/// Stores the XML `produce` hands its `emit` piece by piece (`len`: about how long it is),
+/// the way the original was stored, without building the XML when it is compressed: the
+/// pieces stream straight into the compressor, so only the compressed set is held whole.
+///
+/// Errors: an edit conflict `produce` returns (an internal error), or the compressor failing.
+pub fn encode_with(
+    container: Container,
+    len: usize,
+    produce: impl FnOnce(&mut dyn FnMut(&[u8])) -> Result<(), crate::edit::EditConflict>,
+) -> Result<Vec<u8>, FormatError> {
+    let internal =
+        |e: crate::edit::EditConflict| FormatError::whole(format!("internal error: {e}"));
+    match container {
+        Container::RawXml => {
+            let mut out = Vec::with_capacity(len);
+            produce(&mut |piece| out.extend_from_slice(piece)).map_err(internal)?;
+            Ok(out)
+        }
         Container::Gzip { os } => {
             // Live's sets compress about 9:1; the hint only avoids regrowing the buffer.
-            let mut encoder = ParallelGzip::new(LEVEL, os, xml.len() / 8);
+            let mut encoder = ParallelGzip::new(LEVEL, os, len / 8);
             let mut failed = None;
-            splice_with(xml, edits, |piece| {
+            produce(&mut |piece| {
                 if failed.is_none()
                     && let Err(e) = encoder.write_all(piece)
                 {

@@ -19,7 +19,7 @@
 use super::AlsProject;
 use super::palette;
 use super::scan::{self, AlsTrack, Field};
-use crate::edit::{Edit, EditConflict, splice};
+use crate::edit::{Edit, EditConflict, splice, splice_with};
 use crate::formats::FormatError;
 use crate::plan::{ByTrack, Plan, Slot};
 use std::collections::HashMap;
@@ -33,7 +33,7 @@ fn escape(text: &str) -> String {
     quick_xml::escape::escape(text).into_owned()
 }
 
-fn replace(field: &Field, text: impl Into<Vec<u8>>) -> Edit {
+fn replace<V>(field: &Field<V>, text: impl Into<Vec<u8>>) -> Edit {
     Edit::replace(field.span.clone(), text)
 }
 
@@ -262,11 +262,62 @@ fn new_group(
     splice(bytes, edits).map_err(internal)
 }
 
-/// The new XML of a set: edits to the original when the track order stays (so the caller can
-/// stream the splice into the compressor), or the document rebuilt in a new order.
+/// The new XML of a set: edits to the original when the track order stays, or the document
+/// rebuilt in a new order as [`Piece`]s; either way the caller streams it into the
+/// compressor, never holding the new XML whole (nor a copy of a moved track).
 pub(super) enum NewXml {
     Edits(Vec<Edit>),
-    Rebuilt(Vec<u8>),
+    Rebuilt(Vec<Piece>),
+}
+
+/// A part of a rebuilt set, in output order.
+pub(super) enum Piece {
+    /// A range of the set's XML with edits (ranges in the XML, inside `range`) applied.
+    Source {
+        range: Range<usize>,
+        edits: Vec<Edit>,
+    },
+    /// New bytes: a new group track.
+    New(Vec<u8>),
+}
+
+impl Piece {
+    fn source(range: Range<usize>) -> Piece {
+        Piece::Source {
+            range,
+            edits: Vec::new(),
+        }
+    }
+}
+
+/// Hands the bytes of `pieces` (of the set `xml`) to `emit`, in order.
+///
+/// Errors: an edit outside its piece or overlapping another ([`EditConflict`]).
+pub(super) fn emit_pieces(
+    xml: &[u8],
+    pieces: Vec<Piece>,
+    emit: &mut dyn FnMut(&[u8]),
+) -> Result<(), EditConflict> {
+    for piece in pieces {
+        match piece {
+            Piece::Source { range, edits } => {
+                let base = range.start;
+                let mut local = Vec::with_capacity(edits.len());
+                for e in edits {
+                    if e.range.start < base || e.range.end > range.end {
+                        return Err(EditConflict(e.range));
+                    }
+                    local.push(Edit::replace(
+                        e.range.start - base..e.range.end - base,
+                        e.content,
+                    ));
+                }
+                splice_with(&xml[range], local, &mut *emit)?;
+            }
+            Piece::New(bytes) => emit(&bytes),
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn write(project: &AlsProject<'_>, plan: &Plan) -> Result<NewXml, FormatError> {
@@ -335,26 +386,19 @@ pub(super) fn write(project: &AlsProject<'_>, plan: &Plan) -> Result<NewXml, For
         (Some(first), Some(last)) => first.lead.start..last.element.end,
         _ => doc.tracks_inner.start..doc.tracks_inner.start,
     };
-    // The output is built in one buffer (XML before the tracks, the tracks in their new order,
-    // XML after): one copy of the set, not a region and then a spliced copy.
-    let mut region = Vec::with_capacity(xml.len() + 64 * 1024);
-    region.extend_from_slice(&xml[..run.start]);
-    let default_lead = doc
-        .tracks
-        .first()
-        .map(|t| xml[t.lead.clone()].to_vec())
-        .unwrap_or_default();
+    // The output is pieces of the XML and new group tracks (XML before the tracks, the tracks
+    // in their new order, XML after), streamed by the caller: no copy of the set is built.
+    let mut pieces = Vec::with_capacity(2 * layout.slots.len() + 2);
+    let default_lead = doc.tracks.first().map(|t| t.lead.clone());
     for (i, slot) in layout.slots.iter().enumerate() {
         match *slot {
             Slot::Track(t) => {
                 let track = &doc.tracks[t];
-                region.extend_from_slice(&xml[track.lead.clone()]);
-                let base = track.element.start;
-                let local = std::mem::take(&mut per_track[t])
-                    .into_iter()
-                    .map(|e| Edit::replace(e.range.start - base..e.range.end - base, e.content))
-                    .collect();
-                region.extend(splice(&xml[track.element.clone()], local).map_err(internal)?);
+                pieces.push(Piece::source(track.lead.clone()));
+                pieces.push(Piece::Source {
+                    range: track.element.clone(),
+                    edits: std::mem::take(&mut per_track[t]),
+                });
             }
             Slot::NewBus(k) => {
                 let template = template.as_deref().ok_or_else(|| {
@@ -362,8 +406,10 @@ pub(super) fn write(project: &AlsProject<'_>, plan: &Plan) -> Result<NewXml, For
                 })?;
                 let bus = &plan.new_buses[k];
                 let id = bus_ids[k].unwrap_or(next_id);
-                region.extend_from_slice(&default_lead);
-                region.extend(new_group(
+                if let Some(lead) = &default_lead {
+                    pieces.push(Piece::source(lead.clone()));
+                }
+                pieces.push(Piece::New(new_group(
                     project,
                     template,
                     &bus.name,
@@ -371,32 +417,37 @@ pub(super) fn write(project: &AlsProject<'_>, plan: &Plan) -> Result<NewXml, For
                     id,
                     parent_id(i),
                     &mut next_pointee,
-                )?);
+                )?));
             }
         }
     }
-    let suffix_at = region.len();
-    region.extend_from_slice(&xml[run.end..]);
-    let mut out = region;
     if let Some(field) = &doc.next_pointee
         && next_pointee != first_fresh
     {
         outer.push(Edit::replace(field.span.clone(), next_pointee.to_string()));
     }
-    // Last first, so that each edit's place is still where the XML around the tracks was
-    // copied. The counter (and any media outside the tracks) lies before or after the run of
-    // tracks, never inside it.
-    outer.sort_by_key(|e| std::cmp::Reverse(e.range.start));
+    // The counter (and any media outside the tracks) lies before or after the run of tracks,
+    // never inside it.
+    let (mut before, mut after) = (Vec::new(), Vec::new());
     for e in outer {
-        let span = e.range;
-        let at = if span.end <= run.start {
-            span.clone()
-        } else if span.start >= run.end {
-            span.start - run.end + suffix_at..span.end - run.end + suffix_at
+        if e.range.end <= run.start {
+            before.push(e);
+        } else if e.range.start >= run.end {
+            after.push(e);
         } else {
-            return Err(internal(EditConflict(span)));
-        };
-        out.splice(at, e.content);
+            return Err(internal(EditConflict(e.range)));
+        }
     }
-    Ok(NewXml::Rebuilt(out))
+    pieces.insert(
+        0,
+        Piece::Source {
+            range: 0..run.start,
+            edits: before,
+        },
+    );
+    pieces.push(Piece::Source {
+        range: run.end..xml.len(),
+        edits: after,
+    });
+    Ok(NewXml::Rebuilt(pieces))
 }

@@ -24,7 +24,7 @@ mod tokens;
 
 use crate::formats::{FormatError, Project, WriteError};
 use crate::plan::{Action, BusRef, Change, Note, Plan, Slot};
-use crate::session::{Format, NameDisplay, Session, Track, TrackKind};
+use crate::session::{Format, Name, NameDisplay, NamePool, Session, Track, TrackKind};
 use container::Container;
 use palette::Scheme;
 use scan::{AlsDocument, AlsTrack};
@@ -45,8 +45,18 @@ impl<'a> AlsProject<'a> {
 
     /// Reads a set, refusing one whose XML is larger than `limits`.
     pub fn read_with(src: &'a [u8], limits: &crate::limits::Limits) -> Result<Self, FormatError> {
+        Self::read_named(src, limits, &NamePool::fresh())
+    }
+
+    /// [`AlsProject::read_with`] with the tracks' names made by `names` (a read-back takes
+    /// the predicted ones, [`NamePool::reusing`]).
+    pub fn read_named(
+        src: &'a [u8],
+        limits: &crate::limits::Limits,
+        names: &NamePool,
+    ) -> Result<Self, FormatError> {
         let (container, xml) = container::decode(src, limits)?;
-        let doc = scan::scan(&xml)?;
+        let doc = scan::scan_named(&xml, names)?;
         let scheme = Scheme::for_minor_version(&doc.minor_version);
         let session = session_of(&doc, scheme);
         Ok(AlsProject {
@@ -109,8 +119,9 @@ fn kind_of(tag: &str) -> TrackKind {
 /// with its number: `3-Audio`). Live 8 stores no effective name; an unnamed Live 8 track is
 /// read as its kind alone (`MIDI`), which stays stable when tracks move. What Live shows is
 /// [`Session::shown_name`], from [`default_name`].
-fn display_name(t: &AlsTrack) -> String {
-    let non_empty = |f: &Option<scan::Field>| {
+fn display_name(t: &AlsTrack) -> Name {
+    // Shared with the field, not copied.
+    let non_empty = |f: &Option<scan::Field<Name>>| {
         f.as_ref()
             .map(|f| f.value.clone())
             .filter(|v| !v.is_empty())
@@ -124,7 +135,7 @@ fn display_name(t: &AlsTrack) -> String {
                 "ReturnTrack" => "Return",
                 _ => "Audio",
             };
-            kind.to_string()
+            Name::from(kind)
         })
 }
 
@@ -219,7 +230,7 @@ fn session_of(doc: &AlsDocument, scheme: Scheme) -> Session {
         .enumerate()
         .map(|(index, t)| Track {
             index,
-            name: display_name(t).into(),
+            name: display_name(t),
             kind: kind_of(&t.tag),
             color: t
                 .color
@@ -639,7 +650,11 @@ impl Project for AlsProject<'_> {
             edits::NewXml::Edits(edits) => {
                 container::encode_spliced(self.container, &self.xml, edits)
             }
-            edits::NewXml::Rebuilt(xml) => container::encode(self.container, &xml),
+            edits::NewXml::Rebuilt(pieces) => {
+                container::encode_with(self.container, self.xml.len(), |emit| {
+                    edits::emit_pieces(&self.xml, pieces, emit)
+                })
+            }
         }?;
         Ok(out.write_all(&set)?)
     }
@@ -771,6 +786,26 @@ mod tests {
         let (_, out) = written(&mut plan);
         assert!(!out.contains("<AudioTrack Id=\"9\">"));
         assert!(out.ends_with("</AudioTrack>\n\t\t</Tracks>\n\t</LiveSet>\n</Ableton>\n"));
+    }
+
+    // A track's name is held once (issue #14): the session's is the field's.
+    #[test]
+    fn the_session_shares_the_names_the_scan_made() {
+        let p = AlsProject::read(SET.as_bytes()).unwrap();
+        let named = &p.doc.tracks[0];
+        assert_eq!(p.session.tracks[0].name, "Haus");
+        assert!(
+            p.session.tracks[0]
+                .name
+                .shares(&named.user_name.as_ref().unwrap().value)
+        );
+        // Unnamed: the effective name is the one shown, shared too.
+        let unnamed = &p.doc.tracks[1];
+        assert!(
+            p.session.tracks[1]
+                .name
+                .shares(&unnamed.effective_name.as_ref().unwrap().value)
+        );
     }
 
     #[test]

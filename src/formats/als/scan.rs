@@ -16,17 +16,21 @@
 //! - Nothing is allocated per element: the open elements are a stack of names borrowed from
 //!   the input, an element's path is a slice of that stack, and an attribute is looked up by
 //!   key without collecting the others; a value is copied (and unescaped, only when it holds
-//!   `&`) only when a field keeps it.
+//!   `&`) only when a field keeps it. A track's names are made once, as the session's
+//!   [`Name`]s ([`NamePool::make`]), and shared from there: a set whose XML is nearly all one
+//!   name holds it twice (the XML and the name), never also a field's copy.
 
 use super::tokens::{Token, Tokens, XmlError};
 use crate::formats::{FormatError, Place};
+use crate::session::{Name, NamePool};
 use std::borrow::Cow;
 use std::ops::Range;
 
-/// An attribute value and its byte range (between the quotes) in the scanned bytes.
+/// An attribute value and its byte range (between the quotes) in the scanned bytes; a
+/// track's names are held as the session's [`Name`]s (`Field<Name>`).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Field {
-    pub value: String,
+pub struct Field<V = String> {
+    pub value: V,
     pub span: Range<usize>,
 }
 
@@ -86,8 +90,10 @@ pub struct AlsTrack {
     /// The bytes (indentation) between the previous track element, or `<Tracks>`, and this one.
     pub lead: Range<usize>,
     pub id: Option<Field>,
-    pub user_name: Option<Field>,
-    pub effective_name: Option<Field>,
+    /// Shared with the session's track (the name it shows, when not empty).
+    pub user_name: Option<Field<Name>>,
+    /// Shared with the session's track, when it is the name shown.
+    pub effective_name: Option<Field<Name>>,
     /// The `ColorIndex` (Live 8-10) or `Color` (11+) that is a direct child of the track.
     pub color: Option<Field>,
     pub group_id: Option<Field>,
@@ -305,7 +311,13 @@ enum Mode {
 
 /// Scans a whole set.
 pub fn scan(xml: &[u8]) -> Result<AlsDocument, FormatError> {
-    let doc = scan_mode(xml, Mode::Document)?;
+    scan_named(xml, &NamePool::fresh())
+}
+
+/// [`scan`] with the tracks' names made by `names` (a read-back takes the predicted ones,
+/// [`NamePool::reusing`]).
+pub fn scan_named(xml: &[u8], names: &NamePool) -> Result<AlsDocument, FormatError> {
+    let doc = scan_mode(xml, Mode::Document, names)?;
     if doc.minor_version.is_empty() {
         return Err(FormatError::whole(
             "not a Live set: the root element is not <Ableton MinorVersion=...>",
@@ -319,20 +331,20 @@ pub fn scan(xml: &[u8]) -> Result<AlsDocument, FormatError> {
 
 /// Scans one track element on its own (a template for a new group track).
 pub fn scan_track(xml: &[u8]) -> Result<(AlsTrack, AlsDocument), FormatError> {
-    let mut doc = scan_mode(xml, Mode::Fragment)?;
+    let mut doc = scan_mode(xml, Mode::Fragment, &NamePool::fresh())?;
     match doc.tracks.len() {
         1 => Ok((doc.tracks.remove(0), doc)),
         _ => Err(FormatError::whole("internal error: not one track element")),
     }
 }
 
-fn scan_mode(xml: &[u8], mode: Mode) -> Result<AlsDocument, FormatError> {
+fn scan_mode(xml: &[u8], mode: Mode, names: &NamePool) -> Result<AlsDocument, FormatError> {
     let malformed = |e: XmlError| FormatError {
         place: Place::Line(line_of(xml, e.at), None),
         message: format!("malformed XML: {}", e.error),
     };
     let mut tokens = Tokens::new(xml);
-    let mut scanner = Scanner::new(xml, mode);
+    let mut scanner = Scanner::new(xml, mode, names);
     loop {
         match tokens.next().map_err(malformed)? {
             Token::Start { name, tag, empty } => scanner.start(name, tag, empty),
@@ -346,6 +358,8 @@ fn scan_mode(xml: &[u8], mode: Mode) -> Result<AlsDocument, FormatError> {
 struct Scanner<'a> {
     xml: &'a [u8],
     mode: Mode,
+    /// Makes the tracks' names.
+    names: &'a NamePool,
     /// Stack depth of a track element.
     track_depth: usize,
     /// Names of the open elements, outermost first.
@@ -359,10 +373,11 @@ struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
-    fn new(xml: &'a [u8], mode: Mode) -> Self {
+    fn new(xml: &'a [u8], mode: Mode, names: &'a NamePool) -> Self {
         Scanner {
             xml,
             mode,
+            names,
             track_depth: match mode {
                 Mode::Document => 3,
                 Mode::Fragment => 0,
@@ -428,7 +443,7 @@ impl<'a> Scanner<'a> {
     fn inside_track(&mut self, depth: usize, tag: Range<usize>, empty: bool) {
         let Some(t) = self.track.as_mut() else { return };
         let path = &self.stack[self.track_depth + 1..];
-        track_field(t, path, self.xml, tag.clone());
+        track_field(t, path, self.xml, tag.clone(), self.names);
         match self.clip.as_mut() {
             Some((clip_depth, c)) => clip_field(c, &self.stack[*clip_depth + 1..], self.xml, tag),
             None if is_arrangement_or_session_clip(path) => {
@@ -552,12 +567,18 @@ impl<'a> Scanner<'a> {
 
 /// Records what a start tag inside a track holds; `path` runs from the track's child to the
 /// element itself.
-fn track_field(t: &mut AlsTrack, path: &[&[u8]], xml: &[u8], tag: Range<usize>) {
+fn track_field(t: &mut AlsTrack, path: &[&[u8]], xml: &[u8], tag: Range<usize>, names: &NamePool) {
     let value = || attr(xml, tag.clone(), b"Value");
+    let name = || {
+        attr_span(xml, tag.clone(), b"Value").map(|span| Field {
+            value: names.make(decoded(&xml[span.clone()])),
+            span,
+        })
+    };
     let default_event = || is_default_event(xml, tag.clone());
     match path {
-        [b"Name", b"EffectiveName"] => t.effective_name = value(),
-        [b"Name", b"UserName"] => t.user_name = value(),
+        [b"Name", b"EffectiveName"] => t.effective_name = name(),
+        [b"Name", b"UserName"] => t.user_name = name(),
         [b"ColorIndex"] | [b"Color"] => t.color = value(),
         [b"TrackGroupId"] => t.group_id = value(),
         [b"DeviceChain", b"Mixer", b"Speaker", b"Manual"] => t.speaker = value(),

@@ -97,7 +97,7 @@ pub(super) fn edits(project: &ArdourProject<'_>, plan: &Plan) -> Result<BusEdits
             .iter()
             .position(|&r| r == route)
             .and_then(|t| renames.get(&t))
-            .map_or_else(|| doc.routes[route].name.clone(), |s| s.to_string())
+            .map_or_else(|| doc.routes[route].name.to_string(), |s| s.to_string())
     };
     let routes_elem = doc.routes_elem.ok_or_else(|| internal("no <Routes>"))?;
     let dialect = Dialect::of_version(doc.version)
@@ -476,7 +476,8 @@ pub(super) fn edits(project: &ArdourProject<'_>, plan: &Plan) -> Result<BusEdits
         };
         let id = doc.routes[route]
             .id
-            .clone()
+            .as_deref()
+            .map(str::to_string)
             .ok_or_else(|| internal("route without id"))?;
         let entry = wanted.entry(name).or_insert((color, Vec::new()));
         entry.1.push(id);
@@ -506,7 +507,10 @@ pub(super) fn edits(project: &ArdourProject<'_>, plan: &Plan) -> Result<BusEdits
         let staying: Vec<String> = (0..layout.slots.len())
             .filter(|&s| layout.parents[s] == Some(slot))
             .filter_map(|s| match layout.slots[s] {
-                Slot::Track(member) => doc.routes[doc.track_routes[member]].id.clone(),
+                Slot::Track(member) => doc.routes[doc.track_routes[member]]
+                    .id
+                    .as_deref()
+                    .map(str::to_string),
                 Slot::NewBus(_) => None,
             })
             .filter(|id| !moved_ids.contains(id) && !grouped.contains(id.as_str()))

@@ -68,7 +68,7 @@ pub(super) fn write_to(
                     && let Some(rest) = a.value.strip_prefix(old).and_then(|r| r.strip_prefix('/'))
                 {
                     let new = format!("{to}/{rest}");
-                    port_map.insert(a.value.clone(), new.clone());
+                    port_map.insert(a.value.to_string(), new.clone());
                     set(&mut edits, a.span.clone(), &new);
                 }
             }
@@ -99,7 +99,7 @@ pub(super) fn write_to(
             match &*el.name {
                 "Connection" => {
                     if let Some(a) = el.attr("other")
-                        && let Some(new) = port_map.get(&a.value)
+                        && let Some(new) = port_map.get(&*a.value)
                     {
                         set(&mut edits, a.span.clone(), new);
                     }

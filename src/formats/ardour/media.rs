@@ -145,7 +145,7 @@ pub fn region_media(
         .iter()
         .filter_map(|a| {
             let n = a.name.strip_prefix("source-")?.parse::<usize>().ok()?;
-            Some((n, sources.get(a.value.as_str())?))
+            Some((n, sources.get(&*a.value)?))
         })
         .collect();
     channels.sort_by_key(|(n, _)| *n);
@@ -361,7 +361,7 @@ pub fn search_path_edits(xml: &XmlDoc, src: &[u8], plan: &Plan) -> Vec<Edit> {
         let sep = SEPARATOR.to_string();
         match option(xml, name).and_then(|o| xml.elements[o].attr("value")) {
             Some(value) => {
-                let mut folders: Vec<&str> = vec![value.value.as_str()];
+                let mut folders: Vec<&str> = vec![&*value.value];
                 folders.retain(|v| !v.is_empty());
                 folders.extend(added.iter().map(String::as_str));
                 edits.push(Edit::replace(

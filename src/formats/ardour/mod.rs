@@ -27,18 +27,28 @@ pub mod xml;
 
 use crate::formats::{FormatError, Project, WriteError};
 use crate::plan::{Action, BusRef, Note, Plan};
-use crate::session::Session;
+use crate::session::{Name, NamePool, Session};
 use read::ArdourDoc;
 use std::collections::HashSet;
 
 pub struct ArdourProject<'a> {
     src: &'a [u8],
-    doc: ArdourDoc,
+    doc: ArdourDoc<'a>,
     session: Session,
 }
 
 impl<'a> ArdourProject<'a> {
+    /// Reads a session. The document borrows `src`: only values that had to be unescaped and
+    /// the routes' names are held apart from it.
+    ///
+    /// Errors: malformed XML (with the line), or a root element other than `<Session>`.
     pub fn read(src: &'a [u8]) -> Result<Self, FormatError> {
+        Self::read_named(src, &NamePool::fresh())
+    }
+
+    /// [`ArdourProject::read`] with the routes' names made by `names` (a read-back takes the
+    /// predicted ones, [`NamePool::reusing`]).
+    pub fn read_named(src: &'a [u8], names: &NamePool) -> Result<Self, FormatError> {
         let xml = xml::scan(src)?;
         if &*xml.root().name != "Session" {
             return Err(FormatError::at_line(
@@ -49,12 +59,12 @@ impl<'a> ArdourProject<'a> {
                 ),
             ));
         }
-        let doc = read::read(xml);
+        let doc = read::read(xml, names);
         let session = doc.session();
         Ok(ArdourProject { src, doc, session })
     }
 
-    pub fn document(&self) -> &ArdourDoc {
+    pub fn document(&self) -> &ArdourDoc<'a> {
         &self.doc
     }
 }
@@ -62,7 +72,7 @@ impl<'a> ArdourProject<'a> {
 impl ArdourProject<'_> {
     /// Buses need a session version premix can spell a bus route in ([`bus_xml::Dialect`])
     /// with `<RouteGroups>` and `id-counter`; a new bus needs a free, port-safe name.
-    fn vet_buses(&self, plan: &mut Plan, final_names: &[String]) {
+    fn vet_buses(&self, plan: &mut Plan, final_names: &[Name]) {
         if !bus::plan_has_buses(plan) {
             return;
         }
@@ -87,7 +97,7 @@ impl ArdourProject<'_> {
                         "bus {:?} not made: Ardour route names cannot be empty or contain '/' or ':'",
                         b.name
                     ))
-                } else if final_names.contains(&b.name) {
+                } else if final_names.iter().any(|n| *n == b.name) {
                     Some(format!(
                         "bus {:?} not made: a route that is not a bus already has that name",
                         b.name
@@ -211,7 +221,8 @@ impl Project for ArdourProject<'_> {
 
         // Renames: unique names (checked in track order against the names other routes will
         // have), no port-breaking characters.
-        let mut names: Vec<String> = doc.routes.iter().map(|r| r.name.clone()).collect();
+        // Shared with the routes, not copied.
+        let mut names: Vec<Name> = doc.routes.iter().map(|r| r.name.clone()).collect();
         let mut accepted: HashSet<usize> = HashSet::new();
         for (i, c) in plan.changes.iter().enumerate() {
             let Action::Rename { to } = &c.action else {
@@ -241,7 +252,7 @@ impl Project for ArdourProject<'_> {
             match refuse {
                 Some(message) => notes.push((i, message)),
                 None => {
-                    names[ri] = to.to_string();
+                    names[ri] = to.clone();
                     accepted.insert(i);
                 }
             }
@@ -256,7 +267,7 @@ impl Project for ArdourProject<'_> {
                 .flat_map(|(j, r)| {
                     r.feeds
                         .iter()
-                        .filter_map(|f| input_owner.get(f.as_str()).copied())
+                        .filter_map(|f| input_owner.get(&**f).copied())
                         .filter(move |&i| i != j)
                 })
                 .collect()
@@ -321,5 +332,30 @@ impl Project for ArdourProject<'_> {
             return Ok(out.write_all(self.src)?);
         }
         edits::write_to(self, plan, out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Each name is held once (issue #14): the route's is the session track's, and a value
+    // needing no unescaping is the session's own bytes.
+    #[test]
+    fn routes_share_the_sessions_names_and_borrow_their_values() {
+        let src = std::fs::read("samples/ardour/messy-session/messy-session.ardour").unwrap();
+        let project = ArdourProject::read(&src).unwrap();
+        let doc = project.document();
+        let session = project.session();
+        assert!(!session.tracks.is_empty());
+        for (track, &r) in session.tracks.iter().zip(&doc.track_routes) {
+            let route = &doc.routes[r];
+            assert!(track.name.shares(&route.name), "{:?}", track.name);
+            let value = doc.xml.elements[route.elem].attr("name").unwrap();
+            assert_eq!(value.value.as_ptr(), src[value.span.clone()].as_ptr());
+            for port in route.input_ports.iter().chain(&route.feeds) {
+                assert!(matches!(port, std::borrow::Cow::Borrowed(_)), "{port}");
+            }
+        }
     }
 }

@@ -19,10 +19,15 @@
 //! - **Colour**: `PresentationInfo@color` RGBA (0 = none) in 5+; `GUIObjectState`
 //!   `<Object id="route ID" color="r:g:b">` (16-bit channels) in 3.x; `<GUI color=…>` in 2.0.
 //! - **Media**: regions of the route's current playlist(s) and the names of their sources.
+//!
+//! What a route keeps of the document's text (its id, port names, connections) borrows the
+//! session's bytes like the scanned values ([`super::xml`]); its name is made once, as the
+//! session's [`Name`], and shared with the session's track.
 
 use super::media;
 use super::xml::{Attr, XmlDoc};
-use crate::session::{Format, NameDisplay, Rgb, Session, Track, TrackKind};
+use crate::session::{Format, Name, NameDisplay, NamePool, Rgb, Session, Track, TrackKind};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
@@ -82,11 +87,12 @@ pub struct MuteSpot {
 }
 
 #[derive(Clone, Debug)]
-pub struct Route {
+pub struct Route<'a> {
     /// The `<Route>` element.
     pub elem: usize,
-    pub id: Option<String>,
-    pub name: String,
+    pub id: Option<Cow<'a, str>>,
+    /// The session track's name, shared with it.
+    pub name: Name,
     pub kind: RouteKind,
     pub hidden: bool,
     pub order: i64,
@@ -98,9 +104,9 @@ pub struct Route {
     /// `IO` children (input and output; Ardour 2 has one IO holding both).
     pub ios: Vec<usize>,
     /// Input and output port names (Ardour 2: derived `NAME/in N`, `NAME/out N`).
-    pub input_ports: Vec<String>,
+    pub input_ports: Vec<Cow<'a, str>>,
     /// Port names this route's outputs connect to.
-    pub feeds: Vec<String>,
+    pub feeds: Vec<Cow<'a, str>>,
     /// How many audio output ports the route has (what can feed an audio bus).
     pub audio_outputs: usize,
     /// Current playlist elements.
@@ -110,7 +116,7 @@ pub struct Route {
     pub muted_media_count: usize,
     pub plugins: Arc<[String]>,
     /// Target ids of aux sends (`Processor type="intsend" target=…`).
-    pub aux_targets: Vec<String>,
+    pub aux_targets: Vec<Cow<'a, str>>,
     /// What the regions of the current playlist(s) play.
     pub items: Arc<[crate::media::MediaRef]>,
     /// The region element of each of `items`, in the same order.
@@ -135,11 +141,11 @@ pub struct Route {
 
 /// Everything premix knows about a session after reading it.
 #[derive(Clone, Debug)]
-pub struct ArdourDoc {
-    pub xml: XmlDoc,
+pub struct ArdourDoc<'a> {
+    pub xml: XmlDoc<'a>,
     /// `Session@version` as a number: 2.0.0 → 2000, 3.0.0 → 3000, else the integer.
     pub version: u32,
-    pub routes: Vec<Route>,
+    pub routes: Vec<Route<'a>>,
     /// For each session track, its route index.
     pub track_routes: Vec<usize>,
     /// Parent of each session track (session indices).
@@ -171,6 +177,11 @@ fn basename(name: &str) -> String {
     name.rsplit(['/', '\\']).next().unwrap_or(name).to_string()
 }
 
+/// The port names of an Ardour 2 connection list, `{a,b}{c}`.
+fn port_list(list: &str) -> impl Iterator<Item = &str> {
+    list.split(['{', '}', ',']).filter(|s| !s.is_empty())
+}
+
 /// `r:g:b` 16-bit channels to 8 bits.
 fn parse_rgb16(text: &str) -> Option<Rgb> {
     let mut parts = text.split(':').map(|p| p.trim().parse::<u32>().ok());
@@ -195,7 +206,7 @@ pub fn rgb16_of(rgb: Rgb) -> String {
 fn mute_spot(attr: &Attr) -> MuteSpot {
     MuteSpot {
         span: attr.span.clone(),
-        on: if matches!(attr.value.as_str(), "yes" | "no") {
+        on: if matches!(&*attr.value, "yes" | "no") {
             "yes"
         } else {
             "1"
@@ -215,7 +226,8 @@ const PLUGIN_TYPES: &[&str] = &[
     "luaproc",
 ];
 
-pub fn read(xml: XmlDoc) -> ArdourDoc {
+/// The routes of a scanned session; their names made by `names`.
+pub fn read<'a>(xml: XmlDoc<'a>, names: &NamePool) -> ArdourDoc<'a> {
     let version = version_number(xml.root().get("version").unwrap_or(""));
     let root = 0;
     let routes_elem = xml.child_named(root, "Routes");
@@ -284,11 +296,11 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
             .or_else(|| el.get("flags"))
             .unwrap_or("");
         let has_flag = |f: &str| flags.split(',').any(|x| x.trim() == f);
-        let name = el
-            .get("name")
-            .or_else(|| ios.first().and_then(|&io| xml.elements[io].get("name")))
-            .unwrap_or("")
-            .to_string();
+        let name = names.make(
+            el.value("name")
+                .or_else(|| ios.first().and_then(|&io| xml.elements[io].value("name")))
+                .unwrap_or_default(),
+        );
         let diskstream = xml.child_named(re, "Diskstream");
         let is_track = has_flag("AudioTrack")
             || has_flag("MidiTrack")
@@ -339,14 +351,14 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
             })
             .or_else(|| el.get("order-key").and_then(|v| v.trim().parse().ok()))
             .unwrap_or(file_index as i64);
-        let id = el.get("id").map(str::to_string);
+        let id = el.value("id");
 
         // Colour.
         let (color, color_spot) = if let Some(a) = pi_el.and_then(|p| p.attr("color")) {
             let c = a.value.trim().parse::<u32>().unwrap_or(0);
             let rgb = (c != 0).then(|| Rgb::new((c >> 24) as u8, (c >> 16) as u8, (c >> 8) as u8));
             (rgb, Some(ColorSpot::Rgba(a.span.clone())))
-        } else if let Some(a) = id.as_ref().and_then(|id| gui_colors.get(id)) {
+        } else if let Some(a) = id.as_deref().and_then(|id| gui_colors.get(id)) {
             (
                 parse_rgb16(&a.value),
                 Some(ColorSpot::Rgb16(a.span.clone())),
@@ -435,11 +447,11 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
             let io_el = &xml.elements[io];
             let direction = io_el.get("direction");
             for port in xml.children_named(io, "Port") {
-                let Some(pname) = xml.elements[port].get("name") else {
+                let Some(pname) = xml.elements[port].value("name") else {
                     continue;
                 };
                 if direction == Some("Input") {
-                    input_ports.push(pname.to_string());
+                    input_ports.push(pname);
                 } else if direction == Some("Output") {
                     if xml.elements[port].get("type") == Some("audio") {
                         audio_outputs += 1;
@@ -450,20 +462,20 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
                             .count();
                     }
                     for c in xml.children_named(port, "Connection") {
-                        if let Some(other) = xml.elements[c].get("other") {
-                            feeds.push(other.to_string());
+                        if let Some(other) = xml.elements[c].value("other") {
+                            feeds.push(other);
                         }
                     }
                 }
             }
             // Ardour 2: inputs="{a,b}{c}" outputs="{…}"; ports are NAME/in N, NAME/out N.
-            if let Some(outputs) = io_el.get("outputs") {
-                feeds.extend(
-                    outputs
-                        .split(['{', '}', ','])
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_string),
-                );
+            // Borrowed from the session's bytes like the value, when it is.
+            match io_el.value("outputs") {
+                Some(Cow::Borrowed(outputs)) => feeds.extend(port_list(outputs).map(Cow::Borrowed)),
+                Some(Cow::Owned(outputs)) => {
+                    feeds.extend(port_list(&outputs).map(|p| Cow::Owned(p.to_string())))
+                }
+                None => {}
             }
             if io_el.get("inputs").is_some() {
                 let n = io_el
@@ -471,7 +483,7 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
                     .map_or(0, |i| i.matches('{').count())
                     .max(1);
                 for k in 1..=n {
-                    input_ports.push(format!("{name}/in {k}"));
+                    input_ports.push(Cow::Owned(format!("{name}/in {k}")));
                 }
             }
         }
@@ -513,7 +525,7 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
                 }
                 for a in &re_el.attrs {
                     if a.name.starts_with("source-")
-                        && let Some(n) = source_names.get(a.value.as_str())
+                        && let Some(n) = source_names.get(&*a.value)
                     {
                         let file = basename(n);
                         if !media_files.contains(&file) {
@@ -533,9 +545,9 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
             if PLUGIN_TYPES.contains(&ty) {
                 plugins.push(pe.get("name").unwrap_or("").to_string());
             } else if ty == "intsend"
-                && let Some(t) = pe.get("target")
+                && let Some(t) = pe.value("target")
             {
-                aux_targets.push(t.to_string());
+                aux_targets.push(t);
             }
         }
         for p in xml.children_named(re, "Insert") {
@@ -584,18 +596,23 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
     }
     // Outputs connected to ports no route owns are hardware outputs (Ardour 3-6 spell them as
     // `Connection`s, `system:playback_1`).
-    let owners: std::collections::HashSet<String> = routes
+    let owners: std::collections::HashSet<&str> = routes
         .iter()
-        .flat_map(|r| r.input_ports.iter().cloned())
+        .flat_map(|r| r.input_ports.iter().map(|p| &**p))
         .collect();
-    for r in &mut routes {
-        let external = r
-            .output_ports
-            .iter()
-            .flat_map(|&p| xml.children_named(p, "Connection"))
-            .filter_map(|c| xml.elements[c].get("other"))
-            .filter(|o| !owners.contains(*o))
-            .count();
+    let external: Vec<usize> = routes
+        .iter()
+        .map(|r| {
+            r.output_ports
+                .iter()
+                .flat_map(|&p| xml.children_named(p, "Connection"))
+                .filter_map(|c| xml.elements[c].get("other"))
+                .filter(|o| !owners.contains(*o))
+                .count()
+        })
+        .collect();
+    drop(owners);
+    for (r, external) in routes.iter_mut().zip(external) {
         r.hardware_outputs += external;
     }
 
@@ -621,18 +638,18 @@ pub fn read(xml: XmlDoc) -> ArdourDoc {
 }
 
 /// Which route (index) each input port name belongs to; the first, should a name repeat.
-pub fn input_port_owners(routes: &[Route]) -> HashMap<&str, usize> {
+pub fn input_port_owners<'r>(routes: &'r [Route<'_>]) -> HashMap<&'r str, usize> {
     let mut owner: HashMap<&str, usize> = HashMap::new();
     for (i, r) in routes.iter().enumerate() {
         for p in &r.input_ports {
-            owner.entry(p.as_str()).or_insert(i);
+            owner.entry(&**p).or_insert(i);
         }
     }
     owner
 }
 
 /// The parent bus route of each route (route indices), by output connections.
-pub fn route_parents(routes: &[Route]) -> Vec<Option<usize>> {
+pub fn route_parents(routes: &[Route<'_>]) -> Vec<Option<usize>> {
     let port_owner = input_port_owners(routes);
     let mut parent: Vec<Option<usize>> = routes
         .iter()
@@ -640,7 +657,7 @@ pub fn route_parents(routes: &[Route]) -> Vec<Option<usize>> {
         .map(|(i, r)| {
             r.feeds
                 .iter()
-                .filter_map(|f| port_owner.get(f.as_str()).copied())
+                .filter_map(|f| port_owner.get(&**f).copied())
                 .find(|&o| o != i && routes[o].kind.is_bus())
         })
         .collect();
@@ -661,7 +678,7 @@ pub fn route_parents(routes: &[Route]) -> Vec<Option<usize>> {
 }
 
 /// Session order: presentation order, each bus followed by what it sums.
-fn arrange(routes: &[Route]) -> (Vec<usize>, Vec<Option<usize>>) {
+fn arrange(routes: &[Route<'_>]) -> (Vec<usize>, Vec<Option<usize>>) {
     let parent = route_parents(routes);
     let mut shown: Vec<usize> = (0..routes.len())
         .filter(|&i| !matches!(routes[i].kind, RouteKind::Master | RouteKind::Monitor))
@@ -692,18 +709,18 @@ fn arrange(routes: &[Route]) -> (Vec<usize>, Vec<Option<usize>>) {
     (order, parents)
 }
 
-impl ArdourDoc {
+impl ArdourDoc<'_> {
     /// True when the route's audio goes to hardware outputs and to no route (the master or a
     /// bus): routed around the master. `owners` are [`input_port_owners`].
-    pub fn direct_out(&self, r: &Route, owners: &HashMap<&str, usize>) -> bool {
-        r.hardware_outputs > 0 && !r.feeds.iter().any(|f| owners.contains_key(f.as_str()))
+    pub fn direct_out(&self, r: &Route<'_>, owners: &HashMap<&str, usize>) -> bool {
+        r.hardware_outputs > 0 && !r.feeds.iter().any(|f| owners.contains_key(&**f))
     }
 
     pub fn session(&self) -> Session {
         let aux_targets: Vec<&str> = self
             .routes
             .iter()
-            .flat_map(|r| r.aux_targets.iter().map(String::as_str))
+            .flat_map(|r| r.aux_targets.iter().map(|t| &**t))
             .collect();
         let mut has_children = vec![false; self.track_routes.len()];
         for p in self.parents.iter().flatten() {
@@ -715,7 +732,7 @@ impl ArdourDoc {
         let mut fed = vec![false; self.routes.len()];
         for (i, r) in self.routes.iter().enumerate() {
             for f in &r.feeds {
-                if let Some(&o) = port_owner.get(f.as_str())
+                if let Some(&o) = port_owner.get(&**f)
                     && o != i
                 {
                     fed[o] = true;
@@ -726,13 +743,12 @@ impl ArdourDoc {
             .routes
             .iter()
             .filter(|r| r.kind == RouteKind::Master)
-            .flat_map(|r| r.input_ports.iter().map(String::as_str))
+            .flat_map(|r| r.input_ports.iter().map(|p| &**p))
             .collect();
         // A route inside a bus feeds it by definition (its outputs are how it is inside);
         // at the top level it must feed the master.
-        let feeds_parent = |index: usize, r: &Route| {
-            self.parents[index].is_some()
-                || r.feeds.iter().any(|f| master_inputs.contains(&f.as_str()))
+        let feeds_parent = |index: usize, r: &Route<'_>| {
+            self.parents[index].is_some() || r.feeds.iter().any(|f| master_inputs.contains(&&**f))
         };
         let tracks = self
             .track_routes
@@ -752,7 +768,7 @@ impl ArdourDoc {
                 };
                 Track {
                     index,
-                    name: r.name.as_str().into(),
+                    name: r.name.clone(),
                     kind,
                     color: r.color,
                     parent: self.parents[index],

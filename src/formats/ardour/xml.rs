@@ -4,7 +4,10 @@
 //! the whole element ends, and each attribute with the byte range of its raw (still escaped)
 //! value. Text, comments and processing instructions are skipped, never copied. Entities are
 //! not expanded by the reader; attribute values are unescaped here for reading only, so a
-//! writer replaces exactly the raw bytes of the values it changes ([`escape`]).
+//! writer replaces exactly the raw bytes of the values it changes ([`escape`]). A value that
+//! needs no unescaping (no `&`, valid UTF-8: nearly every value) is borrowed from the
+//! document's bytes, never copied: a session whose bytes are nearly all one name holds that
+//! name once, in the document (issue #14, `bench/memory.sh`).
 //!
 //! Unclosed elements, mismatched end tags and malformed attributes are refused with the line
 //! of the problem.
@@ -12,18 +15,20 @@
 use crate::formats::FormatError;
 use quick_xml::Reader;
 use quick_xml::events::Event;
+use std::borrow::Cow;
 use std::ops::Range;
 
-/// One attribute: its name, its unescaped value and the span of its raw value (inside the quotes).
+/// One attribute: its name, its unescaped value and the span of its raw value (inside the
+/// quotes). The value borrows the scanned bytes (`'a`) unless unescaping changed it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Attr {
+pub struct Attr<'a> {
     pub name: Box<str>,
-    pub value: String,
+    pub value: Cow<'a, str>,
     pub span: Range<usize>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Element {
+pub struct Element<'a> {
     pub name: Box<str>,
     pub parent: Option<usize>,
     pub children: Vec<usize>,
@@ -31,16 +36,22 @@ pub struct Element {
     pub tag: Range<usize>,
     /// End of the element (after its end tag, or after the tag when empty).
     pub end: usize,
-    pub attrs: Vec<Attr>,
+    pub attrs: Vec<Attr<'a>>,
 }
 
-impl Element {
-    pub fn attr(&self, name: &str) -> Option<&Attr> {
+impl<'a> Element<'a> {
+    pub fn attr(&self, name: &str) -> Option<&Attr<'a>> {
         self.attrs.iter().find(|a| &*a.name == name)
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.attr(name).map(|a| a.value.as_str())
+        self.attr(name).map(|a| &*a.value)
+    }
+
+    /// The value of attribute `name`, for keeping beyond the document: borrowed from the
+    /// scanned bytes when the document's value is (copied only when unescaping made it).
+    pub fn value(&self, name: &str) -> Option<Cow<'a, str>> {
+        self.attr(name).map(|a| a.value.clone())
     }
 
     /// The whole element, start tag to end tag.
@@ -56,21 +67,21 @@ impl Element {
 
 /// Every element of a document, in document order (element 0 is the root).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct XmlDoc {
-    pub elements: Vec<Element>,
+pub struct XmlDoc<'a> {
+    pub elements: Vec<Element<'a>>,
 }
 
-impl XmlDoc {
-    pub fn root(&self) -> &Element {
+impl<'a> XmlDoc<'a> {
+    pub fn root(&self) -> &Element<'a> {
         &self.elements[0]
     }
 
     /// Direct children of `parent` named `name`.
-    pub fn children_named<'a>(
-        &'a self,
+    pub fn children_named<'s>(
+        &'s self,
         parent: usize,
-        name: &'a str,
-    ) -> impl Iterator<Item = usize> + 'a {
+        name: &'s str,
+    ) -> impl Iterator<Item = usize> + 's {
         self.elements[parent]
             .children
             .iter()
@@ -94,7 +105,11 @@ pub fn line_of(src: &[u8], offset: usize) -> usize {
     1 + memchr::memchr_iter(b'\n', &src[..offset.min(src.len())]).count()
 }
 
-pub fn scan(src: &[u8]) -> Result<XmlDoc, FormatError> {
+/// Scans `src` (see the module docs); attribute values borrow it where they can.
+///
+/// Errors: malformed XML (an unclosed or mismatched element, a bad attribute or entity, a
+/// second root, no element at all), with the line.
+pub fn scan(src: &[u8]) -> Result<XmlDoc<'_>, FormatError> {
     let mut reader = Reader::from_reader(src);
     {
         let config = reader.config_mut();
@@ -181,7 +196,7 @@ fn is_space(b: u8) -> bool {
 }
 
 /// Splits a start tag into its name and attributes (with absolute value spans).
-fn parse_tag(src: &[u8], tag: Range<usize>) -> Result<(Box<str>, Vec<Attr>), FormatError> {
+fn parse_tag(src: &[u8], tag: Range<usize>) -> Result<(Box<str>, Vec<Attr<'_>>), FormatError> {
     let bad = |at: usize, what: &str| {
         FormatError::at_line(line_of(src, at), format!("malformed XML attribute: {what}"))
     };
@@ -237,11 +252,13 @@ fn parse_tag(src: &[u8], tag: Range<usize>) -> Result<(Box<str>, Vec<Attr>), For
     Ok((name, attrs))
 }
 
-/// Expands the XML predefined entities and character references of a raw attribute value.
-pub fn unescape(raw: &[u8]) -> Option<String> {
+/// Expands the XML predefined entities and character references of a raw attribute value:
+/// borrowed from `raw` when there is nothing to expand or replace (valid UTF-8, no `&`);
+/// `None` for a malformed or unknown reference.
+pub fn unescape(raw: &[u8]) -> Option<Cow<'_, str>> {
     let text = String::from_utf8_lossy(raw);
     if !text.contains('&') {
-        return Some(text.into_owned());
+        return Some(text);
     }
     let mut out = String::with_capacity(text.len());
     let mut rest = &*text;
@@ -269,7 +286,7 @@ pub fn unescape(raw: &[u8]) -> Option<String> {
         rest = &after[semi + 1..];
     }
     out.push_str(rest);
-    Some(out)
+    Some(Cow::Owned(out))
 }
 
 /// Escapes a value for a double- or single-quoted attribute the way libxml2 (Ardour's writer)
@@ -325,6 +342,22 @@ mod tests {
         assert_eq!(err.place, crate::formats::Place::Line(1, None));
         assert!(scan(b"").is_err());
         assert!(scan(b"<A x=1/>").is_err());
+    }
+
+    // A value needing no unescaping is the document's own bytes, not a copy (issue #14: a
+    // session whose bytes are nearly all one name holds it once more, not twice).
+    #[test]
+    fn values_without_entities_borrow_the_document() {
+        let src = b"<A plain=\"synth pad\" esc=\"a &amp; b\"/>";
+        let doc = scan(src).unwrap();
+        let a = &doc.elements[0];
+        let plain = a.attr("plain").unwrap();
+        assert!(matches!(plain.value, Cow::Borrowed(_)));
+        assert_eq!(plain.value.as_ptr(), src[plain.span.clone()].as_ptr());
+        assert!(matches!(a.value("plain"), Some(Cow::Borrowed("synth pad"))));
+        let esc = a.attr("esc").unwrap();
+        assert!(matches!(esc.value, Cow::Owned(_)));
+        assert_eq!(esc.value, "a & b");
     }
 
     #[test]

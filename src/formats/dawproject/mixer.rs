@@ -32,7 +32,7 @@ fn value<'a>(
     doc: &'a DpDocument,
     automated: &HashSet<&[u8]>,
     el: usize,
-) -> Option<(f64, &'a Element)> {
+) -> Option<(f64, &'a Element<'static>)> {
     let e = doc.element(el);
     let v = e.get("value")?.trim().parse::<f64>().ok()?;
     if e.get("id")

@@ -19,7 +19,7 @@ pub mod scan;
 use crate::formats::{FormatError, Project, WriteError};
 use crate::limits::Limits;
 use crate::plan::{Action, BusRef, Change, Note, Plan};
-use crate::session::{Format, Session, Track, TrackKind};
+use crate::session::{Format, NamePool, Session, Track, TrackKind};
 use container::{Archive, Check};
 use scan::DpDocument;
 
@@ -55,11 +55,22 @@ impl<'a> DawProject<'a> {
 
     /// Reads a `.dawproject`, checking the container as far as `check` says.
     pub fn read_checked(src: &'a [u8], limits: &Limits, check: Check) -> Result<Self, FormatError> {
+        Self::read_checked_named(src, limits, check, &NamePool::fresh())
+    }
+
+    /// [`DawProject::read_checked`] with the tracks' names made by `names` (a read-back
+    /// takes the predicted ones, [`NamePool::reusing`]).
+    pub fn read_checked_named(
+        src: &'a [u8],
+        limits: &Limits,
+        check: Check,
+        names: &NamePool,
+    ) -> Result<Self, FormatError> {
         let others = |archive: &Archive| match check {
             Check::Everything => container::check_others(src, archive, limits, &[PROJECT_XML]),
             Check::Layout => Ok(()),
         };
-        Self::read_with(src, limits, others, true)
+        Self::read_with(src, limits, others, true, names)
     }
 
     /// Reads a `.dawproject` from the file `file` (at `path`, `meta` its metadata taken
@@ -122,7 +133,7 @@ impl<'a> DawProject<'a> {
             }
             Ok(())
         };
-        let project = Self::read_with(parts, limits, others, false)?;
+        let project = Self::read_with(parts, limits, others, false, &NamePool::fresh())?;
         Ok((project, digests))
     }
 
@@ -133,6 +144,7 @@ impl<'a> DawProject<'a> {
         limits: &Limits,
         others: impl FnOnce(&Archive) -> Result<(), FormatError> + Send,
         whole: bool,
+        names: &NamePool,
     ) -> Result<Self, FormatError> {
         let (archive, _) = container::read(src, limits, Check::Layout, &[])?;
         let Some(entry) = archive.entry(PROJECT_XML) else {
@@ -161,7 +173,7 @@ impl<'a> DawProject<'a> {
         );
         others?;
         let doc = doc?;
-        let session = session_of(&doc, &xml);
+        let session = session_of(&doc, &xml, names);
         Ok(DawProject {
             src,
             archive,
@@ -229,7 +241,7 @@ fn in_project_xml(e: &FormatError) -> FormatError {
     FormatError::whole(format!("project.xml: {e}"))
 }
 
-fn session_of(doc: &DpDocument, xml: &[u8]) -> Session {
+fn session_of(doc: &DpDocument, xml: &[u8], names: &NamePool) -> Session {
     let tempo = media::tempo(xml);
     let mut files: Vec<Vec<String>> = vec![Vec::new(); doc.tracks.len()];
     for m in &doc.media {
@@ -247,7 +259,7 @@ fn session_of(doc: &DpDocument, xml: &[u8]) -> Session {
         .enumerate()
         .map(|(index, (t, files))| Track {
             index,
-            name: t.name.clone(),
+            name: names.share(&t.name),
             kind: t.kind,
             color: t.color,
             parent: t.parent,

@@ -66,7 +66,8 @@ pub struct MediaRef {
 /// `Structure` (indices are into that record, not the whole file).
 #[derive(Clone, Debug)]
 pub struct DpDocument {
-    pub doc: XmlDoc,
+    /// Owned values (`'static`): the document outlives nothing it could borrow.
+    pub doc: XmlDoc<'static>,
     pub structure: usize,
     pub tracks: Vec<DpTrack>,
     /// The largest `N` of the document's `idN` ids (Bitwig's spelling), if any.
@@ -77,14 +78,14 @@ pub struct DpDocument {
     pub external_files: Vec<(String, std::ops::Range<usize>)>,
 }
 
-fn content_types(el: &Element) -> Vec<&str> {
+fn content_types<'e>(el: &'e Element<'_>) -> Vec<&'e str> {
     el.get("contentType")
         .map(|c| c.split_ascii_whitespace().collect())
         .unwrap_or_default()
 }
 
 impl DpDocument {
-    pub fn element(&self, i: usize) -> &Element {
+    pub fn element(&self, i: usize) -> &Element<'static> {
         &self.doc.elements[i]
     }
 
@@ -264,7 +265,7 @@ fn raw_attrs<'a>(
 }
 
 fn text(raw: &[u8]) -> Option<String> {
-    crate::formats::ardour::xml::unescape(raw)
+    crate::formats::ardour::xml::unescape(raw).map(std::borrow::Cow::into_owned)
 }
 
 fn number(raw: Option<&[u8]>) -> Option<f64> {
@@ -408,7 +409,7 @@ pub fn scan(xml: &[u8]) -> Result<DpDocument, FormatError> {
                 })?;
                 recorded.push(Attr {
                     name: String::from_utf8_lossy(k).into(),
-                    value,
+                    value: value.into(),
                     span: span.clone(),
                 });
             }

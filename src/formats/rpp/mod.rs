@@ -14,7 +14,7 @@ pub mod scan;
 
 use crate::formats::{FormatError, Project, WriteError};
 use crate::plan::{Action, Note, Plan};
-use crate::session::{Format, NameDisplay, Session, Track, TrackKind};
+use crate::session::{Format, NameDisplay, NamePool, Session, Track, TrackKind};
 use color::ByteOrder;
 use scan::{Contents, RppDocument, Scanned};
 use std::borrow::Cow;
@@ -29,9 +29,14 @@ pub struct RppProject<'a> {
 
 impl<'a> RppProject<'a> {
     pub fn read(src: &'a [u8]) -> Result<Self, FormatError> {
+        Self::read_named(src, &NamePool::fresh())
+    }
+
+    /// [`RppProject::read`] with the tracks' names made by `names`.
+    pub fn read_named(src: &'a [u8], names: &NamePool) -> Result<Self, FormatError> {
         let Scanned { doc, contents } = parts::scan(src)?;
         let order = ByteOrder::for_platform(doc.platform.as_deref());
-        let session = session_of(&doc, contents, order);
+        let session = session_of(&doc, contents, order, names);
         Ok(RppProject {
             src,
             doc,
@@ -41,11 +46,12 @@ impl<'a> RppProject<'a> {
     }
 
     /// The session of the project in the file at `path`, read a block at a time (in parts
-    /// on several cores when large), never held whole ([`parts::scan_file`]).
-    pub fn read_session(path: &std::path::Path) -> Result<Session, WriteError> {
+    /// on several cores when large), never held whole ([`parts::scan_file`]); the tracks'
+    /// names made by `names` (a read-back takes the predicted ones, [`NamePool::reusing`]).
+    pub fn read_session(path: &std::path::Path, names: &NamePool) -> Result<Session, WriteError> {
         let Scanned { doc, contents } = parts::scan_file(path)?;
         let order = ByteOrder::for_platform(doc.platform.as_deref());
-        Ok(session_of(&doc, contents, order))
+        Ok(session_of(&doc, contents, order, names))
     }
 
     pub fn document(&self) -> &RppDocument {
@@ -91,7 +97,12 @@ fn is_instrument(plugin: &str) -> bool {
 }
 
 /// The session: the document's hierarchy and colours, and each track's contents moved in.
-fn session_of(doc: &RppDocument, contents: Vec<Contents>, order: ByteOrder) -> Session {
+fn session_of(
+    doc: &RppDocument,
+    contents: Vec<Contents>,
+    order: ByteOrder,
+    names: &NamePool,
+) -> Session {
     let parents = parents_of(doc);
     let mut has_children = vec![false; doc.tracks.len()];
     for p in parents.iter().flatten() {
@@ -118,11 +129,11 @@ fn session_of(doc: &RppDocument, contents: Vec<Contents>, order: ByteOrder) -> S
             };
             Track {
                 index,
-                name: t
-                    .name_block
-                    .as_ref()
-                    .map_or(c.name, |block| block.value.clone())
-                    .into(),
+                name: names.make(
+                    t.name_block
+                        .as_ref()
+                        .map_or(Cow::Owned(c.name), |block| Cow::Borrowed(&block.value)),
+                ),
                 kind,
                 color: t
                     .peakcol

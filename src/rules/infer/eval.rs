@@ -62,7 +62,7 @@ impl<'r> Matches<'r> {
             let session = &project.session;
             let names = Names::of(session);
             let declared = rules.existing_buses(session, &names);
-            let has_media = session.has_media();
+            let has_media = rules.has_material(session, &names);
             for track in &session.tracks {
                 let s = seen.len();
                 let mut matches = Vec::new();
@@ -95,7 +95,9 @@ impl<'r> Matches<'r> {
                 }
                 let unused_colour = match rules.unused.as_ref().map(|u| &u.action) {
                     Some(UnusedAction::Color(c))
-                        if !rules.unused_reasons(track, has_media).is_empty() =>
+                        if !rules
+                            .unused_reasons(session, &names, track, has_media)
+                            .is_empty() =>
                     {
                         Some(*c)
                     }

@@ -130,7 +130,7 @@ fn covered(rules: &RuleSet, session: &Session, colours: ColourSpace) -> Vec<bool
     let colours_count = !matches!(colours, ColourSpace::Unreadable);
     let names = Names::of(session);
     let declared = rules.existing_buses(session, &names);
-    let has_media = session.has_media();
+    let has_media = rules.has_material(session, &names);
     let unused_acts = rules
         .unused
         .as_ref()
@@ -151,7 +151,9 @@ fn covered(rules: &RuleSet, session: &Session, colours: ColourSpace) -> Vec<bool
                     .unused
                     .as_ref()
                     .is_some_and(|u| colours_count || !colour_only(&u.action))
-                && !rules.unused_reasons(track, has_media).is_empty())
+                && !rules
+                    .unused_reasons(session, &names, track, has_media)
+                    .is_empty())
         })
         .collect()
 }

@@ -146,10 +146,7 @@ pub fn plan_one_relocated(
         facts,
         relocation,
     )
-    .map_err(|e| match e {
-        WriteError::Format(e) => e.to_string(),
-        WriteError::Io(e) => e.to_string(),
-    })?;
+    .map_err(|e| describe_write(e, |e| e.to_string()))?;
     Ok(Planned {
         rules,
         // Kept only for what a rendered project may show (a text diff).
@@ -217,10 +214,7 @@ pub fn plan_write_into(
         )
         .map(|(p, s)| (p, Some(s)))
     }
-    .map_err(|e| match e {
-        WriteError::Format(e) => e.to_string(),
-        WriteError::Io(e) => describe_io(e),
-    })?;
+    .map_err(|e| describe_write(e, describe_io))?;
     let planned = Planned {
         rules,
         // Handed to the pipeline, which frees them once the output is written.
@@ -265,10 +259,7 @@ fn plan_write_file(
         how.only_edits,
         how.relocation,
     )
-    .map_err(|e| match e {
-        WriteError::Format(e) => e.to_string(),
-        WriteError::Io(e) => describe_io(e),
-    })?;
+    .map_err(|e| describe_write(e, describe_io))?;
     let planned = Planned {
         rules,
         bytes: Vec::new(),
@@ -296,10 +287,7 @@ fn plan_file(
     };
     let no_output: Option<fn(usize) -> std::io::Result<crate::write::Staged>> = None;
     let (processed, _) = pipeline::process_file_into(&input, &rules, limits, no_output, true, None)
-        .map_err(|e| match e {
-            WriteError::Format(e) => e.to_string(),
-            WriteError::Io(e) => read_error(e),
-        })?;
+        .map_err(|e| describe_write(e, read_error))?;
     Ok(Planned {
         rules,
         bytes: Vec::new(),
@@ -373,4 +361,13 @@ pub fn done_with<T>(result: T, last: bool) {
 /// takes the memory back whole.
 pub fn leave_to_exit<T>(results: T) {
     std::mem::forget(results);
+}
+
+/// A write's error as the user is told it: a format error as it is, an I/O error as
+/// `describe_io` says it (naming the file where the caller knows it).
+fn describe_write(e: WriteError, describe_io: impl FnOnce(std::io::Error) -> String) -> String {
+    match e {
+        WriteError::Format(e) => e.to_string(),
+        WriteError::Io(e) => describe_io(e),
+    }
 }

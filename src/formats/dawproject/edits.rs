@@ -13,10 +13,10 @@
 //! (`Points` whose `Target@parameter` is one of them) and clips aliasing its clips.
 
 use super::DawProject;
-use super::scan::DpDocument;
+use super::scan::{DpDocument, Element};
 use crate::edit::Edit;
 use crate::formats::FormatError;
-use crate::formats::ardour::xml::{Element, escape};
+use crate::formats::ardour::xml::escape;
 use crate::plan::{Action, BusRef, Plan, Slot};
 use std::collections::HashSet;
 use std::ops::Range;
@@ -224,11 +224,11 @@ impl GroupTemplate {
                 .iter()
                 .map(|&c| doc.element(c))
                 .filter(|c| matches!(&*c.name, "Mute" | "Pan" | "Volume"))
-                .map(|c| (c.name.to_string(), raw_attrs(xml, c)))
+                .map(|c| (c.name.to_string(), raw_attrs(xml, &c)))
                 .collect();
             return GroupTemplate {
-                track: raw_attrs(xml, doc.element(g.element)),
-                channel: raw_attrs(xml, doc.element(channel)),
+                track: raw_attrs(xml, &doc.element(g.element)),
+                channel: raw_attrs(xml, &doc.element(channel)),
                 params,
             };
         }
@@ -344,7 +344,7 @@ fn splice_range_into(
 }
 
 pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatError> {
-    let xml = &p.xml[..];
+    let xml = p.xml();
     let doc = &p.doc;
     let session = &p.session;
     let n = doc.tracks.len();
@@ -356,17 +356,17 @@ pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatErro
     for (t, track) in doc.tracks.iter().enumerate() {
         let el = doc.element(track.element);
         if let Some(to) = by_track.rename(t) {
-            edits.push(set_attr(el, "name", to));
+            edits.push(set_attr(&el, "name", to));
             // A channel named like its track (some writers name both) keeps the same name.
             if let Some(c) = track.channel.filter(|&c| c != track.element) {
                 let channel = doc.element(c);
                 if channel.get("name") == el.get("name") && channel.get("name").is_some() {
-                    edits.push(set_attr(channel, "name", to));
+                    edits.push(set_attr(&channel, "name", to));
                 }
             }
         }
         if let Some(to) = by_track.recolor(t) {
-            edits.push(set_attr(el, "color", &to.to_string()));
+            edits.push(set_attr(&el, "color", &to.to_string()));
         }
         if by_track.mutes(t)
             && !session.tracks[t].muted
@@ -415,7 +415,7 @@ pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatErro
         else {
             continue;
         };
-        edits.push(set_attr(doc.element(channel), "destination", &dest));
+        edits.push(set_attr(&doc.element(channel), "destination", &dest));
     }
 
     edits.sort_by_key(|e| (e.range.start, e.range.end));
@@ -428,7 +428,7 @@ pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatErro
         }
     }
     let structure = doc.element(doc.structure);
-    let Some(close) = end_tag_start(xml, structure) else {
+    let Some(close) = end_tag_start(xml, &structure) else {
         return Err(FormatError::whole(
             "internal error: an empty Structure holds no tracks to move",
         ));
@@ -491,7 +491,7 @@ pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatErro
             match layout.slots[s] {
                 Slot::Track(t) => {
                     let el = doc.element(doc.tracks[t].element);
-                    match end_tag_start(xml, el) {
+                    match end_tag_start(xml, &el) {
                         Some(at) => content.extend_from_slice(&xml[at..el.end]),
                         None => content.extend_from_slice(format!("</{}>", el.name).as_bytes()),
                     }
@@ -655,7 +655,7 @@ pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatErro
 fn mute(xml: &[u8], doc: &DpDocument, c: usize, ids: &mut Ids) -> Edit {
     let channel = doc.element(c);
     if let Some(m) = doc.doc.child_named(c, "Mute") {
-        return set_attr(doc.element(m), "value", "true");
+        return set_attr(&doc.element(m), "value", "true");
     }
     let element = format!(
         "<Mute value=\"true\" id=\"{}\" name=\"Mute\"/>",
@@ -730,7 +730,9 @@ fn removal_edits(
         }
     }
     let whole = crate::formats::ardour::xml::scan(xml)?;
-    let refers = |el: &Element, attr: &str| el.get(attr).is_some_and(|v| gone.contains(v));
+    let refers = |el: &crate::formats::ardour::xml::Element, attr: &str| {
+        el.get(attr).is_some_and(|v| gone.contains(v))
+    };
     let inside_removed = |at: usize| subtrees.iter().any(|r| r.start <= at && at < r.end);
     let mut deleted: Vec<Range<usize>> = Vec::new();
     let mut until = 0;

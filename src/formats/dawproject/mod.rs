@@ -167,7 +167,7 @@ impl<'a> DawProject<'a> {
                         "project.xml is UTF-16; premix reads UTF-8 DAWproject files",
                     ));
                 }
-                scan::scan(xml).map_err(|e| in_project_xml(&e))
+                scan::scan(xml, names).map_err(|e| in_project_xml(&e))
             },
         );
         others?;

@@ -395,11 +395,15 @@ fn number(raw: Option<&[u8]>) -> Option<f64> {
 /// ids they hold, without a record per element (they are most of a project's bytes).
 ///
 /// The document keeps `src` (a stored `project.xml` stays borrowed from the file's bytes)
-/// and reads its values from it.
+/// and reads its values from it. The tracks' names are made by `names` (a read-back takes
+/// the predicted ones, never making a second copy of a name equal to one).
 ///
 /// Errors: malformed XML (an unclosed or mismatched element, a bad attribute or entity, a
 /// second root), or a root that is not `<Project>`, with the line in `project.xml`.
-pub fn scan(src: Cow<'_, [u8]>) -> Result<DpDocument<'_>, FormatError> {
+pub fn scan<'a>(
+    src: Cow<'a, [u8]>,
+    names: &crate::session::NamePool,
+) -> Result<DpDocument<'a>, FormatError> {
     use crate::formats::ardour::xml::line_of;
     let xml: &[u8] = &src;
     use quick_xml::events::Event;
@@ -465,7 +469,7 @@ pub fn scan(src: Cow<'_, [u8]>) -> Result<DpDocument<'_>, FormatError> {
                         let doc = Tree {
                             elements: std::mem::take(&mut elements),
                         };
-                        tracks = structure_tracks(xml, &doc, r);
+                        tracks = structure_tracks(xml, &doc, r, names);
                         elements = doc.elements;
                         for (t, track) in tracks.iter().enumerate() {
                             for e in [Some(track.element), track.channel].into_iter().flatten() {
@@ -656,7 +660,7 @@ pub fn scan(src: Cow<'_, [u8]>) -> Result<DpDocument<'_>, FormatError> {
     if tracks.is_empty()
         && let Some(s) = structure
     {
-        tracks = structure_tracks(xml, &doc, s);
+        tracks = structure_tracks(xml, &doc, s, names);
     }
     for c in &clips {
         tracks[c.owner].clips += 1;
@@ -676,7 +680,12 @@ pub fn scan(src: Cow<'_, [u8]>) -> Result<DpDocument<'_>, FormatError> {
 }
 
 /// The tracks of `Structure`, depth-first in document order (a group followed by its members).
-fn structure_tracks(xml: &[u8], doc: &Tree, structure: usize) -> Vec<DpTrack> {
+fn structure_tracks(
+    xml: &[u8],
+    doc: &Tree,
+    structure: usize,
+    names: &crate::session::NamePool,
+) -> Vec<DpTrack> {
     let elem = |i: usize| El {
         el: &doc.elements[i],
         xml,
@@ -708,7 +717,15 @@ fn structure_tracks(xml: &[u8], doc: &Tree, structure: usize) -> Vec<DpTrack> {
                     } else {
                         TrackKind::Audio
                     };
-                    Some(new_track(xml, doc, e, channel, false, kind, parent))
+                    Some(new_track(
+                        (xml, doc),
+                        names,
+                        e,
+                        channel,
+                        false,
+                        kind,
+                        parent,
+                    ))
                 }
             }
             "Channel" if parent.is_none() => match el.get("role") {
@@ -719,7 +736,7 @@ fn structure_tracks(xml: &[u8], doc: &Tree, structure: usize) -> Vec<DpTrack> {
                     } else {
                         TrackKind::Bus
                     };
-                    Some(new_track(xml, doc, e, Some(e), true, kind, None))
+                    Some(new_track((xml, doc), names, e, Some(e), true, kind, None))
                 }
             },
             _ => None,
@@ -743,8 +760,9 @@ fn structure_tracks(xml: &[u8], doc: &Tree, structure: usize) -> Vec<DpTrack> {
 }
 
 fn new_track(
-    xml: &[u8],
-    doc: &Tree,
+    // `project.xml` and its record.
+    (xml, doc): (&[u8], &Tree),
+    names: &crate::session::NamePool,
     element: usize,
     channel: Option<usize>,
     bare_channel: bool,
@@ -756,11 +774,11 @@ fn new_track(
         xml,
     };
     let el = elem(element);
-    let name = el
-        .get("name")
-        .filter(|n| !n.is_empty())
-        .unwrap_or(fallback_name(kind))
-        .into();
+    let name = names.make_str(
+        el.get("name")
+            .filter(|n| !n.is_empty())
+            .unwrap_or(fallback_name(kind)),
+    );
     let muted = channel
         .and_then(|c| doc.child_named(c, "Mute"))
         .is_some_and(|m| elem(m).get("value").map(str::trim) == Some("true"));
@@ -805,7 +823,7 @@ mod tests {
             <Track contentType=\"audio\" id=\"id1\" name=\"synth pad\">\
             <Channel id=\"id2\" role=\"regular\" comment=\"a &amp; b\"/></Track>\
             </Structure></Project>";
-        let doc = scan(Cow::Borrowed(&xml[..])).unwrap();
+        let doc = scan(Cow::Borrowed(&xml[..]), &crate::session::NamePool::fresh()).unwrap();
         let track = doc.element(doc.tracks[0].element);
         let name = track.get("name").unwrap();
         assert_eq!(name, "synth pad");

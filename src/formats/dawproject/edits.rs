@@ -13,10 +13,10 @@
 //! (`Points` whose `Target@parameter` is one of them) and clips aliasing its clips.
 
 use super::DawProject;
-use super::scan::DpDocument;
+use super::scan::{DpDocument, Element};
 use crate::edit::Edit;
 use crate::formats::FormatError;
-use crate::formats::ardour::xml::{Element, escape};
+use crate::formats::ardour::xml::escape;
 use crate::plan::{Action, BusRef, Plan, Slot};
 use std::collections::HashSet;
 use std::ops::Range;
@@ -143,44 +143,219 @@ impl Layout {
 
     /// A line break and the indentation of depth `depth` inside `Structure` (0: its
     /// children), or nothing in a file without line breaks.
-    fn line(&self, depth: usize, out: &mut Vec<u8>) {
+    fn line(&self, depth: usize, out: &mut Rebuild) {
         if self.compact {
             return;
         }
-        out.extend_from_slice(self.newline.as_bytes());
-        out.extend_from_slice(&self.base);
+        out.push(self.newline.as_bytes());
+        out.push(&self.base);
         for _ in 0..=depth {
-            out.extend_from_slice(&self.unit);
+            out.push(&self.unit);
         }
     }
 
-    /// `text` (an element as written at depth `from`) re-indented for depth `to`: every line
-    /// after the first gains or loses the difference in indentation units.
-    /// `text` moved from depth `from` to depth `to`, appended to `out` (a moved track's
-    /// text is not copied once more: it may hold a name of any length).
-    fn reindent_into(&self, text: &[u8], from: usize, to: usize, out: &mut Vec<u8>) {
+    /// `parts` (an element as written at depth `from`) moved to depth `to`, into `out`:
+    /// every line after the first gains or loses the difference in indentation units. Only
+    /// the indentation is written anew; the lines stay runs of the original where they were
+    /// (a moved track's text is never copied: it may hold a name of any length).
+    fn reindent_into(&self, xml: &[u8], parts: &[Part], from: usize, to: usize, out: &mut Rebuild) {
         if self.compact || from == to {
-            out.extend_from_slice(text);
+            for p in parts {
+                out.part(xml, p);
+            }
             return;
         }
-        for (i, line) in text.split(|&b| b == b'\n').enumerate() {
-            if i > 0 {
-                out.push(b'\n');
-                let mut rest = line;
-                if to > from {
-                    for _ in 0..to - from {
-                        out.extend_from_slice(&self.unit);
-                    }
-                } else {
-                    for _ in 0..from - to {
-                        rest = rest.strip_prefix(&self.unit[..]).unwrap_or(rest);
-                    }
-                }
-                out.extend_from_slice(rest);
-            } else {
-                out.extend_from_slice(line);
+        // One line at a time, each with its line break.
+        let mut line: Vec<Part> = Vec::new();
+        let mut first = true;
+        for p in parts {
+            let bytes = p.bytes(xml);
+            let mut start = 0;
+            for nl in memchr::memchr_iter(b'\n', bytes) {
+                line.push(p.sub(start..nl + 1));
+                self.reindent_line(xml, &line, first, from, to, out);
+                line.clear();
+                first = false;
+                start = nl + 1;
+            }
+            if start < bytes.len() {
+                line.push(p.sub(start..bytes.len()));
             }
         }
+        self.reindent_line(xml, &line, first, from, to, out);
+    }
+
+    /// One line of [`Layout::reindent_into`].
+    fn reindent_line(
+        &self,
+        xml: &[u8],
+        line: &[Part],
+        first: bool,
+        from: usize,
+        to: usize,
+        out: &mut Rebuild,
+    ) {
+        let mut skip = 0;
+        if !first {
+            if to > from {
+                for _ in 0..to - from {
+                    out.push(&self.unit);
+                }
+            } else {
+                // The first bytes of the line, as far as the units to strip reach.
+                let want = self.unit.len() * (from - to);
+                let mut head = Vec::with_capacity(want);
+                for p in line {
+                    let b = p.bytes(xml);
+                    head.extend_from_slice(&b[..b.len().min(want - head.len())]);
+                    if head.len() == want {
+                        break;
+                    }
+                }
+                let mut rest = &head[..];
+                for _ in 0..from - to {
+                    rest = rest.strip_prefix(&self.unit[..]).unwrap_or(rest);
+                }
+                skip = head.len() - rest.len();
+            }
+        }
+        for p in line {
+            let len = p.bytes(xml).len();
+            if skip >= len {
+                skip -= len;
+                continue;
+            }
+            out.part(xml, &p.sub(skip..len));
+            skip = 0;
+        }
+    }
+}
+
+/// A run of the new `Structure`: bytes of the original (by their range) or bytes premix
+/// writes (an edit's content).
+#[derive(Clone, Debug)]
+enum Part<'e> {
+    Original(Range<usize>),
+    New(&'e [u8]),
+}
+
+impl<'e> Part<'e> {
+    fn bytes<'s>(&'s self, xml: &'s [u8]) -> &'s [u8] {
+        match self {
+            Part::Original(r) => &xml[r.clone()],
+            Part::New(b) => b,
+        }
+    }
+
+    /// The bytes `r` of this part.
+    fn sub(&self, r: Range<usize>) -> Part<'e> {
+        match self {
+            Part::Original(o) => Part::Original(o.start + r.start..o.start + r.end),
+            Part::New(b) => Part::New(&b[r]),
+        }
+    }
+}
+
+/// The new content of `Structure`, made as edits of its original bytes. It is gathered as
+/// runs of the original and bytes premix writes; then the runs of the original that keep
+/// their order, the longest first, stay where they are, never copied (a track's text may
+/// hold a name of any length, issue #14), and everything else replaces the bytes between
+/// them.
+struct Rebuild<'x> {
+    xml: &'x [u8],
+    start: usize,
+    parts: Vec<Piece>,
+}
+
+/// A run of the new `Structure`, owned.
+enum Piece {
+    Original(Range<usize>),
+    New(Vec<u8>),
+}
+
+impl<'x> Rebuild<'x> {
+    /// The content of `Structure` starting at `start` of `xml`.
+    fn new(xml: &'x [u8], start: usize) -> Self {
+        Rebuild {
+            xml,
+            start,
+            parts: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        match self.parts.last_mut() {
+            Some(Piece::New(b)) => b.extend_from_slice(bytes),
+            _ => self.parts.push(Piece::New(bytes.to_vec())),
+        }
+    }
+
+    fn original(&mut self, r: Range<usize>) {
+        if r.is_empty() {
+            return;
+        }
+        match self.parts.last_mut() {
+            Some(Piece::Original(o)) if o.end == r.start => o.end = r.end,
+            _ => self.parts.push(Piece::Original(r)),
+        }
+    }
+
+    fn part(&mut self, xml: &[u8], p: &Part) {
+        match p {
+            Part::Original(r) => self.original(r.clone()),
+            Part::New(_) => self.push(p.bytes(xml)),
+        }
+    }
+
+    /// The edits that turn the original, from `start` to `end`, into the content gathered.
+    fn finish(self, end: usize) -> Vec<Edit> {
+        // The runs kept: the longest first, each when it comes after every kept run before it
+        // in the content and before every kept run after it.
+        let mut runs: Vec<usize> = (0..self.parts.len())
+            .filter(|&i| matches!(self.parts[i], Piece::Original(_)))
+            .collect();
+        let range = |i: usize| match &self.parts[i] {
+            Piece::Original(r) => r.clone(),
+            Piece::New(_) => 0..0,
+        };
+        runs.sort_by_key(|&i| std::cmp::Reverse(range(i).len()));
+        let mut kept: std::collections::BTreeMap<usize, Range<usize>> = Default::default();
+        for i in runs {
+            let r = range(i);
+            let after_before = kept
+                .range(..i)
+                .next_back()
+                .is_none_or(|(_, k)| k.end <= r.start);
+            let before_after = kept
+                .range(i + 1..)
+                .next()
+                .is_none_or(|(_, k)| r.end <= k.start);
+            if after_before && before_after {
+                kept.insert(i, r);
+            }
+        }
+        let mut edits = Vec::new();
+        let mut cursor = self.start;
+        let mut pending: Vec<u8> = Vec::new();
+        let mut flush = |upto: usize, cursor: usize, pending: &mut Vec<u8>| {
+            // Nothing to write when what comes between is what was there.
+            if pending[..] != self.xml[cursor..upto] {
+                edits.push(Edit::replace(cursor..upto, std::mem::take(pending)));
+            }
+            pending.clear();
+        };
+        for (i, p) in self.parts.iter().enumerate() {
+            match (p, kept.get(&i)) {
+                (_, Some(r)) => {
+                    flush(r.start, cursor, &mut pending);
+                    cursor = r.end;
+                }
+                (Piece::Original(r), None) => pending.extend_from_slice(&self.xml[r.clone()]),
+                (Piece::New(b), None) => pending.extend_from_slice(b),
+            }
+        }
+        flush(end, cursor, &mut pending);
+        edits
     }
 }
 
@@ -224,11 +399,11 @@ impl GroupTemplate {
                 .iter()
                 .map(|&c| doc.element(c))
                 .filter(|c| matches!(&*c.name, "Mute" | "Pan" | "Volume"))
-                .map(|c| (c.name.to_string(), raw_attrs(xml, c)))
+                .map(|c| (c.name.to_string(), raw_attrs(xml, &c)))
                 .collect();
             return GroupTemplate {
-                track: raw_attrs(xml, doc.element(g.element)),
-                channel: raw_attrs(xml, doc.element(channel)),
+                track: raw_attrs(xml, &doc.element(g.element)),
+                channel: raw_attrs(xml, &doc.element(channel)),
                 params,
             };
         }
@@ -314,37 +489,26 @@ fn tag(name: &str, attrs: &[(String, String)], empty: Option<&str>) -> String {
     s
 }
 
-/// Applies the edits of `edits` that lie inside `range` to that range of `xml`, marking them
-/// used.
-fn splice_range(xml: &[u8], range: Range<usize>, edits: &[Edit], used: &mut [bool]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(range.len() + 64);
-    splice_range_into(xml, range, edits, used, &mut out);
-    out
-}
-
-/// [`splice_range`] appended to `out`.
-fn splice_range_into(
-    xml: &[u8],
-    range: Range<usize>,
-    edits: &[Edit],
-    used: &mut [bool],
-    out: &mut Vec<u8>,
-) {
+/// The bytes of `range` with the edits inside it (marked `used`), as parts: runs of the
+/// original and the edits' contents. `edits` is sorted and never overlaps (checked by the
+/// caller).
+fn splice_parts<'e>(range: Range<usize>, edits: &'e [Edit], used: &mut [bool]) -> Vec<Part<'e>> {
+    let mut parts = Vec::new();
     let mut cursor = range.start;
     for (i, e) in edits.iter().enumerate() {
         if e.range.start >= range.start && e.range.end <= range.end && !used[i] {
-            // `edits` is sorted and never overlaps (checked by the caller).
-            out.extend_from_slice(&xml[cursor..e.range.start]);
-            out.extend_from_slice(&e.content);
+            parts.push(Part::Original(cursor..e.range.start));
+            parts.push(Part::New(&e.content));
             cursor = e.range.end;
             used[i] = true;
         }
     }
-    out.extend_from_slice(&xml[cursor..range.end]);
+    parts.push(Part::Original(cursor..range.end));
+    parts
 }
 
 pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatError> {
-    let xml = &p.xml[..];
+    let xml = p.xml();
     let doc = &p.doc;
     let session = &p.session;
     let n = doc.tracks.len();
@@ -356,17 +520,17 @@ pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatErro
     for (t, track) in doc.tracks.iter().enumerate() {
         let el = doc.element(track.element);
         if let Some(to) = by_track.rename(t) {
-            edits.push(set_attr(el, "name", to));
+            edits.push(set_attr(&el, "name", to));
             // A channel named like its track (some writers name both) keeps the same name.
             if let Some(c) = track.channel.filter(|&c| c != track.element) {
                 let channel = doc.element(c);
                 if channel.get("name") == el.get("name") && channel.get("name").is_some() {
-                    edits.push(set_attr(channel, "name", to));
+                    edits.push(set_attr(&channel, "name", to));
                 }
             }
         }
         if let Some(to) = by_track.recolor(t) {
-            edits.push(set_attr(el, "color", &to.to_string()));
+            edits.push(set_attr(&el, "color", &to.to_string()));
         }
         if by_track.mutes(t)
             && !session.tracks[t].muted
@@ -415,7 +579,7 @@ pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatErro
         else {
             continue;
         };
-        edits.push(set_attr(doc.element(channel), "destination", &dest));
+        edits.push(set_attr(&doc.element(channel), "destination", &dest));
     }
 
     edits.sort_by_key(|e| (e.range.start, e.range.end));
@@ -428,7 +592,7 @@ pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatErro
         }
     }
     let structure = doc.element(doc.structure);
-    let Some(close) = end_tag_start(xml, structure) else {
+    let Some(close) = end_tag_start(xml, &structure) else {
         return Err(FormatError::whole(
             "internal error: an empty Structure holds no tracks to move",
         ));
@@ -468,17 +632,19 @@ pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatErro
         }
     }
 
-    let mut content: Vec<u8> = Vec::with_capacity(inner.len() + 4096);
+    let mut content = Rebuild::new(xml, inner.start);
     let session_elements: HashSet<usize> = doc.tracks.iter().map(|t| t.element).collect();
     let first_session = structure
         .children
         .iter()
         .position(|c| session_elements.contains(c))
         .unwrap_or(structure.children.len());
-    let emit_other = |c: usize, content: &mut Vec<u8>, used: &mut [bool]| {
+    let emit_other = |c: usize, content: &mut Rebuild, used: &mut [bool]| {
         let el = doc.element(c);
         form.line(0, content);
-        splice_range_into(xml, el.range(), &edits, used, content);
+        for p in splice_parts(el.range(), &edits, used) {
+            content.part(xml, &p);
+        }
     };
     for &c in &structure.children[..first_session] {
         emit_other(c, &mut content, &mut used);
@@ -491,12 +657,12 @@ pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatErro
             match layout.slots[s] {
                 Slot::Track(t) => {
                     let el = doc.element(doc.tracks[t].element);
-                    match end_tag_start(xml, el) {
-                        Some(at) => content.extend_from_slice(&xml[at..el.end]),
-                        None => content.extend_from_slice(format!("</{}>", el.name).as_bytes()),
+                    match end_tag_start(xml, &el) {
+                        Some(at) => content.original(at..el.end),
+                        None => content.push(format!("</{}>", el.name).as_bytes()),
                     }
                 }
-                Slot::NewBus(_) => content.extend_from_slice(b"</Track>"),
+                Slot::NewBus(_) => content.push(b"</Track>"),
             }
             continue;
         }
@@ -527,17 +693,22 @@ pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatErro
                 } else {
                     el.range()
                 };
-                let head = splice_range(xml, range, &edits, &mut used);
-                form.reindent_into(&head, from, depth, &mut content);
-                drop(head);
+                // `<Track .../>` gaining members: opened here (its `/>` and the space before
+                // it left out), closed after them.
                 let opened = el.is_empty_tag() && has_children;
-                if opened {
-                    // `<Track .../>` gaining members: opened here, closed after them.
-                    content.truncate(content.len() - 2);
-                    while content.last().is_some_and(|b| b.is_ascii_whitespace()) {
-                        content.pop();
+                let range = if opened {
+                    let mut end = el.tag.end - 2;
+                    while end > el.tag.start && xml[end - 1].is_ascii_whitespace() {
+                        end -= 1;
                     }
-                    content.push(b'>');
+                    range.start..end
+                } else {
+                    range
+                };
+                let head = splice_parts(range, &edits, &mut used);
+                form.reindent_into(xml, &head, from, depth, &mut content);
+                if opened {
+                    content.push(b">");
                 }
                 if split || opened {
                     stack.push((s, depth, true));
@@ -576,7 +747,7 @@ pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatErro
                         attrs.push((key.into(), value));
                     }
                 }
-                content.extend_from_slice(tag("Track", &attrs, None).as_bytes());
+                content.push(tag("Track", &attrs, None).as_bytes());
                 let mut channel: Vec<(String, String)> = Vec::new();
                 for (k, v) in &template.channel {
                     match k.as_str() {
@@ -599,7 +770,7 @@ pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatErro
                 }
                 form.line(depth + 1, &mut content);
                 let params = &template.params;
-                content.extend_from_slice(
+                content.push(
                     tag(
                         "Channel",
                         &channel,
@@ -618,11 +789,10 @@ pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatErro
                             })
                             .collect();
                         form.line(depth + 2, &mut content);
-                        content
-                            .extend_from_slice(tag(name, &attrs, Some(form.empty_end)).as_bytes());
+                        content.push(tag(name, &attrs, Some(form.empty_end)).as_bytes());
                     }
                     form.line(depth + 1, &mut content);
-                    content.extend_from_slice(b"</Channel>");
+                    content.push(b"</Channel>");
                 }
                 stack.push((s, depth, true));
             }
@@ -637,17 +807,19 @@ pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatErro
         }
     }
     if !form.compact {
-        content.extend_from_slice(form.newline.as_bytes());
-        content.extend_from_slice(&form.base);
+        content.push(form.newline.as_bytes());
+        content.push(&form.base);
     }
-    let mut out: Vec<Edit> = edits
+    // The edits before Structure's content, its own, then those after (the order insertions
+    // at one offset keep).
+    let rebuilt = content.finish(inner.end);
+    let (before, after): (Vec<Edit>, Vec<Edit>) = edits
         .into_iter()
         .enumerate()
         .filter(|(i, e)| !used[*i] && (e.range.end <= inner.start || e.range.start >= inner.end))
         .map(|(_, e)| e)
-        .collect();
-    out.push(Edit::replace(inner, content));
-    Ok(out)
+        .partition(|e| e.range.end <= inner.start);
+    Ok(before.into_iter().chain(rebuilt).chain(after).collect())
 }
 
 /// Mutes channel `c`: its `Mute` value set, or a `Mute` parameter added where the schema puts
@@ -655,7 +827,7 @@ pub(super) fn write(p: &DawProject, plan: &Plan) -> Result<Vec<Edit>, FormatErro
 fn mute(xml: &[u8], doc: &DpDocument, c: usize, ids: &mut Ids) -> Edit {
     let channel = doc.element(c);
     if let Some(m) = doc.doc.child_named(c, "Mute") {
-        return set_attr(doc.element(m), "value", "true");
+        return set_attr(&doc.element(m), "value", "true");
     }
     let element = format!(
         "<Mute value=\"true\" id=\"{}\" name=\"Mute\"/>",
@@ -730,7 +902,9 @@ fn removal_edits(
         }
     }
     let whole = crate::formats::ardour::xml::scan(xml)?;
-    let refers = |el: &Element, attr: &str| el.get(attr).is_some_and(|v| gone.contains(v));
+    let refers = |el: &crate::formats::ardour::xml::Element, attr: &str| {
+        el.get(attr).is_some_and(|v| gone.contains(v))
+    };
     let inside_removed = |at: usize| subtrees.iter().any(|r| r.start <= at && at < r.end);
     let mut deleted: Vec<Range<usize>> = Vec::new();
     let mut until = 0;
@@ -760,6 +934,31 @@ fn removal_edits(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Structure rebuilt as edits: the longest run of the original that keeps its order stays
+    // where it is, not copied into an edit (issue #14: a moved track may hold a 100 MB name);
+    // what moves before it is copied; the result is the content gathered, byte for byte.
+    #[test]
+    fn a_rebuilt_structure_copies_only_what_moves_before_the_longest_run() {
+        let xml = b"<S>aa|bbbbbbbbbb|cc</S>";
+        let mut r = Rebuild::new(xml, 3);
+        r.original(6..16); // the long run, kept
+        r.push(b"+");
+        r.original(3..6); // moved after it: copied
+        r.original(16..19);
+        let edits = r.finish(19);
+        let out = crate::edit::splice(xml, edits.clone()).unwrap();
+        assert_eq!(out, b"<S>bbbbbbbbbb+aa||cc</S>");
+        assert!(
+            edits
+                .iter()
+                .all(|e| !e.content.windows(2).any(|w| w == b"bb"))
+        );
+        // Nothing moved: no edit at all.
+        let mut r = Rebuild::new(xml, 3);
+        r.original(3..19);
+        assert!(r.finish(19).is_empty());
+    }
 
     fn attrs(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         owned(pairs)

@@ -9,9 +9,8 @@
 //! automation lane targets (`Points/Target@parameter`) is automated: the value premix would
 //! change is not what plays, so it is not read.
 
-use super::scan::DpDocument;
+use super::scan::{DpDocument, El};
 use crate::edit::Edit;
-use crate::formats::ardour::xml::Element;
 use crate::session::{db_to_gain, gain_to_db};
 use std::collections::HashSet;
 
@@ -28,11 +27,7 @@ pub fn automated(xml: &[u8]) -> HashSet<&[u8]> {
 }
 
 /// The parameter's `value`, when no automation (`automated`) targets it.
-fn value<'a>(
-    doc: &'a DpDocument,
-    automated: &HashSet<&[u8]>,
-    el: usize,
-) -> Option<(f64, &'a Element<'static>)> {
+fn value<'a>(doc: &'a DpDocument, automated: &HashSet<&[u8]>, el: usize) -> Option<(f64, El<'a>)> {
     let e = doc.element(el);
     let v = e.get("value")?.trim().parse::<f64>().ok()?;
     if e.get("id")
@@ -87,9 +82,9 @@ fn spelt(value: f64, original: &str) -> String {
     }
 }
 
-fn set_value(el: &Element, value: f64) -> Option<Edit> {
+fn set_value(el: El, value: f64) -> Option<Edit> {
     let a = el.attr("value")?;
-    Some(Edit::replace(a.span.clone(), spelt(value, &a.value)))
+    Some(Edit::replace(a.span.clone(), spelt(value, el.value(a))))
 }
 
 /// The edits that set track `t`'s fader (linear) and pan (-1..1), each when given.

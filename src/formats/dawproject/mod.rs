@@ -31,9 +31,8 @@ pub struct DawProject<'a> {
     /// file ([`DawProject::read_from_file`]).
     src: &'a [u8],
     archive: Archive,
-    /// Borrowed from `src` when stored.
-    xml: std::borrow::Cow<'a, [u8]>,
-    doc: DpDocument,
+    /// With the `project.xml` it was scanned from (borrowed from `src` when stored).
+    doc: DpDocument<'a>,
     session: Session,
     /// True when `src` is the whole file (it can be written in memory).
     whole: bool,
@@ -168,16 +167,15 @@ impl<'a> DawProject<'a> {
                         "project.xml is UTF-16; premix reads UTF-8 DAWproject files",
                     ));
                 }
-                scan::scan(&xml).map_err(|e| in_project_xml(&e))
+                scan::scan(xml, names).map_err(|e| in_project_xml(&e))
             },
         );
         others?;
         let doc = doc?;
-        let session = session_of(&doc, &xml, names);
+        let session = session_of(&doc, doc.xml(), names);
         Ok(DawProject {
             src,
             archive,
-            xml,
             doc,
             session,
             whole,
@@ -186,10 +184,10 @@ impl<'a> DawProject<'a> {
 
     /// The decompressed `project.xml`.
     pub fn xml(&self) -> &[u8] {
-        &self.xml
+        self.doc.xml()
     }
 
-    pub fn document(&self) -> &DpDocument {
+    pub fn document(&self) -> &DpDocument<'a> {
         &self.doc
     }
 
@@ -379,9 +377,7 @@ impl Project for DawProject<'_> {
         // scan the document per track).
         let outputs: std::collections::HashSet<&str> = self
             .doc
-            .doc
-            .elements
-            .iter()
+            .elements()
             .filter(|el| &*el.name == "Channel" && el.get("destination") != el.get("id"))
             .filter_map(|el| el.get("destination"))
             .collect();
@@ -532,7 +528,7 @@ impl DawProject<'_> {
             let mut edits = edits;
             let mut crc = crc32fast::Hasher::new();
             let mut size = 0u64;
-            crate::edit::splice_in_place(&self.xml, &mut edits, |piece| {
+            crate::edit::splice_in_place(self.xml(), &mut edits, |piece| {
                 crc.update(piece);
                 size += piece.len() as u64;
             })
@@ -540,7 +536,7 @@ impl DawProject<'_> {
             let edits = std::cell::RefCell::new(edits);
             let feed = |w: &mut dyn std::io::Write| {
                 let mut failed = Ok(());
-                crate::edit::splice_in_place(&self.xml, &mut edits.borrow_mut(), |piece| {
+                crate::edit::splice_in_place(self.xml(), &mut edits.borrow_mut(), |piece| {
                     if failed.is_ok() {
                         failed = w.write_all(piece);
                     }
@@ -555,8 +551,8 @@ impl DawProject<'_> {
             };
             return container::write_pieces(self.src, &self.archive, index, new, out);
         }
-        let new = container::compress(method, self.xml.len(), |w| {
-            crate::edit::splice_into(&self.xml, edits, w).map_err(|e| match e {
+        let new = container::compress(method, self.xml().len(), |w| {
+            crate::edit::splice_into(self.xml(), edits, w).map_err(|e| match e {
                 crate::edit::SpliceError::Io(io) => io,
                 crate::edit::SpliceError::Conflict(c) => std::io::Error::other(c.to_string()),
             })

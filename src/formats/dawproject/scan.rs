@@ -16,9 +16,113 @@
 //!   audio is `Audio/File@path`, inside the container unless `external="true"`.
 
 use crate::formats::FormatError;
-use crate::formats::ardour::xml::{Element, XmlDoc};
 use crate::session::{Rgb, TrackKind};
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ops::Range;
+
+/// One recorded attribute: its name and the span of its raw value in `project.xml` (inside
+/// the quotes). The value itself is read from `project.xml` ([`El::get`]); it is held here
+/// only where unescaping changed it (an entity, or bytes that are not UTF-8), so a document
+/// whose bytes are nearly all one value holds that value once, in `project.xml` (issue #14).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attr {
+    pub name: Box<str>,
+    pub span: Range<usize>,
+    unescaped: Option<Box<str>>,
+}
+
+/// One recorded element: its name, parent, children, the byte range of its start tag, where
+/// it ends (after its end tag, or after the tag when empty) and its attributes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Element {
+    pub name: Box<str>,
+    pub parent: Option<usize>,
+    pub children: Vec<usize>,
+    /// The start tag (`<X ...>` or `<X .../>`).
+    pub tag: Range<usize>,
+    pub end: usize,
+    pub attrs: Vec<Attr>,
+}
+
+impl Element {
+    pub fn attr(&self, name: &str) -> Option<&Attr> {
+        self.attrs.iter().find(|a| &*a.name == name)
+    }
+
+    /// The whole element, start tag to end tag.
+    pub fn range(&self) -> Range<usize> {
+        self.tag.start..self.end
+    }
+
+    /// True for `<X/>`.
+    pub fn is_empty_tag(&self) -> bool {
+        self.end == self.tag.end
+    }
+}
+
+/// The recorded elements, in document order (element 0 is the root).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tree {
+    pub elements: Vec<Element>,
+}
+
+impl Tree {
+    /// The first direct child of `parent` named `name`.
+    pub fn child_named(&self, parent: usize, name: &str) -> Option<usize> {
+        self.elements[parent]
+            .children
+            .iter()
+            .copied()
+            .find(|&c| &*self.elements[c].name == name)
+    }
+
+    /// Every recorded element inside `ancestor` (not itself), in document order.
+    pub fn descendants(&self, ancestor: usize) -> impl Iterator<Item = usize> + '_ {
+        let end = self.elements[ancestor].end;
+        (ancestor + 1..self.elements.len()).take_while(move |&i| self.elements[i].tag.start < end)
+    }
+}
+
+/// A recorded element with the `project.xml` it was read from, to read its values.
+#[derive(Clone, Copy, Debug)]
+pub struct El<'s> {
+    el: &'s Element,
+    xml: &'s [u8],
+}
+
+impl std::ops::Deref for El<'_> {
+    type Target = Element;
+    fn deref(&self) -> &Element {
+        self.el
+    }
+}
+
+impl<'s> El<'s> {
+    /// The element's record, for as long as the document lives.
+    pub fn record(&self) -> &'s Element {
+        self.el
+    }
+
+    pub fn attr(&self, name: &str) -> Option<&'s Attr> {
+        self.el.attr(name)
+    }
+
+    /// The unescaped value of attribute `a`: the bytes of `project.xml` where unescaping
+    /// changes nothing, else the copy the scan made.
+    pub fn value(&self, a: &'s Attr) -> &'s str {
+        match &a.unescaped {
+            Some(v) => v,
+            // Valid UTF-8 without an entity: `unescape` checked it when the scan recorded it.
+            None => std::str::from_utf8(&self.xml[a.span.clone()]).unwrap_or_default(),
+        }
+    }
+
+    /// The unescaped value of attribute `name`.
+    pub fn get(&self, name: &str) -> Option<&'s str> {
+        self.attr(name).map(|a| self.value(a))
+    }
+}
 
 /// One track (or bare mixer channel) of the project, in display order.
 #[derive(Clone, Debug, PartialEq)]
@@ -62,12 +166,14 @@ pub struct MediaRef {
     pub file_duration: Option<f64>,
 }
 
-/// The scanned document. `doc` records the root, its children and every element of
-/// `Structure` (indices are into that record, not the whole file).
+/// The scanned document and the `project.xml` it was scanned from (borrowed from the file's
+/// bytes when stored, inflated when deflated). `doc` records the root, its children and every
+/// element of `Structure` (indices are into that record, not the whole file); their values
+/// are read from `xml` ([`DpDocument::element`], [`El::get`]).
 #[derive(Clone, Debug)]
-pub struct DpDocument {
-    /// Owned values (`'static`): the document outlives nothing it could borrow.
-    pub doc: XmlDoc<'static>,
+pub struct DpDocument<'a> {
+    xml: Cow<'a, [u8]>,
+    pub doc: Tree,
     pub structure: usize,
     pub tracks: Vec<DpTrack>,
     /// The largest `N` of the document's `idN` ids (Bitwig's spelling), if any.
@@ -78,15 +184,28 @@ pub struct DpDocument {
     pub external_files: Vec<(String, std::ops::Range<usize>)>,
 }
 
-fn content_types<'e>(el: &'e Element<'_>) -> Vec<&'e str> {
+fn content_types<'e>(el: El<'e>) -> Vec<&'e str> {
     el.get("contentType")
         .map(|c| c.split_ascii_whitespace().collect())
         .unwrap_or_default()
 }
 
-impl DpDocument {
-    pub fn element(&self, i: usize) -> &Element<'static> {
-        &self.doc.elements[i]
+impl<'a> DpDocument<'a> {
+    /// The `project.xml` the document was scanned from.
+    pub fn xml(&self) -> &[u8] {
+        &self.xml
+    }
+
+    pub fn element(&self, i: usize) -> El<'_> {
+        El {
+            el: &self.doc.elements[i],
+            xml: &self.xml,
+        }
+    }
+
+    /// Every recorded element, in document order.
+    pub fn elements(&self) -> impl Iterator<Item = El<'_>> {
+        self.doc.elements.iter().map(|el| El { el, xml: &self.xml })
     }
 
     /// Track `t`'s channel's own parameter element named `name` (`Volume`, `Pan`: children
@@ -110,7 +229,7 @@ impl DpDocument {
             return false;
         };
         let own = self.tracks[t].channel;
-        self.doc.elements.iter().enumerate().any(|(i, el)| {
+        self.elements().enumerate().any(|(i, el)| {
             &*el.name == "Send"
                 && el.get("destination") == Some(id)
                 && own.is_none_or(|c| !self.is_inside(i, c))
@@ -123,7 +242,7 @@ impl DpDocument {
             return false;
         };
         let own = self.tracks[t].channel;
-        self.doc.elements.iter().enumerate().any(|(i, el)| {
+        self.elements().enumerate().any(|(i, el)| {
             &*el.name == "Channel" && el.get("destination") == Some(id) && Some(i) != own
         })
     }
@@ -133,7 +252,7 @@ impl DpDocument {
     pub fn fed_channels(&self) -> std::collections::HashSet<&str> {
         let els = &self.doc.elements;
         let mut fed = std::collections::HashSet::new();
-        for el in els {
+        for el in self.elements() {
             let Some(dest) = el.get("destination") else {
                 continue;
             };
@@ -144,7 +263,7 @@ impl DpDocument {
                     while let Some(i) = p.filter(|&i| &*els[i].name != "Channel") {
                         p = els[i].parent;
                     }
-                    p.and_then(|c| els[c].get("id"))
+                    p.and_then(|c| self.element(c).get("id"))
                 }
                 _ => continue,
             };
@@ -158,12 +277,11 @@ impl DpDocument {
     /// The id of the project's master channel: the channel with role `master` of a track that
     /// is not a group, or a bare one in `Structure`.
     pub fn master_channel_id(&self) -> Option<&str> {
-        let els = &self.doc.elements;
-        els.iter().find_map(|el| {
+        self.elements().find_map(|el| {
             if &*el.name != "Channel" || el.get("role") != Some("master") {
                 return None;
             }
-            let parent = &els[el.parent?];
+            let parent = self.element(el.parent?);
             let group = &*parent.name == "Track" && content_types(parent).contains(&"tracks");
             (!group).then(|| el.get("id")).flatten()
         })
@@ -275,8 +393,19 @@ fn number(raw: Option<&[u8]>) -> Option<f64> {
 /// Scans `xml`: every element of `Structure` (and the root and its children) recorded with
 /// its attributes and spans; the arrangement and scenes streamed for the clips, media and
 /// ids they hold, without a record per element (they are most of a project's bytes).
-pub fn scan(xml: &[u8]) -> Result<DpDocument, FormatError> {
-    use crate::formats::ardour::xml::{Attr, line_of};
+///
+/// The document keeps `src` (a stored `project.xml` stays borrowed from the file's bytes)
+/// and reads its values from it. The tracks' names are made by `names` (a read-back takes
+/// the predicted ones, never making a second copy of a name equal to one).
+///
+/// Errors: malformed XML (an unclosed or mismatched element, a bad attribute or entity, a
+/// second root), or a root that is not `<Project>`, with the line in `project.xml`.
+pub fn scan<'a>(
+    src: Cow<'a, [u8]>,
+    names: &crate::session::NamePool,
+) -> Result<DpDocument<'a>, FormatError> {
+    use crate::formats::ardour::xml::line_of;
+    let xml: &[u8] = &src;
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_reader(xml);
     {
@@ -337,10 +466,10 @@ pub fn scan(xml: &[u8]) -> Result<DpDocument, FormatError> {
                     elements[r].end = after;
                     if Some(r) == structure {
                         // Structure is whole: its tracks are known before the lanes naming them.
-                        let doc = XmlDoc {
+                        let doc = Tree {
                             elements: std::mem::take(&mut elements),
                         };
-                        tracks = structure_tracks(&doc, r);
+                        tracks = structure_tracks(xml, &doc, r, names);
                         elements = doc.elements;
                         for (t, track) in tracks.iter().enumerate() {
                             for e in [Some(track.element), track.channel].into_iter().flatten() {
@@ -404,13 +533,17 @@ pub fn scan(xml: &[u8]) -> Result<DpDocument, FormatError> {
             let index = elements.len();
             let mut recorded = Vec::with_capacity(attrs.len());
             for (k, v, span) in &attrs {
-                let value = text(v).ok_or_else(|| {
+                let value = crate::formats::ardour::xml::unescape(v).ok_or_else(|| {
                     malformed(span.start, "malformed XML attribute: bad entity".into())
                 })?;
                 recorded.push(Attr {
                     name: String::from_utf8_lossy(k).into(),
-                    value: value.into(),
                     span: span.clone(),
+                    // Held only when it differs from the bytes (issue #14).
+                    unescaped: match value {
+                        Cow::Borrowed(_) => None,
+                        Cow::Owned(v) => Some(v.into()),
+                    },
                 });
             }
             let parent_record = parent.and_then(|p| p.record);
@@ -513,8 +646,8 @@ pub fn scan(xml: &[u8]) -> Result<DpDocument, FormatError> {
     if elements.is_empty() {
         return Err(FormatError::whole("not an XML document: no element found"));
     }
-    let doc = XmlDoc { elements };
-    let root = doc.root();
+    let doc = Tree { elements };
+    let root = &doc.elements[0];
     if &*root.name != "Project" {
         return Err(FormatError::at_line(
             line_of(xml, root.tag.start),
@@ -527,7 +660,7 @@ pub fn scan(xml: &[u8]) -> Result<DpDocument, FormatError> {
     if tracks.is_empty()
         && let Some(s) = structure
     {
-        tracks = structure_tracks(&doc, s);
+        tracks = structure_tracks(xml, &doc, s, names);
     }
     for c in &clips {
         tracks[c.owner].clips += 1;
@@ -536,6 +669,7 @@ pub fn scan(xml: &[u8]) -> Result<DpDocument, FormatError> {
         }
     }
     Ok(DpDocument {
+        xml: src,
         structure: structure.unwrap_or(0),
         doc,
         tracks,
@@ -546,7 +680,16 @@ pub fn scan(xml: &[u8]) -> Result<DpDocument, FormatError> {
 }
 
 /// The tracks of `Structure`, depth-first in document order (a group followed by its members).
-fn structure_tracks(doc: &XmlDoc, structure: usize) -> Vec<DpTrack> {
+fn structure_tracks(
+    xml: &[u8],
+    doc: &Tree,
+    structure: usize,
+    names: &crate::session::NamePool,
+) -> Vec<DpTrack> {
+    let elem = |i: usize| El {
+        el: &doc.elements[i],
+        xml,
+    };
     let mut tracks: Vec<DpTrack> = Vec::new();
     let mut stack: Vec<(usize, Option<usize>)> = doc.elements[structure]
         .children
@@ -555,11 +698,11 @@ fn structure_tracks(doc: &XmlDoc, structure: usize) -> Vec<DpTrack> {
         .map(|&c| (c, None))
         .collect();
     while let Some((e, parent)) = stack.pop() {
-        let el = &doc.elements[e];
+        let el = elem(e);
         let this = match &*el.name {
             "Track" => {
                 let channel = doc.child_named(e, "Channel");
-                let role = channel.and_then(|c| doc.elements[c].get("role"));
+                let role = channel.and_then(|c| elem(c).get("role"));
                 let types = content_types(el);
                 let group = types.contains(&"tracks");
                 if role == Some("master") && !group {
@@ -574,7 +717,15 @@ fn structure_tracks(doc: &XmlDoc, structure: usize) -> Vec<DpTrack> {
                     } else {
                         TrackKind::Audio
                     };
-                    Some(new_track(doc, e, channel, false, kind, parent))
+                    Some(new_track(
+                        (xml, doc),
+                        names,
+                        e,
+                        channel,
+                        false,
+                        kind,
+                        parent,
+                    ))
                 }
             }
             "Channel" if parent.is_none() => match el.get("role") {
@@ -585,7 +736,7 @@ fn structure_tracks(doc: &XmlDoc, structure: usize) -> Vec<DpTrack> {
                     } else {
                         TrackKind::Bus
                     };
-                    Some(new_track(doc, e, Some(e), true, kind, None))
+                    Some(new_track((xml, doc), names, e, Some(e), true, kind, None))
                 }
             },
             _ => None,
@@ -609,30 +760,36 @@ fn structure_tracks(doc: &XmlDoc, structure: usize) -> Vec<DpTrack> {
 }
 
 fn new_track(
-    doc: &XmlDoc,
+    // `project.xml` and its record.
+    (xml, doc): (&[u8], &Tree),
+    names: &crate::session::NamePool,
     element: usize,
     channel: Option<usize>,
     bare_channel: bool,
     kind: TrackKind,
     parent: Option<usize>,
 ) -> DpTrack {
-    let el = &doc.elements[element];
-    let name = el
-        .get("name")
-        .filter(|n| !n.is_empty())
-        .unwrap_or(fallback_name(kind))
-        .into();
+    let elem = |i: usize| El {
+        el: &doc.elements[i],
+        xml,
+    };
+    let el = elem(element);
+    let name = names.make_str(
+        el.get("name")
+            .filter(|n| !n.is_empty())
+            .unwrap_or(fallback_name(kind)),
+    );
     let muted = channel
         .and_then(|c| doc.child_named(c, "Mute"))
-        .is_some_and(|m| doc.elements[m].get("value").map(str::trim) == Some("true"));
+        .is_some_and(|m| elem(m).get("value").map(str::trim) == Some("true"));
     let plugins = channel
         .and_then(|c| doc.child_named(c, "Devices"))
         .map(|d| {
-            doc.elements[d]
+            elem(d)
                 .children
                 .iter()
                 .filter_map(|&p| {
-                    let p = &doc.elements[p];
+                    let p = elem(p);
                     p.get("deviceName").or(p.get("name")).map(str::to_string)
                 })
                 .collect()
@@ -650,5 +807,33 @@ fn new_track(
         plugins,
         clips: 0,
         disabled_clips: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A value needing no unescaping is read from project.xml, never copied (issue #14: a
+    // project whose bytes are nearly all one name holds it in project.xml and the session
+    // only); an escaped one is held unescaped.
+    #[test]
+    fn values_are_read_from_project_xml_unless_unescaping_changed_them() {
+        let xml = b"<Project><Structure>\
+            <Track contentType=\"audio\" id=\"id1\" name=\"synth pad\">\
+            <Channel id=\"id2\" role=\"regular\" comment=\"a &amp; b\"/></Track>\
+            </Structure></Project>";
+        let doc = scan(Cow::Borrowed(&xml[..]), &crate::session::NamePool::fresh()).unwrap();
+        let track = doc.element(doc.tracks[0].element);
+        let name = track.get("name").unwrap();
+        assert_eq!(name, "synth pad");
+        let span = track.attr("name").unwrap().span.clone();
+        assert_eq!(name.as_ptr(), xml[span].as_ptr());
+        let channel = doc.element(doc.tracks[0].channel.unwrap());
+        assert_eq!(channel.get("comment"), Some("a & b"));
+        assert_eq!(channel.get("id"), Some("id2"));
+        assert_eq!(channel.get("absent"), None);
+        assert!(track.attr("name").unwrap().unescaped.is_none());
+        assert!(channel.attr("comment").unwrap().unescaped.is_some());
     }
 }

@@ -363,11 +363,29 @@ fn run<S: Sink>(
 /// Verifies what `sink` holds ([`verify`], and the media references for a `relocation`)
 /// while it syncs; a plan that edits nothing is only synced (the sink holds the input).
 #[allow(clippy::too_many_arguments)]
-fn verify_synced(
+fn verify_synced<S: Sink>(
     format: Format,
-    sink: &impl Sink,
+    sink: &S,
     written: crate::write::Snapshot,
     buffer: Vec<u8>,
+    plan: &Plan,
+    session: &Session,
+    limits: &Limits,
+    relocation: Option<&Relocation>,
+) -> Result<(), WriteError> {
+    let read = |names: &NamePool| read_back(format, sink, buffer, limits, names);
+    verify_synced_with(
+        format, sink, written, read, plan, session, limits, relocation,
+    )
+}
+
+/// [`verify_synced`] with the session read back by `read`.
+#[allow(clippy::too_many_arguments)]
+fn verify_synced_with<S: Sink>(
+    format: Format,
+    sink: &S,
+    written: crate::write::Snapshot,
+    read: impl FnOnce(&NamePool) -> Result<Session, WriteError>,
     plan: &Plan,
     session: &Session,
     limits: &Limits,
@@ -379,15 +397,14 @@ fn verify_synced(
         // rayon pool.
         let (verified, synced) = std::thread::scope(|scope| {
             let sync = scope.spawn(|| sink.sync());
-            let verified = verify(format, sink, written, buffer, plan, session, limits).and_then(
-                |(names, read)| {
+            let verified =
+                verify(format, sink, written, read, plan, session).and_then(|(names, read)| {
                     drop(read);
                     match relocation {
                         Some(r) => verify_media(format, sink, plan, r, limits, &names),
                         None => Ok(()),
                     }
-                },
-            );
+                });
             let synced = sync
                 .join()
                 .unwrap_or_else(|_| Err(io::Error::other("the sync panicked")));
@@ -396,7 +413,7 @@ fn verify_synced(
         verified?;
         synced?;
     } else {
-        drop(buffer);
+        drop(read);
         sink.sync()?;
     }
     Ok(())
@@ -433,18 +450,23 @@ pub fn process_file_into(
     only_edits: bool,
     relocation: Option<&Relocation>,
 ) -> Result<(Processed, Option<crate::write::Staged>), WriteError> {
-    use formats::dawproject::{DawProject, PROJECT_XML, container};
+    use formats::dawproject::{DawProject, FileParts};
     let format = Format::Dawproject;
-    let parts = container::read_layout_parts(input.file, &[PROJECT_XML])
-        .map_err(|e| FormatError::whole(format!("cannot be read: {e}")))?;
-    let (project, digests) = DawProject::read_from_file(
-        &parts,
-        input.file,
-        input.path,
-        input.meta,
-        limits,
-        input.cache,
-    )?;
+    let cannot = |e: io::Error| FormatError::whole(format!("cannot be read: {e}"));
+    let parts = FileParts::read(input.file, input.path, input.meta, input.cache).map_err(cannot)?;
+    let all_parts;
+    let read = |parts, cache| {
+        DawProject::read_from_file(parts, input.file, input.path, input.meta, limits, cache)
+    };
+    let (project, digests) = match read(&parts, input.cache)? {
+        Some(read) => read,
+        None => {
+            // A remembered check that does not fit the container after all: check it whole.
+            all_parts =
+                FileParts::read(input.file, input.path, input.meta, None).map_err(cannot)?;
+            read(&all_parts, None)?.ok_or_else(|| FormatError::whole("cannot be read"))?
+        }
+    };
     let mut plan = rules::plan(rules, formats::Project::session(&project));
     if let Some(r) = relocation {
         plan.media = Some(plan_media(&project, r)?);
@@ -461,23 +483,25 @@ pub fn process_file_into(
         };
         return Ok((processed, None));
     };
-    let staged = open(parts.len())?;
+    let staged = open(parts.bytes.len())?;
     let mut sink = crate::write::copying::CopyingStaged::new(staged, input.file, digests);
     project.write_pieces(&plan, &mut sink)?;
     let written = sink.written();
+    let archive = project.archive().clone();
     let session = formats::Project::into_session(Box::new(project));
     drop(parts);
     sink.finish()?;
     unchanged_since_read(input)?;
-    verify_synced(
-        format,
-        &sink,
-        written,
-        Vec::new(),
-        &plan,
-        &session,
-        limits,
-        relocation,
+    // The output's copied entries are the input's checked bytes (the byte check compares
+    // their digests): only its layout and project.xml are read back.
+    let read = |names: &NamePool| match sink.read_back()? {
+        ReadBack::File(path) => formats::dawproject::read_back_copy(path, &archive, limits, names),
+        ReadBack::Memory(_) => {
+            Err(io::Error::other("a staged file is read back from its file").into())
+        }
+    };
+    verify_synced_with(
+        format, &sink, written, read, &plan, &session, limits, relocation,
     )?;
     let processed = Processed {
         session,
@@ -514,10 +538,11 @@ fn verify(
     sink: &impl Sink,
     // What the backend wrote into `sink`.
     written: crate::write::Snapshot,
-    buffer: Vec<u8>,
+    // Reads the session `sink` holds, its names taken from the pool where equal
+    // ([`read_back`], or a backend's own read-back of what it copied).
+    read: impl FnOnce(&NamePool) -> Result<Session, WriteError>,
     plan: &Plan,
     before: &Session,
-    limits: &Limits,
 ) -> Result<(NamePool, Session), WriteError> {
     // The prediction is worked out on another core while the bytes are checked; the session
     // is read back after, taking the predicted names (a name that differs is read as it is,
@@ -525,7 +550,7 @@ fn verify(
     let (held, expected) = rayon::join(|| check_written(sink, written), || plan.predict(before));
     held?;
     let names = NamePool::reusing(&expected);
-    let mut got = read_back(format, sink, buffer, limits, &names)?;
+    let mut got = read(&names)?;
     let mismatch = |what: String| {
         Err(FormatError::whole(format!(
             "internal error: the rewritten project does not hold the plan ({what}); nothing written"
@@ -756,8 +781,18 @@ mod tests {
         let written = crate::write::Snapshot::of_bytes(&out);
         let before = project.session();
         let expected = plan.predict(before);
-        let in_memory = verify(format, &out, written, Vec::new(), &plan, before, &limits);
-        let in_file = verify(format, &file, written, Vec::new(), &plan, before, &limits);
+        let read = |sink: &dyn Fn(&NamePool) -> Result<Session, WriteError>, n: &NamePool| sink(n);
+        let from_out = |n: &NamePool| read_back(format, &out, Vec::new(), &limits, n);
+        let from_file = |n: &NamePool| read_back(format, &file, Vec::new(), &limits, n);
+        let in_memory = verify(format, &out, written, |n| read(&from_out, n), &plan, before);
+        let in_file = verify(
+            format,
+            &file,
+            written,
+            |n| read(&from_file, n),
+            &plan,
+            before,
+        );
         [in_memory, in_file]
             .into_iter()
             .map(|r| (r.unwrap().1, expected.clone()))
@@ -812,10 +847,9 @@ mod tests {
             format,
             &sink,
             written,
-            Vec::new(),
+            |n| read_back(format, &sink, Vec::new(), &limits, n),
             &plan,
             project.session(),
-            &limits,
         )
         .unwrap_err()
         .to_string();
@@ -838,10 +872,9 @@ mod tests {
             format,
             &corrupted,
             written,
-            Vec::new(),
+            |n| read_back(format, &corrupted, Vec::new(), &limits, n),
             &Plan::default(),
             project.session(),
-            &limits,
         )
         .unwrap_err()
         .to_string();

@@ -208,6 +208,30 @@ fn a_checked_container_is_remembered_until_the_file_changes() {
         "{stderr}"
     );
     assert!(!s.out.join("song.dawproject").exists());
+    // A record whose ranges are not this container's (another version's layout): not
+    // trusted, the container is checked whole and the same output written.
+    let (fingerprint, rest) = good.split_once(' ').unwrap();
+    let (version, ranges) = rest.split_once(' ').unwrap();
+    let (first_range, _) = ranges.split_once(':').unwrap();
+    let (from, to) = first_range.split_once('-').unwrap();
+    let shifted = format!("{}-{}", from.parse::<u64>().unwrap() + 1, to);
+    fs::write(
+        &record,
+        format!(
+            "{fingerprint} {version} {}",
+            ranges.replacen(first_range, &shifted, 1)
+        ),
+    )
+    .unwrap();
+    fs::remove_dir_all(&s.out).unwrap();
+    let out = apply_out(&s);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(fs::read(s.out.join("song.dawproject")).unwrap(), first);
     fs::write(&record, good).unwrap();
     // Damaged in place, its modification time put back as it was: the change time still
     // moves, so the remembered check is not trusted and the bad CRC is found.

@@ -397,8 +397,9 @@ fn verify_synced_with<S: Sink>(
         // rayon pool.
         let (verified, synced) = std::thread::scope(|scope| {
             let sync = scope.spawn(|| sink.sync());
+            let check = || check_written(sink, written);
             let verified =
-                verify(format, sink, written, read, plan, session).and_then(|(names, read)| {
+                verify(format, sink, check, read, plan, session).and_then(|(names, read)| {
                     drop(read);
                     match relocation {
                         Some(r) => verify_media(format, sink, plan, r, limits, &names),
@@ -451,7 +452,6 @@ pub fn process_file_into(
     relocation: Option<&Relocation>,
 ) -> Result<(Processed, Option<crate::write::Staged>), WriteError> {
     use formats::dawproject::{DawProject, FileParts};
-    let format = Format::Dawproject;
     let cannot = |e: io::Error| FormatError::whole(format!("cannot be read: {e}"));
     let parts = FileParts::read(input.file, input.path, input.meta, input.cache).map_err(cannot)?;
     let all_parts;
@@ -490,25 +490,92 @@ pub fn process_file_into(
     let archive = project.archive().clone();
     let session = formats::Project::into_session(Box::new(project));
     drop(parts);
-    sink.finish()?;
+    sink.finish_own()?;
+    if plan.edits_file() {
+        verify_copying(
+            &sink, written, &archive, &plan, &session, limits, relocation,
+        )?;
+    } else {
+        sink.copy_pending()?;
+        sink.sync()?;
+    }
     unchanged_since_read(input)?;
-    // The output's copied entries are the input's checked bytes (the byte check compares
-    // their digests): only its layout and project.xml are read back.
-    let read = |names: &NamePool| match sink.read_back()? {
-        ReadBack::File(path) => formats::dawproject::read_back_copy(path, &archive, limits, names),
-        ReadBack::Memory(_) => {
-            Err(io::Error::other("a staged file is read back from its file").into())
-        }
-    };
-    verify_synced_with(
-        format, &sink, written, read, &plan, &session, limits, relocation,
-    )?;
     let processed = Processed {
         session,
         plan,
         output: None,
     };
     Ok((processed, Some(sink.into_staged())))
+}
+
+/// [`verify_synced`] for a DAWproject written as pieces ([`process_file_into`]), whose
+/// premix bytes are written out and whose copies are not yet made: the copies are made on a
+/// thread of their own, then synced while they are read back and compared with the input's
+/// digests (once the session is verified); meanwhile premix's own bytes are checked and the session read back (the
+/// output's layout and project.xml only: its copied entries are the input's checked bytes,
+/// as the digests prove, [`formats::dawproject::read_back_copy`]) and compared with the
+/// plan's prediction. On a project of many media, the kernel's copy and the disk's sync take
+/// as long as all the rest.
+fn verify_copying(
+    sink: &crate::write::copying::CopyingStaged<'_>,
+    written: crate::write::Snapshot,
+    input: &formats::dawproject::container::Archive,
+    plan: &Plan,
+    session: &Session,
+    limits: &Limits,
+    relocation: Option<&Relocation>,
+) -> Result<(), WriteError> {
+    let format = Format::Dawproject;
+    let read = |names: &NamePool| match sink.read_back()? {
+        ReadBack::File(path) => formats::dawproject::read_back_copy(path, input, limits, names),
+        ReadBack::Memory(_) => {
+            Err(io::Error::other("a staged file is read back from its file").into())
+        }
+    };
+    let check = || {
+        if sink.own_bytes_hold(written)? {
+            Ok(())
+        } else {
+            Err(not_held())
+        }
+    };
+    // The copy and the sync run on a thread of their own that never waits for the rayon
+    // pool (this may be one of its threads, and the checks below use it): a pool thread
+    // blocked on work queued behind it would wait for ever.
+    let (verified, held, synced) = std::thread::scope(|scope| {
+        let (copied_tx, copied_rx) = std::sync::mpsc::channel();
+        let copier = scope.spawn(move || -> io::Result<()> {
+            let copied = sink.copy_pending();
+            let failed = copied.is_err();
+            let _ = copied_tx.send(copied);
+            if failed {
+                return Ok(());
+            }
+            // The disk syncs while the copies are read back and checked.
+            sink.sync()
+        });
+        let verified =
+            verify(format, sink, check, read, plan, session).and_then(
+                |(names, _)| match relocation {
+                    Some(r) => verify_media(format, sink, plan, r, limits, &names),
+                    None => Ok(()),
+                },
+            );
+        let held = match copied_rx.recv() {
+            Ok(Ok(())) => sink.copies_hold(),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(io::Error::other("the copy panicked")),
+        };
+        let synced = copier
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the copy panicked")));
+        (verified, held, synced)
+    });
+    if !held? {
+        return Err(not_held());
+    }
+    synced?;
+    verified
 }
 
 /// Refuses an input file whose size or modification or change time moved since it was
@@ -536,8 +603,8 @@ fn unchanged_since_read(input: &FileInput<'_>) -> Result<(), WriteError> {
 fn verify(
     format: Format,
     sink: &impl Sink,
-    // What the backend wrote into `sink`.
-    written: crate::write::Snapshot,
+    // Checks that `sink` holds the bytes written ([`check_written`]).
+    check: impl FnOnce() -> Result<(), WriteError> + Send,
     // Reads the session `sink` holds, its names taken from the pool where equal
     // ([`read_back`], or a backend's own read-back of what it copied).
     read: impl FnOnce(&NamePool) -> Result<Session, WriteError>,
@@ -547,7 +614,7 @@ fn verify(
     // The prediction is worked out on another core while the bytes are checked; the session
     // is read back after, taking the predicted names (a name that differs is read as it is,
     // and fails the comparison below).
-    let (held, expected) = rayon::join(|| check_written(sink, written), || plan.predict(before));
+    let (held, expected) = rayon::join(check, || plan.predict(before));
     held?;
     let names = NamePool::reusing(&expected);
     let mut got = read(&names)?;
@@ -662,14 +729,19 @@ fn read_back_bytes(format: Format, sink: &impl Sink) -> Result<Option<Vec<u8>>, 
 /// would not show (a position, a plugin's state) is caught too.
 fn check_written(sink: &impl Sink, written: crate::write::Snapshot) -> Result<(), WriteError> {
     if !sink.holds(written)? {
-        return Err(FormatError::whole(
-            "internal error: the rewritten project does not hold the bytes premix wrote \
-             (changed on their way to the disk, or, for bytes copied from the project file, \
-             the file changed while premix copied from it); nothing written",
-        )
-        .into());
+        return Err(not_held());
     }
     Ok(())
+}
+
+/// The error of an output that does not hold the bytes premix wrote.
+fn not_held() -> WriteError {
+    FormatError::whole(
+        "internal error: the rewritten project does not hold the bytes premix wrote \
+             (changed on their way to the disk, or, for bytes copied from the project file, \
+             the file changed while premix copied from it); nothing written",
+    )
+    .into()
 }
 
 /// The session `sink` holds, read back; its names taken from `names` where equal.
@@ -784,11 +856,18 @@ mod tests {
         let read = |sink: &dyn Fn(&NamePool) -> Result<Session, WriteError>, n: &NamePool| sink(n);
         let from_out = |n: &NamePool| read_back(format, &out, Vec::new(), &limits, n);
         let from_file = |n: &NamePool| read_back(format, &file, Vec::new(), &limits, n);
-        let in_memory = verify(format, &out, written, |n| read(&from_out, n), &plan, before);
+        let in_memory = verify(
+            format,
+            &out,
+            || check_written(&out, written),
+            |n| read(&from_out, n),
+            &plan,
+            before,
+        );
         let in_file = verify(
             format,
             &file,
-            written,
+            || check_written(&file, written),
             |n| read(&from_file, n),
             &plan,
             before,
@@ -846,7 +925,7 @@ mod tests {
         let err = verify(
             format,
             &sink,
-            written,
+            || check_written(&sink, written),
             |n| read_back(format, &sink, Vec::new(), &limits, n),
             &plan,
             project.session(),
@@ -871,7 +950,7 @@ mod tests {
         let err = verify(
             format,
             &corrupted,
-            written,
+            || check_written(&corrupted, written),
             |n| read_back(format, &corrupted, Vec::new(), &limits, n),
             &Plan::default(),
             project.session(),

@@ -283,3 +283,41 @@ fn apply_in_place_reads_from_the_file_and_keeps_a_backup_of_the_original() {
         .collect();
     assert_eq!(backups, [bytes]);
 }
+
+// A batch on a pool of one thread: each project's copies are made and synced on a thread of
+// their own that never waits for the pool, whose one thread is verifying the project (a copy
+// check queued on the pool behind it hung the run).
+#[test]
+fn a_batch_on_one_thread_copies_and_verifies_every_project() {
+    let bytes = container_bytes();
+    let s = setup(&bytes);
+    let second = s.project.with_file_name("second.dawproject");
+    fs::write(&second, &bytes).unwrap();
+    let out = Command::cargo_bin("premix")
+        .unwrap()
+        .env("PREMIX_CACHE_DIR", &s.cache)
+        .env("RAYON_NUM_THREADS", "1")
+        .timeout(Duration::from_secs(120))
+        .arg("apply")
+        .arg(s.project.parent().unwrap())
+        .arg("--out")
+        .arg(&s.out)
+        .arg("--rules")
+        .arg(&s.rules)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    for name in ["song.dawproject", "second.dawproject"] {
+        let written = fs::read(s.out.join(name)).unwrap();
+        let project = premix::formats::open(Format::Dawproject, &written).unwrap();
+        assert!(
+            project
+                .session()
+                .tracks
+                .iter()
+                .all(|t| t.color.map(|c| c.to_string()) == Some("#3d8fd9".into())),
+            "{name}"
+        );
+    }
+}

@@ -487,18 +487,16 @@ pub fn process_file_into(
     let mut sink = crate::write::copying::CopyingStaged::new(staged, input.file, digests);
     project.write_pieces(&plan, &mut sink)?;
     let written = sink.written();
-    let archive = project.archive().clone();
-    let session = formats::Project::into_session(Box::new(project));
-    drop(parts);
     sink.finish_own()?;
-    if plan.edits_file() {
-        verify_copying(
-            &sink, written, &archive, &plan, &session, limits, relocation,
-        )?;
+    let session = if plan.edits_file() {
+        verify_copying(&sink, written, project, &plan, limits, relocation)?
     } else {
+        let session = formats::Project::into_session(Box::new(project));
         sink.copy_pending()?;
         sink.sync()?;
-    }
+        session
+    };
+    drop(parts);
     unchanged_since_read(input)?;
     let processed = Processed {
         session,
@@ -519,15 +517,15 @@ pub fn process_file_into(
 fn verify_copying(
     sink: &crate::write::copying::CopyingStaged<'_>,
     written: crate::write::Snapshot,
-    input: &formats::dawproject::container::Archive,
+    project: formats::dawproject::DawProject<'_>,
     plan: &Plan,
-    session: &Session,
     limits: &Limits,
     relocation: Option<&Relocation>,
-) -> Result<(), WriteError> {
+) -> Result<Session, WriteError> {
     let format = Format::Dawproject;
+    let input = project.archive().clone();
     let read = |names: &NamePool| match sink.read_back()? {
-        ReadBack::File(path) => formats::dawproject::read_back_copy(path, input, limits, names),
+        ReadBack::File(path) => formats::dawproject::read_back_copy(path, &input, limits, names),
         ReadBack::Memory(_) => {
             Err(io::Error::other("a staged file is read back from its file").into())
         }
@@ -542,7 +540,7 @@ fn verify_copying(
     // The copy and the sync run on a thread of their own that never waits for the rayon
     // pool (this may be one of its threads, and the checks below use it): a pool thread
     // blocked on work queued behind it would wait for ever.
-    let (verified, held, synced) = std::thread::scope(|scope| {
+    let (session, verified, held, synced) = std::thread::scope(|scope| {
         let (copied_tx, copied_rx) = std::sync::mpsc::channel();
         let copier = scope.spawn(move || -> io::Result<()> {
             let copied = sink.copy_pending();
@@ -554,8 +552,10 @@ fn verify_copying(
             // The disk syncs while the copies are read back and checked.
             sink.sync()
         });
+        // The read document is freed while the kernel copies.
+        let session = formats::Project::into_session(Box::new(project));
         let verified =
-            verify(format, sink, check, read, plan, session).and_then(
+            verify(format, sink, check, read, plan, &session).and_then(
                 |(names, _)| match relocation {
                     Some(r) => verify_media(format, sink, plan, r, limits, &names),
                     None => Ok(()),
@@ -569,13 +569,14 @@ fn verify_copying(
         let synced = copier
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("the copy panicked")));
-        (verified, held, synced)
+        (session, verified, held, synced)
     });
     if !held? {
         return Err(not_held());
     }
     synced?;
-    verified
+    verified?;
+    Ok(session)
 }
 
 /// Refuses an input file whose size or modification or change time moved since it was

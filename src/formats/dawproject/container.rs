@@ -12,7 +12,7 @@
 //! The archive is read from memory ([`read`]) or from its file without being held
 //! ([`read_layout_parts`] reads the end record, the central directory, every local header and
 //! data descriptor, and the entries asked for, into a buffer as long as the file whose other
-//! pages are never touched; [`check_others_in_file`] then checks the rest from the file).
+//! pages are never touched; [`check_others`] then checks the rest from the file).
 //!
 //! Writing replaces the bytes of one entry (`project.xml`: its local header, data and data
 //! descriptor, spelled like the original's) and patches the central directory in place: the
@@ -210,9 +210,12 @@ pub fn read_trusting(
 }
 
 /// Inflates every entry of `archive` but those named in `except` and checks its size and CRC,
-/// on every core; the first damaged entry (in archive order) is the error.
+/// on every core; the first damaged entry (in archive order) is the error. The entries'
+/// data is read from `data`: the archive's bytes in memory, or its file (a block at a time,
+/// the archive never held whole; laid out as `archive`, read from its parts,
+/// [`read_layout_parts`]).
 pub fn check_others(
-    bytes: &[u8],
+    data: Data<'_>,
     archive: &Archive,
     limits: &Limits,
     except: &[&str],
@@ -222,7 +225,7 @@ pub fn check_others(
         .entries
         .par_iter()
         .filter(|e| !except.contains(&e.name.as_str()))
-        .map(|e| inflate_checked(bytes, e, limits, false).map(|_| ()))
+        .map(|e| check_data(data, e, limits, false).map(|_| ()))
         .collect();
     results.into_iter().collect()
 }
@@ -241,25 +244,6 @@ pub fn content<'a>(
     }
     let kept = inflate_checked(bytes, entry, limits, true)?.unwrap_or_default();
     Ok(std::borrow::Cow::Owned(kept))
-}
-
-/// [`check_others`] for the archive in `file`, laid out as `archive` (read from its parts,
-/// [`read_layout_parts`]): each entry's data is read from the file (a block at a time) and
-/// checked, on every core; the archive is never held whole.
-pub fn check_others_in_file(
-    file: &std::fs::File,
-    archive: &Archive,
-    limits: &Limits,
-    except: &[&str],
-) -> Result<(), FormatError> {
-    use rayon::prelude::*;
-    let results: Vec<Result<(), FormatError>> = archive
-        .entries
-        .par_iter()
-        .filter(|e| !except.contains(&e.name.as_str()))
-        .map(|e| check_data(Data::File(file), e, limits, false).map(|_| ()))
-        .collect();
-    results.into_iter().collect()
 }
 
 /// The sizes of every entry but those named in `except` checked against `limits`, and
@@ -635,7 +619,8 @@ fn inflate_checked(
 }
 
 /// Where an entry's compressed data is read from.
-enum Data<'a> {
+#[derive(Clone, Copy)]
+pub enum Data<'a> {
     Slice(&'a [u8]),
     /// A file, from `entry.data.start`, `entry.compressed_size` bytes.
     File(&'a std::fs::File),

@@ -20,7 +20,7 @@ use crate::formats::{FormatError, Project, WriteError};
 use crate::limits::Limits;
 use crate::plan::{Action, BusRef, Change, Note, Plan};
 use crate::session::{Format, NamePool, Session, Track, TrackKind};
-use container::{Archive, Check};
+use container::{Archive, Check, Data};
 use scan::DpDocument;
 
 /// The entry holding the project.
@@ -66,7 +66,9 @@ impl<'a> DawProject<'a> {
         names: &NamePool,
     ) -> Result<Self, FormatError> {
         let others = |archive: &Archive| match check {
-            Check::Everything => container::check_others(src, archive, limits, &[PROJECT_XML]),
+            Check::Everything => {
+                container::check_others(Data::Slice(src), archive, limits, &[PROJECT_XML])
+            }
             Check::Layout | Check::Remembered => Ok(()),
         };
         Self::read_with(src, limits, Check::Layout, others, true, names)
@@ -115,7 +117,7 @@ impl<'a> DawProject<'a> {
                 return Ok(());
             }
             let (checked, found) = rayon::join(
-                || container::check_others_in_file(file, archive, limits, &[PROJECT_XML]),
+                || container::check_others(Data::File(file), archive, limits, &[PROJECT_XML]),
                 || {
                     ranges
                         .iter()

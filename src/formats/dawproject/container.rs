@@ -211,11 +211,11 @@ pub fn read_trusting(
 
 /// Inflates every entry of `archive` but those named in `except` and checks its size and CRC,
 /// on every core; the first damaged entry (in archive order) is the error. The entries'
-/// data is read from `data`: the archive's bytes in memory, or its file (a block at a time,
-/// the archive never held whole; laid out as `archive`, read from its parts,
+/// data is read from `archive_in`: the whole archive's bytes in memory, or its file (a block
+/// at a time, the archive never held whole; laid out as `archive`, read from its parts,
 /// [`read_layout_parts`]).
 pub fn check_others(
-    data: Data<'_>,
+    archive_in: Data<'_>,
     archive: &Archive,
     limits: &Limits,
     except: &[&str],
@@ -225,7 +225,10 @@ pub fn check_others(
         .entries
         .par_iter()
         .filter(|e| !except.contains(&e.name.as_str()))
-        .map(|e| check_data(data, e, limits, false).map(|_| ()))
+        .map(|e| match archive_in {
+            Data::Slice(bytes) => inflate_checked(bytes, e, limits, false).map(|_| ()),
+            Data::File(_) => check_data(archive_in, e, limits, false).map(|_| ()),
+        })
         .collect();
     results.into_iter().collect()
 }

@@ -554,17 +554,20 @@ fn verify_copying(
         });
         // The read document is freed while the kernel copies.
         let session = formats::Project::into_session(Box::new(project));
-        let verified =
-            verify(format, sink, check, read, plan, &session).and_then(
-                |(names, _)| match relocation {
-                    Some(r) => verify_media(format, sink, plan, r, limits, &names),
-                    None => Ok(()),
-                },
-            );
+        let verified = verify(format, sink, check, read, plan, &session);
         let held = match copied_rx.recv() {
             Ok(Ok(())) => sink.copies_hold(),
             Ok(Err(e)) => Err(e),
             Err(_) => Err(io::Error::other("the copy panicked")),
+        };
+        // The media references are read from the whole output: only once the copies are in
+        // it (read before, the copied entries' local headers were still a gap of zeros).
+        let verified = match held {
+            Ok(true) => verified.and_then(|(names, _)| match relocation {
+                Some(r) => verify_media(format, sink, plan, r, limits, &names),
+                None => Ok(()),
+            }),
+            _ => verified.map(|_| ()),
         };
         let synced = copier
             .join()

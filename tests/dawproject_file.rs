@@ -321,3 +321,65 @@ fn a_batch_on_one_thread_copies_and_verifies_every_project() {
         );
     }
 }
+
+// `apply --out` rewrites an external file's path to reach it from the output, and reads the
+// output whole to check that it does: only once the media are copied into it. (Checked
+// beside the copy, the copied entries' local headers were still a gap of zeros: "no local
+// header where the central directory says", when the read overtook the copy; with many
+// entries the copy outlasts the rest of the verification, so the order is exercised, though
+// the old race did not show every time.)
+#[test]
+fn media_paths_are_checked_in_the_output_once_its_copies_are_made() {
+    let sample = fs::read(common::sample("dawproject/messy-session.dawproject")).unwrap();
+    let xml = premix::formats::text_view(Format::Dawproject, &sample).into_owned();
+    let xml = String::from_utf8(xml)
+        .unwrap()
+        .replacen(
+            "<File path=\"audio/01 Kick In.wav\"/>",
+            "<File external=\"true\" path=\"media/kick.wav\"/>",
+            1,
+        )
+        .into_bytes();
+    let mut entries = vec![RawEntry {
+        name: "project.xml".into(),
+        method: 0,
+        crc: crc32fast::hash(&xml),
+        size: xml.len() as u32,
+        data: xml,
+    }];
+    // 48 MB of plug-in states after it, their local headers all through the copy.
+    for n in 0..1536 {
+        let state = vec![(n % 251) as u8; 32 << 10];
+        entries.push(RawEntry {
+            name: format!("plugins/state-{n}.bin"),
+            method: 0,
+            crc: crc32fast::hash(&state),
+            size: state.len() as u32,
+            data: state,
+        });
+    }
+    let bytes = projgen::dawproject::zip_raw(&entries);
+    let s = setup(&bytes);
+    let media = s.project.parent().unwrap().join("media");
+    fs::create_dir_all(&media).unwrap();
+    fs::write(media.join("kick.wav"), projgen::dawproject::wav(4_000, 1)).unwrap();
+    let out = apply_out(&s);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let written = fs::read(s.out.join("song.dawproject")).unwrap();
+    let text =
+        String::from_utf8(premix::formats::text_view(Format::Dawproject, &written).into_owned())
+            .unwrap();
+    let reached = fs::canonicalize(media.join("kick.wav")).unwrap();
+    assert!(
+        text.contains(&format!("path=\"{}\"", reached.display())),
+        "{}",
+        &text[text.find("external").unwrap()..][..120]
+    );
+    assert_eq!(written.len(), bytes.len() + (text.len() - xml_len(&bytes)));
+}
+
+/// The length of the stored project.xml of the container `bytes`.
+fn xml_len(bytes: &[u8]) -> usize {
+    premix::formats::text_view(Format::Dawproject, bytes).len()
+}

@@ -256,6 +256,10 @@ impl<'a> DpDocument<'a> {
         let els = &self.doc.elements;
         let mut fed = std::collections::HashSet::new();
         for el in self.elements() {
+            // The name first: most elements are neither, and have many attributes to look at.
+            if !matches!(&*el.name, "Channel" | "Send") {
+                continue;
+            }
             let Some(dest) = el.get("destination") else {
                 continue;
             };
@@ -436,8 +440,33 @@ fn text(raw: &[u8]) -> Option<String> {
     crate::formats::ardour::xml::unescape(raw).map(std::borrow::Cow::into_owned)
 }
 
+/// A number attribute as the DAW wrote it: trimmed of whitespace (Unicode's, as `str::trim`),
+/// then parsed as `f64`.
 fn number(raw: Option<&[u8]>) -> Option<f64> {
-    std::str::from_utf8(raw?).ok()?.trim().parse().ok()
+    let raw = raw?;
+    let text = std::str::from_utf8(raw).ok()?;
+    // Ends that are ASCII and not whitespace need no trimming (nearly every value).
+    let trimmed = match (raw.first(), raw.last()) {
+        (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => text,
+        _ => text.trim(),
+    };
+    trimmed.parse().ok()
+}
+
+/// `N` of an id `idN` (Bitwig's spelling): what `str::parse::<u64>` reads (an optional `+`,
+/// then decimal digits, no overflow), without the UTF-8 check of a `&str`.
+fn id_number(id: &[u8]) -> Option<u64> {
+    let digits = id.strip_prefix(b"id")?;
+    let digits = digits.strip_prefix(b"+").unwrap_or(digits);
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &d| {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })
 }
 
 /// Scans `xml`: every element of `Structure` (and the root and its children) recorded with
@@ -563,12 +592,7 @@ pub fn scan<'a>(
         {
             external_files.push((text(&xml[span.clone()]).unwrap_or_default(), span.clone()));
         }
-        if let Some(id) = get(&wanted.id)
-            && let Some(n) = id.strip_prefix(b"id")
-            && let Some(n) = std::str::from_utf8(n)
-                .ok()
-                .and_then(|n| n.parse::<u64>().ok())
-        {
+        if let Some(n) = get(&wanted.id).and_then(id_number) {
             max_id = Some(max_id.map_or(n, |m| m.max(n)));
         }
         if parent.is_none() {
@@ -902,6 +926,40 @@ mod tests {
         assert_eq!(channel.get("absent"), None);
         assert!(track.attr("name").unwrap().unescaped.is_none());
         assert!(channel.attr("comment").unwrap().unescaped.is_some());
+    }
+
+    #[test]
+    fn ids_and_numbers_read_as_str_parse_reads_them() {
+        for id in [
+            "id0",
+            "id+7",
+            "id007",
+            "id18446744073709551615",
+            "id18446744073709551616",
+        ]
+        .into_iter()
+        .chain(["id", "id+", "id-1", "idx", "ID9", "id1 ", "id٣", "id 1"])
+        {
+            let expected = id.strip_prefix("id").and_then(|n| n.parse::<u64>().ok());
+            assert_eq!(id_number(id.as_bytes()), expected, "{id}");
+        }
+        for v in [
+            "1",
+            " 2.5",
+            "3 ",
+            "\u{a0}4\u{2003}",
+            "1e3",
+            "nan",
+            "-0",
+            "x",
+            "",
+            "\u{85}5",
+        ] {
+            let expected = v.trim().parse::<f64>().ok();
+            // Through Debug: NaN equals itself there.
+            let got = number(Some(v.as_bytes()));
+            assert_eq!(format!("{got:?}"), format!("{expected:?}"), "{v:?}");
+        }
     }
 
     fn error_of(xml: &[u8]) -> String {

@@ -92,8 +92,8 @@ fn double_quotes_only_and_paired(bytes: &[u8]) -> bool {
 /// the first `>` outside single or double quotes (quick-xml's rule).
 fn closing_bracket(xml: &[u8], from: usize) -> Result<usize, SyntaxError> {
     let rest = &xml[from..];
-    // Sets quote with `"` only: then the first `>` is outside quotes when the `"` before it
-    // pair up, which two quick passes over a short tag tell.
+    // Live sets and DAWprojects quote with `"` only: then the first `>` is outside quotes
+    // when the `"` before it pair up, which two quick passes over a short tag tell.
     if let Some(i) = memchr::memchr(b'>', rest)
         && double_quotes_only_and_paired(&rest[..i])
     {
@@ -115,8 +115,8 @@ fn closing_bracket(xml: &[u8], from: usize) -> Result<usize, SyntaxError> {
     })
 }
 
-/// How far a set is known to be UTF-8. quick-xml checks each piece of text or markup as it
-/// reads it, which cost more than the rest of its reading; here the set is checked ahead of
+/// How far a document is known to be UTF-8. quick-xml checks each piece of text or markup as it
+/// reads it, which cost more than the rest of its reading; here the document is checked ahead of
 /// the reading in blocks (fast on ASCII, and still in cache when read). Pieces end at ASCII
 /// bytes, so a piece is invalid exactly when it reaches past the first invalid byte.
 #[derive(Default)]
@@ -143,7 +143,7 @@ impl Utf8Prefix {
         while self.valid < end && !self.invalid {
             let block_end = (self.valid + Self::BLOCK).max(end).min(xml.len());
             let block = &xml[self.valid..block_end];
-            // Sets are mostly ASCII, which is checked several times faster than UTF-8.
+            // Documents are mostly ASCII, which is checked several times faster than UTF-8.
             if block.is_ascii() {
                 self.valid = block_end;
                 continue;
@@ -161,10 +161,10 @@ impl Utf8Prefix {
     }
 }
 
-/// Splits a set into tags, with the same acceptance as quick-xml's reader (which premix used
+/// Splits a document into tags, with the same acceptance as quick-xml's reader (which premix used
 /// until it took a third of an apply): the same syntax errors at the same offsets, the same
 /// tolerance. Text is only searched for `<` and `&`; comments, CDATA, DOCTYPE and processing
-/// instructions, rare in sets, are handed to quick-xml itself.
+/// instructions, rare in these documents, are handed to quick-xml itself.
 pub(crate) struct Tokens<'a> {
     xml: &'a [u8],
     pos: usize,
@@ -174,7 +174,7 @@ pub(crate) struct Tokens<'a> {
 impl<'a> Tokens<'a> {
     pub(crate) fn new(xml: &'a [u8]) -> Self {
         // A UTF-8 byte order mark is skipped, as quick-xml did; but offsets count it (quick-xml's
-        // did not, which put every span of such a set three bytes early).
+        // did not, which put every span of such a document three bytes early).
         const BOM: &[u8] = b"\xef\xbb\xbf";
         Tokens {
             xml,

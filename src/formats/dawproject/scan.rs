@@ -473,6 +473,10 @@ fn id_number(id: &[u8]) -> Option<u64> {
 /// its attributes and spans; the arrangement and scenes streamed for the clips, media and
 /// ids they hold, without a record per element (they are most of a project's bytes).
 ///
+/// The XML is split by the tokenizer Live's scan uses ([`crate::formats::xml_tokens`]), and
+/// each start tag's attributes are read on its bytes; both accept and refuse what quick-xml's
+/// reader did, with its messages. Offsets count a UTF-8 byte order mark.
+///
 /// The document keeps `src` (a stored `project.xml` stays borrowed from the file's bytes)
 /// and reads its values from it. The tracks' names are made by `names` (a read-back takes
 /// the predicted ones, never making a second copy of a name equal to one).

@@ -160,7 +160,10 @@ fn load_chain(
 /// Finds and caches the rules of every project of a run. Safe to share between threads.
 pub struct RulesFinder {
     explicit: Option<Arc<RuleSet>>,
-    default: Arc<RuleSet>,
+    /// The embedded convention, compiled when a project first needs it: compiling its
+    /// regexes takes about 50 ms, which a run with `--rules` (or one where every project
+    /// has its own rules file) never needs to spend.
+    default: std::sync::OnceLock<Arc<RuleSet>>,
     nearest: Mutex<HashMap<PathBuf, Option<PathBuf>>>,
     loaded: Mutex<HashMap<PathBuf, Result<Arc<RuleSet>, RulesErrors>>>,
 }
@@ -171,7 +174,7 @@ impl RulesFinder {
         let explicit = explicit.map(load_named).transpose()?.map(Arc::new);
         Ok(RulesFinder {
             explicit,
-            default: Arc::new(RuleSet::default_rules()),
+            default: std::sync::OnceLock::new(),
             nearest: Mutex::new(HashMap::new()),
             loaded: Mutex::new(HashMap::new()),
         })
@@ -187,7 +190,10 @@ impl RulesFinder {
             .and_then(|p| p.parent().map(Path::to_path_buf))
             .unwrap_or_default();
         let Some(file) = self.nearest_config(&dir) else {
-            return Ok(self.default.clone());
+            return Ok(self
+                .default
+                .get_or_init(|| Arc::new(RuleSet::default_rules()))
+                .clone());
         };
         if let Some(known) = lock(&self.loaded).get(&file) {
             return known.clone();

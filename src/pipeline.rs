@@ -363,11 +363,29 @@ fn run<S: Sink>(
 /// Verifies what `sink` holds ([`verify`], and the media references for a `relocation`)
 /// while it syncs; a plan that edits nothing is only synced (the sink holds the input).
 #[allow(clippy::too_many_arguments)]
-fn verify_synced(
+fn verify_synced<S: Sink>(
     format: Format,
-    sink: &impl Sink,
+    sink: &S,
     written: crate::write::Snapshot,
     buffer: Vec<u8>,
+    plan: &Plan,
+    session: &Session,
+    limits: &Limits,
+    relocation: Option<&Relocation>,
+) -> Result<(), WriteError> {
+    let read = |names: &NamePool| read_back(format, sink, buffer, limits, names);
+    verify_synced_with(
+        format, sink, written, read, plan, session, limits, relocation,
+    )
+}
+
+/// [`verify_synced`] with the session read back by `read`.
+#[allow(clippy::too_many_arguments)]
+fn verify_synced_with<S: Sink>(
+    format: Format,
+    sink: &S,
+    written: crate::write::Snapshot,
+    read: impl FnOnce(&NamePool) -> Result<Session, WriteError>,
     plan: &Plan,
     session: &Session,
     limits: &Limits,
@@ -379,15 +397,15 @@ fn verify_synced(
         // rayon pool.
         let (verified, synced) = std::thread::scope(|scope| {
             let sync = scope.spawn(|| sink.sync());
-            let verified = verify(format, sink, written, buffer, plan, session, limits).and_then(
-                |(names, read)| {
+            let check = || check_written(sink, written);
+            let verified =
+                verify(format, sink, check, read, plan, session).and_then(|(names, read)| {
                     drop(read);
                     match relocation {
                         Some(r) => verify_media(format, sink, plan, r, limits, &names),
                         None => Ok(()),
                     }
-                },
-            );
+                });
             let synced = sync
                 .join()
                 .unwrap_or_else(|_| Err(io::Error::other("the sync panicked")));
@@ -396,7 +414,7 @@ fn verify_synced(
         verified?;
         synced?;
     } else {
-        drop(buffer);
+        drop(read);
         sink.sync()?;
     }
     Ok(())
@@ -433,18 +451,22 @@ pub fn process_file_into(
     only_edits: bool,
     relocation: Option<&Relocation>,
 ) -> Result<(Processed, Option<crate::write::Staged>), WriteError> {
-    use formats::dawproject::{DawProject, PROJECT_XML, container};
-    let format = Format::Dawproject;
-    let parts = container::read_layout_parts(input.file, &[PROJECT_XML])
-        .map_err(|e| FormatError::whole(format!("cannot be read: {e}")))?;
-    let (project, digests) = DawProject::read_from_file(
-        &parts,
-        input.file,
-        input.path,
-        input.meta,
-        limits,
-        input.cache,
-    )?;
+    use formats::dawproject::{DawProject, FileParts};
+    let cannot = |e: io::Error| FormatError::whole(format!("cannot be read: {e}"));
+    let parts = FileParts::read(input.file, input.path, input.meta, input.cache).map_err(cannot)?;
+    let all_parts;
+    let read = |parts, cache| {
+        DawProject::read_from_file(parts, input.file, input.path, input.meta, limits, cache)
+    };
+    let (project, digests) = match read(&parts, input.cache)? {
+        Some(read) => read,
+        None => {
+            // A remembered check that does not fit the container after all: check it whole.
+            all_parts =
+                FileParts::read(input.file, input.path, input.meta, None).map_err(cannot)?;
+            read(&all_parts, None)?.ok_or_else(|| FormatError::whole("cannot be read"))?
+        }
+    };
     let mut plan = rules::plan(rules, formats::Project::session(&project));
     if let Some(r) = relocation {
         plan.media = Some(plan_media(&project, r)?);
@@ -461,30 +483,100 @@ pub fn process_file_into(
         };
         return Ok((processed, None));
     };
-    let staged = open(parts.len())?;
+    let staged = open(parts.bytes.len())?;
     let mut sink = crate::write::copying::CopyingStaged::new(staged, input.file, digests);
     project.write_pieces(&plan, &mut sink)?;
     let written = sink.written();
-    let session = formats::Project::into_session(Box::new(project));
+    sink.finish_own()?;
+    let session = if plan.edits_file() {
+        verify_copying(&sink, written, project, &plan, limits, relocation)?
+    } else {
+        let session = formats::Project::into_session(Box::new(project));
+        sink.copy_pending()?;
+        sink.sync()?;
+        session
+    };
     drop(parts);
-    sink.finish()?;
     unchanged_since_read(input)?;
-    verify_synced(
-        format,
-        &sink,
-        written,
-        Vec::new(),
-        &plan,
-        &session,
-        limits,
-        relocation,
-    )?;
     let processed = Processed {
         session,
         plan,
         output: None,
     };
     Ok((processed, Some(sink.into_staged())))
+}
+
+/// [`verify_synced`] for a DAWproject written as pieces ([`process_file_into`]), whose
+/// premix bytes are written out and whose copies are not yet made: the copies are made on a
+/// thread of their own, then synced while they are read back and compared with the input's
+/// digests (once the session is verified); meanwhile premix's own bytes are checked and the session read back (the
+/// output's layout and project.xml only: its copied entries are the input's checked bytes,
+/// as the digests prove, [`formats::dawproject::read_back_copy`]) and compared with the
+/// plan's prediction. On a project of many media, the kernel's copy and the disk's sync take
+/// as long as all the rest.
+fn verify_copying(
+    sink: &crate::write::copying::CopyingStaged<'_>,
+    written: crate::write::Snapshot,
+    project: formats::dawproject::DawProject<'_>,
+    plan: &Plan,
+    limits: &Limits,
+    relocation: Option<&Relocation>,
+) -> Result<Session, WriteError> {
+    let format = Format::Dawproject;
+    let input = project.archive().clone();
+    let read = |names: &NamePool| match sink.read_back()? {
+        ReadBack::File(path) => formats::dawproject::read_back_copy(path, &input, limits, names),
+        ReadBack::Memory(_) => {
+            Err(io::Error::other("a staged file is read back from its file").into())
+        }
+    };
+    let check = || {
+        if sink.own_bytes_hold(written)? {
+            Ok(())
+        } else {
+            Err(not_held())
+        }
+    };
+    // The copy and the sync run on a thread of their own that never waits for the rayon
+    // pool (this may be one of its threads, and the checks below use it): a pool thread
+    // blocked on work queued behind it would wait for ever.
+    let (session, verified, held, synced) = std::thread::scope(|scope| {
+        let (copied_tx, copied_rx) = std::sync::mpsc::channel();
+        let copier = scope.spawn(move || -> io::Result<()> {
+            let copied = sink.copy_pending();
+            let failed = copied.is_err();
+            let _ = copied_tx.send(copied);
+            if failed {
+                return Ok(());
+            }
+            // The disk syncs while the copies are read back and checked.
+            sink.sync()
+        });
+        // The read document is freed while the kernel copies.
+        let session = formats::Project::into_session(Box::new(project));
+        let verified =
+            verify(format, sink, check, read, plan, &session).and_then(
+                |(names, _)| match relocation {
+                    Some(r) => verify_media(format, sink, plan, r, limits, &names),
+                    None => Ok(()),
+                },
+            );
+        let held = match copied_rx.recv() {
+            Ok(Ok(())) => sink.copies_hold(),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(io::Error::other("the copy panicked")),
+        };
+        let synced = copier
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the copy panicked")));
+        (session, verified, held, synced)
+    });
+    if !held? {
+        return Err(not_held());
+    }
+    synced?;
+    verified?;
+    Ok(session)
 }
 
 /// Refuses an input file whose size or modification or change time moved since it was
@@ -512,20 +604,21 @@ fn unchanged_since_read(input: &FileInput<'_>) -> Result<(), WriteError> {
 fn verify(
     format: Format,
     sink: &impl Sink,
-    // What the backend wrote into `sink`.
-    written: crate::write::Snapshot,
-    buffer: Vec<u8>,
+    // Checks that `sink` holds the bytes written ([`check_written`]).
+    check: impl FnOnce() -> Result<(), WriteError> + Send,
+    // Reads the session `sink` holds, its names taken from the pool where equal
+    // ([`read_back`], or a backend's own read-back of what it copied).
+    read: impl FnOnce(&NamePool) -> Result<Session, WriteError>,
     plan: &Plan,
     before: &Session,
-    limits: &Limits,
 ) -> Result<(NamePool, Session), WriteError> {
     // The prediction is worked out on another core while the bytes are checked; the session
     // is read back after, taking the predicted names (a name that differs is read as it is,
     // and fails the comparison below).
-    let (held, expected) = rayon::join(|| check_written(sink, written), || plan.predict(before));
+    let (held, expected) = rayon::join(check, || plan.predict(before));
     held?;
     let names = NamePool::reusing(&expected);
-    let mut got = read_back(format, sink, buffer, limits, &names)?;
+    let mut got = read(&names)?;
     let mismatch = |what: String| {
         Err(FormatError::whole(format!(
             "internal error: the rewritten project does not hold the plan ({what}); nothing written"
@@ -637,14 +730,19 @@ fn read_back_bytes(format: Format, sink: &impl Sink) -> Result<Option<Vec<u8>>, 
 /// would not show (a position, a plugin's state) is caught too.
 fn check_written(sink: &impl Sink, written: crate::write::Snapshot) -> Result<(), WriteError> {
     if !sink.holds(written)? {
-        return Err(FormatError::whole(
-            "internal error: the rewritten project does not hold the bytes premix wrote \
-             (changed on their way to the disk, or, for bytes copied from the project file, \
-             the file changed while premix copied from it); nothing written",
-        )
-        .into());
+        return Err(not_held());
     }
     Ok(())
+}
+
+/// The error of an output that does not hold the bytes premix wrote.
+fn not_held() -> WriteError {
+    FormatError::whole(
+        "internal error: the rewritten project does not hold the bytes premix wrote \
+             (changed on their way to the disk, or, for bytes copied from the project file, \
+             the file changed while premix copied from it); nothing written",
+    )
+    .into()
 }
 
 /// The session `sink` holds, read back; its names taken from `names` where equal.
@@ -756,8 +854,25 @@ mod tests {
         let written = crate::write::Snapshot::of_bytes(&out);
         let before = project.session();
         let expected = plan.predict(before);
-        let in_memory = verify(format, &out, written, Vec::new(), &plan, before, &limits);
-        let in_file = verify(format, &file, written, Vec::new(), &plan, before, &limits);
+        let read = |sink: &dyn Fn(&NamePool) -> Result<Session, WriteError>, n: &NamePool| sink(n);
+        let from_out = |n: &NamePool| read_back(format, &out, Vec::new(), &limits, n);
+        let from_file = |n: &NamePool| read_back(format, &file, Vec::new(), &limits, n);
+        let in_memory = verify(
+            format,
+            &out,
+            || check_written(&out, written),
+            |n| read(&from_out, n),
+            &plan,
+            before,
+        );
+        let in_file = verify(
+            format,
+            &file,
+            || check_written(&file, written),
+            |n| read(&from_file, n),
+            &plan,
+            before,
+        );
         [in_memory, in_file]
             .into_iter()
             .map(|r| (r.unwrap().1, expected.clone()))
@@ -811,11 +926,10 @@ mod tests {
         let err = verify(
             format,
             &sink,
-            written,
-            Vec::new(),
+            || check_written(&sink, written),
+            |n| read_back(format, &sink, Vec::new(), &limits, n),
             &plan,
             project.session(),
-            &limits,
         )
         .unwrap_err()
         .to_string();
@@ -837,11 +951,10 @@ mod tests {
         let err = verify(
             format,
             &corrupted,
-            written,
-            Vec::new(),
+            || check_written(&corrupted, written),
+            |n| read_back(format, &corrupted, Vec::new(), &limits, n),
             &Plan::default(),
             project.session(),
-            &limits,
         )
         .unwrap_err()
         .to_string();

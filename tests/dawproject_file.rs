@@ -208,6 +208,30 @@ fn a_checked_container_is_remembered_until_the_file_changes() {
         "{stderr}"
     );
     assert!(!s.out.join("song.dawproject").exists());
+    // A record whose ranges are not this container's (another version's layout): not
+    // trusted, the container is checked whole and the same output written.
+    let (fingerprint, rest) = good.split_once(' ').unwrap();
+    let (version, ranges) = rest.split_once(' ').unwrap();
+    let (first_range, _) = ranges.split_once(':').unwrap();
+    let (from, to) = first_range.split_once('-').unwrap();
+    let shifted = format!("{}-{}", from.parse::<u64>().unwrap() + 1, to);
+    fs::write(
+        &record,
+        format!(
+            "{fingerprint} {version} {}",
+            ranges.replacen(first_range, &shifted, 1)
+        ),
+    )
+    .unwrap();
+    fs::remove_dir_all(&s.out).unwrap();
+    let out = apply_out(&s);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(fs::read(s.out.join("song.dawproject")).unwrap(), first);
     fs::write(&record, good).unwrap();
     // Damaged in place, its modification time put back as it was: the change time still
     // moves, so the remembered check is not trusted and the bad CRC is found.
@@ -258,4 +282,42 @@ fn apply_in_place_reads_from_the_file_and_keeps_a_backup_of_the_original() {
         .map(|e| fs::read(e.path()).unwrap())
         .collect();
     assert_eq!(backups, [bytes]);
+}
+
+// A batch on a pool of one thread: each project's copies are made and synced on a thread of
+// their own that never waits for the pool, whose one thread is verifying the project (a copy
+// check queued on the pool behind it hung the run).
+#[test]
+fn a_batch_on_one_thread_copies_and_verifies_every_project() {
+    let bytes = container_bytes();
+    let s = setup(&bytes);
+    let second = s.project.with_file_name("second.dawproject");
+    fs::write(&second, &bytes).unwrap();
+    let out = Command::cargo_bin("premix")
+        .unwrap()
+        .env("PREMIX_CACHE_DIR", &s.cache)
+        .env("RAYON_NUM_THREADS", "1")
+        .timeout(Duration::from_secs(120))
+        .arg("apply")
+        .arg(s.project.parent().unwrap())
+        .arg("--out")
+        .arg(&s.out)
+        .arg("--rules")
+        .arg(&s.rules)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    for name in ["song.dawproject", "second.dawproject"] {
+        let written = fs::read(s.out.join(name)).unwrap();
+        let project = premix::formats::open(Format::Dawproject, &written).unwrap();
+        assert!(
+            project
+                .session()
+                .tracks
+                .iter()
+                .all(|t| t.color.map(|c| c.to_string()) == Some("#3d8fd9".into())),
+            "{name}"
+        );
+    }
 }

@@ -274,11 +274,20 @@ fn one_studio_in_four_daws_agrees_on_its_colours_and_buses() {
     assert!(text.contains("  drums: \"#e03030\"\n"), "{text}");
     assert!(text.contains("  vocals: \"#30a0e0\"\n"), "{text}");
     assert!(!text.contains("\"#fe3637\""), "{text}");
+    // `rules check` counts the default it extends, and says how much is the file's own (what
+    // `rules infer` said it learned).
+    let yaml: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let own = yaml["rules"].as_sequence().unwrap().len();
     premix()
         .args(["rules", "check"])
         .arg(&learned)
         .assert()
-        .success();
+        .success()
+        .stdout(predicates::str::contains(format!(
+            "; {own} rule{} and",
+            if own == 1 { "" } else { "s" }
+        )))
+        .stdout(predicates::str::contains("its own, the rest extended"));
     // Nothing to change on the projects it was learned from.
     premix()
         .args(["check", "--rules"])

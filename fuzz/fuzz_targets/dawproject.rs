@@ -58,14 +58,15 @@ fn stored_zip(xml: &[u8]) -> Vec<u8> {
 /// Reads `data` from a file as `apply` does and from memory; both must agree.
 fn file_reads_as_memory(data: &[u8]) {
     use premix::formats::Project;
-    use premix::formats::dawproject::{DawProject, PROJECT_XML, container};
+    use premix::formats::dawproject::{DawProject, FileParts};
     let limits = premix::limits::Limits::default();
     let path = std::env::temp_dir().join(format!("premix-fuzz-{}.dawproject", std::process::id()));
     std::fs::write(&path, data).expect("temporary file");
     let file = std::fs::File::open(&path).expect("temporary file");
     let meta = file.metadata().expect("metadata");
-    let parts = container::read_layout_parts(&file, &[PROJECT_XML]).expect("read");
-    let from_file = DawProject::read_from_file(&parts, &file, &path, &meta, &limits, None);
+    let parts = FileParts::read(&file, &path, &meta, None).expect("read");
+    let from_file = DawProject::read_from_file(&parts, &file, &path, &meta, &limits, None)
+        .map(|read| read.expect("no remembered check to misfit"));
     let in_memory = DawProject::read(data, &limits);
     match (from_file, in_memory) {
         (Ok((a, _)), Ok(b)) => assert_eq!(a.session(), b.session()),

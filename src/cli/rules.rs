@@ -35,7 +35,7 @@ pub fn run(cmd: &RulesCommand, limits: &crate::limits::Limits) -> u8 {
         RulesCommand::Check { file } => match load(file) {
             Ok(rules) => {
                 println!(
-                    "{}: ok ({}, {}{})",
+                    "{}: ok ({}, {}{}{})",
                     crate::report::escape::path(file),
                     count(rules.rules.len(), "rule", "rules"),
                     count(rules.buses.len(), "bus", "buses"),
@@ -43,7 +43,8 @@ pub fn run(cmd: &RulesCommand, limits: &crate::limits::Limits) -> u8 {
                         ", unused policy"
                     } else {
                         ""
-                    }
+                    },
+                    own_share(&rules)
                 );
                 EXIT_OK
             }
@@ -64,4 +65,28 @@ pub fn run(cmd: &RulesCommand, limits: &crate::limits::Limits) -> u8 {
             EXIT_OK
         }
     }
+}
+
+/// For a file that extends another (`extends:`), how many of the rules and buses counted are
+/// its own (what `rules infer` reports having learned): `; 4 rules and 1 bus its own, the
+/// rest extended`. Empty for a file that extends nothing.
+fn own_share(rules: &crate::rules::RuleSet) -> String {
+    let own_rules = rules
+        .rules
+        .iter()
+        .filter(|r| r.file == rules.source)
+        .count();
+    let own_buses = rules
+        .buses
+        .iter()
+        .filter(|b| b.file == rules.source)
+        .count();
+    if own_rules == rules.rules.len() && own_buses == rules.buses.len() {
+        return String::new();
+    }
+    format!(
+        "; {} and {} its own, the rest extended",
+        count(own_rules, "rule", "rules"),
+        count(own_buses, "bus", "buses")
+    )
 }

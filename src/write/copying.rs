@@ -117,6 +117,8 @@ fn hash_into(
 struct Segment {
     range: Range<u64>,
     copied: Option<u128>,
+    /// For a copy, where its bytes start in the input.
+    from: u64,
 }
 
 /// A [`Staged`] file written as [`Pieces`]: premix's bytes through its buffer, the input's
@@ -130,6 +132,11 @@ pub struct CopyingStaged<'a> {
     len: u64,
     hasher: xxhash_rust::xxh3::Xxh3,
     written: u64,
+    /// True when a copy was laid out since premix last wrote: its bytes come later
+    /// ([`CopyingStaged::copy_pending`]), so the next bytes go after the gap it leaves.
+    after_gap: bool,
+    /// True once the copies are made.
+    copied: std::sync::atomic::AtomicBool,
 }
 
 impl<'a> CopyingStaged<'a> {
@@ -144,7 +151,68 @@ impl<'a> CopyingStaged<'a> {
             len: 0,
             hasher: xxhash_rust::xxh3::Xxh3::new(),
             written: 0,
+            after_gap: false,
+            copied: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Writes out premix's own bytes, leaving the copies to [`CopyingStaged::copy_pending`]
+    /// (which may run on another thread while premix's bytes are read back and verified).
+    pub fn finish_own(&mut self) -> io::Result<()> {
+        self.staged.finish()
+    }
+
+    /// Makes every copy the backend laid out: each input range copied file to file at its
+    /// place in the output (`copy_file_range` on Linux, with explicit offsets, so it shares
+    /// no file position with readers of the output; reading and writing elsewhere). Once
+    /// only; later calls do nothing.
+    ///
+    /// Errors: an I/O error; the input ends before a range does (changed on disk meanwhile).
+    pub fn copy_pending(&self) -> io::Result<()> {
+        use std::sync::atomic::Ordering;
+        if self.copied.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let out = self.staged.file.get_ref().as_file();
+        for s in &self.segments {
+            if s.copied.is_some() {
+                copy_range(self.input, s.from, out, s.range.clone())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// True when premix's own bytes read back from the file are `written`, and the file is
+    /// as long as the pieces.
+    pub fn own_bytes_hold(&self, written: Snapshot) -> io::Result<bool> {
+        let file = File::open(self.staged.path())?;
+        if file.metadata()?.len() != self.len {
+            return Ok(false);
+        }
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        let mut len = 0;
+        for range in self.written_ranges() {
+            len += range.end - range.start;
+            hash_into(&file, range, &mut hasher)?;
+        }
+        Ok(Snapshot {
+            len,
+            hash: hasher.digest128(),
+        } == written)
+    }
+
+    /// True when every copied range read back from the file has the digest the input's
+    /// range had when it was checked (on the rayon pool).
+    pub fn copies_hold(&self) -> io::Result<bool> {
+        use rayon::prelude::*;
+        let file = File::open(self.staged.path())?;
+        let checks = self
+            .segments
+            .par_iter()
+            .filter_map(|s| Some((s.range.clone(), s.copied?)))
+            .map(|(range, digest)| Ok(range_digest(&file, range)? == digest))
+            .collect::<io::Result<Vec<bool>>>()?;
+        Ok(checks.into_iter().all(|ok| ok))
     }
 
     /// The staged file, to be committed.
@@ -174,6 +242,10 @@ impl Pieces for CopyingStaged<'_> {
         if bytes.is_empty() {
             return Ok(());
         }
+        if self.after_gap {
+            self.staged.file.seek(io::SeekFrom::Start(self.len))?;
+            self.after_gap = false;
+        }
         self.staged.write_all(bytes)?;
         self.hasher.update(bytes);
         self.written += bytes.len() as u64;
@@ -183,6 +255,7 @@ impl Pieces for CopyingStaged<'_> {
             _ => self.segments.push(Segment {
                 range: self.len..end,
                 copied: None,
+                from: 0,
             }),
         }
         self.len = end;
@@ -203,29 +276,15 @@ impl Pieces for CopyingStaged<'_> {
                     "internal error: a copy of bytes {range:?} of the input, which were not checked"
                 ))
             })?;
-        // What premix wrote goes before the copy.
-        self.staged.file.flush()?;
+        // Laid out now, made by `copy_pending`: the bytes after it go after the gap.
         let len = range.end - range.start;
-        let mut input = self.input;
-        input.seek(io::SeekFrom::Start(range.start))?;
-        let out = self.staged.file.get_mut().as_file_mut();
-        out.seek(io::SeekFrom::Start(self.len))?;
-        let copied = io::copy(&mut io::Read::take(input, len), out)?;
-        if copied != len {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                format!(
-                    "the project file ended while it was copied ({copied} of {len} bytes at byte {}): \
-                     changed on disk meanwhile",
-                    range.start
-                ),
-            ));
-        }
         self.segments.push(Segment {
             range: self.len..self.len + len,
             copied: Some(digest),
+            from: range.start,
         });
         self.len += len;
+        self.after_gap = true;
         Ok(())
     }
 }
@@ -241,9 +300,93 @@ impl Write for CopyingStaged<'_> {
     }
 }
 
+/// Copies bytes `from..` of `input` into `out` at `to` (as many as `to` is long), file to
+/// file: `copy_file_range` with explicit offsets on Linux, else (or where the file system
+/// refuses it) a read and a write of 1 MiB at a time.
+///
+/// Errors: an I/O error; the input ends first (it changed on disk while premix copied it).
+fn copy_range(input: &File, from: u64, out: &File, to: Range<u64>) -> io::Result<()> {
+    let len = to.end - to.start;
+    let mut done = 0u64;
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        while done < len {
+            let mut off_in = (from + done) as libc::loff_t;
+            let mut off_out = (to.start + done) as libc::loff_t;
+            let want = (len - done).min(1 << 30) as usize;
+            // SAFETY: both descriptors are open files owned by the callers, and the offsets
+            // are locals the call updates.
+            let n = unsafe {
+                libc::copy_file_range(
+                    input.as_raw_fd(),
+                    &mut off_in,
+                    out.as_raw_fd(),
+                    &mut off_out,
+                    want,
+                    0,
+                )
+            };
+            if n > 0 {
+                done += n as u64;
+                continue;
+            }
+            if n == 0 {
+                return Err(ended_while_copied(from, done, len));
+            }
+            let e = io::Error::last_os_error();
+            match e.raw_os_error() {
+                Some(libc::EINTR) => continue,
+                // Not between these files (another file system, an old kernel): by hand.
+                Some(libc::EXDEV | libc::ENOSYS | libc::EOPNOTSUPP | libc::EINVAL) => break,
+                _ => return Err(e),
+            }
+        }
+    }
+    let mut buf = vec![0u8; (len - done).min(1 << 20) as usize];
+    while done < len {
+        let want = ((len - done) as usize).min(buf.len());
+        let n = read_at(input, &mut buf[..want], from + done)?;
+        if n == 0 {
+            return Err(ended_while_copied(from, done, len));
+        }
+        write_all_at(out, &buf[..n], to.start + done)?;
+        done += n as u64;
+    }
+    Ok(())
+}
+
+fn ended_while_copied(from: u64, done: u64, len: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        format!(
+            "the project file ended while it was copied ({done} of {len} bytes at byte {from}): \
+             changed on disk meanwhile"
+        ),
+    )
+}
+
+#[cfg(unix)]
+fn write_all_at(file: &File, bytes: &[u8], at: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, bytes, at)
+}
+
+#[cfg(not(unix))]
+fn write_all_at(file: &File, mut bytes: &[u8], mut at: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !bytes.is_empty() {
+        let n = file.seek_write(bytes, at)?;
+        bytes = &bytes[n..];
+        at += n as u64;
+    }
+    Ok(())
+}
+
 impl Sink for CopyingStaged<'_> {
+    /// Premix's bytes written out and every copy made.
     fn finish(&mut self) -> io::Result<()> {
-        self.staged.finish()
+        self.staged.finish()?;
+        self.copy_pending()
     }
 
     fn read_back(&self) -> io::Result<ReadBack<'_>> {
@@ -258,34 +401,7 @@ impl Sink for CopyingStaged<'_> {
     /// range read back and compared with the input's digest; the file as long as the
     /// pieces. On the rayon pool, the copies beside premix's bytes.
     fn holds(&self, written: Snapshot) -> io::Result<bool> {
-        use rayon::prelude::*;
-        let file = File::open(self.staged.path())?;
-        if file.metadata()?.len() != self.len {
-            return Ok(false);
-        }
-        let (own, copies) = rayon::join(
-            || -> io::Result<bool> {
-                let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-                let mut len = 0;
-                for range in self.written_ranges() {
-                    len += range.end - range.start;
-                    hash_into(&file, range, &mut hasher)?;
-                }
-                Ok(Snapshot {
-                    len,
-                    hash: hasher.digest128(),
-                } == written)
-            },
-            || -> io::Result<bool> {
-                let checks = self
-                    .segments
-                    .par_iter()
-                    .filter_map(|s| Some((s.range.clone(), s.copied?)))
-                    .map(|(range, digest)| Ok(range_digest(&file, range)? == digest))
-                    .collect::<io::Result<Vec<bool>>>()?;
-                Ok(checks.into_iter().all(|ok| ok))
-            },
-        );
+        let (own, copies) = rayon::join(|| self.own_bytes_hold(written), || self.copies_hold());
         Ok(own? && copies?)
     }
 }

@@ -12,7 +12,7 @@
 //! The archive is read from memory ([`read`]) or from its file without being held
 //! ([`read_layout_parts`] reads the end record, the central directory, every local header and
 //! data descriptor, and the entries asked for, into a buffer as long as the file whose other
-//! pages are never touched; [`check_others_in_file`] then checks the rest from the file).
+//! pages are never touched; [`check_others`] then checks the rest from the file).
 //!
 //! Writing replaces the bytes of one entry (`project.xml`: its local header, data and data
 //! descriptor, spelled like the original's) and patches the central directory in place: the
@@ -136,6 +136,16 @@ pub enum Check {
     /// inflated. For reading back an archive premix just wrote, whose other entries are copies
     /// of bytes checked when the input was read.
     Layout,
+    /// The central directory and end record, and the local headers of the entries premix
+    /// reads (those named in `read_whole`, or `trusting_all_but`'s list): for a container whose
+    /// every entry was checked before and whose file is unchanged since (the check remembered
+    /// under its fingerprint, [`crate::analysis::cache`]), or for the output copied from such
+    /// a container. The other entries' local headers are not read: their [`Entry::span`]
+    /// runs from their local header to the next entry (or the central directory) and their
+    /// `data` and `descriptor` are unknown (`data` empty at the span's start). The copies of
+    /// such entries are proved equal to the checked bytes by their digests
+    /// ([`crate::write::copying`]).
+    Remembered,
 }
 
 /// Reads and checks the archive's layout and, with [`Check::Everything`], every entry's
@@ -147,14 +157,31 @@ pub fn read(
     check: Check,
     read_whole: &[&str],
 ) -> Result<(Archive, Vec<Option<Content>>), FormatError> {
-    let archive = layout(bytes)?;
+    read_trusting(bytes, limits, check, read_whole, &[])
+}
+
+/// [`read`], with `also` naming the entries besides `read_whole` whose local headers
+/// [`Check::Remembered`] reads and checks (and does not inflate).
+pub fn read_trusting(
+    bytes: &[u8],
+    limits: &Limits,
+    check: Check,
+    read_whole: &[&str],
+    also: &[&str],
+) -> Result<(Archive, Vec<Option<Content>>), FormatError> {
+    let archive = match check {
+        Check::Remembered => layout(bytes, &|name| {
+            read_whole.iter().chain(also).any(|w| w.as_bytes() == name)
+        })?,
+        Check::Everything | Check::Layout => layout(bytes, &|_| true)?,
+    };
     let wanted: Vec<Option<usize>> = read_whole
         .iter()
         .map(|name| archive.entries.iter().position(|e| e.name == *name))
         .collect();
     let checked: Vec<usize> = match check {
         Check::Everything => (0..archive.entries.len()).collect(),
-        Check::Layout => wanted.iter().flatten().copied().collect(),
+        Check::Layout | Check::Remembered => wanted.iter().flatten().copied().collect(),
     };
     // Entries are inflated on every core: the media dominate, and each is independent.
     use rayon::prelude::*;
@@ -183,9 +210,12 @@ pub fn read(
 }
 
 /// Inflates every entry of `archive` but those named in `except` and checks its size and CRC,
-/// on every core; the first damaged entry (in archive order) is the error.
+/// on every core; the first damaged entry (in archive order) is the error. The entries'
+/// data is read from `archive_in`: the whole archive's bytes in memory, or its file (a block
+/// at a time, the archive never held whole; laid out as `archive`, read from its parts,
+/// [`read_layout_parts`]).
 pub fn check_others(
-    bytes: &[u8],
+    archive_in: Data<'_>,
     archive: &Archive,
     limits: &Limits,
     except: &[&str],
@@ -195,7 +225,10 @@ pub fn check_others(
         .entries
         .par_iter()
         .filter(|e| !except.contains(&e.name.as_str()))
-        .map(|e| inflate_checked(bytes, e, limits, false).map(|_| ()))
+        .map(|e| match archive_in {
+            Data::Slice(bytes) => inflate_checked(bytes, e, limits, false).map(|_| ()),
+            Data::File(_) => check_data(archive_in, e, limits, false).map(|_| ()),
+        })
         .collect();
     results.into_iter().collect()
 }
@@ -214,25 +247,6 @@ pub fn content<'a>(
     }
     let kept = inflate_checked(bytes, entry, limits, true)?.unwrap_or_default();
     Ok(std::borrow::Cow::Owned(kept))
-}
-
-/// [`check_others`] for the archive in `file`, laid out as `archive` (read from its parts,
-/// [`read_layout_parts`]): each entry's data is read from the file (a block at a time) and
-/// checked, on every core; the archive is never held whole.
-pub fn check_others_in_file(
-    file: &std::fs::File,
-    archive: &Archive,
-    limits: &Limits,
-    except: &[&str],
-) -> Result<(), FormatError> {
-    use rayon::prelude::*;
-    let results: Vec<Result<(), FormatError>> = archive
-        .entries
-        .par_iter()
-        .filter(|e| !except.contains(&e.name.as_str()))
-        .map(|e| check_data(Data::File(file), e, limits, false).map(|_| ()))
-        .collect();
-    results.into_iter().collect()
 }
 
 /// The sizes of every entry but those named in `except` checked against `limits`, and
@@ -257,6 +271,61 @@ pub fn copied_ranges(archive: &Archive, index: usize) -> Vec<Range<u64>> {
     .into_iter()
     .filter(|r| !r.is_empty())
     .collect()
+}
+
+/// Checks that `output`, the layout of an archive [`write_pieces`] wrote from the archive laid
+/// out as `input` replacing entry `replaced`, is `input`'s: the same entries in the same
+/// order with the same names, methods, flags, CRCs and sizes (but the replaced one's CRC and
+/// sizes), each local header where the input's was, moved by how much the replaced entry
+/// grew or shrank when it lies after it.
+///
+/// Errors: the first entry that differs, as an internal error.
+pub fn check_copied_layout(
+    input: &Archive,
+    output: &Archive,
+    replaced: &str,
+) -> Result<(), FormatError> {
+    let wrong = |what: String| {
+        Err(FormatError::whole(format!(
+            "internal error: the rewritten container's layout is not the input's ({what})"
+        )))
+    };
+    if input.entries.len() != output.entries.len() {
+        return wrong(format!(
+            "{} entries instead of {}",
+            output.entries.len(),
+            input.entries.len()
+        ));
+    }
+    let Some(r) = input.entries.iter().position(|e| e.name == replaced) else {
+        return wrong(format!("no {replaced}"));
+    };
+    let (old, new) = (&input.entries[r], &output.entries[r]);
+    if new.name != old.name || new.span.start != old.span.start {
+        return wrong(format!("{replaced} moved"));
+    }
+    let delta = new.span.end as i64 - old.span.end as i64;
+    for (i, (a, b)) in input.entries.iter().zip(&output.entries).enumerate() {
+        let moved = a.span.start as i64
+            + if a.span.start >= old.span.end {
+                delta
+            } else {
+                0
+            };
+        let same = a.name == b.name
+            && a.method == b.method
+            && a.flags == b.flags
+            && (i == r || (a.crc, a.compressed_size, a.size) == (b.crc, b.compressed_size, b.size))
+            && b.span.start as i64 == moved;
+        if !same {
+            return wrong(format!("entry {} ({})", i + 1, b.name));
+        }
+    }
+    let central = input.central.start as i64 + delta;
+    if output.central.start as i64 != central || output.central.len() != input.central.len() {
+        return wrong("the central directory moved".into());
+    }
+    Ok(())
 }
 
 /// Finds the end-of-central-directory record: the last signature whose comment length runs
@@ -287,7 +356,10 @@ fn find_eocd(bytes: &[u8]) -> Result<usize, FormatError> {
     ))
 }
 
-fn layout(bytes: &[u8]) -> Result<Archive, FormatError> {
+/// The archive's layout: the end record, every central record, and the local header (and
+/// data descriptor) of each entry whose name `local` accepts; see [`Check::Remembered`] for
+/// the entries it does not.
+fn layout(bytes: &[u8], local: &dyn Fn(&[u8]) -> bool) -> Result<Archive, FormatError> {
     let eocd = find_eocd(bytes)?;
     if eocd >= 20 && u32_at(bytes, eocd - 20) == ZIP64_LOCATOR_SIG {
         return Err(FormatError {
@@ -314,7 +386,10 @@ fn layout(bytes: &[u8]) -> Result<Archive, FormatError> {
             ),
         ));
     }
+    let local_wanted = local;
     let mut entries: Vec<Entry> = Vec::with_capacity(count);
+    // Entries whose local header was not read: each runs to the next entry.
+    let mut trusted: Vec<usize> = Vec::new();
     let mut names: std::collections::HashSet<&[u8]> =
         std::collections::HashSet::with_capacity(count);
     let mut at = cd_offset;
@@ -372,24 +447,35 @@ fn layout(bytes: &[u8]) -> Result<Archive, FormatError> {
         if !names.insert(name_bytes) {
             return Err(damaged(at, format!("{name} is in the archive twice")));
         }
-        let entry = local_entry(
-            bytes,
-            local,
-            cd_offset,
-            name_bytes,
-            Entry {
-                name,
-                method,
-                flags,
-                crc,
-                compressed_size,
-                size,
-                span: 0..0,
-                data: 0..0,
-                central: at..end,
-                descriptor: None,
-            },
-        )?;
+        let entry = Entry {
+            name,
+            method,
+            flags,
+            crc,
+            compressed_size,
+            size,
+            span: local..local,
+            data: local..local,
+            central: at..end,
+            descriptor: None,
+        };
+        let entry = if local_wanted(name_bytes) {
+            local_entry(bytes, local, cd_offset, name_bytes, entry)?
+        } else if local
+            .checked_add(LOCAL_LEN)
+            .is_none_or(|end| end > cd_offset)
+        {
+            return Err(damaged(
+                local,
+                format!(
+                    "{}: no local header where the central directory says",
+                    entry.name
+                ),
+            ));
+        } else {
+            trusted.push(entries.len());
+            entry
+        };
         entries.push(entry);
         at = end;
     }
@@ -398,6 +484,19 @@ fn layout(bytes: &[u8]) -> Result<Archive, FormatError> {
     }
     // Entries never overlap: a file that is a valid archive only by sharing bytes between
     // entries would change under a rewrite.
+    if !trusted.is_empty() {
+        let mut starts: Vec<usize> = entries.iter().map(|e| e.span.start).collect();
+        starts.push(cd_offset);
+        starts.sort_unstable();
+        for &i in &trusted {
+            let start = entries[i].span.start;
+            let next = starts[starts.partition_point(|&s| s <= start)..]
+                .first()
+                .copied()
+                .unwrap_or(cd_offset);
+            entries[i].span = start..next;
+        }
+    }
     let mut by_offset: Vec<&Entry> = entries.iter().collect();
     by_offset.sort_by_key(|e| e.span.start);
     for pair in by_offset.windows(2) {
@@ -523,7 +622,8 @@ fn inflate_checked(
 }
 
 /// Where an entry's compressed data is read from.
-enum Data<'a> {
+#[derive(Clone, Copy)]
+pub enum Data<'a> {
     Slice(&'a [u8]),
     /// A file, from `entry.data.start`, `entry.compressed_size` bytes.
     File(&'a std::fs::File),
@@ -979,6 +1079,18 @@ pub fn find_member(file: &std::fs::File, name: &str) -> std::io::Result<Option<M
 /// Errors: an I/O error (a damaged layout reads as far as it can; [`read`] then says where
 /// it is damaged).
 pub fn read_layout_parts(file: &std::fs::File, whole: &[&str]) -> std::io::Result<Vec<u8>> {
+    read_layout_parts_of(file, whole, true)
+}
+
+/// [`read_layout_parts`], reading only the local headers of the entries named in `whole`
+/// unless `every_local`: what [`Check::Remembered`] looks at. The buffer's pages that hold
+/// nothing read are never touched (an archive of thousands of small media would otherwise
+/// fault in a page per local header).
+pub fn read_layout_parts_of(
+    file: &std::fs::File,
+    whole: &[&str],
+    every_local: bool,
+) -> std::io::Result<Vec<u8>> {
     let len = usize::try_from(file.metadata()?.len()).map_err(std::io::Error::other)?;
     let mut bytes = vec![0u8; len];
     let mut parts = Parts {
@@ -1011,14 +1123,15 @@ pub fn read_layout_parts(file: &std::fs::File, whole: &[&str]) -> std::io::Resul
         let name = (at + CENTRAL_LEN).min(len)..(at + CENTRAL_LEN + f.name_len).min(len);
         let local = u32_at(&bytes, at + 42) as usize;
         at += CENTRAL_LEN + f.name_len + f.extra_len + comment_len;
-        if local + LOCAL_LEN > cd_offset {
+        let wanted = whole.iter().any(|w| w.as_bytes() == &bytes[name.clone()]);
+        if local + LOCAL_LEN > cd_offset || !(every_local || wanted) {
             continue;
         }
         let data_start = local + LOCAL_LEN + f.name_len + f.extra_len;
         let data_end = data_start.saturating_add(f.compressed_size as usize);
         planned.push(local..data_start + 32);
         planned.push(data_end..data_end.saturating_add(16));
-        if whole.iter().any(|w| w.as_bytes() == &bytes[name.clone()]) {
+        if wanted {
             planned.push(data_start..data_end);
         }
         locals.push(Local {
@@ -1267,6 +1380,95 @@ mod tests {
         let parts =
             read_layout_parts(&std::fs::File::open(&path).unwrap(), &["project.xml"]).unwrap();
         assert!(read(&parts, &limits, Check::Layout, &["project.xml"]).is_err());
+    }
+
+    // A remembered check reads the central directory and project.xml's local header only:
+    // the media's local headers are neither read nor needed, and a central directory that
+    // points two entries at one place is still refused.
+    #[test]
+    fn a_remembered_layout_reads_only_the_local_headers_it_needs() {
+        let zip = archive(
+            &[
+                stored("metadata.xml", b"<MetaData/>", b"", b""),
+                stored("project.xml", b"<Project/>", b"", b""),
+                stored("audio/a.wav", &[0xab; 200_000], b"", b""),
+                stored("audio/b.wav", &[0xcd; 100_000], b"", b""),
+            ],
+            b"",
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.dawproject");
+        std::fs::write(&path, &zip).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        let parts = read_layout_parts_of(&file, &["project.xml"], false).unwrap();
+        let limits = Limits::default();
+        let whole = read(&zip, &limits, Check::Layout, &[]).unwrap().0;
+        let (trusted, content) =
+            read_trusting(&parts, &limits, Check::Remembered, &["project.xml"], &[]).unwrap();
+        assert_eq!(content, [Some(b"<Project/>".to_vec())]);
+        assert_eq!(trusted.entries[1], whole.entries[1]);
+        // The others run from their local header to the next entry, as far as the whole read.
+        for (t, w) in trusted.entries.iter().zip(&whole.entries) {
+            assert_eq!((t.span.clone(), &t.name), (w.span.clone(), &w.name));
+        }
+        let b = whole.entries[3].span.start;
+        assert_eq!(
+            (zip[b], parts[b]),
+            (b'P', 0),
+            "a media local header was read"
+        );
+        // Every local header checked: the parts lack them, so the archive is refused.
+        assert!(read(&parts, &limits, Check::Layout, &[]).is_err());
+        // Two central records pointing at one local header are refused without reading it.
+        let mut twice = zip.clone();
+        let (a, b) = (
+            whole.entries[2].central.start,
+            whole.entries[3].central.start,
+        );
+        let offset = twice[a + 42..a + 46].to_vec();
+        twice[b + 42..b + 46].copy_from_slice(&offset);
+        let err =
+            read_trusting(&twice, &limits, Check::Remembered, &[], &["project.xml"]).unwrap_err();
+        assert!(err.message.contains("overlap"), "{}", err.message);
+    }
+
+    // The read-back of a copied container checks its central directory against the input's:
+    // an offset not moved by what the replaced entry grew is caught.
+    #[test]
+    fn a_copied_layout_must_be_the_inputs_moved_by_the_replaced_entry() {
+        let zip = archive(
+            &[
+                stored("project.xml", b"<Project/>", b"", b""),
+                stored("audio/a.wav", &[0xab; 2_000], b"", b""),
+                stored("audio/b.wav", &[0xcd; 1_000], b"", b""),
+            ],
+            b"",
+        );
+        let limits = Limits::default();
+        let input = read(&zip, &limits, Check::Layout, &[]).unwrap().0;
+        let new = compress(STORED, 0, |w| w.write_all(b"<Project version=\"1.0\"/>")).unwrap();
+        let mut out = Vec::new();
+        write_replacing(&zip, &input, 0, &new, &mut out).unwrap();
+        let output = read(&out, &limits, Check::Layout, &[]).unwrap().0;
+        check_copied_layout(&input, &output, "project.xml").unwrap();
+        // An entry after project.xml left where it was in the input is caught.
+        let mut unmoved = output.clone();
+        unmoved.entries[1].span.start = input.entries[1].span.start;
+        let err = check_copied_layout(&input, &unmoved, "project.xml").unwrap_err();
+        assert!(
+            err.message.contains("entry 2 (audio/a.wav)"),
+            "{}",
+            err.message
+        );
+        // Nor is an output whose second entry's size was changed.
+        let mut changed = output.clone();
+        changed.entries[2].size += 1;
+        let err = check_copied_layout(&input, &changed, "project.xml").unwrap_err();
+        assert!(
+            err.message.contains("entry 3 (audio/b.wav)"),
+            "{}",
+            err.message
+        );
     }
 
     /// A stored entry with an extra field and a comment, as a local header, data and central

@@ -20,7 +20,7 @@ use crate::formats::{FormatError, Project, WriteError};
 use crate::limits::Limits;
 use crate::plan::{Action, BusRef, Change, Note, Plan};
 use crate::session::{Format, NamePool, Session, Track, TrackKind};
-use container::{Archive, Check};
+use container::{Archive, Check, Data};
 use scan::DpDocument;
 
 /// The entry holding the project.
@@ -66,10 +66,12 @@ impl<'a> DawProject<'a> {
         names: &NamePool,
     ) -> Result<Self, FormatError> {
         let others = |archive: &Archive| match check {
-            Check::Everything => container::check_others(src, archive, limits, &[PROJECT_XML]),
-            Check::Layout => Ok(()),
+            Check::Everything => {
+                container::check_others(Data::Slice(src), archive, limits, &[PROJECT_XML])
+            }
+            Check::Layout | Check::Remembered => Ok(()),
         };
-        Self::read_with(src, limits, others, true, names)
+        Self::read_with(src, limits, Check::Layout, others, true, names)
     }
 
     /// Reads a `.dawproject` from the file `file` (at `path`, `meta` its metadata taken
@@ -83,15 +85,20 @@ impl<'a> DawProject<'a> {
     ///
     /// Errors: as [`DawProject::read`]; an I/O error reading the file is a damaged container
     /// at the entry's byte.
+    ///
+    /// `parts` says whether the check was remembered ([`FileParts::read`]); when its
+    /// record does not fit the container after all, `Ok(None)`: read the parts again
+    /// without the cache ([`FileParts::read`] with `cache` `None`).
     pub fn read_from_file(
-        parts: &'a [u8],
+        parts: &'a FileParts,
         file: &std::fs::File,
         path: &std::path::Path,
         meta: &std::fs::Metadata,
         limits: &Limits,
         cache: Option<&crate::analysis::cache::Cache>,
-    ) -> Result<(Self, CopiedDigests), FormatError> {
+    ) -> Result<Option<(Self, CopiedDigests)>, FormatError> {
         let mut digests = CopiedDigests::new();
+        let mut misfit = false;
         let others = |archive: &Archive| {
             let index = archive
                 .entries
@@ -99,16 +106,18 @@ impl<'a> DawProject<'a> {
                 .position(|e| e.name == PROJECT_XML)
                 .ok_or_else(|| FormatError::whole("no project.xml in the container"))?;
             let ranges = container::copied_ranges(archive, index);
-            let remembered = cache
-                .and_then(|c| c.container(path, meta))
-                .and_then(|record| parse_checked(&record, &ranges));
-            if let Some(found) = remembered {
-                container::check_sizes(archive, limits, &[PROJECT_XML])?;
-                digests = found;
+            if let Some(record) = &parts.remembered {
+                match parse_checked(record, &ranges) {
+                    Some(found) => {
+                        container::check_sizes(archive, limits, &[PROJECT_XML])?;
+                        digests = found;
+                    }
+                    None => misfit = true,
+                }
                 return Ok(());
             }
             let (checked, found) = rayon::join(
-                || container::check_others_in_file(file, archive, limits, &[PROJECT_XML]),
+                || container::check_others(Data::File(file), archive, limits, &[PROJECT_XML]),
                 || {
                     ranges
                         .iter()
@@ -132,8 +141,22 @@ impl<'a> DawProject<'a> {
             }
             Ok(())
         };
-        let project = Self::read_with(parts, limits, others, false, &NamePool::fresh())?;
-        Ok((project, digests))
+        let check = match parts.remembered {
+            Some(_) => Check::Remembered,
+            None => Check::Layout,
+        };
+        let project = Self::read_with(
+            &parts.bytes,
+            limits,
+            check,
+            others,
+            false,
+            &NamePool::fresh(),
+        )?;
+        if misfit {
+            return Ok(None);
+        }
+        Ok(Some((project, digests)))
     }
 
     /// Reads the layout and project.xml of `src`, scanning project.xml while `others` checks
@@ -141,11 +164,12 @@ impl<'a> DawProject<'a> {
     fn read_with(
         src: &'a [u8],
         limits: &Limits,
+        check: Check,
         others: impl FnOnce(&Archive) -> Result<(), FormatError> + Send,
         whole: bool,
         names: &NamePool,
     ) -> Result<Self, FormatError> {
-        let (archive, _) = container::read(src, limits, Check::Layout, &[])?;
+        let (archive, _) = container::read_trusting(src, limits, check, &[], &[PROJECT_XML])?;
         let Some(entry) = archive.entry(PROJECT_XML) else {
             if archive.entry("project.json").is_some() {
                 return Err(FormatError::whole(
@@ -200,6 +224,71 @@ impl<'a> DawProject<'a> {
     /// ones are relative to the `.dawproject` file.
     pub fn media(&self) -> &[scan::MediaRef] {
         &self.doc.media
+    }
+}
+
+/// Reads back the DAWproject at `path` that [`DawProject::write_pieces`] wrote from
+/// the container laid out as `input`, read from its file: its end record, central
+/// directory and project.xml are read and checked, and the central directory must be
+/// `input`'s with only project.xml's CRC and sizes and the offsets after it changed
+/// ([`container::check_copied_layout`]). The other entries' local headers and data are
+/// not read here: they lie in the ranges copied from the input, which the write's byte
+/// check proves equal to the input's checked bytes ([`crate::write::copying`]).
+///
+/// Errors: an I/O error; a damaged container or project.xml, or a central directory
+/// that is not `input`'s.
+pub fn read_back_copy(
+    path: &std::path::Path,
+    input: &Archive,
+    limits: &Limits,
+    names: &NamePool,
+) -> Result<Session, crate::formats::WriteError> {
+    let file = std::fs::File::open(path)?;
+    let parts = container::read_layout_parts_of(&file, &[PROJECT_XML], false)?;
+    let project =
+        DawProject::read_with(&parts, limits, Check::Remembered, |_| Ok(()), false, names)?;
+    container::check_copied_layout(input, &project.archive, PROJECT_XML)?;
+    Ok(project.session)
+}
+
+/// What [`DawProject::read_from_file`] reads: the layout parts of the file
+/// ([`container::read_layout_parts_of`]) and the remembered check of its container, if any.
+pub struct FileParts {
+    /// As long as the file; what was not read is zero.
+    pub bytes: Vec<u8>,
+    /// The record of the container's check, remembered under the file's fingerprint: then
+    /// only project.xml's local header was read ([`Check::Remembered`]).
+    remembered: Option<String>,
+}
+
+impl FileParts {
+    /// Reads the parts of `file` (at `path`, `meta` taken when it was opened): every local
+    /// header, unless `cache` remembers a check of this container under the file's
+    /// fingerprint (then the check's digests prove the copies, and only project.xml's local
+    /// header is read: on an archive of thousands of small media, a system call and a page
+    /// of memory less per entry).
+    ///
+    /// Errors: an I/O error reading the file.
+    pub fn read(
+        file: &std::fs::File,
+        path: &std::path::Path,
+        meta: &std::fs::Metadata,
+        cache: Option<&crate::analysis::cache::Cache>,
+    ) -> std::io::Result<FileParts> {
+        let remembered = cache
+            .and_then(|c| c.container(path, meta))
+            .filter(|r| r.split(' ').next() == Some(CHECKED_RECORD));
+        let bytes = container::read_layout_parts_of(file, &[PROJECT_XML], remembered.is_none())?;
+        Ok(FileParts { bytes, remembered })
+    }
+
+    /// The archive's layout, checked as far as the parts allow (for tests and tools).
+    pub fn layout(&self, limits: &Limits) -> Result<Archive, FormatError> {
+        let check = match self.remembered {
+            Some(_) => Check::Remembered,
+            None => Check::Layout,
+        };
+        Ok(container::read_trusting(&self.bytes, limits, check, &[], &[PROJECT_XML])?.0)
     }
 }
 

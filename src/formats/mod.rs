@@ -9,6 +9,7 @@ pub mod ardour;
 pub mod dawproject;
 pub mod numbers;
 pub mod rpp;
+pub(crate) mod xml_tokens;
 
 use crate::limits::Limits;
 use crate::plan::Plan;

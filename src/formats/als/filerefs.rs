@@ -19,8 +19,8 @@
 //!   (`SourceContext/.../OriginalFileRef`, whose parent is not a `SampleRef`).
 
 use super::scan::{Field, attr};
-use super::tokens::{Token, Tokens};
 use crate::edit::Edit;
+use crate::formats::xml_tokens::{Token, Tokens};
 use crate::media::SourceFile;
 use crate::media::relocate::MediaPlan;
 use std::ops::Range;

@@ -20,7 +20,6 @@ pub mod media;
 pub mod palette;
 pub mod scan;
 pub mod templates;
-mod tokens;
 
 use crate::formats::{FormatError, Project, WriteError};
 use crate::plan::{Action, BusRef, Change, Note, Plan, Slot};

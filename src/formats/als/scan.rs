@@ -9,7 +9,7 @@
 //!
 //! premix reads a set twice per apply (the input, and the output to verify it), and sets reach
 //! tens of megabytes of XML, so the scan is written for speed:
-//! - [`Tokens`](super::tokens) splits the XML into start and end tags itself, with `memchr`
+//! - [`Tokens`](crate::formats::xml_tokens) splits the XML into start and end tags itself, with `memchr`
 //!   for `<` and `>`, and accepts and refuses what quick-xml's reader (`check_end_names`)
 //!   did, with its errors (see that module); UTF-8 is checked in large blocks ahead of the
 //!   reading instead of piece by piece.
@@ -20,7 +20,7 @@
 //!   [`Name`]s ([`NamePool::make`]), and shared from there: a set whose XML is nearly all one
 //!   name holds it twice (the XML and the name), never also a field's copy.
 
-use super::tokens::{Token, Tokens, XmlError};
+use crate::formats::xml_tokens::{Token, Tokens, XmlError};
 use crate::formats::{FormatError, Place};
 use crate::session::{Name, NamePool};
 use std::borrow::Cow;
@@ -813,7 +813,7 @@ fn inner_end(t: &mut AlsTrack, path: &[&[u8]], start: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::formats::als::tokens::Utf8Prefix;
+    use crate::formats::xml_tokens::Utf8Prefix;
 
     const SET: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <Ableton MajorVersion="5" MinorVersion="11.0_11300" Creator="Ableton Live 11.3.21">

@@ -20,6 +20,7 @@ use crate::session::{Rgb, TrackKind};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 /// One recorded attribute: its name and the span of its raw value in `project.xml` (inside
 /// the quotes). The value itself is read from `project.xml` ([`El::get`]); it is held here
@@ -27,7 +28,8 @@ use std::ops::Range;
 /// whose bytes are nearly all one value holds that value once, in `project.xml` (issue #14).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attr {
-    pub name: Box<str>,
+    /// Shared by every attribute of that name in the document (made once, [`NameCache`]).
+    pub name: Arc<str>,
     pub span: Range<usize>,
     unescaped: Option<Box<str>>,
 }
@@ -36,7 +38,8 @@ pub struct Attr {
 /// it ends (after its end tag, or after the tag when empty) and its attributes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Element {
-    pub name: Box<str>,
+    /// Shared by every element of that name in the document (made once, [`NameCache`]).
+    pub name: Arc<str>,
     pub parent: Option<usize>,
     pub children: Vec<usize>,
     /// The start tag (`<X ...>` or `<X .../>`).
@@ -253,6 +256,10 @@ impl<'a> DpDocument<'a> {
         let els = &self.doc.elements;
         let mut fed = std::collections::HashSet::new();
         for el in self.elements() {
+            // The name first: most elements are neither, and have many attributes to look at.
+            if !matches!(&*el.name, "Channel" | "Send") {
+                continue;
+            }
             let Some(dest) = el.get("destination") else {
                 continue;
             };
@@ -339,7 +346,9 @@ fn fallback_name(kind: TrackKind) -> &'static str {
 
 /// What the streaming part of the scan keeps for each open element outside `Structure`.
 #[derive(Clone, Copy, Default)]
-struct Frame {
+struct Frame<'a> {
+    /// The element's name, which its end tag must repeat.
+    name: &'a [u8],
     /// The track its lanes belong to.
     owner: Option<usize>,
     /// The outermost clip above it (index into `clips`), within its owner's lanes.
@@ -354,45 +363,119 @@ struct Frame {
     in_structure: bool,
 }
 
-/// One attribute: its name and raw value as slices of the input, and the value's span.
-type RawAttr<'a> = (&'a [u8], &'a [u8], std::ops::Range<usize>);
+/// The names of a document's elements and attributes, each made once: a DAWproject repeats a
+/// few dozen names (the schema's) over thousands of elements, and a name per record was most
+/// of the allocations of a scan. A small direct-mapped cache, by length and first and last
+/// byte: a name that misses (a collision, or a name never seen) is made again, which costs
+/// only the allocation it saves otherwise.
+struct NameCache<'a> {
+    slots: Vec<Option<(&'a [u8], Arc<str>)>>,
+}
 
-/// The attributes of `start` into `out` (cleared first). Duplicate attributes are looked for
-/// only with `checked` (quick-xml's check is quadratic in the attribute count).
-fn raw_attrs<'a>(
-    xml: &'a [u8],
-    start: &quick_xml::events::BytesStart<'_>,
-    checked: bool,
-    out: &mut Vec<RawAttr<'a>>,
-) -> Result<(), String> {
-    let base = xml.as_ptr() as usize;
-    out.clear();
-    for a in start.attributes().with_checks(checked) {
-        let a = a.map_err(|e| format!("malformed XML attribute: {e}"))?;
-        let value: &[u8] = a.value.as_bytes();
-        let at = value.as_ptr() as usize;
-        if at < base || at + value.len() > base + xml.len() {
-            return Err("malformed XML attribute".into());
+impl<'a> NameCache<'a> {
+    const SLOTS: usize = 256;
+
+    fn new() -> Self {
+        NameCache {
+            slots: vec![None; Self::SLOTS],
         }
-        let span = at - base..at - base + value.len();
-        let name_at = a.key.as_ref().as_ptr() as usize - base;
-        let name = &xml[name_at..name_at + a.key.as_ref().len()];
-        out.push((name, &xml[span.clone()], span));
     }
-    Ok(())
+
+    fn get(&mut self, name: &'a [u8]) -> Arc<str> {
+        let (first, last) = match name {
+            [] => (0, 0),
+            [f, .., l] => (*f, *l),
+            [f] => (*f, *f),
+        };
+        let slot = (name.len() * 31 + usize::from(first) * 7 + usize::from(last)) % Self::SLOTS;
+        match &self.slots[slot] {
+            Some((n, made)) if *n == name => made.clone(),
+            _ => {
+                let made: Arc<str> = String::from_utf8_lossy(name).into();
+                self.slots[slot] = Some((name, made.clone()));
+                made
+            }
+        }
+    }
+}
+
+/// The few attributes the scan reads on every element (the first of each name, as quick-xml's
+/// reader met them), as spans of their raw values: looked up on the tag's bytes, so that an
+/// element of the streamed part costs no allocation.
+#[derive(Default)]
+struct Wanted {
+    id: Option<Range<usize>>,
+    external: Option<Range<usize>>,
+    path: Option<Range<usize>>,
+    track: Option<Range<usize>>,
+    time_unit: Option<Range<usize>>,
+    time: Option<Range<usize>>,
+    duration: Option<Range<usize>>,
+    play_start: Option<Range<usize>>,
+    enable: Option<Range<usize>>,
+}
+
+impl Wanted {
+    #[inline]
+    fn see(&mut self, name: &[u8], value: Range<usize>) {
+        let slot = match name {
+            b"id" => &mut self.id,
+            b"external" => &mut self.external,
+            b"path" => &mut self.path,
+            b"track" => &mut self.track,
+            b"timeUnit" => &mut self.time_unit,
+            b"time" => &mut self.time,
+            b"duration" => &mut self.duration,
+            b"playStart" => &mut self.play_start,
+            b"enable" => &mut self.enable,
+            _ => return,
+        };
+        if slot.is_none() {
+            *slot = Some(value);
+        }
+    }
 }
 
 fn text(raw: &[u8]) -> Option<String> {
     crate::formats::ardour::xml::unescape(raw).map(std::borrow::Cow::into_owned)
 }
 
+/// A number attribute as the DAW wrote it: trimmed of whitespace (Unicode's, as `str::trim`),
+/// then parsed as `f64`.
 fn number(raw: Option<&[u8]>) -> Option<f64> {
-    std::str::from_utf8(raw?).ok()?.trim().parse().ok()
+    let raw = raw?;
+    let text = std::str::from_utf8(raw).ok()?;
+    // Ends that are ASCII and not whitespace need no trimming (nearly every value).
+    let trimmed = match (raw.first(), raw.last()) {
+        (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => text,
+        _ => text.trim(),
+    };
+    trimmed.parse().ok()
+}
+
+/// `N` of an id `idN` (Bitwig's spelling): what `str::parse::<u64>` reads (an optional `+`,
+/// then decimal digits, no overflow), without the UTF-8 check of a `&str`.
+fn id_number(id: &[u8]) -> Option<u64> {
+    let digits = id.strip_prefix(b"id")?;
+    let digits = digits.strip_prefix(b"+").unwrap_or(digits);
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &d| {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })
 }
 
 /// Scans `xml`: every element of `Structure` (and the root and its children) recorded with
 /// its attributes and spans; the arrangement and scenes streamed for the clips, media and
 /// ids they hold, without a record per element (they are most of a project's bytes).
+///
+/// The XML is split by the tokenizer Live's scan uses ([`crate::formats::xml_tokens`]), and
+/// each start tag's attributes are read on its bytes; both accept and refuse what quick-xml's
+/// reader did, with its messages. Offsets count a UTF-8 byte order mark.
 ///
 /// The document keeps `src` (a stored `project.xml` stays borrowed from the file's bytes)
 /// and reads its values from it. The tracks' names are made by `names` (a read-back takes
@@ -405,16 +488,13 @@ pub fn scan<'a>(
     names: &crate::session::NamePool,
 ) -> Result<DpDocument<'a>, FormatError> {
     use crate::formats::ardour::xml::line_of;
+    use crate::formats::xml_tokens::{
+        Token, Tokens, XmlError, has_duplicate, plain_attributes, quick_xml_attributes,
+    };
     let xml: &[u8] = &src;
-    use quick_xml::events::Event;
-    let mut reader = quick_xml::Reader::from_reader(xml);
-    {
-        let config = reader.config_mut();
-        config.check_end_names = true;
-        config.expand_empty_elements = false;
-        config.trim_text(false);
-    }
     let malformed = |at: usize, what: String| FormatError::at_line(line_of(xml, at), what);
+    let xml_error = |e: XmlError| malformed(e.at, format!("malformed XML: {}", e.error));
+    let mut tokens = Tokens::new(xml);
     let mut elements: Vec<Element> = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut structure: Option<usize> = None;
@@ -430,7 +510,9 @@ pub fn scan<'a>(
         disabled: bool,
     }
     let mut clips: Vec<Clip> = Vec::new();
-    let mut units: Vec<String> = Vec::new();
+    // Each `timeUnit` met, as the span of its value.
+    let mut units: Vec<Range<usize>> = Vec::new();
+    let mut name_cache = NameCache::new();
     // Per Audio/Video element waiting for its File: track, clip, time unit, duration.
     struct Pending {
         track: usize,
@@ -442,28 +524,22 @@ pub fn scan<'a>(
     let mut media = Vec::new();
     let mut external_files = Vec::new();
     let mut roots = 0;
-    let mut attrs: Vec<RawAttr> = Vec::with_capacity(16);
+    // The attributes of a recorded element, or of a tag written other than plainly.
+    let mut attrs: Vec<(&[u8], Range<usize>)> = Vec::with_capacity(16);
     loop {
-        let before = reader.buffer_position() as usize;
-        let event = reader.read_event().map_err(|e| {
-            malformed(
-                reader.error_position() as usize,
-                format!("malformed XML: {e}"),
-            )
-        })?;
-        let after = reader.buffer_position() as usize;
-        let (start, empty) = match &event {
-            Event::Start(s) => (s, false),
-            Event::Empty(s) => (s, true),
-            Event::End(_) => {
+        let (name_bytes, tag, empty) = match tokens.next().map_err(xml_error)? {
+            Token::Start { name, tag, empty } => (name, tag, empty),
+            Token::End { name, tag } => {
                 let Some(frame) = stack.pop() else {
-                    return Err(malformed(
-                        before,
-                        "malformed XML: end tag without a start tag".into(),
-                    ));
+                    return Err(xml_error(XmlError::unmatched_end(name, tag.start)));
                 };
+                if frame.name != name {
+                    return Err(xml_error(XmlError::mismatched_end(
+                        frame.name, name, tag.start,
+                    )));
+                }
                 if let Some(r) = frame.record {
-                    elements[r].end = after;
+                    elements[r].end = tag.end;
                     if Some(r) == structure {
                         // Structure is whole: its tracks are known before the lanes naming them.
                         let doc = Tree {
@@ -482,38 +558,47 @@ pub fn scan<'a>(
                 }
                 continue;
             }
-            Event::Eof => break,
-            _ => continue,
+            Token::Eof => break,
         };
-        let tag_start = before
-            + memchr::memchr(b'<', &xml[before..after])
-                .ok_or_else(|| malformed(before, "malformed XML tag".into()))?;
+        let (tag_start, after) = (tag.start, tag.end);
         let parent = stack.last().copied();
         let in_structure =
             parent.is_some_and(|p| p.in_structure || (p.record.is_some() && p.record == structure));
         let record = parent.is_none() || parent.and_then(|p| p.record) == Some(0) || in_structure;
-        raw_attrs(xml, start, record, &mut attrs).map_err(|e| malformed(tag_start, e))?;
-        let get = |name: &[u8]| {
-            attrs
-                .iter()
-                .find(|(k, _, _)| *k == name)
-                .map(|(_, v, _)| *v)
-        };
-        if get(b"external") == Some(b"true")
-            && let Some((_, raw, span)) = attrs.iter().find(|(k, _, _)| *k == b"path")
-        {
-            external_files.push((text(raw).unwrap_or_default(), span.clone()));
+        // The tag without `<` and `>` or `/>`; its attributes follow its name.
+        let content = tag_start + 1..after - 1 - usize::from(empty);
+        let name_end = content.start + name_bytes.len();
+        let mut wanted = Wanted::default();
+        if record {
+            // Every attribute, checked for duplicates, as quick-xml's reader did.
+            attrs.clear();
+            let plain = plain_attributes(xml, content.clone(), name_end, |k, v| {
+                attrs.push((k, v));
+            });
+            if !plain || has_duplicate(&attrs) {
+                quick_xml_attributes(xml, content, name_end, true, &mut attrs)
+                    .map_err(|e| malformed(tag_start, e))?;
+            }
+            for (k, v) in &attrs {
+                wanted.see(k, v.clone());
+            }
+        } else if !plain_attributes(xml, content.clone(), name_end, |k, v| wanted.see(k, v)) {
+            quick_xml_attributes(xml, content, name_end, false, &mut attrs)
+                .map_err(|e| malformed(tag_start, e))?;
+            wanted = Wanted::default();
+            for (k, v) in &attrs {
+                wanted.see(k, v.clone());
+            }
         }
-        if let Some(id) = get(b"id")
-            && let Some(n) = id.strip_prefix(b"id")
-            && let Some(n) = std::str::from_utf8(n)
-                .ok()
-                .and_then(|n| n.parse::<u64>().ok())
+        let get = |span: &Option<Range<usize>>| span.as_ref().map(|v| &xml[v.clone()]);
+        if get(&wanted.external) == Some(b"true")
+            && let Some(span) = &wanted.path
         {
+            external_files.push((text(&xml[span.clone()]).unwrap_or_default(), span.clone()));
+        }
+        if let Some(n) = get(&wanted.id).and_then(id_number) {
             max_id = Some(max_id.map_or(n, |m| m.max(n)));
         }
-        let qname = start.name();
-        let name_bytes = qname.as_ref().as_bytes();
         if parent.is_none() {
             roots += 1;
             if roots > 1 {
@@ -525,6 +610,7 @@ pub fn scan<'a>(
         }
         // Recorded: the root, its children, and everything inside Structure.
         let mut frame = Frame {
+            name: name_bytes,
             record: None,
             in_structure,
             ..parent.unwrap_or_default()
@@ -532,12 +618,18 @@ pub fn scan<'a>(
         if record {
             let index = elements.len();
             let mut recorded = Vec::with_capacity(attrs.len());
-            for (k, v, span) in &attrs {
-                let value = crate::formats::ardour::xml::unescape(v).ok_or_else(|| {
-                    malformed(span.start, "malformed XML attribute: bad entity".into())
-                })?;
+            for (k, span) in &attrs {
+                let raw = &xml[span.clone()];
+                // The tag is UTF-8 (the tokenizer checked it): without `&`, the value is its bytes.
+                let value = if memchr::memchr(b'&', raw).is_none() {
+                    Cow::Borrowed("")
+                } else {
+                    crate::formats::ardour::xml::unescape(raw).ok_or_else(|| {
+                        malformed(span.start, "malformed XML attribute: bad entity".into())
+                    })?
+                };
                 recorded.push(Attr {
-                    name: String::from_utf8_lossy(k).into(),
+                    name: name_cache.get(k),
                     span: span.clone(),
                     // Held only when it differs from the bytes (issue #14).
                     unescaped: match value {
@@ -548,7 +640,7 @@ pub fn scan<'a>(
             }
             let parent_record = parent.and_then(|p| p.record);
             elements.push(Element {
-                name: String::from_utf8_lossy(name_bytes).into(),
+                name: name_cache.get(name_bytes),
                 parent: parent_record,
                 children: Vec::new(),
                 tag: tag_start..after,
@@ -564,12 +656,12 @@ pub fn scan<'a>(
             frame.record = Some(index);
         } else {
             // Outside Structure: lanes, clips and media, streamed.
-            if let Some(track) = get(b"track") {
+            if let Some(track) = get(&wanted.track) {
                 frame.owner = track_by_id.get(track).copied();
                 frame.clip = None;
             }
-            if let Some(unit) = get(b"timeUnit") {
-                units.push(String::from_utf8_lossy(unit).into_owned());
+            if let Some(unit) = wanted.time_unit.take() {
+                units.push(unit);
                 frame.unit = Some(units.len() - 1);
             }
             if let Some(owner) = frame.owner {
@@ -577,10 +669,10 @@ pub fn scan<'a>(
                     b"Clip" if frame.clip.is_none() => {
                         clips.push(Clip {
                             owner,
-                            time: number(get(b"time")),
-                            duration: number(get(b"duration")),
-                            play_start: number(get(b"playStart")),
-                            disabled: get(b"enable") == Some(b"false"),
+                            time: number(get(&wanted.time)),
+                            duration: number(get(&wanted.duration)),
+                            play_start: number(get(&wanted.play_start)),
+                            disabled: get(&wanted.enable) == Some(b"false"),
                         });
                         frame.clip = Some(clips.len() - 1);
                     }
@@ -589,12 +681,13 @@ pub fn scan<'a>(
                             track: owner,
                             clip: frame.clip,
                             unit: frame.unit,
-                            duration: number(get(b"duration")),
+                            duration: number(get(&wanted.duration)),
                         });
                         frame.media = Some(pending.len() - 1);
                     }
                     b"File" => {
-                        if let (Some(m), Some(path)) = (parent.and_then(|p| p.media), get(b"path"))
+                        if let (Some(m), Some(path)) =
+                            (parent.and_then(|p| p.media), get(&wanted.path))
                         {
                             let Pending {
                                 track,
@@ -606,11 +699,13 @@ pub fn scan<'a>(
                             media.push(MediaRef {
                                 track,
                                 path: text(path).unwrap_or_default(),
-                                embedded: get(b"external") != Some(b"true"),
+                                embedded: get(&wanted.external) != Some(b"true"),
                                 clip_time: clip.and_then(|c| c.time),
                                 clip_duration: clip.and_then(|c| c.duration),
                                 play_start: clip.and_then(|c| c.play_start),
-                                time_unit: unit.map(|u| units[u].clone()),
+                                time_unit: unit.map(|u| {
+                                    String::from_utf8_lossy(&xml[units[u].clone()]).into()
+                                }),
                                 file_duration,
                             });
                         }
@@ -835,5 +930,148 @@ mod tests {
         assert_eq!(channel.get("absent"), None);
         assert!(track.attr("name").unwrap().unescaped.is_none());
         assert!(channel.attr("comment").unwrap().unescaped.is_some());
+    }
+
+    #[test]
+    fn ids_and_numbers_read_as_str_parse_reads_them() {
+        for id in [
+            "id0",
+            "id+7",
+            "id007",
+            "id18446744073709551615",
+            "id18446744073709551616",
+        ]
+        .into_iter()
+        .chain(["id", "id+", "id-1", "idx", "ID9", "id1 ", "id٣", "id 1"])
+        {
+            let expected = id.strip_prefix("id").and_then(|n| n.parse::<u64>().ok());
+            assert_eq!(id_number(id.as_bytes()), expected, "{id}");
+        }
+        for v in [
+            "1",
+            " 2.5",
+            "3 ",
+            "\u{a0}4\u{2003}",
+            "1e3",
+            "nan",
+            "-0",
+            "x",
+            "",
+            "\u{85}5",
+        ] {
+            let expected = v.trim().parse::<f64>().ok();
+            // Through Debug: NaN equals itself there.
+            let got = number(Some(v.as_bytes()));
+            assert_eq!(format!("{got:?}"), format!("{expected:?}"), "{v:?}");
+        }
+    }
+
+    fn error_of(xml: &[u8]) -> String {
+        scan(Cow::Borrowed(xml), &crate::session::NamePool::fresh())
+            .unwrap_err()
+            .to_string()
+    }
+
+    // The errors the scan gave when quick-xml's reader read project.xml, kept word for word
+    // and line for line by the tokenizer and the attribute reader that replaced it; the one
+    // change: text that is not UTF-8 is placed at its line (quick-xml said line 1).
+    #[test]
+    fn malformed_project_xml_is_refused_with_the_line_and_quick_xml_s_words() {
+        let cases: &[(&[u8], &str)] = &[
+            (
+                b"<Project>\n<Structure>\n<Track id=\"id1\" name=\"a>\n</Structure></Project>",
+                "line 3: malformed XML: syntax error: attribute value not closed: `\"` not found \
+                 before end of input",
+            ),
+            (
+                b"<Project>\n<Structure>\n<Track id=\"id1\" name=\"a\" id=\"id2\"/>\n</Structure>\
+                  </Project>",
+                "line 3: malformed XML attribute: position 24: duplicated attribute, previous \
+                 declaration at position 6",
+            ),
+            (
+                b"<Project><Structure/>\n<Arrangement>\n<Lanes>\n<Clip a b=\"1\"/></Lanes>\
+                  </Arrangement></Project>",
+                "line 4: malformed XML attribute: position 7: attribute key must be directly \
+                 followed by `=` or space",
+            ),
+            (
+                b"<Project><Structure/>\n<Arrangement>\n<Lanes><Clip time=1/></Lanes>\
+                  </Arrangement></Project>",
+                "line 3: malformed XML attribute: position 10: attribute value must be enclosed \
+                 in `\"` or `'`",
+            ),
+            (
+                b"<Project>\n<Structure>\n<Track\n name=\"a &bogus; b\"/>\n</Structure></Project>",
+                "line 4: malformed XML attribute: bad entity",
+            ),
+            (
+                b"<Project><Structure>\n<Track>\n</Channel></Structure></Project>",
+                "line 3: malformed XML: ill-formed document: expected `</Track>`, but \
+                 `</Channel>` was found",
+            ),
+            (
+                b"<Project><Structure/>\n</Arrangement></Project>",
+                "line 2: malformed XML: ill-formed document: expected `</Project>`, but \
+                 `</Arrangement>` was found",
+            ),
+            (
+                b"<Project><Structure>\n<Track>\n",
+                "line 2: malformed XML: <Track> is never closed (the file ends first)",
+            ),
+            (
+                b"<Project/>\n<Project/>",
+                "line 2: malformed XML: more than one root element",
+            ),
+            (
+                b"<Project><Structure/>\n\n<Arrangement>caf\xe9</Arrangement></Project>",
+                "line 3: malformed XML: cannot decode input using UTF-8: incomplete utf-8 byte \
+                 sequence from index 3",
+            ),
+        ];
+        for (xml, expected) in cases {
+            assert_eq!(error_of(xml), *expected, "{}", String::from_utf8_lossy(xml));
+        }
+    }
+
+    // quick-xml's reader allowed whitespace around `=` and, outside Structure, a repeated
+    // attribute (the first one counts); the scan reads them the same way.
+    #[test]
+    fn spaced_and_repeated_attributes_read_as_quick_xml_read_them() {
+        let xml =
+            b"<Project><Structure><Track  id = \"id1\"\n name =\t\"a\" contentType= 'audio'/>\
+            <Track id=\"id2\" name=\"b\"/></Structure><Arrangement>\
+            <Lanes track =\"id1\" track=\"id2\"><Clip time= \"2\" time=\"3\">\
+            <Audio><File path=\"x.wav\" path=\"y.wav\"/></Audio></Clip></Lanes>\
+            </Arrangement></Project>";
+        let doc = scan(Cow::Borrowed(&xml[..]), &crate::session::NamePool::fresh()).unwrap();
+        assert_eq!(doc.tracks.len(), 2);
+        assert_eq!(doc.element(doc.tracks[0].element).get("name"), Some("a"));
+        assert_eq!((doc.tracks[0].clips, doc.tracks[1].clips), (1, 0));
+        assert_eq!(doc.media.len(), 1);
+        assert_eq!(doc.media[0].path, "x.wav");
+        assert_eq!(doc.media[0].clip_time, Some(2.0));
+    }
+
+    // A UTF-8 byte order mark before the declaration: every span counts it, so each start
+    // tag's span begins at its `<` (quick-xml's reader did not count it: tags and ends three
+    // bytes early, attribute values not).
+    #[test]
+    fn spans_count_a_byte_order_mark() {
+        let plain: &[u8] = b"<?xml version=\"1.0\"?>\n<Project><Structure>\
+            <Track id=\"id1\" name=\"a\"><Channel id=\"id2\"/></Track></Structure></Project>";
+        let bom = [b"\xef\xbb\xbf", plain].concat();
+        let names = crate::session::NamePool::fresh();
+        let a = scan(Cow::Borrowed(plain), &names).unwrap();
+        let b = scan(Cow::Borrowed(&bom[..]), &names).unwrap();
+        assert_eq!(a.doc.elements.len(), b.doc.elements.len());
+        for (x, y) in a.doc.elements.iter().zip(&b.doc.elements) {
+            assert_eq!(bom[y.tag.start], b'<');
+            assert_eq!(y.tag.start - 3..y.end - 3, x.tag.start..x.end);
+            for (p, q) in x.attrs.iter().zip(&y.attrs) {
+                assert_eq!(q.span.start - 3..q.span.end - 3, p.span);
+            }
+        }
+        assert_eq!(b.element(b.tracks[0].element).get("name"), Some("a"));
     }
 }

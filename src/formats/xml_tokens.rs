@@ -1,19 +1,24 @@
-//! The XML tokenizer of the Live scan ([`super::scan`]): splits a set's XML into start and
-//! end tags, with `memchr` for `<` and `>`, and accepts and refuses exactly what quick-xml's
-//! reader (`check_end_names`) did, with the same errors at the same offsets (one deliberate
+//! An XML tokenizer for the scans of the XML formats that read large documents (Live's set,
+//! [`crate::formats::als::scan`]; DAWproject's `project.xml`,
+//! [`crate::formats::dawproject::scan`]): splits a document into start and end tags, with
+//! `memchr` for `<` and `>`, and accepts and refuses exactly what quick-xml's reader
+//! (`check_end_names`) did, with the same errors at the same offsets (one deliberate
 //! exception: text that is not UTF-8 is placed at its bad byte, where quick-xml said line 1);
 //! the rare comments, CDATA sections, DOCTYPEs and processing instructions are still read by
 //! quick-xml. UTF-8 is checked in large blocks ahead of the reading instead of piece by piece.
+//! A start tag's attributes are read on its bytes ([`plain_attributes`]), with quick-xml's
+//! attribute reader ([`quick_xml_attributes`]) for the rare tags written otherwise, so they
+//! too are accepted and refused as quick-xml did.
 //!
-//! Its own module because it knows XML, not Live: the scan above it knows which elements
-//! matter.
+//! Its own module because it knows XML, not Live or DAWproject: the scans above it know which
+//! elements matter.
 
 use quick_xml::Reader;
 use quick_xml::errors::{IllFormedError, SyntaxError};
 use std::ops::Range;
 
 /// A start or end tag, the only markup the scan acts on.
-pub(super) enum Token<'a> {
+pub(crate) enum Token<'a> {
     /// `<name ...>`, or `<name .../>` when `empty`; `tag` runs from `<` to after `>`.
     Start {
         name: &'a [u8],
@@ -29,9 +34,9 @@ pub(super) enum Token<'a> {
 }
 
 /// Malformed XML, with the offset quick-xml reports for it.
-pub(super) struct XmlError {
-    pub(super) at: usize,
-    pub(super) error: quick_xml::Error,
+pub(crate) struct XmlError {
+    pub(crate) at: usize,
+    pub(crate) error: quick_xml::Error,
 }
 
 impl XmlError {
@@ -42,12 +47,12 @@ impl XmlError {
         }
     }
 
-    pub(super) fn unmatched_end(name: &[u8], at: usize) -> Self {
+    pub(crate) fn unmatched_end(name: &[u8], at: usize) -> Self {
         let name = String::from_utf8_lossy(name).into_owned();
         XmlError::new(at, IllFormedError::UnmatchedEndTag(name))
     }
 
-    pub(super) fn mismatched_end(expected: &[u8], found: &[u8], at: usize) -> Self {
+    pub(crate) fn mismatched_end(expected: &[u8], found: &[u8], at: usize) -> Self {
         let error = IllFormedError::MismatchedEndTag {
             expected: String::from_utf8_lossy(expected).into_owned(),
             found: String::from_utf8_lossy(found).into_owned(),
@@ -87,8 +92,8 @@ fn double_quotes_only_and_paired(bytes: &[u8]) -> bool {
 /// the first `>` outside single or double quotes (quick-xml's rule).
 fn closing_bracket(xml: &[u8], from: usize) -> Result<usize, SyntaxError> {
     let rest = &xml[from..];
-    // Sets quote with `"` only: then the first `>` is outside quotes when the `"` before it
-    // pair up, which two quick passes over a short tag tell.
+    // Live sets and DAWprojects quote with `"` only: then the first `>` is outside quotes
+    // when the `"` before it pair up, which two quick passes over a short tag tell.
     if let Some(i) = memchr::memchr(b'>', rest)
         && double_quotes_only_and_paired(&rest[..i])
     {
@@ -110,12 +115,12 @@ fn closing_bracket(xml: &[u8], from: usize) -> Result<usize, SyntaxError> {
     })
 }
 
-/// How far a set is known to be UTF-8. quick-xml checks each piece of text or markup as it
-/// reads it, which cost more than the rest of its reading; here the set is checked ahead of
+/// How far a document is known to be UTF-8. quick-xml checks each piece of text or markup as it
+/// reads it, which cost more than the rest of its reading; here the document is checked ahead of
 /// the reading in blocks (fast on ASCII, and still in cache when read). Pieces end at ASCII
 /// bytes, so a piece is invalid exactly when it reaches past the first invalid byte.
 #[derive(Default)]
-pub(super) struct Utf8Prefix {
+pub(crate) struct Utf8Prefix {
     /// Bytes before this offset are UTF-8...
     valid: usize,
     /// ...and, once set, the byte at it is not.
@@ -123,7 +128,7 @@ pub(super) struct Utf8Prefix {
 }
 
 impl Utf8Prefix {
-    pub(super) const BLOCK: usize = 64 * 1024;
+    pub(crate) const BLOCK: usize = 64 * 1024;
 
     /// Whether `xml[..end]` is UTF-8.
     #[inline]
@@ -138,7 +143,7 @@ impl Utf8Prefix {
         while self.valid < end && !self.invalid {
             let block_end = (self.valid + Self::BLOCK).max(end).min(xml.len());
             let block = &xml[self.valid..block_end];
-            // Sets are mostly ASCII, which is checked several times faster than UTF-8.
+            // Documents are mostly ASCII, which is checked several times faster than UTF-8.
             if block.is_ascii() {
                 self.valid = block_end;
                 continue;
@@ -156,20 +161,20 @@ impl Utf8Prefix {
     }
 }
 
-/// Splits a set into tags, with the same acceptance as quick-xml's reader (which premix used
+/// Splits a document into tags, with the same acceptance as quick-xml's reader (which premix used
 /// until it took a third of an apply): the same syntax errors at the same offsets, the same
 /// tolerance. Text is only searched for `<` and `&`; comments, CDATA, DOCTYPE and processing
-/// instructions, rare in sets, are handed to quick-xml itself.
-pub(super) struct Tokens<'a> {
+/// instructions, rare in these documents, are handed to quick-xml itself.
+pub(crate) struct Tokens<'a> {
     xml: &'a [u8],
     pos: usize,
     utf8: Utf8Prefix,
 }
 
 impl<'a> Tokens<'a> {
-    pub(super) fn new(xml: &'a [u8]) -> Self {
+    pub(crate) fn new(xml: &'a [u8]) -> Self {
         // A UTF-8 byte order mark is skipped, as quick-xml did; but offsets count it (quick-xml's
-        // did not, which put every span of such a set three bytes early).
+        // did not, which put every span of such a document three bytes early).
         const BOM: &[u8] = b"\xef\xbb\xbf";
         Tokens {
             xml,
@@ -178,7 +183,7 @@ impl<'a> Tokens<'a> {
         }
     }
 
-    pub(super) fn next(&mut self) -> Result<Token<'a>, XmlError> {
+    pub(crate) fn next(&mut self) -> Result<Token<'a>, XmlError> {
         loop {
             let rest = &self.xml[self.pos..];
             let Some(i) = memchr::memchr2(b'<', b'&', rest) else {
@@ -314,5 +319,210 @@ impl<'a> Tokens<'a> {
                 error,
             }),
         }
+    }
+}
+
+/// XML whitespace around and between attributes, as quick-xml reads it.
+fn is_space(b: u8) -> bool {
+    is_xml_whitespace(b)
+}
+
+/// The attributes of a start tag, in order, read on its bytes: `content` is the tag without
+/// its `<` and its `>` (or `/>`), `from` where its name ends. Each attribute is handed to
+/// `each` as its name and the span of its raw value (inside the quotes).
+///
+/// Reads only the plain spelling DAWs write (whitespace, then `name="value"` or
+/// `name='value'`; no whitespace around `=`) and returns `false` at anything else, having
+/// possibly handed some attributes over already: the caller then reads the tag with
+/// [`quick_xml_attributes`], which reads it or refuses it as quick-xml does. Where this
+/// returns `true`, quick-xml reads the same attributes (its rules, `events/attributes.rs`:
+/// a name runs to `=` or whitespace, from its second byte; a value to the next matching
+/// quote; nothing needed between one attribute's closing quote and the next name).
+#[inline]
+pub(crate) fn plain_attributes<'a>(
+    xml: &'a [u8],
+    content: Range<usize>,
+    from: usize,
+    mut each: impl FnMut(&'a [u8], Range<usize>),
+) -> bool {
+    let end = content.end;
+    let mut i = from;
+    loop {
+        while i < end && is_space(xml[i]) {
+            i += 1;
+        }
+        if i >= end {
+            return true;
+        }
+        // A name starting with `=` is not one (quick-xml looks for `=` after the first byte).
+        if xml[i] == b'=' {
+            return false;
+        }
+        // A name ends at `=`; one ending at whitespace (quick-xml allows it around `=`) or a
+        // control byte is left to quick-xml.
+        let Some(eq) = find_name_end(xml, i, end).filter(|&eq| xml[eq] == b'=' && eq + 1 < end)
+        else {
+            return false;
+        };
+        let name = &xml[i..eq];
+        let quote = xml[eq + 1];
+        if quote != b'"' && quote != b'\'' {
+            return false;
+        }
+        let start = eq + 2;
+        let Some(close) = find_byte(xml, quote, start, end) else {
+            return false;
+        };
+        each(name, start..close);
+        i = close + 1;
+    }
+}
+
+// Names and values are mostly a few bytes long, where a call to memchr costs more than the
+// search: these look at eight bytes at a time (the lowest flagged byte of a word is exact).
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The eight bytes at `at`, the first in the lowest bits.
+#[inline]
+fn word(xml: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(xml[at..at + 8].try_into().expect("eight bytes"))
+}
+
+/// The high bit of each byte of `w` equal to `b` (exact up to the lowest one).
+#[inline]
+fn bytes_equal(w: u64, b: u8) -> u64 {
+    let x = w ^ (ONES * u64::from(b));
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// The high bit of each byte of `w` at or below `b' '` (exact up to the lowest one).
+#[inline]
+fn bytes_at_most_space(w: u64) -> u64 {
+    w.wrapping_sub(ONES * 0x21) & !w & HIGHS
+}
+
+/// The offset of the first `=` or byte at or below `b' '` (whitespace, a control byte) in
+/// `xml[from..end]`.
+#[inline]
+fn find_name_end(xml: &[u8], from: usize, end: usize) -> Option<usize> {
+    let mut i = from;
+    while i + 8 <= end {
+        let w = word(xml, i);
+        let m = bytes_equal(w, b'=') | bytes_at_most_space(w);
+        if m != 0 {
+            return Some(i + m.trailing_zeros() as usize / 8);
+        }
+        i += 8;
+    }
+    (i..end).find(|&k| xml[k] == b'=' || xml[k] <= b' ')
+}
+
+/// The offset of the first `byte` in `xml[from..end]`: a word at a time for short values,
+/// memchr past them (a value may be megabytes).
+#[inline]
+fn find_byte(xml: &[u8], byte: u8, from: usize, end: usize) -> Option<usize> {
+    const SHORT: usize = 32;
+    let mut i = from;
+    while i + 8 <= end && i < from + SHORT {
+        let m = bytes_equal(word(xml, i), byte);
+        if m != 0 {
+            return Some(i + m.trailing_zeros() as usize / 8);
+        }
+        i += 8;
+    }
+    if i + 8 <= end {
+        return memchr::memchr(byte, &xml[i..end]).map(|k| i + k);
+    }
+    (i..end).find(|&k| xml[k] == byte)
+}
+
+/// True when two of `attrs` have the same name (quick-xml's duplicate check refuses them).
+pub(crate) fn has_duplicate<T>(attrs: &[(&[u8], T)]) -> bool {
+    if attrs.len() <= 16 {
+        return attrs
+            .iter()
+            .enumerate()
+            .any(|(i, (k, _))| attrs[..i].iter().any(|(p, _)| p == k));
+    }
+    // Linear in a tag with many attributes (a hostile one may hold thousands).
+    let mut seen = std::collections::HashSet::with_capacity(attrs.len());
+    !attrs.iter().all(|(k, _)| seen.insert(*k))
+}
+
+/// The attributes of a start tag as quick-xml's attribute reader reads them (with its
+/// duplicate check when `checked`), into `out` (cleared first): for the tags
+/// [`plain_attributes`] leaves. `content` and `from` as there; the tag is UTF-8 ([`Tokens`]
+/// checked it). Errors: quick-xml's, as `malformed XML attribute: {error}`, positions
+/// counted from after the tag's `<`.
+pub(crate) fn quick_xml_attributes<'a>(
+    xml: &'a [u8],
+    content: Range<usize>,
+    from: usize,
+    checked: bool,
+    out: &mut Vec<(&'a [u8], Range<usize>)>,
+) -> Result<(), String> {
+    out.clear();
+    let base = content.start;
+    let text = std::str::from_utf8(&xml[content]).map_err(|e| format!("malformed XML: {e}"))?;
+    let start = text.as_ptr() as usize;
+    let mut attributes = quick_xml::events::attributes::Attributes::new(text, from - base);
+    for a in attributes.with_checks(checked) {
+        let a = a.map_err(|e| format!("malformed XML attribute: {e}"))?;
+        // Both borrow from `text`: the reader does not unescape.
+        if matches!(a.value, std::borrow::Cow::Owned(_)) {
+            return Err("malformed XML attribute".into());
+        }
+        let offset = |p: *const u8| p as usize - start + base;
+        let (key, value) = (a.key.as_ref(), &*a.value);
+        let (key_at, value_at) = (offset(key.as_ptr()), offset(value.as_ptr()));
+        out.push((
+            &xml[key_at..key_at + key.len()],
+            value_at..value_at + value.len(),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Wherever the plain reading reads a tag, quick-xml reads the same attributes: every
+    // attribute text of up to seven bytes over the bytes the syntax turns on, after a name.
+    #[test]
+    fn plain_attributes_read_what_quick_xml_reads() {
+        const BYTES: &[u8] = b"a=\"' \t\x01";
+        let mut read = 0;
+        for len in 0..=7u32 {
+            for mut n in 0..BYTES.len().pow(len) {
+                let mut tag = b"X ".to_vec();
+                for _ in 0..len {
+                    tag.push(BYTES[n % BYTES.len()]);
+                    n /= BYTES.len();
+                }
+                let content = 0..tag.len();
+                let mut plain = Vec::new();
+                if !plain_attributes(&tag, content.clone(), 1, |k, v| plain.push((k, v))) {
+                    continue;
+                }
+                let mut quick = Vec::new();
+                let result = quick_xml_attributes(&tag, content, 1, false, &mut quick);
+                assert_eq!(result, Ok(()), "{:?}", String::from_utf8_lossy(&tag));
+                assert_eq!(plain, quick, "{:?}", String::from_utf8_lossy(&tag));
+                read += 1;
+            }
+        }
+        assert!(read > 1000, "only {read} tags read plainly");
+    }
+
+    #[test]
+    fn duplicates_are_found_in_short_and_long_tags() {
+        let names: Vec<Vec<u8>> = (0..40).map(|i| format!("a{i}").into_bytes()).collect();
+        let mut attrs: Vec<(&[u8], ())> = names.iter().map(|n| (&n[..], ())).collect();
+        assert!(!has_duplicate(&attrs[..3]) && !has_duplicate(&attrs));
+        attrs.push((b"a7", ()));
+        assert!(has_duplicate(&attrs));
+        assert!(has_duplicate(&[(&b"id"[..], ()), (b"id", ())]));
     }
 }

@@ -159,7 +159,14 @@ impl<'a> CopyingStaged<'a> {
     /// Writes out premix's own bytes, leaving the copies to [`CopyingStaged::copy_pending`]
     /// (which may run on another thread while premix's bytes are read back and verified).
     pub fn finish_own(&mut self) -> io::Result<()> {
-        self.staged.finish()
+        self.staged.finish()?;
+        // The file as long as the pieces even when a copy ends it, so that what is read
+        // beside the copies sees its final length.
+        let file = self.staged.file.get_ref().as_file();
+        if file.metadata()?.len() < self.len {
+            file.set_len(self.len)?;
+        }
+        Ok(())
     }
 
     /// Makes every copy the backend laid out: each input range copied file to file at its
@@ -444,6 +451,45 @@ mod tests {
         assert!(out.holds(written).unwrap());
         // A range that was not checked is never copied.
         assert!(out.copy(0..5).is_err());
+    }
+
+    // `apply` checks premix's own bytes while the copies are still being made: they are in
+    // place, the file has its final length (a copy that ends it included), and the copies
+    // land in the gaps left for them, once.
+    #[test]
+    fn own_bytes_are_in_place_before_the_copies_fill_their_gaps() {
+        let dir = tempfile::tempdir().unwrap();
+        let input_path = dir.path().join("in.bin");
+        let input_bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 241) as u8).collect();
+        std::fs::write(&input_path, &input_bytes).unwrap();
+        let input = File::open(&input_path).unwrap();
+        let ranges = [0..50_000u64, 120_000..200_000];
+        let digests = ranges
+            .iter()
+            .map(|r| (r.clone(), range_digest(&input, r.clone()).unwrap()))
+            .collect();
+        let mut out = CopyingStaged::new(staged(dir.path()), &input, digests);
+        out.copy(ranges[0].clone()).unwrap();
+        out.bytes(b"own").unwrap();
+        out.copy(ranges[1].clone()).unwrap();
+        out.finish_own().unwrap();
+        let path = out.staged.path().to_path_buf();
+        let before = std::fs::read(&path).unwrap();
+        assert_eq!(before.len(), 50_000 + 3 + 80_000);
+        assert_eq!(&before[50_000..50_003], b"own");
+        assert!(
+            before[..50_000].iter().all(|&b| b == 0),
+            "a copy made early"
+        );
+        assert!(out.own_bytes_hold(out.written()).unwrap());
+        assert!(!out.copies_hold().unwrap());
+        out.copy_pending().unwrap();
+        out.copy_pending().unwrap();
+        let mut expected = input_bytes[..50_000].to_vec();
+        expected.extend(b"own");
+        expected.extend(&input_bytes[120_000..]);
+        assert_eq!(std::fs::read(&path).unwrap(), expected);
+        assert!(out.holds(out.written()).unwrap());
     }
 
     #[test]

@@ -196,3 +196,56 @@ fn a_record_that_does_not_fit_is_replaced_by_the_whole_check() {
     );
     assert_eq!(now.trim_end(), good.trim_end());
 }
+
+// A remembered record whose digests are wrong (the copies of the unchanged input do not
+// match it) is refused, nothing written: right. But the record stays trusted, so the project
+// can never be written again by `apply` (which has no `--no-cache`) until the user finds and
+// empties the cache, each run saying the file "changed while premix copied from it" when it
+// did not. Once the copies of an input unchanged since it was read (its fingerprint the
+// record's) disprove the record, it should be forgotten (or the container checked whole at
+// once), so the next run at the latest writes the project.
+#[test]
+fn a_record_the_copies_disprove_is_not_trusted_again() {
+    let bytes = container(1, 8);
+    let s = setup(&bytes);
+    age(&s.project);
+    let first = apply_out(&s);
+    let record = records(&s.cache)
+        .pop()
+        .expect("the check was not remembered");
+    let good = fs::read_to_string(&record).unwrap();
+    let good = good.trim_end();
+    // The last digest's last hex digit changed: the ranges fit, the digest does not.
+    let last = good.chars().last().unwrap();
+    let flipped = if last == '0' { '1' } else { '0' };
+    fs::write(&record, format!("{}{flipped}", &good[..good.len() - 1])).unwrap();
+    let run = || {
+        let _ = fs::remove_dir_all(&s.out);
+        Command::cargo_bin("premix")
+            .unwrap()
+            .env("PREMIX_CACHE_DIR", &s.cache)
+            .arg("apply")
+            .arg(&s.project)
+            .arg("--out")
+            .arg(&s.out)
+            .arg("--rules")
+            .arg(&s.rules)
+            .arg("--quiet")
+            .output()
+            .unwrap()
+    };
+    let refused = run();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        refused.status.code() == Some(0) || !s.out.join("song.dawproject").exists(),
+        "a refused output was written: {stderr}"
+    );
+    let again = run();
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "the disproved record is still trusted: {stderr}"
+    );
+    assert_eq!(fs::read(s.out.join("song.dawproject")).unwrap(), first);
+}

@@ -458,13 +458,17 @@ pub fn process_file_into(
     let read = |parts, cache| {
         DawProject::read_from_file(parts, input.file, input.path, input.meta, limits, cache)
     };
+    // Whether the digests the copies are held to come from a remembered check.
+    let mut remembered = parts.remembered();
     let (project, digests) = match read(&parts, input.cache)? {
         Some(read) => read,
         None => {
+            remembered = false;
             // A remembered check that does not fit the container after all: check it whole.
             all_parts =
                 FileParts::read(input.file, input.path, input.meta, None).map_err(cannot)?;
-            read(&all_parts, None)?.ok_or_else(|| FormatError::whole("cannot be read"))?
+            // (Its parts remember nothing, so the cache only takes the new record.)
+            read(&all_parts, input.cache)?.ok_or_else(|| FormatError::whole("cannot be read"))?
         }
     };
     let mut plan = rules::plan(rules, formats::Project::session(&project));
@@ -488,12 +492,32 @@ pub fn process_file_into(
     project.write_pieces(&plan, &mut sink)?;
     let written = sink.written();
     sink.finish_own()?;
+    // Copies that disprove a remembered check: the record is forgotten, so the next run
+    // checks the container whole (the record was wrong, or the file changed).
+    let forget = || {
+        if remembered && let Some(cache) = input.cache {
+            cache.forget_container(input.path);
+        }
+    };
     let session = if plan.edits_file() {
-        verify_copying(&sink, written, project, &plan, limits, relocation)?
+        verify_copying(&sink, written, project, &plan, limits, relocation, forget)?
     } else {
+        // A copy of the input: its copies are checked as an edited output's are.
         let session = formats::Project::into_session(Box::new(project));
         sink.copy_pending()?;
-        sink.sync()?;
+        let (held, synced) = std::thread::scope(|scope| {
+            let sync = scope.spawn(|| sink.sync());
+            let held = sink.copies_hold();
+            let synced = sync
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("the sync panicked")));
+            (held, synced)
+        });
+        if !held? {
+            forget();
+            return Err(copies_differ());
+        }
+        synced?;
         session
     };
     drop(parts);
@@ -521,6 +545,8 @@ fn verify_copying(
     plan: &Plan,
     limits: &Limits,
     relocation: Option<&Relocation>,
+    // Called when the copies do not hold the input's digests.
+    forget: impl FnOnce(),
 ) -> Result<Session, WriteError> {
     let format = Format::Dawproject;
     let input = project.archive().clone();
@@ -575,7 +601,8 @@ fn verify_copying(
         (session, verified, held, synced)
     });
     if !held? {
-        return Err(not_held());
+        forget();
+        return Err(copies_differ());
     }
     synced?;
     verified?;
@@ -736,6 +763,16 @@ fn check_written(sink: &impl Sink, written: crate::write::Snapshot) -> Result<()
         return Err(not_held());
     }
     Ok(())
+}
+
+/// The error of a DAWproject output whose copied entries do not hold the input's digests.
+fn copies_differ() -> WriteError {
+    FormatError::whole(
+        "the copied entries do not hold the bytes premix checked in the project file (it \
+         changed while premix copied from it, or the remembered check of its container in \
+         the analysis cache was wrong: it is forgotten, run premix again); nothing written",
+    )
+    .into()
 }
 
 /// The error of an output that does not hold the bytes premix wrote.

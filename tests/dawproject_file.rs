@@ -204,10 +204,13 @@ fn a_checked_container_is_remembered_until_the_file_changes() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("does not hold the bytes premix wrote"),
+        stderr.contains("do not hold the bytes premix checked")
+            && stderr.contains("it is forgotten, run premix again"),
         "{stderr}"
     );
     assert!(!s.out.join("song.dawproject").exists());
+    // The disproved record is forgotten: the next run checks the container whole.
+    assert_eq!(records(&s.cache), 0);
     // A record whose ranges are not this container's (another version's layout): not
     // trusted, the container is checked whole and the same output written.
     let (fingerprint, rest) = good.split_once(' ').unwrap();

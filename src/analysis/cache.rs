@@ -111,7 +111,7 @@ impl Cache {
 
     /// Notes `record` (one line, what checking the container at `path` found) under the
     /// file's fingerprint (`meta`, taken from the open file before it was checked); not for
-    /// a file changed within the last two seconds (see the module docs). A cache that cannot
+    /// a file modified within the last two seconds (see the module docs). A cache that cannot
     /// be written is skipped silently.
     pub fn remember_container(&self, path: &Path, meta: &std::fs::Metadata, record: &str) {
         if settled(meta) {
@@ -122,6 +122,13 @@ impl Cache {
                 line.as_bytes(),
             );
         }
+    }
+
+    /// Forgets what [`Cache::remember_container`] noted for the container at `path` (a
+    /// record the file's copies disproved: the next read checks the container whole). A
+    /// cache that cannot be written is skipped silently.
+    pub fn forget_container(&self, path: &Path) {
+        let _ = std::fs::remove_file(self.root.join("containers").join(path_key(path)));
     }
 
     /// The BLAKE3 hash of `path`'s content, from the stat fingerprint when it is unchanged.

@@ -282,6 +282,12 @@ impl FileParts {
         Ok(FileParts { bytes, remembered })
     }
 
+    /// True when the container's check was remembered (only project.xml's local header
+    /// was read).
+    pub fn remembered(&self) -> bool {
+        self.remembered.is_some()
+    }
+
     /// The archive's layout, checked as far as the parts allow (for tests and tools).
     pub fn layout(&self, limits: &Limits) -> Result<Archive, FormatError> {
         let check = match self.remembered {

@@ -216,6 +216,7 @@ fn plan_media(
     r: &Relocation,
 ) -> Result<relocate::MediaPlan, WriteError> {
     let mut media = relocate::locate_all(project.media_files(&r.input), r);
+    media.through_search_path = project.reaches_media_through_search_path();
     if r.write {
         relocate::carry_out(&mut media).map_err(FormatError::whole)?;
     }

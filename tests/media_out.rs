@@ -731,3 +731,30 @@ fn ardour_search_paths_are_extended_or_added_and_a_folder_they_cannot_hold_is_de
         "{said}"
     );
 }
+
+// An Ardour session written elsewhere reaches its media through folders added to its search
+// path, its sources' names unchanged: the summary says so instead of "paths rewritten"
+// (which a REAPER project, whose references are rewritten, still says).
+#[test]
+fn the_summary_says_how_the_output_reaches_its_media() {
+    let dir = scratch();
+    let ardour = common::sample("ardour/messy-session/messy-session.ardour");
+    let out = apply(&ardour, &dir.path().join("ardour"), &[]);
+    let line = out
+        .lines()
+        .find(|l| l.contains("media:"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("files reached where they are (")
+            && line.contains(" through the session's search path)")
+            && !line.contains("rewritten"),
+        "{out}"
+    );
+    let reaper = common::sample("reaper/messy-session.rpp");
+    let out = apply(&reaper, &dir.path().join("reaper"), &[]);
+    let line = out
+        .lines()
+        .find(|l| l.contains("media:"))
+        .unwrap_or_default();
+    assert!(line.contains("paths rewritten)"), "{out}");
+}

@@ -139,6 +139,13 @@ pub trait Project: Send + Sync {
     /// project carries inside itself (a DAWproject's embedded files) are not listed.
     fn media_files(&self, project: &Path) -> Vec<crate::media::relocate::MediaFile>;
 
+    /// True when the project reaches media written elsewhere through folders it searches
+    /// (Ardour's `audio-search-path`), not by rewriting each file's reference: a "rewritten"
+    /// file is then one reached through a folder added to the search path.
+    fn reaches_media_through_search_path(&self) -> bool {
+        false
+    }
+
     /// Streams the project's bytes after `plan` into `out`, piece by piece, so that the new
     /// project need not be held whole (it can go straight into a file). A plan with nothing
     /// to write writes the original bytes unchanged.

@@ -132,6 +132,10 @@ pub struct MediaPlan {
     /// The folder copies go under (the output folder given), absolute.
     pub copy_root: PathBuf,
     pub files: Vec<Placed>,
+    /// True when the project reaches the files whose reach is [`Reach::Rewritten`] through
+    /// folders added to its search path rather than by rewriting each reference (Ardour;
+    /// [`crate::formats::Project::reaches_media_through_search_path`]).
+    pub through_search_path: bool,
 }
 
 impl MediaPlan {
@@ -296,6 +300,7 @@ pub fn locate_all(files: Vec<MediaFile>, r: &Relocation) -> MediaPlan {
         output_dir,
         copy_root,
         files,
+        through_search_path: false,
     }
 }
 

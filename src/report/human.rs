@@ -200,7 +200,8 @@ pub fn error_line(path: &Path, message: &str, style: Style) -> String {
 }
 
 /// How a project written elsewhere reaches its media (`apply --out`), on one line: `path:
-/// media: 26 files reached where they are (24 paths rewritten); 1 not found: Audio/x.wav`,
+/// media: 26 files reached where they are (24 paths rewritten); 1 not found: Audio/x.wav`
+/// (for a session that searches folders, `(24 through the session's search path)`),
 /// or `26 files copied under the output folder (26 copies)`; `None` for a project that
 /// names no file. `done`: the output was written (else a dry run: what would happen).
 pub fn media_line(
@@ -235,7 +236,10 @@ pub fn media_line(
             format!("{files} copied under the output folder")
         }
     };
-    if c.rewritten > 0 {
+    if c.rewritten > 0 && media.through_search_path {
+        // (Ardour) no reference changes: the files' folders join the search path.
+        details.push(format!("{} through the session's search path", c.rewritten));
+    } else if c.rewritten > 0 {
         let verb = if done { "rewritten" } else { "to rewrite" };
         details.push(format!("{} {verb}", count(c.rewritten, "path", "paths")));
     }

@@ -261,6 +261,10 @@ pub struct ProjectEntry<'a> {
 pub struct MediaEntry<'a> {
     pub carry: crate::media::relocate::Carry,
     pub counts: crate::media::relocate::Counts,
+    /// Present (true) when the `rewritten` files are reached through folders added to the
+    /// project's search path (Ardour), not by rewriting their references.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub through_search_path: bool,
     pub files: &'a [crate::media::relocate::Placed],
 }
 
@@ -269,6 +273,7 @@ impl<'a> MediaEntry<'a> {
         MediaEntry {
             carry: m.carry,
             counts: m.counts(),
+            through_search_path: m.through_search_path,
             files: &m.files,
         }
     }

@@ -327,6 +327,12 @@ impl Project for ArdourProject<'_> {
         media::media_files(&self.doc.xml, project, &self.doc.media)
     }
 
+    /// A session written elsewhere gets the media's folders added to its search paths
+    /// ([`media::search_path_edits`]); its sources' names stay as they are.
+    fn reaches_media_through_search_path(&self) -> bool {
+        true
+    }
+
     fn write_to(&self, plan: &Plan, out: &mut dyn std::io::Write) -> Result<(), WriteError> {
         if !plan.edits_file() {
             return Ok(out.write_all(self.src)?);

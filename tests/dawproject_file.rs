@@ -1,6 +1,7 @@
 //! `apply` on a DAWproject read from its file (`pipeline::process_file_into`): the untouched
 //! entries copied file to file, the container's check remembered in the analysis cache, and
-//! the same bytes written as the in-memory path writes.
+//! the same bytes written as the in-memory path writes, wherever project.xml lies and however
+//! the remembered check fares.
 
 mod common;
 
@@ -385,4 +386,185 @@ fn media_paths_are_checked_in_the_output_once_its_copies_are_made() {
 /// The length of the stored project.xml of the container `bytes`.
 fn xml_len(bytes: &[u8]) -> usize {
     premix::formats::text_view(Format::Dawproject, bytes).len()
+}
+
+// Remembered reads as a user meets them (from the review of issue #19): each input is
+// applied just saved (checked whole, not remembered), aged (checked whole and remembered)
+// and again (read with the remembered check).
+
+/// The sample's project.xml and two media, `project.xml` at `at` (0 first, 2 last); the
+/// deflated ones written with a data descriptor (as [`projgen::dawproject::zip_raw`] does).
+fn container(at: usize, xml_method: u16) -> Vec<u8> {
+    let sample = fs::read(common::sample("dawproject/messy-session.dawproject")).unwrap();
+    let xml = premix::formats::text_view(Format::Dawproject, &sample).into_owned();
+    let entry = |name: &str, method: u16, data: Vec<u8>| RawEntry {
+        name: name.into(),
+        method,
+        crc: crc32fast::hash(&data),
+        size: data.len() as u32,
+        data: if method == 8 {
+            container::deflate(&data)
+        } else {
+            data
+        },
+    };
+    let mut entries = vec![
+        entry("audio/stored.wav", 0, projgen::dawproject::wav(40_000, 1)),
+        entry("audio/deflated.wav", 8, projgen::dawproject::wav(30_000, 2)),
+    ];
+    entries.insert(at, entry("project.xml", xml_method, xml));
+    projgen::dawproject::zip_raw(&entries)
+}
+
+/// `zip` with its central records in the reverse order (the local headers where they were).
+fn central_reversed(zip: &[u8]) -> Vec<u8> {
+    let u16_at = |at: usize| u16::from_le_bytes([zip[at], zip[at + 1]]) as usize;
+    let u32_at = |at: usize| u32::from_le_bytes(zip[at..at + 4].try_into().unwrap()) as usize;
+    let eocd = zip.len() - 22;
+    assert_eq!(u32_at(eocd), 0x0605_4b50, "no end record where expected");
+    let (count, offset) = (u16_at(eocd + 10), u32_at(eocd + 16));
+    let mut records = Vec::new();
+    let mut at = offset;
+    for _ in 0..count {
+        let len = 46 + u16_at(at + 28) + u16_at(at + 30) + u16_at(at + 32);
+        records.push(zip[at..at + len].to_vec());
+        at += len;
+    }
+    let mut out = zip[..offset].to_vec();
+    records.iter().rev().for_each(|r| out.extend_from_slice(r));
+    out.extend_from_slice(&zip[at..]);
+    out
+}
+
+/// The paths of the container records in the cache.
+fn record_paths(cache: &Path) -> Vec<PathBuf> {
+    let Ok(versions) = fs::read_dir(cache) else {
+        return Vec::new();
+    };
+    versions
+        .flatten()
+        .filter_map(|v| fs::read_dir(v.path().join("containers")).ok())
+        .flat_map(|d| d.flatten().map(|e| e.path()))
+        .collect()
+}
+
+/// `premix apply PROJECT --out OUT` (emptied first), expecting success; the output's bytes.
+fn written_by_apply_out(s: &Setup) -> Vec<u8> {
+    let _ = fs::remove_dir_all(&s.out);
+    let out = apply_out(s);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    fs::read(s.out.join("song.dawproject")).unwrap()
+}
+
+// The remembered read (project.xml's local header only) writes what the whole check writes,
+// and what the in-memory path writes, wherever project.xml lies, with data descriptors on
+// project.xml and on the media, and with the central directory in another order than the
+// local headers.
+#[test]
+fn a_remembered_container_is_written_as_a_checked_one_wherever_project_xml_lies() {
+    let rules = premix::rules::load(RECOLOUR, "recolour.yaml").unwrap();
+    for (what, bytes) in [
+        ("project.xml first, stored", container(0, 0)),
+        ("project.xml between, deflated", container(1, 8)),
+        ("project.xml last, deflated", container(2, 8)),
+        ("central order reversed", central_reversed(&container(1, 8))),
+    ] {
+        let s = setup(&bytes);
+        let fresh = written_by_apply_out(&s);
+        age(&s.project);
+        let checked = written_by_apply_out(&s);
+        assert_eq!(record_paths(&s.cache).len(), 1, "{what}: not remembered");
+        let remembered = written_by_apply_out(&s);
+        let in_memory = premix::pipeline::process(Format::Dawproject, &bytes, &rules, true)
+            .unwrap()
+            .output
+            .unwrap();
+        assert_eq!(fresh, in_memory, "{what}: whole check");
+        assert_eq!(checked, in_memory, "{what}: checked and remembered");
+        assert_eq!(remembered, in_memory, "{what}: remembered");
+        assert_ne!(remembered, bytes, "{what}: the recolour changed nothing");
+    }
+}
+
+// A remembered record whose ranges do not fit the container (a corrupted cache, or one
+// written by a version whose copied ranges were laid out otherwise under the same record
+// version) makes the run check the container whole, and that check replaces the record (the
+// misfit record once stayed, and every later run checked the container twice).
+#[test]
+fn a_record_that_does_not_fit_is_replaced_by_the_whole_check() {
+    let bytes = container(1, 8);
+    let s = setup(&bytes);
+    age(&s.project);
+    let first = written_by_apply_out(&s);
+    let record = record_paths(&s.cache)
+        .pop()
+        .expect("the check was not remembered");
+    let good = fs::read_to_string(&record).unwrap();
+    // The first copied range moved by a byte: not this container's.
+    let (fingerprint, rest) = good.split_once(' ').unwrap();
+    let (version, ranges) = rest.split_once(' ').unwrap();
+    let (first_range, _) = ranges.split_once(':').unwrap();
+    let (from, to) = first_range.split_once('-').unwrap();
+    let shifted = format!("{}-{}", from.parse::<u64>().unwrap() + 1, to);
+    let misfit = format!(
+        "{fingerprint} {version} {}",
+        ranges.replacen(first_range, &shifted, 1)
+    );
+    fs::write(&record, &misfit).unwrap();
+    assert_eq!(
+        written_by_apply_out(&s),
+        first,
+        "the whole check wrote another output"
+    );
+    let now = fs::read_to_string(&record).unwrap();
+    assert_ne!(
+        now.trim_end(),
+        misfit.trim_end(),
+        "the misfit record was kept after the container was checked whole"
+    );
+    assert_eq!(now.trim_end(), good.trim_end());
+}
+
+// A remembered record whose digests are wrong (the copies of the unchanged input do not
+// match it): that run writes nothing, and the record is forgotten, so the next run checks the
+// container whole and writes the project (the record once stayed trusted, and `apply` refused
+// the project on every later run).
+#[test]
+fn a_record_the_copies_disprove_is_not_trusted_again() {
+    let bytes = container(1, 8);
+    let s = setup(&bytes);
+    age(&s.project);
+    let first = written_by_apply_out(&s);
+    let record = record_paths(&s.cache)
+        .pop()
+        .expect("the check was not remembered");
+    let good = fs::read_to_string(&record).unwrap();
+    let good = good.trim_end();
+    // The last digest's last hex digit changed: the ranges fit, the digest does not.
+    let last = good.chars().last().unwrap();
+    let flipped = if last == '0' { '1' } else { '0' };
+    fs::write(&record, format!("{}{flipped}", &good[..good.len() - 1])).unwrap();
+    let run = || {
+        let _ = fs::remove_dir_all(&s.out);
+        apply_out(&s)
+    };
+    let refused = run();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        refused.status.code() == Some(0) || !s.out.join("song.dawproject").exists(),
+        "a refused output was written: {stderr}"
+    );
+    let again = run();
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "the disproved record is still trusted: {stderr}"
+    );
+    assert_eq!(fs::read(s.out.join("song.dawproject")).unwrap(), first);
 }

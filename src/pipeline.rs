@@ -375,23 +375,6 @@ fn verify_synced<S: Sink>(
     relocation: Option<&Relocation>,
 ) -> Result<(), WriteError> {
     let read = |names: &NamePool| read_back(format, sink, buffer, limits, names);
-    verify_synced_with(
-        format, sink, written, read, plan, session, limits, relocation,
-    )
-}
-
-/// [`verify_synced`] with the session read back by `read`.
-#[allow(clippy::too_many_arguments)]
-fn verify_synced_with<S: Sink>(
-    format: Format,
-    sink: &S,
-    written: crate::write::Snapshot,
-    read: impl FnOnce(&NamePool) -> Result<Session, WriteError>,
-    plan: &Plan,
-    session: &Session,
-    limits: &Limits,
-    relocation: Option<&Relocation>,
-) -> Result<(), WriteError> {
     if plan.edits_file() {
         // Syncing a file takes about as long as reading it back: both at once. The sync
         // waits on the disk in a thread of its own, so the read-back keeps every core of the

@@ -97,14 +97,7 @@ fn age(path: &Path) {
 }
 
 fn records(cache: &Path) -> usize {
-    let Ok(versions) = fs::read_dir(cache) else {
-        return 0;
-    };
-    versions
-        .flatten()
-        .filter_map(|v| fs::read_dir(v.path().join("containers")).ok())
-        .map(|d| d.count())
-        .sum()
+    record_paths(cache).len()
 }
 
 #[test]
@@ -214,19 +207,7 @@ fn a_checked_container_is_remembered_until_the_file_changes() {
     assert_eq!(records(&s.cache), 0);
     // A record whose ranges are not this container's (another version's layout): not
     // trusted, the container is checked whole and the same output written.
-    let (fingerprint, rest) = good.split_once(' ').unwrap();
-    let (version, ranges) = rest.split_once(' ').unwrap();
-    let (first_range, _) = ranges.split_once(':').unwrap();
-    let (from, to) = first_range.split_once('-').unwrap();
-    let shifted = format!("{}-{}", from.parse::<u64>().unwrap() + 1, to);
-    fs::write(
-        &record,
-        format!(
-            "{fingerprint} {version} {}",
-            ranges.replacen(first_range, &shifted, 1)
-        ),
-    )
-    .unwrap();
+    fs::write(&record, misfit_record(&good)).unwrap();
     fs::remove_dir_all(&s.out).unwrap();
     let out = apply_out(&s);
     assert_eq!(
@@ -448,6 +429,20 @@ fn record_paths(cache: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The container record `good` with its first copied range moved by a byte: a record of
+/// another container's layout.
+fn misfit_record(good: &str) -> String {
+    let (fingerprint, rest) = good.split_once(' ').unwrap();
+    let (version, ranges) = rest.split_once(' ').unwrap();
+    let (first_range, _) = ranges.split_once(':').unwrap();
+    let (from, to) = first_range.split_once('-').unwrap();
+    let shifted = format!("{}-{}", from.parse::<u64>().unwrap() + 1, to);
+    format!(
+        "{fingerprint} {version} {}",
+        ranges.replacen(first_range, &shifted, 1)
+    )
+}
+
 /// `premix apply PROJECT --out OUT` (emptied first), expecting success; the output's bytes.
 fn written_by_apply_out(s: &Setup) -> Vec<u8> {
     let _ = fs::remove_dir_all(&s.out);
@@ -506,15 +501,7 @@ fn a_record_that_does_not_fit_is_replaced_by_the_whole_check() {
         .expect("the check was not remembered");
     let good = fs::read_to_string(&record).unwrap();
     // The first copied range moved by a byte: not this container's.
-    let (fingerprint, rest) = good.split_once(' ').unwrap();
-    let (version, ranges) = rest.split_once(' ').unwrap();
-    let (first_range, _) = ranges.split_once(':').unwrap();
-    let (from, to) = first_range.split_once('-').unwrap();
-    let shifted = format!("{}-{}", from.parse::<u64>().unwrap() + 1, to);
-    let misfit = format!(
-        "{fingerprint} {version} {}",
-        ranges.replacen(first_range, &shifted, 1)
-    );
+    let misfit = misfit_record(&good);
     fs::write(&record, &misfit).unwrap();
     assert_eq!(
         written_by_apply_out(&s),

@@ -287,15 +287,6 @@ impl FileParts {
     pub fn remembered(&self) -> bool {
         self.remembered.is_some()
     }
-
-    /// The archive's layout, checked as far as the parts allow (for tests and tools).
-    pub fn layout(&self, limits: &Limits) -> Result<Archive, FormatError> {
-        let check = match self.remembered {
-            Some(_) => Check::Remembered,
-            None => Check::Layout,
-        };
-        Ok(container::read_trusting(&self.bytes, limits, check, &[], &[PROJECT_XML])?.0)
-    }
 }
 
 /// One line: the record's version, then each copied range and its digest.

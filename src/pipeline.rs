@@ -516,12 +516,13 @@ pub fn process_file_into(
 
 /// [`verify_synced`] for a DAWproject written as pieces ([`process_file_into`]), whose
 /// premix bytes are written out and whose copies are not yet made: the copies are made on a
-/// thread of their own, then synced while they are read back and compared with the input's
-/// digests (once the session is verified); meanwhile premix's own bytes are checked and the session read back (the
-/// output's layout and project.xml only: its copied entries are the input's checked bytes,
-/// as the digests prove, [`formats::dawproject::read_back_copy`]) and compared with the
-/// plan's prediction. On a project of many media, the kernel's copy and the disk's sync take
-/// as long as all the rest.
+/// thread of their own, which then reads them back and compares them with the input's
+/// digests, then syncs (the write-back of the copies began as they were made). Meanwhile
+/// premix's own bytes are checked and the session read back (the output's layout and
+/// project.xml only: its copied entries are the input's checked bytes, as the digests prove,
+/// [`formats::dawproject::read_back_copy`]) and compared with the plan's prediction, and the
+/// read document is freed on a third thread. On a project of many media, the kernel's copy
+/// and the disk's sync take as long as all the rest.
 fn verify_copying(
     sink: &crate::write::copying::CopyingStaged<'_>,
     written: crate::write::Snapshot,
@@ -533,7 +534,7 @@ fn verify_copying(
     forget: impl FnOnce(),
 ) -> Result<Session, WriteError> {
     let format = Format::Dawproject;
-    let input = project.archive().clone();
+    let (session, input, document) = project.into_parts();
     let read = |names: &NamePool| match sink.read_back()? {
         ReadBack::File(path) => formats::dawproject::read_back_copy(path, &input, limits, names),
         ReadBack::Memory(_) => {
@@ -547,29 +548,26 @@ fn verify_copying(
             Err(not_held())
         }
     };
-    // The copy and the sync run on a thread of their own that never waits for the rayon
-    // pool (this may be one of its threads, and the checks below use it): a pool thread
-    // blocked on work queued behind it would wait for ever.
-    let (session, verified, held, synced) = std::thread::scope(|scope| {
-        let (copied_tx, copied_rx) = std::sync::mpsc::channel();
+    // The copier never waits for the rayon pool (this may be one of its threads, and the
+    // checks below use it): a pool thread blocked on work queued behind it would wait for
+    // ever. It hashes the copies on its own thread ([`CopyingStaged::copies_hold_here`]).
+    let (verified, held, synced) = std::thread::scope(|scope| {
+        let (held_tx, held_rx) = std::sync::mpsc::channel();
         let copier = scope.spawn(move || -> io::Result<()> {
-            let copied = sink.copy_pending();
-            let failed = copied.is_err();
-            let _ = copied_tx.send(copied);
-            if failed {
+            let held = sink.copy_pending().and_then(|()| sink.copies_hold_here());
+            let go_on = matches!(held, Ok(true));
+            let _ = held_tx.send(held);
+            if !go_on {
                 return Ok(());
             }
-            // The disk syncs while the copies are read back and checked.
+            // The disk syncs what its write-back has not yet written.
             sink.sync()
         });
-        // The read document is freed while the kernel copies.
-        let session = formats::Project::into_session(Box::new(project));
+        scope.spawn(move || drop(document));
         let verified = verify(format, sink, check, read, plan, &session);
-        let held = match copied_rx.recv() {
-            Ok(Ok(())) => sink.copies_hold(),
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(io::Error::other("the copy panicked")),
-        };
+        let held = held_rx
+            .recv()
+            .unwrap_or_else(|_| Err(io::Error::other("the copy panicked")));
         // The media references are read from the whole output: only once the copies are in
         // it (read before, the copied entries' local headers were still a gap of zeros).
         let verified = match held {
@@ -582,7 +580,7 @@ fn verify_copying(
         let synced = copier
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("the copy panicked")));
-        (session, verified, held, synced)
+        (verified, held, synced)
     });
     if !held? {
         forget();

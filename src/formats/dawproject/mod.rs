@@ -206,6 +206,13 @@ impl<'a> DawProject<'a> {
         })
     }
 
+    /// The session, the container's layout and the scanned document, apart: a caller that
+    /// needs only the first two can free the document (12 MB of XML and its elements on the
+    /// benchmark's 2 000 tracks, 6 ms to free) on a thread of its own.
+    pub fn into_parts(self) -> (Session, Archive, DpDocument<'a>) {
+        (self.session, self.archive, self.doc)
+    }
+
     /// The decompressed `project.xml`.
     pub fn xml(&self) -> &[u8] {
         self.doc.xml()

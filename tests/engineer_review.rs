@@ -382,3 +382,55 @@ fn a_kept_folder_note_holds_for_every_track_in_the_folder() {
         no_rule.join("\n")
     );
 }
+
+/// A scoring template whose only audio is the picture's guide tracks and temp music is still
+/// a template: its empty instrument tracks wait for the score.
+///
+/// `jonch070__BTI_Reaper_Template_1_Unpopulated.RPP`: the only media sits in the "Movie"
+/// folder ("Video", the editor's "Cut Track", the "DX" and "FX" guides, the muted "Temp MX"
+/// folder and the composer's demos in "JK", which `families.tsv` labels reference). premix
+/// counts it as material, so 54 orchestral, choir, band and synth tracks are flagged
+/// `unused (no_media)` and greyed, wiping the section colours the template (and premix's own
+/// family colours on their folders) gives them. The README: "a template's empty tracks are
+/// waiting for it", and a session utility's media "is not material" (the 2-pop case); guide
+/// audio inside the "Movie" folder and temp music are the same kind of media.
+#[test]
+fn a_scoring_template_with_only_picture_guides_and_temp_music_stays_a_template() {
+    let Some(rpp) = corpus_file("rpp/jonch070__BTI_Reaper_Template_1_Unpopulated.RPP") else {
+        return;
+    };
+    let inspect = inspect_json(&rpp);
+    let tracks = inspect["tracks"].as_array().unwrap();
+    // Every track with media is inside "Movie" (index 1), directly or through a folder.
+    let inside_movie = |t: &Value| {
+        let mut p = t["parent"].as_u64();
+        while let Some(i) = p {
+            if i == 1 {
+                return true;
+            }
+            p = tracks[i as usize - 1]["parent"].as_u64();
+        }
+        false
+    };
+    assert_eq!(tracks[0]["name"], "Movie");
+    assert!(
+        tracks
+            .iter()
+            .filter(|t| t["media"].as_u64().unwrap() > 0)
+            .all(inside_movie)
+    );
+    let project = check_json(&rpp);
+    let flagged: Vec<&str> = project["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["message"] == "unused (no_media)")
+        .map(|f| f["track_name"].as_str().unwrap())
+        .collect();
+    assert!(
+        flagged.is_empty(),
+        "{} empty template tracks greyed as unused (no_media), e.g. {:?}",
+        flagged.len(),
+        &flagged[..flagged.len().min(8)]
+    );
+}

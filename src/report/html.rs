@@ -400,9 +400,7 @@ fn project(
             .iter()
             .filter(|f| f.code != findings::Code::Unused)
         {
-            let track = f.track.map_or_else(String::new, |t| {
-                format!("{}: ", escape(&track_label(session, t)))
-            });
+            let track = escape(&super::finding_tracks(session, f));
             let origin = f.origin.map_or_else(String::new, |o| {
                 format!("<span class=\"o\">[{}]</span>", escape(&origin_text(o)))
             });

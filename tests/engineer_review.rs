@@ -355,22 +355,25 @@ fn a_kept_folder_note_holds_for_every_track_in_the_folder() {
             }
             // The note says the folder does not move into a bus and its tracks stay inside
             // it (in place, or in a bus made inside it): nothing in it leaves it.
-            let folder = &f["track"];
-            for c in project["changes"].as_array().unwrap() {
-                let track = c["track"].as_u64().unwrap() as usize;
-                let moves = c["action"] == "move_to_bus";
-                // A new bus is made in the folder its members sit in (tests/structure.rs).
-                let leaves = c["bus"]["track"]
-                    .as_u64()
-                    .is_some_and(|bus| inspect["tracks"][bus as usize - 1]["parent"] != *folder);
-                if moves
-                    && (c["track"] == *folder
-                        || (inspect["tracks"][track - 1]["parent"] == *folder && leaves))
-                {
-                    wrong.push(format!(
-                        "{rel}: {:?} said kept, but {:?} goes {}",
-                        f["track_name"], c["track_name"], c["description"]
-                    ));
+            // A note said of several folders alike is one finding naming them all.
+            for entry in f["tracks"].as_array().unwrap() {
+                let folder = &entry["track"];
+                for c in project["changes"].as_array().unwrap() {
+                    let track = c["track"].as_u64().unwrap() as usize;
+                    let moves = c["action"] == "move_to_bus";
+                    // A new bus is made in the folder its members sit in (tests/structure.rs).
+                    let leaves = c["bus"]["track"].as_u64().is_some_and(|bus| {
+                        inspect["tracks"][bus as usize - 1]["parent"] != *folder
+                    });
+                    if moves
+                        && (c["track"] == *folder
+                            || (inspect["tracks"][track - 1]["parent"] == *folder && leaves))
+                    {
+                        wrong.push(format!(
+                            "{rel}: {:?} said kept, but {:?} goes {}",
+                            entry["track_name"], c["track_name"], c["description"]
+                        ));
+                    }
                 }
             }
         }

@@ -123,9 +123,9 @@ fn last_white_space<'c>(css: &'c str, selectors: &[&str]) -> Option<&'c str> {
                 .filter_map(|d| d.split_once(':'))
                 .filter(|(p, _)| p.trim() == "white-space")
                 .map(|(_, v)| v.trim())
-                .last()
+                .next_back()
         })
-        .last()
+        .next_back()
 }
 
 /// The HTML report shows each name as the DAW does, spaces included: REAPER shows

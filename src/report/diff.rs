@@ -9,7 +9,7 @@
 
 use super::escape;
 use super::style::Style;
-use crate::plan::{Plan, Slot};
+use crate::plan::{Action, Plan, Slot};
 use crate::session::Session;
 use std::fmt::Write;
 use std::path::Path;
@@ -45,7 +45,11 @@ pub fn semantic(path: &Path, before: &Session, plan: &Plan, style: Style) -> Str
                 let mut parts = Vec::new();
                 // Renames only; shown as the DAW shows the names (a moved Live track's number
                 // changes, its name does not).
-                if a.name != b.name {
+                let renamed = plan
+                    .changes
+                    .iter()
+                    .any(|c| c.track == t && matches!(c.action, Action::Rename { .. }));
+                if renamed && a.name != b.name {
                     parts.push(format!(
                         "name {} → {}",
                         escape::quoted(&before.shown_name(t)),
@@ -75,7 +79,7 @@ pub fn semantic(path: &Path, before: &Session, plan: &Plan, style: Style) -> Str
                 }
                 // Not renamed, yet shown under a new number (Live numbers unnamed tracks by
                 // position): said once, after the other changes.
-                if a.name == b.name {
+                if !renamed {
                     let (shown_before, shown_after) = (before.shown_name(t), after.shown_name(i));
                     if shown_before != shown_after {
                         parts.push(format!("shown as {}", escape::quoted(&shown_after)));

@@ -57,7 +57,8 @@ impl<'a> AlsProject<'a> {
         let (container, xml) = container::decode(src, limits)?;
         let doc = scan::scan_named(&xml, names)?;
         let scheme = Scheme::for_minor_version(&doc.minor_version);
-        let session = session_of(&doc, scheme);
+        let mut session = session_of(&doc, scheme);
+        session.name_unnamed_as_shown(names);
         Ok(AlsProject {
             src,
             container,
@@ -114,10 +115,10 @@ fn kind_of(tag: &str) -> TrackKind {
     }
 }
 
-/// The name rules match: the user's name, else the effective name (the name Live made up,
-/// with its number: `3-Audio`). Live 8 stores no effective name; an unnamed Live 8 track is
-/// read as its kind alone (`MIDI`), which stays stable when tracks move. What Live shows is
-/// [`Session::shown_name`], from [`default_name`].
+/// The name rules match, as stored: the user's name, else the effective name (the name Live
+/// made up, with its number: `3-Audio`). Live 8 stores no effective name: its kind alone
+/// (`MIDI`). An unnamed track's name is then replaced by the one Live shows at its position
+/// ([`Session::name_unnamed_as_shown`], from [`default_name`]): a stored number may be stale.
 fn display_name(t: &AlsTrack) -> Name {
     // Shared with the field, not copied.
     let non_empty = |f: &Option<scan::Field<Name>>| {
@@ -965,7 +966,14 @@ mod tests {
                 .name
                 .shares(&named.user_name.as_ref().unwrap().value)
         );
-        // Unnamed: the effective name is the one shown, shared too.
+        // Unnamed: named as Live shows it at its position; the effective name when it is
+        // that one, shared too.
+        assert_eq!(p.session.tracks[1].name, "2-kick");
+        let current = SET.replace(
+            "<EffectiveName Value=\"kick\" />",
+            "<EffectiveName Value=\"2-kick\" />",
+        );
+        let p = AlsProject::read(current.as_bytes()).unwrap();
         let unnamed = &p.doc.tracks[1];
         assert!(
             p.session.tracks[1]

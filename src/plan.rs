@@ -645,12 +645,15 @@ impl Plan {
                 }
             })
             .collect();
-        Session {
+        let mut predicted = Session {
             format: session.format,
             tracks,
             media: session.media.clone(),
             name_display: session.name_display,
-        }
+        };
+        // An unnamed Live track is named by its position, which the plan may change.
+        predicted.name_unnamed_as_shown(&crate::session::NamePool::fresh());
+        predicted
     }
 }
 

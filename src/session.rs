@@ -486,6 +486,33 @@ impl Session {
         }
     }
 
+    /// Gives every track the user never named ([`Track::default_name`]) the name the DAW
+    /// shows at its position now, made by `names`: under [`NameDisplay::Numbered`], Live's
+    /// number (or a return's letter) and made-up name, `5-Group`. A Live set stores its own
+    /// `EffectiveName`, and a set saved after tracks above were removed keeps stale numbers
+    /// (`12-Group` where Live shows `5-Group`: `abletoolz-pruned__10.0.1.als`); Live renumbers
+    /// on load, so the stored number names no track the user can find. Reading a set and
+    /// predicting a plan's result both call this, so names compare equal. A named track keeps
+    /// its name as typed (what rules match and renames write).
+    pub fn name_unnamed_as_shown(&mut self, names: &NamePool) {
+        if self.name_display != NameDisplay::Numbered {
+            return;
+        }
+        let shown: Vec<Option<String>> = self
+            .shown_names()
+            .into_iter()
+            .zip(&self.tracks)
+            .map(|(shown, t)| {
+                (t.default_name.is_some() && *shown != *t.name.as_str()).then(|| shown.into_owned())
+            })
+            .collect();
+        for (t, shown) in self.tracks.iter_mut().zip(shown) {
+            if let Some(shown) = shown {
+                t.name = names.make(Cow::Owned(shown));
+            }
+        }
+    }
+
     /// [`Session::shown_name`] of every track, in one pass.
     pub fn shown_names(&self) -> Vec<Cow<'_, str>> {
         match self.name_display {
@@ -622,6 +649,34 @@ mod tests {
             (1..=28).map(return_letter).collect::<Vec<_>>()[24..],
             ["Y", "Z", "AA", "AB"]
         );
+    }
+
+    #[test]
+    fn unnamed_tracks_are_named_as_shown_at_their_position() {
+        use TrackKind::*;
+        let mut session = Session {
+            format: Format::Als,
+            media: Default::default(),
+            tracks: vec![
+                track(0, "Kick", Audio, None),
+                // Stored numbers gone stale: Live shows them by position.
+                track(1, "12-Group", Bus, Some("Group")),
+                track(2, "# Snare", Audio, None),
+                track(3, "C-Reverb", Return, Some("Reverb")),
+            ],
+            name_display: NameDisplay::Numbered,
+        };
+        let plain = Session {
+            name_display: NameDisplay::AsNamed,
+            ..session.clone()
+        };
+        session.name_unnamed_as_shown(&NamePool::fresh());
+        let names: Vec<&str> = session.tracks.iter().map(|t| t.name.as_str()).collect();
+        // A named track keeps its typed name ("#" included): rules match it, renames write it.
+        assert_eq!(names, ["Kick", "2-Group", "# Snare", "A-Reverb"]);
+        let mut unchanged = plain.clone();
+        unchanged.name_unnamed_as_shown(&NamePool::fresh());
+        assert_eq!(unchanged, plain);
     }
 
     #[test]

@@ -1,9 +1,15 @@
 //! Differences a plan makes: semantic (track by track, name, colour and bus before → after)
 //! and textual (a unified diff of the project text).
+//!
+//! The semantic diff names each track as the DAW shows it before the run. A DAW that numbers
+//! names by position (Live: `18-Group`) shows some tracks under a new number after a run
+//! that inserts or moves tracks above them; that is not a rename nor a bus change: such a track
+//! gets `shown as "20-Group"`, and a track whose group only got a new number shows no bus
+//! change.
 
 use super::escape;
 use super::style::Style;
-use crate::plan::{Plan, Slot};
+use crate::plan::{Action, Plan, Slot};
 use crate::session::Session;
 use std::fmt::Write;
 use std::path::Path;
@@ -39,7 +45,11 @@ pub fn semantic(path: &Path, before: &Session, plan: &Plan, style: Style) -> Str
                 let mut parts = Vec::new();
                 // Renames only; shown as the DAW shows the names (a moved Live track's number
                 // changes, its name does not).
-                if a.name != b.name {
+                let renamed = plan
+                    .changes
+                    .iter()
+                    .any(|c| c.track == t && matches!(c.action, Action::Rename { .. }));
+                if renamed && a.name != b.name {
                     parts.push(format!(
                         "name {} → {}",
                         escape::quoted(&before.shown_name(t)),
@@ -57,12 +67,23 @@ pub fn semantic(path: &Path, before: &Session, plan: &Plan, style: Style) -> Str
                         show(a.color)
                     ));
                 }
-                let (pb, pa) = (parent_name(before, b.parent), parent_name(&after, a.parent));
-                if pb != pa {
+                // The bus changes when the enclosing track does, not when its shown name does
+                // (a Live group never named is renumbered when a group is inserted above it).
+                let parent_after = a.parent.map(|p| layout.slots[p]);
+                if parent_after != b.parent.map(Slot::Track) {
+                    let (pb, pa) = (parent_name(before, b.parent), parent_name(&after, a.parent));
                     parts.push(format!("bus {pb} → {pa}"));
                 }
                 if a.muted != b.muted {
                     parts.push("muted".to_string());
+                }
+                // Not renamed, yet shown under a new number (Live numbers unnamed tracks by
+                // position): said once, after the other changes.
+                if !renamed {
+                    let (shown_before, shown_after) = (before.shown_name(t), after.shown_name(i));
+                    if shown_before != shown_after {
+                        parts.push(format!("shown as {}", escape::quoted(&shown_after)));
+                    }
                 }
                 if !parts.is_empty() {
                     let name = escape::quoted(&before.shown_name(t));

@@ -110,7 +110,8 @@ pub struct BusEntry<'a> {
 pub struct ChangeEntry<'a> {
     /// 1-based index of the track in the project as read.
     pub track: usize,
-    pub track_name: &'a str,
+    /// The track's name as the DAW shows it ([`crate::session::Session::shown_name`]).
+    pub track_name: std::borrow::Cow<'a, str>,
     /// `rename`, `recolor`, `move_to_bus`, `mute`, `remove`, `clip_gain`, `fader`, `pan`,
     /// `route_direct`.
     pub action: &'static str,
@@ -173,7 +174,7 @@ impl<'a> ChangeEntry<'a> {
         };
         let mut entry = ChangeEntry {
             track: c.track + 1,
-            track_name: session.tracks.get(c.track).map_or("", |t| t.name.as_str()),
+            track_name: session.shown_name(c.track),
             action,
             to,
             bus,
@@ -228,7 +229,8 @@ pub struct FindingEntry<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub track: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub track_name: Option<&'a str>,
+    /// The track's name as the DAW shows it.
+    pub track_name: Option<std::borrow::Cow<'a, str>>,
     pub message: String,
     pub origin: Option<&'a Origin>,
     /// The baseline accepts it: it does not fail the run.
@@ -326,8 +328,8 @@ impl<'a> ProjectEntry<'a> {
                     track: f.track.map(|t| t + 1),
                     track_name: f
                         .track
-                        .and_then(|t| session.tracks.get(t))
-                        .map(|t| t.name.as_str()),
+                        .filter(|&t| t < session.tracks.len())
+                        .map(|t| session.shown_name(t)),
                     message: f.message.clone(),
                     origin: f.origin,
                     accepted: accepted.get(i).copied().unwrap_or(false),

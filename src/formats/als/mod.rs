@@ -57,7 +57,8 @@ impl<'a> AlsProject<'a> {
         let (container, xml) = container::decode(src, limits)?;
         let doc = scan::scan_named(&xml, names)?;
         let scheme = Scheme::for_minor_version(&doc.minor_version);
-        let session = session_of(&doc, scheme);
+        let mut session = session_of(&doc, scheme);
+        session.name_unnamed_as_shown(names);
         Ok(AlsProject {
             src,
             container,
@@ -114,10 +115,10 @@ fn kind_of(tag: &str) -> TrackKind {
     }
 }
 
-/// The name rules match: the user's name, else the effective name (the name Live made up,
-/// with its number: `3-Audio`). Live 8 stores no effective name; an unnamed Live 8 track is
-/// read as its kind alone (`MIDI`), which stays stable when tracks move. What Live shows is
-/// [`Session::shown_name`], from [`default_name`].
+/// The name rules match, as stored: the user's name, else the effective name (the name Live
+/// made up, with its number: `3-Audio`). Live 8 stores no effective name: its kind alone
+/// (`MIDI`). An unnamed track's name is then replaced by the one Live shows at its position
+/// ([`Session::name_unnamed_as_shown`], from [`default_name`]): a stored number may be stale.
 fn display_name(t: &AlsTrack) -> Name {
     // Shared with the field, not copied.
     let non_empty = |f: &Option<scan::Field<Name>>| {
@@ -219,8 +220,45 @@ fn parents_of(doc: &AlsDocument) -> Vec<Option<usize>> {
         .collect()
 }
 
+/// The `Id` of the track that a routing target sends into, if it names one: Live routes a
+/// track's output into another track as `AudioOut/Track.<Id>/TrackIn` (Audio To: the track;
+/// `.../DeviceIn...` into one of its devices, as the drum rack chains of
+/// `ununu__drums-midi.als` do), and a MIDI track's into another's instrument as
+/// `MidiOut/Track.<Id>/TrackIn` ("MIDI To"). `<Id>` is the target track's `Id` attribute.
+fn routed_track(target: &str) -> Option<i64> {
+    let rest = target
+        .strip_prefix("AudioOut/Track.")
+        .or_else(|| target.strip_prefix("MidiOut/Track."))?;
+    rest.split('/').next()?.parse().ok()
+}
+
+/// For each track, the index of the track its audio or MIDI output is routed into
+/// ([`routed_track`]), if that is a track of the set.
+fn outputs_to(doc: &AlsDocument) -> Vec<Vec<usize>> {
+    let index_of = |id: i64| {
+        doc.tracks
+            .iter()
+            .position(|t| t.id.as_ref().and_then(|f| f.int()) == Some(id))
+    };
+    doc.tracks
+        .iter()
+        .map(|t| {
+            [&t.out_target, &t.midi_out_target]
+                .into_iter()
+                .flatten()
+                .filter_map(|f| routed_track(&f.value).and_then(index_of))
+                .collect()
+        })
+        .collect()
+}
+
 fn session_of(doc: &AlsDocument, scheme: Scheme) -> Session {
     let parents = parents_of(doc);
+    let outputs = outputs_to(doc);
+    let mut fed = vec![false; doc.tracks.len()];
+    for &target in outputs.iter().flatten() {
+        fed[target] = true;
+    }
     let mut caveats = Vec::new();
     let seconds_per_beat = 60.0 / doc.tempo.filter(|t| *t > 0.0).unwrap_or(120.0);
     let tracks = doc
@@ -256,8 +294,10 @@ fn session_of(doc: &AlsDocument, scheme: Scheme) -> Session {
                 .collect(),
             silent: None,
             default_name: default_name(t),
-            feeds_parent: t.out_target.as_ref().is_none_or(|f| feeds_parent(&f.value)),
-            fed_by_tracks: t.tag == "ReturnTrack" || t.input_from_track,
+            feeds_parent: feeds_parent(t),
+            // Fed from another track's input routing, or from another's output (Audio To or
+            // MIDI To this track).
+            fed_by_tracks: t.tag == "ReturnTrack" || t.input_from_track || fed[index],
             mixer: mixer_of(t),
             levels: None,
         })
@@ -300,15 +340,94 @@ fn mixer_of(t: &AlsTrack) -> crate::session::Mixer {
     }
 }
 
-/// True when an `AudioOutputRouting/Target` sends the track to its group or the master
-/// (`AudioOut/GroupTrack`, `AudioOut/Master`, Live 12's `AudioOut/Main`), not to external
-/// outputs, another track or nowhere. Live 8 spells targets as opaque pointer paths
-/// (`p76088/p41230/p36996` in the corpus's Live 8 sets), which premix cannot decode: those
-/// count as the default routing.
-fn feeds_parent(target: &str) -> bool {
-    match target.strip_prefix("AudioOut/") {
+/// True when a track's `AudioOutputRouting/Target` sends it to its group or the master
+/// (`AudioOut/GroupTrack`, `AudioOut/Master`, Live 12's `AudioOut/Main`, or no routing), not to
+/// external outputs, another track or nowhere. A target premix cannot decode (abletoolz's
+/// pruned fixtures hash each part of it: `p76088/p59394.101/p29842` where Live writes
+/// `AudioOut/Track.101/TrackIn`, shown "1-Audio", in `abletoolz-pruned__11.0.12.als`) goes by
+/// what Live shows as the routing's `UpperDisplayString`: "Master", "Main" or "Group" is the
+/// default path; anything else (a track's name, "Ext. Out") takes the track out of it, so
+/// premix never moves a track into a group whose output may come back to it.
+fn feeds_parent(t: &AlsTrack) -> bool {
+    let Some(target) = &t.out_target else {
+        return true;
+    };
+    match target.value.strip_prefix("AudioOut/") {
         Some(rest) => matches!(rest, "GroupTrack" | "Master" | "Main"),
-        None => true,
+        None => t
+            .out_upper
+            .as_ref()
+            .is_none_or(|u| matches!(u.value.as_str(), "Master" | "Main" | "Group")),
+    }
+}
+
+/// Drops, with a note, each move that would put a track into a group whose audio comes back
+/// to it: a group (or a group around it) whose output Live routes into the moved track
+/// (`AudioOut/Track.<Id>/...`, [`routed_track`]) would feed its own input, a loop Live plays
+/// as feedback. Followed through the layout after the plan: a track or group feeding its
+/// parent goes up to it, one routed into a track goes on to that track.
+fn refuse_routing_loops(session: &Session, outputs: &[Vec<usize>], plan: &mut Plan) {
+    // Each round drops one move, so the loop ends.
+    loop {
+        let layout = plan.layout(session);
+        let slot_of: std::collections::HashMap<usize, usize> = layout
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| match *s {
+                Slot::Track(t) => Some((t, i)),
+                Slot::NewBus(_) => None,
+            })
+            .collect();
+        // The slots a slot's audio goes to next.
+        let next = |i: usize| -> Vec<usize> {
+            match layout.slots[i] {
+                Slot::NewBus(_) => layout.parents[i].into_iter().collect(),
+                Slot::Track(t) if session.tracks[t].feeds_parent => {
+                    layout.parents[i].into_iter().collect()
+                }
+                Slot::Track(t) => outputs[t]
+                    .iter()
+                    .filter_map(|o| slot_of.get(o).copied())
+                    .collect(),
+            }
+        };
+        let moved: Vec<usize> = plan
+            .changes
+            .iter()
+            .filter(|c| matches!(c.action, Action::MoveToBus { .. }))
+            .map(|c| c.track)
+            .collect();
+        let looped = moved.into_iter().find(|t| {
+            let Some(&start) = slot_of.get(t) else {
+                return false;
+            };
+            let mut seen = vec![false; layout.slots.len()];
+            let mut stack = next(start);
+            while let Some(i) = stack.pop() {
+                if i == start {
+                    return true;
+                }
+                if !std::mem::replace(&mut seen[i], true) {
+                    stack.extend(next(i));
+                }
+            }
+            false
+        });
+        let Some(t) = looped else { return };
+        let mut notes = Vec::new();
+        plan.changes.retain(|c| {
+            let drop = c.track == t && matches!(c.action, Action::MoveToBus { .. });
+            if drop {
+                notes.push(note(
+                    c,
+                    "not grouped: the group's output is routed back into this track (a loop)",
+                ));
+            }
+            !drop
+        });
+        plan.notes.extend(notes);
+        plan.drop_unused_new_buses();
     }
 }
 
@@ -623,6 +742,7 @@ impl Project for AlsProject<'_> {
         if !nested_groups_supported(&self.doc.minor_version) {
             refuse_nested_groups(&self.session, plan);
         }
+        refuse_routing_loops(&self.session, &outputs_to(&self.doc), plan);
         self.vet_media(plan);
         self.vet_mix(plan);
     }
@@ -708,6 +828,54 @@ mod tests {
         let out = String::from_utf8(p.write(plan).unwrap()).unwrap();
         invariants::check_invariants(out.as_bytes()).unwrap();
         (p, out)
+    }
+
+    /// A group routed into a track of the set (`AudioOut/Track.<Id>/TrackIn`, Live's spelling):
+    /// the track is fed, and moving it into that group would loop the group's output back to
+    /// its own input, so the move is declined whatever asked for it.
+    #[test]
+    fn a_move_into_a_group_routed_back_to_the_track_is_declined() {
+        let set = SET.replacen(
+            "<Target Value=\"AudioOut/Master\" /><UpperDisplayString Value=\"Master\" />",
+            "<Target Value=\"AudioOut/Track.9/TrackIn\" /><UpperDisplayString Value=\"old\" />",
+            1,
+        );
+        let p = AlsProject::read(set.as_bytes()).unwrap();
+        let (haus, old) = (&p.session.tracks[0], &p.session.tracks[2]);
+        assert!(!haus.feeds_parent && !haus.fed_by_tracks);
+        assert!(old.fed_by_tracks && old.feeds_parent);
+        let mut plan = Plan {
+            changes: vec![
+                change(
+                    2,
+                    Action::MoveToBus {
+                        bus: BusRef::Existing(0),
+                    },
+                ),
+                change(2, Action::Mute),
+            ],
+            ..Plan::default()
+        };
+        p.vet(&mut plan);
+        assert_eq!(plan.changes, vec![change(2, Action::Mute)]);
+        assert_eq!(
+            plan.notes[0].message,
+            "not grouped: the group's output is routed back into this track (a loop)"
+        );
+        // Into a group whose output reaches the master, the move stays.
+        let p = AlsProject::read(SET.as_bytes()).unwrap();
+        let moved = change(
+            2,
+            Action::MoveToBus {
+                bus: BusRef::Existing(0),
+            },
+        );
+        let mut plan = Plan {
+            changes: vec![moved.clone()],
+            ..Plan::default()
+        };
+        p.vet(&mut plan);
+        assert_eq!(plan.changes, vec![moved]);
     }
 
     #[test]
@@ -798,7 +966,14 @@ mod tests {
                 .name
                 .shares(&named.user_name.as_ref().unwrap().value)
         );
-        // Unnamed: the effective name is the one shown, shared too.
+        // Unnamed: named as Live shows it at its position; the effective name when it is
+        // that one, shared too.
+        assert_eq!(p.session.tracks[1].name, "2-kick");
+        let current = SET.replace(
+            "<EffectiveName Value=\"kick\" />",
+            "<EffectiveName Value=\"2-kick\" />",
+        );
+        let p = AlsProject::read(current.as_bytes()).unwrap();
         let unnamed = &p.doc.tracks[1];
         assert!(
             p.session.tracks[1]

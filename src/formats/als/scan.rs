@@ -152,6 +152,9 @@ pub struct AlsTrack {
     /// The first top-level device's `UserName` (a rack the user named), when not empty: Live
     /// names an unnamed track after it (`7-offline rack` in a Live 8 set).
     pub first_device_name: Option<String>,
+    /// `DeviceChain/MidiOutputRouting/Target` (a MIDI track's "MIDI To"; `MidiOut/None`, or
+    /// `MidiOut/Track.<Id>/TrackIn` when it plays another track's instrument).
+    pub midi_out_target: Option<Field>,
 }
 
 /// What one scan found.
@@ -683,6 +686,7 @@ fn track_field(t: &mut AlsTrack, path: &[&[u8]], xml: &[u8], tag: Range<usize>, 
         ] => {
             t.input_from_track |= value().is_some_and(|f| f.value.contains("/Track."));
         }
+        [b"DeviceChain", b"MidiOutputRouting", b"Target"] => t.midi_out_target = value(),
         [b"DeviceChain", b"AudioOutputRouting", b"UpperDisplayString"] => t.out_upper = value(),
         [b"DeviceChain", b"AudioOutputRouting", b"LowerDisplayString"] => t.out_lower = value(),
         [b"DeviceChain", b"DeviceChain", b"Devices"] => t.devices_inner = Some(tag.end..tag.end),

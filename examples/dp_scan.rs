@@ -4,6 +4,8 @@
 //!     cargo run --release --example dp_scan -- time FILE.xml        # best of 10
 //!     cargo run --release --example dp_scan -- dump FILE.xml...     # what the scan read
 //!     cargo run --release --example dp_scan -- mutate FILE.xml...   # the same, on variants
+//!     cargo run --release --example dp_scan -- session FILE.xml...  # session_of, best of 10
+//!     cargo run --release --example dp_scan -- read FILE.dawproject # a whole read, best of 10
 //!
 //! `dump` prints, per file, the scan's result (every field of the document but the XML it
 //! holds, or the error); `mutate` does so for every truncation of each file and for each
@@ -90,6 +92,26 @@ fn main() {
                     }
                 }
             }
+            "session" => {
+                // The session of a scanned document (`session_of`), best of 10, and a digest
+                // of it (its Debug form) to compare two builds.
+                let names = NamePool::fresh();
+                let doc = scan(Cow::Borrowed(&xml[..]), &names).expect("scans");
+                let mut best = f64::MAX;
+                let mut last = None;
+                for _ in 0..10 {
+                    let t = Instant::now();
+                    let s = premix::formats::dawproject::session_of(&doc, &xml, &names);
+                    std::hint::black_box(&s);
+                    best = best.min(t.elapsed().as_secs_f64());
+                    last = Some(s);
+                }
+                println!(
+                    "{f}: session_of best of 10 {:.2} ms ({})",
+                    best * 1e3,
+                    digest(&format!("ok {:?}", last.expect("ten runs")))
+                );
+            }
             "read" => {
                 // A whole read of a `.dawproject` (container, scan, session), best of 10.
                 let limits = premix::limits::Limits::default();
@@ -108,7 +130,7 @@ fn main() {
                 }
                 println!("{f}: read best of 10 {:.2} ms", best * 1e3);
             }
-            _ => panic!("mode is time, read, dump or mutate"),
+            _ => panic!("mode is time, session, read, dump or mutate"),
         }
     }
 }

@@ -184,21 +184,93 @@ impl<'a> Tokens<'a> {
     }
 
     pub(crate) fn next(&mut self) -> Result<Token<'a>, XmlError> {
+        self.advance::<false>(&mut |_, _| {})
+            .map(|(token, _)| token)
+    }
+
+    /// As [`Tokens::next`], reading a start tag's attributes in the same pass over its bytes
+    /// as its end: each is handed to `each` as its name and the span of its raw value, as
+    /// [`plain_attributes`] reads them. Returns the token and, for a start tag, whether its
+    /// attributes were read so (then `each` has seen all of them, and exactly what
+    /// [`plain_attributes`] would hand over); when `false`, `each` may have seen some, and the
+    /// caller reads the tag as [`plain_attributes`] documents. The token, its errors and their
+    /// offsets are [`Tokens::next`]'s.
+    #[inline]
+    pub(crate) fn next_reading(
+        &mut self,
+        each: &mut impl FnMut(&'a [u8], Range<usize>),
+    ) -> Result<(Token<'a>, bool), XmlError> {
+        self.advance::<true>(each)
+    }
+
+    /// The next token; with `READ`, a start tag's attributes read as it is
+    /// ([`Tokens::next_reading`]).
+    #[inline]
+    fn advance<const READ: bool>(
+        &mut self,
+        each: &mut impl FnMut(&'a [u8], Range<usize>),
+    ) -> Result<(Token<'a>, bool), XmlError> {
         loop {
             let rest = &self.xml[self.pos..];
             let Some(i) = memchr::memchr2(b'<', b'&', rest) else {
                 self.text(self.pos..self.xml.len())?;
                 self.pos = self.xml.len();
-                return Ok(Token::Eof);
+                return Ok((Token::Eof, false));
             };
             let at = self.pos + i;
             self.text(self.pos..at)?;
             self.pos = at;
             if self.xml[at] == b'&' {
                 self.reference(at)?;
-            } else if let Some(token) = self.markup(at)? {
-                return Ok(token);
+                continue;
             }
+            if let Some(found) = self.tag_at::<READ>(at, each)? {
+                return Ok(found);
+            }
+        }
+    }
+
+    /// The markup at `at` (a `<`, text before it read): a token, or `None` for markup the
+    /// scan skips.
+    #[inline]
+    fn tag_at<const READ: bool>(
+        &mut self,
+        at: usize,
+        each: &mut impl FnMut(&'a [u8], Range<usize>),
+    ) -> Result<Option<(Token<'a>, bool)>, XmlError> {
+        match self.xml.get(at + 1) {
+            Some(b'/') => return self.plain_end_tag(at).map(|t| Some((t, false))),
+            Some(b) if READ && !matches!(b, b'!' | b'?') => {
+                return self.start_tag_reading(at, each).map(Some);
+            }
+            _ => {}
+        }
+        Ok(self.markup(at)?.map(|token| (token, false)))
+    }
+
+    /// `</name>` at `at`: a name and `>` read in one short loop; anything else (whitespace or
+    /// a quote before the `>`) is left to [`Tokens::end_tag`]. The same token: with no quote
+    /// before it, the first `>` is the one outside quotes, and the name has no whitespace to
+    /// trim.
+    #[inline]
+    fn plain_end_tag(&mut self, at: usize) -> Result<Token<'a>, XmlError> {
+        let xml = self.xml;
+        let name_start = at + 2;
+        let stop = xml[name_start.min(xml.len())..]
+            .iter()
+            .position(|&b| ENDS_NAME[b as usize])
+            .map(|i| name_start + i);
+        match stop {
+            Some(end) if xml[end] == b'>' => {
+                let tag = at..end + 1;
+                self.utf8(tag.clone(), Some(at))?;
+                self.pos = tag.end;
+                Ok(Token::End {
+                    name: &xml[name_start..end],
+                    tag,
+                })
+            }
+            _ => self.end_tag(at),
         }
     }
 
@@ -277,6 +349,78 @@ impl<'a> Tokens<'a> {
             tag,
             empty,
         })
+    }
+
+    /// `<name ...>` or `<name .../>` at `at`, its attributes handed to `each` as they are met
+    /// ([`Tokens::next_reading`]). Plainly written tags (DAWs write no other) are read in one
+    /// pass: the name, then whitespace and `name="value"` (or `'value'`) up to `>` or `/>`.
+    /// Any other byte where one of those is expected (a quote or `/` in a name, `>` in a name,
+    /// no `=` after it, the document's end) leaves the tag to [`Tokens::start_tag`].
+    ///
+    /// Why the tag ends where [`Tokens::start_tag`] ends it (the first `>` outside quotes):
+    /// outside values, only bytes that are neither quotes nor `>` are passed over, and a value
+    /// runs from its opening quote to the next one like it, as [`closing_bracket`] pairs them;
+    /// so the `>` reached is that first one. The attributes are then [`plain_attributes`]'s:
+    /// the same steps over the same bytes, each name also ending at the bytes it leaves to the
+    /// careful path.
+    #[inline]
+    fn start_tag_reading(
+        &mut self,
+        at: usize,
+        each: &mut impl FnMut(&'a [u8], Range<usize>),
+    ) -> Result<(Token<'a>, bool), XmlError> {
+        let xml = self.xml;
+        let name_start = at + 1;
+        let careful = |this: &mut Self| this.start_tag(at).map(|token| (token, false));
+        let Some(stop) = xml[name_start..]
+            .iter()
+            .position(|&b| ENDS_NAME[b as usize])
+            .map(|i| name_start + i)
+        else {
+            return careful(self);
+        };
+        let mut i = stop;
+        let (end, empty) = loop {
+            while i < xml.len() && is_xml_whitespace(xml[i]) {
+                i += 1;
+            }
+            match xml.get(i) {
+                None | Some(b'"' | b'\'') => return careful(self),
+                Some(b'>') => break (i, false),
+                Some(b'/') if xml.get(i + 1) == Some(&b'>') => break (i + 1, true),
+                Some(b'/') => return careful(self),
+                Some(_) => {}
+            }
+            // Where a name may be: it runs to `=` (plain_attributes' end of a name) and may
+            // hold none of the bytes that end it otherwise or that the tag's end turns on.
+            let Some(eq) = find_attribute_name_end(xml, i) else {
+                return careful(self);
+            };
+            if eq == i || xml[eq] != b'=' {
+                return careful(self);
+            }
+            let quote = match xml.get(eq + 1) {
+                Some(&q @ (b'"' | b'\'')) => q,
+                _ => return careful(self),
+            };
+            let start = eq + 2;
+            let Some(close) = find_byte(xml, quote, start, xml.len()) else {
+                return careful(self);
+            };
+            each(&xml[i..eq], start..close);
+            i = close + 1;
+        };
+        let tag = at..end + 1;
+        self.utf8(tag.clone(), Some(at))?;
+        self.pos = tag.end;
+        Ok((
+            Token::Start {
+                name: &xml[name_start..stop],
+                tag,
+                empty,
+            },
+            true,
+        ))
     }
 
     /// `</name>` at `at`.
@@ -416,6 +560,28 @@ fn find_name_end(xml: &[u8], from: usize, end: usize) -> Option<usize> {
         i += 8;
     }
     (i..end).find(|&k| xml[k] == b'=' || xml[k] <= b' ')
+}
+
+/// The offset of the first byte from `from` that ends an attribute's name on the one-pass
+/// reading of a tag ([`Tokens::start_tag_reading`]): `=`, a byte at or below `b' '`
+/// (whitespace, a control byte), `>`, `/` or a quote.
+#[inline]
+fn find_attribute_name_end(xml: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while i + 8 <= xml.len() {
+        let w = word(xml, i);
+        let m = bytes_equal(w, b'=')
+            | bytes_at_most_space(w)
+            | bytes_equal(w, b'>')
+            | bytes_equal(w, b'/')
+            | bytes_equal(w, b'"')
+            | bytes_equal(w, b'\'');
+        if m != 0 {
+            return Some(i + m.trailing_zeros() as usize / 8);
+        }
+        i += 8;
+    }
+    (i..xml.len()).find(|&k| matches!(xml[k], b'=' | b'>' | b'/' | b'"' | b'\'') || xml[k] <= b' ')
 }
 
 /// The offset of the first `byte` in `xml[from..end]`: a word at a time for short values,

@@ -332,7 +332,10 @@ fn in_project_xml(e: &FormatError) -> FormatError {
     FormatError::whole(format!("project.xml: {e}"))
 }
 
-fn session_of(doc: &DpDocument, xml: &[u8], names: &NamePool) -> Session {
+/// The session of a scanned document (`xml` its `project.xml`), its tracks' names made by
+/// `names`. Public for the measuring example (`examples/dp_scan.rs`), not an interface.
+#[doc(hidden)]
+pub fn session_of(doc: &DpDocument, xml: &[u8], names: &NamePool) -> Session {
     let tempo = media::tempo(xml);
     let mut files: Vec<Vec<String>> = vec![Vec::new(); doc.tracks.len()];
     for m in &doc.media {

@@ -12,7 +12,8 @@
 # Environment: RUNS (default 5) runs per fast command, PEER_RUNS (default 3) per Python peer,
 # RPP_SIZE (35MB), ALS_SIZE (50MB of XML), ARDOUR_ROUTES (300), DAWPROJECT_TRACKS (2000),
 # DAWPROJECT_MEDIA (8820 bytes of audio per embedded WAV), PREMIX_CORPUS (<repo>/../shared/corpus),
-# PYTHON (python3), STEMS (40) and STEM_SECONDS (60) for the preflight session, ONLY (a
+# DAWPROJECT_LONG (1: also time a project of longer clips, DAWPROJECT_LONG_MEDIA bytes each,
+# default 88200, for scale), PYTHON (python3), STEMS (40) and STEM_SECONDS (60) for the preflight session, ONLY (a
 # section to run alone: preflight, dawproject or infer).
 set -euo pipefail
 
@@ -174,6 +175,23 @@ for v in big big-stored; do
     verdict "DAWproject (${run#premix apply }) vs copying it" "$(le "$r" 1.5)" "premix ${T[$run]}s = ${r}x cp+sync ${T[cp + sync ($v)]}s, ${r2}x cp ${T[cp ($v)]}s (target <= 1.5x)"
   done
 done
+# For scale, not a target: the same project with clips of DAWPROJECT_LONG_MEDIA bytes (default
+# 88200: 1 s mono, still ten times shorter than the clip of the one real Bitwig export in the
+# corpus), deflated. Where the media outweigh project.xml, as in real sessions, the copy is
+# most of the run.
+if [[ ${DAWPROJECT_LONG:-1} == 1 ]]; then
+  DAWPROJECT_MEDIA=${DAWPROJECT_LONG_MEDIA:-88200} "$GEN" dawproject "$DAWPROJECT_TRACKS" "$W/in/long.dawproject"
+  touch -d '-1 hour' "$W/in/long.dawproject"
+  echo "dawproject with longer clips: $(stat -c %s "$W/in/long.dawproject") bytes (media deflated)"
+  measure "cp + sync (long)" "$RUNS" "rm -f '$W/out/copy.dawproject'" sh -c "cp '$W/in/long.dawproject' '$W/out/copy.dawproject' && sync '$W/out/copy.dawproject'"
+  measure "premix apply (long), first run" "$RUNS" "rm -rf '$W/out/dawproject' '$DPCACHE'" env PREMIX_CACHE_DIR="$DPCACHE" "$PREMIX" apply "$W/in/long.dawproject" --out "$W/out/dawproject" --quiet --rules "$RECOLOUR"
+  measure "premix apply (long)" "$RUNS" "rm -rf '$W/out/dawproject'" env PREMIX_CACHE_DIR="$DPCACHE" "$PREMIX" apply "$W/in/long.dawproject" --out "$W/out/dawproject" --quiet --rules "$RECOLOUR"
+  for run in "premix apply (long), first run" "premix apply (long)"; do
+    echo "for scale: ${run#premix apply } ${T[$run]}s = $(ratio "${T[$run]}" "${T[cp + sync (long)]}")x cp+sync ${T[cp + sync (long)]}s"
+  done
+  rm -f "$W/in/long.dawproject" "$W/out/copy.dawproject"
+  rm -rf "$W/out/dawproject"
+fi
 
 fi
 if [[ -z ${ONLY:-} || ${ONLY:-} == preflight ]]; then

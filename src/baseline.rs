@@ -270,6 +270,8 @@ mod tests {
             track: Some(track),
             message: "unused (no_media)".into(),
             origin: Some(origin),
+            tracks: vec![track],
+            notes: 0,
         }
     }
 

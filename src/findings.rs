@@ -11,11 +11,17 @@
 //! | `reference` | warning | a reference track (the rules' `reference` section) that still feeds the master |
 //! | `declined` | info | a change the rules asked for that premix or the format declined, with the reason (a note) |
 //!
+//! One reason, one finding: notes of a plan that say the same (a Live 8 set stores no track
+//! colour premix can write, once per track the rules would recolour; why an Ardour 2 session
+//! gets no new bus, for the bus and each of its members) are one finding naming every track
+//! they concern ([`Finding::tracks`]). A flag (`unused`, `reference`) stays about its track.
+//!
 //! Nothing here knows a file format or an output format.
 
 use crate::plan::{Action, Origin, Plan};
 use crate::session::Session;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::fmt;
 
 /// How much a finding matters, least first.
@@ -121,8 +127,17 @@ pub struct Finding<'a> {
     pub track: Option<usize>,
     /// What was found, in words: `unused (no_media)`, a note's reason.
     pub message: String,
-    /// The rule (or `unused` section) that led to it, when one did.
+    /// The rule (or `unused` section) that led to it, when one did. For a note said once for
+    /// several changes: their rule when they share one, else the rule of the note about the
+    /// whole project among them (`bus GUITARS`), else `None`.
     pub origin: Option<&'a Origin>,
+    /// Every track it concerns (0-based, in the order the notes named them): `[track]` for a
+    /// finding about one track, empty for one about the whole project alone, and for a note
+    /// said once for several tracks each of them (`track` is then `None`).
+    pub tracks: Vec<usize>,
+    /// How many notes of the plan it says (each a declined change): 1, or more for a reason
+    /// that held for several changes; 0 for a flag.
+    pub notes: usize,
 }
 
 impl Finding<'_> {
@@ -142,6 +157,11 @@ pub fn of<'a>(session: &Session, plan: &'a Plan) -> Vec<Finding<'a>> {
                 track: Some(change.track).filter(|&t| t < session.tracks.len()),
                 message: format!("unused ({})", why.join(", ")),
                 origin: Some(&change.origin),
+                tracks: (change.track < session.tracks.len())
+                    .then_some(change.track)
+                    .into_iter()
+                    .collect(),
+                notes: 0,
             });
         }
     }
@@ -166,21 +186,58 @@ pub fn of<'a>(session: &Session, plan: &'a Plan) -> Vec<Finding<'a>> {
                 track: Some(t),
                 message: "reference track still feeds the master (and its processing)".into(),
                 origin: Some(&reference.origin),
+                tracks: vec![t],
+                notes: 0,
             });
         }
     }
+    // One reason, one finding: notes saying the same are merged into the first of them.
+    let mut said: HashMap<(Code, &str), usize> = HashMap::new();
+    // Per finding said by several notes: the rule of a note about the whole project among
+    // them, if one was, and whether their rules differ.
+    let mut merged: HashMap<usize, (Option<Option<&Origin>>, bool)> = HashMap::new();
     for note in &plan.notes {
         let unsettled = plan.unsettled && note.message == crate::rules::UNSETTLED_NOTE;
-        out.push(Finding {
-            code: if unsettled {
-                Code::Unsettled
-            } else {
-                Code::Declined
-            },
-            track: note.track.filter(|&t| t < session.tracks.len()),
-            message: note.message.clone(),
-            origin: note.origin.as_ref(),
-        });
+        let code = if unsettled {
+            Code::Unsettled
+        } else {
+            Code::Declined
+        };
+        let track = note.track.filter(|&t| t < session.tracks.len());
+        let Some(&i) = said.get(&(code, note.message.as_str())) else {
+            said.insert((code, note.message.as_str()), out.len());
+            out.push(Finding {
+                code,
+                track,
+                message: note.message.clone(),
+                origin: note.origin.as_ref(),
+                tracks: track.into_iter().collect(),
+                notes: 1,
+            });
+            continue;
+        };
+        let f = &mut out[i];
+        let (whole, mixed) = merged
+            .entry(i)
+            .or_insert((f.track.is_none().then_some(f.origin), false));
+        *mixed |= f.origin != note.origin.as_ref();
+        match track {
+            None => *whole = whole.or(Some(note.origin.as_ref())),
+            Some(t) if !f.tracks.contains(&t) => f.tracks.push(t),
+            Some(_) => {}
+        }
+        f.notes += 1;
+    }
+    for (i, (whole, mixed)) in merged {
+        let f = &mut out[i];
+        if whole.is_some() || f.tracks.len() != 1 {
+            f.track = None;
+        }
+        if mixed {
+            // Rules differ: name the one behind the reason (the note about the whole
+            // project), or none.
+            f.origin = whole.flatten();
+        }
     }
     out
 }
@@ -284,6 +341,65 @@ mod tests {
                 (Code::Unused, Severity::Warning, Some(0)),
                 (Code::Declined, Severity::Info, Some(0)),
                 (Code::Unsettled, Severity::Error, None),
+            ]
+        );
+    }
+
+    /// A finding's track, tracks, notes said and rule label.
+    type Said<'a> = (Option<usize>, Vec<usize>, usize, Option<&'a str>);
+
+    #[test]
+    fn one_reason_is_one_finding_naming_its_tracks_and_the_rule_behind_it() {
+        let session = Session {
+            format: Format::Ardour,
+            media: Default::default(),
+            tracks: (0..3)
+                .map(|i| Track::new(i, format!("Gtr {i}").as_str(), TrackKind::Audio))
+                .collect(),
+            name_display: Default::default(),
+        };
+        let rule = |label: &str| Origin {
+            file: "r.yaml".into(),
+            line: 1,
+            label: label.into(),
+        };
+        let note = |track, message: &str, origin| Note {
+            track,
+            message: message.into(),
+            origin: Some(origin),
+        };
+        let plan = Plan {
+            notes: vec![
+                note(Some(1), "bus not made: old format", rule("guitars")),
+                note(None, "bus not made: old format", rule("bus GUITARS")),
+                note(Some(2), "bus not made: old format", rule("guitars")),
+                note(Some(0), "not recoloured: old set", rule("keys")),
+                note(Some(2), "not recoloured: old set", rule("guitars")),
+                note(Some(1), "not renamed: taken", rule("names")),
+                note(Some(1), "not renamed: taken", rule("names")),
+            ],
+            ..Plan::default()
+        };
+        let found: Vec<Said<'_>> = of(&session, &plan)
+            .iter()
+            .map(|f| {
+                (
+                    f.track,
+                    f.tracks.clone(),
+                    f.notes,
+                    f.origin.map(|o| &*o.label),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                // The note about the whole project names the rule behind the reason.
+                (None, vec![1, 2], 3, Some("bus GUITARS")),
+                // Rules differ and none is about the project: no single rule led to it.
+                (None, vec![0, 2], 2, None),
+                // The same note twice about one track stays about it.
+                (Some(1), vec![1], 2, Some("names")),
             ]
         );
     }

@@ -945,3 +945,134 @@ fn init_writes_the_rules_file_with_the_users_umask() {
         assert_eq!(meta.permissions().mode() & 0o777, mode, "umask {umask}");
     }
 }
+
+/// One reason, one note: a project-wide limit is said once, not once per track.
+///
+/// `burtlo-space__master.als` (Live 9.1): 25 notes read "not recoloured: Live 8 and 9.0-9.4
+/// sets store no track colour premix can write", one per track the rules would colour, 25 of
+/// the project's 33 findings. `ardour__TestSession.ardour` (Ardour 2): the reason the GUITARS
+/// bus is not made (a page-wide paragraph about Ardour 2 route groups) is printed three times,
+/// once for the bus and once for each guitar. The engineer scrolls past the same sentence
+/// instead of reading what needs a decision.
+///
+/// Said once, the note names every track it concerns, in `--json` (`tracks`), in the text
+/// output and in the HTML report, and the status line still counts the changes declined.
+#[test]
+fn a_project_wide_reason_is_one_note() {
+    const LIVE_8: &str =
+        "not recoloured: Live 8 and 9.0-9.4 sets store no track colour premix can write";
+    let mut repeated = Vec::new();
+    for (rel, reason, tracks, declined) in [
+        (
+            "als/burtlo-space__master.als",
+            LIVE_8,
+            &[
+                (2, "Space Hum"),
+                (3, "3-Organ Of The Trinity"),
+                (65, "65-Addictive Guitars"),
+            ][..],
+            28,
+        ),
+        (
+            "ardour/ardour__TestSession.ardour",
+            "bus \"GUITARS\" not made: buses are not written into sessions of format 2.0.0",
+            &[(6, "Guitar"), (7, "Guitar clean")][..],
+            5,
+        ),
+    ] {
+        let Some(path) = common::corpus_file(rel) else {
+            return;
+        };
+        let out = premix()
+            .arg("check")
+            .arg(&path)
+            .arg("--json")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{rel}: changes wanted");
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let project = &doc["projects"][0];
+        let mut seen = std::collections::BTreeMap::<&str, usize>::new();
+        for f in project["findings"].as_array().unwrap() {
+            if f["code"] == "unused" {
+                continue; // a flag is about its track
+            }
+            let message = f["message"].as_str().unwrap();
+            // A note about one track starts with it in text; compare what it says.
+            *seen.entry(message).or_default() += 1;
+        }
+        for (message, n) in seen {
+            if n > 1 {
+                repeated.push(format!("{rel}: {n} times: {message}"));
+            }
+        }
+
+        // The one note names the tracks it concerns.
+        let note = project["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["message"].as_str().unwrap().starts_with(reason))
+            .unwrap_or_else(|| panic!("{rel}: no note {reason:?}"));
+        assert!(note["track"].is_null(), "{rel}: about several tracks");
+        let named: Vec<(u64, &str)> = note["tracks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["track"].as_u64().unwrap(),
+                    t["track_name"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        for &(index, name) in tracks {
+            assert!(
+                named.contains(&(index, name)),
+                "{rel}: {name:?} in {named:?}"
+            );
+        }
+
+        // The text output says it once, after the tracks it concerns.
+        let out = premix().arg("check").arg(&path).output().unwrap();
+        let text = stdout(&out);
+        assert_eq!(text.matches(reason).count(), 1, "{rel}: {text}");
+        let line = text.lines().find(|l| l.contains(reason)).unwrap();
+        for &(index, name) in tracks {
+            assert!(
+                line.contains(&format!("{index} \"{name}\"")),
+                "{rel}: {name:?} named in {line}"
+            );
+        }
+        assert!(
+            text.contains(&format!("{declined} changes declined")),
+            "{rel}: the status line counts changes: {text}"
+        );
+
+        // So does the HTML report.
+        let dir = tempfile::tempdir().unwrap();
+        let html = dir.path().join("report.html");
+        premix()
+            .arg("report")
+            .arg(&path)
+            .arg("--html")
+            .arg(&html)
+            .assert()
+            .code(1);
+        let page = fs::read_to_string(&html).unwrap();
+        let reason_html = reason.replace('"', "&quot;");
+        assert_eq!(
+            page.matches(&reason_html).count(),
+            1,
+            "{rel}: once in the page"
+        );
+        let note_html = page.lines().find(|l| l.contains(&reason_html)).unwrap();
+        for &(index, name) in tracks {
+            assert!(
+                note_html.contains(&format!("{index} &quot;{name}&quot;")),
+                "{rel}: {name:?} named in {note_html}"
+            );
+        }
+    }
+    assert!(repeated.is_empty(), "{}", repeated.join("\n"));
+}

@@ -108,3 +108,105 @@ fn track_names_cannot_inject_markup() {
     // The page's own script is the only one.
     assert_eq!(page.matches("<script").count(), 1);
 }
+
+/// The value of the last `white-space` declaration among the page's CSS rules whose selector
+/// list holds one of `selectors` (exactly as written), if any.
+fn last_white_space<'c>(css: &'c str, selectors: &[&str]) -> Option<&'c str> {
+    css.split('}')
+        .filter(|r| {
+            let list = r.split('{').next().unwrap_or("");
+            list.split(',').any(|s| selectors.contains(&s.trim()))
+        })
+        .filter_map(|r| {
+            let body = r.split('{').nth(1)?;
+            body.split(';')
+                .filter_map(|d| d.split_once(':'))
+                .filter(|(p, _)| p.trim() == "white-space")
+                .map(|(_, v)| v.trim())
+                .next_back()
+        })
+        .next_back()
+}
+
+/// The HTML report shows each name as the DAW does, spaces included: REAPER shows
+/// "Gtr  Middle SM57" and "Instrument  Mix + Perc" (`jonch070__Song_with_Sends.RPP`) with two
+/// spaces. The report's track lists are `white-space: nowrap`, which collapses runs of spaces,
+/// so the browser shows "Gtr Middle SM57" (the change list, plain text, keeps them).
+///
+/// Every place the name shows keeps them: the track lists, the change list (`white-space:
+/// normal` collapses them too) and the preflight table (the project's media are missing here,
+/// which the table lists by track). What Chromium draws is checked by `tests/browser/run.sh`.
+#[test]
+fn the_report_keeps_the_spaces_of_a_name() {
+    let Some(rpp) = common::corpus_file("rpp/jonch070__Song_with_Sends.RPP") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("report.html");
+    let out = premix()
+        .arg("report")
+        .arg(&rpp)
+        .arg("--html")
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "changes wanted");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains(">Gtr  Middle SM57<"),
+        "the name is in the page"
+    );
+    // The declarations of the rules that style the track list's rows and names.
+    let css = page
+        .split("<style>")
+        .nth(1)
+        .and_then(|s| s.split("</style>").next())
+        .unwrap();
+    let row_rules: Vec<&str> = css
+        .split('}')
+        .filter(|r| {
+            let selector = r.split('{').next().unwrap_or("").trim();
+            selector == "ol.tracks li" || selector == "ol.tracks li span"
+        })
+        .collect();
+    assert!(!row_rules.is_empty(), "the track list is styled");
+    let keeps_spaces = |r: &&str| {
+        [
+            "white-space:pre",
+            "white-space: pre",
+            "white-space:break-spaces",
+        ]
+        .iter()
+        .any(|w| r.contains(w))
+    };
+    let last_white_space_rule = row_rules
+        .iter()
+        .rev()
+        .find(|r| r.contains("white-space"))
+        .copied();
+    assert!(
+        last_white_space_rule.is_some_and(|r| keeps_spaces(&r)) || page.contains("Gtr&nbsp;"),
+        "the track list collapses runs of spaces: {last_white_space_rule:?}"
+    );
+
+    // Each other element the name shows in: it is there, and styled to keep its spaces.
+    for (what, shown, selectors) in [
+        (
+            "the change list",
+            "<li>track 8 &quot;Gtr  Middle SM57&quot;: colour",
+            &["ol.ch li", "ol.ch"][..],
+        ),
+        (
+            "the preflight table",
+            "<td class=\"n\">Gtr  Middle SM57</td>",
+            &["table.pf td.n", "table.pf td"][..],
+        ),
+    ] {
+        assert!(page.contains(shown), "{what} names the track: {shown}");
+        let white_space = last_white_space(css, selectors);
+        assert!(
+            white_space.is_some_and(|v| ["pre", "pre-wrap", "break-spaces"].contains(&v)),
+            "{what} collapses runs of spaces: white-space {white_space:?}"
+        );
+    }
+}

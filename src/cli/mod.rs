@@ -30,7 +30,8 @@ pub const EXIT_ERROR: u8 = 2;
 const CHECK_HELP: &str = "Findings and their severities: `unsettled` (error: the rules \
 contradict themselves on a project), `unused` (warning: a track the rules flag), `reference` \
 (warning: a reference track that still feeds the master), `declined` (info: a change premix \
-declined, with the reason).\n\nBaseline: premix-baseline.json in the \
+declined, with the reason; a reason that holds for several changes is said once, naming \
+their tracks).\n\nBaseline: premix-baseline.json in the \
 current folder (or --baseline FILE), JSON, projects by path relative to it, findings by code, \
 track name and kind (never index) and rule label, with a count. Accepted findings fail no run; \
 --verbose shows them.\n\nExit codes: 0 nothing fails; 1 changes the rules want (unless \

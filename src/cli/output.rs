@@ -337,7 +337,14 @@ fn status_line(o: &Outcome<'_, '_>, style: Style) -> String {
     if flagged > 0 {
         parts.push(count(flagged, "track flagged", "tracks flagged"));
     }
-    let declined = new(Code::Declined);
+    // Changes, not findings: a reason said once for several changes counts each of them.
+    let declined: usize = o
+        .findings
+        .iter()
+        .zip(o.accepted)
+        .filter(|(f, accepted)| f.code == Code::Declined && !**accepted)
+        .map(|(f, _)| f.notes)
+        .sum();
     if declined > 0 {
         parts.push(count(declined, "change declined", "changes declined"));
     }

@@ -100,9 +100,7 @@ pub fn project(
         .zip(accepted.iter().chain(std::iter::repeat(&false)))
         .filter(|(_, accepted)| !**accepted)
     {
-        let track = f
-            .track
-            .map_or_else(String::new, |t| format!("{}: ", track_label(session, t)));
+        let track = super::finding_tracks(session, f);
         let message = format!("{track}{}{}", f.message, from(f.origin));
         let title = format!("premix {}", f.code);
         command(&mut out, Level::of(f.severity()), path, &title, &message);

@@ -10,6 +10,12 @@
 //! tall with an 18 px colour bar 12 px wide at the row's left edge (tracks without a colour get
 //! a `#c8c8c8` bar); nothing else on the page is drawn in a track colour; the "after" list sits
 //! [`AFTER_OFFSET_PX`] to the right of the "before" list.
+//!
+//! Names (tracks, projects) are shown as the DAW shows them, runs of spaces included
+//! (REAPER keeps "Gtr  Middle SM57" with two spaces, `jonch070__Song_with_Sends.RPP`): every
+//! element a name shows in is `white-space: pre` (one line: track lists, tables) or
+//! `pre-wrap` (the change list, the project's heading), never the collapsing `normal` or
+//! `nowrap`; a line break in a name is shown as `↵` ([`super::one_line`]) or escaped.
 
 use super::human::count;
 use super::{describe, track_label};
@@ -65,17 +71,17 @@ body{margin:0;padding:16px 24px;background:#ffffff;color:#202020;font:14px/20px 
 h1{font-size:20px;margin:0 0 8px}
 .sum{margin:0 0 12px;color:#555}
 table.idx{border-collapse:collapse;margin:0 0 20px}
-table.idx td,table.idx th{padding:2px 10px 2px 0;text-align:left;white-space:nowrap}
+table.idx td,table.idx th{padding:2px 10px 2px 0;text-align:left;white-space:pre}
 table.idx th{color:#555;font-weight:600}
 .st{font-weight:600}.st-changed{color:#9a6700}.st-unchanged{color:#1a7f37}.st-error{color:#cf222e}
 details.p{border-top:1px solid #d0d0d0;padding:8px 0}
-details.p>summary{cursor:pointer;font-weight:600;font-size:15px}
+details.p>summary{cursor:pointer;font-weight:600;font-size:15px;white-space:pre-wrap}
 .meta{color:#555;font-weight:400;font-size:13px}
 .sides{display:flex;gap:0;margin:10px 0}
 .side{flex:none;width:420px;margin-right:20px}
 .side h3{font-size:13px;line-height:18px;margin:0 0 4px;color:#555;text-transform:uppercase;letter-spacing:.05em}
 ol.tracks{list-style:none;margin:0;padding:0;background:#2b2b2b}
-ol.tracks li{display:flex;align-items:center;height:22px;margin:0;padding:0;color:#e8e8e8;white-space:nowrap;overflow:hidden}
+ol.tracks li{display:flex;align-items:center;height:22px;margin:0;padding:0;color:#e8e8e8;white-space:pre;overflow:hidden}
 ol.tracks li:nth-child(even){background:#303030}
 ol.tracks i{flex:none;display:block;width:12px;height:18px;margin:0}
 ol.tracks span{padding-left:calc(8px + var(--d,0) * 18px);overflow:hidden;text-overflow:ellipsis}
@@ -90,7 +96,7 @@ ol.tracks b.un{background:#555;color:#ccc}
 ol.tracks b.rm{background:#8b3a3a}
 ol.tracks b.m{background:#b8860b;color:#fff}
 ol.ch{margin:6px 0 0;padding-left:22px;font-size:13px}
-ol.ch li{margin:1px 0}
+ol.ch li{margin:1px 0;white-space:pre-wrap}
 .sw{display:inline-block;width:10px;height:10px;margin:0 3px 0 0;vertical-align:-1px;border:1px solid #888}
 .o{color:#6e6e6e;font-family:ui-monospace,monospace;font-size:12px;margin-left:6px}
 .note{color:#9a6700}
@@ -99,7 +105,7 @@ ol.ch li{margin:1px 0}
 table.pf{border-collapse:collapse;margin:10px 0 4px;font-size:13px}
 table.pf th,table.pf td{padding:1px 10px 1px 0;text-align:right;white-space:nowrap}
 table.pf th{color:#555;font-weight:600}
-table.pf td.n,table.pf th.n{text-align:left}
+table.pf td.n,table.pf th.n{text-align:left;white-space:pre}
 table.pf td.bad{color:#cf222e;font-weight:600}
 table.pf em{font-style:normal;display:inline-block;margin:0 4px 0 0;padding:0 5px;border-radius:3px;font-size:11px;font-weight:600;color:#fff;background:#9a6700}
 table.pf em.error{background:#cf222e}
@@ -400,9 +406,7 @@ fn project(
             .iter()
             .filter(|f| f.code != findings::Code::Unused)
         {
-            let track = f.track.map_or_else(String::new, |t| {
-                format!("{}: ", escape(&track_label(session, t)))
-            });
+            let track = escape(&super::finding_tracks(session, f));
             let origin = f.origin.map_or_else(String::new, |o| {
                 format!("<span class=\"o\">[{}]</span>", escape(&origin_text(o)))
             });

@@ -2,7 +2,7 @@
 
 use super::escape;
 use super::style::Style;
-use super::{TrackLabel, describe, track_label};
+use super::{TrackLabel, describe};
 use crate::findings::{Finding, Severity};
 use crate::plan::{Action, Plan, UnusedReason};
 use crate::session::Session;
@@ -153,9 +153,7 @@ pub fn finding_lines(
             Severity::Warning => style.yellow(&severity),
             Severity::Info => style.dim(&severity),
         };
-        let track = f
-            .track
-            .map_or_else(String::new, |t| format!("{}: ", track_label(session, t)));
+        let track = super::finding_tracks(session, f);
         let origin = f.origin.map_or_else(String::new, |o| {
             format!("  {}", style.dim(&origin(&o.file, o.line, &o.label)))
         });

@@ -235,6 +235,16 @@ pub struct FindingEntry<'a> {
     pub origin: Option<&'a Origin>,
     /// The baseline accepts it: it does not fail the run.
     pub accepted: bool,
+    /// Every track it concerns: `[{track, track_name}]` for one track, empty for the whole
+    /// project alone, each track for a note said once for several (`track` then absent).
+    pub tracks: Vec<TrackRef<'a>>,
+}
+
+/// A track a finding concerns: its 1-based index and its name.
+#[derive(Serialize)]
+pub struct TrackRef<'a> {
+    pub track: usize,
+    pub track_name: &'a str,
 }
 
 /// One project of a run.
@@ -323,6 +333,16 @@ impl<'a> ProjectEntry<'a> {
                     message: f.message.clone(),
                     origin: f.origin,
                     accepted: accepted.get(i).copied().unwrap_or(false),
+                    tracks: f
+                        .tracks
+                        .iter()
+                        .filter_map(|&t| {
+                            session.tracks.get(t).map(|tr| TrackRef {
+                                track: t + 1,
+                                track_name: tr.name.as_str(),
+                            })
+                        })
+                        .collect(),
                 })
                 .collect(),
             error: None,

@@ -33,6 +33,27 @@ pub fn track_label(session: &Session, index: usize) -> String {
     TrackLabel(session, index).to_string()
 }
 
+/// What a finding names before its message, as the text outputs show it: `track 3 "kick":
+/// ` for one track, `tracks 2 "Pad", 9 "Pad": ` for a note said once for several tracks,
+/// nothing for the whole project.
+pub fn finding_tracks(session: &Session, finding: &crate::findings::Finding<'_>) -> String {
+    use std::fmt::Write;
+    match (finding.track, finding.tracks.as_slice()) {
+        (Some(t), _) => format!("{}: ", TrackLabel(session, t)),
+        (None, []) => String::new(),
+        (None, tracks) => {
+            let mut out = String::from("tracks ");
+            for (i, &t) in tracks.iter().enumerate() {
+                let sep = if i == 0 { "" } else { ", " };
+                let name = session.shown_name(t);
+                let _ = write!(out, "{sep}{} {}", t + 1, escape::quoted(&name));
+            }
+            out.push_str(": ");
+            out
+        }
+    }
+}
+
 /// [`track_label`] written where it goes, without a `String` of its own (a large project's
 /// report has tens of thousands of them).
 pub struct TrackLabel<'a>(pub &'a Session, pub usize);

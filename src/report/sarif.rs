@@ -116,21 +116,30 @@ impl Log {
         rule: &str,
         level: Level,
         path: &Path,
-        track: Option<(usize, &Session)>,
+        tracks: Option<(&[usize], &Session)>,
         message: String,
         origin: Option<&Origin>,
         fingerprint: String,
         accepted: bool,
     ) {
         let mut location = json!({"physicalLocation": file_location(path)});
-        if let Some((t, session)) = track
-            && let Some(tr) = session.tracks.get(t)
-        {
-            location["logicalLocations"] = json!([{
-                "name": tr.name,
-                "fullyQualifiedName": track_label(session, t),
-                "kind": "track"
-            }]);
+        if let Some((tracks, session)) = tracks {
+            // One logical location per track: a note said once for several names them all.
+            let logical: Vec<serde_json::Value> = tracks
+                .iter()
+                .filter_map(|&t| {
+                    session.tracks.get(t).map(|tr| {
+                        json!({
+                            "name": tr.name,
+                            "fullyQualifiedName": track_label(session, t),
+                            "kind": "track"
+                        })
+                    })
+                })
+                .collect();
+            if !logical.is_empty() {
+                location["logicalLocations"] = json!(logical);
+            }
         }
         let rule_index = std::iter::once(CHANGE)
             .chain(Code::ALL.iter().map(|c| c.as_str()))
@@ -184,7 +193,7 @@ impl Log {
                 CHANGE,
                 self.change_level,
                 path,
-                Some((c.track, session)),
+                Some((std::slice::from_ref(&c.track), session)),
                 format!("{}: {action}", track_label(session, c.track)),
                 Some(&c.origin),
                 format!("change:{name}:{action}"),
@@ -193,14 +202,12 @@ impl Log {
         }
         for (i, f) in findings.iter().enumerate() {
             let track = f.track.and_then(|t| session.tracks.get(t));
-            let label = f
-                .track
-                .map_or_else(String::new, |t| format!("{}: ", track_label(session, t)));
+            let label = super::finding_tracks(session, f);
             self.result(
                 f.code.as_str(),
                 Level::of(f.severity()),
                 path,
-                f.track.map(|t| (t, session)),
+                Some((&f.tracks, session)),
                 format!("{label}{}", f.message),
                 f.origin,
                 format!(

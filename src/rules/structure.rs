@@ -25,7 +25,8 @@
 //! - **Signal paths are kept.** A track whose audio does not reach its folder or the master
 //!   ([`Track::feeds_parent`]: REAPER `MAINSEND 0`, say) is not moved, and no bus is made or
 //!   filled inside a folder that does not reach the master: the tracks would go silent, or
-//!   start being heard.
+//!   start being heard. Nor does a track that is heard move into an existing bus that is
+//!   muted (a muted "Drums" folder takes no playing hi-hat); a muted or empty one may.
 //! - **Pairs stay together.** Tracks of one folder whose names differ only by a side or a number
 //!   (`OH L`/`OH R`, `Kick In`/`Kick Out`, `Gtr 1`/`Gtr 2`, `Bass DI`/`Bass Amp`) end up in
 //!   one folder: when only some of them could move, none moves.
@@ -104,12 +105,17 @@ pub(super) fn place(session: &Session, decls: &[Decl<'_>], wants: &[Want<'_>], p
             } else {
                 format!("not every track in it goes to bus {}", buses[0])
             };
+            // The folder stays where it is, and its tracks stay inside it: each is coloured
+            // and renamed where it is, or goes into a bus made inside this folder.
+            let origin = children[i]
+                .iter()
+                .find_map(|&c| wants[c].map(|(_, o)| o.clone()));
             plan.notes.push(Note {
                 track: Some(i),
                 message: format!(
-                    "folder kept as it is: {why}, so they are coloured and renamed in place"
+                    "folder kept as it is: {why}, so the folder does not move into a bus and its tracks stay inside it"
                 ),
-                origin: None,
+                origin,
             });
         }
     }
@@ -216,6 +222,12 @@ pub(super) fn place(session: &Session, decls: &[Decl<'_>], wants: &[Want<'_>], p
                     && let Some(why) =
                         already_grouped(session, plan, &children[h], members, h, decl)
                 {
+                    if children[h].iter().all(|c| members.contains(c)) {
+                        // The folder is this bus already: it takes the bus's colour, as its
+                        // tracks do (a "Percussion" folder of kick, snare and overheads is
+                        // the drum group, coloured as drums).
+                        colour_as_bus(session, plan, h, decl);
+                    }
                     plan.notes.push(Note {
                         track: Some(h),
                         message: format!(
@@ -241,6 +253,25 @@ pub(super) fn place(session: &Session, decls: &[Decl<'_>], wants: &[Want<'_>], p
                             message: format!(
                                 "not moved into bus {}: the bus is inside it",
                                 decl.name
+                            ),
+                            origin: Some(origin_of(u, b)),
+                        });
+                        continue;
+                    }
+                    if let BusRef::Existing(bus) = target
+                        && tracks[bus].muted
+                        && audible(session, &unused, u)
+                    {
+                        plan.notes.push(Note {
+                            track: Some(u),
+                            message: format!(
+                                "not moved into bus {}: the bus is muted, and moving {} there would silence it",
+                                decl.name,
+                                if session.tracks.iter().any(|t| t.parent == Some(u)) {
+                                    "this folder"
+                                } else {
+                                    "a track that plays"
+                                }
                             ),
                             origin: Some(origin_of(u, b)),
                         });
@@ -279,6 +310,31 @@ pub(super) fn place(session: &Session, decls: &[Decl<'_>], wants: &[Want<'_>], p
     keep_structure(session, plan);
 }
 
+/// Gives folder `folder` the colour of `decl`'s bus (replacing a colour the plan gave it
+/// already), when the declaration has one and the folder does not wear it.
+fn colour_as_bus(session: &Session, plan: &mut Plan, folder: usize, decl: &Decl<'_>) {
+    let Some(color) = decl.new.color else {
+        return;
+    };
+    let recolours = |c: &Change| c.track == folder && matches!(c.action, Action::Recolor { .. });
+    if session.tracks[folder].color == Some(color) {
+        // Already so: no other colour is given to it either.
+        plan.changes.retain(|c| !recolours(c));
+        return;
+    }
+    match plan.changes.iter_mut().rev().find(|c| recolours(c)) {
+        Some(c) => {
+            c.action = Action::Recolor { to: color };
+            c.origin = decl.new.origin.clone();
+        }
+        None => plan.changes.push(Change {
+            track: folder,
+            action: Action::Recolor { to: color },
+            origin: decl.new.origin.clone(),
+        }),
+    }
+}
+
 /// Why a new bus of `decl` made inside folder `folder` for `members` would only repeat a
 /// group the engineer already built, if it would: its members are every track of the folder
 /// (a "Percussion" folder holding kick, snare and overheads is the drum folder already), or
@@ -308,6 +364,24 @@ fn already_grouped(
         .or(session.tracks[folder].color);
     (decl.new.color.is_some() && colour == decl.new.color)
         .then_some("the folder is already coloured as that bus")
+}
+
+/// Whether track `t` is heard now: it is not muted, and it plays something (it is not
+/// flagged unused) or, for a folder, a track in it is heard. Moving it into a muted bus would
+/// silence it; a muted or empty track loses nothing there.
+fn audible(session: &Session, unused: &[Option<Origin>], t: usize) -> bool {
+    let tracks = &session.tracks;
+    if tracks[t].muted {
+        return false;
+    }
+    if unused.get(t).is_none_or(|u| u.is_none()) {
+        return true;
+    }
+    tracks
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.parent == Some(t))
+        .any(|(c, _)| audible(session, unused, c))
 }
 
 /// The origin of the unused flag of each of the `n` tracks the plan flags, `None` for the

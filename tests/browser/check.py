@@ -243,6 +243,31 @@ def main():
         check("&lt;script&gt;alert(1)&lt;/script&gt;" in dom, "the evil name is shown as text")
         check(dom.count("<script") == 1, "the page's own script is the only script element", str(dom.count("<script")))
 
+        # 5. A name's run of spaces is drawn as the DAW shows it ("kick  in", two spaces):
+        # innerText is the text as rendered, after CSS white-space collapsing, in the track
+        # lists, the change list and the preflight table alike.
+        spaced_dir = os.path.join(work, "spaced")
+        os.mkdir(spaced_dir)
+        text = open(rpp, encoding="utf-8").read().replace('NAME "kick in"', 'NAME "kick  in"', 1)
+        spaced = os.path.join(spaced_dir, "spaced.rpp")
+        open(spaced, "w", encoding="utf-8").write(text)
+        html = os.path.join(work, "spaced.html")
+        run([args.premix, "report", "--html", html, spaced])
+        probe = (
+            "<script>document.body.setAttribute('data-shown',JSON.stringify("
+            "[...document.querySelectorAll('ol.tracks span,ol.ch li,table.pf td')]"
+            ".filter(e=>e.textContent.includes('kick  in')).map(e=>e.innerText)));</script>"
+        )
+        page = open(html, encoding="utf-8").read().replace("</body>", probe + "</body>", 1)
+        probed = os.path.join(work, "spaced-probe.html")
+        open(probed, "w", encoding="utf-8").write(page)
+        profile = tempfile.mkdtemp(dir=work, prefix="profile-")
+        dom = run(chromium_args(args.chromium, profile) + ["--dump-dom", "file://" + probed]).stdout.decode(errors="replace")
+        shown = dom.split('data-shown="', 1)[1].split('"', 1)[0] if 'data-shown="' in dom else "[]"
+        shown = json.loads(shown.replace("&quot;", '"').replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">"))
+        check(len(shown) >= 3 and all("kick  in" in t for t in shown),
+              "a name's two spaces are drawn in the track lists and the change list", str(shown))
+
         # 4. A batch of more than 10 projects starts collapsed; an index link opens its project.
         batch = os.path.join(work, "batch")
         os.mkdir(batch)

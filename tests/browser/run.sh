@@ -2,7 +2,8 @@
 # Browser test of `premix report`: render reports made from samples/ in headless Chromium
 # (Debian's `chromium` package, installed here if missing), take screenshots and check what
 # they show: the colour bar of every track, before and after, read from the PNG's pixels, the
-# number of rows, and that a track named `<script>...` stays text in the browser's DOM.
+# number of rows, that a track named `<script>...` stays text in the browser's DOM, and that a
+# name's run of spaces is drawn as it is (the rendered innerText of each place it shows).
 #
 #   bash tests/browser/run.sh
 #

@@ -100,3 +100,15 @@ pub fn write_temp(name: &str, text: &str) -> TempFile {
     std::fs::write(&path, text).expect("temporary file written");
     TempFile { _dir: dir, path }
 }
+
+/// A corpus project (`../shared/corpus/<rel>`), or `None` with a note (once per test binary)
+/// when the corpus is absent.
+pub fn corpus_file(rel: &str) -> Option<PathBuf> {
+    let path = corpus_root().join(rel);
+    if path.is_file() {
+        Some(path)
+    } else {
+        skipped(&path);
+        None
+    }
+}

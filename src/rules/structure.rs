@@ -232,7 +232,8 @@ pub(super) fn place(session: &Session, decls: &[Decl<'_>], wants: &[Want<'_>], p
                         track: Some(h),
                         message: format!(
                             "bus {} not made inside folder {:?}: {why}; its tracks keep their place",
-                            decl.name, tracks[h].name
+                            decl.name,
+                            session.shown_name(h)
                         ),
                         origin: Some(decl.new.origin.clone()),
                     });

@@ -469,3 +469,52 @@ fn live_notes_name_tracks_as_live_shows_them() {
         }
     }
 }
+
+/// A note names a track typed with a leading `#` as Live shows it, numbered: the Live 9
+/// Reference Manual ("Audio and MIDI Tracks": "When a # symbol precedes a name, the track will
+/// get a number"). `abletoolz-pruned__10.0.1.als` with its 5th track, the group around "Bass",
+/// named `# Low end`: Live shows "5 Low end", and the note on the BASS bus not made names it so.
+#[test]
+fn a_note_names_a_hash_numbered_track_as_live_shows_it() {
+    let Some(als) = corpus_file("als/abletoolz-pruned__10.0.1.als") else {
+        return;
+    };
+    let mut xml = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(fs::File::open(&als).unwrap()),
+        &mut xml,
+    )
+    .unwrap();
+    let group = xml.find(r#"<EffectiveName Value="12-Group" />"#).unwrap();
+    let user = group + xml[group..].find(r#"<UserName Value="" />"#).unwrap();
+    xml.replace_range(
+        user..user + r#"<UserName Value="" />"#.len(),
+        r##"<UserName Value="# Low end" />"##,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let set = dir.path().join("low-end.als");
+    fs::write(&set, xml).unwrap();
+
+    let inspect = inspect_json(&set);
+    assert_eq!(inspect["tracks"][4]["name"], "# Low end");
+    assert_eq!(inspect["tracks"][4]["display_name"], "5 Low end");
+    let project = check_json(&set);
+    let messages: Vec<&str> = project["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("\"5 Low end\" keeps its place")),
+        "{messages:?}"
+    );
+    assert!(
+        !messages
+            .iter()
+            .any(|m| m.contains("Low end\"") && m.contains('#')),
+        "{messages:?}"
+    );
+}

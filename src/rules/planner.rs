@@ -463,7 +463,7 @@ fn keep_existing_buses_populated(session: &Session, plan: &mut Plan) {
                 track: Some(c.track),
                 message: format!(
                     "kept in {:?}: {verb} it would leave that bus empty",
-                    session.tracks[parent].name
+                    session.shown_name(parent)
                 ),
                 origin: Some(c.origin.clone()),
             });

@@ -35,7 +35,7 @@
 //! (its `vet`), so what is written holds them too.
 
 use crate::plan::{Action, BusRef, Change, NewBus, Note, Origin, Plan, Slot};
-use crate::session::{Session, Track};
+use crate::session::Session;
 use std::collections::BTreeMap;
 
 /// A track's wish to go into a bus: the declaration's index and the rule that asked.
@@ -176,7 +176,7 @@ pub(super) fn place(session: &Session, decls: &[Decl<'_>], wants: &[Want<'_>], p
                         track: Some(bus),
                         message: format!(
                             "nothing moved into bus {:?}: its audio does not reach the master",
-                            tracks[bus].name
+                            session.shown_name(bus)
                         ),
                         origin: Some(decl.new.origin.clone()),
                     });
@@ -207,7 +207,13 @@ pub(super) fn place(session: &Session, decls: &[Decl<'_>], wants: &[Want<'_>], p
                 if counted < decl.new.min_members {
                     plan.notes.push(Note {
                         track: None,
-                        message: too_few(decl.name, members, counted, decl.new.min_members, tracks),
+                        message: too_few(
+                            decl.name,
+                            members,
+                            counted,
+                            decl.new.min_members,
+                            session,
+                        ),
                         origin: Some(decl.new.origin.clone()),
                     });
                     continue;
@@ -226,7 +232,8 @@ pub(super) fn place(session: &Session, decls: &[Decl<'_>], wants: &[Want<'_>], p
                         track: Some(h),
                         message: format!(
                             "bus {} not made inside folder {:?}: {why}; its tracks keep their place",
-                            decl.name, tracks[h].name
+                            decl.name,
+                            session.shown_name(h)
                         ),
                         origin: Some(decl.new.origin.clone()),
                     });
@@ -279,10 +286,10 @@ pub(super) fn place(session: &Session, decls: &[Decl<'_>], wants: &[Want<'_>], p
                 }
             } else {
                 let place = match parent {
-                    Some(p) => format!("folder {:?}", tracks[*p].name),
+                    Some(p) => format!("folder {:?}", session.shown_name(*p)),
                     None => "the top level".to_string(),
                 };
-                let names = listing(members, tracks);
+                let names = listing(members, session);
                 plan.notes.push(Note {
                     track: Some(members[0]),
                     message: format!(
@@ -290,7 +297,7 @@ pub(super) fn place(session: &Session, decls: &[Decl<'_>], wants: &[Want<'_>], p
                         if members.len() == 1 { "stays" } else { "stay" },
                         decl.name,
                         match home {
-                            Some(h) => format!("in folder {:?}", tracks[h].name),
+                            Some(h) => format!("in folder {:?}", session.shown_name(h)),
                             None => "at the top level".to_string(),
                         },
                         if members.len() == 1 { "it" } else { "them" },
@@ -403,7 +410,7 @@ fn counts_towards_minimum(unused: &[Option<Origin>], t: usize, origin: &Origin) 
 
 /// The note for a bus not made: `members` would go into it, `counted` of them count towards
 /// its minimum `min` (the others are flagged unused).
-fn too_few(bus: &str, members: &[usize], counted: usize, min: usize, tracks: &[Track]) -> String {
+fn too_few(bus: &str, members: &[usize], counted: usize, min: usize, session: &Session) -> String {
     let would = if counted == members.len() {
         format!("only {} would go into it", plural(members.len(), "track"))
     } else {
@@ -415,7 +422,7 @@ fn too_few(bus: &str, members: &[usize], counted: usize, min: usize, tracks: &[T
     };
     format!(
         "bus {bus} not made: {would} (a bus needs at least {min}); {} {}",
-        listing(members, tracks),
+        listing(members, session),
         if members.len() == 1 {
             "keeps its place"
         } else {
@@ -433,12 +440,12 @@ fn plural(count: usize, noun: &str) -> String {
 }
 
 /// `"Kick" and "Snare"`, `"A", "B" and 3 more`.
-fn listing(members: &[usize], tracks: &[Track]) -> String {
+fn listing(members: &[usize], session: &Session) -> String {
     const SHOWN: usize = 3;
     let names: Vec<String> = members
         .iter()
         .take(SHOWN)
-        .map(|&m| format!("{:?}", tracks[m].name))
+        .map(|&m| format!("{:?}", session.shown_name(m)))
         .collect();
     match members.len() {
         0 => String::new(),
@@ -492,13 +499,7 @@ pub fn keep_structure(session: &Session, plan: &mut Plan) {
                     .collect();
                 notes.push(Note {
                     track: None,
-                    message: too_few(
-                        &bus.name,
-                        &members,
-                        counts[k].1,
-                        bus.min_members,
-                        &session.tracks,
-                    ),
+                    message: too_few(&bus.name, &members, counts[k].1, bus.min_members, session),
                     origin: Some(bus.origin.clone()),
                 });
                 drop.extend(members);
@@ -527,7 +528,7 @@ pub fn keep_structure(session: &Session, plan: &mut Plan) {
                     track: Some(group[0]),
                     message: format!(
                         "{} kept together where they are: not all of them could move",
-                        listing(group, &session.tracks)
+                        listing(group, session)
                     ),
                     origin: None,
                 });
@@ -692,7 +693,7 @@ fn pair_groups(session: &Session, plan: &Plan) -> Vec<Vec<usize>> {
 mod tests {
     use super::*;
     use crate::rules::{load, plan};
-    use crate::session::{Format, TrackKind};
+    use crate::session::{Format, Track, TrackKind};
 
     const RULES: &str = r##"version: 1
 buses: [{name: DRUMS}, {name: GUITARS}, {name: VOCALS}, {name: SOLO, min_members: 1}]

@@ -367,6 +367,10 @@ fn feeds_parent(t: &AlsTrack) -> bool {
 /// as feedback. Followed through the layout after the plan: a track or group feeding its
 /// parent goes up to it, one routed into a track goes on to that track.
 fn refuse_routing_loops(session: &Session, outputs: &[Vec<usize>], plan: &mut Plan) {
+    // A loop needs an output routed into a track: most sets have none.
+    if outputs.iter().all(Vec::is_empty) {
+        return;
+    }
     // Each round drops one move, so the loop ends.
     loop {
         let layout = plan.layout(session);
@@ -402,13 +406,14 @@ fn refuse_routing_loops(session: &Session, outputs: &[Vec<usize>], plan: &mut Pl
             let Some(&start) = slot_of.get(t) else {
                 return false;
             };
-            let mut seen = vec![false; layout.slots.len()];
+            // Only the slots on the way up from `start` are visited: a set, not a flag per slot.
+            let mut seen = std::collections::HashSet::new();
             let mut stack = next(start);
             while let Some(i) = stack.pop() {
                 if i == start {
                     return true;
                 }
-                if !std::mem::replace(&mut seen[i], true) {
+                if seen.insert(i) {
                     stack.extend(next(i));
                 }
             }

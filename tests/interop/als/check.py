@@ -3,7 +3,9 @@
 Given the input set, premix's output set and `premix inspect OUTPUT --json`, this proves:
 1. abletoolz (PyPI) parses the output (gzip + XML) whenever it parses the input;
 2. it sees as many tracks as premix reports, with unique track Ids;
-3. every track name abletoolz reads (UserName, else EffectiveName) is premix's name;
+3. every track name abletoolz reads (UserName, else EffectiveName) is premix's name; for a
+   track never named, its number or letter aside: premix names it as Live shows it at its
+   position, where the stored EffectiveName may keep a stale number (abletoolz-pruned sets);
 4. groups: every TrackGroupId names a GroupTrack before the track, and it is the track
    premix reports as the parent (and -1 exactly where premix reports none);
 5. Live 11+ colours: the palette colour of each track's Color index is premix's colour.
@@ -12,6 +14,7 @@ Exit 0 passed, 1 failed, 3 skipped (abletoolz cannot read the input either).
 import json
 import logging
 import pathlib
+import re
 import sys
 
 from abletoolz.ableton_set import AbletonSet
@@ -43,6 +46,11 @@ def load(path):
     return s, None
 
 
+def unnumbered(name):
+    """A name Live made up without the number (`5-Group`) or return letter (`A-Reverb`) in front."""
+    return re.sub(r"^(\d+|[A-Z]+)-", "", name or "", count=1)
+
+
 def main(inp, out, inspect_json):
     before, why = load(inp)
     if before is None:
@@ -62,7 +70,8 @@ def main(inp, out, inspect_json):
         problems.append("duplicate track Ids")
     index_of = {t.id: i for i, t in enumerate(tracks)}
     for i, (t, p) in enumerate(zip(tracks, premix)):
-        if t.name and t.name != p["name"]:
+        renumbered = p["name"] == p["display_name"] and unnumbered(t.name) == unnumbered(p["name"])
+        if t.name and t.name != p["name"] and not renumbered:
             problems.append(f"track {i}: abletoolz reads {t.name!r}, premix {p['name']!r}")
         group = t.group_id
         if group in (None, "-1"):

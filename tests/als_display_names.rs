@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::{check_json, corpus_file, inspect_json};
+
 use assert_cmd::Command;
 use premix::formats::Project;
 use premix::formats::als::{AlsProject, container};
@@ -53,48 +55,6 @@ fn effective_names(bytes: &[u8]) -> Vec<(String, Option<String>)> {
 /// Sets whose tracks were removed by a tool (the numbers Live stored are stale there).
 fn pruned(path: &Path) -> bool {
     path.to_string_lossy().contains("pruned")
-}
-
-/// A corpus project, or `None` (with a note) when the corpus is absent.
-fn corpus_file(rel: &str) -> Option<std::path::PathBuf> {
-    let path = common::corpus_root().join(rel);
-    if path.is_file() {
-        Some(path)
-    } else {
-        common::skipped(&path);
-        None
-    }
-}
-
-/// The run document of `premix check --json PATH` (exit 0 or 1: nothing or something to change).
-fn check_json(path: &Path) -> serde_json::Value {
-    let out = premix()
-        .arg("check")
-        .arg(path)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "check {} exited {:?}: {}",
-        path.display(),
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    doc["projects"][0].clone()
-}
-
-/// The document of `premix inspect --json PATH`.
-fn inspect_json(path: &Path) -> serde_json::Value {
-    let out = premix()
-        .arg("inspect")
-        .arg(path)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "inspect {}", path.display());
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]

@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::{check_json, corpus_file, inspect_json, recolour_to, track_index};
+
 use assert_cmd::Command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -16,70 +18,6 @@ fn premix() -> Command {
     let mut cmd = Command::cargo_bin("premix").unwrap();
     cmd.env_remove("NO_COLOR");
     cmd
-}
-
-/// A corpus project, or `None` (with a note) when the corpus is absent.
-fn corpus_file(rel: &str) -> Option<PathBuf> {
-    let path = common::corpus_root().join(rel);
-    if path.is_file() {
-        Some(path)
-    } else {
-        common::skipped(&path);
-        None
-    }
-}
-
-/// The run document of `premix check --json PATH` (exit 0 or 1: nothing or something to change).
-fn check_json(path: &Path) -> Value {
-    let out = premix()
-        .arg("check")
-        .arg(path)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "check {} exited {:?}: {}",
-        path.display(),
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    doc["projects"][0].clone()
-}
-
-/// The document of `premix inspect --json PATH`.
-fn inspect_json(path: &Path) -> Value {
-    let out = premix()
-        .arg("inspect")
-        .arg(path)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "inspect {}", path.display());
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-/// The colour `check` wants for track `index` (1-based), if it recolours it.
-fn recolour_to(project: &Value, index: u64) -> Option<String> {
-    project["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["track"] == index && c["action"] == "recolor")
-        .map(|c| c["to"].as_str().unwrap().to_string())
-}
-
-/// The index (1-based) of the track named `name` in an inspect document.
-fn track_index(inspect: &Value, name: &str) -> u64 {
-    inspect["tracks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == name)
-        .unwrap_or_else(|| panic!("no track {name:?}"))["index"]
-        .as_u64()
-        .unwrap()
 }
 
 /// A Live audio track that another track's output feeds (Live's "Audio To: <track>") is a bus

@@ -1,101 +1,32 @@
 //! The default convention judged on real sessions as a mixing engineer would: what premix
 //! does to a corpus project that an engineer preparing it for a mix would not accept. Each
 //! test names the project, the tracks and what the engineer expects; each drives the `premix`
-//! binary as a user does (`check --json`, `inspect --json`, `report --html`).
+//! binary as a user does (`check --json`, `inspect --json`). Each doc says what premix did
+//! before the fix ("premix moved ...") and what the test holds it to now.
 //!
 //! Corpus files are read from `../shared/corpus` and never copied into the repository; a test
 //! that needs a variant writes it into a temporary folder.
 
 mod common;
 
-use assert_cmd::Command;
+use common::{check_json, corpus_file, inspect_json, recolour_to, track_index};
+
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 
 /// The default convention's colours (`rules/default.yaml`, `colors:`), as REAPER and Ardour
 /// store them (Live snaps them to its palette).
 const DRUMS: &str = "#d94f3d";
 const FX: &str = "#8a9bb0";
 
-fn premix() -> Command {
-    let mut cmd = Command::cargo_bin("premix").unwrap();
-    cmd.env_remove("NO_COLOR");
-    cmd
-}
-
-/// A corpus project, or `None` (with a note) when the corpus is absent.
-fn corpus_file(rel: &str) -> Option<PathBuf> {
-    let path = common::corpus_root().join(rel);
-    if path.is_file() {
-        Some(path)
-    } else {
-        common::skipped(&path);
-        None
-    }
-}
-
-/// The run document of `premix check --json PATH` (exit 0 or 1: nothing or something to change).
-fn check_json(path: &Path) -> Value {
-    let out = premix()
-        .arg("check")
-        .arg(path)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "check {} exited {:?}: {}",
-        path.display(),
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    doc["projects"][0].clone()
-}
-
-/// The document of `premix inspect --json PATH`.
-fn inspect_json(path: &Path) -> Value {
-    let out = premix()
-        .arg("inspect")
-        .arg(path)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "inspect {}", path.display());
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-/// The colour `check` wants for track `index` (1-based), if it recolours it.
-fn recolour_to(project: &Value, index: u64) -> Option<String> {
-    project["changes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["track"] == index && c["action"] == "recolor")
-        .map(|c| c["to"].as_str().unwrap().to_string())
-}
-
-/// The index (1-based) of the track named `name` in an inspect document.
-fn track_index(inspect: &Value, name: &str) -> u64 {
-    inspect["tracks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == name)
-        .unwrap_or_else(|| panic!("no track {name:?}"))["index"]
-        .as_u64()
-        .unwrap()
-}
-
 /// Moving a track that plays into an existing bus that is muted silences it: premix refuses
 /// moves that would change what is heard (a track whose audio does not reach the master stays
-/// put), but it moves audible tracks into a muted folder or group.
+/// put), and now also moves into a muted folder or group of tracks that are heard.
 ///
 /// The studio's messy sample with its "Drums" folder (REAPER) or group (Live) muted, as an
 /// engineer parks a group while working on the rest (the corpus has muted folders:
-/// BTI_Reaper_Template's "Temp MX", LS_Template_01's "JK Music"): premix moves "HH", "Tom 1",
-/// "floor tom", "OH L", "OH R" and "Room", which play, into the muted "Drums". After `apply`
-/// the overheads and room mics are silent.
+/// BTI_Reaper_Template's "Temp MX", LS_Template_01's "JK Music"): premix moved "HH", "Tom 1",
+/// "floor tom", "OH L", "OH R" and "Room", which play, into the muted "Drums"; after `apply`
+/// the overheads and room mics were silent.
 #[test]
 fn a_playing_track_is_not_moved_into_a_muted_bus() {
     let dir = tempfile::tempdir().unwrap();
@@ -169,12 +100,12 @@ fn a_playing_track_is_not_moved_into_a_muted_bus() {
 }
 
 /// A room mic is a mic position, not a drum: engineers name the room mic of every source
-/// after the source ("Gtr Room", "Piano Room", "Vox Room", "Strings Room"). The default files
-/// any name holding "room" or "rm" under drums (its drums words come before the other
-/// families'), so in a tracking session the guitar, piano and vocal room mics are coloured red
-/// and moved into the DRUMS bus with the kit, away from their instruments' buses: the drum
-/// bus compressor then pumps the piano's room. Likewise "Rhythm Piano"/"Rhythm Keys" go to
-/// GUITARS ("rhythm" is read as rhythm guitar before the keys words are tried).
+/// after the source ("Gtr Room", "Piano Room", "Vox Room", "Strings Room"). The default filed
+/// any name holding "room" or "rm" under drums (its drums words came before the other
+/// families'), so the guitar, piano and vocal room mics were coloured red and moved into the
+/// DRUMS bus with the kit, away from their instruments' buses. Likewise "Rhythm Piano" went to
+/// GUITARS ("rhythm" was read as rhythm guitar before the keys words were tried). Now a room
+/// mic or a "rhythm" part is the drums' or the guitar's only when no other instrument is named.
 #[test]
 fn an_instruments_room_mic_stays_with_its_instrument() {
     use premix::plan::{Action, BusRef};
@@ -247,9 +178,9 @@ fn an_instruments_room_mic_stays_with_its_instrument() {
 /// source it serves: the engineer colours it with the other returns.
 ///
 /// `jonch070__Song_with_Sends.RPP`: folder "FX Busses" holds three returns, "Drumverb" (PSP
-/// EasyVerb), "Basement" (MasterVerb) and "Vox" (MasterVerb, fed by "Vox Mix"). premix colours
+/// EasyVerb), "Basement" (MasterVerb) and "Vox" (MasterVerb, fed by "Vox Mix"). premix coloured
 /// "Drumverb" and "Basement" as FX but "Vox" purple, as the lead vocal: in the mixer the vocal
-/// reverb looks like a vocal track. The convention itself files "Vox Delay" (a return named for
+/// reverb looked like a vocal track. The convention itself files "Vox Delay" (a return named for
 /// its effect) as FX; `../shared/names/families.tsv` labels this "Vox" fx.
 #[test]
 fn a_reverb_return_in_the_fx_folder_is_coloured_as_fx() {
@@ -283,9 +214,9 @@ fn a_reverb_return_in_the_fx_folder_is_coloured_as_fx() {
 ///
 /// `jonch070__Song_with_Sends.RPP`: folder "Percussion" holds "Kick Sansom", "Snare Sansom"
 /// and "Perc Ohead B5". premix declines a DRUMS bus inside it because "the folder already
-/// groups them", colours the three tracks drums red, and colours the folder percussion orange
-/// (it reuses it as bus PERC by name). The engineer sees an orange percussion group around red
-/// drum tracks, and no track of the session is percussion.
+/// groups them" and colours the three tracks drums red; it coloured the folder percussion
+/// orange (reusing it as bus PERC by name): an orange percussion group around red drum tracks,
+/// and no track of the session is percussion.
 #[test]
 fn a_folder_read_as_the_drum_group_is_coloured_as_drums() {
     let Some(rpp) = corpus_file("rpp/jonch070__Song_with_Sends.RPP") else {
@@ -327,11 +258,11 @@ fn a_folder_read_as_the_drum_group_is_coloured_as_drums() {
 /// in place"; now that the folder does not move and its tracks stay inside it, in place or in
 /// a bus made inside it.)
 ///
-/// `jonch070__CRB_EXPORT_Template_1.RPP`: the note on "Percussion [pitched]" says its tracks
+/// `jonch070__CRB_EXPORT_Template_1.RPP`: the note on "Percussion [pitched]" said its tracks
 /// stay, coloured and renamed in place; the plan then moves "Harpsichord", "Clavinet",
 /// "Harmonium", "Piano" and "Organ" into a new KEYS bus inside it. `jonch070__LS_Template_01.RPP`
 /// the same: "JK Music" is "kept as it is" while three "Sine 03 Battle" tracks go into a new
-/// SYNTHS bus inside it. The engineer reading `check` is told the opposite of what `apply` does.
+/// SYNTHS bus inside it. The engineer reading `check` was told the opposite of what `apply` does.
 #[test]
 fn a_kept_folder_note_holds_for_every_track_in_the_folder() {
     let mut wrong = Vec::new();
@@ -392,7 +323,7 @@ fn a_kept_folder_note_holds_for_every_track_in_the_folder() {
 /// `jonch070__BTI_Reaper_Template_1_Unpopulated.RPP`: the only media sits in the "Movie"
 /// folder ("Video", the editor's "Cut Track", the "DX" and "FX" guides, the muted "Temp MX"
 /// folder and the composer's demos in "JK", which `families.tsv` labels reference). premix
-/// counts it as material, so 54 orchestral, choir, band and synth tracks are flagged
+/// counted it as material, so 54 orchestral, choir, band and synth tracks were flagged
 /// `unused (no_media)` and greyed, wiping the section colours the template (and premix's own
 /// family colours on their folders) gives them. The README: "a template's empty tracks are
 /// waiting for it", and a session utility's media "is not material" (the 2-pop case); guide

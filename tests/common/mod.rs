@@ -112,3 +112,60 @@ pub fn corpus_file(rel: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// The document `premix check --json PATH` prints for its one project (exit 0 or 1: nothing
+/// or something to change; anything else fails the test).
+pub fn check_json(path: &std::path::Path) -> serde_json::Value {
+    let out = assert_cmd::Command::cargo_bin("premix")
+        .unwrap()
+        .arg("check")
+        .arg(path)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "check {} exited {:?}: {}",
+        path.display(),
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["projects"][0].clone()
+}
+
+/// The document of `premix inspect --json PATH`.
+pub fn inspect_json(path: &std::path::Path) -> serde_json::Value {
+    let out = assert_cmd::Command::cargo_bin("premix")
+        .unwrap()
+        .arg("inspect")
+        .arg(path)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "inspect {}", path.display());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The colour a `check --json` project document wants for track `index` (1-based), if it
+/// recolours it.
+pub fn recolour_to(project: &serde_json::Value, index: u64) -> Option<String> {
+    project["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["track"] == index && c["action"] == "recolor")
+        .map(|c| c["to"].as_str().unwrap().to_string())
+}
+
+/// The index (1-based) of the track named `name` in an `inspect --json` document.
+pub fn track_index(inspect: &serde_json::Value, name: &str) -> u64 {
+    inspect["tracks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no track {name:?}"))["index"]
+        .as_u64()
+        .unwrap()
+}

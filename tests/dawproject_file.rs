@@ -443,6 +443,20 @@ fn misfit_record(good: &str) -> String {
     )
 }
 
+/// A settled one-entry container written once by `apply --out` (its check remembered): the
+/// setup, that output, the record's path and the record as the check wrote it.
+fn remembered_once() -> (Setup, Vec<u8>, PathBuf, String) {
+    let bytes = container(1, 8);
+    let s = setup(&bytes);
+    age(&s.project);
+    let first = written_by_apply_out(&s);
+    let record = record_paths(&s.cache)
+        .pop()
+        .expect("the check was not remembered");
+    let good = fs::read_to_string(&record).unwrap();
+    (s, first, record, good)
+}
+
 /// `premix apply PROJECT --out OUT` (emptied first), expecting success; the output's bytes.
 fn written_by_apply_out(s: &Setup) -> Vec<u8> {
     let _ = fs::remove_dir_all(&s.out);
@@ -492,14 +506,7 @@ fn a_remembered_container_is_written_as_a_checked_one_wherever_project_xml_lies(
 // misfit record once stayed, and every later run checked the container twice).
 #[test]
 fn a_record_that_does_not_fit_is_replaced_by_the_whole_check() {
-    let bytes = container(1, 8);
-    let s = setup(&bytes);
-    age(&s.project);
-    let first = written_by_apply_out(&s);
-    let record = record_paths(&s.cache)
-        .pop()
-        .expect("the check was not remembered");
-    let good = fs::read_to_string(&record).unwrap();
+    let (s, first, record, good) = remembered_once();
     // The first copied range moved by a byte: not this container's.
     let misfit = misfit_record(&good);
     fs::write(&record, &misfit).unwrap();
@@ -523,14 +530,7 @@ fn a_record_that_does_not_fit_is_replaced_by_the_whole_check() {
 // the project on every later run).
 #[test]
 fn a_record_the_copies_disprove_is_not_trusted_again() {
-    let bytes = container(1, 8);
-    let s = setup(&bytes);
-    age(&s.project);
-    let first = written_by_apply_out(&s);
-    let record = record_paths(&s.cache)
-        .pop()
-        .expect("the check was not remembered");
-    let good = fs::read_to_string(&record).unwrap();
+    let (s, first, record, good) = remembered_once();
     let good = good.trim_end();
     // The last digest's last hex digit changed: the ranges fit, the digest does not.
     let last = good.chars().last().unwrap();

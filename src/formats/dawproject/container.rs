@@ -692,10 +692,9 @@ fn check_data(
                 }
             }
         }
+    } else if let (true, Data::Slice(data)) = (keep, data) {
+        return inflate_whole(data, entry, limits).map(Some);
     } else {
-        if keep {
-            kept.reserve(entry.size.min(max) as usize);
-        }
         let source: Box<dyn Read + '_> = match data {
             Data::Slice(data) => Box::new(data),
             Data::File(file) => Box::new(std::io::BufReader::with_capacity(
@@ -776,6 +775,111 @@ fn check_data(
         ));
     }
     Ok(keep.then_some(kept))
+}
+
+/// A deflated entry's data inflated whole (project.xml, which premix keeps): in one pass
+/// straight into a buffer of the size its header gives ([`crate::big_buffer`], no block
+/// copied twice), each megabyte's CRC-32 taken as it is written, while it is in the cache.
+/// The checks and their errors are [`check_data`]'s: data that inflates past the header's
+/// size (or `limits`) is refused at the first byte past it, and so are damaged or incomplete
+/// deflate data, data that ends before its compressed size, fewer bytes than the header
+/// gives and a bad CRC.
+fn inflate_whole(data: &[u8], entry: &Entry, limits: &Limits) -> Result<Vec<u8>, FormatError> {
+    use flate2::{Decompress, FlushDecompress, Status};
+    let bad = |e: &dyn std::fmt::Display| {
+        damaged(
+            entry.data.start,
+            format!("{}: bad deflate data ({e})", entry.name),
+        )
+    };
+    // within_limit: the size fits in memory, and the buffer is no larger than the limit.
+    let size = entry.size as usize;
+    let mut kept = crate::big_buffer::with_capacity(size);
+    let mut inflate = Decompress::new(false);
+    let mut hasher = crc32fast::Hasher::new();
+    const STEP: usize = 1 << 20;
+    let mut ended = false;
+    while !ended && kept.len() < size {
+        let before = kept.len();
+        let room = &mut kept.spare_capacity_mut()[..(size - before).min(STEP)];
+        let input = &data[inflate.total_in() as usize..];
+        let status = inflate
+            .decompress_uninit(input, room, FlushDecompress::Finish)
+            .map_err(|e| bad(&e))?;
+        let written = (inflate.total_out() as usize) - before;
+        // SAFETY: `decompress_uninit` initialised the first `written` bytes of `room`, the
+        // spare capacity right after the buffer's `before` bytes (`total_out` counts them).
+        unsafe { kept.set_len(before + written) };
+        hasher.update(&kept[before..]);
+        ended = status == Status::StreamEnd;
+        if !ended && written == 0 {
+            // No room left unused, so the input ran out: the stream stops short.
+            return Err(bad(&"incomplete deflate stream"));
+        }
+    }
+    if !ended {
+        // The buffer is full: the stream must end here, with no byte more.
+        let mut past = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+        let input = &data[inflate.total_in() as usize..];
+        let status = inflate
+            .decompress_uninit(input, &mut past, FlushDecompress::Finish)
+            .map_err(|e| bad(&e))?;
+        if inflate.total_out() > size as u64 {
+            let total = inflate.total_out();
+            let message = if total > limits.max_project_bytes {
+                format!(
+                    "{}: {}",
+                    entry.name,
+                    limits.too_large(total, "the entry, inflated, (at least)")
+                )
+            } else {
+                format!(
+                    "{}: inflates past the {} bytes its header gives",
+                    entry.name, entry.size
+                )
+            };
+            return Err(FormatError {
+                place: Place::Byte(entry.data.start as u64),
+                message,
+            });
+        }
+        if status != Status::StreamEnd {
+            return Err(bad(&"incomplete deflate stream"));
+        }
+    }
+    if inflate.total_in() != data.len() as u64 {
+        return Err(damaged(
+            entry.data.start,
+            format!(
+                "{}: the deflate data ends after {} of its {} bytes",
+                entry.name,
+                inflate.total_in(),
+                data.len()
+            ),
+        ));
+    }
+    if kept.len() != size {
+        return Err(damaged(
+            entry.data.start,
+            format!(
+                "{}: {} bytes inflated, the header gives {}",
+                entry.name,
+                kept.len(),
+                entry.size
+            ),
+        ));
+    }
+    let crc = hasher.finalize();
+    if crc != entry.crc {
+        return Err(damaged(
+            entry.data.start,
+            format!(
+                "{}: bad CRC ({crc:08x}, the header gives {:08x})",
+                entry.name, entry.crc
+            ),
+        ));
+    }
+    Ok(kept)
 }
 
 /// The deflate level of a rewritten entry: 1, the fastest. Any deflate level reads back the
@@ -1474,23 +1578,38 @@ mod tests {
     /// A stored entry with an extra field and a comment, as a local header, data and central
     /// record (its offset patched in by [`archive`]).
     fn stored(name: &str, data: &[u8], extra: &[u8], comment: &[u8]) -> (Vec<u8>, Vec<u8>) {
-        let crc = crc32fast::hash(data).to_le_bytes();
+        let (crc, len) = (crc32fast::hash(data), data.len() as u32);
+        raw(name, STORED, data, crc, len, extra, comment)
+    }
+
+    /// An entry of `method` whose header gives `crc` and `size`, whatever `data` holds.
+    fn raw(
+        name: &str,
+        method: u16,
+        data: &[u8],
+        crc: u32,
+        size: u32,
+        extra: &[u8],
+        comment: &[u8],
+    ) -> (Vec<u8>, Vec<u8>) {
+        let crc = crc.to_le_bytes();
         let len = (data.len() as u32).to_le_bytes();
+        let [m0, m1] = method.to_le_bytes();
         let mut local = LOCAL_SIG.to_le_bytes().to_vec();
-        local.extend([10, 0, 0, 0, 0, 0, 0x21, 0x43, 0x65, 0x57]); // version, flags, method, time, date
+        local.extend([10, 0, 0, 0, m0, m1, 0x21, 0x43, 0x65, 0x57]); // version, flags, method, time, date
         local.extend(crc);
         local.extend(len);
-        local.extend(len);
+        local.extend(size.to_le_bytes());
         local.extend((name.len() as u16).to_le_bytes());
         local.extend((extra.len() as u16).to_le_bytes());
         local.extend(name.as_bytes());
         local.extend(extra);
         local.extend(data);
         let mut central = CENTRAL_SIG.to_le_bytes().to_vec();
-        central.extend([0x1e, 3, 10, 0, 0, 0, 0, 0, 0x21, 0x43, 0x65, 0x57]);
+        central.extend([0x1e, 3, 10, 0, 0, 0, m0, m1, 0x21, 0x43, 0x65, 0x57]);
         central.extend(crc);
         central.extend(len);
-        central.extend(len);
+        central.extend(size.to_le_bytes());
         central.extend((name.len() as u16).to_le_bytes());
         central.extend((extra.len() as u16).to_le_bytes());
         central.extend((comment.len() as u16).to_le_bytes());
@@ -1567,6 +1686,69 @@ mod tests {
             .read_to_end(&mut inflated)
             .unwrap();
         assert_eq!(inflated, b"<Project/>");
+    }
+
+    // project.xml is inflated whole into a buffer of its header's size: every way its data
+    // can disagree with the header is still refused, the limit included.
+    #[test]
+    fn a_kept_deflated_entry_is_checked_as_it_is_inflated() {
+        let xml = b"<Project>".repeat(5_000);
+        let deflated = deflate(&xml);
+        let (crc, len) = (crc32fast::hash(&xml), xml.len() as u32);
+        let limits = Limits::default();
+        let got = |data: &[u8], crc: u32, size: u32, limits: &Limits| {
+            let zip = archive(
+                &[raw("project.xml", DEFLATE, data, crc, size, b"", b"")],
+                b"",
+            );
+            let (a, _) = read(&zip, limits, Check::Layout, &[]).unwrap();
+            let content = content(&zip, &a.entries[0], limits).map(|c| c.into_owned());
+            let read = read(&zip, limits, Check::Layout, &["project.xml"]);
+            assert_eq!(
+                read.map(|(_, mut w)| w.remove(0).unwrap()),
+                content.clone(),
+                "read and content agree"
+            );
+            content.map_err(|e| e.message)
+        };
+        assert_eq!(got(&deflated, crc, len, &limits).unwrap(), xml);
+        let refused = |data: &[u8], crc: u32, size: u32, limits: &Limits, says: &str| {
+            let e = got(data, crc, size, limits).unwrap_err();
+            assert!(e.contains(says), "{e} (wanted {says})");
+        };
+        refused(
+            &deflated,
+            crc,
+            len - 1,
+            &limits,
+            "inflates past the 44999 bytes",
+        );
+        refused(
+            &deflated,
+            crc,
+            len + 1,
+            &limits,
+            "45000 bytes inflated, the header gives 45001",
+        );
+        refused(&deflated, crc ^ 1, len, &limits, "bad CRC");
+        refused(
+            &deflated[..deflated.len() - 3],
+            crc,
+            len,
+            &limits,
+            "incomplete deflate stream",
+        );
+        let mut longer = deflated.clone();
+        longer.extend(b"after");
+        refused(&longer, crc, len, &limits, "the deflate data ends after");
+        refused(&[0xff; 40], crc, len, &limits, "bad deflate data");
+        refused(&deflated, 0, 0, &limits, "inflates past the 0 bytes");
+        // An entry whose header gives exactly the limit, inflating past it.
+        let small = Limits {
+            max_project_bytes: len as u64 - 1,
+        };
+        refused(&deflated, crc, len - 1, &small, "over the limit");
+        refused(&deflated, crc, len, &small, "over the limit");
     }
 
     #[test]

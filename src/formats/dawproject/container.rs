@@ -356,6 +356,43 @@ fn find_eocd(bytes: &[u8]) -> Result<usize, FormatError> {
     ))
 }
 
+/// Hashes an entry's name in one call of XXH3, seeded per map as std's maps are (against
+/// names crafted to collide): SipHash was a third of the time [`layout`] took on the
+/// 7 419 names of the 2 000-track benchmark.
+#[derive(Clone, Copy)]
+struct NameHashes(u64);
+
+impl NameHashes {
+    fn new() -> NameHashes {
+        use std::hash::BuildHasher;
+        NameHashes(std::collections::hash_map::RandomState::new().hash_one(0u8))
+    }
+}
+
+impl std::hash::BuildHasher for NameHashes {
+    type Hasher = NameHasher;
+    fn build_hasher(&self) -> NameHasher {
+        NameHasher(self.0)
+    }
+}
+
+/// [`NameHashes`]' hasher: each write hashes its bytes seeded with what came before.
+struct NameHasher(u64);
+
+impl std::hash::Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = xxhash_rust::xxh3::xxh3_64_with_seed(bytes, self.0);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0 ^ n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// The archive's layout: the end record, every central record, and the local header (and
 /// data descriptor) of each entry whose name `local` accepts; see [`Check::Remembered`] for
 /// the entries it does not.
@@ -390,8 +427,8 @@ fn layout(bytes: &[u8], local: &dyn Fn(&[u8]) -> bool) -> Result<Archive, Format
     let mut entries: Vec<Entry> = Vec::with_capacity(count);
     // Entries whose local header was not read: each runs to the next entry.
     let mut trusted: Vec<usize> = Vec::new();
-    let mut names: std::collections::HashSet<&[u8]> =
-        std::collections::HashSet::with_capacity(count);
+    let mut names: std::collections::HashSet<&[u8], NameHashes> =
+        std::collections::HashSet::with_capacity_and_hasher(count, NameHashes::new());
     let mut at = cd_offset;
     for n in 0..count {
         if at + CENTRAL_LEN > eocd || u32_at(bytes, at) != CENTRAL_SIG {
@@ -417,7 +454,10 @@ fn layout(bytes: &[u8], local: &dyn Fn(&[u8]) -> bool) -> Result<Archive, Format
             return Err(damaged(at, "a central-directory record runs past its end"));
         }
         let name_bytes = &bytes[at + CENTRAL_LEN..at + CENTRAL_LEN + name_len];
-        let name = String::from_utf8_lossy(name_bytes).into_owned();
+        let name = match std::str::from_utf8(name_bytes) {
+            Ok(name) => name.to_owned(),
+            Err(_) => String::from_utf8_lossy(name_bytes).into_owned(),
+        };
         if compressed_size == 0xffff_ffff || size == 0xffff_ffff || local == 0xffff_ffff {
             return Err(FormatError {
                 place: Place::Byte(at as u64),
@@ -482,28 +522,45 @@ fn layout(bytes: &[u8], local: &dyn Fn(&[u8]) -> bool) -> Result<Archive, Format
     if at != eocd {
         return Err(damaged(at, "bytes after the last central-directory record"));
     }
-    // Entries never overlap: a file that is a valid archive only by sharing bytes between
-    // entries would change under a rewrite.
+    // The entries in file order (stable: those at one offset in central-directory order),
+    // sorted only when the central directory lists them otherwise (writers list them in
+    // file order).
+    let mut by_offset: Vec<usize> = (0..entries.len()).collect();
+    if !entries
+        .windows(2)
+        .all(|w| w[0].span.start <= w[1].span.start)
+    {
+        by_offset.sort_by_key(|&i| entries[i].span.start);
+    }
+    // An entry whose local header was not read runs to the next offset after its own (or to
+    // the central directory).
     if !trusted.is_empty() {
-        let mut starts: Vec<usize> = entries.iter().map(|e| e.span.start).collect();
-        starts.push(cd_offset);
-        starts.sort_unstable();
+        let mut trusting = vec![false; entries.len()];
         for &i in &trusted {
+            trusting[i] = true;
+        }
+        let mut next = cd_offset;
+        for k in (0..by_offset.len()).rev() {
+            let i = by_offset[k];
             let start = entries[i].span.start;
-            let next = starts[starts.partition_point(|&s| s <= start)..]
-                .first()
-                .copied()
-                .unwrap_or(cd_offset);
-            entries[i].span = start..next;
+            if let Some(&after) = by_offset.get(k + 1)
+                && entries[after].span.start > start
+            {
+                next = entries[after].span.start;
+            }
+            if trusting[i] {
+                entries[i].span = start..next;
+            }
         }
     }
-    let mut by_offset: Vec<&Entry> = entries.iter().collect();
-    by_offset.sort_by_key(|e| e.span.start);
+    // Entries never overlap: a file that is a valid archive only by sharing bytes between
+    // entries would change under a rewrite.
     for pair in by_offset.windows(2) {
-        if pair[1].span.start < pair[0].span.end {
+        let (a, b) = (&entries[pair[0]], &entries[pair[1]]);
+        if b.span.start < a.span.end {
             return Err(damaged(
-                pair[1].span.start,
-                format!("entries {} and {} overlap", pair[0].name, pair[1].name),
+                b.span.start,
+                format!("entries {} and {} overlap", a.name, b.name),
             ));
         }
     }
@@ -1534,6 +1591,66 @@ mod tests {
         let err =
             read_trusting(&twice, &limits, Check::Remembered, &[], &["project.xml"]).unwrap_err();
         assert!(err.message.contains("overlap"), "{}", err.message);
+    }
+
+    // A central directory may list the entries in another order than the file holds them:
+    // each entry's span still runs to the next one in the file, overlaps are still found,
+    // and so is a name listed twice.
+    #[test]
+    fn entries_are_laid_out_in_file_order_whatever_the_directory_order() {
+        let zip = archive(
+            &[
+                stored("metadata.xml", b"<MetaData/>", b"", b""),
+                stored("project.xml", b"<Project/>", b"", b""),
+                stored("audio/a.wav", &[0xab; 3_000], b"", b""),
+                stored("audio/b.wav", &[0xcd; 1_000], b"", b""),
+            ],
+            b"",
+        );
+        let limits = Limits::default();
+        let whole = read(&zip, &limits, Check::Layout, &[]).unwrap().0;
+        // The central records listed as b, project, metadata, a.
+        let order = [3, 1, 0, 2];
+        let mut listed = zip[..whole.central.start].to_vec();
+        for &i in &order {
+            listed.extend(&zip[whole.entries[i].central.clone()]);
+        }
+        listed.extend(&zip[whole.eocd.clone()]);
+        let record = |archive: &Archive, k: usize| archive.entries[k].central.start;
+        for check in [Check::Layout, Check::Remembered] {
+            let (got, content) = read_trusting(&listed, &limits, check, &["project.xml"], &[])
+                .unwrap_or_else(|e| panic!("{check:?}: {e}"));
+            assert_eq!(content, [Some(b"<Project/>".to_vec())]);
+            for (k, &i) in order.iter().enumerate() {
+                let (g, w) = (&got.entries[k], &whole.entries[i]);
+                assert_eq!((&g.name, &g.span), (&w.name, &w.span), "{check:?}");
+            }
+            // b's record pointing at a's local header: a and b overlap (checking the local
+            // headers, a's names another file first).
+            let mut shared = listed.clone();
+            let (b, a) = (record(&got, 0), record(&got, 3));
+            let offset = shared[a + 42..a + 46].to_vec();
+            shared[b + 42..b + 46].copy_from_slice(&offset);
+            let e = read_trusting(&shared, &limits, check, &["project.xml"], &[]).unwrap_err();
+            let says = match check {
+                Check::Remembered => "entries audio/b.wav and audio/a.wav overlap",
+                _ => "audio/b.wav: the local header names another file",
+            };
+            assert!(e.message.contains(says), "{check:?}: {}", e.message);
+            // b's record naming a (checking the local headers, b's names another file first).
+            let mut named = listed.clone();
+            named[b + CENTRAL_LEN..b + CENTRAL_LEN + 11].copy_from_slice(b"audio/a.wav");
+            let e = read_trusting(&named, &limits, check, &["project.xml"], &[]).unwrap_err();
+            let (says, at) = match check {
+                Check::Remembered => ("audio/a.wav is in the archive twice", a),
+                _ => (
+                    "audio/a.wav: the local header names another file",
+                    whole.entries[3].span.start,
+                ),
+            };
+            assert!(e.message.contains(says), "{check:?}: {}", e.message);
+            assert_eq!(e.place, Place::Byte(at as u64), "{check:?}");
+        }
     }
 
     // The read-back of a copied container checks its central directory against the input's:

@@ -156,6 +156,9 @@ pub struct CopyingStaged<'a> {
     after_gap: bool,
     /// True once the copies are made.
     copied: std::sync::atomic::AtomicBool,
+    /// Copies made before they were laid out ([`CopyingStaged::made_early`]): each input
+    /// range and the output offset it was copied to.
+    early: Vec<(Range<u64>, u64)>,
 }
 
 impl<'a> CopyingStaged<'a> {
@@ -172,7 +175,16 @@ impl<'a> CopyingStaged<'a> {
             written: 0,
             after_gap: false,
             copied: std::sync::atomic::AtomicBool::new(false),
+            early: Vec::new(),
         }
+    }
+
+    /// Says that `copies` (each input range and the output offset it lies at) were made
+    /// in the file already ([`copy_early`], finished before [`CopyingStaged::copy_pending`]
+    /// runs): a copy laid out at the same place is not made again. They are verified as
+    /// every copy is ([`CopyingStaged::copies_hold`]).
+    pub fn made_early(&mut self, copies: Vec<(Range<u64>, u64)>) {
+        self.early = copies;
     }
 
     /// Writes out premix's own bytes, leaving the copies to [`CopyingStaged::copy_pending`]
@@ -180,9 +192,12 @@ impl<'a> CopyingStaged<'a> {
     pub fn finish_own(&mut self) -> io::Result<()> {
         self.staged.finish()?;
         // The file as long as the pieces even when a copy ends it, so that what is read
-        // beside the copies sees its final length.
+        // beside the copies sees its final length; never shortened while copies made early
+        // may still be landing (they end where the pieces say, or were stopped and joined
+        // before the pieces were written: then the file may be longer, and is cut).
         let file = self.staged.file.get_ref().as_file();
-        if file.metadata()?.len() < self.len {
+        let len = file.metadata()?.len();
+        if len < self.len || (len > self.len && self.early.is_empty()) {
             file.set_len(self.len)?;
         }
         Ok(())
@@ -201,8 +216,12 @@ impl<'a> CopyingStaged<'a> {
         }
         let out = self.staged.file.get_ref().as_file();
         for s in &self.segments {
-            if s.copied.is_some() {
-                copy_range(self.input, s.from, out, s.range.clone())?;
+            let made = || {
+                let from = s.from..s.from + (s.range.end - s.range.start);
+                self.early.contains(&(from, s.range.start))
+            };
+            if s.copied.is_some() && !made() {
+                copy_range(self.input, s.from, out, s.range.clone(), None)?;
             }
         }
         Ok(())
@@ -345,12 +364,44 @@ impl Write for CopyingStaged<'_> {
     }
 }
 
+/// Copies each input range of `copies` into `out` at the output offset beside it, file to
+/// file, before the output's pieces are laid out (on a thread of its own, while the project
+/// is read and planned: [`crate::pipeline::process_file_into`]), with the write-back of
+/// each chunk started as [`CopyingStaged::copy_pending`] does. Stops between chunks once
+/// `stop` is set: `Ok(false)`, some copies partly made (the caller lays the output out
+/// afresh). Nothing is verified here: [`CopyingStaged::made_early`] hands the copies to the
+/// sink, which checks them with the others.
+///
+/// Errors: an I/O error; the input ends before a range does.
+pub fn copy_early(
+    input: &File,
+    out: &File,
+    copies: &[(Range<u64>, u64)],
+    stop: &std::sync::atomic::AtomicBool,
+) -> io::Result<bool> {
+    for (from, at) in copies {
+        let to = *at..at + (from.end - from.start);
+        if !copy_range(input, from.start, out, to, Some(stop))? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 /// Copies bytes `from..` of `input` into `out` at `to` (as many as `to` is long), file to
 /// file: `copy_file_range` with explicit offsets on Linux, else (or where the file system
-/// refuses it) a read and a write of 1 MiB at a time.
+/// refuses it) a read and a write of 1 MiB at a time. With `stop`, looks at it between
+/// chunks and returns `Ok(false)` once it is set.
 ///
 /// Errors: an I/O error; the input ends first (it changed on disk while premix copied it).
-fn copy_range(input: &File, from: u64, out: &File, to: Range<u64>) -> io::Result<()> {
+fn copy_range(
+    input: &File,
+    from: u64,
+    out: &File,
+    to: Range<u64>,
+    stop: Option<&std::sync::atomic::AtomicBool>,
+) -> io::Result<bool> {
+    let stopped = || stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::Acquire));
     let len = to.end - to.start;
     let mut done = 0u64;
     #[cfg(target_os = "linux")]
@@ -358,6 +409,9 @@ fn copy_range(input: &File, from: u64, out: &File, to: Range<u64>) -> io::Result
         use std::os::fd::AsRawFd;
         let mut kicked = 0u64;
         while done < len {
+            if stopped() {
+                return Ok(false);
+            }
             // Each chunk's write-back is started once it is copied: the sync that follows
             // the copies then waits for the last chunk only.
             if done - kicked >= WRITE_BACK_CHUNK {
@@ -399,6 +453,9 @@ fn copy_range(input: &File, from: u64, out: &File, to: Range<u64>) -> io::Result
     }
     let mut buf = vec![0u8; (len - done).min(1 << 20) as usize];
     while done < len {
+        if stopped() {
+            return Ok(false);
+        }
         let want = ((len - done) as usize).min(buf.len());
         let n = read_at(input, &mut buf[..want], from + done)?;
         if n == 0 {
@@ -407,7 +464,7 @@ fn copy_range(input: &File, from: u64, out: &File, to: Range<u64>) -> io::Result
         write_all_at(out, &buf[..n], to.start + done)?;
         done += n as u64;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Copies are made this many bytes at a time, the write-back of each started once it is

@@ -510,8 +510,9 @@ struct EarlyCopies<'scope> {
     /// The reservation and the copies' places, sent once the layout is read (`None`: the
     /// container takes no reservation, nothing is copied).
     placed: std::sync::mpsc::Receiver<Option<formats::dawproject::reserve::Placed>>,
-    /// True when every copy was made; false when stopped first.
-    done: std::thread::ScopedJoinHandle<'scope, io::Result<bool>>,
+    /// Each copy's output range and the digest read back from it once every copy was made;
+    /// `None` when stopped first ([`crate::write::copying::copy_early`]).
+    done: std::thread::ScopedJoinHandle<'scope, io::Result<Option<crate::write::copying::Digests>>>,
     stop: &'scope std::sync::atomic::AtomicBool,
 }
 
@@ -535,7 +536,7 @@ impl<'scope> EarlyCopies<'scope> {
             let copies = early.as_ref().map(|(_, c)| c.clone());
             let _ = send.send(early);
             let Some(copies) = copies else {
-                return Ok(false);
+                return Ok(None);
             };
             crate::write::copying::copy_early(input, &out, &copies, stop)
         });
@@ -553,8 +554,8 @@ impl<'scope> EarlyCopies<'scope> {
         self.join().map(|_| ())
     }
 
-    /// Waits for the copies: true when every one was made.
-    fn join(self) -> io::Result<bool> {
+    /// Waits for the copies: what [`crate::write::copying::copy_early`] returned.
+    fn join(self) -> io::Result<Option<crate::write::copying::Digests>> {
         self.done
             .join()
             .unwrap_or_else(|_| Err(io::Error::other("the copy panicked")))
@@ -735,14 +736,15 @@ fn verify_copying(
         let (held_tx, held_rx) = std::sync::mpsc::channel();
         let copier = scope.spawn(move || -> io::Result<()> {
             let landed = match early {
-                Some(e) => e.join().and_then(|all| {
-                    all.then_some(())
-                        .ok_or_else(|| io::Error::other("the copies were stopped"))
+                Some(e) => e.join().and_then(|read| {
+                    read.ok_or_else(|| io::Error::other("the copies were stopped"))
                 }),
-                None => Ok(()),
+                None => Ok(Vec::new()),
             };
-            let held = landed.and_then(|()| sink.copy_pending());
-            let held = held.and_then(|()| sink.copies_hold_here());
+            let held = landed.and_then(|read| {
+                sink.copy_pending()?;
+                sink.copies_hold_here(&read)
+            });
             let go_on = matches!(held, Ok(true));
             let _ = held_tx.send(held);
             if !go_on {

@@ -24,6 +24,9 @@ use std::fs::File;
 use std::io::{self, Seek, Write};
 use std::ops::Range;
 
+/// Byte ranges of a file, each with its digest ([`range_digest`]).
+pub type Digests = Vec<(Range<u64>, u128)>;
+
 /// Where a backend's output goes, as pieces.
 pub trait Pieces {
     /// Bytes premix makes (headers, an edited entry).
@@ -261,11 +264,16 @@ impl<'a> CopyingStaged<'a> {
 
     /// [`CopyingStaged::copies_hold`] on the calling thread alone, never waiting for the
     /// rayon pool: for the thread that makes the copies, which a pool thread may be waiting
-    /// for (`pipeline::verify_copying`).
-    pub fn copies_hold_here(&self) -> io::Result<bool> {
+    /// for (`pipeline::verify_copying`). A copied range of the output listed in `read` was
+    /// read back already, with that digest ([`copy_early`]), and is not read again.
+    pub fn copies_hold_here(&self, read: &[(Range<u64>, u128)]) -> io::Result<bool> {
         let file = File::open(self.staged.path())?;
         for (range, digest) in self.copied_segments() {
-            if range_digest_here(&file, range)? != digest {
+            let found = match read.iter().find(|(r, _)| *r == range) {
+                Some((_, d)) => *d,
+                None => range_digest_here(&file, range)?,
+            };
+            if found != digest {
                 return Ok(false);
             }
         }
@@ -367,10 +375,12 @@ impl Write for CopyingStaged<'_> {
 /// Copies each input range of `copies` into `out` at the output offset beside it, file to
 /// file, before the output's pieces are laid out (on a thread of its own, while the project
 /// is read and planned: [`crate::pipeline::process_file_into`]), with the write-back of
-/// each chunk started as [`CopyingStaged::copy_pending`] does. Stops between chunks once
-/// `stop` is set: `Ok(false)`, some copies partly made (the caller lays the output out
-/// afresh). Nothing is verified here: [`CopyingStaged::made_early`] hands the copies to the
-/// sink, which checks them with the others.
+/// each chunk started as [`CopyingStaged::copy_pending`] does, then reads each copy back
+/// from `out` and takes its digest ([`range_digest`]'s), while the project is still being
+/// planned and written: each output range and its digest, for
+/// [`CopyingStaged::copies_hold_here`] to compare with the input's (a copy's bytes are
+/// never written again: premix's own bytes lie elsewhere). Stops between chunks once `stop`
+/// is set: `Ok(None)`, some copies partly made (the caller lays the output out afresh).
 ///
 /// Errors: an I/O error; the input ends before a range does.
 pub fn copy_early(
@@ -378,14 +388,18 @@ pub fn copy_early(
     out: &File,
     copies: &[(Range<u64>, u64)],
     stop: &std::sync::atomic::AtomicBool,
-) -> io::Result<bool> {
-    for (from, at) in copies {
-        let to = *at..at + (from.end - from.start);
-        if !copy_range(input, from.start, out, to, Some(stop))? {
-            return Ok(false);
+) -> io::Result<Option<Digests>> {
+    let placed = |(from, at): &(Range<u64>, u64)| *at..at + (from.end - from.start);
+    for copy in copies {
+        if !copy_range(input, copy.0.start, out, placed(copy), Some(stop))? {
+            return Ok(None);
         }
     }
-    Ok(true)
+    copies
+        .iter()
+        .map(|copy| Ok((placed(copy), range_digest_here(out, placed(copy))?)))
+        .collect::<io::Result<_>>()
+        .map(Some)
 }
 
 /// Copies bytes `from..` of `input` into `out` at `to` (as many as `to` is long), file to
@@ -603,14 +617,14 @@ mod tests {
         out.copy(range.clone()).unwrap();
         out.finish_own().unwrap();
         assert!(
-            !out.copies_hold_here().unwrap(),
+            !out.copies_hold_here(&[]).unwrap(),
             "checked before the copy is made"
         );
         out.copy_pending().unwrap();
         let held = std::fs::read(out.staged.path()).unwrap();
         assert_eq!(&held[..3], b"own");
         assert!(held[3..] == input_bytes[7..], "the copy differs");
-        assert!(out.copies_hold_here().unwrap());
+        assert!(out.copies_hold_here(&[]).unwrap());
         assert!(out.copies_hold().unwrap());
         // A byte changed in the output is caught by both checks.
         std::fs::write(out.staged.path(), {
@@ -619,7 +633,7 @@ mod tests {
             damaged
         })
         .unwrap();
-        assert!(!out.copies_hold_here().unwrap());
+        assert!(!out.copies_hold_here(&[]).unwrap());
         assert!(!out.copies_hold().unwrap());
     }
 

@@ -14,6 +14,7 @@ pub mod container;
 mod edits;
 pub mod media;
 mod mixer;
+pub mod reserve;
 pub mod scan;
 
 use crate::formats::{FormatError, Project, WriteError};
@@ -571,7 +572,7 @@ impl Project for DawProject<'_> {
             input: self.src,
             out,
         };
-        self.write_pieces(plan, &mut out)
+        self.write_pieces(plan, &mut out, None)
     }
 }
 
@@ -585,7 +586,17 @@ impl DawProject<'_> {
         &self,
         plan: &Plan,
         out: &mut dyn crate::write::copying::Pieces,
+        reservation: Option<reserve::Reservation<'_>>,
     ) -> Result<(), WriteError> {
+        // Without a reservation, nothing to tell; with one, whether it is taken, before
+        // any byte is written.
+        let reserved_len = reservation.as_ref().map(|r| r.len);
+        let mut reservation = reservation;
+        let mut tell = |taken: bool| -> Option<u64> {
+            let r = reservation.take()?;
+            (r.taken)(taken);
+            taken.then_some(r.len)
+        };
         let index = self
             .archive
             .entries
@@ -593,6 +604,7 @@ impl DawProject<'_> {
             .position(|e| e.name == PROJECT_XML)
             .ok_or_else(|| FormatError::whole("internal error: project.xml went missing"))?;
         if !plan.edits_file() {
+            tell(false);
             return Ok(container::write_unchanged(
                 self.src,
                 &self.archive,
@@ -645,7 +657,8 @@ impl DawProject<'_> {
                 size,
                 feed: &feed,
             };
-            return container::write_pieces(self.src, &self.archive, index, new, out);
+            tell(false);
+            return container::write_pieces(self.src, &self.archive, index, new, None, out);
         }
         let new = container::compress(method, self.xml().len(), |w| {
             crate::edit::splice_into(self.xml(), edits, w).map_err(|e| match e {
@@ -654,7 +667,12 @@ impl DawProject<'_> {
             })
         })
         .map_err(|e| FormatError::whole(format!("internal error: {e}")))?;
+        let fits = reserved_len.is_some_and(|len| {
+            len.checked_sub(new.data.len() as u64)
+                .is_some_and(|pad| reserve::padding(pad).is_some())
+        });
+        let reserved = tell(fits);
         let new = container::Replacement::Held(&new);
-        container::write_pieces(self.src, &self.archive, index, new, out)
+        container::write_pieces(self.src, &self.archive, index, new, reserved, out)
     }
 }

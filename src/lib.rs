@@ -10,6 +10,7 @@
 pub mod analysis;
 pub mod baseline;
 pub mod batch;
+pub mod big_buffer;
 pub mod cli;
 pub mod config;
 pub mod edit;

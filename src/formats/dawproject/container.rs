@@ -844,11 +844,8 @@ fn check_data(
 }
 
 /// A deflated entry's data inflated whole (project.xml, which premix keeps): in one pass
-/// straight into a buffer of the size its header gives (no block copied twice, the buffer
-/// never grown), each megabyte's CRC-32 taken as it is written, while it is in the cache.
-/// (Advising the buffer to huge pages, `MADV_HUGEPAGE`, saved another 3-4 ms of page faults
-/// per inflate on the 2 000-track benchmark, but the run's median peak RSS was 1 MB higher
-/// with the advice than without it: not done, the peak must not grow.)
+/// straight into a buffer of the size its header gives ([`crate::big_buffer`], no block
+/// copied twice), each megabyte's CRC-32 taken as it is written, while it is in the cache.
 /// The checks and their errors are [`check_data`]'s: data that inflates past the header's
 /// size (or `limits`) is refused at the first byte past it, and so are damaged or incomplete
 /// deflate data, data that ends before its compressed size, fewer bytes than the header
@@ -863,7 +860,7 @@ fn inflate_whole(data: &[u8], entry: &Entry, limits: &Limits) -> Result<Vec<u8>,
     };
     // within_limit: the size fits in memory, and the buffer is no larger than the limit.
     let size = entry.size as usize;
-    let mut kept = Vec::with_capacity(size);
+    let mut kept = crate::big_buffer::with_capacity(size);
     let mut inflate = Decompress::new(false);
     let mut hasher = crc32fast::Hasher::new();
     const STEP: usize = 1 << 20;

@@ -194,6 +194,31 @@ fn content_types<'e>(el: El<'e>) -> Vec<&'e str> {
 }
 
 impl<'a> DpDocument<'a> {
+    /// The document without its `project.xml`, and the `project.xml` (owned when it was
+    /// inflated): to free them apart, or on another thread than the one owning the bytes a
+    /// stored one borrows.
+    pub fn detached(self) -> (DpDocument<'static>, Cow<'a, [u8]>) {
+        let DpDocument {
+            xml,
+            doc,
+            structure,
+            tracks,
+            max_id,
+            media,
+            external_files,
+        } = self;
+        let rest = DpDocument {
+            xml: Cow::Borrowed(&[]),
+            doc,
+            structure,
+            tracks,
+            max_id,
+            media,
+            external_files,
+        };
+        (rest, xml)
+    }
+
     /// The `project.xml` the document was scanned from.
     pub fn xml(&self) -> &[u8] {
         &self.xml
@@ -963,6 +988,273 @@ fn new_track(
         clips: 0,
         disabled_clips: 0,
     }
+}
+
+/// What [`rescan`] made of an edited `project.xml`.
+pub enum Rescanned<'a, 'b> {
+    /// The edited document, derived from the original one; with the original's `project.xml`,
+    /// to free.
+    Derived(DpDocument<'a>, Cow<'b, [u8]>),
+    /// The edits are not all inside start tags the document records (or change what the
+    /// incremental read cannot follow): the edited `project.xml`, to scan whole
+    /// ([`scan`]), and what is left of the original document, to free.
+    Whole(Cow<'a, [u8]>, DpDocument<'b>),
+}
+
+/// The document of `new`, the `project.xml` written by splicing `edits` (sorted, as
+/// [`crate::edit::splice_in_place`] leaves them) into the one `old` was scanned from, derived
+/// from `old` where the edits allow it, with the tracks' names made by `names`.
+///
+/// Derived when every edit lies inside the attributes of one start tag `old` records (the
+/// root's, its children's, `Structure`'s elements': renames, recolours, mutes, faders, pans):
+/// - every byte of `new` outside the edits is compared with `old`'s, at offsets shifted by the
+///   edits (the output is the input with the edits, or the write is refused);
+/// - each edited start tag is tokenized again from `new`'s bytes, by the scan's tokenizer and
+///   attribute reader, and must be one start tag of the same element name, empty or not as
+///   before, ending where the original ends shifted; its attributes are taken from it;
+/// - what the scan derives from those elements (the tracks' names, colours, mutes, kinds,
+///   plug-ins, groups: [`structure_tracks`]) is derived again from `new`'s bytes.
+///
+/// As strong as scanning `new` whole: the bytes before an edited tag are the original's, so
+/// the tokenizer reaches its `<` in the state it reached the original's; the tag tokenizes as
+/// one start tag of the same name ending at the same (shifted) place, so the bytes after it,
+/// again the original's, tokenize as they did, with the same elements open. The scan's
+/// results from elements it does not record (clips, media, lanes' tracks, ids) are therefore
+/// those of the original, and from the edited ones they are read from `new`. An edit that
+/// would change more than that (an `id`, which lanes refer to; a file reference's `path` or
+/// `external`; the list of tracks, as a changed channel role or content type could) gives
+/// [`Rescanned::Whole`], as does a tag that no longer reads as one start tag of its name
+/// (the whole scan then says what is wrong, at its line).
+///
+/// Errors: `new` is not `old`'s `project.xml` with `edits` (a byte outside the edits
+/// differs, or its length does not add up): the write did not write what it said.
+pub fn rescan<'a, 'b>(
+    mut old: DpDocument<'b>,
+    edits: &[crate::edit::Edit],
+    new: Cow<'a, [u8]>,
+    names: &crate::session::NamePool,
+) -> Result<Rescanned<'a, 'b>, FormatError> {
+    use crate::formats::xml_tokens::{
+        Token, Tokens, has_duplicate, plain_attributes, quick_xml_attributes,
+    };
+    let before: &[u8] = &old.xml;
+    let after: &[u8] = &new;
+    // Sorted and apart, as spliced (else nothing is assumed: scanned whole).
+    let sorted = edits.windows(2).all(|w| w[0].range.end <= w[1].range.start)
+        && edits
+            .iter()
+            .all(|e| e.range.start <= e.range.end && e.range.end <= before.len());
+    if edits.is_empty() || !sorted {
+        return Ok(Rescanned::Whole(new, old));
+    }
+    let grown: isize = edits
+        .iter()
+        .map(|e| e.content.len() as isize - e.range.len() as isize)
+        .sum();
+    let differs = || {
+        FormatError::whole(
+            "internal error: project.xml as written is not the input's with the plan's edits \
+             (a byte outside the edits differs); nothing written",
+        )
+    };
+    if after.len() as isize != before.len() as isize + grown {
+        return Err(differs());
+    }
+    // The unchanged pieces, each at its shifted place.
+    let mut cursor = 0;
+    let mut shift = 0isize;
+    for e in edits {
+        let at = (cursor as isize + shift) as usize;
+        if before[cursor..e.range.start] != after[at..at + (e.range.start - cursor)] {
+            return Err(differs());
+        }
+        shift += e.content.len() as isize - e.range.len() as isize;
+        cursor = e.range.end;
+    }
+    let at = (cursor as isize + shift) as usize;
+    if before[cursor..] != after[at..] {
+        return Err(differs());
+    }
+    // `p` of `old` in `new`, for a place outside the edits: every edit ending at or before it
+    // moved it. `ends[k]` is where edit `k` ends, `moved[k]` how far the edits before it moved.
+    let ends: Vec<usize> = edits.iter().map(|e| e.range.end).collect();
+    let mut moved = Vec::with_capacity(edits.len() + 1);
+    moved.push(0isize);
+    for e in edits {
+        moved.push(moved[moved.len() - 1] + e.content.len() as isize - e.range.len() as isize);
+    }
+    let shifted = |p: usize| (p as isize + moved[ends.partition_point(|&e| e <= p)]) as usize;
+    // Each edit's start tag (recorded, its attributes holding the edit), once per tag.
+    let elements = &old.doc.elements;
+    let mut edited: Vec<usize> = Vec::new();
+    for e in edits {
+        let Some(i) = elements
+            .partition_point(|el| el.tag.start <= e.range.start)
+            .checked_sub(1)
+        else {
+            return Ok(Rescanned::Whole(new, old));
+        };
+        let el = &elements[i];
+        // After the name, before the `>` (or `/>`).
+        let attrs_from = el.tag.start + 1 + el.name.len();
+        let attrs_to = el.tag.end - 1 - usize::from(el.is_empty_tag());
+        if e.range.start < attrs_from || e.range.end > attrs_to {
+            return Ok(Rescanned::Whole(new, old));
+        }
+        if edited.last() != Some(&i) {
+            edited.push(i);
+        }
+    }
+    // Each edited tag read again from `new`, as the scan reads a recorded one.
+    let mut name_cache = NameCache::new();
+    let mut attrs: Vec<(&[u8], Range<usize>)> = Vec::with_capacity(16);
+    let mut read: Vec<Vec<Attr>> = Vec::with_capacity(edited.len());
+    for &i in &edited {
+        let el = &elements[i];
+        let tag = shifted(el.tag.start)..shifted(el.tag.end);
+        let base = tag.start;
+        let mut tokens = Tokens::new(&after[tag.clone()]);
+        attrs.clear();
+        let Ok((token, plain)) = tokens.next_reading(&mut |k, v| attrs.push((k, v))) else {
+            return Ok(Rescanned::Whole(new, old));
+        };
+        let Token::Start {
+            name,
+            tag: read_tag,
+            empty,
+        } = token
+        else {
+            return Ok(Rescanned::Whole(new, old));
+        };
+        if name != el.name.as_bytes() || read_tag != (0..tag.len()) || empty != el.is_empty_tag() {
+            return Ok(Rescanned::Whole(new, old));
+        }
+        // As the scan reads a recorded tag, with offsets into `new`.
+        let content = tag.start + 1..tag.end - 1 - usize::from(empty);
+        let name_end = content.start + name.len();
+        let mut spans: Vec<(&[u8], Range<usize>)> = attrs
+            .iter()
+            .map(|(k, v)| (*k, v.start + base..v.end + base))
+            .collect();
+        let plain = plain || {
+            spans.clear();
+            plain_attributes(after, content.clone(), name_end, |k, v| spans.push((k, v)))
+        };
+        if (!plain || has_duplicate(&spans))
+            && quick_xml_attributes(after, content, name_end, true, &mut spans).is_err()
+        {
+            return Ok(Rescanned::Whole(new, old));
+        }
+        let mut recorded = Vec::with_capacity(spans.len());
+        for (k, span) in &spans {
+            let raw = &after[span.clone()];
+            let value = if memchr::memchr(b'&', raw).is_none() {
+                None
+            } else {
+                match crate::formats::ardour::xml::unescape(raw) {
+                    Some(Cow::Owned(v)) => Some(v.into_boxed_str()),
+                    Some(Cow::Borrowed(_)) => None,
+                    None => return Ok(Rescanned::Whole(new, old)),
+                }
+            };
+            recorded.push(Attr {
+                name: name_cache.get(k),
+                span: span.clone(),
+                unescaped: value,
+            });
+        }
+        // What lanes and media refer to, and what the scan reads on every element, unchanged.
+        let raw = |attrs: &[Attr], xml: &[u8], name: &str| {
+            attrs
+                .iter()
+                .find(|a| &*a.name == name)
+                .map(|a| xml[a.span.clone()].to_vec())
+        };
+        let refers = |attrs: &[Attr]| {
+            attrs
+                .iter()
+                .any(|a| matches!(&*a.name, "path" | "external"))
+        };
+        if raw(&el.attrs, before, "id") != raw(&recorded, after, "id")
+            || refers(&el.attrs)
+            || refers(&recorded)
+        {
+            return Ok(Rescanned::Whole(new, old));
+        }
+        read.push(recorded);
+    }
+    // Every span moved to `new`: starts in document order (one walk), ends by search.
+    let mut next_edit = 0;
+    let mut moved_by = 0isize;
+    let mut at = |p: usize| {
+        while next_edit < ends.len() && ends[next_edit] <= p {
+            moved_by = moved[next_edit + 1];
+            next_edit += 1;
+        }
+        (p as isize + moved_by) as usize
+    };
+    let mut fresh = edited.iter().zip(read).peekable();
+    for (i, el) in old.doc.elements.iter_mut().enumerate() {
+        let start = at(el.tag.start);
+        match fresh.next_if(|(e, _)| **e == i) {
+            Some((_, recorded)) => el.attrs = recorded,
+            None => {
+                for a in &mut el.attrs {
+                    a.span = at(a.span.start)..at(a.span.end);
+                }
+            }
+        }
+        el.tag = start..shifted(el.tag.end);
+        el.end = shifted(el.end);
+    }
+    for (_, span) in &mut old.external_files {
+        *span = shifted(span.start)..shifted(span.end);
+    }
+    // The tracks read again from `new`; the same elements, so that what refers to them by
+    // index (clips, media) still does.
+    // (Element 0 is the root: a document without `Structure` has no tracks.)
+    let tracks = if old.structure == 0 {
+        Vec::new()
+    } else {
+        structure_tracks(after, &old.doc, old.structure, names)
+    };
+    let same = tracks.len() == old.tracks.len()
+        && tracks.iter().zip(&old.tracks).all(|(t, o)| {
+            (t.element, t.channel, t.bare_channel) == (o.element, o.channel, o.bare_channel)
+        });
+    if !same {
+        return Ok(Rescanned::Whole(new, old));
+    }
+    let tracks = tracks
+        .into_iter()
+        .zip(&old.tracks)
+        .map(|(t, o)| DpTrack {
+            clips: o.clips,
+            disabled_clips: o.disabled_clips,
+            ..t
+        })
+        .collect();
+    let DpDocument {
+        xml,
+        doc,
+        structure,
+        max_id,
+        media,
+        external_files,
+        ..
+    } = old;
+    Ok(Rescanned::Derived(
+        DpDocument {
+            xml: new,
+            doc,
+            structure,
+            tracks,
+            max_id,
+            media,
+            external_files,
+        },
+        xml,
+    ))
 }
 
 #[cfg(test)]

@@ -29,10 +29,9 @@ pub fn automated(xml: &[u8]) -> HashSet<&[u8]> {
 /// The parameter's `value`, when no automation (`automated`) targets it.
 fn value<'a>(doc: &'a DpDocument, automated: &HashSet<&[u8]>, el: usize) -> Option<(f64, El<'a>)> {
     let e = doc.element(el);
-    let v = e.get("value")?.trim().parse::<f64>().ok()?;
-    if e.get("id")
-        .is_some_and(|id| automated.contains(id.as_bytes()))
-    {
+    // As `str::trim` then `str::parse` read it.
+    let v = super::scan::number(e.get_bytes("value"))?;
+    if e.get_bytes("id").is_some_and(|id| automated.contains(id)) {
         return None;
     }
     v.is_finite().then_some((v, e))
@@ -42,9 +41,9 @@ fn value<'a>(doc: &'a DpDocument, automated: &HashSet<&[u8]>, el: usize) -> Opti
 /// `linear` or `decibel`, automated).
 pub fn fader(doc: &DpDocument, automated: &HashSet<&[u8]>, t: usize) -> Option<f64> {
     let (v, e) = value(doc, automated, doc.parameter(t, "Volume")?)?;
-    match e.get("unit") {
-        Some("linear") => Some(v),
-        Some("decibel") => Some(db_to_gain(v)),
+    match e.get_bytes("unit") {
+        Some(b"linear") => Some(v),
+        Some(b"decibel") => Some(db_to_gain(v)),
         _ => None,
     }
 }
@@ -53,10 +52,10 @@ pub fn fader(doc: &DpDocument, automated: &HashSet<&[u8]>, t: usize) -> Option<f
 /// one from -1 to 1 as it is.
 pub fn pan(doc: &DpDocument, automated: &HashSet<&[u8]>, t: usize) -> Option<f64> {
     let (v, e) = value(doc, automated, doc.parameter(t, "Pan")?)?;
-    let bound = |name: &str| e.get(name).and_then(|b| b.trim().parse::<f64>().ok());
-    match (e.get("unit"), bound("min"), bound("max")) {
-        (Some("normalized"), _, _) => Some(2.0 * v - 1.0),
-        (Some("linear"), Some(min), Some(max)) if min == -1.0 && max == 1.0 => Some(v),
+    let bound = |name: &str| super::scan::number(e.get_bytes(name));
+    match (e.get_bytes("unit"), bound("min"), bound("max")) {
+        (Some(b"normalized"), _, _) => Some(2.0 * v - 1.0),
+        (Some(b"linear"), Some(min), Some(max)) if min == -1.0 && max == 1.0 => Some(v),
         _ => None,
     }
 }

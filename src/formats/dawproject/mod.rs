@@ -445,7 +445,11 @@ fn in_project_xml(e: &FormatError) -> FormatError {
 #[doc(hidden)]
 pub fn session_of(doc: &DpDocument, xml: &[u8], names: &NamePool) -> Session {
     let tempo = media::tempo(xml);
-    let mut files: Vec<Vec<String>> = vec![Vec::new(); doc.tracks.len()];
+    let mut files: Vec<Vec<String>> = doc
+        .tracks
+        .iter()
+        .map(|t| Vec::with_capacity(t.clips))
+        .collect();
     for m in &doc.media {
         let name = m.path.rsplit(['/', '\\']).next().unwrap_or(&m.path);
         files[m.track].push(name.to_string());
@@ -474,7 +478,10 @@ pub fn session_of(doc: &DpDocument, xml: &[u8], names: &NamePool) -> Session {
             silent: None,
             default_name: None,
             feeds_parent: doc.feeds_parent(index, master),
-            fed_by_tracks: doc.channel_id(index).is_some_and(|id| fed.contains(id)),
+            fed_by_tracks: doc.tracks[index]
+                .channel
+                .and_then(|c| doc.element(c).get_bytes("id"))
+                .is_some_and(|id| fed.contains(id)),
             mixer: crate::session::Mixer {
                 fader: mixer::fader(doc, &automated, index),
                 pan: mixer::pan(doc, &automated, index),

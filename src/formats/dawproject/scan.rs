@@ -125,6 +125,16 @@ impl<'s> El<'s> {
     pub fn get(&self, name: &str) -> Option<&'s str> {
         self.attr(name).map(|a| self.value(a))
     }
+
+    /// [`El::get`]'s value as bytes, without its UTF-8 check (the scan's tokenizer checked
+    /// every tag it records): to compare ids and keywords, the session's most frequent
+    /// lookups.
+    pub fn get_bytes(&self, name: &str) -> Option<&'s [u8]> {
+        self.attr(name).map(|a| match &a.unescaped {
+            Some(v) => v.as_bytes(),
+            None => &self.xml[a.span.clone()],
+        })
+    }
 }
 
 /// One track (or bare mixer channel) of the project, in display order.
@@ -276,8 +286,9 @@ impl<'a> DpDocument<'a> {
     }
 
     /// The ids of the channels other channels feed, by a send (not one to itself, which Bitwig
-    /// writes on every FX channel) or by their output (`destination`), in one pass.
-    pub fn fed_channels(&self) -> std::collections::HashSet<&str> {
+    /// writes on every FX channel) or by their output (`destination`), in one pass; as the
+    /// bytes of their unescaped values ([`El::get_bytes`]).
+    pub fn fed_channels(&self) -> std::collections::HashSet<&[u8]> {
         let els = &self.doc.elements;
         let mut fed = std::collections::HashSet::new();
         for el in self.elements() {
@@ -285,17 +296,17 @@ impl<'a> DpDocument<'a> {
             if !matches!(&*el.name, "Channel" | "Send") {
                 continue;
             }
-            let Some(dest) = el.get("destination") else {
+            let Some(dest) = el.get_bytes("destination") else {
                 continue;
             };
             let from = match &*el.name {
-                "Channel" => el.get("id"),
+                "Channel" => el.get_bytes("id"),
                 "Send" => {
                     let mut p = el.parent;
                     while let Some(i) = p.filter(|&i| &*els[i].name != "Channel") {
                         p = els[i].parent;
                     }
-                    p.and_then(|c| self.element(c).get("id"))
+                    p.and_then(|c| self.element(c).get_bytes("id"))
                 }
                 _ => continue,
             };
@@ -310,7 +321,7 @@ impl<'a> DpDocument<'a> {
     /// is not a group, or a bare one in `Structure`.
     pub fn master_channel_id(&self) -> Option<&str> {
         self.elements().find_map(|el| {
-            if &*el.name != "Channel" || el.get("role") != Some("master") {
+            if &*el.name != "Channel" || el.get_bytes("role") != Some(b"master") {
                 return None;
             }
             let parent = self.element(el.parent?);
@@ -326,15 +337,18 @@ impl<'a> DpDocument<'a> {
         let Some(channel) = self.tracks[t].channel else {
             return true;
         };
-        let dest = self.element(channel).get("destination");
+        let dest = self.element(channel).get_bytes("destination");
         let mut p = self.tracks[t].parent;
         while let Some(g) = p {
-            if let Some(id) = self.channel_id(g) {
+            if let Some(id) = self.tracks[g]
+                .channel
+                .and_then(|c| self.element(c).get_bytes("id"))
+            {
                 return dest == Some(id);
             }
             p = self.tracks[g].parent;
         }
-        dest.is_none() || dest == master
+        dest.is_none() || dest == master.map(str::as_bytes)
     }
 
     /// True when element `i` is `ancestor` or inside it.
@@ -467,7 +481,7 @@ fn text(raw: &[u8]) -> Option<String> {
 
 /// A number attribute as the DAW wrote it: trimmed of whitespace (Unicode's, as `str::trim`),
 /// then parsed as `f64`.
-fn number(raw: Option<&[u8]>) -> Option<f64> {
+pub(crate) fn number(raw: Option<&[u8]>) -> Option<f64> {
     let raw = raw?;
     if let Some(n) = short_decimal(raw) {
         return Some(n);
@@ -1084,14 +1098,17 @@ pub fn rescan<'a, 'b>(
         moved.push(moved[moved.len() - 1] + e.content.len() as isize - e.range.len() as isize);
     }
     let shifted = |p: usize| (p as isize + moved[ends.partition_point(|&e| e <= p)]) as usize;
-    // Each edit's start tag (recorded, its attributes holding the edit), once per tag.
+    // Each edit's start tag (recorded, its attributes holding the edit), once per tag, with
+    // the edits in it: found in one walk of the elements, as the edits, in document order.
     let elements = &old.doc.elements;
-    let mut edited: Vec<usize> = Vec::new();
-    for e in edits {
-        let Some(i) = elements
-            .partition_point(|el| el.tag.start <= e.range.start)
-            .checked_sub(1)
-        else {
+    let mut edited: Vec<(usize, Range<usize>)> = Vec::new();
+    let mut next = 0;
+    for (k, e) in edits.iter().enumerate() {
+        // The last element whose tag starts at or before the edit.
+        while next < elements.len() && elements[next].tag.start <= e.range.start {
+            next += 1;
+        }
+        let Some(i) = next.checked_sub(1) else {
             return Ok(Rescanned::Whole(new, old));
         };
         let el = &elements[i];
@@ -1101,17 +1118,20 @@ pub fn rescan<'a, 'b>(
         if e.range.start < attrs_from || e.range.end > attrs_to {
             return Ok(Rescanned::Whole(new, old));
         }
-        if edited.last() != Some(&i) {
-            edited.push(i);
+        match edited.last_mut() {
+            Some((last, within)) if *last == i => within.end = k + 1,
+            _ => edited.push((i, k..k + 1)),
         }
     }
     // Each edited tag read again from `new`, as the scan reads a recorded one.
     let mut name_cache = NameCache::new();
     let mut attrs: Vec<(&[u8], Range<usize>)> = Vec::with_capacity(16);
     let mut read: Vec<Vec<Attr>> = Vec::with_capacity(edited.len());
-    for &i in &edited {
-        let el = &elements[i];
-        let tag = shifted(el.tag.start)..shifted(el.tag.end);
+    for (i, within) in &edited {
+        let el = &elements[*i];
+        // Moved by the edits before it, then by its own.
+        let tag = (el.tag.start as isize + moved[within.start]) as usize
+            ..(el.tag.end as isize + moved[within.end]) as usize;
         let base = tag.start;
         let mut tokens = Tokens::new(&after[tag.clone()]);
         attrs.clear();
@@ -1183,7 +1203,10 @@ pub fn rescan<'a, 'b>(
         }
         read.push(recorded);
     }
-    // Every span moved to `new`: starts in document order (one walk), ends by search.
+    // Every span moved to `new`, in one walk in document order (no search per span: tens of
+    // thousands of them). An element's end moves as the next element's start outside it
+    // does (or as the end of the document): every edit lies in a recorded tag, so the edits
+    // before its end are those in the tags before that one.
     let mut next_edit = 0;
     let mut moved_by = 0isize;
     let mut at = |p: usize| {
@@ -1194,9 +1217,18 @@ pub fn rescan<'a, 'b>(
         (p as isize + moved_by) as usize
     };
     let mut fresh = edited.iter().zip(read).peekable();
-    for (i, el) in old.doc.elements.iter_mut().enumerate() {
-        let start = at(el.tag.start);
-        match fresh.next_if(|(e, _)| **e == i) {
+    // The elements whose end is not yet moved, with their ends in `old`.
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let els = &mut old.doc.elements;
+    for i in 0..els.len() {
+        let start = els[i].tag.start;
+        let moved_here = at(start) as isize - start as isize;
+        while let Some(&(o, end)) = open.last().filter(|&&(_, end)| end <= start) {
+            els[o].end = (end as isize + moved_here) as usize;
+            open.pop();
+        }
+        let el = &mut els[i];
+        match fresh.next_if(|((e, _), _)| *e == i) {
             Some((_, recorded)) => el.attrs = recorded,
             None => {
                 for a in &mut el.attrs {
@@ -1204,8 +1236,11 @@ pub fn rescan<'a, 'b>(
                 }
             }
         }
-        el.tag = start..shifted(el.tag.end);
-        el.end = shifted(el.end);
+        open.push((i, el.end));
+        el.tag = (start as isize + moved_here) as usize..at(el.tag.end);
+    }
+    for (o, end) in open {
+        els[o].end = (end as isize + grown) as usize;
     }
     for (_, span) in &mut old.external_files {
         *span = shifted(span.start)..shifted(span.end);

@@ -5,7 +5,10 @@
 //! [`container`] reads and checks the ZIP and rewrites it by replacing `project.xml` alone,
 //! every other entry copied with its compressed bytes untouched; [`scan`] reads the tracks out
 //! of `project.xml`; [`edits`] spells a plan as text edits to `project.xml`, as Live sets are
-//! edited. A plan with nothing to write returns the original file byte for byte.
+//! edited. A plan with nothing to write returns the original file byte for byte. An output
+//! written from a file is read back ([`read_back_copy`]) from its own bytes, its project.xml's
+//! document derived from the input's where the edits are values inside tags
+//! ([`scan::rescan`]), else scanned whole.
 //!
 //! Bitwig's pre-1.0 JSON prototypes (`project.json`, 2020) are refused, and so is a damaged
 //! container (see [`container`]).

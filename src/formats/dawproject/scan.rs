@@ -1,5 +1,8 @@
 //! What premix reads from a DAWproject's `project.xml`: the tracks as the DAW shows them, their
-//! channels, the ids that refer to them, their clips and media.
+//! channels, the ids that refer to them, their clips and media. [`scan`] reads a whole
+//! `project.xml`; [`rescan`] reads one premix wrote by editing values inside start tags,
+//! deriving its document from the original's and tokenizing only the edited tags again (the
+//! read-back that verifies an output, as strong a check as a whole scan: see there).
 //!
 //! Facts, from the schema (`../shared/corpus/schemas/dawproject_Project.xsd`) and the Bitwig
 //! 5.1.6 export in the corpus (`hifa-bitwig516__canon.dawproject`):

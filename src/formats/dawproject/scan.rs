@@ -1392,6 +1392,141 @@ mod tests {
         }
     }
 
+    // The derived document is the whole scan's, field for field, for values and attributes
+    // edited at random inside the recorded tags of the sample and the Bitwig export (escapes,
+    // quotes, markup, ids, roles, bytes that are not UTF-8, added and repeated attributes);
+    // where the whole scan refuses the output, the derivation never stands in for it.
+    #[test]
+    fn rescan_reads_what_the_whole_scan_reads_for_random_edits_in_tags() {
+        use crate::edit::Edit;
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut inputs = vec![root.join("samples/dawproject/messy-session.dawproject")];
+        let canon = root.join("../shared/corpus/dawproject/hifa-bitwig516__canon.dawproject");
+        if canon.is_file() {
+            inputs.push(canon);
+        }
+        const VALUES: &[&[u8]] = &[
+            b"x",
+            b"",
+            b"a &amp; b",
+            b"a &bogus; b",
+            b"a\"b",
+            b"a'b",
+            b"<",
+            b">",
+            b"true",
+            b"false",
+            b"#ff0000",
+            b"#FF00",
+            b"audio",
+            b"tracks",
+            b"notes",
+            b"master",
+            b"effect",
+            b"submix",
+            b"\xff",
+            b" 1.5 ",
+            b"0.25",
+            b"id3",
+            b"id999999",
+            b"caf\xc3\xa9",
+        ];
+        const ADDED: &[&[u8]] = &[
+            b" color=\"#123456\"",
+            b" foo='bar'",
+            b" name=\"dup\"",
+            b" a = \"spaced\"",
+            b" broken=\"",
+            b" external=\"true\" path=\"x.wav\"",
+            b"/",
+        ];
+        let names = crate::session::NamePool::fresh();
+        let (mut derived, mut whole) = (0, 0);
+        for path in inputs {
+            let file = std::fs::read(&path).unwrap();
+            let xml = crate::formats::text_view(crate::session::Format::Dawproject, &file);
+            let old = scan(Cow::Borrowed(&xml[..]), &names).unwrap();
+            let recorded: Vec<usize> = (0..old.doc.elements.len())
+                .filter(|&i| !old.doc.elements[i].attrs.is_empty())
+                .collect();
+            let mut seed = 0x2545_f491_4f6c_dd1du64;
+            let mut next = |n: usize| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                (seed % n as u64) as usize
+            };
+            for _ in 0..400 {
+                let mut edits = Vec::new();
+                let mut used = std::collections::HashSet::new();
+                for _ in 0..1 + next(3) {
+                    let el = &old.doc.elements[recorded[next(recorded.len())]];
+                    if !used.insert(el.tag.start) {
+                        continue;
+                    }
+                    if next(4) == 0 {
+                        let at = el.tag.end - 1 - usize::from(el.is_empty_tag());
+                        edits.push(Edit::insert(at, ADDED[next(ADDED.len())]));
+                    } else {
+                        let a = &el.attrs[next(el.attrs.len())];
+                        edits.push(Edit::replace(a.span.clone(), VALUES[next(VALUES.len())]));
+                    }
+                }
+                edits.sort_by_key(|e| (e.range.start, e.range.end));
+                let new = crate::edit::splice(&xml, edits.clone()).unwrap();
+                let full = scan(Cow::Borrowed(&new[..]), &names);
+                match rescan(old.clone(), &edits, Cow::Borrowed(&new[..]), &names) {
+                    Ok(Rescanned::Derived(doc, _)) => {
+                        derived += 1;
+                        let full = full.unwrap_or_else(|e| {
+                            panic!("derived where the whole scan refuses: {e}, {edits:?}")
+                        });
+                        assert_eq!(doc.doc, full.doc, "{edits:?}");
+                        assert_eq!(doc.tracks, full.tracks, "{edits:?}");
+                        assert_eq!(doc.media, full.media, "{edits:?}");
+                        assert_eq!(doc.external_files, full.external_files, "{edits:?}");
+                        assert_eq!(
+                            (doc.max_id, doc.structure),
+                            (full.max_id, full.structure),
+                            "{edits:?}"
+                        );
+                    }
+                    Ok(Rescanned::Whole(..)) => whole += 1,
+                    Err(e) => panic!("the output is the input with the edits: {e}"),
+                }
+            }
+        }
+        assert!(
+            derived > 200 && whole > 50,
+            "{derived} derived, {whole} whole"
+        );
+    }
+
+    // An output that is not the input with the edits is refused, wherever it differs.
+    #[test]
+    fn rescan_refuses_an_output_other_than_the_input_with_the_edits() {
+        let xml: &[u8] = b"<Project><Structure>\
+            <Track contentType=\"audio\" id=\"id1\" name=\"a\" color=\"#000000\">\
+            <Channel id=\"id2\" role=\"regular\"/></Track></Structure></Project>";
+        let names = crate::session::NamePool::fresh();
+        let old = scan(Cow::Borrowed(xml), &names).unwrap();
+        let span = old.doc.elements[2].attr("color").unwrap().span.clone();
+        let edits = vec![crate::edit::Edit::replace(span, "#3d8fd9")];
+        let good = crate::edit::splice(xml, edits.clone()).unwrap();
+        assert!(matches!(
+            rescan(old.clone(), &edits, Cow::Borrowed(&good[..]), &names),
+            Ok(Rescanned::Derived(..))
+        ));
+        for at in [0, 12, good.len() / 2 - 20, good.len() - 1] {
+            let mut bad = good.clone();
+            bad[at] ^= 0x20;
+            let got = rescan(old.clone(), &edits, Cow::Borrowed(&bad[..]), &names);
+            assert!(got.is_err(), "byte {at}");
+        }
+        let shorter = &good[..good.len() - 1];
+        assert!(rescan(old, &edits, Cow::Borrowed(shorter), &names).is_err());
+    }
+
     fn error_of(xml: &[u8]) -> String {
         scan(Cow::Borrowed(xml), &crate::session::NamePool::fresh())
             .unwrap_err()

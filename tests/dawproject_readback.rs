@@ -176,7 +176,8 @@ fn the_derived_read_back_reads_what_the_whole_scan_reads() {
                     "{name}, {rules_name}"
                 );
                 // (An automated parameter is not read: perivar's test-complex automates one
-                // channel's Volume, which the prediction still sets.)
+                // channel's Volume. The rules decline a fader there; this plan, made by hand,
+                // does not, so its prediction still sets one.)
                 let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
                     (Some(a), Some(b)) => (a - b).abs() < 1e-4,
                     (None, _) => true,

@@ -425,6 +425,16 @@ pub struct FileInput<'a> {
 /// range compared byte for byte (the copies against the input's digests, which also catches
 /// an input rewritten while it was copied). `open` is `None` to plan only.
 ///
+/// An output written whatever the plan (not `only_edits`: `apply --out`) has its copies
+/// started as soon as the container's layout is read, on a thread of their own, at the
+/// places a record reserved for the new project.xml gives them
+/// ([`formats::dawproject::reserve`]): on a container of many media the copy then runs
+/// while project.xml is read, planned and compressed, instead of after. When the plan
+/// writes the container as it was, or the new project.xml does not fit its reservation, the
+/// early copies are stopped before anything else is written and the output is laid out
+/// without one. A project replaced in place starts no copy before its plan edits it: a run
+/// that changes nothing writes nothing.
+///
 /// Errors: as [`process_into_relocated`]; an input whose size or times changed while it
 /// was read and copied (another program saved it meanwhile).
 pub fn process_file_into(
@@ -435,16 +445,146 @@ pub fn process_file_into(
     only_edits: bool,
     relocation: Option<&Relocation>,
 ) -> Result<(Processed, Option<crate::write::Staged>), WriteError> {
-    use formats::dawproject::{DawProject, FileParts};
+    let place = formats::dawproject::reserve::early_copies;
+    process_file_placing(input, rules, limits, open, only_edits, relocation, place)
+}
+
+/// Where the early copies of a container go, from its layout parts: the reservation and each
+/// copy's input range and output offset ([`formats::dawproject::reserve::early_copies`]).
+type Place = fn(&[u8]) -> Option<formats::dawproject::reserve::Placed>;
+
+/// [`process_file_into`], the early copies placed by `place` (a test gives a reservation the
+/// new project.xml cannot fit).
+fn process_file_placing(
+    input: &FileInput<'_>,
+    rules: &RuleSet,
+    limits: &Limits,
+    open: Option<impl FnOnce(usize) -> io::Result<crate::write::Staged>>,
+    only_edits: bool,
+    relocation: Option<&Relocation>,
+    place: Place,
+) -> Result<(Processed, Option<crate::write::Staged>), WriteError> {
+    use formats::dawproject::FileParts;
     let cannot = |e: io::Error| FormatError::whole(format!("cannot be read: {e}"));
     let parts = FileParts::read(input.file, input.path, input.meta, input.cache).map_err(cannot)?;
+    let mut open = open;
+    let early_staged = match open.take_if(|_| !only_edits) {
+        Some(open) => Some(open(parts.bytes.len())?),
+        None => None,
+    };
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        // Whatever way the scope is left, the early copies stop (at their next chunk).
+        let _stop = StopOnDrop(&stop);
+        let early = match &early_staged {
+            Some(staged) => Some(EarlyCopies::start(
+                scope, &parts, input.file, staged, &stop, place,
+            )?),
+            None => None,
+        };
+        process_parts_into(
+            input,
+            &parts,
+            rules,
+            limits,
+            open,
+            early_staged,
+            early,
+            relocation,
+        )
+    })
+}
+
+/// Sets the flag when dropped: stops [`crate::write::copying::copy_early`].
+struct StopOnDrop<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Release);
+    }
+}
+
+/// The copies a reserved record lets start before the read ([`process_file_into`]), on a
+/// thread of their own.
+struct EarlyCopies<'scope> {
+    /// The reservation and the copies' places, sent once the layout is read (`None`: the
+    /// container takes no reservation, nothing is copied).
+    placed: std::sync::mpsc::Receiver<Option<formats::dawproject::reserve::Placed>>,
+    /// Each copy's output range and the digest read back from it once every copy was made;
+    /// `None` when stopped first ([`crate::write::copying::copy_early`]).
+    done: std::thread::ScopedJoinHandle<'scope, io::Result<Option<crate::write::copying::Digests>>>,
+    stop: &'scope std::sync::atomic::AtomicBool,
+}
+
+impl<'scope> EarlyCopies<'scope> {
+    /// Starts the copies into `staged` of the container whose layout parts are `parts`
+    /// (read from `input`), where `place` puts them.
+    ///
+    /// Errors: the staged file cannot be opened again.
+    fn start<'env>(
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        parts: &'env formats::dawproject::FileParts,
+        input: &'env std::fs::File,
+        staged: &crate::write::Staged,
+        stop: &'scope std::sync::atomic::AtomicBool,
+        place: Place,
+    ) -> Result<EarlyCopies<'scope>, WriteError> {
+        let out = staged.try_clone_file()?;
+        let (send, placed) = std::sync::mpsc::channel();
+        let done = scope.spawn(move || {
+            let early = place(&parts.bytes);
+            let copies = early.as_ref().map(|(_, c)| c.clone());
+            let _ = send.send(early);
+            let Some(copies) = copies else {
+                return Ok(None);
+            };
+            crate::write::copying::copy_early(input, &out, &copies, stop)
+        });
+        Ok(EarlyCopies { placed, done, stop })
+    }
+
+    /// The reservation, once the layout is read.
+    fn reservation(&self) -> Option<formats::dawproject::reserve::Placed> {
+        self.placed.recv().ok().flatten()
+    }
+
+    /// Stops the copies and waits for them (they write nowhere after this).
+    fn stop(self) -> io::Result<()> {
+        self.stop.store(true, std::sync::atomic::Ordering::Release);
+        self.join().map(|_| ())
+    }
+
+    /// Waits for the copies: what [`crate::write::copying::copy_early`] returned.
+    fn join(self) -> io::Result<Option<crate::write::copying::Digests>> {
+        self.done
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("the copy panicked")))
+    }
+}
+
+/// [`process_file_into`] once the layout parts are read: with an output staged already
+/// (`early_staged`) and the copies into it started (`early`), or one `open` makes when the
+/// plan needs it.
+#[allow(clippy::too_many_arguments)]
+fn process_parts_into<'scope>(
+    input: &FileInput<'_>,
+    parts: &formats::dawproject::FileParts,
+    rules: &RuleSet,
+    limits: &Limits,
+    open: Option<impl FnOnce(usize) -> io::Result<crate::write::Staged>>,
+    early_staged: Option<crate::write::Staged>,
+    early: Option<EarlyCopies<'scope>>,
+    relocation: Option<&Relocation>,
+) -> Result<(Processed, Option<crate::write::Staged>), WriteError> {
+    use formats::dawproject::{DawProject, FileParts};
+    let cannot = |e: io::Error| FormatError::whole(format!("cannot be read: {e}"));
     let all_parts;
     let read = |parts, cache| {
         DawProject::read_from_file(parts, input.file, input.path, input.meta, limits, cache)
     };
     // Whether the digests the copies are held to come from a remembered check.
     let mut remembered = parts.remembered();
-    let (project, digests) = match read(&parts, input.cache)? {
+    let (project, digests) = match read(parts, input.cache)? {
         Some(read) => read,
         None => {
             remembered = false;
@@ -462,18 +602,52 @@ pub fn process_file_into(
     formats::Project::vet(&project, &mut plan);
     rules::keep_structure(formats::Project::session(&project), &mut plan);
     rules::keep_balance(&mut plan);
-    let open = open.filter(|_| plan.edits_file() || !only_edits);
-    let Some(open) = open else {
-        let processed = Processed {
-            session: formats::Project::into_session(Box::new(project)),
-            plan,
-            output: None,
-        };
-        return Ok((processed, None));
+    let staged = match (early_staged, open) {
+        (Some(staged), _) => staged,
+        (None, Some(open)) if plan.edits_file() => open(parts.bytes.len())?,
+        (None, _) => {
+            let processed = Processed {
+                session: formats::Project::into_session(Box::new(project)),
+                plan,
+                output: None,
+            };
+            return Ok((processed, None));
+        }
     };
-    let staged = open(parts.bytes.len())?;
     let mut sink = crate::write::copying::CopyingStaged::new(staged, input.file, digests);
-    let edits = project.write_pieces_edited(&plan, &mut sink)?;
+    // The reservation the early copies were placed by: taken when the new project.xml fits
+    // it, else the copies are stopped (and waited for) before any byte is written.
+    let reservation = early.as_ref().and_then(EarlyCopies::reservation);
+    let mut early = early;
+    let mut stopped = Ok(());
+    let mut taken = false;
+    let mut tell = |fits: bool| {
+        taken = fits;
+        if !fits && let Some(e) = early.take() {
+            stopped = e.stop();
+        }
+    };
+    let reserved = reservation
+        .as_ref()
+        .map(|(len, _)| formats::dawproject::reserve::Reservation {
+            len: *len,
+            taken: &mut tell,
+        });
+    let edits = project.write_pieces_edited(&plan, &mut sink, reserved)?;
+    stopped?;
+    let early = match (taken, reservation) {
+        (true, Some((_, copies))) => {
+            sink.made_early(copies);
+            early
+        }
+        // No reservation, or one not taken (and the copies stopped).
+        _ => {
+            if let Some(e) = early {
+                e.stop()?;
+            }
+            None
+        }
+    };
     let written = sink.written();
     sink.finish_own()?;
     // Copies that disprove a remembered check: the record is forgotten, so the next run
@@ -485,7 +659,9 @@ pub fn process_file_into(
     };
     let session = if plan.edits_file() {
         let project = (project, edits);
-        verify_copying(&sink, written, project, &plan, limits, relocation, forget)?
+        verify_copying(
+            &sink, written, project, &plan, limits, relocation, early, forget,
+        )?
     } else {
         // A copy of the input: its copies are checked as an edited output's are.
         let session = formats::Project::into_session(Box::new(project));
@@ -505,7 +681,6 @@ pub fn process_file_into(
         synced?;
         session
     };
-    drop(parts);
     unchanged_since_read(input)?;
     let processed = Processed {
         session,
@@ -516,7 +691,8 @@ pub fn process_file_into(
 }
 
 /// [`verify_synced`] for a DAWproject written as pieces ([`process_file_into`]), whose
-/// premix bytes are written out and whose copies are not yet made: the copies are made on a
+/// premix bytes are written out and whose copies are not yet made (or, with `early`, still
+/// landing: waited for first): the copies are made on a
 /// thread of their own, which then reads them back and compares them with the input's
 /// digests, then syncs (the write-back of the copies began as they were made). Meanwhile
 /// premix's own bytes are checked and the session read back (the output's layout and
@@ -525,6 +701,8 @@ pub fn process_file_into(
 /// written with `project`'s edits where they allow) and compared with the plan's prediction,
 /// and the documents are freed on a third thread. On a project of many media, the kernel's
 /// copy and the disk's sync take as long as all the rest.
+// Each argument is one thing the verification needs; bundling them would only rename them.
+#[allow(clippy::too_many_arguments)]
 fn verify_copying(
     sink: &crate::write::copying::CopyingStaged<'_>,
     written: crate::write::Snapshot,
@@ -533,6 +711,9 @@ fn verify_copying(
     plan: &Plan,
     limits: &Limits,
     relocation: Option<&Relocation>,
+    // Copies made before the pieces were laid out, still landing: waited for before the
+    // others are made ([`crate::write::copying::CopyingStaged::made_early`]).
+    early: Option<EarlyCopies<'_>>,
     // Called when the copies do not hold the input's digests.
     forget: impl FnOnce(),
 ) -> Result<Session, WriteError> {
@@ -567,7 +748,16 @@ fn verify_copying(
     let (verified, held, synced) = std::thread::scope(|scope| {
         let (held_tx, held_rx) = std::sync::mpsc::channel();
         let copier = scope.spawn(move || -> io::Result<()> {
-            let held = sink.copy_pending().and_then(|()| sink.copies_hold_here());
+            let landed = match early {
+                Some(e) => e.join().and_then(|read| {
+                    read.ok_or_else(|| io::Error::other("the copies were stopped"))
+                }),
+                None => Ok(Vec::new()),
+            };
+            let held = landed.and_then(|read| {
+                sink.copy_pending()?;
+                sink.copies_hold_here(&read)
+            });
             let go_on = matches!(held, Ok(true));
             let _ = held_tx.send(held);
             if !go_on {
@@ -811,6 +1001,106 @@ mod tests {
     use super::*;
     use crate::plan::{Action, Change, Origin};
     use crate::session::Name;
+
+    /// A container of the sample's project.xml, deflated, and 5 MB of stored audio after it
+    /// (enough for a reservation: [`formats::dawproject::reserve::MIN_COPIED`]).
+    fn container_with_media() -> Vec<u8> {
+        use formats::dawproject::container::tests::{archive, deflated, stored};
+        let sample = std::fs::read("samples/dawproject/messy-session.dawproject").unwrap();
+        let xml = formats::text_view(Format::Dawproject, &sample).into_owned();
+        let media: Vec<u8> = (0..5_000_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+            .collect();
+        archive(
+            &[
+                deflated("project.xml", &xml),
+                stored("audio/a.wav", &media, b"", b""),
+            ],
+            b"",
+        )
+    }
+
+    const RECOLOUR: &str = "version: 1\ncolors:\n  all: \"#3d8fd9\"\nrules:\n  - name: recolour\n    match: {kind: any}\n    color: all\n";
+
+    /// `bytes` written to a file and processed from it into an output written whatever the
+    /// plan (as `apply --out`), its early copies placed by `place`: the output's bytes.
+    fn written_from_file(bytes: &[u8], rules: &str, place: Place) -> Vec<u8> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.dawproject");
+        std::fs::write(&path, bytes).unwrap();
+        let (file, meta) = crate::write::open_regular(&path).unwrap();
+        let input = FileInput {
+            path: &path,
+            file: &file,
+            meta: &meta,
+            cache: None,
+        };
+        let rules = crate::rules::load(rules, "t.yaml").unwrap();
+        let dest = dir.path().join("out.dawproject");
+        let open = Some(|_| crate::write::Staged::create(&dest, None));
+        let limits = Limits::default();
+        let (_, staged) =
+            process_file_placing(&input, &rules, &limits, open, false, None, place).unwrap();
+        staged.expect("an output").commit().unwrap();
+        std::fs::read(&dest).unwrap()
+    }
+
+    /// What the in-memory path writes for `bytes` (no reservation, nothing copied early).
+    fn written_in_memory(bytes: &[u8], rules: &str) -> Vec<u8> {
+        let rules = crate::rules::load(rules, "t.yaml").unwrap();
+        process(Format::Dawproject, bytes, &rules, true)
+            .unwrap()
+            .output
+            .unwrap()
+    }
+
+    /// A reservation of half the input project.xml's compressed length: too small for it.
+    fn too_small(parts: &[u8]) -> Option<formats::dawproject::reserve::Placed> {
+        use formats::dawproject::{PROJECT_XML, container, reserve};
+        let archive = container::layout_of(parts, &[PROJECT_XML]).ok()?;
+        let index = archive.entries.iter().position(|e| e.name == PROJECT_XML)?;
+        let len = archive.entries[index].data.len() as u64 / 2;
+        Some((len, reserve::copy_places(&archive, index, len)))
+    }
+
+    #[test]
+    fn early_copies_lie_where_the_reserved_project_xml_puts_them() {
+        use formats::dawproject::{container, reserve};
+        let bytes = container_with_media();
+        let written = written_from_file(&bytes, RECOLOUR, reserve::early_copies);
+        let in_memory = written_in_memory(&bytes, RECOLOUR);
+        // Both check whole (every CRC) and hold the same project.xml.
+        let limits = Limits::default();
+        let read = |b: &[u8]| {
+            container::read(b, &limits, container::Check::Everything, &["project.xml"]).unwrap()
+        };
+        let ((out, xml), (_, expected)) = (read(&written), read(&in_memory));
+        assert_eq!(xml, expected);
+        // project.xml fills its reservation; the media are the input's bytes, moved.
+        let (input, _) = read(&bytes);
+        let reserved = reserve::reserved_len(&input, 0).expect("a reservation");
+        assert_eq!(out.entries[0].data.len() as u64, reserved);
+        assert_ne!(written, in_memory, "no reservation was taken");
+        let media = |a: &container::Archive, b: &[u8]| b[a.entries[1].span.clone()].to_vec();
+        assert_eq!(media(&out, &written), media(&input, &bytes));
+    }
+
+    #[test]
+    fn a_reservation_too_small_is_not_taken_and_the_copies_are_made_again() {
+        let bytes = container_with_media();
+        assert_eq!(
+            written_from_file(&bytes, RECOLOUR, too_small),
+            written_in_memory(&bytes, RECOLOUR)
+        );
+    }
+
+    #[test]
+    fn a_plan_that_changes_nothing_stops_the_early_copies_and_copies_the_file() {
+        let bytes = container_with_media();
+        let nothing = "version: 1\nrules: []\n";
+        let place = formats::dawproject::reserve::early_copies;
+        assert_eq!(written_from_file(&bytes, nothing, place), bytes);
+    }
 
     fn rename(track: usize, to: &str) -> Change {
         Change {

@@ -113,7 +113,7 @@ fn write(input: &[u8], plan: &Plan) -> (Vec<u8>, Vec<Edit>) {
         input,
         out: &mut out,
     };
-    let edits = project.write_pieces_edited(plan, &mut sink).unwrap();
+    let edits = project.write_pieces_edited(plan, &mut sink, None).unwrap();
     (out, edits)
 }
 

@@ -24,6 +24,9 @@ use std::fs::File;
 use std::io::{self, Seek, Write};
 use std::ops::Range;
 
+/// Byte ranges of a file, each with its digest ([`range_digest`]).
+pub type Digests = Vec<(Range<u64>, u128)>;
+
 /// Where a backend's output goes, as pieces.
 pub trait Pieces {
     /// Bytes premix makes (headers, an edited entry).
@@ -156,6 +159,9 @@ pub struct CopyingStaged<'a> {
     after_gap: bool,
     /// True once the copies are made.
     copied: std::sync::atomic::AtomicBool,
+    /// Copies made before they were laid out ([`CopyingStaged::made_early`]): each input
+    /// range and the output offset it was copied to.
+    early: Vec<(Range<u64>, u64)>,
 }
 
 impl<'a> CopyingStaged<'a> {
@@ -172,7 +178,16 @@ impl<'a> CopyingStaged<'a> {
             written: 0,
             after_gap: false,
             copied: std::sync::atomic::AtomicBool::new(false),
+            early: Vec::new(),
         }
+    }
+
+    /// Says that `copies` (each input range and the output offset it lies at) were made
+    /// in the file already ([`copy_early`], finished before [`CopyingStaged::copy_pending`]
+    /// runs): a copy laid out at the same place is not made again. They are verified as
+    /// every copy is ([`CopyingStaged::copies_hold`]).
+    pub fn made_early(&mut self, copies: Vec<(Range<u64>, u64)>) {
+        self.early = copies;
     }
 
     /// Writes out premix's own bytes, leaving the copies to [`CopyingStaged::copy_pending`]
@@ -180,9 +195,12 @@ impl<'a> CopyingStaged<'a> {
     pub fn finish_own(&mut self) -> io::Result<()> {
         self.staged.finish()?;
         // The file as long as the pieces even when a copy ends it, so that what is read
-        // beside the copies sees its final length.
+        // beside the copies sees its final length; never shortened while copies made early
+        // may still be landing (they end where the pieces say, or were stopped and joined
+        // before the pieces were written: then the file may be longer, and is cut).
         let file = self.staged.file.get_ref().as_file();
-        if file.metadata()?.len() < self.len {
+        let len = file.metadata()?.len();
+        if len < self.len || (len > self.len && self.early.is_empty()) {
             file.set_len(self.len)?;
         }
         Ok(())
@@ -201,8 +219,12 @@ impl<'a> CopyingStaged<'a> {
         }
         let out = self.staged.file.get_ref().as_file();
         for s in &self.segments {
-            if s.copied.is_some() {
-                copy_range(self.input, s.from, out, s.range.clone())?;
+            let made = || {
+                let from = s.from..s.from + (s.range.end - s.range.start);
+                self.early.contains(&(from, s.range.start))
+            };
+            if s.copied.is_some() && !made() {
+                copy_range(self.input, s.from, out, s.range.clone(), None)?;
             }
         }
         Ok(())
@@ -242,11 +264,16 @@ impl<'a> CopyingStaged<'a> {
 
     /// [`CopyingStaged::copies_hold`] on the calling thread alone, never waiting for the
     /// rayon pool: for the thread that makes the copies, which a pool thread may be waiting
-    /// for (`pipeline::verify_copying`).
-    pub fn copies_hold_here(&self) -> io::Result<bool> {
+    /// for (`pipeline::verify_copying`). A copied range of the output listed in `read` was
+    /// read back already, with that digest ([`copy_early`]), and is not read again.
+    pub fn copies_hold_here(&self, read: &[(Range<u64>, u128)]) -> io::Result<bool> {
         let file = File::open(self.staged.path())?;
         for (range, digest) in self.copied_segments() {
-            if range_digest_here(&file, range)? != digest {
+            let found = match read.iter().find(|(r, _)| *r == range) {
+                Some((_, d)) => *d,
+                None => range_digest_here(&file, range)?,
+            };
+            if found != digest {
                 return Ok(false);
             }
         }
@@ -345,12 +372,50 @@ impl Write for CopyingStaged<'_> {
     }
 }
 
+/// Copies each input range of `copies` into `out` at the output offset beside it, file to
+/// file, before the output's pieces are laid out (on a thread of its own, while the project
+/// is read and planned: [`crate::pipeline::process_file_into`]), with the write-back of
+/// each chunk started as [`CopyingStaged::copy_pending`] does, then reads each copy back
+/// from `out` and takes its digest ([`range_digest`]'s), while the project is still being
+/// planned and written: each output range and its digest, for
+/// [`CopyingStaged::copies_hold_here`] to compare with the input's (a copy's bytes are
+/// never written again: premix's own bytes lie elsewhere). Stops between chunks once `stop`
+/// is set: `Ok(None)`, some copies partly made (the caller lays the output out afresh).
+///
+/// Errors: an I/O error; the input ends before a range does.
+pub fn copy_early(
+    input: &File,
+    out: &File,
+    copies: &[(Range<u64>, u64)],
+    stop: &std::sync::atomic::AtomicBool,
+) -> io::Result<Option<Digests>> {
+    let placed = |(from, at): &(Range<u64>, u64)| *at..at + (from.end - from.start);
+    for copy in copies {
+        if !copy_range(input, copy.0.start, out, placed(copy), Some(stop))? {
+            return Ok(None);
+        }
+    }
+    copies
+        .iter()
+        .map(|copy| Ok((placed(copy), range_digest_here(out, placed(copy))?)))
+        .collect::<io::Result<_>>()
+        .map(Some)
+}
+
 /// Copies bytes `from..` of `input` into `out` at `to` (as many as `to` is long), file to
 /// file: `copy_file_range` with explicit offsets on Linux, else (or where the file system
-/// refuses it) a read and a write of 1 MiB at a time.
+/// refuses it) a read and a write of 1 MiB at a time. With `stop`, looks at it between
+/// chunks and returns `Ok(false)` once it is set.
 ///
 /// Errors: an I/O error; the input ends first (it changed on disk while premix copied it).
-fn copy_range(input: &File, from: u64, out: &File, to: Range<u64>) -> io::Result<()> {
+fn copy_range(
+    input: &File,
+    from: u64,
+    out: &File,
+    to: Range<u64>,
+    stop: Option<&std::sync::atomic::AtomicBool>,
+) -> io::Result<bool> {
+    let stopped = || stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::Acquire));
     let len = to.end - to.start;
     let mut done = 0u64;
     #[cfg(target_os = "linux")]
@@ -358,6 +423,9 @@ fn copy_range(input: &File, from: u64, out: &File, to: Range<u64>) -> io::Result
         use std::os::fd::AsRawFd;
         let mut kicked = 0u64;
         while done < len {
+            if stopped() {
+                return Ok(false);
+            }
             // Each chunk's write-back is started once it is copied: the sync that follows
             // the copies then waits for the last chunk only.
             if done - kicked >= WRITE_BACK_CHUNK {
@@ -399,6 +467,9 @@ fn copy_range(input: &File, from: u64, out: &File, to: Range<u64>) -> io::Result
     }
     let mut buf = vec![0u8; (len - done).min(1 << 20) as usize];
     while done < len {
+        if stopped() {
+            return Ok(false);
+        }
         let want = ((len - done) as usize).min(buf.len());
         let n = read_at(input, &mut buf[..want], from + done)?;
         if n == 0 {
@@ -407,7 +478,7 @@ fn copy_range(input: &File, from: u64, out: &File, to: Range<u64>) -> io::Result
         write_all_at(out, &buf[..n], to.start + done)?;
         done += n as u64;
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Copies are made this many bytes at a time, the write-back of each started once it is
@@ -546,14 +617,14 @@ mod tests {
         out.copy(range.clone()).unwrap();
         out.finish_own().unwrap();
         assert!(
-            !out.copies_hold_here().unwrap(),
+            !out.copies_hold_here(&[]).unwrap(),
             "checked before the copy is made"
         );
         out.copy_pending().unwrap();
         let held = std::fs::read(out.staged.path()).unwrap();
         assert_eq!(&held[..3], b"own");
         assert!(held[3..] == input_bytes[7..], "the copy differs");
-        assert!(out.copies_hold_here().unwrap());
+        assert!(out.copies_hold_here(&[]).unwrap());
         assert!(out.copies_hold().unwrap());
         // A byte changed in the output is caught by both checks.
         std::fs::write(out.staged.path(), {
@@ -562,7 +633,7 @@ mod tests {
             damaged
         })
         .unwrap();
-        assert!(!out.copies_hold_here().unwrap());
+        assert!(!out.copies_hold_here(&[]).unwrap());
         assert!(!out.copies_hold().unwrap());
     }
 

@@ -304,6 +304,13 @@ impl Staged {
         self.file.get_ref().path()
     }
 
+    /// Another handle on the temporary file, for writes at explicit offsets from another
+    /// thread ([`copying::copy_early`]); it shares the file's position, which such writes
+    /// neither use nor move.
+    pub fn try_clone_file(&self) -> io::Result<File> {
+        self.file.get_ref().as_file().try_clone()
+    }
+
     /// Gives the staged file the owner, group and mode of the file `meta` describes (see
     /// [`keep_owner_and_mode`]).
     pub fn keep_owner_and_mode(&mut self, meta: &Metadata) -> io::Result<()> {

@@ -209,6 +209,15 @@ pub fn read_trusting(
     Ok((archive, whole))
 }
 
+/// The layout of the archive `bytes` as [`Check::Remembered`] reads it, the local headers of
+/// the entries named in `also` read and checked, nothing inflated (for the copies a
+/// reservation starts before the read: [`super::reserve::early_copies`]).
+///
+/// Errors: as [`read`]'s for the layout.
+pub fn layout_of(bytes: &[u8], also: &[&str]) -> Result<Archive, FormatError> {
+    layout(bytes, &|name| also.iter().any(|w| w.as_bytes() == name))
+}
+
 /// Inflates every entry of `archive` but those named in `except` and checks its size and CRC,
 /// on every core; the first damaged entry (in archive order) is the error. The entries'
 /// data is read from `archive_in`: the whole archive's bytes in memory, or its file (a block
@@ -877,18 +886,30 @@ pub fn write_replacing(
     out: &mut dyn Write,
 ) -> Result<(), crate::formats::WriteError> {
     let mut out = crate::write::copying::InMemory { input: bytes, out };
-    write_pieces(bytes, archive, index, Replacement::Held(new), &mut out)
+    write_pieces(
+        bytes,
+        archive,
+        index,
+        Replacement::Held(new),
+        None,
+        &mut out,
+    )
 }
 
 /// [`write_replacing`] as pieces: the ranges kept as they are ([`copied_ranges`]) are
 /// copies of the input, the rest premix's bytes. `bytes` need only hold the layout (the
 /// end record, the central directory and the replaced entry's local header,
-/// [`read_layout_parts`]).
+/// [`read_layout_parts`]). With `reserved`, held data is filled up to that many compressed
+/// bytes ([`super::reserve`]), so the copies lie where [`super::reserve::copy_places`] says.
+///
+/// Errors: the rewrite would need ZIP64; `reserved` cannot be filled exactly (an internal
+/// error: the caller checks [`super::reserve::padding`]); `out` fails.
 pub fn write_pieces(
     bytes: &[u8],
     archive: &Archive,
     index: usize,
     new: Replacement<'_>,
+    reserved: Option<u64>,
     out: &mut dyn crate::write::copying::Pieces,
 ) -> Result<(), crate::formats::WriteError> {
     let entry = &archive.entries[index];
@@ -897,6 +918,25 @@ pub fn write_pieces(
         Replacement::Stored { crc, size, .. } => (*crc, *size, *size),
     };
     let new_crc = crc;
+    // Filled up to a reserved length with empty blocks before the data ([`super::reserve`]).
+    let padding = match (reserved, &new) {
+        (None, _) => Vec::new(),
+        (Some(len), Replacement::Held(_)) => len
+            .checked_sub(compressed)
+            .and_then(super::reserve::padding)
+            .ok_or_else(|| {
+                FormatError::whole(format!(
+                    "internal error: {compressed} bytes of {} do not fill the {len} reserved",
+                    entry.name
+                ))
+            })?,
+        (Some(_), Replacement::Stored { .. }) => {
+            return Err(
+                FormatError::whole("internal error: a reservation for a stored entry").into(),
+            );
+        }
+    };
+    let compressed = compressed + padding.len() as u64;
     let compressed = u32::try_from(compressed).map_err(|_| too_big(&entry.name))?;
     let size = u32::try_from(size).map_err(|_| too_big(&entry.name))?;
     let old_len = entry.span.len() as i64;
@@ -916,7 +956,11 @@ pub fn write_pieces(
         descriptor.extend_from_slice(&compressed.to_le_bytes());
         descriptor.extend_from_slice(&size.to_le_bytes());
     }
-    let new_len = (header.len() + compressed as usize + descriptor.len()) as i64;
+    let new_len = record_len(entry, u64::from(compressed)) as i64;
+    debug_assert_eq!(
+        new_len as usize,
+        header.len() + compressed as usize + descriptor.len()
+    );
     let delta = new_len - old_len;
     let shift = |offset: usize| -> Result<u32, FormatError> {
         let moved = offset as i64 + if offset >= entry.span.end { delta } else { 0 };
@@ -946,6 +990,7 @@ pub fn write_pieces(
         out.copy(r.clone())?;
     }
     out.bytes(&header)?;
+    out.bytes(&padding)?;
     match new {
         Replacement::Held(new) => out.bytes(&new.data)?,
         Replacement::Stored { feed, .. } => feed(&mut IntoPieces(&mut *out))?,
@@ -957,6 +1002,18 @@ pub fn write_pieces(
     out.bytes(&central)?;
     out.bytes(&eocd)?;
     Ok(())
+}
+
+/// The length of entry `entry`'s record rewritten with `compressed` bytes of data: its local
+/// header as it is, the data, and its data descriptor spelled as [`write_pieces`] spells it.
+pub fn record_len(entry: &Entry, compressed: u64) -> u64 {
+    let header = entry.data.start - entry.span.start;
+    let descriptor = match &entry.descriptor {
+        Some(d) if d.len() == 16 => 16,
+        Some(_) => 12,
+        None => 0,
+    };
+    (header + descriptor) as u64 + compressed
 }
 
 /// The archive `bytes` (laid out as `archive`) as it is, as pieces: the ranges
@@ -1324,7 +1381,7 @@ impl std::io::Seek for MemberReader {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -1473,7 +1530,27 @@ mod tests {
 
     /// A stored entry with an extra field and a comment, as a local header, data and central
     /// record (its offset patched in by [`archive`]).
-    fn stored(name: &str, data: &[u8], extra: &[u8], comment: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    /// A deflated entry's local record and central record (offset 0), as Bitwig writes
+    /// them but without a data descriptor.
+    pub(crate) fn deflated(name: &str, data: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        let (mut local, mut central) = stored(name, data, b"", b"");
+        let packed = deflate(data);
+        let header = LOCAL_LEN + name.len();
+        local.splice(header.., packed.iter().copied());
+        local[8..10].copy_from_slice(&DEFLATE.to_le_bytes());
+        local[18..22].copy_from_slice(&(packed.len() as u32).to_le_bytes());
+        central[10..12].copy_from_slice(&DEFLATE.to_le_bytes());
+        central[20..24].copy_from_slice(&(packed.len() as u32).to_le_bytes());
+        (local, central)
+    }
+
+    /// A stored entry's local record and central record (offset 0).
+    pub(crate) fn stored(
+        name: &str,
+        data: &[u8],
+        extra: &[u8],
+        comment: &[u8],
+    ) -> (Vec<u8>, Vec<u8>) {
         let crc = crc32fast::hash(data).to_le_bytes();
         let len = (data.len() as u32).to_le_bytes();
         let mut local = LOCAL_SIG.to_le_bytes().to_vec();
@@ -1501,7 +1578,8 @@ mod tests {
         (local, central)
     }
 
-    fn archive(entries: &[(Vec<u8>, Vec<u8>)], comment: &[u8]) -> Vec<u8> {
+    /// A ZIP of `entries` (from [`stored`], [`deflated`]) with the archive comment `comment`.
+    pub(crate) fn archive(entries: &[(Vec<u8>, Vec<u8>)], comment: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
         let mut cd = Vec::new();
         for (local, central) in entries {

@@ -17,6 +17,7 @@ pub mod container;
 mod edits;
 pub mod media;
 mod mixer;
+pub mod reserve;
 pub mod scan;
 
 use crate::formats::{FormatError, Project, WriteError};
@@ -689,7 +690,7 @@ impl Project for DawProject<'_> {
             input: self.src,
             out,
         };
-        self.write_pieces(plan, &mut out)
+        self.write_pieces(plan, &mut out, None)
     }
 }
 
@@ -703,8 +704,9 @@ impl DawProject<'_> {
         &self,
         plan: &Plan,
         out: &mut dyn crate::write::copying::Pieces,
+        reservation: Option<reserve::Reservation<'_>>,
     ) -> Result<(), WriteError> {
-        self.write_pieces_edited(plan, out).map(drop)
+        self.write_pieces_edited(plan, out, reservation).map(drop)
     }
 
     /// [`DawProject::write_pieces`], returning the edits made to project.xml, sorted by
@@ -714,7 +716,17 @@ impl DawProject<'_> {
         &self,
         plan: &Plan,
         out: &mut dyn crate::write::copying::Pieces,
+        reservation: Option<reserve::Reservation<'_>>,
     ) -> Result<Vec<crate::edit::Edit>, WriteError> {
+        // Without a reservation, nothing to tell; with one, whether it is taken, before
+        // any byte is written.
+        let reserved_len = reservation.as_ref().map(|r| r.len);
+        let mut reservation = reservation;
+        let mut tell = |taken: bool| -> Option<u64> {
+            let r = reservation.take()?;
+            (r.taken)(taken);
+            taken.then_some(r.len)
+        };
         let index = self
             .archive
             .entries
@@ -722,6 +734,7 @@ impl DawProject<'_> {
             .position(|e| e.name == PROJECT_XML)
             .ok_or_else(|| FormatError::whole("internal error: project.xml went missing"))?;
         if !plan.edits_file() {
+            tell(false);
             container::write_unchanged(self.src, &self.archive, index, out)?;
             return Ok(Vec::new());
         }
@@ -770,7 +783,8 @@ impl DawProject<'_> {
                 size,
                 feed: &feed,
             };
-            container::write_pieces(self.src, &self.archive, index, new, out)?;
+            tell(false);
+            container::write_pieces(self.src, &self.archive, index, new, None, out)?;
             return Ok(edits.into_inner());
         }
         let new = container::compress(method, self.xml().len(), |w| {
@@ -784,8 +798,13 @@ impl DawProject<'_> {
             failed
         })
         .map_err(|e| FormatError::whole(format!("internal error: {e}")))?;
+        let fits = reserved_len.is_some_and(|len| {
+            len.checked_sub(new.data.len() as u64)
+                .is_some_and(|pad| reserve::padding(pad).is_some())
+        });
+        let reserved = tell(fits);
         let new = container::Replacement::Held(&new);
-        container::write_pieces(self.src, &self.archive, index, new, out)?;
+        container::write_pieces(self.src, &self.archive, index, new, reserved, out)?;
         Ok(edits)
     }
 }

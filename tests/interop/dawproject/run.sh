@@ -52,7 +52,8 @@ if [[ -d $CORPUS/dawproject ]]; then
   done < <(find "$CORPUS/dawproject" -maxdepth 1 -name '*.dawproject' -print0 | sort -z)
 fi
 while IFS= read -r -d '' f; do inputs+=("$f"); done < <(find samples -name '*.dawproject' -print0 | sort -z)
-"$ROOT/target/release/examples/generate" dawproject 120 "$WORK/in/generated.dawproject" ||
+# 200 tracks: 6 MB of media after project.xml, which then takes a reserved record (src/formats/dawproject/reserve.rs).
+"$ROOT/target/release/examples/generate" dawproject 200 "$WORK/in/generated.dawproject" ||
   die "examples/generate dawproject"
 inputs+=("$WORK/in/generated.dawproject")
 

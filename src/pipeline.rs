@@ -633,7 +633,7 @@ fn process_parts_into<'scope>(
             len: *len,
             taken: &mut tell,
         });
-    project.write_pieces(&plan, &mut sink, reserved)?;
+    let edits = project.write_pieces_edited(&plan, &mut sink, reserved)?;
     stopped?;
     let early = match (taken, reservation) {
         (true, Some((_, copies))) => {
@@ -658,6 +658,7 @@ fn process_parts_into<'scope>(
         }
     };
     let session = if plan.edits_file() {
+        let project = (project, edits);
         verify_copying(
             &sink, written, project, &plan, limits, relocation, early, forget,
         )?
@@ -696,15 +697,17 @@ fn process_parts_into<'scope>(
 /// digests, then syncs (the write-back of the copies began as they were made). Meanwhile
 /// premix's own bytes are checked and the session read back (the output's layout and
 /// project.xml only: its copied entries are the input's checked bytes, as the digests prove,
-/// [`formats::dawproject::read_back_copy`]) and compared with the plan's prediction, and the
-/// read document is freed on a third thread. On a project of many media, the kernel's copy
-/// and the disk's sync take as long as all the rest.
+/// [`formats::dawproject::read_back_copy`], its project.xml's document derived from the one
+/// written with `project`'s edits where they allow) and compared with the plan's prediction,
+/// and the documents are freed on a third thread. On a project of many media, the kernel's
+/// copy and the disk's sync take as long as all the rest.
 // Each argument is one thing the verification needs; bundling them would only rename them.
 #[allow(clippy::too_many_arguments)]
 fn verify_copying(
     sink: &crate::write::copying::CopyingStaged<'_>,
     written: crate::write::Snapshot,
-    project: formats::dawproject::DawProject<'_>,
+    // The project read and the edits its project.xml was written with.
+    (project, edits): (formats::dawproject::DawProject<'_>, Vec<crate::edit::Edit>),
     plan: &Plan,
     limits: &Limits,
     relocation: Option<&Relocation>,
@@ -716,8 +719,18 @@ fn verify_copying(
 ) -> Result<Session, WriteError> {
     let format = Format::Dawproject;
     let (session, input, document) = project.into_parts();
-    let read = |names: &NamePool| match sink.read_back()? {
-        ReadBack::File(path) => formats::dawproject::read_back_copy(path, &input, limits, names),
+    // What the read-back leaves (the documents) is freed on a thread of its own.
+    let (discard, discarded) = std::sync::mpsc::channel();
+    let from = formats::dawproject::Written { document, edits };
+    // Moved in: the sender is dropped when the read is, so the freeing thread never waits
+    // for a read that failed or never ran.
+    let read = move |names: &NamePool| match sink.read_back()? {
+        ReadBack::File(path) => {
+            let read =
+                formats::dawproject::read_back_copy(path, &input, limits, names, Some(from))?;
+            let _ = discard.send(read.discarded);
+            Ok(read.session)
+        }
         ReadBack::Memory(_) => {
             Err(io::Error::other("a staged file is read back from its file").into())
         }
@@ -753,7 +766,7 @@ fn verify_copying(
             // The disk syncs what its write-back has not yet written.
             sink.sync()
         });
-        scope.spawn(move || drop(document));
+        scope.spawn(move || drop(discarded.recv()));
         let verified = verify(format, sink, check, read, plan, &session);
         let held = held_rx
             .recv()

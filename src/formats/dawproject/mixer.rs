@@ -14,10 +14,28 @@ use crate::edit::Edit;
 use crate::session::{db_to_gain, gain_to_db};
 use std::collections::HashSet;
 
+/// Which bytes of `parameter="` the search looks for first: `p` and `r`, the rarest of them in
+/// DAWproject XML (1.4% and 1.2% of the bench's `project.xml`; `"` is 6%, `=` 3%). memchr's
+/// own ranking, made for prose, takes `"` and `=`, which meet at every attribute: 2.5 times
+/// slower over a `project.xml` that names no parameter.
+struct XmlRank;
+
+impl memchr::arch::all::packedpair::HeuristicFrequencyRank for XmlRank {
+    fn rank(&self, byte: u8) -> u8 {
+        match byte {
+            b'r' => 0,
+            b'p' => 1,
+            _ => 255,
+        }
+    }
+}
+
 /// The ids automation targets name (`Target@parameter`), found in one pass over `xml`.
 pub fn automated(xml: &[u8]) -> HashSet<&[u8]> {
     let needle = b"parameter=\"";
-    memchr::memmem::find_iter(xml, needle)
+    memchr::memmem::FinderBuilder::new()
+        .build_forward_with_ranker(XmlRank, needle)
+        .find_iter(xml)
         .filter_map(|at| {
             let from = at + needle.len();
             let len = memchr::memchr(b'"', &xml[from..])?;
@@ -29,10 +47,9 @@ pub fn automated(xml: &[u8]) -> HashSet<&[u8]> {
 /// The parameter's `value`, when no automation (`automated`) targets it.
 fn value<'a>(doc: &'a DpDocument, automated: &HashSet<&[u8]>, el: usize) -> Option<(f64, El<'a>)> {
     let e = doc.element(el);
-    let v = e.get("value")?.trim().parse::<f64>().ok()?;
-    if e.get("id")
-        .is_some_and(|id| automated.contains(id.as_bytes()))
-    {
+    // As `str::trim` then `str::parse` read it.
+    let v = super::scan::number(e.get_bytes("value"))?;
+    if e.get_bytes("id").is_some_and(|id| automated.contains(id)) {
         return None;
     }
     v.is_finite().then_some((v, e))
@@ -42,9 +59,9 @@ fn value<'a>(doc: &'a DpDocument, automated: &HashSet<&[u8]>, el: usize) -> Opti
 /// `linear` or `decibel`, automated).
 pub fn fader(doc: &DpDocument, automated: &HashSet<&[u8]>, t: usize) -> Option<f64> {
     let (v, e) = value(doc, automated, doc.parameter(t, "Volume")?)?;
-    match e.get("unit") {
-        Some("linear") => Some(v),
-        Some("decibel") => Some(db_to_gain(v)),
+    match e.get_bytes("unit") {
+        Some(b"linear") => Some(v),
+        Some(b"decibel") => Some(db_to_gain(v)),
         _ => None,
     }
 }
@@ -53,10 +70,10 @@ pub fn fader(doc: &DpDocument, automated: &HashSet<&[u8]>, t: usize) -> Option<f
 /// one from -1 to 1 as it is.
 pub fn pan(doc: &DpDocument, automated: &HashSet<&[u8]>, t: usize) -> Option<f64> {
     let (v, e) = value(doc, automated, doc.parameter(t, "Pan")?)?;
-    let bound = |name: &str| e.get(name).and_then(|b| b.trim().parse::<f64>().ok());
-    match (e.get("unit"), bound("min"), bound("max")) {
-        (Some("normalized"), _, _) => Some(2.0 * v - 1.0),
-        (Some("linear"), Some(min), Some(max)) if min == -1.0 && max == 1.0 => Some(v),
+    let bound = |name: &str| super::scan::number(e.get_bytes(name));
+    match (e.get_bytes("unit"), bound("min"), bound("max")) {
+        (Some(b"normalized"), _, _) => Some(2.0 * v - 1.0),
+        (Some(b"linear"), Some(min), Some(max)) if min == -1.0 && max == 1.0 => Some(v),
         _ => None,
     }
 }
@@ -107,4 +124,37 @@ pub fn edits(doc: &DpDocument, t: usize, fader: Option<f64>, pan: Option<f64>) -
         out.extend(set_value(el, value));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The ranked search finds what a plain search finds, wherever the needle lies.
+    #[test]
+    fn automated_finds_every_parameter_a_plain_search_finds() {
+        let mut xml = Vec::new();
+        for i in 0..300 {
+            xml.extend_from_slice(format!("<Volume value=\"{i}\" id=\"id{i}\"/>").as_bytes());
+            if i % 7 == 0 {
+                xml.extend_from_slice(format!("<Target parameter=\"id{i}\"/>").as_bytes());
+            }
+            if i % 11 == 0 {
+                // Near misses and a needle cut by the end.
+                xml.extend_from_slice(
+                    b"<X parameter = \"no\" parameters=\"no\" xparameter=\"id9\"/>",
+                );
+            }
+        }
+        xml.extend_from_slice(b"parameter=\"");
+        let plain: HashSet<&[u8]> = memchr::memmem::find_iter(&xml, b"parameter=\"")
+            .filter_map(|at| {
+                let from = at + 11;
+                let len = memchr::memchr(b'"', &xml[from..])?;
+                Some(&xml[from..from + len])
+            })
+            .collect();
+        assert_eq!(automated(&xml), plain);
+        assert!(automated(&xml).contains(&b"id7"[..]) && automated(&xml).contains(&b"id9"[..]));
+    }
 }

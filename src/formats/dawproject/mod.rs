@@ -5,7 +5,10 @@
 //! [`container`] reads and checks the ZIP and rewrites it by replacing `project.xml` alone,
 //! every other entry copied with its compressed bytes untouched; [`scan`] reads the tracks out
 //! of `project.xml`; [`edits`] spells a plan as text edits to `project.xml`, as Live sets are
-//! edited. A plan with nothing to write returns the original file byte for byte.
+//! edited. A plan with nothing to write returns the original file byte for byte. An output
+//! written from a file is read back ([`read_back_copy`]) from its own bytes, its project.xml's
+//! document derived from the input's where the edits are values inside tags
+//! ([`scan::rescan`]), else scanned whole.
 //!
 //! Bitwig's pre-1.0 JSON prototypes (`project.json`, 2020) are refused, and so is a damaged
 //! container (see [`container`]).
@@ -170,6 +173,34 @@ impl<'a> DawProject<'a> {
         whole: bool,
         names: &NamePool,
     ) -> Result<Self, FormatError> {
+        let mut discarded = Discarded::default();
+        let (project, _) = Self::read_derived(
+            src,
+            limits,
+            check,
+            others,
+            whole,
+            names,
+            None,
+            &mut discarded,
+        )?;
+        Ok(project)
+    }
+
+    /// [`DawProject::read_with`], its project.xml's document derived from `written` where
+    /// the edits allow ([`scan::rescan`]), else scanned whole; what is left of `written`
+    /// goes to `discarded`. Returns whether the document was derived.
+    #[allow(clippy::too_many_arguments)]
+    fn read_derived<'b>(
+        src: &'a [u8],
+        limits: &Limits,
+        check: Check,
+        others: impl FnOnce(&Archive) -> Result<(), FormatError> + Send,
+        whole: bool,
+        names: &NamePool,
+        written: Option<Written<'b>>,
+        discarded: &mut Discarded<'b>,
+    ) -> Result<(Self, bool), FormatError> {
         let (archive, _) = container::read_trusting(src, limits, check, &[], &[PROJECT_XML])?;
         let Some(entry) = archive.entry(PROJECT_XML) else {
             if archive.entry("project.json").is_some() {
@@ -192,19 +223,33 @@ impl<'a> DawProject<'a> {
                         "project.xml is UTF-16; premix reads UTF-8 DAWproject files",
                     ));
                 }
-                scan::scan(xml, names).map_err(|e| in_project_xml(&e))
+                let Some(Written { document, edits }) = written else {
+                    let doc = scan::scan(xml, names).map_err(|e| in_project_xml(&e))?;
+                    return Ok((doc, None, false));
+                };
+                match scan::rescan(document, &edits, xml, names)? {
+                    scan::Rescanned::Derived(doc, old) => Ok((doc, Some(Leftover::Xml(old)), true)),
+                    scan::Rescanned::Whole(xml, old) => {
+                        let doc = scan::scan(xml, names).map_err(|e| in_project_xml(&e))?;
+                        Ok((doc, Some(Leftover::Document(old)), false))
+                    }
+                }
             },
         );
         others?;
-        let doc = doc?;
+        let (doc, leftover, derived) = doc?;
+        if let Some(l) = leftover {
+            discarded.push(l);
+        }
         let session = session_of(&doc, doc.xml(), names);
-        Ok(DawProject {
+        let project = DawProject {
             src,
             archive,
             doc,
             session,
             whole,
-        })
+        };
+        Ok((project, derived))
     }
 
     /// The session, the container's layout and the scanned document, apart: a caller that
@@ -235,6 +280,44 @@ impl<'a> DawProject<'a> {
     }
 }
 
+/// The document a DAWproject's output was written from and the edits of its project.xml
+/// ([`DawProject::write_pieces_edited`]), from which its read-back derives the output's
+/// document ([`scan::rescan`]).
+pub struct Written<'b> {
+    pub document: DpDocument<'b>,
+    /// Sorted by their ranges, as spliced.
+    pub edits: Vec<crate::edit::Edit>,
+}
+
+/// What a read-back leaves to free (documents of tens of thousands of elements and
+/// project.xml's megabytes, milliseconds to free): freed where the caller likes, on a thread
+/// of its own.
+#[derive(Default)]
+pub struct Discarded<'b>(Vec<Leftover<'b>>);
+
+impl<'b> Discarded<'b> {
+    fn push(&mut self, l: Leftover<'b>) {
+        self.0.push(l);
+    }
+}
+
+// Held only to be freed.
+#[allow(dead_code)]
+enum Leftover<'b> {
+    Xml(std::borrow::Cow<'b, [u8]>),
+    Document(DpDocument<'b>),
+    Detached(DpDocument<'static>, Option<Vec<u8>>),
+}
+
+/// What [`read_back_copy`] read.
+pub struct ReadBackCopy<'b> {
+    pub session: Session,
+    /// True when the output's document was derived from the written one ([`scan::rescan`]),
+    /// false when it was scanned whole.
+    pub derived: bool,
+    pub discarded: Discarded<'b>,
+}
+
 /// Reads back the DAWproject at `path` that [`DawProject::write_pieces`] wrote from
 /// the container laid out as `input`, read from its file: its end record, central
 /// directory and project.xml are read and checked, and the central directory must be
@@ -243,20 +326,48 @@ impl<'a> DawProject<'a> {
 /// not read here: they lie in the ranges copied from the input, which the write's byte
 /// check proves equal to the input's checked bytes ([`crate::write::copying`]).
 ///
+/// project.xml is always inflated from the file (its deflate and CRC checked); with
+/// `written` (the document the output was written from and its edits), its document is
+/// derived from that one where the edits allow, reading only the edited tags again
+/// ([`scan::rescan`], as strong a check as scanning it whole), else scanned whole. The
+/// documents read go to the result's `discarded`, to free.
+///
 /// Errors: an I/O error; a damaged container or project.xml, or a central directory
-/// that is not `input`'s.
-pub fn read_back_copy(
+/// that is not `input`'s; a project.xml that is not `written`'s with its edits.
+pub fn read_back_copy<'b>(
     path: &std::path::Path,
     input: &Archive,
     limits: &Limits,
     names: &NamePool,
-) -> Result<Session, crate::formats::WriteError> {
+    written: Option<Written<'b>>,
+) -> Result<ReadBackCopy<'b>, crate::formats::WriteError> {
     let file = std::fs::File::open(path)?;
     let parts = container::read_layout_parts_of(&file, &[PROJECT_XML], false)?;
-    let project =
-        DawProject::read_with(&parts, limits, Check::Remembered, |_| Ok(()), false, names)?;
+    let mut discarded = Discarded::default();
+    let (project, derived) = DawProject::read_derived(
+        &parts,
+        limits,
+        Check::Remembered,
+        |_| Ok(()),
+        false,
+        names,
+        written,
+        &mut discarded,
+    )?;
     container::check_copied_layout(input, &project.archive, PROJECT_XML)?;
-    Ok(project.session)
+    let DawProject { doc, session, .. } = project;
+    let (doc, xml) = doc.detached();
+    let xml = match xml {
+        std::borrow::Cow::Owned(v) => Some(v),
+        std::borrow::Cow::Borrowed(_) => None,
+    };
+    discarded.push(Leftover::Detached(doc, xml));
+    discarded.push(Leftover::Xml(std::borrow::Cow::Owned(parts)));
+    Ok(ReadBackCopy {
+        session,
+        derived,
+        discarded,
+    })
 }
 
 /// What [`DawProject::read_from_file`] reads: the layout parts of the file
@@ -338,7 +449,11 @@ fn in_project_xml(e: &FormatError) -> FormatError {
 #[doc(hidden)]
 pub fn session_of(doc: &DpDocument, xml: &[u8], names: &NamePool) -> Session {
     let tempo = media::tempo(xml);
-    let mut files: Vec<Vec<String>> = vec![Vec::new(); doc.tracks.len()];
+    let mut files: Vec<Vec<String>> = doc
+        .tracks
+        .iter()
+        .map(|t| Vec::with_capacity(t.clips))
+        .collect();
     for m in &doc.media {
         let name = m.path.rsplit(['/', '\\']).next().unwrap_or(&m.path);
         files[m.track].push(name.to_string());
@@ -367,7 +482,10 @@ pub fn session_of(doc: &DpDocument, xml: &[u8], names: &NamePool) -> Session {
             silent: None,
             default_name: None,
             feeds_parent: doc.feeds_parent(index, master),
-            fed_by_tracks: doc.channel_id(index).is_some_and(|id| fed.contains(id)),
+            fed_by_tracks: doc.tracks[index]
+                .channel
+                .and_then(|c| doc.element(c).get_bytes("id"))
+                .is_some_and(|id| fed.contains(id)),
             mixer: crate::session::Mixer {
                 fader: mixer::fader(doc, &automated, index),
                 pan: mixer::pan(doc, &automated, index),
@@ -588,6 +706,18 @@ impl DawProject<'_> {
         out: &mut dyn crate::write::copying::Pieces,
         reservation: Option<reserve::Reservation<'_>>,
     ) -> Result<(), WriteError> {
+        self.write_pieces_edited(plan, out, reservation).map(drop)
+    }
+
+    /// [`DawProject::write_pieces`], returning the edits made to project.xml, sorted by
+    /// their ranges as spliced (none when the plan edits nothing): what the read-back derives
+    /// the output's document from ([`read_back_copy`], [`Written`]).
+    pub fn write_pieces_edited(
+        &self,
+        plan: &Plan,
+        out: &mut dyn crate::write::copying::Pieces,
+        reservation: Option<reserve::Reservation<'_>>,
+    ) -> Result<Vec<crate::edit::Edit>, WriteError> {
         // Without a reservation, nothing to tell; with one, whether it is taken, before
         // any byte is written.
         let reserved_len = reservation.as_ref().map(|r| r.len);
@@ -605,12 +735,8 @@ impl DawProject<'_> {
             .ok_or_else(|| FormatError::whole("internal error: project.xml went missing"))?;
         if !plan.edits_file() {
             tell(false);
-            return Ok(container::write_unchanged(
-                self.src,
-                &self.archive,
-                index,
-                out,
-            )?);
+            container::write_unchanged(self.src, &self.archive, index, out)?;
+            return Ok(Vec::new());
         }
         let mut edits = edits::write(self, plan)?;
         // External paths rewritten, except inside what the plan deletes (a removed track's
@@ -658,13 +784,18 @@ impl DawProject<'_> {
                 feed: &feed,
             };
             tell(false);
-            return container::write_pieces(self.src, &self.archive, index, new, None, out);
+            container::write_pieces(self.src, &self.archive, index, new, None, out)?;
+            return Ok(edits.into_inner());
         }
         let new = container::compress(method, self.xml().len(), |w| {
-            crate::edit::splice_into(self.xml(), edits, w).map_err(|e| match e {
-                crate::edit::SpliceError::Io(io) => io,
-                crate::edit::SpliceError::Conflict(c) => std::io::Error::other(c.to_string()),
+            let mut failed = Ok(());
+            crate::edit::splice_in_place(self.xml(), &mut edits, |piece| {
+                if failed.is_ok() {
+                    failed = w.write_all(piece);
+                }
             })
+            .map_err(|c| std::io::Error::other(c.to_string()))?;
+            failed
         })
         .map_err(|e| FormatError::whole(format!("internal error: {e}")))?;
         let fits = reserved_len.is_some_and(|len| {
@@ -673,6 +804,7 @@ impl DawProject<'_> {
         });
         let reserved = tell(fits);
         let new = container::Replacement::Held(&new);
-        container::write_pieces(self.src, &self.archive, index, new, reserved, out)
+        container::write_pieces(self.src, &self.archive, index, new, reserved, out)?;
+        Ok(edits)
     }
 }

@@ -1,5 +1,8 @@
 //! What premix reads from a DAWproject's `project.xml`: the tracks as the DAW shows them, their
-//! channels, the ids that refer to them, their clips and media.
+//! channels, the ids that refer to them, their clips and media. [`scan`] reads a whole
+//! `project.xml`; [`rescan`] reads one premix wrote by editing values inside start tags,
+//! deriving its document from the original's and tokenizing only the edited tags again (the
+//! read-back that verifies an output, as strong a check as a whole scan: see there).
 //!
 //! Facts, from the schema (`../shared/corpus/schemas/dawproject_Project.xsd`) and the Bitwig
 //! 5.1.6 export in the corpus (`hifa-bitwig516__canon.dawproject`):
@@ -125,6 +128,16 @@ impl<'s> El<'s> {
     pub fn get(&self, name: &str) -> Option<&'s str> {
         self.attr(name).map(|a| self.value(a))
     }
+
+    /// [`El::get`]'s value as bytes, without its UTF-8 check (the scan's tokenizer checked
+    /// every tag it records): to compare ids and keywords, the session's most frequent
+    /// lookups.
+    pub fn get_bytes(&self, name: &str) -> Option<&'s [u8]> {
+        self.attr(name).map(|a| match &a.unescaped {
+            Some(v) => v.as_bytes(),
+            None => &self.xml[a.span.clone()],
+        })
+    }
 }
 
 /// One track (or bare mixer channel) of the project, in display order.
@@ -194,6 +207,31 @@ fn content_types<'e>(el: El<'e>) -> Vec<&'e str> {
 }
 
 impl<'a> DpDocument<'a> {
+    /// The document without its `project.xml`, and the `project.xml` (owned when it was
+    /// inflated): to free them apart, or on another thread than the one owning the bytes a
+    /// stored one borrows.
+    pub fn detached(self) -> (DpDocument<'static>, Cow<'a, [u8]>) {
+        let DpDocument {
+            xml,
+            doc,
+            structure,
+            tracks,
+            max_id,
+            media,
+            external_files,
+        } = self;
+        let rest = DpDocument {
+            xml: Cow::Borrowed(&[]),
+            doc,
+            structure,
+            tracks,
+            max_id,
+            media,
+            external_files,
+        };
+        (rest, xml)
+    }
+
     /// The `project.xml` the document was scanned from.
     pub fn xml(&self) -> &[u8] {
         &self.xml
@@ -251,8 +289,9 @@ impl<'a> DpDocument<'a> {
     }
 
     /// The ids of the channels other channels feed, by a send (not one to itself, which Bitwig
-    /// writes on every FX channel) or by their output (`destination`), in one pass.
-    pub fn fed_channels(&self) -> std::collections::HashSet<&str> {
+    /// writes on every FX channel) or by their output (`destination`), in one pass; as the
+    /// bytes of their unescaped values ([`El::get_bytes`]).
+    pub fn fed_channels(&self) -> std::collections::HashSet<&[u8]> {
         let els = &self.doc.elements;
         let mut fed = std::collections::HashSet::new();
         for el in self.elements() {
@@ -260,17 +299,17 @@ impl<'a> DpDocument<'a> {
             if !matches!(&*el.name, "Channel" | "Send") {
                 continue;
             }
-            let Some(dest) = el.get("destination") else {
+            let Some(dest) = el.get_bytes("destination") else {
                 continue;
             };
             let from = match &*el.name {
-                "Channel" => el.get("id"),
+                "Channel" => el.get_bytes("id"),
                 "Send" => {
                     let mut p = el.parent;
                     while let Some(i) = p.filter(|&i| &*els[i].name != "Channel") {
                         p = els[i].parent;
                     }
-                    p.and_then(|c| self.element(c).get("id"))
+                    p.and_then(|c| self.element(c).get_bytes("id"))
                 }
                 _ => continue,
             };
@@ -285,7 +324,7 @@ impl<'a> DpDocument<'a> {
     /// is not a group, or a bare one in `Structure`.
     pub fn master_channel_id(&self) -> Option<&str> {
         self.elements().find_map(|el| {
-            if &*el.name != "Channel" || el.get("role") != Some("master") {
+            if &*el.name != "Channel" || el.get_bytes("role") != Some(b"master") {
                 return None;
             }
             let parent = self.element(el.parent?);
@@ -301,15 +340,18 @@ impl<'a> DpDocument<'a> {
         let Some(channel) = self.tracks[t].channel else {
             return true;
         };
-        let dest = self.element(channel).get("destination");
+        let dest = self.element(channel).get_bytes("destination");
         let mut p = self.tracks[t].parent;
         while let Some(g) = p {
-            if let Some(id) = self.channel_id(g) {
+            if let Some(id) = self.tracks[g]
+                .channel
+                .and_then(|c| self.element(c).get_bytes("id"))
+            {
                 return dest == Some(id);
             }
             p = self.tracks[g].parent;
         }
-        dest.is_none() || dest == master
+        dest.is_none() || dest == master.map(str::as_bytes)
     }
 
     /// True when element `i` is `ancestor` or inside it.
@@ -442,7 +484,7 @@ fn text(raw: &[u8]) -> Option<String> {
 
 /// A number attribute as the DAW wrote it: trimmed of whitespace (Unicode's, as `str::trim`),
 /// then parsed as `f64`.
-fn number(raw: Option<&[u8]>) -> Option<f64> {
+pub(crate) fn number(raw: Option<&[u8]>) -> Option<f64> {
     let raw = raw?;
     if let Some(n) = short_decimal(raw) {
         return Some(n);
@@ -965,6 +1007,294 @@ fn new_track(
     }
 }
 
+/// What [`rescan`] made of an edited `project.xml`.
+pub enum Rescanned<'a, 'b> {
+    /// The edited document, derived from the original one; with the original's `project.xml`,
+    /// to free.
+    Derived(DpDocument<'a>, Cow<'b, [u8]>),
+    /// The edits are not all inside start tags the document records (or change what the
+    /// incremental read cannot follow): the edited `project.xml`, to scan whole
+    /// ([`scan`]), and what is left of the original document, to free.
+    Whole(Cow<'a, [u8]>, DpDocument<'b>),
+}
+
+/// The document of `new`, the `project.xml` written by splicing `edits` (sorted, as
+/// [`crate::edit::splice_in_place`] leaves them) into the one `old` was scanned from, derived
+/// from `old` where the edits allow it, with the tracks' names made by `names`.
+///
+/// Derived when every edit lies inside the attributes of one start tag `old` records (the
+/// root's, its children's, `Structure`'s elements': renames, recolours, mutes, faders, pans):
+/// - every byte of `new` outside the edits is compared with `old`'s, at offsets shifted by the
+///   edits (the output is the input with the edits, or the write is refused);
+/// - each edited start tag is tokenized again from `new`'s bytes, by the scan's tokenizer and
+///   attribute reader, and must be one start tag of the same element name, empty or not as
+///   before, ending where the original ends shifted; its attributes are taken from it;
+/// - what the scan derives from those elements (the tracks' names, colours, mutes, kinds,
+///   plug-ins, groups: [`structure_tracks`]) is derived again from `new`'s bytes.
+///
+/// As strong as scanning `new` whole: the bytes before an edited tag are the original's, so
+/// the tokenizer reaches its `<` in the state it reached the original's; the tag tokenizes as
+/// one start tag of the same name ending at the same (shifted) place, so the bytes after it,
+/// again the original's, tokenize as they did, with the same elements open. The scan's
+/// results from elements it does not record (clips, media, lanes' tracks, ids) are therefore
+/// those of the original, and from the edited ones they are read from `new`. An edit that
+/// would change more than that (an `id`, which lanes refer to; a file reference's `path` or
+/// `external`; the list of tracks, as a changed channel role or content type could) gives
+/// [`Rescanned::Whole`], as does a tag that no longer reads as one start tag of its name
+/// (the whole scan then says what is wrong, at its line).
+///
+/// Errors: `new` is not `old`'s `project.xml` with `edits` (a byte outside the edits
+/// differs, or its length does not add up): the write did not write what it said.
+pub fn rescan<'a, 'b>(
+    mut old: DpDocument<'b>,
+    edits: &[crate::edit::Edit],
+    new: Cow<'a, [u8]>,
+    names: &crate::session::NamePool,
+) -> Result<Rescanned<'a, 'b>, FormatError> {
+    use crate::formats::xml_tokens::{
+        Token, Tokens, has_duplicate, plain_attributes, quick_xml_attributes,
+    };
+    let before: &[u8] = &old.xml;
+    let after: &[u8] = &new;
+    // Sorted and apart, as spliced (else nothing is assumed: scanned whole).
+    let sorted = edits.windows(2).all(|w| w[0].range.end <= w[1].range.start)
+        && edits
+            .iter()
+            .all(|e| e.range.start <= e.range.end && e.range.end <= before.len());
+    if edits.is_empty() || !sorted {
+        return Ok(Rescanned::Whole(new, old));
+    }
+    let grown: isize = edits
+        .iter()
+        .map(|e| e.content.len() as isize - e.range.len() as isize)
+        .sum();
+    let differs = || {
+        FormatError::whole(
+            "internal error: project.xml as written is not the input's with the plan's edits \
+             (a byte outside the edits differs); nothing written",
+        )
+    };
+    if after.len() as isize != before.len() as isize + grown {
+        return Err(differs());
+    }
+    // The unchanged pieces, each at its shifted place.
+    let mut cursor = 0;
+    let mut shift = 0isize;
+    for e in edits {
+        let at = (cursor as isize + shift) as usize;
+        if before[cursor..e.range.start] != after[at..at + (e.range.start - cursor)] {
+            return Err(differs());
+        }
+        shift += e.content.len() as isize - e.range.len() as isize;
+        cursor = e.range.end;
+    }
+    let at = (cursor as isize + shift) as usize;
+    if before[cursor..] != after[at..] {
+        return Err(differs());
+    }
+    // `p` of `old` in `new`, for a place outside the edits: every edit ending at or before it
+    // moved it. `ends[k]` is where edit `k` ends, `moved[k]` how far the edits before it moved.
+    let ends: Vec<usize> = edits.iter().map(|e| e.range.end).collect();
+    let mut moved = Vec::with_capacity(edits.len() + 1);
+    moved.push(0isize);
+    for e in edits {
+        moved.push(moved[moved.len() - 1] + e.content.len() as isize - e.range.len() as isize);
+    }
+    let shifted = |p: usize| (p as isize + moved[ends.partition_point(|&e| e <= p)]) as usize;
+    // Each edit's start tag (recorded, its attributes holding the edit), once per tag, with
+    // the edits in it: found in one walk of the elements, as the edits, in document order.
+    let elements = &old.doc.elements;
+    let mut edited: Vec<(usize, Range<usize>)> = Vec::new();
+    let mut next = 0;
+    for (k, e) in edits.iter().enumerate() {
+        // The last element whose tag starts at or before the edit.
+        while next < elements.len() && elements[next].tag.start <= e.range.start {
+            next += 1;
+        }
+        let Some(i) = next.checked_sub(1) else {
+            return Ok(Rescanned::Whole(new, old));
+        };
+        let el = &elements[i];
+        // After the name, before the `>` (or `/>`).
+        let attrs_from = el.tag.start + 1 + el.name.len();
+        let attrs_to = el.tag.end - 1 - usize::from(el.is_empty_tag());
+        if e.range.start < attrs_from || e.range.end > attrs_to {
+            return Ok(Rescanned::Whole(new, old));
+        }
+        match edited.last_mut() {
+            Some((last, within)) if *last == i => within.end = k + 1,
+            _ => edited.push((i, k..k + 1)),
+        }
+    }
+    // Each edited tag read again from `new`, as the scan reads a recorded one.
+    let mut name_cache = NameCache::new();
+    let mut attrs: Vec<(&[u8], Range<usize>)> = Vec::with_capacity(16);
+    let mut read: Vec<Vec<Attr>> = Vec::with_capacity(edited.len());
+    for (i, within) in &edited {
+        let el = &elements[*i];
+        // Moved by the edits before it, then by its own.
+        let tag = (el.tag.start as isize + moved[within.start]) as usize
+            ..(el.tag.end as isize + moved[within.end]) as usize;
+        let base = tag.start;
+        let mut tokens = Tokens::new(&after[tag.clone()]);
+        attrs.clear();
+        let Ok((token, plain)) = tokens.next_reading(&mut |k, v| attrs.push((k, v))) else {
+            return Ok(Rescanned::Whole(new, old));
+        };
+        let Token::Start {
+            name,
+            tag: read_tag,
+            empty,
+        } = token
+        else {
+            return Ok(Rescanned::Whole(new, old));
+        };
+        if name != el.name.as_bytes() || read_tag != (0..tag.len()) || empty != el.is_empty_tag() {
+            return Ok(Rescanned::Whole(new, old));
+        }
+        // As the scan reads a recorded tag, with offsets into `new`.
+        let content = tag.start + 1..tag.end - 1 - usize::from(empty);
+        let name_end = content.start + name.len();
+        let mut spans: Vec<(&[u8], Range<usize>)> = attrs
+            .iter()
+            .map(|(k, v)| (*k, v.start + base..v.end + base))
+            .collect();
+        let plain = plain || {
+            spans.clear();
+            plain_attributes(after, content.clone(), name_end, |k, v| spans.push((k, v)))
+        };
+        if (!plain || has_duplicate(&spans))
+            && quick_xml_attributes(after, content, name_end, true, &mut spans).is_err()
+        {
+            return Ok(Rescanned::Whole(new, old));
+        }
+        let mut recorded = Vec::with_capacity(spans.len());
+        for (k, span) in &spans {
+            let raw = &after[span.clone()];
+            let value = if memchr::memchr(b'&', raw).is_none() {
+                None
+            } else {
+                match crate::formats::ardour::xml::unescape(raw) {
+                    Some(Cow::Owned(v)) => Some(v.into_boxed_str()),
+                    Some(Cow::Borrowed(_)) => None,
+                    None => return Ok(Rescanned::Whole(new, old)),
+                }
+            };
+            recorded.push(Attr {
+                name: name_cache.get(k),
+                span: span.clone(),
+                unescaped: value,
+            });
+        }
+        // What lanes and media refer to, and what the scan reads on every element, unchanged.
+        let raw = |attrs: &[Attr], xml: &[u8], name: &str| {
+            attrs
+                .iter()
+                .find(|a| &*a.name == name)
+                .map(|a| xml[a.span.clone()].to_vec())
+        };
+        let refers = |attrs: &[Attr]| {
+            attrs
+                .iter()
+                .any(|a| matches!(&*a.name, "path" | "external"))
+        };
+        if raw(&el.attrs, before, "id") != raw(&recorded, after, "id")
+            || refers(&el.attrs)
+            || refers(&recorded)
+        {
+            return Ok(Rescanned::Whole(new, old));
+        }
+        read.push(recorded);
+    }
+    // Every span moved to `new`, in one walk in document order (no search per span: tens of
+    // thousands of them). An element's end moves as the next element's start outside it
+    // does (or as the end of the document): every edit lies in a recorded tag, so the edits
+    // before its end are those in the tags before that one.
+    let mut next_edit = 0;
+    let mut moved_by = 0isize;
+    let mut at = |p: usize| {
+        while next_edit < ends.len() && ends[next_edit] <= p {
+            moved_by = moved[next_edit + 1];
+            next_edit += 1;
+        }
+        (p as isize + moved_by) as usize
+    };
+    let mut fresh = edited.iter().zip(read).peekable();
+    // The elements whose end is not yet moved, with their ends in `old`.
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let els = &mut old.doc.elements;
+    for i in 0..els.len() {
+        let start = els[i].tag.start;
+        let moved_here = at(start) as isize - start as isize;
+        while let Some(&(o, end)) = open.last().filter(|&&(_, end)| end <= start) {
+            els[o].end = (end as isize + moved_here) as usize;
+            open.pop();
+        }
+        let el = &mut els[i];
+        match fresh.next_if(|((e, _), _)| *e == i) {
+            Some((_, recorded)) => el.attrs = recorded,
+            None => {
+                for a in &mut el.attrs {
+                    a.span = at(a.span.start)..at(a.span.end);
+                }
+            }
+        }
+        open.push((i, el.end));
+        el.tag = (start as isize + moved_here) as usize..at(el.tag.end);
+    }
+    for (o, end) in open {
+        els[o].end = (end as isize + grown) as usize;
+    }
+    for (_, span) in &mut old.external_files {
+        *span = shifted(span.start)..shifted(span.end);
+    }
+    // The tracks read again from `new`; the same elements, so that what refers to them by
+    // index (clips, media) still does.
+    // (Element 0 is the root: a document without `Structure` has no tracks.)
+    let tracks = if old.structure == 0 {
+        Vec::new()
+    } else {
+        structure_tracks(after, &old.doc, old.structure, names)
+    };
+    let same = tracks.len() == old.tracks.len()
+        && tracks.iter().zip(&old.tracks).all(|(t, o)| {
+            (t.element, t.channel, t.bare_channel) == (o.element, o.channel, o.bare_channel)
+        });
+    if !same {
+        return Ok(Rescanned::Whole(new, old));
+    }
+    let tracks = tracks
+        .into_iter()
+        .zip(&old.tracks)
+        .map(|(t, o)| DpTrack {
+            clips: o.clips,
+            disabled_clips: o.disabled_clips,
+            ..t
+        })
+        .collect();
+    let DpDocument {
+        xml,
+        doc,
+        structure,
+        max_id,
+        media,
+        external_files,
+        ..
+    } = old;
+    Ok(Rescanned::Derived(
+        DpDocument {
+            xml: new,
+            doc,
+            structure,
+            tracks,
+            max_id,
+            media,
+            external_files,
+        },
+        xml,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1060,6 +1390,141 @@ mod tests {
             let got = number(Some(v.as_bytes()));
             assert_eq!(got.map(f64::to_bits), expected.map(f64::to_bits), "{v:?}");
         }
+    }
+
+    // The derived document is the whole scan's, field for field, for values and attributes
+    // edited at random inside the recorded tags of the sample and the Bitwig export (escapes,
+    // quotes, markup, ids, roles, bytes that are not UTF-8, added and repeated attributes);
+    // where the whole scan refuses the output, the derivation never stands in for it.
+    #[test]
+    fn rescan_reads_what_the_whole_scan_reads_for_random_edits_in_tags() {
+        use crate::edit::Edit;
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut inputs = vec![root.join("samples/dawproject/messy-session.dawproject")];
+        let canon = root.join("../shared/corpus/dawproject/hifa-bitwig516__canon.dawproject");
+        if canon.is_file() {
+            inputs.push(canon);
+        }
+        const VALUES: &[&[u8]] = &[
+            b"x",
+            b"",
+            b"a &amp; b",
+            b"a &bogus; b",
+            b"a\"b",
+            b"a'b",
+            b"<",
+            b">",
+            b"true",
+            b"false",
+            b"#ff0000",
+            b"#FF00",
+            b"audio",
+            b"tracks",
+            b"notes",
+            b"master",
+            b"effect",
+            b"submix",
+            b"\xff",
+            b" 1.5 ",
+            b"0.25",
+            b"id3",
+            b"id999999",
+            b"caf\xc3\xa9",
+        ];
+        const ADDED: &[&[u8]] = &[
+            b" color=\"#123456\"",
+            b" foo='bar'",
+            b" name=\"dup\"",
+            b" a = \"spaced\"",
+            b" broken=\"",
+            b" external=\"true\" path=\"x.wav\"",
+            b"/",
+        ];
+        let names = crate::session::NamePool::fresh();
+        let (mut derived, mut whole) = (0, 0);
+        for path in inputs {
+            let file = std::fs::read(&path).unwrap();
+            let xml = crate::formats::text_view(crate::session::Format::Dawproject, &file);
+            let old = scan(Cow::Borrowed(&xml[..]), &names).unwrap();
+            let recorded: Vec<usize> = (0..old.doc.elements.len())
+                .filter(|&i| !old.doc.elements[i].attrs.is_empty())
+                .collect();
+            let mut seed = 0x2545_f491_4f6c_dd1du64;
+            let mut next = |n: usize| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                (seed % n as u64) as usize
+            };
+            for _ in 0..400 {
+                let mut edits = Vec::new();
+                let mut used = std::collections::HashSet::new();
+                for _ in 0..1 + next(3) {
+                    let el = &old.doc.elements[recorded[next(recorded.len())]];
+                    if !used.insert(el.tag.start) {
+                        continue;
+                    }
+                    if next(4) == 0 {
+                        let at = el.tag.end - 1 - usize::from(el.is_empty_tag());
+                        edits.push(Edit::insert(at, ADDED[next(ADDED.len())]));
+                    } else {
+                        let a = &el.attrs[next(el.attrs.len())];
+                        edits.push(Edit::replace(a.span.clone(), VALUES[next(VALUES.len())]));
+                    }
+                }
+                edits.sort_by_key(|e| (e.range.start, e.range.end));
+                let new = crate::edit::splice(&xml, edits.clone()).unwrap();
+                let full = scan(Cow::Borrowed(&new[..]), &names);
+                match rescan(old.clone(), &edits, Cow::Borrowed(&new[..]), &names) {
+                    Ok(Rescanned::Derived(doc, _)) => {
+                        derived += 1;
+                        let full = full.unwrap_or_else(|e| {
+                            panic!("derived where the whole scan refuses: {e}, {edits:?}")
+                        });
+                        assert_eq!(doc.doc, full.doc, "{edits:?}");
+                        assert_eq!(doc.tracks, full.tracks, "{edits:?}");
+                        assert_eq!(doc.media, full.media, "{edits:?}");
+                        assert_eq!(doc.external_files, full.external_files, "{edits:?}");
+                        assert_eq!(
+                            (doc.max_id, doc.structure),
+                            (full.max_id, full.structure),
+                            "{edits:?}"
+                        );
+                    }
+                    Ok(Rescanned::Whole(..)) => whole += 1,
+                    Err(e) => panic!("the output is the input with the edits: {e}"),
+                }
+            }
+        }
+        assert!(
+            derived > 200 && whole > 50,
+            "{derived} derived, {whole} whole"
+        );
+    }
+
+    // An output that is not the input with the edits is refused, wherever it differs.
+    #[test]
+    fn rescan_refuses_an_output_other_than_the_input_with_the_edits() {
+        let xml: &[u8] = b"<Project><Structure>\
+            <Track contentType=\"audio\" id=\"id1\" name=\"a\" color=\"#000000\">\
+            <Channel id=\"id2\" role=\"regular\"/></Track></Structure></Project>";
+        let names = crate::session::NamePool::fresh();
+        let old = scan(Cow::Borrowed(xml), &names).unwrap();
+        let span = old.doc.elements[2].attr("color").unwrap().span.clone();
+        let edits = vec![crate::edit::Edit::replace(span, "#3d8fd9")];
+        let good = crate::edit::splice(xml, edits.clone()).unwrap();
+        assert!(matches!(
+            rescan(old.clone(), &edits, Cow::Borrowed(&good[..]), &names),
+            Ok(Rescanned::Derived(..))
+        ));
+        for at in [0, 12, good.len() / 2 - 20, good.len() - 1] {
+            let mut bad = good.clone();
+            bad[at] ^= 0x20;
+            let got = rescan(old.clone(), &edits, Cow::Borrowed(&bad[..]), &names);
+            assert!(got.is_err(), "byte {at}");
+        }
+        let shorter = &good[..good.len() - 1];
+        assert!(rescan(old, &edits, Cow::Borrowed(shorter), &names).is_err());
     }
 
     fn error_of(xml: &[u8]) -> String {

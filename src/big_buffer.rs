@@ -23,6 +23,40 @@ pub fn with_capacity(capacity: usize) -> Vec<u8> {
     buffer
 }
 
+/// Zeroes `buf` and hands its whole pages back to the system (on Linux, `MADV_DONTNEED`:
+/// they read as zeros again and take no memory until written), for a part of a buffer
+/// whose content was moved elsewhere ([`crate::formats::dawproject::FileParts::read`]).
+pub fn release(buf: &mut [u8]) {
+    const PAGE: usize = 4096;
+    let start = buf.as_ptr() as usize;
+    let (first, last) = (
+        start.next_multiple_of(PAGE),
+        (start + buf.len()) / PAGE * PAGE,
+    );
+    if last <= first {
+        buf.fill(0);
+        return;
+    }
+    buf[..first - start].fill(0);
+    buf[last - start..].fill(0);
+    #[cfg(target_os = "linux")]
+    // SAFETY: [first, last) are whole pages of `buf`, which this function borrows mutably;
+    // MADV_DONTNEED on private anonymous memory (a heap allocation) makes them read as zeros
+    // from now on, which is what the caller asks for; nothing else refers to them.
+    let released = unsafe {
+        libc::madvise(
+            first as *mut libc::c_void,
+            last - first,
+            libc::MADV_DONTNEED,
+        ) == 0
+    };
+    #[cfg(not(target_os = "linux"))]
+    let released = false;
+    if !released {
+        buf[first - start..last - start].fill(0);
+    }
+}
+
 #[cfg(target_os = "linux")]
 fn advise_huge_pages(buffer: &Vec<u8>) {
     const HUGE: usize = 2 << 20;
@@ -58,5 +92,17 @@ mod tests {
         b.extend((0..9usize << 20).map(|i| (i % 251) as u8));
         assert!(b.iter().enumerate().all(|(i, &x)| x == (i % 251) as u8));
         assert_eq!(with_capacity(10).capacity(), 10);
+    }
+
+    #[test]
+    fn a_released_part_reads_as_zeros_and_the_rest_is_kept() {
+        let mut b: Vec<u8> = (0..(3usize << 20)).map(|i| (i % 251) as u8 | 1).collect();
+        let (from, to) = (12_345, (2 << 20) + 777);
+        release(&mut b[from..to]);
+        assert!(b[from..to].iter().all(|&x| x == 0));
+        assert!(b[..from].iter().chain(&b[to..]).all(|&x| x != 0));
+        let mut small = [7u8; 100];
+        release(&mut small[10..20]);
+        assert_eq!(small.iter().filter(|&&x| x == 0).count(), 10);
     }
 }

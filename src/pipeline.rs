@@ -721,13 +721,12 @@ fn verify_copying(
     let (session, input, document) = project.into_parts();
     // What the read-back leaves (the documents) is freed on a thread of its own.
     let (discard, discarded) = std::sync::mpsc::channel();
-    let from = formats::dawproject::Written { document, edits };
+    let from = formats::dawproject::Written::for_read_back(document, edits);
     // Moved in: the sender is dropped when the read is, so the freeing thread never waits
     // for a read that failed or never ran.
     let read = move |names: &NamePool| match sink.read_back()? {
         ReadBack::File(path) => {
-            let read =
-                formats::dawproject::read_back_copy(path, &input, limits, names, Some(from))?;
+            let read = formats::dawproject::read_back_copy(path, &input, limits, names, from)?;
             let _ = discard.send(read.discarded);
             Ok(read.session)
         }

@@ -555,3 +555,56 @@ fn a_record_the_copies_disprove_is_not_trusted_again() {
     );
     assert_eq!(fs::read(s.out.join("song.dawproject")).unwrap(), first);
 }
+
+/// The sample's project.xml with one track name of 17 MB (past `dawproject::APART_FROM`),
+/// stored, then a stored media entry: a project.xml read apart from the file's layout.
+fn long_stored_project_xml() -> Vec<u8> {
+    let sample = fs::read(common::sample("dawproject/messy-session.dawproject")).unwrap();
+    let xml = premix::formats::text_view(Format::Dawproject, &sample).into_owned();
+    let name = format!("name=\"{}\"", "x".repeat(17 << 20));
+    let xml = String::from_utf8(xml)
+        .unwrap()
+        .replacen("name=\"Synth Pad\"", &name, 1)
+        .into_bytes();
+    assert!(xml.len() > premix::formats::dawproject::APART_FROM);
+    let media = projgen::dawproject::wav(40_000, 1);
+    projgen::dawproject::zip_raw(&[
+        RawEntry {
+            name: "project.xml".into(),
+            method: 0,
+            crc: crc32fast::hash(&xml),
+            size: xml.len() as u32,
+            data: xml,
+        },
+        RawEntry {
+            name: "audio/stored.wav".into(),
+            method: 0,
+            crc: crc32fast::hash(&media),
+            size: media.len() as u32,
+            data: media,
+        },
+    ])
+}
+
+// A long stored project.xml is held apart from the file's layout (so the read-back can free it:
+// issue #14's memory target); the output is still every byte it should be, unchanged or edited.
+#[test]
+fn a_long_stored_project_xml_read_apart_is_written_back_whole() {
+    let bytes = long_stored_project_xml();
+    let s = setup(&bytes);
+    fs::write(&s.rules, "version: 1\nrules: []\n").unwrap();
+    assert_eq!(
+        written_by_apply_out(&s),
+        bytes,
+        "changed by a plan of nothing"
+    );
+    fs::write(&s.rules, RECOLOUR).unwrap();
+    let written = written_by_apply_out(&s);
+    let rules = premix::rules::load(RECOLOUR, "recolour.yaml").unwrap();
+    let in_memory = premix::pipeline::process(Format::Dawproject, &bytes, &rules, true)
+        .unwrap()
+        .output
+        .unwrap();
+    assert!(written == in_memory, "not the in-memory path's bytes");
+    assert_ne!(written, bytes, "the recolour changed nothing");
+}

@@ -258,6 +258,25 @@ pub fn content<'a>(
     Ok(std::borrow::Cow::Owned(kept))
 }
 
+/// [`content`] of a stored entry whose data was read apart from the archive's bytes (`data`,
+/// owned: [`super::FileParts::read`]), checked as [`content`] checks it.
+///
+/// Errors: `data` is not as long as the entry's; as [`content`].
+pub fn content_apart(
+    data: Vec<u8>,
+    entry: &Entry,
+    limits: &Limits,
+) -> Result<std::borrow::Cow<'static, [u8]>, FormatError> {
+    if entry.method != STORED || data.len() != entry.data.len() {
+        return Err(damaged(
+            entry.data.start,
+            format!("{}: not the stored data read apart", entry.name),
+        ));
+    }
+    check_data(Data::Slice(&data), entry, limits, false)?;
+    Ok(std::borrow::Cow::Owned(data))
+}
+
 /// The sizes of every entry but those named in `except` checked against `limits`, and
 /// nothing else: for entries whose data was checked before (a remembered check).
 pub fn check_sizes(archive: &Archive, limits: &Limits, except: &[&str]) -> Result<(), FormatError> {
@@ -1178,23 +1197,31 @@ pub fn record_len(entry: &Entry, compressed: u64) -> u64 {
 }
 
 /// The archive `bytes` (laid out as `archive`) as it is, as pieces: the ranges
-/// [`write_pieces`] copies, copied, and entry `index`, the central directory and the end
-/// record (which `bytes` must hold) as premix's bytes.
+/// [`write_pieces`] copies, copied, and entry `index` (its data `data`), the central
+/// directory and the end record (which `bytes` must hold) as premix's bytes.
 pub fn write_unchanged(
     bytes: &[u8],
     archive: &Archive,
     index: usize,
+    data: &[u8],
     out: &mut dyn crate::write::copying::Pieces,
 ) -> std::io::Result<()> {
     let entry = &archive.entries[index];
+    // The entry as it was: its header and descriptor from `bytes`, its data `data` (which
+    // `bytes` need not hold: a stored project.xml read apart, `super::FileParts`).
+    let record = |out: &mut dyn crate::write::copying::Pieces| {
+        out.bytes(&bytes[entry.span.start..entry.data.start])?;
+        out.bytes(data)?;
+        out.bytes(&bytes[entry.data.end..entry.span.end])
+    };
     for r in copied_ranges(archive, index) {
         if r.start == entry.span.end as u64 {
-            out.bytes(&bytes[entry.span.clone()])?;
+            record(out)?;
         }
         out.copy(r)?;
     }
     if entry.span.end == archive.central.start {
-        out.bytes(&bytes[entry.span.clone()])?;
+        record(out)?;
     }
     out.bytes(&bytes[archive.central.start..])
 }

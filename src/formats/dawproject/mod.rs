@@ -149,13 +149,17 @@ impl<'a> DawProject<'a> {
             Some(_) => Check::Remembered,
             None => Check::Layout,
         };
-        let project = Self::read_with(
+        let mut discarded = Discarded::default();
+        let (project, _) = Self::read_derived(
             &parts.bytes,
             limits,
             check,
             others,
             false,
             &NamePool::fresh(),
+            None,
+            &mut discarded,
+            parts.take_apart(),
         )?;
         if misfit {
             return Ok(None);
@@ -183,13 +187,16 @@ impl<'a> DawProject<'a> {
             names,
             None,
             &mut discarded,
+            None,
         )?;
         Ok(project)
     }
 
     /// [`DawProject::read_with`], its project.xml's document derived from `written` where
     /// the edits allow ([`scan::rescan`]), else scanned whole; what is left of `written`
-    /// goes to `discarded`. Returns whether the document was derived.
+    /// goes to `discarded`. Returns whether the document was derived. `apart` is a stored
+    /// project.xml's data read apart from `src` ([`FileParts::read`]), which the document then
+    /// owns.
     #[allow(clippy::too_many_arguments)]
     fn read_derived<'b>(
         src: &'a [u8],
@@ -200,6 +207,7 @@ impl<'a> DawProject<'a> {
         names: &NamePool,
         written: Option<Written<'b>>,
         discarded: &mut Discarded<'b>,
+        apart: Option<Vec<u8>>,
     ) -> Result<(Self, bool), FormatError> {
         let (archive, _) = container::read_trusting(src, limits, check, &[], &[PROJECT_XML])?;
         let Some(entry) = archive.entry(PROJECT_XML) else {
@@ -214,7 +222,10 @@ impl<'a> DawProject<'a> {
                 "no project.xml in the container: not a DAWproject file",
             ));
         };
-        let xml = container::content(src, entry, limits)?;
+        let xml = match apart {
+            Some(data) => container::content_apart(data, entry, limits)?,
+            None => container::content(src, entry, limits)?,
+        };
         let (others, doc) = rayon::join(
             || others(&archive),
             || {
@@ -289,6 +300,20 @@ pub struct Written<'b> {
     pub edits: Vec<crate::edit::Edit>,
 }
 
+impl<'b> Written<'b> {
+    /// What a read-back derives from: `document` and its `edits`, or `None` when its
+    /// project.xml is longer than [`DERIVED_UP_TO`]: then `document` is freed here, before
+    /// the output's project.xml is read, so the read-back never holds both (issue #14: a run
+    /// holds less than three times its project).
+    pub fn for_read_back(document: DpDocument<'b>, edits: Vec<crate::edit::Edit>) -> Option<Self> {
+        if document.xml().len() > DERIVED_UP_TO {
+            drop(document);
+            return None;
+        }
+        Some(Written { document, edits })
+    }
+}
+
 /// What a read-back leaves to free (documents of tens of thousands of elements and
 /// project.xml's megabytes, milliseconds to free): freed where the caller likes, on a thread
 /// of its own.
@@ -353,6 +378,7 @@ pub fn read_back_copy<'b>(
         names,
         written,
         &mut discarded,
+        None,
     )?;
     container::check_copied_layout(input, &project.archive, PROJECT_XML)?;
     let DawProject { doc, session, .. } = project;
@@ -378,7 +404,22 @@ pub struct FileParts {
     /// The record of the container's check, remembered under the file's fingerprint: then
     /// only project.xml's local header was read ([`Check::Remembered`]).
     remembered: Option<String>,
+    /// A stored project.xml of [`APART_FROM`] bytes or more, moved out of `bytes` (whose
+    /// pages that held it are released): the document takes it and owns it, so it is freed
+    /// with the document, not with the layout ([`DawProject::read_from_file`]).
+    apart: std::sync::Mutex<Option<Vec<u8>>>,
 }
+
+/// A stored project.xml this long or longer is held apart from the file's layout parts
+/// ([`FileParts::apart`]): for a huge project.xml (a 100 MB track name, `bench/memory.sh`),
+/// the read-back must be able to free the input's before it reads the output's
+/// ([`Written::for_read_back`]), or the run holds three times the project.
+pub const APART_FROM: usize = 16 << 20;
+
+/// A derived read-back ([`scan::rescan`]) holds the input's project.xml beside the output's;
+/// above this many bytes the input's document is freed first and the output scanned whole,
+/// which holds one ([`Written::for_read_back`]).
+pub const DERIVED_UP_TO: usize = 64 << 20;
 
 impl FileParts {
     /// Reads the parts of `file` (at `path`, `meta` taken when it was opened): every local
@@ -397,8 +438,19 @@ impl FileParts {
         let remembered = cache
             .and_then(|c| c.container(path, meta))
             .filter(|r| r.split(' ').next() == Some(CHECKED_RECORD));
-        let bytes = container::read_layout_parts_of(file, &[PROJECT_XML], remembered.is_none())?;
-        Ok(FileParts { bytes, remembered })
+        let mut bytes =
+            container::read_layout_parts_of(file, &[PROJECT_XML], remembered.is_none())?;
+        let apart = std::sync::Mutex::new(stored_apart(&mut bytes));
+        Ok(FileParts {
+            bytes,
+            remembered,
+            apart,
+        })
+    }
+
+    /// The stored project.xml held apart, once ([`FileParts::apart`]).
+    fn take_apart(&self) -> Option<Vec<u8>> {
+        self.apart.lock().ok()?.take()
     }
 
     /// True when the container's check was remembered (only project.xml's local header
@@ -406,6 +458,21 @@ impl FileParts {
     pub fn remembered(&self) -> bool {
         self.remembered.is_some()
     }
+}
+
+/// A stored project.xml of [`APART_FROM`] bytes or more, as read into the layout parts
+/// `bytes`, moved out of them (their pages released: they read as zeros, as parts not read).
+/// `None` otherwise, or when the layout cannot be read (the read that follows says why).
+fn stored_apart(bytes: &mut [u8]) -> Option<Vec<u8>> {
+    let archive = container::layout_of(bytes, &[PROJECT_XML]).ok()?;
+    let entry = archive.entry(PROJECT_XML)?;
+    if entry.method != container::STORED || entry.data.len() < APART_FROM {
+        return None;
+    }
+    let data = bytes.get_mut(entry.data.clone())?;
+    let apart = data.to_vec();
+    crate::big_buffer::release(data);
+    Some(apart)
 }
 
 /// One line: the record's version, then each copied range and its digest.
@@ -735,7 +802,15 @@ impl DawProject<'_> {
             .ok_or_else(|| FormatError::whole("internal error: project.xml went missing"))?;
         if !plan.edits_file() {
             tell(false);
-            container::write_unchanged(self.src, &self.archive, index, out)?;
+            // A stored project.xml's data is the document's text (read apart from `src`
+            // when long: `FileParts`); a deflated one's lies in `src`.
+            let entry = &self.archive.entries[index];
+            let data = if entry.method == container::STORED {
+                self.xml()
+            } else {
+                &self.src[entry.data.clone()]
+            };
+            container::write_unchanged(self.src, &self.archive, index, data, out)?;
             return Ok(Vec::new());
         }
         let mut edits = edits::write(self, plan)?;

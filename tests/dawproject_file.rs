@@ -20,33 +20,7 @@ const RECOLOUR: &str = "version: 1\ncolors:\n  all: \"#3d8fd9\"\nrules:\n  - nam
 
 /// The sample's project.xml (stored), then a stored and a deflated media entry.
 fn container_bytes() -> Vec<u8> {
-    let sample = fs::read(common::sample("dawproject/messy-session.dawproject")).unwrap();
-    let xml = premix::formats::text_view(Format::Dawproject, &sample).into_owned();
-    let stored = projgen::dawproject::wav(40_000, 1);
-    let deflated = projgen::dawproject::wav(30_000, 2);
-    projgen::dawproject::zip_raw(&[
-        RawEntry {
-            name: "project.xml".into(),
-            method: 0,
-            crc: crc32fast::hash(&xml),
-            size: xml.len() as u32,
-            data: xml,
-        },
-        RawEntry {
-            name: "audio/stored.wav".into(),
-            method: 0,
-            crc: crc32fast::hash(&stored),
-            size: stored.len() as u32,
-            data: stored,
-        },
-        RawEntry {
-            name: "audio/deflated.wav".into(),
-            method: 8,
-            crc: crc32fast::hash(&deflated),
-            size: deflated.len() as u32,
-            data: container::deflate(&deflated),
-        },
-    ])
+    container(0, 0)
 }
 
 struct Setup {
@@ -378,7 +352,17 @@ fn xml_len(bytes: &[u8]) -> usize {
 fn container(at: usize, xml_method: u16) -> Vec<u8> {
     let sample = fs::read(common::sample("dawproject/messy-session.dawproject")).unwrap();
     let xml = premix::formats::text_view(Format::Dawproject, &sample).into_owned();
-    let entry = |name: &str, method: u16, data: Vec<u8>| RawEntry {
+    let mut entries = vec![
+        raw_entry("audio/stored.wav", 0, projgen::dawproject::wav(40_000, 1)),
+        raw_entry("audio/deflated.wav", 8, projgen::dawproject::wav(30_000, 2)),
+    ];
+    entries.insert(at, raw_entry("project.xml", xml_method, xml));
+    projgen::dawproject::zip_raw(&entries)
+}
+
+/// An entry named `name` holding `data`, stored (`method` 0) or deflated (8).
+fn raw_entry(name: &str, method: u16, data: Vec<u8>) -> RawEntry {
+    RawEntry {
         name: name.into(),
         method,
         crc: crc32fast::hash(&data),
@@ -388,13 +372,7 @@ fn container(at: usize, xml_method: u16) -> Vec<u8> {
         } else {
             data
         },
-    };
-    let mut entries = vec![
-        entry("audio/stored.wav", 0, projgen::dawproject::wav(40_000, 1)),
-        entry("audio/deflated.wav", 8, projgen::dawproject::wav(30_000, 2)),
-    ];
-    entries.insert(at, entry("project.xml", xml_method, xml));
-    projgen::dawproject::zip_raw(&entries)
+    }
 }
 
 /// `zip` with its central records in the reverse order (the local headers where they were).
@@ -567,22 +545,9 @@ fn long_stored_project_xml() -> Vec<u8> {
         .replacen("name=\"Synth Pad\"", &name, 1)
         .into_bytes();
     assert!(xml.len() > premix::formats::dawproject::APART_FROM);
-    let media = projgen::dawproject::wav(40_000, 1);
     projgen::dawproject::zip_raw(&[
-        RawEntry {
-            name: "project.xml".into(),
-            method: 0,
-            crc: crc32fast::hash(&xml),
-            size: xml.len() as u32,
-            data: xml,
-        },
-        RawEntry {
-            name: "audio/stored.wav".into(),
-            method: 0,
-            crc: crc32fast::hash(&media),
-            size: media.len() as u32,
-            data: media,
-        },
+        raw_entry("project.xml", 0, xml),
+        raw_entry("audio/stored.wav", 0, projgen::dawproject::wav(40_000, 1)),
     ])
 }
 

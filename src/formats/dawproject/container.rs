@@ -806,22 +806,7 @@ fn check_data(
             }
             total += n as u64;
             if total > entry.size || total > max {
-                let message = if total > max {
-                    format!(
-                        "{}: {}",
-                        entry.name,
-                        limits.too_large(total, "the entry, inflated, (at least)")
-                    )
-                } else {
-                    format!(
-                        "{}: inflates past the {} bytes its header gives",
-                        entry.name, entry.size
-                    )
-                };
-                return Err(FormatError {
-                    place: Place::Byte(entry.data.start as u64),
-                    message,
-                });
+                return Err(inflated_past(entry, total, limits));
             }
             hasher.update(&buffer[..n]);
             if keep {
@@ -910,23 +895,7 @@ fn inflate_whole(data: &[u8], entry: &Entry, limits: &Limits) -> Result<Vec<u8>,
             .decompress_uninit(input, &mut past, FlushDecompress::Finish)
             .map_err(|e| bad(&e))?;
         if inflate.total_out() > size as u64 {
-            let total = inflate.total_out();
-            let message = if total > limits.max_project_bytes {
-                format!(
-                    "{}: {}",
-                    entry.name,
-                    limits.too_large(total, "the entry, inflated, (at least)")
-                )
-            } else {
-                format!(
-                    "{}: inflates past the {} bytes its header gives",
-                    entry.name, entry.size
-                )
-            };
-            return Err(FormatError {
-                place: Place::Byte(entry.data.start as u64),
-                message,
-            });
+            return Err(inflated_past(entry, inflate.total_out(), limits));
         }
         if status != Status::StreamEnd {
             return Err(bad(&"incomplete deflate stream"));
@@ -965,6 +934,27 @@ fn inflate_whole(data: &[u8], entry: &Entry, limits: &Limits) -> Result<Vec<u8>,
         ));
     }
     Ok(kept)
+}
+
+/// The error for `entry` inflating to `total` bytes, past its header's size or past
+/// `--max-size` (which is said first).
+fn inflated_past(entry: &Entry, total: u64, limits: &Limits) -> FormatError {
+    let message = if total > limits.max_project_bytes {
+        format!(
+            "{}: {}",
+            entry.name,
+            limits.too_large(total, "the entry, inflated, (at least)")
+        )
+    } else {
+        format!(
+            "{}: inflates past the {} bytes its header gives",
+            entry.name, entry.size
+        )
+    };
+    FormatError {
+        place: Place::Byte(entry.data.start as u64),
+        message,
+    }
 }
 
 /// The deflate level of a rewritten entry: 1, the fastest. Any deflate level reads back the

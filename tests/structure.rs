@@ -325,3 +325,43 @@ fn folders_with_processing_keep_their_tracks_and_their_signal_path() {
     let again = pipeline::process(Format::Rpp, &output, &RuleSet::default_rules(), true).unwrap();
     assert!(!again.plan.edits_file(), "{:?}", again.plan.changes);
 }
+
+/// A folder that is an existing bus and takes tracks is judged as it will be after the run:
+/// a "Perc" folder of kick and overheads that the xylophone joins (as the PERC bus, by name)
+/// is no longer only the drum group, so the DRUMS bus is made inside it in the same run. It
+/// was judged on the folder as it was (the drum group, coloured as drums), and a second run
+/// then made the bus the first had declined (found by the `rpp` fuzz target).
+#[test]
+fn a_folder_that_takes_tracks_is_judged_as_it_will_be_and_a_second_run_changes_nothing() {
+    let item = "    <ITEM\n      POSITION 0\n      LENGTH 1\n      <SOURCE WAVE\n        FILE \"a.wav\"\n      >\n    >\n";
+    let rpp = format!(
+        "<REAPER_PROJECT 0.1 \"7.0\" 0\n  <TRACK\n    NAME \"Perc\"\n    ISBUS 1 1\n  >\n  \
+         <TRACK\n    NAME \"Kick\"\n    ISBUS 0 0\n{item}  >\n  <TRACK\n    NAME \"Overheads\"\n    \
+         ISBUS 2 -1\n{item}  >\n  <TRACK\n    NAME \"Xylophone\"\n    ISBUS 0 0\n{item}  >\n>\n"
+    );
+    let rules = RuleSet::default_rules();
+    let first = pipeline::process(Format::Rpp, rpp.as_bytes(), &rules, true).unwrap();
+    let output = first.output.expect("the first run writes");
+    let after = read_back(Format::Rpp, &output);
+    let tree: Vec<(usize, &str)> = after
+        .tracks
+        .iter()
+        .map(|t| (after.depth(t.index), t.name.as_str()))
+        .collect();
+    assert_eq!(
+        tree,
+        [
+            (0, "Perc"),
+            (1, "DRUMS"),
+            (2, "Kick"),
+            (2, "Overheads"),
+            (1, "Xylophone"),
+        ]
+    );
+    let second = pipeline::process(Format::Rpp, &output, &rules, true).unwrap();
+    assert!(
+        !second.plan.edits_file(),
+        "a second run changes nothing: {:?}",
+        second.plan.changes
+    );
+}

@@ -143,6 +143,22 @@ pub(super) fn place(session: &Session, decls: &[Decl<'_>], wants: &[Want<'_>], p
     };
     let unused = unused_origins(plan, n);
     let counts = |u: usize, b: usize| counts_towards_minimum(&unused, u, &origin_of(u, b));
+    // What each folder will hold once the moves into existing buses are made: a new bus is
+    // judged against the folder as it will be, not as it was. (A "Perc" folder of kick and
+    // overheads that a xylophone joins as the PERC bus is no longer the drum folder; judged
+    // on the folder as it was, a second run would make the DRUMS bus the first declined.)
+    let mut holds_after = children.clone();
+    for (b, units) in candidates.iter().enumerate() {
+        if let Some(bus) = decls[b].existing
+            && session.reaches_master(Some(bus))
+        {
+            holds_after[bus].extend(units.iter().copied().filter(|&u| {
+                tracks[u].feeds_parent
+                    && tracks[u].parent == tracks[bus].parent
+                    && refusal(session, &unused, bus, u).is_none()
+            }));
+        }
+    }
     for (b, units) in candidates.iter().enumerate() {
         if units.is_empty() {
             continue;
@@ -220,9 +236,9 @@ pub(super) fn place(session: &Session, decls: &[Decl<'_>], wants: &[Want<'_>], p
                 }
                 if let Some(h) = home
                     && let Some(why) =
-                        already_grouped(session, plan, &children[h], members, h, decl)
+                        already_grouped(session, plan, &holds_after[h], members, h, decl)
                 {
-                    if children[h].iter().all(|c| members.contains(c)) {
+                    if holds_after[h].iter().all(|c| members.contains(c)) {
                         // The folder is this bus already: it takes the bus's colour, as its
                         // tracks do (a "Percussion" folder of kick, snare and overheads is
                         // the drum group, coloured as drums).
@@ -246,26 +262,16 @@ pub(super) fn place(session: &Session, decls: &[Decl<'_>], wants: &[Want<'_>], p
         for (parent, members) in &by_parent {
             if *parent == home {
                 for &u in members {
-                    if let BusRef::Existing(bus) = target
-                        && session.ancestors(bus).any(|a| a == u)
-                    {
-                        plan.notes.push(Note {
-                            track: Some(u),
-                            message: format!(
-                                "not moved into bus {}: the bus is inside it",
-                                decl.name
-                            ),
-                            origin: Some(origin_of(u, b)),
-                        });
-                        continue;
-                    }
-                    if let BusRef::Existing(bus) = target
-                        && tracks[bus].muted
-                        && audible(session, &unused, u)
-                    {
-                        plan.notes.push(Note {
-                            track: Some(u),
-                            message: format!(
+                    let refused = match target {
+                        BusRef::Existing(bus) => refusal(session, &unused, bus, u),
+                        BusRef::New(_) => None,
+                    };
+                    if let Some(refused) = refused {
+                        let message = match refused {
+                            Refusal::BusInside => {
+                                format!("not moved into bus {}: the bus is inside it", decl.name)
+                            }
+                            Refusal::Muted => format!(
                                 "not moved into bus {}: the bus is muted, and moving {} there would silence it",
                                 decl.name,
                                 if session.tracks.iter().any(|t| t.parent == Some(u)) {
@@ -274,6 +280,10 @@ pub(super) fn place(session: &Session, decls: &[Decl<'_>], wants: &[Want<'_>], p
                                     "a track that plays"
                                 }
                             ),
+                        };
+                        plan.notes.push(Note {
+                            track: Some(u),
+                            message,
                             origin: Some(origin_of(u, b)),
                         });
                         continue;
@@ -309,6 +319,25 @@ pub(super) fn place(session: &Session, decls: &[Decl<'_>], wants: &[Want<'_>], p
         }
     }
     keep_structure(session, plan);
+}
+
+/// Why unit `u` (a track or a folder) does not go into the existing bus `bus` its rule names.
+enum Refusal {
+    /// The bus sits inside `u`.
+    BusInside,
+    /// The bus is muted and `u` is heard: moving it there would silence it.
+    Muted,
+}
+
+/// Whether unit `u` is kept out of the existing bus `bus`, and why (`None`: it may go in).
+fn refusal(session: &Session, unused: &[Option<Origin>], bus: usize, u: usize) -> Option<Refusal> {
+    if session.ancestors(bus).any(|a| a == u) {
+        Some(Refusal::BusInside)
+    } else if session.tracks[bus].muted && audible(session, unused, u) {
+        Some(Refusal::Muted)
+    } else {
+        None
+    }
 }
 
 /// Gives folder `folder` the colour of `decl`'s bus (replacing a colour the plan gave it

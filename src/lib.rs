@@ -13,6 +13,7 @@ pub mod batch;
 pub mod big_buffer;
 pub mod cli;
 pub mod config;
+pub mod deflate_splice;
 pub mod edit;
 pub mod findings;
 pub mod formats;

@@ -101,6 +101,21 @@ impl ParallelGzip {
     }
 }
 
+impl ParallelGzip {
+    /// Ends the deflate data without ending the stream: the last block sync-flushed (a byte
+    /// boundary, no block final), so more deflate blocks may follow. Returns the raw deflate
+    /// data (no gzip header), the CRC-32 state and the length of what was written.
+    pub fn finish_open(mut self) -> io::Result<(Vec<u8>, crc32fast::Hasher, u64)> {
+        let current = std::mem::take(&mut self.current);
+        if !current.is_empty() {
+            self.batch.push(current);
+        }
+        self.flush_batch(false)?;
+        self.out.drain(..10);
+        Ok((self.out, self.crc, self.total))
+    }
+}
+
 impl io::Write for ParallelGzip {
     fn write(&mut self, mut bytes: &[u8]) -> io::Result<usize> {
         let written = bytes.len();

@@ -25,6 +25,7 @@
 //! entry from parsed metadata (its own version fields and flags, no data descriptor, its own
 //! extra fields), so the copies are not byte for byte.
 
+use crate::deflate_splice::BlockStart;
 use crate::formats::{FormatError, Place};
 use crate::limits::Limits;
 use flate2::Compression;
@@ -243,19 +244,21 @@ pub fn check_others(
 }
 
 /// The content of `entry` of the archive `bytes`, checked (size, limit, CRC-32): a stored
-/// entry borrowed where it lies, a deflated one inflated.
+/// entry borrowed where it lies, a deflated one inflated, with where its deflate blocks
+/// after the first start (none for a stored one).
 pub fn content<'a>(
     bytes: &'a [u8],
     entry: &Entry,
     limits: &Limits,
-) -> Result<std::borrow::Cow<'a, [u8]>, FormatError> {
+) -> Result<(std::borrow::Cow<'a, [u8]>, Vec<BlockStart>), FormatError> {
     if entry.method == STORED {
         let data = &bytes[entry.data.clone()];
         check_data(Data::Slice(data), entry, limits, false)?;
-        return Ok(std::borrow::Cow::Borrowed(data));
+        return Ok((std::borrow::Cow::Borrowed(data), Vec::new()));
     }
-    let kept = inflate_checked(bytes, entry, limits, true)?.unwrap_or_default();
-    Ok(std::borrow::Cow::Owned(kept))
+    within_limit(entry, limits)?;
+    let (kept, blocks) = inflate_recording(&bytes[entry.data.clone()], entry, limits)?;
+    Ok((std::borrow::Cow::Owned(kept), blocks))
 }
 
 /// [`content`] of a stored entry whose data was read apart from the archive's bytes (`data`,
@@ -855,7 +858,16 @@ fn check_data(
 /// deflate data, data that ends before its compressed size, fewer bytes than the header
 /// gives and a bad CRC.
 fn inflate_whole(data: &[u8], entry: &Entry, limits: &Limits) -> Result<Vec<u8>, FormatError> {
-    use flate2::{Decompress, FlushDecompress, Status};
+    inflate_recording(data, entry, limits).map(|(kept, _)| kept)
+}
+
+/// [`inflate_whole`], with where each of the data's deflate blocks after the first starts
+/// (what a rewrite may keep of it: [`crate::deflate_splice`]).
+fn inflate_recording(
+    data: &[u8],
+    entry: &Entry,
+    limits: &Limits,
+) -> Result<(Vec<u8>, Vec<BlockStart>), FormatError> {
     let bad = |e: &dyn std::fmt::Display| {
         damaged(
             entry.data.start,
@@ -865,39 +877,36 @@ fn inflate_whole(data: &[u8], entry: &Entry, limits: &Limits) -> Result<Vec<u8>,
     // within_limit: the size fits in memory, and the buffer is no larger than the limit.
     let size = entry.size as usize;
     let mut kept = crate::big_buffer::with_capacity(size);
-    let mut inflate = Decompress::new(false);
+    let mut inflate = crate::deflate_splice::Inflater::new();
+    let mut blocks = Vec::new();
     let mut hasher = crc32fast::Hasher::new();
     const STEP: usize = 1 << 20;
     let mut ended = false;
-    while !ended && kept.len() < size {
+    // One byte of room past the header's size: the stream must end before it is used.
+    let mut past = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+    while !ended {
         let before = kept.len();
-        let room = &mut kept.spare_capacity_mut()[..(size - before).min(STEP)];
         let input = &data[inflate.total_in() as usize..];
-        let status = inflate
-            .decompress_uninit(input, room, FlushDecompress::Finish)
-            .map_err(|e| bad(&e))?;
-        let written = (inflate.total_out() as usize) - before;
-        // SAFETY: `decompress_uninit` initialised the first `written` bytes of `room`, the
-        // spare capacity right after the buffer's `before` bytes (`total_out` counts them).
-        unsafe { kept.set_len(before + written) };
-        hasher.update(&kept[before..]);
-        ended = status == Status::StreamEnd;
-        if !ended && written == 0 {
-            // No room left unused, so the input ran out: the stream stops short.
-            return Err(bad(&"incomplete deflate stream"));
-        }
-    }
-    if !ended {
-        // The buffer is full: the stream must end here, with no byte more.
-        let mut past = [std::mem::MaybeUninit::<u8>::uninit(); 1];
-        let input = &data[inflate.total_in() as usize..];
-        let status = inflate
-            .decompress_uninit(input, &mut past, FlushDecompress::Finish)
-            .map_err(|e| bad(&e))?;
-        if inflate.total_out() > size as u64 {
+        let full = before == size;
+        let room = if full {
+            &mut past[..]
+        } else {
+            &mut kept.spare_capacity_mut()[..(size - before).min(STEP)]
+        };
+        let step = inflate.inflate(input, room).map_err(|e| bad(&e))?;
+        if full && step.written > 0 {
             return Err(inflated_past(entry, inflate.total_out(), limits));
         }
-        if status != Status::StreamEnd {
+        if !full {
+            // SAFETY: `inflate` initialised the first `written` bytes of `room`, the spare
+            // capacity right after the buffer's `before` bytes.
+            unsafe { kept.set_len(before + step.written) };
+            hasher.update(&kept[before..]);
+        }
+        blocks.extend(step.next_block);
+        ended = step.ended;
+        if !ended && step.read == 0 && step.written == 0 {
+            // No progress with room to spare: the input ran out, the stream stops short.
             return Err(bad(&"incomplete deflate stream"));
         }
     }
@@ -933,7 +942,7 @@ fn inflate_whole(data: &[u8], entry: &Entry, limits: &Limits) -> Result<Vec<u8>,
             ),
         ));
     }
-    Ok(kept)
+    Ok((kept, blocks))
 }
 
 /// The error for `entry` inflating to `total` bytes, past its header's size or past
@@ -1001,6 +1010,47 @@ pub fn compress(
         crc,
         size,
         data: gz,
+    })
+}
+
+/// [`compress`], keeping the original's deflate data from a block on: with `kept` (the
+/// original entry's deflate data and a block start in it, [`crate::deflate_splice::kept_from`]),
+/// the pieces `feed` writes are the new content before that block, deflated and followed by
+/// the original's bits from the block on, which inflate to `tail` (the original's content
+/// from the block on); the CRC-32 and size are the whole new content's.
+pub fn compress_keeping(
+    method: u16,
+    size_hint: usize,
+    kept: Option<(&[u8], BlockStart)>,
+    tail: &[u8],
+    feed: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<NewData> {
+    let Some((original, from)) = kept.filter(|_| method == DEFLATE) else {
+        return compress(method, size_hint, feed);
+    };
+    // The kept content's CRC-32 on a thread of its own while the start is deflated (`feed`
+    // borrows the edits and is not `Send`).
+    let (tail_crc, start) = std::thread::scope(|scope| {
+        let tail_crc = scope.spawn(|| {
+            let mut h = crc32fast::Hasher::new();
+            h.update(tail);
+            h
+        });
+        let start = (|| {
+            let mut gz = crate::parallel_gzip::ParallelGzip::new(LEVEL, 0, size_hint / 6);
+            feed(&mut gz)?;
+            gz.finish_open()
+        })();
+        (tail_crc.join().expect("a CRC-32 does not panic"), start)
+    });
+    let (mut data, mut crc, size) = start?;
+    data.reserve(original.len() - (from.bit / 8) as usize + 4);
+    crate::deflate_splice::append_kept(&mut data, original, from);
+    crc.combine(&tail_crc);
+    Ok(NewData {
+        crc: crc.finalize(),
+        size: size + tail.len() as u64,
+        data,
     })
 }
 
@@ -1970,7 +2020,7 @@ pub(crate) mod tests {
                 b"",
             );
             let (a, _) = read(&zip, limits, Check::Layout, &[]).unwrap();
-            let content = content(&zip, &a.entries[0], limits).map(|c| c.into_owned());
+            let content = content(&zip, &a.entries[0], limits).map(|c| c.0.into_owned());
             let read = read(&zip, limits, Check::Layout, &["project.xml"]);
             assert_eq!(
                 read.map(|(_, mut w)| w.remove(0).unwrap()),

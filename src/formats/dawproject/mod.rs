@@ -40,6 +40,9 @@ pub struct DawProject<'a> {
     session: Session,
     /// True when `src` is the whole file (it can be written in memory).
     whole: bool,
+    /// Where the deflate blocks of project.xml's data start (after the first; none when it
+    /// is stored): a rewrite keeps those after its last edit ([`crate::deflate_splice`]).
+    blocks: Vec<crate::deflate_splice::BlockStart>,
 }
 
 /// The digest of each byte range of the input file its output copies as it is
@@ -222,8 +225,8 @@ impl<'a> DawProject<'a> {
                 "no project.xml in the container: not a DAWproject file",
             ));
         };
-        let xml = match apart {
-            Some(data) => container::content_apart(data, entry, limits)?,
+        let (xml, blocks) = match apart {
+            Some(data) => (container::content_apart(data, entry, limits)?, Vec::new()),
             None => container::content(src, entry, limits)?,
         };
         let (others, doc) = rayon::join(
@@ -259,6 +262,7 @@ impl<'a> DawProject<'a> {
             doc,
             session,
             whole,
+            blocks,
         };
         Ok((project, derived))
     }
@@ -862,17 +866,30 @@ impl DawProject<'_> {
             container::write_pieces(self.src, &self.archive, index, new, None, out)?;
             return Ok(edits.into_inner());
         }
-        let new = container::compress(method, self.xml().len(), |w| {
-            let mut failed = Ok(());
-            crate::edit::splice_in_place(self.xml(), &mut edits, |piece| {
-                if failed.is_ok() {
-                    failed = w.write_all(piece);
-                }
+        // The original's deflate blocks after the last edit are kept as they are; only the
+        // project.xml before them is deflated again.
+        let xml = self.xml();
+        let edited_to = edits.iter().map(|e| e.range.end).max().unwrap_or(0) as u64;
+        let kept = crate::deflate_splice::kept_from(&self.blocks, edited_to, xml.len() as u64);
+        let (start, kept) = match kept {
+            Some(from) => {
+                let original = &self.src[self.archive.entries[index].data.clone()];
+                (&xml[..from.at as usize], Some((original, from)))
+            }
+            None => (xml, None),
+        };
+        let new =
+            container::compress_keeping(method, start.len(), kept, &xml[start.len()..], |w| {
+                let mut failed = Ok(());
+                crate::edit::splice_in_place(start, &mut edits, |piece| {
+                    if failed.is_ok() {
+                        failed = w.write_all(piece);
+                    }
+                })
+                .map_err(|c| std::io::Error::other(c.to_string()))?;
+                failed
             })
-            .map_err(|c| std::io::Error::other(c.to_string()))?;
-            failed
-        })
-        .map_err(|e| FormatError::whole(format!("internal error: {e}")))?;
+            .map_err(|e| FormatError::whole(format!("internal error: {e}")))?;
         let fits = reserved_len.is_some_and(|len| {
             len.checked_sub(new.data.len() as u64)
                 .is_some_and(|pad| reserve::padding(pad).is_some())

@@ -903,7 +903,16 @@ fn inflate_recording(
             unsafe { kept.set_len(before + step.written) };
             hasher.update(&kept[before..]);
         }
-        blocks.extend(step.next_block);
+        // One block start per window of content at most: a stream of tiny (or empty) blocks
+        // records no more than the content's length over 32 KiB, and a kept block is at most
+        // that much later than the first one could be.
+        if let Some(b) = step.next_block
+            && blocks
+                .last()
+                .is_none_or(|l: &BlockStart| b.at >= l.at + crate::deflate_splice::WINDOW)
+        {
+            blocks.push(b);
+        }
         ended = step.ended;
         if !ended && step.read == 0 && step.written == 0 {
             // No progress with room to spare: the input ran out, the stream stops short.
@@ -2004,6 +2013,41 @@ pub(crate) mod tests {
             .read_to_end(&mut inflated)
             .unwrap();
         assert_eq!(inflated, b"<Project/>");
+    }
+
+    // A stream of many small blocks records a block start per 32 KiB of content at most (a
+    // hostile one of tiny blocks costs no memory per block), each one a real block start.
+    #[test]
+    fn block_starts_are_recorded_a_window_apart_at_most() {
+        let mut data = Vec::new();
+        let mut xml = Vec::new();
+        for i in 0..20_000u32 {
+            // A stored block of 100 bytes: BFINAL 0, BTYPE 00, LEN, NLEN, the bytes.
+            let bytes = format!("<T n=\"{i:08}\"/>").repeat(7)[..100].to_string();
+            data.extend_from_slice(&[0, 100, 0, !100u8, 0xff]);
+            data.extend_from_slice(bytes.as_bytes());
+            xml.extend_from_slice(bytes.as_bytes());
+        }
+        data.extend_from_slice(&[1, 0, 0, 0xff, 0xff]); // an empty final stored block
+        let (crc, len) = (crc32fast::hash(&xml), xml.len() as u32);
+        let zip = archive(
+            &[raw("project.xml", DEFLATE, &data, crc, len, b"", b"")],
+            b"",
+        );
+        let limits = Limits::default();
+        let (a, _) = read(&zip, &limits, Check::Layout, &[]).unwrap();
+        let (content, blocks) = content(&zip, &a.entries[0], &limits).unwrap();
+        assert!(*content == *xml);
+        // The first after the first block, then one per 32 800 bytes (blocks of 100).
+        assert_eq!(blocks.len(), xml.len().div_ceil(32_800), "{blocks:?}");
+        for pair in blocks.windows(2) {
+            assert!(pair[1].at >= pair[0].at + crate::deflate_splice::WINDOW);
+        }
+        for b in &blocks {
+            // Each a stored block's header: 105 bytes per block, on a byte boundary.
+            assert_eq!((b.at % 100, b.bit % (105 * 8)), (0, 0), "{b:?}");
+            assert_eq!(b.bit / (105 * 8), b.at / 100);
+        }
     }
 
     // project.xml is inflated whole into a buffer of its header's size: every way its data

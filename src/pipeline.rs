@@ -633,7 +633,7 @@ fn process_parts_into<'scope>(
             len: *len,
             taken: &mut tell,
         });
-    let edits = project.write_pieces_edited(&plan, &mut sink, reserved)?;
+    let (edits, kept) = project.write_pieces_edited(&plan, &mut sink, reserved)?;
     stopped?;
     let early = match (taken, reservation) {
         (true, Some((_, copies))) => {
@@ -658,7 +658,7 @@ fn process_parts_into<'scope>(
         }
     };
     let session = if plan.edits_file() {
-        let project = (project, edits);
+        let project = (project, edits, kept);
         verify_copying(
             &sink, written, project, &plan, limits, relocation, early, forget,
         )?
@@ -703,11 +703,16 @@ fn process_parts_into<'scope>(
 /// copy and the disk's sync take as long as all the rest.
 // Each argument is one thing the verification needs; bundling them would only rename them.
 #[allow(clippy::too_many_arguments)]
-fn verify_copying(
+fn verify_copying<'a>(
     sink: &crate::write::copying::CopyingStaged<'_>,
     written: crate::write::Snapshot,
-    // The project read and the edits its project.xml was written with.
-    (project, edits): (formats::dawproject::DawProject<'_>, Vec<crate::edit::Edit>),
+    // The project read, the edits its project.xml was written with, and the original's
+    // deflate blocks it kept.
+    (project, edits, kept): (
+        formats::dawproject::DawProject<'a>,
+        Vec<crate::edit::Edit>,
+        Option<formats::dawproject::Kept<'a>>,
+    ),
     plan: &Plan,
     limits: &Limits,
     relocation: Option<&Relocation>,
@@ -721,7 +726,7 @@ fn verify_copying(
     let (session, input, document) = project.into_parts();
     // What the read-back leaves (the documents) is freed on a thread of its own.
     let (discard, discarded) = std::sync::mpsc::channel();
-    let from = formats::dawproject::Written::for_read_back(document, edits);
+    let from = formats::dawproject::Written::for_read_back(document, edits, kept);
     // Moved in: the sender is dropped when the read is, so the freeing thread never waits
     // for a read that failed or never ran.
     let read = move |names: &NamePool| match sink.read_back()? {

@@ -8,9 +8,10 @@ mod common;
 #[path = "../benches/gen/mod.rs"]
 mod projgen;
 
+use premix::deflate_splice::BlockStart;
 use premix::edit::Edit;
 use premix::formats::Project;
-use premix::formats::dawproject::{DawProject, Written, read_back_copy};
+use premix::formats::dawproject::{DawProject, Kept, Written, container, read_back_copy};
 use premix::limits::Limits;
 use premix::plan::{Action, Change, Origin, Plan};
 use premix::rules::{self, RuleSet};
@@ -104,17 +105,25 @@ fn mix_plan(bytes: &[u8]) -> Plan {
     plan
 }
 
-/// Writes `plan` on `input` as the pipeline writes it (pieces), returning the output and the
-/// edits of its project.xml.
-fn write(input: &[u8], plan: &Plan) -> (Vec<u8>, Vec<Edit>) {
+/// Writes `plan` on `input` as the pipeline writes it (pieces), returning the output, the
+/// edits of its project.xml and the original's deflate blocks it kept (their start).
+fn write(input: &[u8], plan: &Plan) -> (Vec<u8>, Vec<Edit>, Option<BlockStart>) {
     let project = DawProject::read(input, &Limits::default()).unwrap();
     let mut out = Vec::new();
     let mut sink = premix::write::copying::InMemory {
         input,
         out: &mut out,
     };
-    let edits = project.write_pieces_edited(plan, &mut sink, None).unwrap();
-    (out, edits)
+    let (edits, kept) = project.write_pieces_edited(plan, &mut sink, None).unwrap();
+    (out, edits, kept.map(|k| k.from))
+}
+
+/// The deflate data of `bytes`'s project.xml.
+fn project_xml_data(bytes: &[u8]) -> &[u8] {
+    let (archive, _) =
+        container::read(bytes, &Limits::default(), container::Check::Layout, &[]).unwrap();
+    let data = archive.entry("project.xml").unwrap().data.clone();
+    &bytes[data]
 }
 
 fn saved(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
@@ -128,12 +137,17 @@ fn saved(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
 fn read_back(
     input: &[u8],
     path: &Path,
-    edits: Option<Vec<Edit>>,
+    edits: Option<(Vec<Edit>, Option<BlockStart>)>,
     predicted: &Session,
 ) -> Result<(Session, bool), premix::formats::WriteError> {
     let project = DawProject::read(input, &Limits::default()).unwrap();
+    let original = project_xml_data(input);
     let (_, archive, document) = project.into_parts();
-    let written = edits.map(|edits| Written { document, edits });
+    let written = edits.map(|(edits, kept)| Written {
+        document,
+        edits,
+        kept: kept.map(|from| Kept { from, original }),
+    });
     let names = NamePool::reusing(predicted);
     let read = read_back_copy(path, &archive, &Limits::default(), &names, written)?;
     Ok((read.session, read.derived))
@@ -142,7 +156,7 @@ fn read_back(
 #[test]
 fn the_derived_read_back_reads_what_the_whole_scan_reads() {
     let dir = tempfile::tempdir().unwrap();
-    let mut derived_somewhere = 0;
+    let (mut derived_somewhere, mut kept_somewhere) = (0, 0);
     for (name, input) in inputs() {
         let before = DawProject::read(&input, &Limits::default())
             .unwrap()
@@ -156,12 +170,14 @@ fn the_derived_read_back_reads_what_the_whole_scan_reads() {
             if !plan.edits_file() {
                 continue;
             }
-            let (out, edits) = write(&input, &plan);
+            let (out, edits, kept) = write(&input, &plan);
             let path = saved(dir.path(), "out.dawproject", &out);
             let predicted = plan.predict(&before);
             let (whole, scanned) = read_back(&input, &path, None, &predicted).unwrap();
             assert!(!scanned);
-            let (derived, was_derived) = read_back(&input, &path, Some(edits), &predicted).unwrap();
+            kept_somewhere += usize::from(kept.is_some());
+            let (derived, was_derived) =
+                read_back(&input, &path, Some((edits, kept)), &predicted).unwrap();
             assert_eq!(derived, whole, "{name}, {rules_name}");
             if values_only {
                 assert!(was_derived, "{name}, {rules_name}: scanned whole");
@@ -194,6 +210,8 @@ fn the_derived_read_back_reads_what_the_whole_scan_reads() {
         }
     }
     assert!(derived_somewhere >= 2);
+    // The 2 000-track project's recolour, rename and faders keep deflate blocks.
+    assert!(kept_somewhere >= 3, "{kept_somewhere}");
 }
 
 /// A stored container of `xml` alone (the read-back checks the output's layout against the
@@ -220,7 +238,7 @@ fn one_entry() -> (Vec<u8>, Vec<u8>, Vec<Edit>, Session) {
         .unwrap()
         .session()
         .clone();
-    let (_, edits) = write(&input, &plan);
+    let (_, edits, _) = write(&input, &plan);
     (input, xml, edits, plan.predict(&before))
 }
 
@@ -237,7 +255,7 @@ fn a_value_written_other_than_predicted_is_read_from_the_output() {
     first.content = b"#3d8fd8".to_vec();
     let out = premix::edit::splice(&xml, wrong).unwrap();
     let path = saved(dir.path(), "wrong.dawproject", &container_of(&out));
-    let (got, derived) = read_back(&input, &path, Some(edits), &predicted).unwrap();
+    let (got, derived) = read_back(&input, &path, Some((edits, None)), &predicted).unwrap();
     assert!(derived);
     let differs: Vec<_> = got
         .tracks
@@ -263,14 +281,14 @@ fn a_corrupted_tag_or_a_changed_byte_outside_the_edits_is_refused() {
     first.content = b"#3d8f\"9".to_vec();
     let out = premix::edit::splice(&xml, broken).unwrap();
     let path = saved(dir.path(), "broken.dawproject", &container_of(&out));
-    let err = read_back(&input, &path, Some(edits.clone()), &predicted).unwrap_err();
+    let err = read_back(&input, &path, Some((edits.clone(), None)), &predicted).unwrap_err();
     assert!(err.to_string().contains("project.xml"), "{err}");
     // One byte changed far from every edit (in the text of a name, inside the arrangement).
     let mut out = premix::edit::splice(&xml, edits.clone()).unwrap();
     let at = out.len() - 20;
     out[at] = if out[at] == b' ' { b'\t' } else { b' ' };
     let path = saved(dir.path(), "changed.dawproject", &container_of(&out));
-    let err = read_back(&input, &path, Some(edits.clone()), &predicted).unwrap_err();
+    let err = read_back(&input, &path, Some((edits.clone(), None)), &predicted).unwrap_err();
     assert!(
         err.to_string().contains("a byte outside the edits differs"),
         "{err}"
@@ -280,5 +298,54 @@ fn a_corrupted_tag_or_a_changed_byte_outside_the_edits_is_refused() {
     longer[0].content.push(b' ');
     let out = premix::edit::splice(&xml, longer).unwrap();
     let path = saved(dir.path(), "longer.dawproject", &container_of(&out));
-    assert!(read_back(&input, &path, Some(edits), &predicted).is_err());
+    assert!(read_back(&input, &path, Some((edits, None)), &predicted).is_err());
+}
+
+/// An output that kept the original's deflate blocks is read back without inflating them:
+/// the kept bits must be the original's, and the bits before them must end where they start.
+#[test]
+fn kept_deflate_blocks_that_differ_are_refused() {
+    let input = projgen::dawproject_big(1000, 64, false);
+    let rules = rules::load(RECOLOUR, "recolour.yaml").unwrap();
+    let plan = plan_of(&input, &rules);
+    let before = DawProject::read(&input, &Limits::default())
+        .unwrap()
+        .session()
+        .clone();
+    let predicted = plan.predict(&before);
+    let (out, edits, kept) = write(&input, &plan);
+    let from = kept.expect("a recolour of 1 000 tracks keeps blocks");
+    let dir = tempfile::tempdir().unwrap();
+    let path = saved(dir.path(), "out.dawproject", &out);
+    let (got, derived) = read_back(&input, &path, Some((edits.clone(), kept)), &predicted).unwrap();
+    assert!(derived);
+    let (whole, _) = read_back(&input, &path, None, &predicted).unwrap();
+    assert_eq!(got, whole);
+
+    let data = {
+        let (archive, _) =
+            container::read(&out, &Limits::default(), container::Check::Layout, &[]).unwrap();
+        archive.entry("project.xml").unwrap().data.clone()
+    };
+    let refused = |bytes: &[u8], what: &str| {
+        let path = saved(dir.path(), "wrong.dawproject", bytes);
+        let err = read_back(&input, &path, Some((edits.clone(), kept)), &predicted).unwrap_err();
+        assert!(err.to_string().contains("project.xml"), "{what}: {err}");
+    };
+    // A byte of the kept blocks changed.
+    let mut changed = out.clone();
+    changed[data.end - 1000] ^= 0x10;
+    refused(&changed, "a kept byte");
+    // A byte of the data before them changed.
+    let mut changed = out.clone();
+    changed[data.start + 100] ^= 0x10;
+    refused(&changed, "a byte before");
+    // The kept block said to start a byte later than it does.
+    let later = BlockStart {
+        bit: from.bit + 8,
+        at: from.at,
+    };
+    let path = saved(dir.path(), "later.dawproject", &out);
+    let err = read_back(&input, &path, Some((edits, Some(later))), &predicted).unwrap_err();
+    assert!(err.to_string().contains("project.xml"), "{err}");
 }

@@ -261,6 +261,120 @@ pub fn content<'a>(
     Ok((std::borrow::Cow::Owned(kept), blocks))
 }
 
+/// [`content`] of a deflated entry written by [`compress_keeping`] from `original` (the
+/// original entry's deflate data, whose block starting at `from` was kept) and
+/// `original_content` (its inflated content): the data before the kept bits is inflated and
+/// checked, the kept bits are compared with the original's, and the content from the kept
+/// block on is the original's (RFC 1951: a block inflates the same behind the same 32 KiB).
+/// The result is the entry's content, as inflating it whole gives, checked as [`content`]
+/// checks it (size, limit, CRC-32), its kept part inflated once only, when `original` was read.
+///
+/// Errors: the data does not end with the original's bits from `from` on, the bits before
+/// them do not inflate to a stream that stops at a block end exactly there, behind the
+/// original's 32 KiB before the block; a damaged stream, size or CRC; as [`content`].
+pub fn content_kept(
+    bytes: &[u8],
+    entry: &Entry,
+    limits: &Limits,
+    from: BlockStart,
+    original: &[u8],
+    original_content: &[u8],
+) -> Result<Vec<u8>, FormatError> {
+    use crate::deflate_splice::WINDOW;
+    within_limit(entry, limits)?;
+    let not_kept = |what: &str| {
+        damaged(
+            entry.data.start,
+            format!("{}: not the deflate data written ({what})", entry.name),
+        )
+    };
+    let data = &bytes[entry.data.clone()];
+    let first = (from.bit / 8) as usize;
+    let offset = (from.bit % 8) as u32;
+    let tail_len = original_content.len().saturating_sub(from.at as usize);
+    let (Some(kept_len), true) = (original.len().checked_sub(first), from.at >= WINDOW) else {
+        return Err(not_kept("the kept block lies outside the original"));
+    };
+    if data.len() <= kept_len || (entry.size as usize) < tail_len + WINDOW as usize {
+        return Err(not_kept("shorter than the kept blocks"));
+    }
+    // The original's bits from the block on end the data, its first byte shared with the
+    // empty blocks before it.
+    let junction = data.len() - kept_len;
+    let mask = (0xffu32 << offset) as u8;
+    if data[junction + 1..] != original[first + 1..]
+        || (data[junction] ^ original[first]) & mask != 0
+    {
+        return Err(not_kept("the kept blocks differ from the original's"));
+    }
+    let stop_bit = junction as u64 * 8 + u64::from(offset);
+    let start_len = entry.size as usize - tail_len;
+    let bad = |e: &dyn std::fmt::Display| {
+        damaged(
+            entry.data.start,
+            format!("{}: bad deflate data ({e})", entry.name),
+        )
+    };
+    let mut kept = crate::big_buffer::with_capacity(entry.size as usize);
+    let mut inflate = crate::deflate_splice::Inflater::new();
+    let mut hasher = crc32fast::Hasher::new();
+    let mut past = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+    const STEP: usize = 1 << 20;
+    loop {
+        let before = kept.len();
+        let full = before == start_len;
+        let input = &data[inflate.total_in() as usize..stop_bit.div_ceil(8) as usize];
+        let room = if full {
+            &mut past[..]
+        } else {
+            &mut kept.spare_capacity_mut()[..(start_len - before).min(STEP)]
+        };
+        let step = inflate.inflate(input, room).map_err(|e| bad(&e))?;
+        if full && step.written > 0 {
+            return Err(not_kept(
+                "more inflated before the kept blocks than written",
+            ));
+        }
+        if !full {
+            // SAFETY: `inflate` initialised the first `written` bytes of `room`, the spare
+            // capacity right after the buffer's `before` bytes.
+            unsafe { kept.set_len(before + step.written) };
+            hasher.update(&kept[before..]);
+        }
+        if let Some(b) = step.next_block
+            && b.bit >= stop_bit
+        {
+            if b.bit != stop_bit || kept.len() != start_len {
+                return Err(not_kept("no block ends where the kept blocks start"));
+            }
+            break;
+        }
+        if step.ended || (step.read == 0 && step.written == 0) {
+            return Err(not_kept("no block ends where the kept blocks start"));
+        }
+    }
+    let at = from.at as usize;
+    if kept[start_len - WINDOW as usize..] != original_content[at - WINDOW as usize..at] {
+        return Err(not_kept("the kept blocks' window differs"));
+    }
+    let tail = &original_content[at..];
+    kept.extend_from_slice(tail);
+    let mut tail_crc = crc32fast::Hasher::new();
+    tail_crc.update(tail);
+    hasher.combine(&tail_crc);
+    let crc = hasher.finalize();
+    if crc != entry.crc {
+        return Err(damaged(
+            entry.data.start,
+            format!(
+                "{}: bad CRC ({crc:08x}, the header gives {:08x})",
+                entry.name, entry.crc
+            ),
+        ));
+    }
+    Ok(kept)
+}
+
 /// [`content`] of a stored entry whose data was read apart from the archive's bytes (`data`,
 /// owned: [`super::FileParts::read`]), checked as [`content`] checks it.
 ///

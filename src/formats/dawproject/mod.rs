@@ -225,9 +225,19 @@ impl<'a> DawProject<'a> {
                 "no project.xml in the container: not a DAWproject file",
             ));
         };
-        let (xml, blocks) = match apart {
-            Some(data) => (container::content_apart(data, entry, limits)?, Vec::new()),
-            None => container::content(src, entry, limits)?,
+        let kept = written
+            .as_ref()
+            .and_then(|w| Some((w.kept?, w.document.xml())));
+        let (xml, blocks) = match (apart, kept) {
+            (Some(data), _) => (container::content_apart(data, entry, limits)?, Vec::new()),
+            // A rewrite that kept the original's blocks after its edits: only what is
+            // before them is inflated.
+            (None, Some((kept, content))) if entry.method == container::DEFLATE => {
+                let xml =
+                    container::content_kept(src, entry, limits, kept.from, kept.original, content)?;
+                (std::borrow::Cow::Owned(xml), Vec::new())
+            }
+            (None, _) => container::content(src, entry, limits)?,
         };
         let (others, doc) = rayon::join(
             || others(&archive),
@@ -237,7 +247,10 @@ impl<'a> DawProject<'a> {
                         "project.xml is UTF-16; premix reads UTF-8 DAWproject files",
                     ));
                 }
-                let Some(Written { document, edits }) = written else {
+                let Some(Written {
+                    document, edits, ..
+                }) = written
+                else {
                     let doc = scan::scan(xml, names).map_err(|e| in_project_xml(&e))?;
                     return Ok((doc, None, false));
                 };
@@ -302,6 +315,19 @@ pub struct Written<'b> {
     pub document: DpDocument<'b>,
     /// Sorted by their ranges, as spliced.
     pub edits: Vec<crate::edit::Edit>,
+    /// The original's deflate blocks the new project.xml kept, if any: the read-back
+    /// inflates only what is before them ([`container::content_kept`]).
+    pub kept: Option<Kept<'b>>,
+}
+
+/// Where a rewritten project.xml keeps the original's deflate data from
+/// ([`crate::deflate_splice`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Kept<'b> {
+    /// The kept block's start in the original's data and content.
+    pub from: crate::deflate_splice::BlockStart,
+    /// The original project.xml's deflate data.
+    pub original: &'b [u8],
 }
 
 impl<'b> Written<'b> {
@@ -309,12 +335,20 @@ impl<'b> Written<'b> {
     /// project.xml is longer than [`DERIVED_UP_TO`]: then `document` is freed here, before
     /// the output's project.xml is read, so the read-back never holds both (issue #14: a run
     /// holds less than three times its project).
-    pub fn for_read_back(document: DpDocument<'b>, edits: Vec<crate::edit::Edit>) -> Option<Self> {
+    pub fn for_read_back(
+        document: DpDocument<'b>,
+        edits: Vec<crate::edit::Edit>,
+        kept: Option<Kept<'b>>,
+    ) -> Option<Self> {
         if document.xml().len() > DERIVED_UP_TO {
             drop(document);
             return None;
         }
-        Some(Written { document, edits })
+        Some(Written {
+            document,
+            edits,
+            kept,
+        })
     }
 }
 
@@ -355,8 +389,11 @@ pub struct ReadBackCopy<'b> {
 /// not read here: they lie in the ranges copied from the input, which the write's byte
 /// check proves equal to the input's checked bytes ([`crate::write::copying`]).
 ///
-/// project.xml is always inflated from the file (its deflate and CRC checked); with
-/// `written` (the document the output was written from and its edits), its document is
+/// project.xml is always read from the file (its deflate and CRC checked): inflated whole,
+/// or, when the write kept the original's deflate blocks after its edits (`written`'s
+/// `kept`), inflated up to them and those compared bit for bit with the original's, whose
+/// content was inflated and checked when the input was read ([`container::content_kept`]).
+/// With `written` (the document the output was written from and its edits), its document is
 /// derived from that one where the edits allow, reading only the edited tags again
 /// ([`scan::rescan`], as strong a check as scanning it whole), else scanned whole. The
 /// documents read go to the result's `discarded`, to free.
@@ -765,7 +802,7 @@ impl Project for DawProject<'_> {
     }
 }
 
-impl DawProject<'_> {
+impl<'a> DawProject<'a> {
     /// Writes the project after `plan` as pieces: the container's other entries copied as
     /// they are, project.xml edited (or, when the plan edits nothing, every byte as it was).
     ///
@@ -781,14 +818,15 @@ impl DawProject<'_> {
     }
 
     /// [`DawProject::write_pieces`], returning the edits made to project.xml, sorted by
-    /// their ranges as spliced (none when the plan edits nothing): what the read-back derives
-    /// the output's document from ([`read_back_copy`], [`Written`]).
+    /// their ranges as spliced (none when the plan edits nothing), and the original's deflate
+    /// blocks kept after them, if any: what the read-back derives the output's document from
+    /// ([`read_back_copy`], [`Written`]).
     pub fn write_pieces_edited(
         &self,
         plan: &Plan,
         out: &mut dyn crate::write::copying::Pieces,
         reservation: Option<reserve::Reservation<'_>>,
-    ) -> Result<Vec<crate::edit::Edit>, WriteError> {
+    ) -> Result<(Vec<crate::edit::Edit>, Option<Kept<'a>>), WriteError> {
         // Without a reservation, nothing to tell; with one, whether it is taken, before
         // any byte is written.
         let reserved_len = reservation.as_ref().map(|r| r.len);
@@ -815,7 +853,7 @@ impl DawProject<'_> {
                 &self.src[entry.data.clone()]
             };
             container::write_unchanged(self.src, &self.archive, index, data, out)?;
-            return Ok(Vec::new());
+            return Ok((Vec::new(), None));
         }
         let mut edits = edits::write(self, plan)?;
         // External paths rewritten, except inside what the plan deletes (a removed track's
@@ -864,7 +902,7 @@ impl DawProject<'_> {
             };
             tell(false);
             container::write_pieces(self.src, &self.archive, index, new, None, out)?;
-            return Ok(edits.into_inner());
+            return Ok((edits.into_inner(), None));
         }
         // The original's deflate blocks after the last edit are kept as they are; only the
         // project.xml before them is deflated again.
@@ -897,6 +935,7 @@ impl DawProject<'_> {
         let reserved = tell(fits);
         let new = container::Replacement::Held(&new);
         container::write_pieces(self.src, &self.archive, index, new, reserved, out)?;
-        Ok(edits)
+        let kept = kept.map(|(original, from)| Kept { from, original });
+        Ok((edits, kept))
     }
 }

@@ -76,24 +76,37 @@ fi
 # --- measuring -------------------------------------------------------------------------------
 # measure NAME RUNS SETUP CMD...: runs SETUP (a shell snippet, untimed) then CMD, RUNS times;
 # records the median wall time (s) and the peak RSS (KiB, max over runs) in $T[NAME], $M[NAME].
-declare -A T M
+declare -A T M RUNTIMES
 measure() {
-  local name=$1 runs=$2 setup=$3
+  local name=$1 runs=$2 setup=$3 i
   shift 3
-  local times=() peak=0 i t0 t1 rss
   for ((i = 0; i < runs; i++)); do
-    eval "$setup"
-    t0=$(date +%s%N)
-    /usr/bin/time -f %M -o "$W/rss" "$@" >"$W/cmd.log" 2>&1 </dev/null ||
-      { echo "FAILED: $name: $*"; tail -5 "$W/cmd.log"; exit 1; }
-    t1=$(date +%s%N)
-    times+=("$(( (t1 - t0) / 1000 ))")
-    rss=$(tail -n1 "$W/rss")
-    ((rss > peak)) && peak=$rss
+    measure_once "$name" "$setup" "$@"
   done
-  T[$name]=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]/1e6}')
-  M[$name]=$peak
-  printf '  %-40s median %8ss  peak %7.1f MB  (%d runs, load %s)\n' "$name" "${T[$name]}" "$(echo "$peak/1024" | bc -l)" "$runs" "$(cut -d' ' -f1 /proc/loadavg)"
+  summarize "$name"
+}
+# measure_once NAME SETUP CMD...: one timed run of CMD after SETUP, added to NAME's times and
+# peak (summarize NAME then gives the median). Commands measured in alternation, a run of each
+# in turn, see the same load: their ratio is not skewed by the load changing between them.
+measure_once() {
+  local name=$1 setup=$2 t0 t1 rss
+  shift 2
+  eval "$setup"
+  t0=$(date +%s%N)
+  /usr/bin/time -f %M -o "$W/rss" "$@" >"$W/cmd.log" 2>&1 </dev/null ||
+    { echo "FAILED: $name: $*"; tail -5 "$W/cmd.log"; exit 1; }
+  t1=$(date +%s%N)
+  RUNTIMES[$name]+="$(( (t1 - t0) / 1000 )) "
+  rss=$(tail -n1 "$W/rss")
+  ((rss > ${M[$name]:-0})) && M[$name]=$rss
+  return 0
+}
+summarize() {
+  local name=$1
+  local runs
+  runs=$(wc -w <<<"${RUNTIMES[$name]}")
+  T[$name]=$(tr ' ' '\n' <<<"${RUNTIMES[$name]}" | grep . | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]/1e6}')
+  printf '  %-40s median %8ss  peak %7.1f MB  (%d runs, load %s)\n' "$name" "${T[$name]}" "$(echo "${M[$name]}/1024" | bc -l)" "$runs" "$(cut -d' ' -f1 /proc/loadavg)"
 }
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
 mb() { echo "scale=1; $1 / 1024" | bc -l; }
@@ -161,12 +174,21 @@ echo "dawproject $(stat -c %s "$W/in/big.dawproject") bytes (media deflated), $(
 # seconds: the inputs are dated an hour back, as a project saved earlier. The first run (the
 # cache emptied before each) and the runs that find the check remembered are timed apart.
 DPCACHE=$W/dawproject-cache
+# The copies and premix's runs alternate (a run of each in turn, RUNS rounds), so that the
+# ratios compare runs made under the same load: the machine's other tenants change it by
+# tens of percent within minutes. Each run starts after an untimed sync, so that none waits
+# for the write-back of the one before (a plain cp leaves its copy to it).
 for v in big big-stored; do
   touch -d '-1 hour' "$W/in/$v.dawproject"
-  measure "cp ($v)" "$RUNS" "rm -f '$W/out/copy.dawproject'" cp "$W/in/$v.dawproject" "$W/out/copy.dawproject"
-  measure "cp + sync ($v)" "$RUNS" "rm -f '$W/out/copy.dawproject'" sh -c "cp '$W/in/$v.dawproject' '$W/out/copy.dawproject' && sync '$W/out/copy.dawproject'"
-  measure "premix apply ($v), first run" "$RUNS" "rm -rf '$W/out/dawproject' '$DPCACHE'" env PREMIX_CACHE_DIR="$DPCACHE" "$PREMIX" apply "$W/in/$v.dawproject" --out "$W/out/dawproject" --quiet --rules "$RECOLOUR"
-  measure "premix apply ($v)" "$RUNS" "rm -rf '$W/out/dawproject'" env PREMIX_CACHE_DIR="$DPCACHE" "$PREMIX" apply "$W/in/$v.dawproject" --out "$W/out/dawproject" --quiet --rules "$RECOLOUR"
+  for ((round = 0; round < RUNS; round++)); do
+    measure_once "cp ($v)" "rm -f '$W/out/copy.dawproject'; sync" cp "$W/in/$v.dawproject" "$W/out/copy.dawproject"
+    measure_once "cp + sync ($v)" "rm -f '$W/out/copy.dawproject'; sync" sh -c "cp '$W/in/$v.dawproject' '$W/out/copy.dawproject' && sync '$W/out/copy.dawproject'"
+    measure_once "premix apply ($v), first run" "rm -rf '$W/out/dawproject' '$DPCACHE'; sync" env PREMIX_CACHE_DIR="$DPCACHE" "$PREMIX" apply "$W/in/$v.dawproject" --out "$W/out/dawproject" --quiet --rules "$RECOLOUR"
+    measure_once "premix apply ($v)" "rm -rf '$W/out/dawproject'; sync" env PREMIX_CACHE_DIR="$DPCACHE" "$PREMIX" apply "$W/in/$v.dawproject" --out "$W/out/dawproject" --quiet --rules "$RECOLOUR"
+  done
+  for name in "cp ($v)" "cp + sync ($v)" "premix apply ($v), first run" "premix apply ($v)"; do
+    summarize "$name"
+  done
 done
 for v in big big-stored; do
   for run in "premix apply ($v), first run" "premix apply ($v)"; do
@@ -183,9 +205,14 @@ if [[ ${DAWPROJECT_LONG:-1} == 1 ]]; then
   DAWPROJECT_MEDIA=${DAWPROJECT_LONG_MEDIA:-88200} "$GEN" dawproject "$DAWPROJECT_TRACKS" "$W/in/long.dawproject"
   touch -d '-1 hour' "$W/in/long.dawproject"
   echo "dawproject with longer clips: $(stat -c %s "$W/in/long.dawproject") bytes (media deflated)"
-  measure "cp + sync (long)" "$RUNS" "rm -f '$W/out/copy.dawproject'" sh -c "cp '$W/in/long.dawproject' '$W/out/copy.dawproject' && sync '$W/out/copy.dawproject'"
-  measure "premix apply (long), first run" "$RUNS" "rm -rf '$W/out/dawproject' '$DPCACHE'" env PREMIX_CACHE_DIR="$DPCACHE" "$PREMIX" apply "$W/in/long.dawproject" --out "$W/out/dawproject" --quiet --rules "$RECOLOUR"
-  measure "premix apply (long)" "$RUNS" "rm -rf '$W/out/dawproject'" env PREMIX_CACHE_DIR="$DPCACHE" "$PREMIX" apply "$W/in/long.dawproject" --out "$W/out/dawproject" --quiet --rules "$RECOLOUR"
+  for ((round = 0; round < RUNS; round++)); do
+    measure_once "cp + sync (long)" "rm -f '$W/out/copy.dawproject'; sync" sh -c "cp '$W/in/long.dawproject' '$W/out/copy.dawproject' && sync '$W/out/copy.dawproject'"
+    measure_once "premix apply (long), first run" "rm -rf '$W/out/dawproject' '$DPCACHE'; sync" env PREMIX_CACHE_DIR="$DPCACHE" "$PREMIX" apply "$W/in/long.dawproject" --out "$W/out/dawproject" --quiet --rules "$RECOLOUR"
+    measure_once "premix apply (long)" "rm -rf '$W/out/dawproject'; sync" env PREMIX_CACHE_DIR="$DPCACHE" "$PREMIX" apply "$W/in/long.dawproject" --out "$W/out/dawproject" --quiet --rules "$RECOLOUR"
+  done
+  for name in "cp + sync (long)" "premix apply (long), first run" "premix apply (long)"; do
+    summarize "$name"
+  done
   for run in "premix apply (long), first run" "premix apply (long)"; do
     echo "for scale: ${run#premix apply } ${T[$run]}s = $(ratio "${T[$run]}" "${T[cp + sync (long)]}")x cp+sync ${T[cp + sync (long)]}s"
   done

@@ -309,50 +309,33 @@ pub fn content_kept(
     }
     let stop_bit = junction as u64 * 8 + u64::from(offset);
     let start_len = entry.size as usize - tail_len;
-    let bad = |e: &dyn std::fmt::Display| {
-        damaged(
-            entry.data.start,
-            format!("{}: bad deflate data ({e})", entry.name),
-        )
-    };
     let mut kept = crate::big_buffer::with_capacity(entry.size as usize);
     let mut inflate = crate::deflate_splice::Inflater::new();
     let mut hasher = crc32fast::Hasher::new();
-    let mut past = [std::mem::MaybeUninit::<u8>::uninit(); 1];
-    const STEP: usize = 1 << 20;
-    loop {
-        let before = kept.len();
-        let full = before == start_len;
-        let input = &data[inflate.total_in() as usize..stop_bit.div_ceil(8) as usize];
-        let room = if full {
-            &mut past[..]
-        } else {
-            &mut kept.spare_capacity_mut()[..(start_len - before).min(STEP)]
-        };
-        let step = inflate.inflate(input, room).map_err(|e| bad(&e))?;
-        if full && step.written > 0 {
-            return Err(not_kept(
-                "more inflated before the kept blocks than written",
-            ));
-        }
-        if !full {
-            // SAFETY: `inflate` initialised the first `written` bytes of `room`, the spare
-            // capacity right after the buffer's `before` bytes.
-            unsafe { kept.set_len(before + step.written) };
-            hasher.update(&kept[before..]);
-        }
-        if let Some(b) = step.next_block
-            && b.bit >= stop_bit
-        {
-            if b.bit != stop_bit || kept.len() != start_len {
-                return Err(not_kept("no block ends where the kept blocks start"));
+    // Only the data up to the byte the kept bits start in is given: the stream must stop at
+    // a block's end right there, having inflated exactly what comes before the kept content.
+    let before_kept = &data[..stop_bit.div_ceil(8) as usize];
+    let past = |_| not_kept("more inflated before the kept blocks than written");
+    inflate_steps(
+        &mut inflate,
+        before_kept,
+        &mut kept,
+        start_len,
+        &mut hasher,
+        entry,
+        past,
+        |step| match step.next_block {
+            Some(b) if b.bit >= stop_bit => {
+                if b.bit == stop_bit && b.at == start_len as u64 {
+                    Ok(true)
+                } else {
+                    Err(not_kept("no block ends where the kept blocks start"))
+                }
             }
-            break;
-        }
-        if step.ended || (step.read == 0 && step.written == 0) {
-            return Err(not_kept("no block ends where the kept blocks start"));
-        }
-    }
+            _ if step.ended => Err(not_kept("no block ends where the kept blocks start")),
+            _ => Ok(false),
+        },
+    )?;
     let at = from.at as usize;
     if kept[start_len - WINDOW as usize..] != original_content[at - WINDOW as usize..at] {
         return Err(not_kept("the kept blocks' window differs"));
@@ -982,57 +965,35 @@ fn inflate_recording(
     entry: &Entry,
     limits: &Limits,
 ) -> Result<(Vec<u8>, Vec<BlockStart>), FormatError> {
-    let bad = |e: &dyn std::fmt::Display| {
-        damaged(
-            entry.data.start,
-            format!("{}: bad deflate data ({e})", entry.name),
-        )
-    };
     // within_limit: the size fits in memory, and the buffer is no larger than the limit.
     let size = entry.size as usize;
     let mut kept = crate::big_buffer::with_capacity(size);
     let mut inflate = crate::deflate_splice::Inflater::new();
     let mut blocks = Vec::new();
     let mut hasher = crc32fast::Hasher::new();
-    const STEP: usize = 1 << 20;
-    let mut ended = false;
-    // One byte of room past the header's size: the stream must end before it is used.
-    let mut past = [std::mem::MaybeUninit::<u8>::uninit(); 1];
-    while !ended {
-        let before = kept.len();
-        let input = &data[inflate.total_in() as usize..];
-        let full = before == size;
-        let room = if full {
-            &mut past[..]
-        } else {
-            &mut kept.spare_capacity_mut()[..(size - before).min(STEP)]
-        };
-        let step = inflate.inflate(input, room).map_err(|e| bad(&e))?;
-        if full && step.written > 0 {
-            return Err(inflated_past(entry, inflate.total_out(), limits));
-        }
-        if !full {
-            // SAFETY: `inflate` initialised the first `written` bytes of `room`, the spare
-            // capacity right after the buffer's `before` bytes.
-            unsafe { kept.set_len(before + step.written) };
-            hasher.update(&kept[before..]);
-        }
-        // One block start per window of content at most: a stream of tiny (or empty) blocks
-        // records no more than the content's length over 32 KiB, and a kept block is at most
-        // that much later than the first one could be.
-        if let Some(b) = step.next_block
-            && blocks
-                .last()
-                .is_none_or(|l: &BlockStart| b.at >= l.at + crate::deflate_splice::WINDOW)
-        {
-            blocks.push(b);
-        }
-        ended = step.ended;
-        if !ended && step.read == 0 && step.written == 0 {
-            // No progress with room to spare: the input ran out, the stream stops short.
-            return Err(bad(&"incomplete deflate stream"));
-        }
-    }
+    let past = |total| inflated_past(entry, total, limits);
+    inflate_steps(
+        &mut inflate,
+        data,
+        &mut kept,
+        size,
+        &mut hasher,
+        entry,
+        past,
+        |step| {
+            // One block start per window of content at most: a stream of tiny (or empty) blocks
+            // records no more than the content's length over 32 KiB, and a kept block is at most
+            // that much later than the first one could be.
+            if let Some(b) = step.next_block
+                && blocks
+                    .last()
+                    .is_none_or(|l: &BlockStart| b.at >= l.at + crate::deflate_splice::WINDOW)
+            {
+                blocks.push(b);
+            }
+            Ok(step.ended)
+        },
+    )?;
     if inflate.total_in() != data.len() as u64 {
         return Err(damaged(
             entry.data.start,
@@ -1066,6 +1027,61 @@ fn inflate_recording(
         ));
     }
     Ok((kept, blocks))
+}
+
+/// Inflates `data` with `inflate` into `out` (whose capacity is at least `limit`), up to
+/// `limit` bytes, the CRC-32 taken as it goes, a step at a time: `done` is told of each
+/// step (after its bytes are in `out`) and says whether to stop there. Past `limit`, one
+/// byte of room more: a step that fills it fails with `past(total inflated)`.
+///
+/// Errors: bad deflate data; no progress with room to spare (the data stops short);
+/// `past`; what `done` returns.
+#[allow(clippy::too_many_arguments)]
+fn inflate_steps(
+    inflate: &mut crate::deflate_splice::Inflater,
+    data: &[u8],
+    out: &mut Vec<u8>,
+    limit: usize,
+    hasher: &mut crc32fast::Hasher,
+    entry: &Entry,
+    past: impl Fn(u64) -> FormatError,
+    mut done: impl FnMut(&crate::deflate_splice::Step) -> Result<bool, FormatError>,
+) -> Result<(), FormatError> {
+    let bad = |e: &dyn std::fmt::Display| {
+        damaged(
+            entry.data.start,
+            format!("{}: bad deflate data ({e})", entry.name),
+        )
+    };
+    const STEP: usize = 1 << 20;
+    let mut one_more = [std::mem::MaybeUninit::<u8>::uninit(); 1];
+    loop {
+        let before = out.len();
+        let input = &data[inflate.total_in() as usize..];
+        let full = before == limit;
+        let room = if full {
+            &mut one_more[..]
+        } else {
+            &mut out.spare_capacity_mut()[..(limit - before).min(STEP)]
+        };
+        let step = inflate.inflate(input, room).map_err(|e| bad(&e))?;
+        if full && step.written > 0 {
+            return Err(past(inflate.total_out()));
+        }
+        if !full {
+            // SAFETY: `inflate` initialised the first `written` bytes of `room`, the spare
+            // capacity right after the buffer's `before` bytes.
+            unsafe { out.set_len(before + step.written) };
+            hasher.update(&out[before..]);
+        }
+        if done(&step)? {
+            return Ok(());
+        }
+        if step.read == 0 && step.written == 0 {
+            // No progress with room to spare: the input ran out, the stream stops short.
+            return Err(bad(&"incomplete deflate stream"));
+        }
+    }
 }
 
 /// The error for `entry` inflating to `total` bytes, past its header's size or past

@@ -206,6 +206,15 @@ fn check_structure(
     (new_slots.len(), moves)
 }
 
+/// Each track's depth and name, in order: the tree as an engineer would draw it.
+fn tree(session: &Session) -> Vec<(usize, &str)> {
+    session
+        .tracks
+        .iter()
+        .map(|t| (session.depth(t.index), t.name.as_str()))
+        .collect()
+}
+
 fn process(path: &Path, format: Format, rules: &RuleSet) -> (Session, Plan, Session) {
     let bytes = std::fs::read(path).unwrap();
     let done = pipeline::process(format, &bytes, rules, true)
@@ -256,11 +265,7 @@ fn folders_with_processing_keep_their_tracks_and_their_signal_path() {
     let (before, plan, after) = process(&path, Format::Rpp, &rules);
     check_structure("folders-with-processing", &rules, &before, &plan, &after);
     // The whole tree, as an engineer would draw it.
-    let tree: Vec<(usize, &str)> = after
-        .tracks
-        .iter()
-        .map(|t| (after.depth(t.index), t.name.as_str()))
-        .collect();
+    let tree = tree(&after);
     assert_eq!(
         tree,
         [
@@ -343,11 +348,7 @@ fn a_folder_that_takes_tracks_is_judged_as_it_will_be_and_a_second_run_changes_n
     let first = pipeline::process(Format::Rpp, rpp.as_bytes(), &rules, true).unwrap();
     let output = first.output.expect("the first run writes");
     let after = read_back(Format::Rpp, &output);
-    let tree: Vec<(usize, &str)> = after
-        .tracks
-        .iter()
-        .map(|t| (after.depth(t.index), t.name.as_str()))
-        .collect();
+    let tree = tree(&after);
     assert_eq!(
         tree,
         [

@@ -345,16 +345,7 @@ pub fn content_kept(
     let mut tail_crc = crc32fast::Hasher::new();
     tail_crc.update(tail);
     hasher.combine(&tail_crc);
-    let crc = hasher.finalize();
-    if crc != entry.crc {
-        return Err(damaged(
-            entry.data.start,
-            format!(
-                "{}: bad CRC ({crc:08x}, the header gives {:08x})",
-                entry.name, entry.crc
-            ),
-        ));
-    }
+    crc_checked(entry, hasher.finalize())?;
     Ok(kept)
 }
 
@@ -934,16 +925,7 @@ fn check_data(
             ),
         ));
     }
-    let crc = hasher.finalize();
-    if crc != entry.crc {
-        return Err(damaged(
-            entry.data.start,
-            format!(
-                "{}: bad CRC ({crc:08x}, the header gives {:08x})",
-                entry.name, entry.crc
-            ),
-        ));
-    }
+    crc_checked(entry, hasher.finalize())?;
     Ok(keep.then_some(kept))
 }
 
@@ -1016,16 +998,7 @@ fn inflate_recording(
             ),
         ));
     }
-    let crc = hasher.finalize();
-    if crc != entry.crc {
-        return Err(damaged(
-            entry.data.start,
-            format!(
-                "{}: bad CRC ({crc:08x}, the header gives {:08x})",
-                entry.name, entry.crc
-            ),
-        ));
-    }
+    crc_checked(entry, hasher.finalize())?;
     Ok((kept, blocks))
 }
 
@@ -1082,6 +1055,20 @@ fn inflate_steps(
             return Err(bad(&"incomplete deflate stream"));
         }
     }
+}
+
+/// `Ok` when `crc`, the CRC-32 of `entry`'s content as read, is the one its header gives.
+fn crc_checked(entry: &Entry, crc: u32) -> Result<(), FormatError> {
+    if crc == entry.crc {
+        return Ok(());
+    }
+    Err(damaged(
+        entry.data.start,
+        format!(
+            "{}: bad CRC ({crc:08x}, the header gives {:08x})",
+            entry.name, entry.crc
+        ),
+    ))
 }
 
 /// The error for `entry` inflating to `total` bytes, past its header's size or past

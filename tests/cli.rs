@@ -393,3 +393,47 @@ fn check_in_colour_shows_before_and_after_swatches_indented_by_the_bus_tree() {
     let plain = String::from_utf8(plain.stdout).unwrap();
     assert!(plain.contains(": track 2 \"kick in\": colour #c83c3c → #d94f3d  ["));
 }
+
+/// A rename whose template comes out empty (only spaces, or a capture of spaces) is declined
+/// with a note in every format, and the project is left byte for byte as it was: no DAW keeps
+/// an empty name as one (found by a hostile user: Live and DAWproject runs ended in an
+/// internal error, REAPER emptied the names).
+#[test]
+fn a_rename_that_comes_out_empty_is_declined_with_a_note_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("empty.yaml");
+    fs::write(
+        &rules,
+        "version: 1\nrules:\n  - match:\n      name: '.'\n    rename: '   '\n  - match:\n      name: '^(\\s*)[Kk]ick'\n    rename: '{1}'\n",
+    )
+    .unwrap();
+    for sample in [
+        "reaper/messy-session.rpp",
+        "als/messy-set.als",
+        "ardour/messy-session/messy-session.ardour",
+        "dawproject/messy-session.dawproject",
+    ] {
+        let from = common::sample(sample);
+        let project = dir.path().join(from.file_name().unwrap());
+        fs::copy(&from, &project).unwrap();
+        let before = fs::read(&project).unwrap();
+        let out = premix()
+            .arg("apply")
+            .arg(&project)
+            .args(["--in-place", "--no-backup", "--rules"])
+            .arg(&rules)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{sample}: {stdout}");
+        assert!(
+            stdout.contains("not renamed: the rule's name comes out empty"),
+            "{sample}: {stdout}"
+        );
+        assert_eq!(
+            fs::read(&project).unwrap(),
+            before,
+            "{sample}: the project changed"
+        );
+    }
+}

@@ -333,8 +333,19 @@ fn build(
         if let Some((name, o)) = &w.name
             && *name != track.name
         {
-            plan.changes
-                .push(change(Action::Rename { to: name.clone() }, *o));
+            if name.is_empty() {
+                // A rename template that comes out empty (`'{1}'` capturing only spaces):
+                // no DAW keeps an empty name as one (Live and DAWproject readers show a
+                // default, Ardour refuses it, REAPER shows "Track N"), so the name stays.
+                plan.notes.push(Note {
+                    track: Some(index),
+                    message: "not renamed: the rule's name comes out empty, and a track name cannot be empty".into(),
+                    origin: Some(origins.get(*o).clone()),
+                });
+            } else {
+                plan.changes
+                    .push(change(Action::Rename { to: name.clone() }, *o));
+            }
         }
         // A declared bus that exists keeps its declared colour.
         let declared_color =
